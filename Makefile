@@ -1,0 +1,106 @@
+# cdtt — build, run and test.
+#   make          build build/cdtt
+#   make run      install what is missing, start a private PostgreSQL, migrate, serve
+#   make check    install what is missing, start a throwaway PostgreSQL, run every test
+#   make asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make lint     cppcheck over the C sources, Redocly over the OpenAPI document
+#   make stop     stop the PostgreSQL that `make run` started
+
+BUILD    ?= build
+CC       ?= gcc
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+PKGS      = libulfius libmicrohttpd jansson libjwt libyder libpq libsodium
+SAN      ?=
+OPT      ?= -O2
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) -g $(SAN) \
+            -DCDTT_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
+LDLIBS    = $(shell pkg-config --libs $(PKGS)) -lpthread
+TEST_LIBS = $(shell pkg-config --libs check) $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+
+LIB_SRC   = $(filter-out api/main.c, $(wildcard api/*.c api/http/*.c api/auth/*.c api/resources/*.c)) \
+            $(wildcard db/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/spec.o
+MIGRATIONS = $(sort $(wildcard db/migrations/*.sql))
+UNIT_SRC  = $(wildcard tests/unit/*.c)
+INTEG_SRC = $(wildcard tests/integration/*.c)
+TOOLS     = build/tools
+
+.PHONY: all tests check check-run asan lint run stop clean deps docs-check
+all: $(BUILD)/cdtt
+
+deps:
+	@deploy/install-deps.sh all
+
+$(BUILD)/cdtt: $(BUILD)/obj/api/main.o $(BUILD)/libcdtt.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libcdtt.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c $(wildcard api/*.h api/http/*.h db/*.h tests/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Build-time tools run on the build machine: never sanitized, always in build/tools.
+$(TOOLS)/embed: api/tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+$(TOOLS)/yaml2json: api/tools/yaml2json.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -o $@ $< \
+		$(shell pkg-config --cflags --libs jansson yaml-0.1)
+
+# The OpenAPI document is edited as YAML and served as JSON; the docs page inlines it.
+$(TOOLS)/openapi.json: openapi/openapi.yaml $(TOOLS)/yaml2json
+	$(TOOLS)/yaml2json $< $@
+$(TOOLS)/docs.html: openapi/docs.html $(TOOLS)/openapi.json
+	sed -e '/@@OPENAPI_JSON@@/{r $(TOOLS)/openapi.json' -e 'd}' openapi/docs.html > $@
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) $(TOOLS)/embed
+	@mkdir -p $(dir $@)
+	$(TOOLS)/embed $@ migrations_embedded $(MIGRATIONS)
+$(BUILD)/gen/spec.c: $(TOOLS)/openapi.json $(TOOLS)/docs.html $(TOOLS)/embed
+	@mkdir -p $(dir $@)
+	$(TOOLS)/embed $@ spec_embedded $(TOOLS)/openapi.json $(TOOLS)/docs.html
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c api/embedded.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iapi -c -o $@ $<
+
+tests: $(BUILD)/tests/unit $(BUILD)/tests/integration
+$(BUILD)/tests/unit: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libcdtt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+$(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libcdtt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all tests
+	@tests/run.sh $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		check-run
+
+lint: deps
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+		--std=c11 --inline-suppr --suppress=missingIncludeSystem \
+		-D_POSIX_C_SOURCE=200809L -Iapi -Idb api db tests
+	.tools/node_modules/.bin/redocly lint --format=stylish openapi/openapi.yaml
+
+# Headless Chromium renders /docs from a running server and checks the operations appear.
+docs-check: all
+	@tests/docs/render-check.sh $(BUILD)/cdtt
+
+run: deps all
+	@deploy/run-local.sh $(BUILD)/cdtt
+
+stop:
+	@deploy/pg.sh stop "$$(deploy/pg.sh dir-for-run)"
+
+clean:
+	rm -rf build

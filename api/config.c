@@ -1,0 +1,239 @@
+/*
+ * Every CDTT_* variable is parsed strictly: a number with trailing garbage, a port of 0, an
+ * origin without a scheme or a secret too short to be safe all stop start-up with exit code 2
+ * and one line naming the variable. Defaults are the ones SPEC §7 documents.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MIN_SECRET_BYTES 32
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *env_get(config_getenv_fn getenv_fn, const char *name)
+{
+	const char *v = getenv_fn ? getenv_fn(name) : getenv(name);
+	return v && *v ? v : NULL; /* an empty variable counts as unset */
+}
+
+/* Parses a whole decimal integer in [min, max]; -1 when absent or malformed. */
+static int parse_int(const char *s, long min, long max, long *out)
+{
+	if (!s || !*s)
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	errno = 0;
+	long v = strtol(s, NULL, 10);
+	if (errno || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int int_var(config_getenv_fn g, const char *name, long def, long min, long max, long *out,
+		   char *err, size_t errlen)
+{
+	const char *v = env_get(g, name);
+	if (!v) {
+		*out = def;
+		return 0;
+	}
+	if (parse_int(v, min, max, out) != 0)
+		return fail(err, errlen, "%s must be a whole number from %ld to %ld", name, min, max);
+	return 0;
+}
+
+static int parse_listen(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	const char *colon = strrchr(v, ':');
+	long port;
+	struct in_addr addr;
+	size_t hostlen = colon ? (size_t)(colon - v) : 0;
+	if (!colon || hostlen == 0 || hostlen >= sizeof cfg->listen_host ||
+	    parse_int(colon + 1, 1, 65535, &port) != 0)
+		goto bad;
+	memcpy(cfg->listen_host, v, hostlen);
+	cfg->listen_host[hostlen] = '\0';
+	if (!strcmp(cfg->listen_host, "localhost"))
+		strcpy(cfg->listen_host, "127.0.0.1");
+	if (inet_pton(AF_INET, cfg->listen_host, &addr) != 1)
+		goto bad;
+	cfg->listen_port = (int)port;
+	return 0;
+bad:
+	return fail(err, errlen,
+		    "CDTT_LISTEN must be host:port with an IPv4 address and a port from 1 to 65535");
+}
+
+/* An origin is scheme://host[:port], no path, no trailing slash (RFC 6454 serialisation). */
+static int origin_valid(const char *o)
+{
+	const char *rest;
+	if (!strncmp(o, "http://", 7))
+		rest = o + 7;
+	else if (!strncmp(o, "https://", 8))
+		rest = o + 8;
+	else
+		return 0;
+	if (!*rest)
+		return 0;
+	for (const char *p = rest; *p; p++)
+		if (!(*p == '.' || *p == '-' || *p == ':' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '[' || *p == ']'))
+			return 0;
+	return 1;
+}
+
+static int parse_origins(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	char *copy = strdup(v), *save = NULL;
+	int rc = 0;
+	if (!copy)
+		return fail(err, errlen, "out of memory");
+	for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (cfg->n_cors_origins == CONFIG_MAX_ORIGINS) {
+			rc = fail(err, errlen, "CDTT_CORS_ORIGINS may list at most %d origins",
+				  CONFIG_MAX_ORIGINS);
+			break;
+		}
+		if (strcmp(tok, "*") && !origin_valid(tok)) {
+			rc = fail(err, errlen,
+				  "CDTT_CORS_ORIGINS must be a comma-separated list of origins like "
+				  "https://app.example.gov.vn, or *");
+			break;
+		}
+		cfg->cors_origins[cfg->n_cors_origins++] = strdup(tok);
+	}
+	if (rc == 0 && cfg->n_cors_origins > 1)
+		for (int i = 0; i < cfg->n_cors_origins; i++)
+			if (!strcmp(cfg->cors_origins[i], "*"))
+				rc = fail(err, errlen, "CDTT_CORS_ORIGINS: * cannot be combined with origins");
+	free(copy);
+	return rc;
+}
+
+static int parse_log_level(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	static const char *names[] = {"debug", "info", "warn", "error"};
+	if (!v) {
+		cfg->log_level = LOG_INFO;
+		return 0;
+	}
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(v, names[i])) {
+			cfg->log_level = (enum log_level)i;
+			return 0;
+		}
+	return fail(err, errlen, "CDTT_LOG_LEVEL must be one of debug, info, warn, error");
+}
+
+static int database_url_valid(const char *v)
+{
+	return !strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11);
+}
+
+static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t errlen)
+{
+	long v;
+	const char *listen = env_get(g, "CDTT_LISTEN");
+	if (parse_listen(cfg, listen ? listen : "127.0.0.1:8080", err, errlen))
+		return -1;
+
+	const char *secret = env_get(g, "CDTT_JWT_SECRET");
+	const char *key_file = env_get(g, "CDTT_JWT_KEY_FILE");
+	if (secret && key_file)
+		return fail(err, errlen, "CDTT_JWT_SECRET and CDTT_JWT_KEY_FILE: set only one");
+	if (!secret && !key_file)
+		return fail(err, errlen,
+			    "CDTT_JWT_SECRET (at least %d bytes) or CDTT_JWT_KEY_FILE must be set",
+			    MIN_SECRET_BYTES);
+	if (secret && strlen(secret) < MIN_SECRET_BYTES)
+		return fail(err, errlen, "CDTT_JWT_SECRET must be at least %d bytes", MIN_SECRET_BYTES);
+	if (key_file && access(key_file, R_OK) != 0)
+		return fail(err, errlen, "CDTT_JWT_KEY_FILE must name a readable PEM private key file");
+	cfg->jwt_secret = secret ? strdup(secret) : NULL;
+	cfg->jwt_key_file = key_file ? strdup(key_file) : NULL;
+
+	if (int_var(g, "CDTT_TOKEN_TTL", 3600, 60, 86400, &v, err, errlen))
+		return -1;
+	cfg->token_ttl = (int)v;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (int_var(g, "CDTT_THREADS", ncpu > 0 ? 2 * ncpu : 4, 1, 256, &v, err, errlen))
+		return -1;
+	cfg->threads = (int)v;
+	if (int_var(g, "CDTT_DB_POOL_SIZE", cfg->threads, 1, 256, &v, err, errlen))
+		return -1;
+	if (v > cfg->threads)
+		return fail(err, errlen,
+			    "CDTT_DB_POOL_SIZE must not exceed CDTT_THREADS (%d): a request holds one "
+			    "connection at most",
+			    cfg->threads);
+	cfg->db_pool_size = (int)v;
+	if (int_var(g, "CDTT_DB_WAIT_MS", 2000, 1, 60000, &v, err, errlen))
+		return -1;
+	cfg->db_wait_ms = (int)v;
+	if (int_var(g, "CDTT_SHUTDOWN_GRACE", 10, 0, 300, &v, err, errlen))
+		return -1;
+	cfg->shutdown_grace = (int)v;
+	if (int_var(g, "CDTT_MAX_BODY_BYTES", 1048576, 1024, 1073741824, &v, err, errlen))
+		return -1;
+	cfg->max_body_bytes = (size_t)v;
+
+	const char *origins = env_get(g, "CDTT_CORS_ORIGINS");
+	if (origins && parse_origins(cfg, origins, err, errlen))
+		return -1;
+	const char *replica = env_get(g, "CDTT_DATABASE_REPLICA_URL");
+	if (replica && !database_url_valid(replica))
+		return fail(err, errlen,
+			    "CDTT_DATABASE_REPLICA_URL must be a PostgreSQL URI (postgresql://...)");
+	cfg->replica_url = replica ? strdup(replica) : NULL;
+	return 0;
+}
+
+int config_load(struct config *cfg, unsigned needs, config_getenv_fn g, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof *cfg);
+	if (parse_log_level(cfg, env_get(g, "CDTT_LOG_LEVEL"), err, errlen))
+		return -1;
+	if (needs & CONFIG_DATABASE) {
+		const char *url = env_get(g, "CDTT_DATABASE_URL");
+		if (!url)
+			return fail(err, errlen,
+				    "CDTT_DATABASE_URL must be set to a PostgreSQL URI (postgresql://...)");
+		if (!database_url_valid(url))
+			return fail(err, errlen,
+				    "CDTT_DATABASE_URL must be a PostgreSQL URI (postgresql://...)");
+		cfg->database_url = strdup(url);
+	}
+	if (needs & CONFIG_SERVE)
+		return load_serve(cfg, g, err, errlen);
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->database_url);
+	free(cfg->replica_url);
+	free(cfg->jwt_secret);
+	free(cfg->jwt_key_file);
+	for (int i = 0; i < cfg->n_cors_origins; i++)
+		free(cfg->cors_origins[i]);
+	memset(cfg, 0, sizeof *cfg);
+}

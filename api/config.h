@@ -1,0 +1,48 @@
+/*
+ * Configuration: the CDTT_* environment variables, read and validated once at start-up into
+ * one struct. Nothing else in the program reads the environment.
+ */
+#ifndef CDTT_CONFIG_H
+#define CDTT_CONFIG_H
+#include <stddef.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* What a subcommand needs: config_load checks only those variables. */
+enum config_needs {
+	CONFIG_DATABASE = 1 << 0, /* CDTT_DATABASE_URL */
+	CONFIG_SERVE = 1 << 1,    /* listening, pool, limits, signing key */
+};
+
+#define CONFIG_MAX_ORIGINS 16
+
+struct config {
+	char *database_url;
+	char *replica_url;        /* NULL when unset */
+	char listen_host[64];     /* IPv4 literal */
+	int listen_port;
+	char *jwt_secret;         /* exactly one of jwt_secret / jwt_key_file for serve */
+	char *jwt_key_file;
+	int token_ttl;            /* seconds */
+	int threads;
+	int db_pool_size;
+	int db_wait_ms;           /* how long a request waits for a free connection before 503 */
+	int shutdown_grace;       /* seconds in-flight requests get on SIGTERM */
+	size_t max_body_bytes;
+	char *cors_origins[CONFIG_MAX_ORIGINS]; /* exact origins, or a single "*" */
+	int n_cors_origins;
+	enum log_level log_level;
+};
+
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/*
+ * Fills *cfg from the environment (getenv_fn, or getenv when NULL). On failure returns -1 and
+ * writes one line naming the variable and what was expected into err. The caller frees the
+ * struct's strings with config_free, also after a failure.
+ */
+int config_load(struct config *cfg, unsigned needs, config_getenv_fn getenv_fn, char *err,
+		size_t errlen);
+void config_free(struct config *cfg);
+
+#endif

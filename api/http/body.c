@@ -1,0 +1,79 @@
+#include "body.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "problem.h"
+
+int media_type_is(const char *header, const char *type)
+{
+	if (!header)
+		return 0;
+	while (*header == ' ' || *header == '\t')
+		header++;
+	size_t n = strlen(type);
+	if (strncasecmp(header, type, n) != 0)
+		return 0;
+	const char *rest = header + n;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	return *rest == '\0' || *rest == ';';
+}
+
+int body_check_size(const struct _u_request *req, struct _u_response *resp,
+		    const struct req_ctx *ctx, size_t limit)
+{
+	const char *length = http_request_header(req, "Content-Length");
+	int too_large = req->binary_body_length > limit;
+	if (length && !too_large) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(length, &end, 10);
+		too_large = errno == ERANGE || (*end == '\0' && end != length && n > limit);
+	}
+	if (!too_large)
+		return 0;
+	char detail[96];
+	snprintf(detail, sizeof detail, "The body may hold at most %zu bytes.", limit);
+	problem(resp, ctx, 413, detail);
+	return -1;
+}
+
+int body_parse_json(const struct _u_request *req, struct _u_response *resp,
+		    struct req_ctx *ctx)
+{
+	const char *ct = http_request_header(req, "Content-Type");
+	int patch = !strcmp(req->http_verb, "PATCH");
+	if (!media_type_is(ct, "application/json") &&
+	    !(patch && media_type_is(ct, "application/merge-patch+json"))) {
+		problem(resp, ctx, 415,
+			patch ? "Send the body as application/merge-patch+json or application/json."
+			      : "Send the body as application/json.");
+		return -1;
+	}
+	if (req->binary_body_length == 0) {
+		problem(resp, ctx, 400, "The request needs a JSON object as its body.");
+		return -1;
+	}
+	json_error_t error;
+	json_t *body = json_loadb(req->binary_body, req->binary_body_length,
+				  JSON_REJECT_DUPLICATES, &error);
+	if (!body) {
+		char detail[160];
+		/* Position only: jansson's wording may quote the input, which may be personal data. */
+		snprintf(detail, sizeof detail, "The body is not valid JSON (line %d, column %d).",
+			 error.line, error.column);
+		problem(resp, ctx, 400, detail);
+		return -1;
+	}
+	if (!json_is_object(body)) {
+		json_decref(body);
+		problem(resp, ctx, 400, "The body must be a JSON object.");
+		return -1;
+	}
+	ctx->body = body;
+	return 0;
+}

@@ -1,0 +1,21 @@
+/*
+ * Prometheus metrics: requests by route template, method and status; a latency histogram by
+ * route; the pool's gauges. Counters are atomics, so recording never takes a lock.
+ */
+#ifndef CDTT_HTTP_METRICS_H
+#define CDTT_HTTP_METRICS_H
+#include <stddef.h>
+
+struct metrics;
+struct db_pool;
+
+/* One series per label: labels[i] = {method, route}, for i < n. */
+struct metrics *metrics_create(size_t n, const char *const (*labels)[2]);
+void metrics_destroy(struct metrics *m);
+
+void metrics_observe(struct metrics *m, size_t label, unsigned status, double seconds);
+
+/* Renders the text exposition format; the caller frees the result. */
+char *metrics_render(struct metrics *m, struct db_pool *pool, size_t *len);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * Operations endpoints, open without a token: liveness, readiness (database reachable and
+ * migrations current), Prometheus metrics, the OpenAPI document and its HTML rendering, both
+ * built into the binary so that a closed network needs nothing else.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../db/migrate.h"
+#include "../../db/pool.h"
+#include "../embedded.h"
+#include "../http/metrics.h"
+#include "../http/problem.h"
+#include "../server.h"
+
+static struct db_stmt applied_version = {
+	.name = "ops_applied_version",
+	.sql = MIGRATE_APPLIED_VERSION_SQL,
+	.nparams = 0,
+	.readonly = 1,
+};
+
+static void healthz(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	(void)ctx;
+	static const char body[] = "{\"status\":\"ok\"}";
+	http_json_text(resp, 200, body, sizeof body - 1);
+	http_header(resp, "Cache-Control", "no-store");
+}
+
+static void readyz(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	enum db_status st;
+	struct db_conn *conn = db_acquire(ctx->srv->pool, &st);
+	http_header(resp, "Cache-Control", "no-store");
+	if (!conn) {
+		problem_unavailable(resp, ctx, st == DB_BUSY);
+		return;
+	}
+	PGresult *res = db_exec(conn, &applied_version, NULL, &st);
+	db_release(ctx->srv->pool, conn);
+	if (st != DB_OK) {
+		PQclear(res);
+		problem_unavailable(resp, ctx, 0);
+		return;
+	}
+	long applied = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	long expected = migrate_latest_version(migrations_embedded, migrations_embedded_count);
+	if (applied < expected) {
+		problem(resp, ctx, 503, "The database schema is older than this version expects.");
+		http_header(resp, "Retry-After", "5");
+		return;
+	}
+	static const char body[] = "{\"status\":\"ready\"}";
+	http_json_text(resp, 200, body, sizeof body - 1);
+}
+
+static void metrics(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	size_t len = 0;
+	char *text = metrics_render(ctx->srv->metrics, ctx->srv->pool, &len);
+	if (!text) {
+		problem(resp, ctx, 500, NULL);
+		return;
+	}
+	ulfius_set_binary_body_response(resp, 200, text, len);
+	free(text);
+	http_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	http_header(resp, "Cache-Control", "no-store");
+}
+
+static void openapi_json(const struct _u_request *req, struct _u_response *resp,
+			 struct req_ctx *ctx)
+{
+	(void)req;
+	(void)ctx;
+	const struct embedded_file *spec = &spec_embedded[0];
+	http_json_text(resp, 200, (const char *)spec->data, spec->len);
+	http_header(resp, "Cache-Control", "public, max-age=300");
+}
+
+static void docs(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	(void)ctx;
+	const struct embedded_file *page = &spec_embedded[1];
+	ulfius_set_binary_body_response(resp, 200, (const char *)page->data, page->len);
+	http_header(resp, "Content-Type", "text/html; charset=utf-8");
+	http_header(resp, "Cache-Control", "public, max-age=300");
+	/* The page is self-contained: forbid it to load anything from elsewhere. */
+	http_header(resp, "Content-Security-Policy",
+		    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+		    "img-src data:; connect-src 'self'");
+}
+
+const struct route ops_routes[] = {
+	{"GET", "/healthz", healthz, 0},
+	{"GET", "/readyz", readyz, 0},
+	{"GET", "/metrics", metrics, 0},
+	{"GET", "/openapi.json", openapi_json, 0},
+	{"GET", "/docs", docs, 0},
+	{0},
+};

@@ -1,0 +1,365 @@
+/*
+ * One pipeline for every request. ulfius calls `dispatch` for a registered route and `fallback`
+ * for anything else; both run the same steps around the handler, so request id, CORS, the log
+ * line and metrics can never be forgotten by a route.
+ *
+ * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (epoll). The in-flight count is kept
+ * by wrapping the two callbacks ulfius needs (URI logger: a request began; completion: its
+ * response was sent), which is what graceful shutdown waits on.
+ */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+
+#include "../db/migrate.h"
+#include "../db/pool.h"
+#include "http/body.h"
+#include "http/cors.h"
+#include "http/log.h"
+#include "http/metrics.h"
+#include "http/problem.h"
+#include "http/request_id.h"
+
+#define UNMATCHED_ROUTE "(unmatched)"
+
+static const struct route *const module_tables[] = {ops_routes};
+
+struct route_ref {
+	struct server *srv;
+	size_t index;
+};
+
+static atomic_int requests_in_flight;
+
+static void *uri_logger(void *cls, const char *uri)
+{
+	atomic_fetch_add(&requests_in_flight, 1);
+	return ulfius_uri_logger(cls, uri);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	mhd_request_completed(cls, connection, con_cls, toe);
+	atomic_fetch_sub(&requests_in_flight, 1);
+}
+
+static void ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_request *req)
+{
+	memset(ctx, 0, sizeof *ctx);
+	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
+	ctx->srv = srv;
+	ctx->route_index = -1;
+	const char *sent = http_request_header(req, "X-Request-Id");
+	if (request_id_acceptable(sent))
+		snprintf(ctx->request_id, sizeof ctx->request_id, "%s", sent);
+	else
+		request_id_generate(ctx->request_id);
+}
+
+static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
+		       struct _u_response *resp, size_t label)
+{
+	struct server *srv = ctx->srv;
+	http_header(resp, "X-Request-Id", ctx->request_id);
+	cors_apply(srv->cfg, req, resp);
+	if (atomic_load(&srv->stopping))
+		http_header(resp, "Connection", "close");
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double seconds = (double)(now.tv_sec - ctx->started.tv_sec) +
+			 (double)(now.tv_nsec - ctx->started.tv_nsec) / 1e9;
+	const char *route = ctx->route ? ctx->route->path : UNMATCHED_ROUTE;
+	log_request(ctx, req->http_verb, route, resp->status, seconds * 1000);
+	metrics_observe(srv->metrics, label, resp->status, seconds);
+	json_decref(ctx->body);
+	ctx->body = NULL;
+}
+
+static int dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+	const struct route_ref *ref = user_data;
+	struct req_ctx ctx;
+	ctx_begin(&ctx, ref->srv, req);
+	ctx.route = &ref->srv->routes[ref->index];
+	ctx.route_index = (int)ref->index;
+	if (body_check_size(req, resp, &ctx, ref->srv->cfg->max_body_bytes) == 0 &&
+	    (!(ctx.route->flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0))
+		ctx.route->handler(req, resp, &ctx);
+	ctx_finish(&ctx, req, resp, ref->index);
+	return U_CALLBACK_COMPLETE;
+}
+
+/* True when the concrete path fits the template; {name} matches one non-empty segment. */
+static int path_matches(const char *tmpl, const char *path)
+{
+	for (;;) {
+		while (*tmpl == '/')
+			tmpl++;
+		while (*path == '/')
+			path++;
+		if (!*tmpl || !*path)
+			return !*tmpl && !*path;
+		size_t tl = strcspn(tmpl, "/"), pl = strcspn(path, "/?");
+		if (!(tmpl[0] == '{' && pl > 0) && (tl != pl || strncmp(tmpl, path, tl) != 0))
+			return 0;
+		tmpl += tl;
+		path += pl;
+		if (*path == '?')
+			return !*tmpl || !strcspn(tmpl, "/");
+	}
+}
+
+/* Writes the methods the path takes ("GET, POST") into allow; returns how many. */
+static int allowed_methods(const struct server *srv, const char *path, char *allow, size_t cap)
+{
+	int n = 0;
+	allow[0] = '\0';
+	for (size_t i = 0; i < srv->n_routes; i++) {
+		if (!path_matches(srv->routes[i].path, path))
+			continue;
+		size_t len = strlen(allow);
+		snprintf(allow + len, cap - len, "%s%s", n ? ", " : "", srv->routes[i].method);
+		n++;
+	}
+	return n;
+}
+
+static int fallback(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+	struct server *srv = user_data;
+	struct req_ctx ctx;
+	ctx_begin(&ctx, srv, req);
+	char allow[160];
+	const char *path = req->url_path ? req->url_path : "/";
+	if (allowed_methods(srv, path, allow, sizeof allow - 10) == 0) {
+		problem(resp, &ctx, 404, "No resource lives at this path.");
+	} else if (!strcmp(req->http_verb, "OPTIONS")) {
+		strcat(allow, ", OPTIONS");
+		ulfius_set_empty_body_response(resp, 204);
+		http_header(resp, "Allow", allow);
+		cors_preflight(srv->cfg, req, resp, allow);
+	} else {
+		char detail[200];
+		snprintf(detail, sizeof detail, "This resource answers %s.", allow);
+		problem(resp, &ctx, 405, detail);
+		http_header(resp, "Allow", allow);
+	}
+	ctx_finish(&ctx, req, resp, srv->n_routes);
+	return U_CALLBACK_COMPLETE;
+}
+
+/* "/api/v1/units/{code}" -> "/api/v1/units/:code" (ulfius' syntax); the caller frees. */
+static char *ulfius_path(const char *path)
+{
+	char *out = malloc(strlen(path) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const char *p = path; *p; p++) {
+		if (*p == '{')
+			*o++ = ':';
+		else if (*p != '}')
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+static size_t count_routes(const struct route *table)
+{
+	size_t n = 0;
+	while (table && table[n].method)
+		n++;
+	return n;
+}
+
+static int collect_routes(struct server *srv, const struct route *extra)
+{
+	size_t n = count_routes(extra);
+	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
+		n += count_routes(module_tables[t]);
+	srv->routes = calloc(n, sizeof *srv->routes);
+	if (!srv->routes)
+		return -1;
+	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
+		for (const struct route *r = module_tables[t]; r->method; r++)
+			srv->routes[srv->n_routes++] = *r;
+	for (const struct route *r = extra; r && r->method; r++)
+		srv->routes[srv->n_routes++] = *r;
+	return 0;
+}
+
+static int register_routes(struct server *srv, struct route_ref *refs)
+{
+	for (size_t i = 0; i < srv->n_routes; i++) {
+		refs[i].srv = srv;
+		refs[i].index = i;
+		char *path = ulfius_path(srv->routes[i].path);
+		int rc = path ? ulfius_add_endpoint_by_val(&srv->instance, srv->routes[i].method, NULL,
+							   path, 10, dispatch, &refs[i])
+			      : U_ERROR;
+		free(path);
+		if (rc != U_OK)
+			return -1;
+	}
+	return ulfius_set_default_endpoint(&srv->instance, fallback, srv) == U_OK ? 0 : -1;
+}
+
+static void server_free(struct server *srv)
+{
+	if (srv->instance.mhd_daemon)
+		ulfius_stop_framework(&srv->instance);
+	ulfius_clean_instance(&srv->instance);
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	db_pool_destroy(srv->pool);
+	metrics_destroy(srv->metrics);
+	free(srv->route_refs);
+	free(srv->routes);
+	free(srv);
+}
+
+static struct metrics *metrics_for_routes(const struct server *srv)
+{
+	const char *(*labels)[2] = calloc(srv->n_routes + 1, sizeof *labels);
+	if (!labels)
+		return NULL;
+	for (size_t i = 0; i < srv->n_routes; i++) {
+		labels[i][0] = srv->routes[i].method;
+		labels[i][1] = srv->routes[i].path;
+	}
+	labels[srv->n_routes][0] = "*";
+	labels[srv->n_routes][1] = UNMATCHED_ROUTE;
+	struct metrics *m = metrics_create(srv->n_routes + 1, (const char *const(*)[2])labels);
+	free(labels);
+	return m;
+}
+
+struct server *server_start(const struct config *cfg, const struct route *extra)
+{
+	struct server *srv = calloc(1, sizeof *srv);
+	if (!srv)
+		return NULL;
+	srv->cfg = cfg;
+	srv->listen_fd = -1;
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->listen_port)};
+	inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr);
+	if (ulfius_init_instance(&srv->instance, (unsigned)cfg->listen_port, &addr, NULL) != U_OK) {
+		free(srv);
+		log_event(LOG_ERROR, "cannot initialise the HTTP server", NULL, NULL);
+		return NULL;
+	}
+	/* One byte more than allowed, so that an oversized body is seen (ulfius truncates). */
+	srv->instance.max_post_body_size = cfg->max_body_bytes + 1;
+	srv->instance.allowed_post_processor = U_POST_PROCESS_URL_ENCODED;
+
+	char *conninfo = db_conninfo_with_defaults(cfg->database_url);
+	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
+	free(conninfo);
+	if (!srv->pool || collect_routes(srv, extra) != 0 ||
+	    !(srv->route_refs = calloc(srv->n_routes, sizeof *srv->route_refs)) ||
+	    !(srv->metrics = metrics_for_routes(srv)) || register_routes(srv, srv->route_refs) != 0) {
+		log_event(LOG_ERROR, "cannot set up the routes", NULL, NULL);
+		server_free(srv);
+		return NULL;
+	}
+
+	struct MHD_OptionItem options[] = {
+		{MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
+		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, NULL},
+		{MHD_OPTION_SOCK_ADDR, 0, &addr},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	if (ulfius_start_framework_with_mhd_options(&srv->instance, flags, options) != U_OK) {
+		char where[80];
+		snprintf(where, sizeof where, "%s:%d", cfg->listen_host, cfg->listen_port);
+		log_event(LOG_ERROR, "cannot listen (address in use or not available)", "listen", where);
+		srv->instance.mhd_daemon = NULL;
+		server_free(srv);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(srv->instance.mhd_daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : cfg->listen_port;
+	return srv;
+}
+
+void server_stop(struct server *srv)
+{
+	if (!srv)
+		return;
+	atomic_store(&srv->stopping, 1);
+	/* Stop accepting first; connections already open may finish what they started. */
+	srv->listen_fd = (int)MHD_quiesce_daemon(srv->instance.mhd_daemon);
+	struct timespec tick = {0, 20 * 1000 * 1000};
+	for (int waited = 0; atomic_load(&requests_in_flight) > 0 &&
+			     waited < srv->cfg->shutdown_grace * 50; waited++)
+		nanosleep(&tick, NULL);
+	int left = atomic_load(&requests_in_flight);
+	if (left > 0) {
+		char n[16];
+		snprintf(n, sizeof n, "%d", left);
+		log_event(LOG_WARN, "shutdown grace period over; closing requests in flight",
+			  "requests", n);
+	}
+	server_free(srv);
+}
+
+void server_print_routes(void)
+{
+	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
+		for (const struct route *r = module_tables[t]; r->method; r++)
+			printf("%s %s\n", r->method, r->path);
+}
+
+static int migrate_at_start(const struct config *cfg)
+{
+	char err[512];
+	int applied = migrate_database(cfg->database_url, err, sizeof err);
+	if (applied < 0) {
+		log_event(LOG_ERROR, "migrations failed", "error", err);
+		return -1;
+	}
+	char n[16];
+	snprintf(n, sizeof n, "%d", applied);
+	log_event(LOG_INFO, "migrations applied", "count", n);
+	return 0;
+}
+
+int server_run(const struct config *cfg)
+{
+	/* Block the signals before any thread starts, so that only sigwait below receives them. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (migrate_at_start(cfg) != 0)
+		return 1;
+	struct server *srv = server_start(cfg, NULL);
+	if (!srv)
+		return 1;
+	char where[80];
+	snprintf(where, sizeof where, "%s:%d", cfg->listen_host, srv->port);
+	log_event(LOG_INFO, "listening", "listen", where);
+
+	int sig = 0;
+	sigwait(&stop_signals, &sig);
+	log_event(LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	server_stop(srv);
+	log_event(LOG_INFO, "stopped", NULL, NULL);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * The HTTP server: the route table every module contributes to, the pipeline each request goes
+ * through (request id, CORS, body limit, JSON parsing, handler, log line, metrics), start-up and
+ * graceful shutdown.
+ */
+#ifndef CDTT_SERVER_H
+#define CDTT_SERVER_H
+#include <stdatomic.h>
+#include "config.h"
+#include "http/http.h"
+
+enum route_flags {
+	ROUTE_JSON_BODY = 1 << 0, /* the body must be a JSON object: 415/400 otherwise */
+};
+
+typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,
+			      struct req_ctx *ctx);
+
+/* Paths are written as in the OpenAPI document: /api/v1/units/{code}. */
+struct route {
+	const char *method;
+	const char *path;
+	route_handler handler;
+	unsigned flags;
+};
+
+struct server {
+	const struct config *cfg;
+	struct db_pool *pool;
+	struct metrics *metrics;
+	struct route *routes; /* every module's table, in one array */
+	size_t n_routes;
+	struct route_ref *route_refs; /* what ulfius hands back to dispatch, one per route */
+	struct _u_instance instance;
+	int listen_fd;        /* >= 0 once quiesced: closed after the daemon stops */
+	int port;             /* the bound port (useful when CDTT_LISTEN asked for port 0) */
+	atomic_int stopping;
+};
+
+/* The route tables of the modules, each ending with a {0} entry. */
+extern const struct route ops_routes[];
+
+/*
+ * Starts serving: the modules' routes plus `extra` (NULL, or a {0}-terminated table, used by
+ * tests). Returns NULL after logging why it could not start.
+ */
+struct server *server_start(const struct config *cfg, const struct route *extra);
+
+/* Stops accepting, lets requests in flight finish (up to cfg->shutdown_grace s), frees all. */
+void server_stop(struct server *srv);
+
+/* `cdtt serve`: migrate, start, wait for SIGTERM/SIGINT, stop. Returns the exit code. */
+int server_run(const struct config *cfg);
+
+/* Writes "METHOD PATH" for every route, one per line (for the route-inventory test). */
+void server_print_routes(void);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * The runner holds a session-level advisory lock from the first read of schema_migrations to
+ * the last insert, so a second process waits, then finds everything applied and does nothing.
+ * Each file runs with its record insert inside one transaction: a failing file leaves neither
+ * its changes nor its record behind.
+ */
+#include "migrate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "pool.h"
+
+/* 'cdtt' in ASCII: the advisory lock key every cdtt process uses for migrations. */
+#define MIGRATION_LOCK_KEY "1667527796"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+long migrate_version_of(const char *name)
+{
+	long v = 0;
+	const char *p = name;
+	for (; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (*p - '0');
+	return (p == name || *p != '_') ? -1 : v;
+}
+
+long migrate_latest_version(const struct embedded_file *files, size_t count)
+{
+	long latest = 0;
+	for (size_t i = 0; i < count; i++) {
+		long v = migrate_version_of(files[i].name);
+		if (v > latest)
+			latest = v;
+	}
+	return latest;
+}
+
+static void sha256_hex(const unsigned char *data, size_t len, char out[65])
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, data, len);
+	sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+/* Runs one statement without parameters; on failure copies PostgreSQL's message into err. */
+static int run(PGconn *pg, const char *sql, char *err, size_t errlen, const char *context)
+{
+	PGresult *res = PQexec(pg, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (!ok) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
+		msg[strcspn(msg, "\n")] = '\0';
+		fail(err, errlen, "%s: %s", context, msg);
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static int apply_one(PGconn *pg, const struct embedded_file *f, long version, const char *sum,
+		     char *err, size_t errlen)
+{
+	char context[160];
+	snprintf(context, sizeof context, "migration %s failed", f->name);
+	if (run(pg, "BEGIN", err, errlen, context))
+		return -1;
+	if (run(pg, (const char *)f->data, err, errlen, context))
+		goto rollback;
+	char vbuf[24];
+	snprintf(vbuf, sizeof vbuf, "%ld", version);
+	const char *params[3] = {vbuf, f->name, sum};
+	PGresult *res = PQexecParams(pg,
+				     "INSERT INTO schema_migrations (version, name, checksum) "
+				     "VALUES ($1, $2, $3)",
+				     3, NULL, params, NULL, NULL, 0);
+	int inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!inserted) {
+		fail(err, errlen, "%s: cannot record it: %s", context, PQerrorMessage(pg));
+		goto rollback;
+	}
+	return run(pg, "COMMIT", err, errlen, context);
+rollback:
+	PQclear(PQexec(pg, "ROLLBACK"));
+	return -1;
+}
+
+/* Finds version in the applied result; returns its row or -1. */
+static int applied_row(PGresult *applied, long version)
+{
+	for (int r = 0; r < PQntuples(applied); r++)
+		if (atol(PQgetvalue(applied, r, 0)) == version)
+			return r;
+	return -1;
+}
+
+int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, char *err,
+		  size_t errlen)
+{
+	int applied_now = 0;
+	PGresult *applied = NULL;
+	if (run(pg, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", err, errlen,
+		"cannot take the migration lock"))
+		return -1;
+	if (run(pg,
+		"CREATE TABLE IF NOT EXISTS schema_migrations ("
+		" version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+		" applied_at timestamptz NOT NULL DEFAULT now())",
+		err, errlen, "cannot create schema_migrations"))
+		goto fail;
+	applied = PQexec(pg, "SELECT version, name, checksum FROM schema_migrations");
+	if (PQresultStatus(applied) != PGRES_TUPLES_OK) {
+		fail(err, errlen, "cannot read schema_migrations: %s", PQerrorMessage(pg));
+		goto fail;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct embedded_file *f = &files[i];
+		long version = migrate_version_of(f->name);
+		if (version <= 0) {
+			fail(err, errlen, "migration %s: the name must start with a number and _",
+			     f->name);
+			goto fail;
+		}
+		char sum[65];
+		sha256_hex(f->data, f->len, sum);
+		int row = applied_row(applied, version);
+		if (row >= 0) {
+			if (strcmp(PQgetvalue(applied, row, 2), sum) != 0) {
+				fail(err, errlen,
+				     "migration %s was changed after it was applied (recorded checksum "
+				     "%.12s..., file %.12s...): restore it and add a new migration instead",
+				     f->name, PQgetvalue(applied, row, 2), sum);
+				goto fail;
+			}
+			continue;
+		}
+		if (apply_one(pg, f, version, sum, err, errlen))
+			goto fail;
+		applied_now++;
+	}
+	PQclear(applied);
+	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+	return applied_now;
+fail:
+	PQclear(applied);
+	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+	return -1;
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message; /* "extension already exists, skipping" and the like */
+}
+
+int migrate_database(const char *database_url, char *err, size_t errlen)
+{
+	char *conninfo = db_conninfo_with_defaults(database_url);
+	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
+	free(conninfo);
+	int rc;
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "%s", pg ? PQerrorMessage(pg) : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		rc = fail(err, errlen, "cannot connect to the database: %s", msg);
+	} else {
+		PQsetNoticeProcessor(pg, ignore_notice, NULL);
+		rc = migrate_apply(pg, migrations_embedded, migrations_embedded_count, err, errlen);
+	}
+	PQfinish(pg);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * Migrations: the numbered SQL files of db/migrations/, built into the binary, applied in order,
+ * each once and in its own transaction, recorded in schema_migrations with a SHA-256 checksum,
+ * under a PostgreSQL advisory lock so that replicas starting together are safe.
+ */
+#ifndef CDTT_DB_MIGRATE_H
+#define CDTT_DB_MIGRATE_H
+#include <stddef.h>
+#include <libpq-fe.h>
+#include "../api/embedded.h"
+
+/*
+ * Applies what `files` holds and the database lacks. Returns the number applied (>= 0), or -1
+ * with one line in err: unreachable database, a failing file, or an applied file whose content
+ * changed since.
+ */
+int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, char *err,
+		  size_t errlen);
+
+/*
+ * Connects to database_url and applies the embedded migrations (migrations_embedded). Returns
+ * the number applied, or -1 with one line in err.
+ */
+int migrate_database(const char *database_url, char *err, size_t errlen);
+
+/* The version number of the newest embedded migration (its leading digits). */
+long migrate_latest_version(const struct embedded_file *files, size_t count);
+
+/* The leading number of a migration file name ("0007_x.sql" -> 7), or -1 when it has none. */
+long migrate_version_of(const char *name);
+
+/* SQL that answers the newest applied version (0 when none); used by /readyz. */
+#define MIGRATE_APPLIED_VERSION_SQL \
+	"SELECT coalesce(max(version), 0) FROM schema_migrations"
+
+#endif
