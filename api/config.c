@@ -152,10 +152,6 @@ static int database_url_valid(const char *v)
 static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t errlen)
 {
 	long v;
-	const char *listen = env_get(g, "CDTT_LISTEN");
-	if (parse_listen(cfg, listen ? listen : "127.0.0.1:8080", err, errlen))
-		return -1;
-
 	const char *secret = env_get(g, "CDTT_JWT_SECRET");
 	const char *key_file = env_get(g, "CDTT_JWT_KEY_FILE");
 	if (secret && key_file)
@@ -221,6 +217,11 @@ int config_load(struct config *cfg, unsigned needs, config_getenv_fn g, char *er
 			return fail(err, errlen,
 				    "CDTT_DATABASE_URL must be a PostgreSQL URI (postgresql://...)");
 		cfg->database_url = strdup(url);
+	}
+	if (needs & (CONFIG_LISTEN | CONFIG_SERVE)) {
+		const char *listen = env_get(g, "CDTT_LISTEN");
+		if (parse_listen(cfg, listen ? listen : "127.0.0.1:8080", err, errlen))
+			return -1;
 	}
 	if (needs & CONFIG_SERVE)
 		return load_serve(cfg, g, err, errlen);

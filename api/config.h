@@ -11,7 +11,8 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 /* What a subcommand needs: config_load checks only those variables. */
 enum config_needs {
 	CONFIG_DATABASE = 1 << 0, /* CDTT_DATABASE_URL */
-	CONFIG_SERVE = 1 << 1,    /* listening, pool, limits, signing key */
+	CONFIG_SERVE = 1 << 1,    /* pool, limits, signing key (and CONFIG_LISTEN) */
+	CONFIG_LISTEN = 1 << 2,   /* CDTT_LISTEN only */
 };
 
 #define CONFIG_MAX_ORIGINS 16

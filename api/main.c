@@ -3,8 +3,14 @@
  * Subcommands: serve, migrate, routes, version (more join as the features that need them land).
  * Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
  */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "../db/migrate.h"
@@ -18,7 +24,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: cdtt serve | migrate | routes | version\n"
+	fprintf(stderr, "usage: cdtt serve | migrate | healthcheck | routes | version\n"
 			"configuration comes from CDTT_* environment variables (see README.md)\n");
 	return 2;
 }
@@ -61,6 +67,35 @@ static int cmd_serve(void)
 	return rc;
 }
 
+/*
+ * For container health checks (the image has no curl): GET /healthz on CDTT_LISTEN, exit 0 on
+ * a 200 within 3 seconds, 1 otherwise.
+ */
+static int cmd_healthcheck(void)
+{
+	struct config cfg;
+	if (load_config(&cfg, CONFIG_LISTEN) != 0)
+		return 2;
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.listen_port)};
+	inet_pton(AF_INET, strcmp(cfg.listen_host, "0.0.0.0") ? cfg.listen_host : "127.0.0.1",
+		  &addr.sin_addr);
+	config_free(&cfg);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 1;
+	struct timeval timeout = {3, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+	static const char request[] = "GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n";
+	char reply[64] = {0};
+	int ok = connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+		 write(fd, request, sizeof request - 1) == (ssize_t)(sizeof request - 1) &&
+		 read(fd, reply, sizeof reply - 1) >= 12 &&
+		 (!strncmp(reply, "HTTP/1.1 200", 12) || !strncmp(reply, "HTTP/1.0 200", 12));
+	close(fd);
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -78,6 +113,8 @@ int main(int argc, char **argv)
 		server_print_routes();
 		return 0;
 	}
+	if (!strcmp(cmd, "healthcheck"))
+		return cmd_healthcheck();
 	if (!strcmp(cmd, "migrate"))
 		return cmd_migrate();
 	if (!strcmp(cmd, "serve"))

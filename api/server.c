@@ -98,7 +98,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
 }
 
 /* True when the concrete path fits the template; {name} matches one non-empty segment. */
-static int path_matches(const char *tmpl, const char *path)
+int route_path_matches(const char *tmpl, const char *path)
 {
 	for (;;) {
 		while (*tmpl == '/')
@@ -123,7 +123,7 @@ static int allowed_methods(const struct server *srv, const char *path, char *all
 	int n = 0;
 	allow[0] = '\0';
 	for (size_t i = 0; i < srv->n_routes; i++) {
-		if (!path_matches(srv->routes[i].path, path))
+		if (!route_path_matches(srv->routes[i].path, path))
 			continue;
 		size_t len = strlen(allow);
 		snprintf(allow + len, cap - len, "%s%s", n ? ", " : "", srv->routes[i].method);
@@ -217,8 +217,6 @@ static void server_free(struct server *srv)
 	if (srv->instance.mhd_daemon)
 		ulfius_stop_framework(&srv->instance);
 	ulfius_clean_instance(&srv->instance);
-	if (srv->listen_fd >= 0)
-		close(srv->listen_fd);
 	db_pool_destroy(srv->pool);
 	metrics_destroy(srv->metrics);
 	free(srv->route_refs);
@@ -248,10 +246,12 @@ struct server *server_start(const struct config *cfg, const struct route *extra)
 	if (!srv)
 		return NULL;
 	srv->cfg = cfg;
-	srv->listen_fd = -1;
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->listen_port)};
 	inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr);
-	if (ulfius_init_instance(&srv->instance, (unsigned)cfg->listen_port, &addr, NULL) != U_OK) {
+	/* ulfius refuses port 0, but the address that counts is MHD_OPTION_SOCK_ADDR below, so port
+	 * 0 (an ephemeral port, which tests use) still works. */
+	unsigned instance_port = cfg->listen_port ? (unsigned)cfg->listen_port : 8080;
+	if (ulfius_init_instance(&srv->instance, instance_port, &addr, NULL) != U_OK) {
 		free(srv);
 		log_event(LOG_ERROR, "cannot initialise the HTTP server", NULL, NULL);
 		return NULL;
@@ -289,9 +289,14 @@ struct server *server_start(const struct config *cfg, const struct route *extra)
 		server_free(srv);
 		return NULL;
 	}
+	/* The port actually bound (MHD's BIND_PORT reports the instance's, not the socket's). */
 	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(srv->instance.mhd_daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = info ? info->port : cfg->listen_port;
+		MHD_get_daemon_info(srv->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
+	struct sockaddr_in bound;
+	socklen_t bound_len = sizeof bound;
+	srv->port = info && getsockname(info->listen_fd, (struct sockaddr *)&bound, &bound_len) == 0
+			    ? ntohs(bound.sin_port)
+			    : cfg->listen_port;
 	return srv;
 }
 
@@ -301,7 +306,9 @@ void server_stop(struct server *srv)
 		return;
 	atomic_store(&srv->stopping, 1);
 	/* Stop accepting first; connections already open may finish what they started. */
-	srv->listen_fd = (int)MHD_quiesce_daemon(srv->instance.mhd_daemon);
+	MHD_socket listener = MHD_quiesce_daemon(srv->instance.mhd_daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener); /* new connections are refused from here on */
 	struct timespec tick = {0, 20 * 1000 * 1000};
 	for (int waited = 0; atomic_load(&requests_in_flight) > 0 &&
 			     waited < srv->cfg->shutdown_grace * 50; waited++)

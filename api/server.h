@@ -32,7 +32,6 @@ struct server {
 	size_t n_routes;
 	struct route_ref *route_refs; /* what ulfius hands back to dispatch, one per route */
 	struct _u_instance instance;
-	int listen_fd;        /* >= 0 once quiesced: closed after the daemon stops */
 	int port;             /* the bound port (useful when CDTT_LISTEN asked for port 0) */
 	atomic_int stopping;
 };
@@ -51,6 +50,9 @@ void server_stop(struct server *srv);
 
 /* `cdtt serve`: migrate, start, wait for SIGTERM/SIGINT, stop. Returns the exit code. */
 int server_run(const struct config *cfg);
+
+/* True when a concrete path (query allowed) fits a route template; {name} is one segment. */
+int route_path_matches(const char *tmpl, const char *path);
 
 /* Writes "METHOD PATH" for every route, one per line (for the route-inventory test). */
 void server_print_routes(void);

@@ -1,0 +1,22 @@
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <sodium.h>
+
+#include "suites.h"
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+	if (sodium_init() < 0)
+		return 1;
+	SRunner *sr = srunner_create(startup_suite());
+	srunner_add_suite(sr, migrations_suite());
+	srunner_add_suite(sr, pipeline_suite());
+	srunner_add_suite(sr, ops_suite());
+	srunner_add_suite(sr, resilience_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,9 @@
+#ifndef CDTT_TEST_SUITES_H
+#define CDTT_TEST_SUITES_H
+#include <check.h>
+Suite *startup_suite(void);
+Suite *migrations_suite(void);
+Suite *pipeline_suite(void);
+Suite *ops_suite(void);
+Suite *resilience_suite(void);
+#endif

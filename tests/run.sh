@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL: unit suites, the OpenAPI lint, integration
+# suites. Usage: tests/run.sh BUILD_DIR (build or build/asan). Exit code: 0 when all passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+tmp=$(mktemp -d /tmp/cdtt-check.XXXXXX)
+chmod 755 "$tmp"
+cleanup() { deploy/pg.sh stop "$tmp" >/dev/null 2>&1; rm -rf "$tmp" /tmp/cdtt-test-*.log; }
+trap cleanup EXIT
+
+failed=0
+step() { echo; echo "== $1"; }
+
+step "unit tests"
+"$build/tests/unit" || failed=1
+
+step "OpenAPI lint (Redocly)"
+.tools/node_modules/.bin/redocly lint --config openapi/redocly.yaml --format=stylish openapi/openapi.yaml || failed=1
+
+step "integration tests (PostgreSQL in $tmp)"
+if CDTT_PG_THROWAWAY=1 deploy/pg.sh start "$tmp" >/dev/null; then
+  CDTT_TEST_PGDIR=$tmp CDTT_TEST_ADMIN_URL=$(deploy/pg.sh admin-url "$tmp") \
+    CDTT_BIN=$build/cdtt "$build/tests/integration" || failed=1
+else
+  echo "cannot start PostgreSQL; see $tmp/postgres.log" >&2
+  cat "$tmp/postgres.log" >&2 || true
+  failed=1
+fi
+
+echo
+if [ $failed -eq 0 ]; then echo "make check: all passed"; else echo "make check: FAILED"; fi
+exit $failed

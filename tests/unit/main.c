@@ -1,0 +1,20 @@
+#include <stdlib.h>
+#include <check.h>
+#include <sodium.h>
+
+Suite *config_suite(void);
+Suite *http_suite(void);
+Suite *db_suite(void);
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	SRunner *sr = srunner_create(config_suite());
+	srunner_add_suite(sr, http_suite());
+	srunner_add_suite(sr, db_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
