@@ -57,8 +57,11 @@ $(TOOLS)/yaml2json: api/tools/yaml2json.c
 # The OpenAPI document is edited as YAML and served as JSON; the docs page inlines it.
 $(TOOLS)/openapi.json: openapi/openapi.yaml $(TOOLS)/yaml2json
 	$(TOOLS)/yaml2json $< $@
+# In the page, "<" is escaped too (only strings can hold it), so no "<!--" or "</script" in
+# a description can end the script element early.
 $(TOOLS)/docs.html: openapi/docs.html $(TOOLS)/openapi.json
-	sed -e '/@@OPENAPI_JSON@@/{r $(TOOLS)/openapi.json' -e 'd}' openapi/docs.html > $@
+	sed 's/</\\u003c/g' $(TOOLS)/openapi.json > $(TOOLS)/openapi.inline.json
+	sed -e '/@@OPENAPI_JSON@@/{r $(TOOLS)/openapi.inline.json' -e 'd}' openapi/docs.html > $@
 
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) $(TOOLS)/embed
 	@mkdir -p $(dir $@)

@@ -118,7 +118,7 @@ if [ -n "${DOCS_SCREENSHOT:-}" ]; then
   [ -s "$shot" ] || fail "screenshot $shot was not written"
 fi
 
-body=$(grep -o -m 1 '<body[^>]*>' "$dom" || true)
+body=$(tr '\n\r' '  ' <"$dom" | grep -o -m 1 '<body[^>]*>' || true)
 [ -n "$body" ] || fail "no <body> in the rendered DOM"
 if [[ "$body" == *data-render-error=* ]]; then
   err=${body#*data-render-error=\"}

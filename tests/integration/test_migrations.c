@@ -14,7 +14,7 @@ static int run_migrate(const char *url, char **output)
 	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", url);
 	const char *env[] = {var, NULL};
 	const char *args[] = {"migrate", NULL};
-	struct proc p;
+	struct proc p = {0};
 	proc_spawn(&p, env, args);
 	int code = proc_wait(&p, 20000);
 	*output = proc_output(&p);
@@ -63,7 +63,7 @@ START_TEST(test_migrate_refuses_an_applied_file_that_changed)
 	const char *env[] = {var, "CDTT_JWT_SECRET=" TEST_JWT_SECRET, "CDTT_LISTEN=127.0.0.1:1",
 			     NULL};
 	const char *args[] = {"serve", NULL};
-	struct proc p;
+	struct proc p = {0};
 	proc_spawn(&p, env, args);
 	ck_assert_int_eq(proc_wait(&p, 10000), 1);
 	out = proc_output(&p);
@@ -79,7 +79,7 @@ START_TEST(test_two_concurrent_migrations_both_succeed_and_apply_each_file_once)
 	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", url);
 	const char *env[] = {var, NULL};
 	const char *args[] = {"migrate", NULL};
-	struct proc a, b;
+	struct proc a = {0}, b = {0};
 	proc_spawn(&a, env, args);
 	proc_spawn(&b, env, args);
 	ck_assert_int_eq(proc_wait(&a, 20000), 0);

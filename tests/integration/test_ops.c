@@ -110,7 +110,7 @@ END_TEST
 /* "GET /path" lines the binary registers. */
 static char *served_routes(void)
 {
-	struct proc p;
+	struct proc p = {0};
 	const char *args[] = {"routes", NULL};
 	proc_spawn(&p, NULL, args);
 	ck_assert_int_eq(proc_wait(&p, 5000), 0);

@@ -23,7 +23,7 @@ static double now_s(void)
 START_TEST(test_database_restart_gives_503_then_recovers_within_2_seconds)
 {
 	const char *url = db_create("restart");
-	struct proc server;
+	struct proc server = {0};
 	serve_start(&server, url, NULL);
 	struct http_response r;
 	http_get(&r, server.port, "/readyz");
@@ -73,7 +73,7 @@ START_TEST(test_restart_between_requests_is_invisible_to_reads)
 	/* A fast restart while the server idles: the pool notices the dead connections on
 	 * checkout (or retries the read once) instead of failing the next request. */
 	const char *url = db_create("restart");
-	struct proc server;
+	struct proc server = {0};
 	const char *env[] = {"CDTT_THREADS=1", "CDTT_DB_POOL_SIZE=1", NULL};
 	serve_start(&server, url, env);
 	struct http_response r;

@@ -12,7 +12,7 @@
 /* Runs `cdtt serve` with env; asserts exit 2 and a single line on output that contains want. */
 static void assert_config_refused(const char *const *env, const char *want)
 {
-	struct proc p;
+	struct proc p = {0};
 	const char *args[] = {"serve", NULL};
 	proc_spawn(&p, env, args);
 	int code = proc_wait(&p, 5000);
@@ -96,7 +96,7 @@ END_TEST
 
 START_TEST(test_unknown_subcommand_exits_2)
 {
-	struct proc p;
+	struct proc p = {0};
 	const char *args[] = {"frobnicate", NULL};
 	proc_spawn(&p, NULL, args);
 	ck_assert_int_eq(proc_wait(&p, 5000), 2);
@@ -106,7 +106,7 @@ END_TEST
 START_TEST(test_serve_with_unreachable_database_exits_1)
 {
 	const char *env[] = {GOOD_URL, GOOD_SECRET, "CDTT_LISTEN=127.0.0.1:1", NULL};
-	struct proc p;
+	struct proc p = {0};
 	const char *args[] = {"serve", NULL};
 	proc_spawn(&p, env, args);
 	int code = proc_wait(&p, 10000);
