@@ -9,7 +9,7 @@
 BUILD    ?= build
 CC       ?= gcc
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
-PKGS      = libulfius libmicrohttpd jansson libjwt libyder libpq libsodium
+PKGS      = libulfius libmicrohttpd jansson libjwt libyder libpq libsodium libcrypto
 SAN      ?=
 OPT      ?= -O2
 CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(OPT) -g $(SAN) \
@@ -41,7 +41,7 @@ $(BUILD)/libcdtt.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c $(wildcard api/*.h api/http/*.h db/*.h tests/*/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard api/*.h api/*/*.h db/*.h tests/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -166,6 +166,26 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 		return fail(err, errlen, "CDTT_JWT_KEY_FILE must name a readable PEM private key file");
 	cfg->jwt_secret = secret ? strdup(secret) : NULL;
 	cfg->jwt_key_file = key_file ? strdup(key_file) : NULL;
+	const char *issuer = env_get(g, "CDTT_JWT_ISSUER");
+	const char *audience = env_get(g, "CDTT_JWT_AUDIENCE");
+	cfg->jwt_issuer = strdup(issuer ? issuer : "cdtt");
+	cfg->jwt_audience = strdup(audience ? audience : "cdtt-api");
+
+	const char *t_iss = env_get(g, "CDTT_TRUSTED_ISSUER");
+	const char *t_key = env_get(g, "CDTT_TRUSTED_ISSUER_KEY_FILE");
+	const char *t_aud = env_get(g, "CDTT_TRUSTED_AUDIENCE");
+	if ((t_iss || t_key || t_aud) && !(t_iss && t_key && t_aud))
+		return fail(err, errlen,
+			    "CDTT_TRUSTED_ISSUER, CDTT_TRUSTED_ISSUER_KEY_FILE and "
+			    "CDTT_TRUSTED_AUDIENCE must be set together");
+	if (t_key && access(t_key, R_OK) != 0)
+		return fail(err, errlen,
+			    "CDTT_TRUSTED_ISSUER_KEY_FILE must name a readable PEM public key file");
+	if (t_iss && !strcmp(t_iss, cfg->jwt_issuer))
+		return fail(err, errlen, "CDTT_TRUSTED_ISSUER must differ from CDTT_JWT_ISSUER");
+	cfg->trusted_issuer = t_iss ? strdup(t_iss) : NULL;
+	cfg->trusted_issuer_key_file = t_key ? strdup(t_key) : NULL;
+	cfg->trusted_audience = t_aud ? strdup(t_aud) : NULL;
 
 	if (int_var(g, "CDTT_TOKEN_TTL", 3600, 60, 86400, &v, err, errlen))
 		return -1;
@@ -234,6 +254,11 @@ void config_free(struct config *cfg)
 	free(cfg->replica_url);
 	free(cfg->jwt_secret);
 	free(cfg->jwt_key_file);
+	free(cfg->jwt_issuer);
+	free(cfg->jwt_audience);
+	free(cfg->trusted_issuer);
+	free(cfg->trusted_issuer_key_file);
+	free(cfg->trusted_audience);
 	for (int i = 0; i < cfg->n_cors_origins; i++)
 		free(cfg->cors_origins[i]);
 	memset(cfg, 0, sizeof *cfg);

@@ -24,6 +24,11 @@ struct config {
 	int listen_port;
 	char *jwt_secret;         /* exactly one of jwt_secret / jwt_key_file for serve */
 	char *jwt_key_file;
+	char *jwt_issuer;         /* iss of the tokens we issue (CDTT_JWT_ISSUER, default "cdtt") */
+	char *jwt_audience;       /* aud of the tokens we issue (CDTT_JWT_AUDIENCE, default "cdtt-api") */
+	char *trusted_issuer;     /* an external identity provider: all three set, or none */
+	char *trusted_issuer_key_file;
+	char *trusted_audience;
 	int token_ttl;            /* seconds */
 	int threads;
 	int db_pool_size;

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "../db/migrate.h"
+#include "cli.h"
 #include "config.h"
 #include "http/log.h"
 #include "server.h"
@@ -24,7 +25,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: cdtt serve | migrate | healthcheck | routes | version\n"
+	fprintf(stderr, "usage: cdtt serve | migrate | create-user | create-client | healthcheck | routes | version\n"
 			"configuration comes from CDTT_* environment variables (see README.md)\n");
 	return 2;
 }
@@ -98,13 +99,19 @@ static int cmd_healthcheck(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2)
+	if (argc < 2)
 		return usage();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "cdtt: libsodium cannot initialise\n");
 		return 1;
 	}
 	const char *cmd = argv[1];
+	if (!strcmp(cmd, "create-user"))
+		return cli_create_user(argc, argv);
+	if (!strcmp(cmd, "create-client"))
+		return cli_create_client(argc, argv);
+	if (argc != 2)
+		return usage();
 	if (!strcmp(cmd, "version")) {
 		printf("cdtt %s\n", CDTT_VERSION);
 		return 0;

@@ -3,7 +3,7 @@
  * for anything else; both run the same steps around the handler, so request id, CORS, the log
  * line and metrics can never be forgotten by a route.
  *
- * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (epoll). The in-flight count is kept
+ * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (poll). The in-flight count is kept
  * by wrapping the two callbacks ulfius needs (URI logger: a request began; completion: its
  * response was sent), which is what graceful shutdown waits on.
  */
@@ -20,6 +20,8 @@
 
 #include "../db/migrate.h"
 #include "../db/pool.h"
+#include "auth/bearer.h"
+#include "auth/password.h"
 #include "http/body.h"
 #include "http/cors.h"
 #include "http/log.h"
@@ -29,7 +31,8 @@
 
 #define UNMATCHED_ROUTE "(unmatched)"
 
-static const struct route *const module_tables[] = {ops_routes};
+static const struct route *const module_tables[] = {ops_routes, token_routes, users_routes,
+						     clients_routes, audit_routes};
 
 struct route_ref {
 	struct server *srv;
@@ -77,6 +80,10 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 	double seconds = (double)(now.tv_sec - ctx->started.tv_sec) +
 			 (double)(now.tv_nsec - ctx->started.tv_nsec) / 1e9;
 	const char *route = ctx->route ? ctx->route->path : UNMATCHED_ROUTE;
+	if (ctx->conn) {
+		db_release(srv->pool, ctx->conn);
+		ctx->conn = NULL;
+	}
 	log_request(ctx, req->http_verb, route, resp->status, seconds * 1000);
 	metrics_observe(srv->metrics, label, resp->status, seconds);
 	json_decref(ctx->body);
@@ -90,8 +97,10 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
 	ctx_begin(&ctx, ref->srv, req);
 	ctx.route = &ref->srv->routes[ref->index];
 	ctx.route_index = (int)ref->index;
+	unsigned flags = ctx.route->flags;
 	if (body_check_size(req, resp, &ctx, ref->srv->cfg->max_body_bytes) == 0 &&
-	    (!(ctx.route->flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0))
+	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(ref->srv->auth, req, resp, &ctx) == 0) &&
+	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0))
 		ctx.route->handler(req, resp, &ctx);
 	ctx_finish(&ctx, req, resp, ref->index);
 	return U_CALLBACK_COMPLETE;
@@ -240,12 +249,40 @@ static struct metrics *metrics_for_routes(const struct server *srv)
 	return m;
 }
 
-struct server *server_start(const struct config *cfg, const struct route *extra)
+struct db_conn *request_db(struct req_ctx *ctx, struct _u_response *resp)
+{
+	if (ctx->conn)
+		return ctx->conn;
+	enum db_status st;
+	ctx->conn = db_acquire(ctx->srv->pool, &st);
+	if (!ctx->conn)
+		problem_unavailable(resp, ctx, st == DB_BUSY);
+	return ctx->conn;
+}
+
+PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db_stmt *stmt,
+			const char *const *params, enum db_status *status)
+{
+	struct db_conn *conn = request_db(ctx, resp);
+	if (!conn)
+		return NULL;
+	PGresult *res = db_exec(conn, stmt, params, status);
+	if (*status == DB_DOWN) {
+		PQclear(res);
+		problem_unavailable(resp, ctx, 0);
+		return NULL;
+	}
+	return res;
+}
+
+struct server *server_start(const struct config *cfg, const struct auth *auth,
+			    const struct route *extra)
 {
 	struct server *srv = calloc(1, sizeof *srv);
 	if (!srv)
 		return NULL;
 	srv->cfg = cfg;
+	srv->auth = auth;
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->listen_port)};
 	inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr);
 	/* ulfius refuses port 0, but the address that counts is MHD_OPTION_SOCK_ADDR below, so port
@@ -280,7 +317,9 @@ struct server *server_start(const struct config *cfg, const struct route *extra)
 		{MHD_OPTION_SOCK_ADDR, 0, &addr},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	/* poll, not epoll: with a thread pool, MHD_quiesce_daemon races the workers over the
+	 * listen socket's epoll registration and aborts the process (MHD 0.9.75). */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
 	if (ulfius_start_framework_with_mhd_options(&srv->instance, flags, options) != U_OK) {
 		char where[80];
 		snprintf(where, sizeof where, "%s:%d", cfg->listen_host, cfg->listen_port);
@@ -354,11 +393,22 @@ int server_run(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (migrate_at_start(cfg) != 0)
+	struct auth auth;
+	char err[300];
+	if (auth_init(&auth, cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "cdtt: %s\n", err);
+		auth_free(&auth);
+		return 2;
+	}
+	if (password_init() != 0 || migrate_at_start(cfg) != 0) {
+		auth_free(&auth);
 		return 1;
-	struct server *srv = server_start(cfg, NULL);
-	if (!srv)
+	}
+	struct server *srv = server_start(cfg, &auth, NULL);
+	if (!srv) {
+		auth_free(&auth);
 		return 1;
+	}
 	char where[80];
 	snprintf(where, sizeof where, "%s:%d", cfg->listen_host, srv->port);
 	log_event(LOG_INFO, "listening", "listen", where);
@@ -367,6 +417,7 @@ int server_run(const struct config *cfg)
 	sigwait(&stop_signals, &sig);
 	log_event(LOG_INFO, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(srv);
+	auth_free(&auth);
 	log_event(LOG_INFO, "stopped", NULL, NULL);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0, /* the body must be a JSON object: 415/400 otherwise */
+	ROUTE_PUBLIC = 1 << 1,    /* no bearer token needed (ops endpoints, the token endpoint) */
 };
 
 typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,
@@ -24,8 +25,11 @@ struct route {
 	unsigned flags;
 };
 
+struct auth;
+
 struct server {
 	const struct config *cfg;
+	const struct auth *auth;
 	struct db_pool *pool;
 	struct metrics *metrics;
 	struct route *routes; /* every module's table, in one array */
@@ -38,12 +42,17 @@ struct server {
 
 /* The route tables of the modules, each ending with a {0} entry. */
 extern const struct route ops_routes[];
+extern const struct route token_routes[];
+extern const struct route users_routes[];
+extern const struct route clients_routes[];
+extern const struct route audit_routes[];
 
 /*
  * Starts serving: the modules' routes plus `extra` (NULL, or a {0}-terminated table, used by
  * tests). Returns NULL after logging why it could not start.
  */
-struct server *server_start(const struct config *cfg, const struct route *extra);
+struct server *server_start(const struct config *cfg, const struct auth *auth,
+			    const struct route *extra);
 
 /* Stops accepting, lets requests in flight finish (up to cfg->shutdown_grace s), frees all. */
 void server_stop(struct server *srv);

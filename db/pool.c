@@ -55,8 +55,10 @@ static void quiet_notices(void *arg, const char *message)
 
 char *db_conninfo_with_defaults(const char *url)
 {
+	/* UTC sessions: dates without a zone (e.g. ?from=2025-07-01) mean UTC midnight. */
 	const char *extra = "connect_timeout=2&keepalives=1&keepalives_idle=30&"
-			    "keepalives_interval=10&keepalives_count=3&application_name=cdtt";
+			    "keepalives_interval=10&keepalives_count=3&application_name=cdtt&"
+			    "options=-c%20TimeZone%3DUTC";
 	size_t n = strlen(url) + strlen(extra) + 2;
 	char *out = malloc(n);
 	if (out)

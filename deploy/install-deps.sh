@@ -9,11 +9,12 @@ set -euo pipefail
 profile=${1:-all}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-runtime_pkgs=(libulfius2.7 libjansson4 libjwt0 libpq5 libsodium23 libmicrohttpd12 libyder2.0 ca-certificates)
+runtime_pkgs=(libulfius2.7 libjansson4 libjwt0 libpq5 libsodium23 libmicrohttpd12 libyder2.0 libssl3 ca-certificates)
 build_pkgs=(gcc make pkg-config libc6-dev libulfius-dev libjansson-dev libjwt-dev libpq-dev
-            libsodium-dev libmicrohttpd-dev libyder-dev liborcania-dev libgnutls28-dev libyaml-dev)
+            libsodium-dev libmicrohttpd-dev libyder-dev liborcania-dev libgnutls28-dev libyaml-dev
+            libssl-dev)
 test_pkgs=(check libsubunit-dev libcurl4-gnutls-dev postgresql-15 postgresql-contrib cppcheck
-           valgrind wrk procps)
+           valgrind wrk procps openssl)
 
 case "$profile" in
   runtime) want=("${runtime_pkgs[@]}") ;;

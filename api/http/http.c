@@ -2,6 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "problem.h"
 
 void http_header(struct _u_response *resp, const char *name, const char *value)
 {
@@ -24,4 +28,19 @@ void http_json(struct _u_response *resp, unsigned status, const json_t *value)
 const char *http_request_header(const struct _u_request *req, const char *name)
 {
 	return u_map_get_case(req->map_header, name);
+}
+
+void http_json_result(struct _u_response *resp, unsigned status, const PGresult *res)
+{
+	http_json_text(resp, status, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+}
+
+void http_client_address(const struct _u_request *req, char out[64])
+{
+	out[0] = '\0';
+	const struct sockaddr *sa = req->client_address;
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, 64);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, 64);
 }

@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <time.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <ulfius.h>
+
+#include "../../db/pool.h"
+#include "../auth/principal.h"
 
 struct server;
 struct route;
@@ -21,7 +25,28 @@ struct req_ctx {
 	json_t *body;              /* the parsed JSON object of a ROUTE_JSON_BODY route; owned */
 	struct server *srv;
 	char actor[80];            /* who made the request, for the log line; "" when anonymous */
+	struct principal principal; /* kind PRINCIPAL_NONE on public routes */
+	struct db_conn *conn;      /* borrowed from the pool on first use, returned after */
 };
+
+/*
+ * The request's database connection, borrowed on first use and held until the response is
+ * sent. NULL after answering 503 (database down, or every connection busy).
+ */
+struct db_conn *request_db(struct req_ctx *ctx, struct _u_response *resp);
+
+/*
+ * Runs a declared statement on the request's connection. Returns the result (the caller
+ * PQclear()s it) with *status DB_OK or DB_ERROR, or NULL after answering 503.
+ */
+PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db_stmt *stmt,
+			const char *const *params, enum db_status *status);
+
+/* Answers a one-row, one-column JSON result built by PostgreSQL, as is. */
+void http_json_result(struct _u_response *resp, unsigned status, const PGresult *res);
+
+/* A client IP address for throttling ("" when unknown); out has room for 64 bytes. */
+void http_client_address(const struct _u_request *req, char out[64]);
 
 /* Sets a header on the response (copied). */
 void http_header(struct _u_response *resp, const char *name, const char *value);

@@ -98,10 +98,10 @@ static void docs(const struct _u_request *req, struct _u_response *resp, struct 
 }
 
 const struct route ops_routes[] = {
-	{"GET", "/healthz", healthz, 0},
-	{"GET", "/readyz", readyz, 0},
-	{"GET", "/metrics", metrics, 0},
-	{"GET", "/openapi.json", openapi_json, 0},
-	{"GET", "/docs", docs, 0},
+	{"GET", "/healthz", healthz, ROUTE_PUBLIC},
+	{"GET", "/readyz", readyz, ROUTE_PUBLIC},
+	{"GET", "/metrics", metrics, ROUTE_PUBLIC},
+	{"GET", "/openapi.json", openapi_json, ROUTE_PUBLIC},
+	{"GET", "/docs", docs, ROUTE_PUBLIC},
 	{0},
 };

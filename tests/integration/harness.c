@@ -185,11 +185,14 @@ void serve_start(struct proc *p, const char *database_url, const char *const *ex
 	p->port = free_port();
 	snprintf(url_var, sizeof url_var, "CDTT_DATABASE_URL=%s", database_url);
 	snprintf(listen_var, sizeof listen_var, "CDTT_LISTEN=127.0.0.1:%d", p->port);
-	const char *env[32] = {url_var, listen_var, "CDTT_JWT_SECRET=" TEST_JWT_SECRET,
-			       "CDTT_THREADS=4"};
-	int n = 4;
-	for (; extra_env && *extra_env && n < 31; extra_env++)
+	const char *env[32] = {url_var, listen_var, "CDTT_THREADS=4"};
+	int n = 3, has_key_file = 0;
+	for (; extra_env && *extra_env && n < 30; extra_env++) {
+		has_key_file |= !strncmp(*extra_env, "CDTT_JWT_KEY_FILE=", 18);
 		env[n++] = *extra_env;
+	}
+	if (!has_key_file)
+		env[n++] = "CDTT_JWT_SECRET=" TEST_JWT_SECRET;
 	env[n] = NULL;
 	const char *args[] = {"serve", NULL};
 	proc_spawn(p, env, args);

@@ -14,6 +14,9 @@ int main(void)
 	srunner_add_suite(sr, pipeline_suite());
 	srunner_add_suite(sr, ops_suite());
 	srunner_add_suite(sr, resilience_suite());
+	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, keys_auth_suite());
+	srunner_add_suite(sr, accounts_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

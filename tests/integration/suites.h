@@ -6,4 +6,7 @@ Suite *migrations_suite(void);
 Suite *pipeline_suite(void);
 Suite *ops_suite(void);
 Suite *resilience_suite(void);
+Suite *auth_suite(void);
+Suite *keys_auth_suite(void);
+Suite *accounts_suite(void);
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../api/auth/jwt.h"
 #include "../../api/http/log.h"
 #include "../../api/http/problem.h"
 #include "../../api/server.h"
@@ -22,6 +23,7 @@
 
 static char database_url[512];
 static struct config cfg;
+static struct auth auth;
 static struct server *srv;
 
 static void echo(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -48,9 +50,9 @@ static void slow(const struct _u_request *req, struct _u_response *resp, struct 
 }
 
 static const struct route test_routes[] = {
-	{"POST", "/test/echo", echo, ROUTE_JSON_BODY},
-	{"PATCH", "/test/echo", echo, ROUTE_JSON_BODY},
-	{"GET", "/test/slow", slow, 0},
+	{"POST", "/test/echo", echo, ROUTE_JSON_BODY | ROUTE_PUBLIC},
+	{"PATCH", "/test/echo", echo, ROUTE_JSON_BODY | ROUTE_PUBLIC},
+	{"GET", "/test/slow", slow, ROUTE_PUBLIC},
 	{0},
 };
 
@@ -74,8 +76,14 @@ static void server_setup(void)
 	cfg.max_body_bytes = 4096;
 	cfg.cors_origins[0] = "https://app.example.gov.vn";
 	cfg.n_cors_origins = 1;
+	cfg.jwt_secret = TEST_JWT_SECRET;
+	cfg.jwt_issuer = "cdtt";
+	cfg.jwt_audience = "cdtt-api";
+	cfg.token_ttl = 600;
 	log_set_level(LOG_ERROR);
-	srv = server_start(&cfg, test_routes);
+	char err[256];
+	ck_assert_msg(auth_init(&auth, &cfg, err, sizeof err) == 0, "%s", err);
+	srv = server_start(&cfg, &auth, test_routes);
 	ck_assert(srv);
 }
 
@@ -84,6 +92,7 @@ static void server_teardown(void)
 	if (srv)
 		server_stop(srv);
 	srv = NULL;
+	auth_free(&auth);
 }
 
 static int is_uuid(const char *s)

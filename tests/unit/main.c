@@ -5,6 +5,7 @@
 Suite *config_suite(void);
 Suite *http_suite(void);
 Suite *db_suite(void);
+Suite *keys_suite(void);
 
 int main(void)
 {
@@ -13,6 +14,7 @@ int main(void)
 	SRunner *sr = srunner_create(config_suite());
 	srunner_add_suite(sr, http_suite());
 	srunner_add_suite(sr, db_suite());
+	srunner_add_suite(sr, keys_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,0 +1,194 @@
+#define _GNU_SOURCE
+#include "jwt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "../http/request_id.h"
+
+static int prefixed(char *err, size_t errlen, const char *var, const char *inner)
+{
+	char copy[256];
+	snprintf(copy, sizeof copy, "%s", inner);
+	snprintf(err, errlen, "%s: %s", var, copy);
+	return -1;
+}
+
+int auth_init(struct auth *a, const struct config *cfg, char *err, size_t errlen)
+{
+	memset(a, 0, sizeof *a);
+	char inner[256];
+	if (cfg->jwt_secret) {
+		if (jwt_key_from_secret(&a->ours, cfg->jwt_secret, inner, sizeof inner))
+			return prefixed(err, errlen, "CDTT_JWT_SECRET", inner);
+	} else if (jwt_key_from_private_pem_file(&a->ours, cfg->jwt_key_file, inner, sizeof inner)) {
+		return prefixed(err, errlen, "CDTT_JWT_KEY_FILE", inner);
+	}
+	if (cfg->trusted_issuer_key_file) {
+		if (jwt_key_from_public_pem_file(&a->trusted, cfg->trusted_issuer_key_file, inner,
+						 sizeof inner))
+			return prefixed(err, errlen, "CDTT_TRUSTED_ISSUER_KEY_FILE", inner);
+		a->has_trusted = 1;
+	}
+	a->issuer = cfg->jwt_issuer;
+	a->audience = cfg->jwt_audience;
+	a->trusted_issuer = cfg->trusted_issuer;
+	a->trusted_audience = cfg->trusted_audience;
+	a->token_ttl = cfg->token_ttl;
+	static const char context[] = "cdtt list cursor key";
+	crypto_generichash(a->cursor_key, sizeof a->cursor_key, (const unsigned char *)context,
+			   sizeof context - 1, a->ours.sign_key, a->ours.sign_len);
+	return 0;
+}
+
+void auth_free(struct auth *a)
+{
+	jwt_key_free(&a->ours);
+	if (a->has_trusted)
+		jwt_key_free(&a->trusted);
+	sodium_memzero(a->cursor_key, sizeof a->cursor_key);
+}
+
+static int audience_matches(json_t *aud, const char *want)
+{
+	if (json_is_string(aud))
+		return !strcmp(json_string_value(aud), want);
+	if (!json_is_array(aud))
+		return 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(aud, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), want))
+		return 1;
+	return 0;
+}
+
+/* The time claims: exp required, nbf required for ours, iat not in the future. */
+static int times_valid(json_t *claims, long now, int nbf_required)
+{
+	json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf"),
+	       *iat = json_object_get(claims, "iat");
+	if (!json_is_integer(exp) || now > json_integer_value(exp) + JWT_LEEWAY_SECONDS)
+		return 0;
+	if (nbf ? !json_is_integer(nbf) || now + JWT_LEEWAY_SECONDS < json_integer_value(nbf)
+		: nbf_required)
+		return 0;
+	if (iat && (!json_is_integer(iat) || now + JWT_LEEWAY_SECONDS < json_integer_value(iat)))
+		return 0;
+	return 1;
+}
+
+static int is_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		char c = s[i];
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+/* Decodes with one key; returns the claims (new reference) when signature and alg hold. */
+static json_t *decode_with(const struct jwt_key *k, const char *token)
+{
+	jwt_t *jwt = NULL;
+	json_t *claims = NULL;
+	if (jwt_decode(&jwt, token, k->verify_key, (int)k->verify_len) != 0 || !jwt)
+		goto out;
+	/* libjwt accepts whatever alg the header names that the key bytes can serve, e.g. HS256
+	 * keyed with our public PEM: only the configured algorithm counts. */
+	if (jwt_get_alg(jwt) != k->alg)
+		goto out;
+	char *text = jwt_get_grants_json(jwt, NULL);
+	if (text) {
+		claims = json_loads(text, 0, NULL);
+		free(text);
+	}
+	if (claims && !json_is_object(claims)) {
+		json_decref(claims);
+		claims = NULL;
+	}
+out:
+	jwt_free(jwt);
+	return claims;
+}
+
+int jwt_verify_token(const struct auth *a, const char *token, long now, struct token_subject *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t len = strlen(token);
+	if (len == 0 || len > JWT_MAX_LENGTH)
+		return -1;
+	int external = 0;
+	json_t *claims = decode_with(&a->ours, token);
+	if (!claims && a->has_trusted) {
+		claims = decode_with(&a->trusted, token);
+		external = 1;
+	}
+	if (!claims)
+		return -1;
+	int ok = 0;
+	const char *iss = json_string_value(json_object_get(claims, "iss"));
+	const char *sub = json_string_value(json_object_get(claims, "sub"));
+	json_t *aud = json_object_get(claims, "aud");
+	if (!external) {
+		ok = iss && !strcmp(iss, a->issuer) && audience_matches(aud, a->audience) &&
+		     times_valid(claims, now, 1) && is_uuid(sub);
+		if (ok) {
+			out->kind = json_object_get(claims, "client_id") ? PRINCIPAL_CLIENT : PRINCIPAL_USER;
+			strcpy(out->id, sub);
+			const char *scope = json_string_value(json_object_get(claims, "scope"));
+			if (out->kind == PRINCIPAL_CLIENT)
+				ok = scope && scopes_parse(scope, &out->scopes) == 0;
+		}
+	} else {
+		const char *name = json_string_value(json_object_get(claims, "preferred_username"));
+		if (!name)
+			name = sub;
+		ok = iss && !strcmp(iss, a->trusted_issuer) &&
+		     audience_matches(aud, a->trusted_audience) && times_valid(claims, now, 0) &&
+		     name && strlen(name) < sizeof out->username;
+		if (ok) {
+			out->kind = PRINCIPAL_USER;
+			out->external = 1;
+			snprintf(out->username, sizeof out->username, "%s", name);
+		}
+	}
+	json_decref(claims);
+	return ok ? 0 : -1;
+}
+
+char *jwt_issue_token(const struct auth *a, const struct principal *p, const char *scope_text,
+		      long now)
+{
+	char jti[37];
+	request_id_generate(jti);
+	json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "iss", a->issuer, "aud",
+				   a->audience, "sub", p->id, "iat", (json_int_t)now, "nbf",
+				   (json_int_t)now, "exp", (json_int_t)(now + a->token_ttl), "jti", jti);
+	json_object_set_new(claims, "unit", p->unit_code[0] ? json_string(p->unit_code) : json_null());
+	if (p->kind == PRINCIPAL_CLIENT) {
+		json_object_set_new(claims, "scope", json_string(scope_text ? scope_text : ""));
+		json_object_set_new(claims, "client_id", json_string(p->name));
+	} else {
+		json_object_set_new(claims, "role", json_string(role_name(p->role)));
+	}
+	char *grants = json_dumps(claims, JSON_COMPACT);
+	json_decref(claims);
+	jwt_t *jwt = NULL;
+	char *token = NULL;
+	if (grants && jwt_new(&jwt) == 0 && jwt_add_grants_json(jwt, grants) == 0 &&
+	    jwt_set_alg(jwt, a->ours.alg, a->ours.sign_key, (int)a->ours.sign_len) == 0) {
+		if (a->ours.kid[0])
+			jwt_add_header(jwt, "kid", a->ours.kid);
+		token = jwt_encode_str(jwt);
+	}
+	jwt_free(jwt);
+	free(grants);
+	return token;
+}

@@ -1,0 +1,43 @@
+#include "principal.h"
+
+#include <string.h>
+
+static const char *const role_names[] = {"", "admin", "officer", "team_leader", "viewer"};
+static const char *const scope_names[] = {"registry:read", "registry:write", "activities:write",
+					  "reports:read", "members:pii"};
+
+enum role role_from_name(const char *name)
+{
+	for (int i = 1; i < 5; i++)
+		if (name && !strcmp(name, role_names[i]))
+			return (enum role)i;
+	return ROLE_NONE;
+}
+
+const char *role_name(enum role role)
+{
+	return role_names[role];
+}
+
+int scopes_parse(const char *text, unsigned *out)
+{
+	*out = 0;
+	const char *p = text;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		int found = 0;
+		for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
+			if (strlen(scope_names[i]) == n && !strncmp(p, scope_names[i], n)) {
+				*out |= 1u << i;
+				found = 1;
+			}
+		if (!found)
+			return -1;
+		p += n;
+	}
+	return 0;
+}

@@ -1,0 +1,347 @@
+/*
+ * POST /api/v1/auth/token (RFC 6749): the `password` grant for people and the
+ * `client_credentials` grant for systems, as application/x-www-form-urlencoded or JSON.
+ * GET /.well-known/jwks.json (RFC 7517): the public key that verifies our tokens.
+ *
+ * Failed attempts are recorded per username (or client id) and per address; after 5 within 15
+ * minutes, either one answers 429 with Retry-After, even with the right password. Unknown
+ * accounts, wrong passwords and disabled accounts get the same answer after the same work
+ * (a dummy Argon2id verification, a constant-time comparison of secrets).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "../http/body.h"
+#include "../http/problem.h"
+#include "../server.h"
+#include "bearer.h"
+#include "jwt.h"
+#include "password.h"
+
+#define MAX_FAILURES 5
+
+static struct db_stmt throttle_wait = {
+	.name = "token_throttle_wait",
+	.sql = "WITH u AS (SELECT at FROM login_failures WHERE username = $1"
+	       "             AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 5),"
+	       " a AS (SELECT at FROM login_failures WHERE address = $2"
+	       "       AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 5)"
+	       " SELECT greatest("
+	       "  CASE WHEN (SELECT count(*) FROM u) >= 5 THEN ceil(extract(epoch FROM"
+	       "   (SELECT min(at) FROM u) + interval '15 minutes' - now())) ELSE 0 END,"
+	       "  CASE WHEN (SELECT count(*) FROM a) >= 5 THEN ceil(extract(epoch FROM"
+	       "   (SELECT min(at) FROM a) + interval '15 minutes' - now())) ELSE 0 END)::int",
+	.nparams = 2,
+	.readonly = 1,
+};
+
+/* The failure and its audit event, in one statement (so in one transaction). */
+static struct db_stmt record_failure = {
+	.name = "token_record_failure",
+	.sql = "WITH f AS (INSERT INTO login_failures (username, address) VALUES ($1, $2)),"
+	       " old AS (DELETE FROM login_failures WHERE username = $1"
+	       "         AND at < now() - interval '15 minutes')"
+	       " INSERT INTO audit_events (actor_type, action, entity_type, entity_id, request_id)"
+	       " VALUES ('anonymous', $3, $4, $1, $5)",
+	.nparams = 5,
+};
+
+static struct db_stmt user_for_login = {
+	.name = "token_user_for_login",
+	.sql = "SELECT u.id::text, u.username, u.role, coalesce(u.unit_code, ''),"
+	       " CASE WHEN u.role = 'admin' THEN '' ELSE coalesce(n.path::text, 'none') END,"
+	       " coalesce(u.team_id::text, ''), u.password_hash, u.status"
+	       " FROM users u LEFT JOIN units n ON n.code = u.unit_code WHERE u.username = $1",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+static struct db_stmt client_for_login = {
+	.name = "token_client_for_login",
+	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
+	       " coalesce(n.path::text, 'none'), '', c.secret_hash, c.status"
+	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code WHERE c.client_id = $1",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+static struct db_stmt user_logged_in = {
+	.name = "token_user_logged_in",
+	.sql = "WITH u AS (UPDATE users SET last_login_at = now() WHERE id = $1::uuid RETURNING id)"
+	       " INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
+	       "  entity_id, request_id)"
+	       " SELECT 'user', id, $2, 'auth.token_issued', 'user', id::text, $3 FROM u",
+	.nparams = 3,
+};
+
+static struct db_stmt client_issued = {
+	.name = "token_client_issued",
+	.sql = "INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
+	       " entity_id, after, request_id)"
+	       " VALUES ('client', $1::uuid, $2, 'auth.token_issued', 'client', $1,"
+	       " jsonb_build_object('scope', $3::text), $4)",
+	.nparams = 4,
+};
+
+/* An RFC 6749 §5.2 error. */
+static void oauth_error(struct _u_response *resp, unsigned status, const char *error,
+			const char *description)
+{
+	json_t *doc = json_pack("{s:s, s:s}", "error", error, "error_description", description);
+	http_json(resp, status, doc);
+	json_decref(doc);
+	http_header(resp, "Cache-Control", "no-store");
+	http_header(resp, "Pragma", "no-cache");
+}
+
+/* The request's parameters, from a form or a JSON object. */
+struct token_params {
+	json_t *json;                        /* owned when the body was JSON */
+	const struct _u_request *req;
+};
+
+/* A parameter's value; NULL when absent, not a string, or holding a NUL ("admin%00"). */
+static const char *param(const struct token_params *tp, const char *name)
+{
+	if (tp->json) {
+		json_t *v = json_object_get(tp->json, name);
+		return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v)
+			       ? json_string_value(v)
+			       : NULL;
+	}
+	const char *v = u_map_get(tp->req->map_post_body, name);
+	ssize_t len = u_map_get_length(tp->req->map_post_body, name);
+	return v && len >= 0 && strlen(v) == (size_t)len ? v : NULL;
+}
+
+/* Seconds to wait (> 0) when throttled, 0 when free to try, -1 after answering 503. */
+static int throttled(struct req_ctx *ctx, struct _u_response *resp, const char *who,
+		     const char *address)
+{
+	const char *params[2] = {who, address};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &throttle_wait, params, &st);
+	if (!res)
+		return -1;
+	int wait = st == DB_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return wait;
+}
+
+static void answer_throttled(struct _u_response *resp, const struct req_ctx *ctx, int wait)
+{
+	char detail[120], seconds[16];
+	snprintf(detail, sizeof detail,
+		 "Too many failed attempts for this account or address; retry in %d seconds.", wait);
+	problem(resp, ctx, 429, detail);
+	snprintf(seconds, sizeof seconds, "%d", wait);
+	http_header(resp, "Retry-After", seconds);
+}
+
+static int note_failure(struct req_ctx *ctx, struct _u_response *resp, const char *who,
+			const char *address, const char *entity_type)
+{
+	const char *params[5] = {who, address, "auth.login_failed", entity_type, ctx->request_id};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &record_failure, params, &st);
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+static void issue(struct _u_response *resp, struct req_ctx *ctx, const struct principal *p,
+		  const char *scope)
+{
+	char *token = jwt_issue_token(ctx->srv->auth, p, scope, (long)time(NULL));
+	if (!token) {
+		problem(resp, ctx, 500, "The token could not be signed.");
+		return;
+	}
+	json_t *doc = json_pack("{s:s, s:s, s:i}", "access_token", token, "token_type", "Bearer",
+				"expires_in", ctx->srv->auth->token_ttl);
+	if (scope)
+		json_object_set_new(doc, "scope", json_string(scope));
+	http_json(resp, 200, doc);
+	json_decref(doc);
+	free(token);
+	http_header(resp, "Cache-Control", "no-store");
+	http_header(resp, "Pragma", "no-cache");
+}
+
+static void password_grant(const struct token_params *tp, struct _u_response *resp,
+			   struct req_ctx *ctx, const char *address)
+{
+	const char *username = param(tp, "username"), *password = param(tp, "password");
+	if (!username || !password || !*username) {
+		oauth_error(resp, 400, "invalid_request", "username and password are required.");
+		return;
+	}
+	char name[65];
+	size_t n = strlen(username);
+	int plausible = n < sizeof name && strlen(password) <= PASSWORD_MAX_LENGTH;
+	snprintf(name, sizeof name, "%s", plausible ? username : "");
+	for (char *c = name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	int wait = throttled(ctx, resp, name, address);
+	if (wait < 0)
+		return;
+	if (wait > 0) {
+		answer_throttled(resp, ctx, wait);
+		return;
+	}
+	const char *params[1] = {name};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &user_for_login, params, &st);
+	if (!res)
+		return;
+	int found = st == DB_OK && PQntuples(res) == 1 && plausible;
+	int ok = password_verify(plausible ? password : "", found ? PQgetvalue(res, 0, 6) : NULL);
+	ok = ok && found && !strcmp(PQgetvalue(res, 0, 7), "active");
+	struct principal p;
+	if (ok)
+		principal_from_row(&p, PRINCIPAL_USER, res);
+	PQclear(res);
+	if (!ok) {
+		if (note_failure(ctx, resp, name, address, "user") == 0)
+			oauth_error(resp, 400, "invalid_grant", "The username or password is wrong.");
+		return;
+	}
+	const char *audit[3] = {p.id, p.name, ctx->request_id};
+	res = request_query(ctx, resp, &user_logged_in, audit, &st);
+	if (!res)
+		return;
+	PQclear(res);
+	issue(resp, ctx, &p, NULL);
+}
+
+static void sha256_hex(const char *text, char out[65])
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(digest, (const unsigned char *)text, strlen(text));
+	sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+/* Scopes requested must be a subset of the client's; returns the granted text or NULL. */
+static int grant_scopes(const char *requested, const char *allowed_text, char *granted, size_t cap)
+{
+	unsigned allowed, want;
+	if (scopes_parse(allowed_text, &allowed) != 0)
+		return -1;
+	if (!requested || !*requested) {
+		snprintf(granted, cap, "%s", allowed_text);
+		return 0;
+	}
+	if (strlen(requested) >= cap || scopes_parse(requested, &want) != 0 || (want & ~allowed))
+		return -1;
+	snprintf(granted, cap, "%s", requested);
+	return 0;
+}
+
+static void client_grant(const struct token_params *tp, const struct _u_request *req,
+			 struct _u_response *resp, struct req_ctx *ctx, const char *address)
+{
+	const char *id = req->auth_basic_user, *secret = req->auth_basic_password;
+	if (!id || !secret) {
+		id = param(tp, "client_id");
+		secret = param(tp, "client_secret");
+	}
+	if (!id || !secret || !*id) {
+		oauth_error(resp, 401, "invalid_client", "Client authentication failed.");
+		http_header(resp, "WWW-Authenticate", "Basic realm=\"cdtt\"");
+		return;
+	}
+	char name[65];
+	int plausible = strlen(id) < sizeof name && strlen(secret) < 512;
+	snprintf(name, sizeof name, "%s", plausible ? id : "");
+	int wait = throttled(ctx, resp, name, address);
+	if (wait < 0)
+		return;
+	if (wait > 0) {
+		answer_throttled(resp, ctx, wait);
+		return;
+	}
+	const char *params[1] = {name};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &client_for_login, params, &st);
+	if (!res)
+		return;
+	int found = st == DB_OK && PQntuples(res) == 1 && plausible;
+	char given[65], stored[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+	sha256_hex(plausible ? secret : "", given);
+	if (found)
+		snprintf(stored, sizeof stored, "%s", PQgetvalue(res, 0, 6));
+	int ok = sodium_memcmp(given, stored, 64) == 0 && found &&
+		 !strcmp(PQgetvalue(res, 0, 7), "active");
+	struct principal p;
+	char granted[160] = "";
+	int scope_ok = 1;
+	if (ok) {
+		principal_from_row(&p, PRINCIPAL_CLIENT, res);
+		scope_ok = grant_scopes(param(tp, "scope"), PQgetvalue(res, 0, 2), granted,
+					sizeof granted) == 0;
+	}
+	PQclear(res);
+	if (!ok) {
+		if (note_failure(ctx, resp, name, address, "client") == 0) {
+			oauth_error(resp, 401, "invalid_client", "Client authentication failed.");
+			http_header(resp, "WWW-Authenticate", "Basic realm=\"cdtt\"");
+		}
+		return;
+	}
+	if (!scope_ok) {
+		oauth_error(resp, 400, "invalid_scope", "The scope asked for exceeds the client's scopes.");
+		return;
+	}
+	const char *audit[4] = {p.id, p.name, granted, ctx->request_id};
+	res = request_query(ctx, resp, &client_issued, audit, &st);
+	if (!res)
+		return;
+	PQclear(res);
+	issue(resp, ctx, &p, granted);
+}
+
+static void token(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	struct token_params tp = {NULL, req};
+	const char *ct = http_request_header(req, "Content-Type");
+	if (media_type_is(ct, "application/json")) {
+		if (body_parse_json(req, resp, ctx) != 0)
+			return;
+		tp.json = ctx->body; /* freed with the request context */
+	} else if (!media_type_is(ct, "application/x-www-form-urlencoded")) {
+		problem(resp, ctx, 415,
+			"Send application/x-www-form-urlencoded (RFC 6749) or application/json.");
+		return;
+	}
+	char address[64];
+	http_client_address(req, address);
+	const char *grant = param(&tp, "grant_type");
+	if (!grant)
+		oauth_error(resp, 400, "invalid_request", "grant_type is required.");
+	else if (!strcmp(grant, "password"))
+		password_grant(&tp, resp, ctx, address);
+	else if (!strcmp(grant, "client_credentials"))
+		client_grant(&tp, req, resp, ctx, address);
+	else
+		oauth_error(resp, 400, "unsupported_grant_type",
+			    "Use grant_type password or client_credentials.");
+}
+
+static void jwks(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	const char *doc = ctx->srv->auth->ours.jwks_json;
+	http_json_text(resp, 200, doc, strlen(doc));
+	http_header(resp, "Content-Type", "application/jwk-set+json");
+	http_header(resp, "Cache-Control", "public, max-age=300");
+}
+
+const struct route token_routes[] = {
+	{"POST", "/api/v1/auth/token", token, ROUTE_PUBLIC},
+	{"GET", "/.well-known/jwks.json", jwks, ROUTE_PUBLIC},
+	{0},
+};

@@ -1,0 +1,21 @@
+/*
+ * The four parameters every audited write passes to its statement, in this order:
+ * actor_type, actor_id, actor_name, request_id. Statements insert them into audit_events in
+ * the same statement (so the same transaction) as the change.
+ */
+#ifndef CDTT_RESOURCES_AUDIT_ACTOR_H
+#define CDTT_RESOURCES_AUDIT_ACTOR_H
+#include "../http/http.h"
+
+/* SQL fragment: the audit columns' values, given the position of the first actor parameter. */
+#define AUDIT_ACTOR_SQL(a, b, c, d) "$" #a ", $" #b "::uuid, $" #c ", $" #d
+
+static inline void audit_actor_params(const struct req_ctx *ctx, const char **out)
+{
+	out[0] = ctx->principal.kind == PRINCIPAL_CLIENT ? "client" : "user";
+	out[1] = ctx->principal.id;
+	out[2] = ctx->principal.name;
+	out[3] = ctx->request_id;
+}
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * Accounts of systems (OAuth 2.0 clients), admins only: /api/v1/clients. The secret is
+ * generated here, shown once in the creation response, and stored as a SHA-256.
+ * Deleting a client ends it at once: its tokens stop working on the next request.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "../auth/authz.h"
+#include "../http/etag.h"
+#include "../http/paging.h"
+#include "../http/problem.h"
+#include "../server.h"
+#include "../validate.h"
+#include "audit_actor.h"
+#include "clients.h"
+
+static const char *const scope_values[] = {"registry:read", "registry:write", "activities:write",
+					   "reports:read", "members:pii", NULL};
+static const char *const status_values[] = {"active", "disabled", NULL};
+
+static const struct field client_fields[] = {
+	{"client_id", FIELD_NAME, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
+	{"name", FIELD_STRING, FIELD_NULLABLE, 1, 200, NULL},
+	{"scopes", FIELD_ENUM_ARRAY, FIELD_REQUIRED, 1, 0, scope_values},
+	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
+	{"status", FIELD_ENUM, 0, 0, 0, status_values},
+	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
+	{"client_secret", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{0},
+};
+
+static struct db_stmt list_clients = {
+	.name = "clients_list",
+	.sql = "SELECT client_json(c)::text, c.id::text FROM clients c"
+	       " WHERE ($1::uuid IS NULL OR c.id > $1::uuid) AND ($2::text IS NULL OR c.status = $2)"
+	       " ORDER BY c.id LIMIT $3::int",
+	.nparams = 3,
+	.readonly = 1,
+};
+
+static struct db_stmt get_client = {
+	.name = "clients_get",
+	.sql = "SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+static struct db_stmt create_client = {
+	.name = "clients_create",
+	.sql = "WITH unit AS (SELECT code FROM units WHERE code = $5),"
+	       " ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code, status)"
+	       "   SELECT $1, $2, $3, ARRAY(SELECT json_array_elements_text($4::json)), $5,"
+	       "   coalesce($10, 'active')"
+	       "   WHERE EXISTS (SELECT 1 FROM unit)"
+	       "   ON CONFLICT (client_id) DO NOTHING RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(6, 7, 8, 9) ", 'client.create', 'client', id::text,"
+	       "   to_jsonb(ins) - 'secret_hash' FROM ins)"
+	       " SELECT EXISTS (SELECT 1 FROM unit), (SELECT client_json(ins)::text FROM ins),"
+	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
+	.nparams = 10,
+};
+
+static struct db_stmt update_client = {
+	.name = "clients_update",
+	.sql = "WITH old AS (SELECT * FROM clients WHERE id = $1::uuid),"
+	       " unit_ok AS (SELECT $5::text IS NULL OR EXISTS (SELECT 1 FROM units WHERE code = $5)"
+	       "   AS ok),"
+	       " upd AS (UPDATE clients c SET"
+	       "   name = CASE WHEN $3::jsonb ? 'name' THEN $3::jsonb->>'name' ELSE c.name END,"
+	       "   scopes = CASE WHEN $4::json IS NULL THEN c.scopes"
+	       "            ELSE ARRAY(SELECT json_array_elements_text($4::json)) END,"
+	       "   unit_code = coalesce($5, c.unit_code), status = coalesce($6, c.status),"
+	       "   version = c.version + 1, updated_at = now()"
+	       "   WHERE c.id = $1::uuid AND c.version = $2::int AND (SELECT ok FROM unit_ok)"
+	       "   RETURNING c.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(7, 8, 9, 10) ", 'client.update', 'client', upd.id::text,"
+	       "   to_jsonb(old) - 'secret_hash', to_jsonb(upd) - 'secret_hash' FROM upd, old)"
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT ok FROM unit_ok),"
+	       " (SELECT client_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	.nparams = 10,
+};
+
+static struct db_stmt delete_client = {
+	.name = "clients_delete",
+	.sql = "WITH del AS (DELETE FROM clients WHERE id = $1::uuid RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before)"
+	       "   SELECT " AUDIT_ACTOR_SQL(2, 3, 4, 5) ", 'client.delete', 'client', id::text,"
+	       "   to_jsonb(del) - 'secret_hash' FROM del)"
+	       " SELECT count(*) FROM del",
+	.nparams = 5,
+};
+
+void client_secret_generate(char secret[CLIENT_SECRET_LEN + 1], char hash_hex[65])
+{
+	unsigned char random[32], digest[crypto_hash_sha256_BYTES];
+	randombytes_buf(random, sizeof random);
+	sodium_bin2base64(secret, CLIENT_SECRET_LEN + 1, random, sizeof random,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_hash_sha256(digest, (const unsigned char *)secret, strlen(secret));
+	sodium_bin2hex(hash_hex, 65, digest, sizeof digest);
+}
+
+static int admin_only(struct _u_response *resp, const struct req_ctx *ctx)
+{
+	if (authz_allows(&ctx->principal, ACT_MANAGE_CLIENTS))
+		return 1;
+	problem(resp, ctx, 403, "Only administrators manage clients.");
+	return 0;
+}
+
+static const char *path_id(const struct _u_request *req, struct _u_response *resp,
+			   const struct req_ctx *ctx)
+{
+	const char *id = u_map_get(req->map_url, "id");
+	if (text_is_uuid(id))
+		return id;
+	problem(resp, ctx, 404, "No such client.");
+	return NULL;
+}
+
+static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	if (!admin_only(resp, ctx))
+		return;
+	struct page_request page;
+	if (page_request_parse(req, resp, ctx, "clients", &page) != 0)
+		return;
+	const char *status = u_map_get(req->map_url, "status");
+	if (status && strcmp(status, "active") && strcmp(status, "disabled")) {
+		json_t *errors = NULL;
+		problem_add_error(&errors, "status", "invalid_value", "must be active or disabled");
+		problem_with_errors(resp, ctx, 422, "The query parameters are invalid.", errors);
+		return;
+	}
+	const char *params[3] = {page.after[0] ? page.after : NULL, status, page.limit_text};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &list_clients, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		page_respond(resp, ctx, res, "clients", page.limit);
+	else
+		problem(resp, ctx, 500, NULL);
+	PQclear(res);
+}
+
+static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
+		return;
+	const char *params[1] = {id};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &get_client, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK && PQntuples(res) == 1) {
+		http_json_result(resp, 200, res);
+		etag_set(resp, PQgetvalue(res, 0, 1));
+	} else {
+		problem(resp, ctx, st == DB_OK ? 404 : 500, st == DB_OK ? "No such client." : NULL);
+	}
+	PQclear(res);
+}
+
+static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	if (!admin_only(resp, ctx))
+		return;
+	json_t *errors = NULL;
+	if (validate_body(ctx->body, client_fields, VALIDATE_CREATE, &errors)) {
+		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+		return;
+	}
+	char secret[CLIENT_SECRET_LEN + 1], hash[65];
+	client_secret_generate(secret, hash);
+	char *scopes = json_dumps(json_object_get(ctx->body, "scopes"), JSON_COMPACT);
+	const char *params[10] = {json_string_value(json_object_get(ctx->body, "client_id")),
+				  json_string_value(json_object_get(ctx->body, "name")), hash, scopes,
+				  json_string_value(json_object_get(ctx->body, "unit_code"))};
+	audit_actor_params(ctx, params + 5);
+	params[9] = json_string_value(json_object_get(ctx->body, "status"));
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &create_client, params, &st);
+	free(scopes);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		problem(resp, ctx, 500, NULL);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem_add_error(&errors, "/unit_code", "not_found", "no such unit");
+		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+	} else if (PQgetisnull(res, 0, 1)) {
+		problem(resp, ctx, 409, "That client_id is taken.");
+	} else {
+		/* the only time the secret is ever shown */
+		json_t *doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+		json_object_set_new(doc, "client_secret", json_string(secret));
+		http_json(resp, 201, doc);
+		json_decref(doc);
+		etag_set(resp, PQgetvalue(res, 0, 2));
+		http_header(resp, "Cache-Control", "no-store");
+		char location[96];
+		snprintf(location, sizeof location, "/api/v1/clients/%s", PQgetvalue(res, 0, 3));
+		http_header(resp, "Location", location);
+	}
+	sodium_memzero(secret, sizeof secret);
+	PQclear(res);
+}
+
+static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
+		return;
+	json_t *errors = NULL;
+	if (validate_body(ctx->body, client_fields, VALIDATE_PATCH, &errors)) {
+		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+		return;
+	}
+	char version[16];
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	char *patch = json_dumps(ctx->body, JSON_COMPACT);
+	json_t *scopes_json = json_object_get(ctx->body, "scopes");
+	char *scopes = scopes_json ? json_dumps(scopes_json, JSON_COMPACT) : NULL;
+	const char *params[10] = {id, version, patch, scopes,
+				  json_string_value(json_object_get(ctx->body, "unit_code")),
+				  json_string_value(json_object_get(ctx->body, "status"))};
+	audit_actor_params(ctx, params + 6);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &update_client, params, &st);
+	free(patch);
+	free(scopes);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		problem(resp, ctx, 500, NULL);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem(resp, ctx, 404, "No such client.");
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+		problem_add_error(&errors, "/unit_code", "not_found", "no such unit");
+		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+	} else if (PQgetisnull(res, 0, 2)) {
+		problem(resp, ctx, 412, "The client changed since you read it; read it again.");
+	} else {
+		http_json_text(resp, 200, PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
+		etag_set(resp, PQgetvalue(res, 0, 3));
+	}
+	PQclear(res);
+}
+
+static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
+		return;
+	const char *params[5] = {id};
+	audit_actor_params(ctx, params + 1);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &delete_client, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK && atoi(PQgetvalue(res, 0, 0)) == 1)
+		ulfius_set_empty_body_response(resp, 204);
+	else
+		problem(resp, ctx, st == DB_OK ? 404 : 500, st == DB_OK ? "No such client." : NULL);
+	PQclear(res);
+}
+
+const struct route clients_routes[] = {
+	{"GET", "/api/v1/clients", list, 0},
+	{"POST", "/api/v1/clients", create, ROUTE_JSON_BODY},
+	{"GET", "/api/v1/clients/{id}", get, 0},
+	{"PATCH", "/api/v1/clients/{id}", update, ROUTE_JSON_BODY},
+	{"DELETE", "/api/v1/clients/{id}", delete, 0},
+	{0},
+};

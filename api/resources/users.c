@@ -1,0 +1,392 @@
+/*
+ * Accounts of people: /api/v1/users (admins; officers for viewer and team_leader accounts
+ * inside their scope) and /api/v1/me (anyone authenticated).
+ *
+ * Nobody sets their own role, scope unit, team or status: those fields in a PATCH of one's own
+ * account answer 403. Officers see and manage only accounts whose unit lies under theirs;
+ * any other account answers 404, as if it did not exist.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/authz.h"
+#include "../auth/password.h"
+#include "../http/etag.h"
+#include "../http/paging.h"
+#include "../http/problem.h"
+#include "../server.h"
+#include "../validate.h"
+#include "audit_actor.h"
+
+static const char *const role_values[] = {"admin", "officer", "team_leader", "viewer", NULL};
+static const char *const status_values[] = {"active", "disabled", NULL};
+
+static const struct field user_fields[] = {
+	{"username", FIELD_NAME, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
+	{"password", FIELD_STRING, FIELD_REQUIRED, 1, PASSWORD_MAX_LENGTH, NULL},
+	{"role", FIELD_ENUM, FIELD_REQUIRED, 0, 0, role_values},
+	{"unit_code", FIELD_CODE, FIELD_NULLABLE, 0, 0, NULL},
+	{"team_id", FIELD_UUID, FIELD_NULLABLE, 0, 0, NULL},
+	{"status", FIELD_ENUM, 0, 0, 0, status_values},
+	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
+	{"last_login_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{0},
+};
+
+/* Accounts visible to a scope: an admin's "" reaches accounts without a unit (admins) too. */
+#define USER_IN_SCOPE(scope) "coalesce(n.path, ''::ltree) <@ " scope "::ltree"
+
+static struct db_stmt list_users = {
+	.name = "users_list",
+	.sql = "SELECT user_json(u)::text, u.id::text FROM users u"
+	       " LEFT JOIN units n ON n.code = u.unit_code"
+	       " WHERE " USER_IN_SCOPE("$1") " AND ($2::uuid IS NULL OR u.id > $2::uuid)"
+	       " AND ($3::text IS NULL OR u.role = $3) AND ($4::text IS NULL OR u.status = $4)"
+	       " AND ($5::text IS NULL OR strpos(u.username, lower($5)) > 0)"
+	       " AND ($6::text IS NULL OR n.path <@ (SELECT path FROM units WHERE code = $6))"
+	       " ORDER BY u.id LIMIT $7::int",
+	.nparams = 7,
+	.readonly = 1,
+};
+
+static struct db_stmt get_user = {
+	.name = "users_get",
+	.sql = "SELECT user_json(u)::text, u.version, u.role, coalesce(u.unit_code, ''),"
+	       " coalesce(u.team_id::text, ''), u.status FROM users u"
+	       " LEFT JOIN units n ON n.code = u.unit_code"
+	       " WHERE u.id = $1::uuid AND " USER_IN_SCOPE("$2"),
+	.nparams = 2,
+	.readonly = 1,
+};
+
+static struct db_stmt create_user = {
+	.name = "users_create",
+	.sql = "WITH unit AS (SELECT code FROM units WHERE code = $4 AND path <@ $6::ltree),"
+	       " ins AS (INSERT INTO users (username, password_hash, role, unit_code, team_id, status)"
+	       "   SELECT $1, $2, $3, $4, $5::uuid, coalesce($11, 'active')"
+	       "   WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM unit)"
+	       "   ON CONFLICT (username) DO NOTHING RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(7, 8, 9, 10) ", 'user.create', 'user', id::text,"
+	       "   to_jsonb(ins) - 'password_hash' FROM ins)"
+	       " SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM unit),"
+	       " (SELECT user_json(ins)::text FROM ins), (SELECT version FROM ins),"
+	       " (SELECT id::text FROM ins)",
+	.nparams = 11,
+};
+
+static struct db_stmt update_user = {
+	.name = "users_update",
+	.sql = "WITH old AS (SELECT * FROM users WHERE id = $1::uuid),"
+	       " unit_ok AS (SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM units"
+	       "   WHERE code = $4 AND path <@ $8::ltree) AS ok),"
+	       " upd AS (UPDATE users u SET role = $3, unit_code = $4, team_id = $5::uuid, status = $6,"
+	       "   password_hash = coalesce($7, u.password_hash), version = u.version + 1,"
+	       "   updated_at = now()"
+	       "   WHERE u.id = $1::uuid AND u.version = $2::int AND (SELECT ok FROM unit_ok)"
+	       "   RETURNING u.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(9, 10, 11, 12) ", 'user.update', 'user', upd.id::text,"
+	       "   to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash' FROM upd, old)"
+	       " SELECT (SELECT ok FROM unit_ok), (SELECT user_json(upd)::text FROM upd),"
+	       " (SELECT version FROM upd)",
+	.nparams = 12,
+};
+
+static struct db_stmt get_me_client = {
+	.name = "me_client",
+	.sql = "SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+static struct db_stmt get_me_user = {
+	.name = "me_user",
+	.sql = "SELECT user_json(u)::text, u.version FROM users u WHERE u.id = $1::uuid",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+static int forbid_unless(int allowed, struct _u_response *resp, const struct req_ctx *ctx)
+{
+	if (!allowed)
+		problem(resp, ctx, 403, "Your role does not allow this.");
+	return allowed;
+}
+
+static void unprocessable(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors)
+{
+	problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+}
+
+static const char *string_or_null(const json_t *body, const char *name)
+{
+	return json_string_value(json_object_get(body, name));
+}
+
+/* Usernames are case-insensitive: stored and compared lowercased. */
+static void lowercase_username(json_t *body)
+{
+	json_t *v = json_object_get(body, "username");
+	if (!json_is_string(v) || json_string_length(v) > 256)
+		return;
+	char name[257];
+	snprintf(name, sizeof name, "%s", json_string_value(v));
+	for (char *c = name; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	json_object_set_new(body, "username", json_string(name));
+}
+
+/* Role, unit and team must agree: admins have no unit, others one; only leaders a team. */
+static int check_role_unit_team(const char *role, const char *unit, const char *team,
+				json_t **errors)
+{
+	int n = 0;
+	if (strcmp(role, "admin") && !unit) {
+		problem_add_error(errors, "/unit_code", "required", "is required for this role");
+		n++;
+	}
+	if (strcmp(role, "team_leader") && team) {
+		problem_add_error(errors, "/team_id", "not_allowed", "only a team_leader has a team");
+		n++;
+	}
+	return n;
+}
+
+static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	if (!forbid_unless(authz_allows(&ctx->principal, ACT_MANAGE_USERS), resp, ctx))
+		return;
+	struct page_request page;
+	if (page_request_parse(req, resp, ctx, "users", &page) != 0)
+		return;
+	const char *role = u_map_get(req->map_url, "role"), *status = u_map_get(req->map_url, "status");
+	const char *q = u_map_get(req->map_url, "q"), *unit = u_map_get(req->map_url, "unit");
+	json_t *errors = NULL;
+	if (role && role_from_name(role) == ROLE_NONE)
+		problem_add_error(&errors, "role", "invalid_value", "must be a role");
+	if (status && strcmp(status, "active") && strcmp(status, "disabled"))
+		problem_add_error(&errors, "status", "invalid_value", "must be active or disabled");
+	if ((q && strlen(q) > 64) || (unit && strlen(unit) > 32))
+		problem_add_error(&errors, q && strlen(q) > 64 ? "q" : "unit", "too_long", "is too long");
+	if (errors) {
+		problem_with_errors(resp, ctx, 422, "The query parameters are invalid.", errors);
+		return;
+	}
+	const char *params[7] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
+				 role, status, q && *q ? q : NULL, unit, page.limit_text};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &list_users, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		page_respond(resp, ctx, res, "users", page.limit);
+	else
+		problem(resp, ctx, 500, NULL);
+	PQclear(res);
+}
+
+/* Reads a user in the caller's scope. Returns the result, or NULL after answering. */
+static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
+		       struct req_ctx *ctx)
+{
+	const char *id = u_map_get(req->map_url, "id");
+	if (!text_is_uuid(id)) { /* also "7,5" when ?id=7 was added to /users/5 */
+		problem(resp, ctx, 404, "No such user.");
+		return NULL;
+	}
+	const char *params[2] = {id, ctx->principal.scope_path};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &get_user, params, &st);
+	if (!res)
+		return NULL;
+	if (st != DB_OK || PQntuples(res) != 1) {
+		problem(resp, ctx, st == DB_OK ? 404 : 500, st == DB_OK ? "No such user." : NULL);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	if (!forbid_unless(authz_allows(&ctx->principal, ACT_MANAGE_USERS), resp, ctx))
+		return;
+	PGresult *res = fetch(req, resp, ctx);
+	if (!res)
+		return;
+	http_json_result(resp, 200, res);
+	etag_set(resp, PQgetvalue(res, 0, 1));
+	PQclear(res);
+}
+
+static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	const struct principal *me = &ctx->principal;
+	if (!forbid_unless(authz_allows(me, ACT_MANAGE_USERS), resp, ctx))
+		return;
+	json_t *errors = NULL;
+	lowercase_username(ctx->body);
+	if (validate_body(ctx->body, user_fields, VALIDATE_CREATE, &errors)) {
+		unprocessable(resp, ctx, errors);
+		return;
+	}
+	const char *role = string_or_null(ctx->body, "role");
+	const char *unit = string_or_null(ctx->body, "unit_code");
+	const char *team = string_or_null(ctx->body, "team_id");
+	const char *password = string_or_null(ctx->body, "password");
+	const char *weak = password_weakness(password);
+	if (weak)
+		problem_add_error(&errors, "/password", "too_weak", weak);
+	check_role_unit_team(role, unit, team, &errors);
+	if (errors) {
+		unprocessable(resp, ctx, errors);
+		return;
+	}
+	if (!forbid_unless(authz_may_manage_role(me, role_from_name(role)), resp, ctx))
+		return;
+	char hash[PASSWORD_HASH_MAX];
+	if (password_hash(password, hash) != 0) {
+		problem(resp, ctx, 500, NULL);
+		return;
+	}
+	const char *params[11] = {string_or_null(ctx->body, "username"), hash, role, unit, team,
+				  me->scope_path};
+	audit_actor_params(ctx, params + 6);
+	params[10] = string_or_null(ctx->body, "status");
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &create_user, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		problem(resp, ctx, 500, NULL);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem_add_error(&errors, "/unit_code", "not_found", "no such unit in your scope");
+		unprocessable(resp, ctx, errors);
+	} else if (PQgetisnull(res, 0, 1)) {
+		problem(resp, ctx, 409, "That username is taken.");
+	} else {
+		http_json_text(resp, 201, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+		etag_set(resp, PQgetvalue(res, 0, 2));
+		char location[96];
+		snprintf(location, sizeof location, "/api/v1/users/%s", PQgetvalue(res, 0, 3));
+		http_header(resp, "Location", location);
+	}
+	PQclear(res);
+}
+
+static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const struct principal *me = &ctx->principal;
+	if (!forbid_unless(authz_allows(me, ACT_MANAGE_USERS), resp, ctx))
+		return;
+	json_t *patch = ctx->body, *errors = NULL;
+	if (validate_body(patch, user_fields, VALIDATE_PATCH, &errors)) {
+		unprocessable(resp, ctx, errors);
+		return;
+	}
+	char version[16];
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	PGresult *target = fetch(req, resp, ctx);
+	if (!target)
+		return;
+	const char *id = u_map_get(req->map_url, "id");
+	/* Nobody changes their own role, scope, team or status (no self-promotion, no lock-out). */
+	int own = !strcasecmp(id, me->id);
+	if (own && (json_object_get(patch, "role") || json_object_get(patch, "unit_code") ||
+		    json_object_get(patch, "team_id") || json_object_get(patch, "status"))) {
+		PQclear(target);
+		problem(resp, ctx, 403, "You cannot change your own role, unit, team or status.");
+		return;
+	}
+	/* The account as it will be: current values where the patch is silent. */
+	const char *role = json_object_get(patch, "role") ? string_or_null(patch, "role")
+							   : PQgetvalue(target, 0, 2);
+	const char *cur_unit = PQgetvalue(target, 0, 3), *cur_team = PQgetvalue(target, 0, 4);
+	const char *unit = json_object_get(patch, "unit_code") ? string_or_null(patch, "unit_code")
+							       : (*cur_unit ? cur_unit : NULL);
+	const char *team = json_object_get(patch, "team_id") ? string_or_null(patch, "team_id")
+							     : (*cur_team ? cur_team : NULL);
+	const char *status = json_object_get(patch, "status") ? string_or_null(patch, "status")
+							      : PQgetvalue(target, 0, 5);
+	if (!own && !(authz_may_manage_role(me, role_from_name(PQgetvalue(target, 0, 2))) &&
+		      authz_may_manage_role(me, role_from_name(role)))) {
+		PQclear(target);
+		problem(resp, ctx, 403, "Your role does not allow managing this account.");
+		return;
+	}
+	const char *password = string_or_null(patch, "password");
+	const char *weak = password ? password_weakness(password) : NULL;
+	if (weak)
+		problem_add_error(&errors, "/password", "too_weak", weak);
+	check_role_unit_team(role, unit, team, &errors);
+	if (errors) {
+		PQclear(target);
+		unprocessable(resp, ctx, errors);
+		return;
+	}
+	char hash[PASSWORD_HASH_MAX];
+	if (password && password_hash(password, hash) != 0) {
+		PQclear(target);
+		problem(resp, ctx, 500, NULL);
+		return;
+	}
+	const char *params[12] = {id, version, role, unit, team, status, password ? hash : NULL,
+				  me->scope_path};
+	audit_actor_params(ctx, params + 8);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &update_user, params, &st);
+	PQclear(target);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		problem(resp, ctx, 500, NULL);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem_add_error(&errors, "/unit_code", "not_found", "no such unit in your scope");
+		unprocessable(resp, ctx, errors);
+	} else if (PQgetisnull(res, 0, 1)) {
+		problem(resp, ctx, 412, "The account changed since you read it; read it again.");
+	} else {
+		http_json_text(resp, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+		etag_set(resp, PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+}
+
+static void me(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	const char *params[1] = {ctx->principal.id};
+	enum db_status st;
+	PGresult *res = request_query(
+		ctx, resp, ctx->principal.kind == PRINCIPAL_CLIENT ? &get_me_client : &get_me_user,
+		params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK && PQntuples(res) == 1) {
+		http_json_result(resp, 200, res);
+		etag_set(resp, PQgetvalue(res, 0, 1));
+	} else {
+		problem(resp, ctx, 500, NULL);
+	}
+	PQclear(res);
+}
+
+const struct route users_routes[] = {
+	{"GET", "/api/v1/me", me, 0},
+	{"GET", "/api/v1/users", list, 0},
+	{"POST", "/api/v1/users", create, ROUTE_JSON_BODY},
+	{"GET", "/api/v1/users/{id}", get, 0},
+	{"PATCH", "/api/v1/users/{id}", update, ROUTE_JSON_BODY},
+	{0},
+};

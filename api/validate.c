@@ -1,0 +1,204 @@
+#include "validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/problem.h"
+
+int text_is_clean(const char *s, int multiline)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == 0x7f || (*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t' || *p == '\r'))))
+			return 0;
+		/* C1 controls U+0080..U+009F are encoded C2 80..C2 9F */
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 0;
+	}
+	return 1; /* jansson has already refused invalid UTF-8 */
+}
+
+static size_t utf8_length(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xc0) != 0x80;
+	return n;
+}
+
+static int in_values(const char *const *values, const char *s)
+{
+	for (; values && *values; values++)
+		if (!strcmp(*values, s))
+			return 1;
+	return 0;
+}
+
+static int matches_charset(const char *s, const char *extra, int lowercase_only)
+{
+	for (const char *p = s; *p; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			 (!lowercase_only && *p >= 'A' && *p <= 'Z') || strchr(extra, *p);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+int text_is_uuid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char c = s[i];
+		if (dash ? c != '-'
+			 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+			return 0;
+	}
+	return 1;
+}
+
+static void add(json_t **errors, const char *field, const char *code, const char *message)
+{
+	char pointer[80];
+	snprintf(pointer, sizeof pointer, "/%s", field);
+	problem_add_error(errors, pointer, code, message);
+}
+
+/* Checks a string value against its field; 0 or 1 error. */
+static int check_string(const struct field *f, const char *s, json_t **errors)
+{
+	char msg[160];
+	if (!text_is_clean(s, f->type == FIELD_STRING && f->max > 200)) {
+		add(errors, f->name, "invalid_characters", "must not contain control characters");
+		return 1;
+	}
+	size_t n = utf8_length(s);
+	switch (f->type) {
+	case FIELD_ENUM:
+		if (in_values(f->values, s))
+			return 0;
+		snprintf(msg, sizeof msg, "must be one of the allowed values");
+		add(errors, f->name, "invalid_value", msg);
+		return 1;
+	case FIELD_UUID:
+		if (text_is_uuid(s))
+			return 0;
+		add(errors, f->name, "invalid_format", "must be a UUID");
+		return 1;
+	case FIELD_CODE:
+		if (n >= 1 && n <= 32 && matches_charset(s, "._-", 0))
+			return 0;
+		add(errors, f->name, "invalid_format", "must be 1-32 characters of A-Z a-z 0-9 . _ -");
+		return 1;
+	case FIELD_NAME:
+		if (n >= 3 && n <= 64 && matches_charset(s, "._-", 1) && s[0] != '.' && s[0] != '_' &&
+		    s[0] != '-')
+			return 0;
+		add(errors, f->name, "invalid_format",
+		    "must be 3-64 characters of a-z 0-9 . _ -, starting with a letter or digit");
+		return 1;
+	default:
+		break;
+	}
+	if ((long)n < (f->min ? f->min : 1)) {
+		add(errors, f->name, n == 0 ? "required" : "too_short",
+		    n == 0 ? "must not be empty" : "is too short");
+		return 1;
+	}
+	if (f->max && (long)n > f->max) {
+		snprintf(msg, sizeof msg, "must be at most %ld characters", f->max);
+		add(errors, f->name, "too_long", msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int check_value(const struct field *f, const json_t *v, json_t **errors)
+{
+	char msg[160];
+	switch (f->type) {
+	case FIELD_INTEGER:
+		if (!json_is_integer(v)) {
+			add(errors, f->name, "invalid_type", "must be a whole number");
+			return 1;
+		}
+		if (json_integer_value(v) < f->min || json_integer_value(v) > f->max) {
+			snprintf(msg, sizeof msg, "must be from %ld to %ld", f->min, f->max);
+			add(errors, f->name, "out_of_range", msg);
+			return 1;
+		}
+		return 0;
+	case FIELD_ENUM_ARRAY: {
+		if (!json_is_array(v)) {
+			add(errors, f->name, "invalid_type", "must be an array of strings");
+			return 1;
+		}
+		size_t i, j;
+		json_t *item, *other;
+		json_array_foreach(v, i, item)
+		{
+			if (!json_is_string(item) || !in_values(f->values, json_string_value(item))) {
+				add(errors, f->name, "invalid_value",
+				    "every item must be one of the allowed values");
+				return 1;
+			}
+			json_array_foreach(v, j, other) if (j < i && json_equal(item, other))
+			{
+				add(errors, f->name, "duplicate", "items must be distinct");
+				return 1;
+			}
+		}
+		if ((long)json_array_size(v) < f->min) {
+			add(errors, f->name, "too_short", "needs more items");
+			return 1;
+		}
+		return 0;
+	}
+	default:
+		if (!json_is_string(v)) {
+			add(errors, f->name, "invalid_type", "must be a string");
+			return 1;
+		}
+		return check_string(f, json_string_value(v), errors);
+	}
+}
+
+int validate_body(const json_t *body, const struct field *table, enum validate_mode mode,
+		  json_t **errors)
+{
+	int count = 0;
+	const char *key;
+	const json_t *value;
+	json_object_foreach((json_t *)body, key, value)
+	{
+		const struct field *f = table;
+		while (f->name && strcmp(f->name, key))
+			f++;
+		char pointer[80];
+		if (!f->name) {
+			snprintf(pointer, sizeof pointer, "/%.60s", key);
+			problem_add_error(errors, pointer, "unknown_field", "is not a field of this resource");
+			count++;
+		} else if ((f->flags & FIELD_READONLY) ||
+			   (mode == VALIDATE_PATCH && (f->flags & FIELD_CREATE_ONLY))) {
+			add(errors, f->name, "read_only", "cannot be set");
+			count++;
+		} else if (json_is_null(value)) {
+			if (!(f->flags & FIELD_NULLABLE) &&
+			    (mode == VALIDATE_PATCH || (f->flags & FIELD_REQUIRED))) {
+				add(errors, f->name, "required", "must not be null");
+				count++;
+			}
+		} else {
+			count += check_value(f, value, errors);
+		}
+	}
+	if (mode == VALIDATE_CREATE)
+		for (const struct field *f = table; f->name; f++)
+			if ((f->flags & FIELD_REQUIRED) && !json_object_get(body, f->name)) {
+				add(errors, f->name, "required", "is required");
+				count++;
+			}
+	return count;
+}

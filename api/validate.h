@@ -1,0 +1,51 @@
+/*
+ * Input validation from field tables: each resource describes its fields once, and one
+ * function checks a JSON body against the table, collecting every error (unknown fields,
+ * read-only fields, wrong types, empty or oversized strings, control characters, values outside
+ * an enum, numbers out of range) so a client fixes them all in one round.
+ */
+#ifndef CDTT_VALIDATE_H
+#define CDTT_VALIDATE_H
+#include <jansson.h>
+
+enum field_type {
+	FIELD_STRING,
+	FIELD_INTEGER,
+	FIELD_ENUM,          /* a string from `values` */
+	FIELD_ENUM_ARRAY,    /* an array of distinct strings from `values` */
+	FIELD_UUID,
+	FIELD_CODE,          /* 1-32 of [A-Za-z0-9._-] (unit codes) */
+	FIELD_NAME,          /* lowercase account name: [a-z0-9][a-z0-9._-]{2,63} */
+};
+
+enum field_flags {
+	FIELD_REQUIRED = 1 << 0,  /* on create */
+	FIELD_READONLY = 1 << 1,  /* may appear in representations, never in input */
+	FIELD_NULLABLE = 1 << 2,  /* null allowed (on create: same as absent; on PATCH: clears) */
+	FIELD_CREATE_ONLY = 1 << 3, /* may be given on create, never changed */
+};
+
+struct field {
+	const char *name;
+	enum field_type type;
+	unsigned flags;
+	long min, max;               /* string length in characters, or integer range */
+	const char *const *values;   /* enum values, NULL-terminated */
+};
+
+enum validate_mode { VALIDATE_CREATE, VALIDATE_PATCH };
+
+/*
+ * Checks body against table. Returns the number of errors; each is appended to *errors
+ * (created when NULL) as {"field": "/name", "code", "message"}.
+ */
+int validate_body(const json_t *body, const struct field *table, enum validate_mode mode,
+		  json_t **errors);
+
+/* True when s is valid UTF-8 without control characters (tabs and newlines allowed if multiline). */
+int text_is_clean(const char *s, int multiline);
+
+/* True when s is a UUID in its 8-4-4-4-12 hex form. */
+int text_is_uuid(const char *s);
+
+#endif

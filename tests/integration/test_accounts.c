@@ -1,0 +1,469 @@
+/*
+ * Accounts, scopes and the audit trail through the API: who may create and change which
+ * accounts, scope isolation (outside answers 404 and is absent from lists), no
+ * self-promotion, If-Match, validation of every field, audit events written with each change,
+ * and cursor paging.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suites.h"
+#include "world.h"
+
+static struct world w;
+
+static void setup(void)
+{
+	world_create(&w, NULL);
+}
+
+static void teardown(void)
+{
+	world_destroy(&w);
+}
+
+static char *user_path(const char *id)
+{
+	static char path[96];
+	snprintf(path, sizeof path, "/api/v1/users/%s", id);
+	return path;
+}
+
+static void assert_nothing_written(long users, long audit)
+{
+	ck_assert_int_eq(world_count(&w, "users"), users);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+}
+
+START_TEST(test_officer_creates_a_viewer_in_scope_with_an_audit_event)
+{
+	long audit = world_count(&w, "audit_events");
+	struct http_response r;
+	const char *body = "{\"username\":\"Viewer.TQ2\",\"password\":\"a long enough pass\","
+			   "\"role\":\"viewer\",\"unit_code\":\"TQ-V1\"}";
+	world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq, body, NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	ck_assert_str_eq(json_field(r.body, "username"), "viewer.tq2");
+	ck_assert_ptr_null(strstr(r.body, "password"));
+	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
+	ck_assert_ptr_nonnull(strstr(location, "/api/v1/users/"));
+	ck_assert_str_eq(etag, "\"1\"");
+	free(location);
+	free(etag);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
+	char *ev = db_query_value(w.url, "SELECT action || ' ' || actor_name || ' ' || "
+					 "(after ? 'password_hash')::text FROM audit_events "
+					 "ORDER BY id DESC LIMIT 1");
+	ck_assert_str_eq(ev, "user.create officer.tq false");
+	free(ev);
+}
+END_TEST
+
+START_TEST(test_officer_cannot_create_officers_or_outside_scope)
+{
+	long users = world_count(&w, "users"), audit = world_count(&w, "audit_events");
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq,
+		   "{\"username\":\"x.officer\",\"password\":\"a long enough pass\",\"role\":\"officer\","
+		   "\"unit_code\":\"TQ\"}",
+		   NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq,
+		   "{\"username\":\"x.viewer\",\"password\":\"a long enough pass\",\"role\":\"viewer\","
+		   "\"unit_code\":\"NX-V1\"}",
+		   NULL);
+	assert_problem(&r, 422);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"/unit_code\""));
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq,
+		   "{\"username\":\"x.viewer\",\"password\":\"a long enough pass\",\"role\":\"viewer\","
+		   "\"unit_code\":\"HG\"}",
+		   NULL);
+	assert_problem(&r, 422); /* above the officer's unit: out of scope too */
+	http_response_free(&r);
+	assert_nothing_written(users, audit);
+}
+END_TEST
+
+START_TEST(test_viewer_and_team_leader_cannot_write_accounts)
+{
+	long users = world_count(&w, "users"), audit = world_count(&w, "audit_events");
+	const char *body = "{\"username\":\"sneaky\",\"password\":\"a long enough pass\","
+			   "\"role\":\"viewer\",\"unit_code\":\"TQ\"}";
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/users", w.viewer_tq, body, NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/users", w.leader_tq, body, NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	world_call(&r, &w, "PATCH", user_path(w.viewer_tq_id), w.viewer_tq, "{\"role\":\"admin\"}", im);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/clients", w.officer_tq,
+		   "{\"client_id\":\"x.sys\",\"scopes\":[\"registry:read\"],\"unit_code\":\"TQ\"}", NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	assert_nothing_written(users, audit);
+	ck_assert_int_eq(world_count(&w, "clients"), 0);
+}
+END_TEST
+
+START_TEST(test_nobody_patches_their_own_role)
+{
+	long audit = world_count(&w, "audit_events");
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	struct http_response r;
+	world_call(&r, &w, "PATCH", user_path(w.officer_tq_id), w.officer_tq, "{\"role\":\"admin\"}", im);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", user_path(w.officer_tq_id), w.officer_tq, "{\"unit_code\":\"HG\"}", im);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", user_path(w.admin_id), w.admin, "{\"status\":\"disabled\"}", im);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	char *role = db_query_value(w.url, "SELECT role || version FROM users WHERE username = 'officer.tq'");
+	ck_assert_str_eq(role, "officer1");
+	free(role);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+}
+END_TEST
+
+START_TEST(test_officer_of_another_commune_sees_404_and_nothing_in_lists)
+{
+	long audit = world_count(&w, "audit_events");
+	struct http_response r;
+	world_call(&r, &w, "GET", user_path(w.viewer_tq_id), w.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	world_call(&r, &w, "PATCH", user_path(w.viewer_tq_id), w.officer_nx,
+		   "{\"status\":\"disabled\"}", im);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	/* exactly like an id that does not exist */
+	world_call(&r, &w, "GET", user_path("7d3c1c0e-0000-4000-8000-000000000000"), w.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/users?limit=200", w.officer_nx, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, "viewer.tq"));
+	ck_assert_ptr_null(strstr(r.body, "officer.tq"));
+	ck_assert_ptr_null(strstr(r.body, "\"admin\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "officer.nx"));
+	http_response_free(&r);
+	/* the officer of TQ sees the TQ accounts, including the village's team leader */
+	world_call(&r, &w, "GET", "/api/v1/users?limit=200", w.officer_tq, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, "leader.tq"));
+	ck_assert_ptr_null(strstr(r.body, "officer.nx"));
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+	char *status = db_query_value(w.url, "SELECT status FROM users WHERE username = 'viewer.tq'");
+	ck_assert_str_eq(status, "active");
+	free(status);
+}
+END_TEST
+
+START_TEST(test_patch_needs_if_match_and_a_current_version)
+{
+	const char *id = world_add_user(&w, "patch.me", "viewer", "TQ", NULL);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/users/%s", id);
+	long audit = world_count(&w, "audit_events");
+	struct http_response r;
+	world_call(&r, &w, "GET", path, w.officer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	char *etag = http_header_value(&r, "ETag");
+	ck_assert_str_eq(etag, "\"1\"");
+	free(etag);
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\"}", NULL);
+	assert_problem(&r, 428);
+	http_response_free(&r);
+	const char *stale[] = {"If-Match: \"7\"", NULL};
+	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\"}", stale);
+	assert_problem(&r, 412);
+	http_response_free(&r);
+	const char *junk[] = {"If-Match: W/\"1\"", NULL};
+	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\"}", junk);
+	assert_problem(&r, 412);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+	const char *good[] = {"If-Match: \"1\"", NULL};
+	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\",\"role\":\"team_leader\"}", good);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	ck_assert_str_eq(json_field(r.body, "status"), "disabled");
+	ck_assert_str_eq(json_field(r.body, "version"), "2");
+	http_response_free(&r);
+	char *ev = db_query_value(w.url, "SELECT before->>'status' || '>' || (after->>'status') "
+					 "FROM audit_events ORDER BY id DESC LIMIT 1");
+	ck_assert_str_eq(ev, "active>disabled");
+	free(ev);
+	/* the old version is stale now */
+	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"active\"}", good);
+	assert_problem(&r, 412);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_read_only_and_bad_fields_are_422_listing_each)
+{
+	long users = world_count(&w, "users"), audit = world_count(&w, "audit_events");
+	struct http_response r;
+	const char *body = "{\"username\":\"a\",\"password\":\"short\",\"role\":\"king\","
+			   "\"unit_code\":\"bad code!\",\"team_id\":\"nope\",\"id\":\"x\",\"version\":3,"
+			   "\"color\":\"red\",\"status\":5}";
+	world_call(&r, &w, "POST", "/api/v1/users", w.admin, body, NULL);
+	assert_problem(&r, 422);
+	static const char *const fields[] = {"/username", "/role", "/unit_code", "/team_id", "/id",
+					     "/version", "/color", "/status"};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		char want[40];
+		snprintf(want, sizeof want, "\"field\":\"%s\"", fields[i]);
+		ck_assert_msg(strstr(r.body, want), "%s missing from %s", fields[i], r.body);
+	}
+	ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"unknown_field\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"read_only\""));
+	http_response_free(&r);
+	/* a weak password alone */
+	world_call(&r, &w, "POST", "/api/v1/users", w.admin,
+		   "{\"username\":\"weak.one\",\"password\":\"elevenchars\",\"role\":\"viewer\",\"unit_code\":\"TQ\"}",
+		   NULL);
+	assert_problem(&r, 422);
+	ck_assert_ptr_nonnull(strstr(r.body, "too_weak"));
+	http_response_free(&r);
+	/* control characters, a 10 kB string, an empty string */
+	world_call(&r, &w, "POST", "/api/v1/users", w.admin,
+		   "{\"username\":\"ctl\\u0001x\",\"password\":\"\",\"role\":\"viewer\",\"unit_code\":\"TQ\"}",
+		   NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	char *big = malloc(10400);
+	strcpy(big, "{\"username\":\"");
+	memset(big + 13, 'a', 10240);
+	strcpy(big + 13 + 10240, "\",\"password\":\"a long enough pass\",\"role\":\"viewer\",\"unit_code\":\"TQ\"}");
+	world_call(&r, &w, "POST", "/api/v1/users", w.admin, big, NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	free(big);
+	/* role and unit must agree */
+	world_call(&r, &w, "POST", "/api/v1/users", w.admin,
+		   "{\"username\":\"no.unit\",\"password\":\"a long enough pass\",\"role\":\"viewer\"}", NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	assert_nothing_written(users, audit);
+}
+END_TEST
+
+START_TEST(test_duplicate_username_is_409)
+{
+	long users = world_count(&w, "users");
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/users", w.admin,
+		   "{\"username\":\"OFFICER.tq\",\"password\":\"a long enough pass\",\"role\":\"viewer\","
+		   "\"unit_code\":\"TQ\"}",
+		   NULL);
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "users"), users);
+}
+END_TEST
+
+START_TEST(test_lists_page_with_signed_cursors)
+{
+	for (int i = 0; i < 5; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "pager.%d", i);
+		world_add_user(&w, name, "viewer", "NX-V1", NULL);
+	}
+	struct http_response r;
+	char path[512] = "/api/v1/users?limit=2&unit=NX";
+	int seen = 0, pages = 0;
+	char last_cursor[400] = "";
+	for (;;) {
+		world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
+		ck_assert_int_eq(r.status, 200);
+		json_t *doc = json_loads(r.body, 0, NULL);
+		seen += (int)json_array_size(json_object_get(doc, "items"));
+		pages++;
+		const char *next = json_string_value(json_object_get(doc, "next_cursor"));
+		if (next) {
+			snprintf(last_cursor, sizeof last_cursor, "%s", next);
+			snprintf(path, sizeof path, "/api/v1/users?limit=2&unit=NX&cursor=%s", next);
+		}
+		json_decref(doc);
+		http_response_free(&r);
+		if (!next)
+			break;
+	}
+	ck_assert_int_eq(seen, 6); /* five pagers and officer.nx */
+	ck_assert_int_eq(pages, 3);
+	/* tampered, and from another list */
+	char tampered[512];
+	snprintf(tampered, sizeof tampered, "/api/v1/users?cursor=%s", last_cursor);
+	tampered[strlen(tampered) - 3] ^= 1;
+	world_call(&r, &w, "GET", tampered, w.admin, NULL, NULL);
+	assert_problem(&r, 400);
+	http_response_free(&r);
+	snprintf(path, sizeof path, "/api/v1/audit-events?cursor=%s", last_cursor);
+	world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
+	assert_problem(&r, 400);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/users?cursor=%27%3B--", w.admin, NULL, NULL);
+	assert_problem(&r, 400);
+	http_response_free(&r);
+	static const char *const limits[] = {"0", "201", "-1", "ten", "1e2", ""};
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		snprintf(path, sizeof path, "/api/v1/users?limit=%s", limits[i]);
+		world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
+		assert_problem(&r, 422);
+		http_response_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_audit_events_are_for_admins_and_filter)
+{
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/audit-events", w.officer_tq, NULL, NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/audit-events?entity_type=user&entity_id=%s&limit=5",
+		 w.admin_id);
+	world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	json_t *items = json_object_get(doc, "items");
+	ck_assert_int_ge(json_array_size(items), 1);
+	size_t i;
+	json_t *e;
+	json_array_foreach(items, i, e)
+	{
+		ck_assert_str_eq(json_string_value(json_object_get(e, "entity_id")), w.admin_id);
+		ck_assert_str_eq(json_string_value(json_object_get(e, "action")), "auth.token_issued");
+	}
+	json_decref(doc);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/audit-events?from=2020-01-01&to=2999-12-31T00:00:00Z",
+		   w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	static const char *const bad[] = {"from=yesterday", "to=2025-13-01", "actor_id=42",
+					  "from=2025-02-30"};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		snprintf(path, sizeof path, "/api/v1/audit-events?%s", bad[k]);
+		world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
+		assert_problem(&r, 422);
+		http_response_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_client_management_validation_and_concurrency)
+{
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin,
+		   "{\"client_id\":\"a\",\"scopes\":[\"registry:read\",\"registry:read\",\"root\"],"
+		   "\"unit_code\":\"NOWHERE\",\"client_secret\":\"mine\"}",
+		   NULL);
+	assert_problem(&r, 422);
+	ck_assert_ptr_nonnull(strstr(r.body, "/client_secret"));
+	ck_assert_ptr_nonnull(strstr(r.body, "/scopes"));
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin,
+		   "{\"client_id\":\"ghost.sys\",\"scopes\":[\"registry:read\"],\"unit_code\":\"NOWHERE\"}",
+		   NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "clients"), 0);
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin,
+		   "{\"client_id\":\"stats.sys\",\"scopes\":[\"reports:read\"],\"unit_code\":\"HG\"}", NULL);
+	ck_assert_int_eq(r.status, 201);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/clients/%s", json_field(r.body, "id"));
+	http_response_free(&r);
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	world_call(&r, &w, "PATCH", path, w.admin, "{\"scopes\":[\"reports:read\",\"registry:read\"],\"name\":\"Thống kê\"}", im);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "registry:read"));
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", path, w.admin, "{\"status\":\"disabled\"}", im);
+	assert_problem(&r, 412);
+	http_response_free(&r);
+	world_call(&r, &w, "DELETE", "/api/v1/clients/not-a-uuid", w.admin, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_create_user_subcommand)
+{
+	char var[600];
+	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
+	struct proc p = {0};
+	const char *weak_env[] = {var, "CDTT_PASSWORD=short", NULL};
+	const char *args[] = {"create-user", "--username", "cli.officer", "--role", "officer",
+			      "--unit", "TQ", NULL};
+	proc_spawn(&p, weak_env, args);
+	ck_assert_int_eq(proc_wait(&p, 10000), 2);
+	const char *env[] = {var, "CDTT_PASSWORD=" WORLD_PASSWORD, NULL};
+	proc_spawn(&p, env, args);
+	ck_assert_int_eq(proc_wait(&p, 10000), 0);
+	proc_spawn(&p, env, args); /* taken */
+	ck_assert_int_eq(proc_wait(&p, 10000), 1);
+	const char *no_unit[] = {"create-user", "--username", "cli.viewer", "--role", "viewer", NULL};
+	proc_spawn(&p, env, no_unit);
+	ck_assert_int_eq(proc_wait(&p, 10000), 2);
+	const char *bad_unit[] = {"create-user", "--username", "cli.viewer", "--role", "viewer",
+				  "--unit", "NOWHERE", NULL};
+	proc_spawn(&p, env, bad_unit);
+	ck_assert_int_eq(proc_wait(&p, 10000), 1);
+	char *token = world_login(&w, "cli.officer", WORLD_PASSWORD);
+	free(token);
+	char *ev = db_query_value(w.url, "SELECT actor_type FROM audit_events WHERE action = "
+					 "'user.create' AND after->>'username' = 'cli.officer'");
+	ck_assert_str_eq(ev, "system");
+	free(ev);
+}
+END_TEST
+
+START_TEST(test_personal_data_masking_functions)
+{
+	char *v = db_query_value(w.url, "SELECT mask_phone('0912345623') || ' ' || "
+					"mask_email('nguyen.van.a@example.vn') || ' ' || "
+					"mask_phone('123') || ' ' || mask_email('no-at-sign')");
+	ck_assert_str_eq(v, "09******23 n***@example.vn *** ***");
+	free(v);
+}
+END_TEST
+
+Suite *accounts_suite(void)
+{
+	Suite *s = suite_create("accounts");
+	TCase *tc = tcase_create("users, clients, audit");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_officer_creates_a_viewer_in_scope_with_an_audit_event);
+	tcase_add_test(tc, test_officer_cannot_create_officers_or_outside_scope);
+	tcase_add_test(tc, test_viewer_and_team_leader_cannot_write_accounts);
+	tcase_add_test(tc, test_nobody_patches_their_own_role);
+	tcase_add_test(tc, test_officer_of_another_commune_sees_404_and_nothing_in_lists);
+	tcase_add_test(tc, test_patch_needs_if_match_and_a_current_version);
+	tcase_add_test(tc, test_unknown_read_only_and_bad_fields_are_422_listing_each);
+	tcase_add_test(tc, test_duplicate_username_is_409);
+	tcase_add_test(tc, test_lists_page_with_signed_cursors);
+	tcase_add_test(tc, test_audit_events_are_for_admins_and_filter);
+	tcase_add_test(tc, test_client_management_validation_and_concurrency);
+	tcase_add_test(tc, test_create_user_subcommand);
+	tcase_add_test(tc, test_personal_data_masking_functions);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,494 @@
+/*
+ * The token endpoint and bearer verification, attacked: every malformed, forged, expired or
+ * misdirected token answers 401 with WWW-Authenticate and says nothing about which check
+ * failed; logins are throttled; the grants follow RFC 6749.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <jwt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "suites.h"
+#include "world.h"
+
+static struct world w;
+
+static void setup(void)
+{
+	world_create(&w, NULL);
+}
+
+static void teardown(void)
+{
+	world_destroy(&w);
+}
+
+/* Signs claims with alg and key (NULL/0 for "none"); malloc'd token. */
+static char *forge(jwt_alg_t alg, const void *key, size_t key_len, json_t *claims)
+{
+	jwt_t *jwt = NULL;
+	char *grants = json_dumps(claims, JSON_COMPACT);
+	ck_assert_int_eq(jwt_new(&jwt), 0);
+	ck_assert_int_eq(jwt_add_grants_json(jwt, grants), 0);
+	ck_assert_int_eq(jwt_set_alg(jwt, alg, key, (int)key_len), 0);
+	char *token = jwt_encode_str(jwt);
+	jwt_free(jwt);
+	free(grants);
+	json_decref(claims);
+	return token;
+}
+
+/* Claims the server would accept for the admin, with the given overrides. */
+static json_t *claims(const char *sub, const char *iss, const char *aud, long nbf_offset,
+		      long exp_offset)
+{
+	long now = (long)time(NULL);
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s}", "iss", iss, "aud", aud, "sub",
+			 sub, "iat", (json_int_t)now, "nbf", (json_int_t)(now + nbf_offset), "exp",
+			 (json_int_t)(now + exp_offset), "jti", "test", "role", "admin");
+}
+
+static char *secret_token(json_t *c)
+{
+	return forge(JWT_ALG_HS256, TEST_JWT_SECRET, strlen(TEST_JWT_SECRET), c);
+}
+
+/* GET /api/v1/me with this Authorization header value must answer 401 invalid_token. */
+static void assert_rejected(const char *authorization)
+{
+	char header[9000];
+	snprintf(header, sizeof header, "Authorization: %s", authorization);
+	const char *h[] = {header, NULL};
+	struct http_response r;
+	http_request(&r, "GET", w.server.port, "/api/v1/me", h, NULL, 0);
+	assert_problem(&r, 401);
+	char *www = http_header_value(&r, "WWW-Authenticate");
+	ck_assert_msg(www && strstr(www, "Bearer") && strstr(www, "error=\"invalid_token\""), "%s", www);
+	free(www);
+	/* the same words whatever failed */
+	ck_assert_ptr_nonnull(strstr(r.body, "The access token is invalid or expired"));
+	http_response_free(&r);
+}
+
+static void assert_token_rejected(char *token)
+{
+	char header[8800];
+	snprintf(header, sizeof header, "Bearer %s", token);
+	assert_rejected(header);
+	free(token);
+}
+
+START_TEST(test_missing_authorization_is_401_with_bearer_challenge)
+{
+	struct http_response r;
+	http_get(&r, w.server.port, "/api/v1/me");
+	assert_problem(&r, 401);
+	char *www = http_header_value(&r, "WWW-Authenticate");
+	ck_assert_str_eq(www, "Bearer realm=\"cdtt\"");
+	free(www);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_garbage_and_truncated_tokens_are_401)
+{
+	assert_rejected("Bearer garbage");
+	assert_rejected("Bearer ");
+	assert_rejected("Basic YWRtaW46cGFzc3dvcmQ=");
+	assert_rejected("Bearer a.b.c");
+	char truncated[4096];
+	snprintf(truncated, sizeof truncated, "Bearer %s", w.admin);
+	truncated[strlen(truncated) - 10] = '\0';
+	assert_rejected(truncated);
+	char huge[8700];
+	memset(huge, 'A', sizeof huge - 1);
+	memcpy(huge, "Bearer ", 7);
+	huge[sizeof huge - 1] = '\0';
+	assert_rejected(huge);
+}
+END_TEST
+
+START_TEST(test_valid_token_reaches_the_endpoint)
+{
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/me", w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "username"), "admin");
+	http_response_free(&r);
+	/* a token we forge with the right secret and claims works too: the checks below fail
+	 * for their own reason only */
+	char *token = secret_token(claims(w.admin_id, "cdtt", "cdtt-api", 0, 600));
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_wrong_signature_is_401)
+{
+	const char *other = "another-secret-0123456789abcdef-0123456789";
+	assert_token_rejected(
+		forge(JWT_ALG_HS256, other, strlen(other), claims(w.admin_id, "cdtt", "cdtt-api", 0, 600)));
+	/* same secret, other algorithm */
+	assert_token_rejected(forge(JWT_ALG_HS512, TEST_JWT_SECRET, strlen(TEST_JWT_SECRET),
+				    claims(w.admin_id, "cdtt", "cdtt-api", 0, 600)));
+}
+END_TEST
+
+START_TEST(test_expired_token_is_401_beyond_60_seconds_leeway)
+{
+	assert_token_rejected(secret_token(claims(w.admin_id, "cdtt", "cdtt-api", -3600, -120)));
+	char *token = secret_token(claims(w.admin_id, "cdtt", "cdtt-api", -3600, -30));
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+	ck_assert_int_eq(r.status, 200); /* within the leeway */
+	http_response_free(&r);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_token_not_yet_valid_is_401)
+{
+	assert_token_rejected(secret_token(claims(w.admin_id, "cdtt", "cdtt-api", 300, 900)));
+}
+END_TEST
+
+START_TEST(test_wrong_issuer_or_audience_is_401)
+{
+	assert_token_rejected(secret_token(claims(w.admin_id, "someone-else", "cdtt-api", 0, 600)));
+	assert_token_rejected(secret_token(claims(w.admin_id, "cdtt", "other-api", 0, 600)));
+}
+END_TEST
+
+START_TEST(test_missing_or_malformed_claims_are_401)
+{
+	json_t *c = claims(w.admin_id, "cdtt", "cdtt-api", 0, 600);
+	json_object_del(c, "exp");
+	assert_token_rejected(secret_token(c));
+	c = claims(w.admin_id, "cdtt", "cdtt-api", 0, 600);
+	json_object_set_new(c, "exp", json_string("tomorrow"));
+	assert_token_rejected(secret_token(c));
+	assert_token_rejected(secret_token(claims("not-a-uuid'; DROP TABLE users;--", "cdtt", "cdtt-api", 0, 600)));
+	assert_token_rejected(
+		secret_token(claims("00000000-0000-4000-8000-000000000000", "cdtt", "cdtt-api", 0, 600)));
+	ck_assert_int_eq(world_count(&w, "users"), 5);
+}
+END_TEST
+
+START_TEST(test_alg_none_is_401)
+{
+	assert_token_rejected(forge(JWT_ALG_NONE, NULL, 0, claims(w.admin_id, "cdtt", "cdtt-api", 0, 600)));
+	/* hand-made: {"alg":"none","typ":"JWT"}, valid claims, an empty signature */
+	json_t *c = claims(w.admin_id, "cdtt", "cdtt-api", 0, 600);
+	char *payload = json_dumps(c, JSON_COMPACT);
+	json_decref(c);
+	char b64[2048], header[2600];
+	sodium_bin2base64(b64, sizeof b64, (const unsigned char *)payload, strlen(payload),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	free(payload);
+	snprintf(header, sizeof header, "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.%s.", b64);
+	assert_rejected(header);
+	/* and the same with the signature of a real token appended */
+	snprintf(header, sizeof header, "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.%s.%s", b64,
+		 strrchr(w.admin, '.') + 1);
+	assert_rejected(header);
+}
+END_TEST
+
+START_TEST(test_disabled_user_token_stops_working_at_once)
+{
+	world_add_user(&w, "soon.disabled", "viewer", "TQ", NULL);
+	char *token = world_login(&w, "soon.disabled", WORLD_PASSWORD);
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	db_exec_ok(w.url, "UPDATE users SET status = 'disabled' WHERE username = 'soon.disabled'");
+	char header[4200];
+	snprintf(header, sizeof header, "Bearer %s", token);
+	assert_rejected(header);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_password_grant_form_and_json)
+{
+	struct http_response r;
+	const char *form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	const char *body = "grant_type=password&username=ADMIN&password=correct+horse+battery+staple";
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", form, body, strlen(body));
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	ck_assert_str_eq(json_field(r.body, "token_type"), "Bearer");
+	ck_assert_str_eq(json_field(r.body, "expires_in"), "3600");
+	char *cache = http_header_value(&r, "Cache-Control");
+	ck_assert_str_eq(cache, "no-store");
+	free(cache);
+	http_response_free(&r);
+
+	const char *json[] = {"Content-Type: application/json", NULL};
+	const char *jbody = "{\"grant_type\":\"password\",\"username\":\"viewer.tq\","
+			    "\"password\":\"" WORLD_PASSWORD "\"}";
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", json, jbody, strlen(jbody));
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	/* the issuance is audited, without the password */
+	char *n = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE action = "
+					"'auth.token_issued' AND actor_name = 'viewer.tq'");
+	ck_assert_int_ge(atoi(n), 1);
+	free(n);
+	char *leak = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE "
+					   "coalesce(after::text, '') LIKE '%horse%'");
+	ck_assert_str_eq(leak, "0");
+	free(leak);
+}
+END_TEST
+
+static long post_token(const char *content_type, const char *body, char **out_body)
+{
+	char ct[128];
+	snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+	const char *h[] = {ct, "X-Request-Id: token-test", NULL};
+	struct http_response r;
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
+	long status = r.status;
+	if (out_body)
+		*out_body = strdup(r.body);
+	http_response_free(&r);
+	return status;
+}
+
+START_TEST(test_wrong_password_and_unknown_user_get_the_same_answer)
+{
+	long before = world_count(&w, "audit_events");
+	char *a, *b;
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded",
+				    "grant_type=password&username=officer.tq&password=wrong-password-1", &a),
+			 400);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded",
+				    "grant_type=password&username=nobody.here&password=wrong-password-1", &b),
+			 400);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(json_field(a, "error"), "invalid_grant");
+	free(a);
+	free(b);
+	ck_assert_int_eq(world_count(&w, "audit_events"), before + 2);
+	char *n = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE action = "
+					"'auth.login_failed' AND entity_id = 'nobody.here'");
+	ck_assert_str_eq(n, "1");
+	free(n);
+	/* failures count per address too: leave none behind for the other tests */
+	db_exec_ok(w.url, "DELETE FROM login_failures");
+}
+END_TEST
+
+START_TEST(test_sixth_failed_login_is_429_even_with_the_right_password)
+{
+	world_add_user(&w, "throttled.one", "viewer", "TQ", NULL);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(post_token("application/x-www-form-urlencoded",
+					    "grant_type=password&username=throttled.one&password=nope-nope-nope",
+					    NULL),
+				 400);
+	char body[256];
+	snprintf(body, sizeof body, "grant_type=password&username=throttled.one&password=%s",
+		 "correct+horse+battery+staple");
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
+	assert_problem(&r, 429);
+	char *retry = http_header_value(&r, "Retry-After");
+	ck_assert_msg(retry && atoi(retry) > 800 && atoi(retry) <= 900, "Retry-After %s", retry);
+	free(retry);
+	http_response_free(&r);
+	/* another account from the same address is throttled too (5 failures per address) */
+	snprintf(body, sizeof body, "grant_type=password&username=viewer.tq&password=%s",
+		 "correct+horse+battery+staple");
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
+	assert_problem(&r, 429);
+	http_response_free(&r);
+	db_exec_ok(w.url, "DELETE FROM login_failures");
+}
+END_TEST
+
+START_TEST(test_hostile_usernames_are_refused_without_harm)
+{
+	long users = world_count(&w, "users");
+	static const char *const names[] = {"admin'--", "x' OR '1'='1", "admin%00", "%27%3B+DROP+TABLE+users%3B"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char body[256];
+		snprintf(body, sizeof body, "grant_type=password&username=%s&password=correct+horse+battery+staple",
+			 names[i]);
+		ck_assert_int_eq(post_token("application/x-www-form-urlencoded", body, NULL), 400);
+	}
+	size_t n = 10 * 1024;
+	char *body = malloc(n + 100);
+	strcpy(body, "grant_type=password&password=x&username=");
+	size_t at = strlen(body);
+	memset(body + at, 'a', n);
+	body[at + n] = '\0';
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", body, NULL), 400);
+	free(body);
+	ck_assert_int_eq(world_count(&w, "users"), users);
+	db_exec_ok(w.url, "DELETE FROM login_failures");
+	char *tables = db_query_value(w.url, "SELECT count(*) FROM pg_tables WHERE tablename = 'users'");
+	ck_assert_str_eq(tables, "1");
+	free(tables);
+}
+END_TEST
+
+START_TEST(test_token_endpoint_bad_requests)
+{
+	char *body;
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", "grant_type=authorization_code&code=x", &body), 400);
+	ck_assert_str_eq(json_field(body, "error"), "unsupported_grant_type");
+	free(body);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", "username=a&password=b", &body), 400);
+	ck_assert_str_eq(json_field(body, "error"), "invalid_request");
+	free(body);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", "grant_type=password&username=admin", &body), 400);
+	ck_assert_str_eq(json_field(body, "error"), "invalid_request");
+	free(body);
+	ck_assert_int_eq(post_token("application/json", "{\"grant_type\": 5}", &body), 400);
+	ck_assert_str_eq(json_field(body, "error"), "invalid_request");
+	free(body);
+	ck_assert_int_eq(post_token("application/json", "{\"grant_type\":", NULL), 400);
+	ck_assert_int_eq(post_token("text/plain", "grant_type=password", NULL), 415);
+}
+END_TEST
+
+START_TEST(test_client_credentials_grant_and_deleted_client)
+{
+	struct http_response r;
+	const char *body = "{\"client_id\":\"province.dashboard\",\"name\":\"Bảng điều khiển tỉnh\","
+			   "\"scopes\":[\"registry:read\",\"reports:read\"],\"unit_code\":\"HG\"}";
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin, body, NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	char secret[128], id[40];
+	snprintf(secret, sizeof secret, "%s", json_field(r.body, "client_secret"));
+	snprintf(id, sizeof id, "%s", json_field(r.body, "id"));
+	ck_assert_uint_eq(strlen(secret), 43);
+	http_response_free(&r);
+	/* the secret is not stored, nor shown again */
+	world_call(&r, &w, "GET", "/api/v1/clients", w.admin, NULL, NULL);
+	ck_assert_ptr_null(strstr(r.body, secret));
+	http_response_free(&r);
+
+	char form[256];
+	snprintf(form, sizeof form,
+		 "grant_type=client_credentials&client_id=province.dashboard&client_secret=%s", secret);
+	char *answer;
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
+	char *token = strdup(json_field(answer, "access_token"));
+	ck_assert_str_eq(json_field(answer, "scope"), "registry:read reports:read");
+	free(answer);
+	snprintf(form, sizeof form,
+		 "grant_type=client_credentials&client_id=province.dashboard&client_secret=%s&scope=members:pii",
+		 secret);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 400);
+	ck_assert_str_eq(json_field(answer, "error"), "invalid_scope");
+	free(answer);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded",
+				    "grant_type=client_credentials&client_id=province.dashboard&client_secret=wrong",
+				    &answer),
+			 401);
+	ck_assert_str_eq(json_field(answer, "error"), "invalid_client");
+	free(answer);
+	db_exec_ok(w.url, "DELETE FROM login_failures");
+
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "client_id"), "province.dashboard");
+	http_response_free(&r);
+	/* a system cannot manage accounts */
+	world_call(&r, &w, "GET", "/api/v1/users", token, NULL, NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+
+	char path[80];
+	snprintf(path, sizeof path, "/api/v1/clients/%s", id);
+	world_call(&r, &w, "DELETE", path, w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 204);
+	http_response_free(&r);
+	char header[4200];
+	snprintf(header, sizeof header, "Bearer %s", token);
+	assert_rejected(header);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_client_credentials_with_basic_authentication)
+{
+	struct proc p = {0};
+	char var[600];
+	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
+	const char *env[] = {var, NULL};
+	const char *args[] = {"create-client", "--client-id", "hr.system", "--scopes",
+			      "registry:read members:pii", "--unit", "TQ", NULL};
+	proc_spawn(&p, env, args);
+	ck_assert_int_eq(proc_wait(&p, 10000), 0);
+	char *text = proc_output(&p);
+	const char *s = strstr(text, "client_secret: ");
+	ck_assert_ptr_nonnull(s);
+	char secret[64];
+	sscanf(s + 15, "%63s", secret);
+	free(text);
+	char basic[200], cmd[400];
+	snprintf(cmd, sizeof cmd, "printf '%%s' 'hr.system:%s' | base64 -w0", secret);
+	FILE *f = popen(cmd, "r");
+	char encoded[160] = "";
+	ck_assert_ptr_nonnull(fgets(encoded, sizeof encoded, f));
+	pclose(f);
+	snprintf(basic, sizeof basic, "Authorization: Basic %s", encoded);
+	const char *h[] = {basic, "Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	const char *body = "grant_type=client_credentials";
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	ck_assert_str_eq(json_field(r.body, "scope"), "registry:read members:pii");
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_jwks_is_empty_for_hs256)
+{
+	struct http_response r;
+	http_get(&r, w.server.port, "/.well-known/jwks.json");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "{\"keys\":[]}");
+	http_response_free(&r);
+}
+END_TEST
+
+Suite *auth_suite(void)
+{
+	Suite *s = suite_create("auth");
+	TCase *tc = tcase_create("tokens");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_missing_authorization_is_401_with_bearer_challenge);
+	tcase_add_test(tc, test_garbage_and_truncated_tokens_are_401);
+	tcase_add_test(tc, test_valid_token_reaches_the_endpoint);
+	tcase_add_test(tc, test_wrong_signature_is_401);
+	tcase_add_test(tc, test_expired_token_is_401_beyond_60_seconds_leeway);
+	tcase_add_test(tc, test_token_not_yet_valid_is_401);
+	tcase_add_test(tc, test_wrong_issuer_or_audience_is_401);
+	tcase_add_test(tc, test_missing_or_malformed_claims_are_401);
+	tcase_add_test(tc, test_alg_none_is_401);
+	tcase_add_test(tc, test_disabled_user_token_stops_working_at_once);
+	tcase_add_test(tc, test_password_grant_form_and_json);
+	tcase_add_test(tc, test_wrong_password_and_unknown_user_get_the_same_answer);
+	tcase_add_test(tc, test_sixth_failed_login_is_429_even_with_the_right_password);
+	tcase_add_test(tc, test_hostile_usernames_are_refused_without_harm);
+	tcase_add_test(tc, test_token_endpoint_bad_requests);
+	tcase_add_test(tc, test_client_credentials_grant_and_deleted_client);
+	tcase_add_test(tc, test_client_credentials_with_basic_authentication);
+	tcase_add_test(tc, test_jwks_is_empty_for_hs256);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,222 @@
+/*
+ * Asymmetric signing (RS256 with CDTT_JWT_KEY_FILE, its public key in the JWKS) and a trusted
+ * external identity provider (ES256): algorithm confusion with the published public key is
+ * refused, and the provider's tokens map to cdtt accounts by preferred_username.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <jwt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "suites.h"
+#include "world.h"
+
+#define IDP_ISSUER "https://sso.example.gov.vn"
+
+static struct world w;
+static char dir[64];
+static char key_var[128], idp_key_var[128];
+
+static void sh(const char *cmd)
+{
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	char *buf = calloc(1, 16384);
+	*len = fread(buf, 1, 16383, f);
+	fclose(f);
+	return buf;
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/cdtt-keys-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rs.pem 2>/dev/null"
+		 " && openssl pkey -in rs.pem -pubout -out rs.pub.pem"
+		 " && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out idp.pem 2>/dev/null"
+		 " && openssl pkey -in idp.pem -pubout -out idp.pub.pem"
+		 " && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out rogue.pem 2>/dev/null"
+		 " && chmod 644 *.pem",
+		 dir);
+	sh(cmd);
+	snprintf(key_var, sizeof key_var, "CDTT_JWT_KEY_FILE=%s/rs.pem", dir);
+	snprintf(idp_key_var, sizeof idp_key_var, "CDTT_TRUSTED_ISSUER_KEY_FILE=%s/idp.pub.pem", dir);
+	const char *env[] = {key_var, "CDTT_TRUSTED_ISSUER=" IDP_ISSUER, idp_key_var,
+			     "CDTT_TRUSTED_AUDIENCE=cdtt", NULL};
+	world_create(&w, env);
+}
+
+static void teardown(void)
+{
+	world_destroy(&w);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	sh(cmd);
+}
+
+static char *sign(jwt_alg_t alg, const char *key_file, json_t *claims)
+{
+	size_t len;
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, key_file);
+	char *key = slurp(path, &len);
+	jwt_t *jwt = NULL;
+	char *grants = json_dumps(claims, JSON_COMPACT);
+	ck_assert_int_eq(jwt_new(&jwt), 0);
+	ck_assert_int_eq(jwt_add_grants_json(jwt, grants), 0);
+	ck_assert_int_eq(jwt_set_alg(jwt, alg, (unsigned char *)key, (int)len), 0);
+	char *token = jwt_encode_str(jwt);
+	ck_assert_ptr_nonnull(token);
+	jwt_free(jwt);
+	free(grants);
+	free(key);
+	json_decref(claims);
+	return token;
+}
+
+static json_t *idp_claims(const char *iss, const char *aud, const char *username)
+{
+	long now = (long)time(NULL);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", iss, "aud", aud, "sub",
+			 "3f1c9a52-external", "preferred_username", username, "iat",
+			 (json_int_t)now, "exp", (json_int_t)(now + 300));
+}
+
+static long me_status(const char *token, char **body)
+{
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+	long status = r.status;
+	if (body)
+		*body = strdup(r.body);
+	http_response_free(&r);
+	return status;
+}
+
+START_TEST(test_rs256_tokens_and_the_jwks)
+{
+	struct http_response r;
+	http_get(&r, w.server.port, "/.well-known/jwks.json");
+	ck_assert_int_eq(r.status, 200);
+	json_t *jwks = json_loads(r.body, 0, NULL);
+	json_t *key = json_array_get(json_object_get(jwks, "keys"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(key, "kty")), "RSA");
+	ck_assert_str_eq(json_string_value(json_object_get(key, "alg")), "RS256");
+	const char *kid = json_string_value(json_object_get(key, "kid"));
+	ck_assert_ptr_nonnull(kid);
+	ck_assert_ptr_null(json_object_get(key, "d")); /* never the private part */
+	/* our tokens name that key: read the header (the first segment) */
+	char header_b64[512], header[512];
+	size_t n = strcspn(w.admin, ".");
+	ck_assert_uint_lt(n, sizeof header_b64);
+	memcpy(header_b64, w.admin, n);
+	header_b64[n] = '\0';
+	size_t len = 0;
+	ck_assert_int_eq(sodium_base642bin((unsigned char *)header, sizeof header - 1, header_b64, n,
+					   NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+			 0);
+	header[len] = '\0';
+	json_t *h = json_loads(header, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), kid);
+	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), "RS256");
+	json_decref(h);
+	json_decref(jwks);
+	http_response_free(&r);
+	ck_assert_int_eq(me_status(w.admin, NULL), 200);
+}
+END_TEST
+
+START_TEST(test_hs256_token_signed_with_the_public_key_is_401)
+{
+	long now = (long)time(NULL);
+	json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "iss", "cdtt", "aud", "cdtt-api",
+			      "sub", w.admin_id, "iat", (json_int_t)now, "nbf", (json_int_t)now,
+			      "exp", (json_int_t)(now + 600));
+	char *token = sign(JWT_ALG_HS256, "rs.pub.pem", c);
+	ck_assert_int_eq(me_status(token, NULL), 401);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_trusted_provider_token_maps_to_the_account)
+{
+	char *token = sign(JWT_ALG_ES256, "idp.pem", idp_claims(IDP_ISSUER, "cdtt", "Officer.TQ"));
+	char *body;
+	ck_assert_int_eq(me_status(token, &body), 200);
+	ck_assert_str_eq(json_field(body, "username"), "officer.tq");
+	ck_assert_str_eq(json_field(body, "role"), "officer");
+	free(body);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_trusted_provider_tokens_that_do_not_fit_are_401)
+{
+	char *t;
+	t = sign(JWT_ALG_ES256, "idp.pem", idp_claims(IDP_ISSUER, "someone-else", "officer.tq"));
+	ck_assert_int_eq(me_status(t, NULL), 401);
+	free(t);
+	t = sign(JWT_ALG_ES256, "idp.pem", idp_claims("https://evil.example.com", "cdtt", "officer.tq"));
+	ck_assert_int_eq(me_status(t, NULL), 401);
+	free(t);
+	t = sign(JWT_ALG_ES256, "idp.pem", idp_claims(IDP_ISSUER, "cdtt", "no.such.user"));
+	ck_assert_int_eq(me_status(t, NULL), 401);
+	free(t);
+	t = sign(JWT_ALG_ES256, "rogue.pem", idp_claims(IDP_ISSUER, "cdtt", "officer.tq"));
+	ck_assert_int_eq(me_status(t, NULL), 401);
+	free(t);
+	t = sign(JWT_ALG_HS256, "idp.pub.pem", idp_claims(IDP_ISSUER, "cdtt", "officer.tq"));
+	ck_assert_int_eq(me_status(t, NULL), 401);
+	free(t);
+	/* the provider cannot speak as our issuer either */
+	long now = (long)time(NULL);
+	json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "iss", "cdtt", "aud", "cdtt-api",
+			      "sub", w.admin_id, "iat", (json_int_t)now, "nbf", (json_int_t)now,
+			      "exp", (json_int_t)(now + 600));
+	t = sign(JWT_ALG_ES256, "idp.pem", c);
+	ck_assert_int_eq(me_status(t, NULL), 401);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_public_key_as_signing_key_stops_start_up)
+{
+	char var[600], bad_key[160];
+	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
+	snprintf(bad_key, sizeof bad_key, "CDTT_JWT_KEY_FILE=%s/rs.pub.pem", dir);
+	const char *env[] = {var, bad_key, "CDTT_LISTEN=127.0.0.1:1", NULL};
+	const char *args[] = {"serve", NULL};
+	struct proc p = {0};
+	proc_spawn(&p, env, args);
+	ck_assert_int_eq(proc_wait(&p, 10000), 2);
+	char *out = proc_output(&p);
+	ck_assert_msg(strstr(out, "CDTT_JWT_KEY_FILE"), "%s", out);
+	free(out);
+}
+END_TEST
+
+Suite *keys_auth_suite(void)
+{
+	Suite *s = suite_create("keys");
+	TCase *tc = tcase_create("asymmetric");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rs256_tokens_and_the_jwks);
+	tcase_add_test(tc, test_hs256_token_signed_with_the_public_key_is_401);
+	tcase_add_test(tc, test_trusted_provider_token_maps_to_the_account);
+	tcase_add_test(tc, test_trusted_provider_tokens_that_do_not_fit_are_401);
+	tcase_add_test(tc, test_public_key_as_signing_key_stops_start_up);
+	suite_add_tcase(s, tc);
+	return s;
+}
