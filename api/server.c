@@ -24,6 +24,7 @@
 #include "auth/password.h"
 #include "http/body.h"
 #include "http/cors.h"
+#include "http/idempotency.h"
 #include "http/log.h"
 #include "http/metrics.h"
 #include "http/problem.h"
@@ -31,8 +32,10 @@
 
 #define UNMATCHED_ROUTE "(unmatched)"
 
-static const struct route *const module_tables[] = {ops_routes, token_routes, users_routes,
-						     clients_routes, audit_routes};
+static const struct route *const module_tables[] = {
+	ops_routes,   token_routes,	users_routes,	    clients_routes, audit_routes,
+	units_routes, teams_routes, members_routes, memberships_routes, imports_routes,
+};
 
 struct route_ref {
 	struct server *srv;
@@ -100,8 +103,15 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
 	unsigned flags = ctx.route->flags;
 	if (body_check_size(req, resp, &ctx, ref->srv->cfg->max_body_bytes) == 0 &&
 	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(ref->srv->auth, req, resp, &ctx) == 0) &&
-	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0))
-		ctx.route->handler(req, resp, &ctx);
+	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0)) {
+		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
+							? idempotency_begin(req, resp, &ctx)
+							: IDEMPOTENCY_NONE;
+		if (idem != IDEMPOTENCY_ANSWERED)
+			ctx.route->handler(req, resp, &ctx);
+		if (idem == IDEMPOTENCY_FIRST)
+			idempotency_finish(req, resp, &ctx);
+	}
 	ctx_finish(&ctx, req, resp, ref->index);
 	return U_CALLBACK_COMPLETE;
 }

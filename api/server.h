@@ -12,6 +12,7 @@
 enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0, /* the body must be a JSON object: 415/400 otherwise */
 	ROUTE_PUBLIC = 1 << 1,    /* no bearer token needed (ops endpoints, the token endpoint) */
+	ROUTE_IDEMPOTENT = 1 << 2, /* a create: honours Idempotency-Key */
 };
 
 typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,
@@ -46,6 +47,11 @@ extern const struct route token_routes[];
 extern const struct route users_routes[];
 extern const struct route clients_routes[];
 extern const struct route audit_routes[];
+extern const struct route units_routes[];
+extern const struct route teams_routes[];
+extern const struct route members_routes[];
+extern const struct route memberships_routes[];
+extern const struct route imports_routes[];
 
 /*
  * Starts serving: the modules' routes plus `extra` (NULL, or a {0}-terminated table, used by

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against a throwaway PostgreSQL: unit suites, the OpenAPI lint, integration
 # suites. Usage: tests/run.sh BUILD_DIR (build or build/asan). Exit code: 0 when all passed.
+# CK_RUN_SUITE=name (Check's own variable) runs one suite only, while working on it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}

@@ -304,7 +304,7 @@ static void client_grant(const struct token_params *tp, const struct _u_request 
 	issue(resp, ctx, &p, granted);
 }
 
-static void token(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+static void token_endpoint(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	struct token_params tp = {NULL, req};
 	const char *ct = http_request_header(req, "Content-Type");
@@ -341,7 +341,7 @@ static void jwks(const struct _u_request *req, struct _u_response *resp, struct 
 }
 
 const struct route token_routes[] = {
-	{"POST", "/api/v1/auth/token", token, ROUTE_PUBLIC},
+	{"POST", "/api/v1/auth/token", token_endpoint, ROUTE_PUBLIC},
 	{"GET", "/.well-known/jwks.json", jwks, ROUTE_PUBLIC},
 	{0},
 };

@@ -2,6 +2,7 @@
  * Accounts of systems (OAuth 2.0 clients), admins only: /api/v1/clients. The secret is
  * generated here, shown once in the creation response, and stored as a SHA-256.
  * Deleting a client ends it at once: its tokens stop working on the next request.
+ * Creation takes no Idempotency-Key: replaying the response would mean storing the secret.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "../validate.h"
 #include "audit_actor.h"
 #include "clients.h"
+#include "resource.h"
 
 static const char *const scope_values[] = {"registry:read", "registry:write", "activities:write",
 					   "reports:read", "members:pii", NULL};
@@ -123,11 +125,7 @@ static int admin_only(struct _u_response *resp, const struct req_ctx *ctx)
 static const char *path_id(const struct _u_request *req, struct _u_response *resp,
 			   const struct req_ctx *ctx)
 {
-	const char *id = u_map_get(req->map_url, "id");
-	if (text_is_uuid(id))
-		return id;
-	problem(resp, ctx, 404, "No such client.");
-	return NULL;
+	return path_uuid(req, resp, ctx, "id", "client");
 }
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -141,7 +139,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	if (status && strcmp(status, "active") && strcmp(status, "disabled")) {
 		json_t *errors = NULL;
 		problem_add_error(&errors, "status", "invalid_value", "must be active or disabled");
-		problem_with_errors(resp, ctx, 422, "The query parameters are invalid.", errors);
+		invalid_query(resp, ctx, errors);
 		return;
 	}
 	const char *params[3] = {page.after[0] ? page.after : NULL, status, page.limit_text};
@@ -152,7 +150,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	if (st == DB_OK)
 		page_respond(resp, ctx, res, "clients", page.limit);
 	else
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 	PQclear(res);
 }
 
@@ -166,12 +164,10 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	PGresult *res = request_query(ctx, resp, &get_client, params, &st);
 	if (!res)
 		return;
-	if (st == DB_OK && PQntuples(res) == 1) {
-		http_json_result(resp, 200, res);
-		etag_set(resp, PQgetvalue(res, 0, 1));
-	} else {
-		problem(resp, ctx, st == DB_OK ? 404 : 500, st == DB_OK ? "No such client." : NULL);
-	}
+	if (st == DB_OK)
+		respond_row(resp, ctx, res, "client");
+	else
+		internal_error(resp, ctx);
 	PQclear(res);
 }
 
@@ -182,7 +178,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	json_t *errors = NULL;
 	if (validate_body(ctx->body, client_fields, VALIDATE_CREATE, &errors)) {
-		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	char secret[CLIENT_SECRET_LEN + 1], hash[65];
@@ -199,10 +195,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK) {
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		problem_add_error(&errors, "/unit_code", "not_found", "no such unit");
-		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+		invalid_body(resp, ctx, errors);
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "That client_id is taken.");
 	} else {
@@ -215,7 +211,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		http_header(resp, "Cache-Control", "no-store");
 		char location[96];
 		snprintf(location, sizeof location, "/api/v1/clients/%s", PQgetvalue(res, 0, 3));
-		http_header(resp, "Location", location);
+		http_header(resp, "Location", location); /* the body is not the stored JSON */
 	}
 	sodium_memzero(secret, sizeof secret);
 	PQclear(res);
@@ -228,7 +224,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	json_t *errors = NULL;
 	if (validate_body(ctx->body, client_fields, VALIDATE_PATCH, &errors)) {
-		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	char version[16];
@@ -248,17 +244,16 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK) {
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		problem(resp, ctx, 404, "No such client.");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
 		problem_add_error(&errors, "/unit_code", "not_found", "no such unit");
-		problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+		invalid_body(resp, ctx, errors);
 	} else if (PQgetisnull(res, 0, 2)) {
 		problem(resp, ctx, 412, "The client changed since you read it; read it again.");
 	} else {
-		http_json_text(resp, 200, PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
-		etag_set(resp, PQgetvalue(res, 0, 3));
+		respond_written(resp, res, 200, 2, 3, NULL, 0);
 	}
 	PQclear(res);
 }

@@ -19,6 +19,7 @@
 #include "../server.h"
 #include "../validate.h"
 #include "audit_actor.h"
+#include "resource.h"
 
 static const char *const role_values[] = {"admin", "officer", "team_leader", "viewer", NULL};
 static const char *const status_values[] = {"active", "disabled", NULL};
@@ -114,16 +115,11 @@ static struct db_stmt get_me_user = {
 	.readonly = 1,
 };
 
-static int forbid_unless(int allowed, struct _u_response *resp, const struct req_ctx *ctx)
+static int forbid_unless(int permitted, struct _u_response *resp, const struct req_ctx *ctx)
 {
-	if (!allowed)
+	if (!permitted)
 		problem(resp, ctx, 403, "Your role does not allow this.");
-	return allowed;
-}
-
-static void unprocessable(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors)
-{
-	problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+	return permitted;
 }
 
 static const char *string_or_null(const json_t *body, const char *name)
@@ -163,7 +159,7 @@ static int check_role_unit_team(const char *role, const char *unit, const char *
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!forbid_unless(authz_allows(&ctx->principal, ACT_MANAGE_USERS), resp, ctx))
+	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
 		return;
 	struct page_request page;
 	if (page_request_parse(req, resp, ctx, "users", &page) != 0)
@@ -178,7 +174,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	if ((q && strlen(q) > 64) || (unit && strlen(unit) > 32))
 		problem_add_error(&errors, q && strlen(q) > 64 ? "q" : "unit", "too_long", "is too long");
 	if (errors) {
-		problem_with_errors(resp, ctx, 422, "The query parameters are invalid.", errors);
+		invalid_query(resp, ctx, errors);
 		return;
 	}
 	const char *params[7] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
@@ -190,7 +186,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	if (st == DB_OK)
 		page_respond(resp, ctx, res, "users", page.limit);
 	else
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 	PQclear(res);
 }
 
@@ -198,18 +194,19 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
 		       struct req_ctx *ctx)
 {
-	const char *id = u_map_get(req->map_url, "id");
-	if (!text_is_uuid(id)) { /* also "7,5" when ?id=7 was added to /users/5 */
-		problem(resp, ctx, 404, "No such user.");
+	const char *id = path_uuid(req, resp, ctx, "id", "user");
+	if (!id)
 		return NULL;
-	}
 	const char *params[2] = {id, ctx->principal.scope_path};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &get_user, params, &st);
 	if (!res)
 		return NULL;
 	if (st != DB_OK || PQntuples(res) != 1) {
-		problem(resp, ctx, st == DB_OK ? 404 : 500, st == DB_OK ? "No such user." : NULL);
+		if (st == DB_OK)
+			problem(resp, ctx, 404, "No such user.");
+		else
+			internal_error(resp, ctx);
 		PQclear(res);
 		return NULL;
 	}
@@ -218,13 +215,12 @@ static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!forbid_unless(authz_allows(&ctx->principal, ACT_MANAGE_USERS), resp, ctx))
+	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
 		return;
 	PGresult *res = fetch(req, resp, ctx);
 	if (!res)
 		return;
-	http_json_result(resp, 200, res);
-	etag_set(resp, PQgetvalue(res, 0, 1));
+	respond_row(resp, ctx, res, "user");
 	PQclear(res);
 }
 
@@ -232,12 +228,12 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 {
 	(void)req;
 	const struct principal *me = &ctx->principal;
-	if (!forbid_unless(authz_allows(me, ACT_MANAGE_USERS), resp, ctx))
+	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
 		return;
 	json_t *errors = NULL;
 	lowercase_username(ctx->body);
 	if (validate_body(ctx->body, user_fields, VALIDATE_CREATE, &errors)) {
-		unprocessable(resp, ctx, errors);
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	const char *role = string_or_null(ctx->body, "role");
@@ -249,14 +245,14 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		problem_add_error(&errors, "/password", "too_weak", weak);
 	check_role_unit_team(role, unit, team, &errors);
 	if (errors) {
-		unprocessable(resp, ctx, errors);
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	if (!forbid_unless(authz_may_manage_role(me, role_from_name(role)), resp, ctx))
 		return;
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(password, hash) != 0) {
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 		return;
 	}
 	const char *params[11] = {string_or_null(ctx->body, "username"), hash, role, unit, team,
@@ -268,18 +264,14 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK) {
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		problem_add_error(&errors, "/unit_code", "not_found", "no such unit in your scope");
-		unprocessable(resp, ctx, errors);
+		invalid_body(resp, ctx, errors);
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "That username is taken.");
 	} else {
-		http_json_text(resp, 201, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
-		etag_set(resp, PQgetvalue(res, 0, 2));
-		char location[96];
-		snprintf(location, sizeof location, "/api/v1/users/%s", PQgetvalue(res, 0, 3));
-		http_header(resp, "Location", location);
+		respond_written(resp, res, 201, 1, 2, "/api/v1/users/", 3);
 	}
 	PQclear(res);
 }
@@ -287,11 +279,11 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const struct principal *me = &ctx->principal;
-	if (!forbid_unless(authz_allows(me, ACT_MANAGE_USERS), resp, ctx))
+	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
 		return;
 	json_t *patch = ctx->body, *errors = NULL;
 	if (validate_body(patch, user_fields, VALIDATE_PATCH, &errors)) {
-		unprocessable(resp, ctx, errors);
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	char version[16];
@@ -332,13 +324,13 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	check_role_unit_team(role, unit, team, &errors);
 	if (errors) {
 		PQclear(target);
-		unprocessable(resp, ctx, errors);
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	char hash[PASSWORD_HASH_MAX];
 	if (password && password_hash(password, hash) != 0) {
 		PQclear(target);
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 		return;
 	}
 	const char *params[12] = {id, version, role, unit, team, status, password ? hash : NULL,
@@ -350,15 +342,14 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK) {
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		problem_add_error(&errors, "/unit_code", "not_found", "no such unit in your scope");
-		unprocessable(resp, ctx, errors);
+		invalid_body(resp, ctx, errors);
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 412, "The account changed since you read it; read it again.");
 	} else {
-		http_json_text(resp, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
-		etag_set(resp, PQgetvalue(res, 0, 2));
+		respond_written(resp, res, 200, 1, 2, NULL, 0);
 	}
 	PQclear(res);
 }
@@ -373,19 +364,17 @@ static void me(const struct _u_request *req, struct _u_response *resp, struct re
 		params, &st);
 	if (!res)
 		return;
-	if (st == DB_OK && PQntuples(res) == 1) {
-		http_json_result(resp, 200, res);
-		etag_set(resp, PQgetvalue(res, 0, 1));
-	} else {
-		problem(resp, ctx, 500, NULL);
-	}
+	if (st == DB_OK)
+		respond_row(resp, ctx, res, "account");
+	else
+		internal_error(resp, ctx);
 	PQclear(res);
 }
 
 const struct route users_routes[] = {
 	{"GET", "/api/v1/me", me, 0},
 	{"GET", "/api/v1/users", list, 0},
-	{"POST", "/api/v1/users", create, ROUTE_JSON_BODY},
+	{"POST", "/api/v1/users", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
 	{"GET", "/api/v1/users/{id}", get, 0},
 	{"PATCH", "/api/v1/users/{id}", update, ROUTE_JSON_BODY},
 	{0},

@@ -17,6 +17,11 @@ int main(void)
 	srunner_add_suite(sr, auth_suite());
 	srunner_add_suite(sr, keys_auth_suite());
 	srunner_add_suite(sr, accounts_suite());
+	srunner_add_suite(sr, units_suite());
+	srunner_add_suite(sr, teams_suite());
+	srunner_add_suite(sr, members_suite());
+	srunner_add_suite(sr, imports_suite());
+	srunner_add_suite(sr, idempotency_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

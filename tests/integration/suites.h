@@ -9,4 +9,9 @@ Suite *resilience_suite(void);
 Suite *auth_suite(void);
 Suite *keys_auth_suite(void);
 Suite *accounts_suite(void);
+Suite *units_suite(void);
+Suite *teams_suite(void);
+Suite *members_suite(void);
+Suite *imports_suite(void);
+Suite *idempotency_suite(void);
 #endif

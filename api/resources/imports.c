@@ -1,0 +1,6 @@
+/* /api/v1/imports: being built. */
+#include "../server.h"
+
+const struct route imports_routes[] = {
+	{0},
+};

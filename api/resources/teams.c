@@ -1,0 +1,6 @@
+/* /api/v1/teams: being built. */
+#include "../server.h"
+
+const struct route teams_routes[] = {
+	{0},
+};
