@@ -211,6 +211,9 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 	if (int_var(g, "CDTT_MAX_BODY_BYTES", 1048576, 1024, 1073741824, &v, err, errlen))
 		return -1;
 	cfg->max_body_bytes = (size_t)v;
+	if (int_var(g, "CDTT_MAX_IMPORT_BYTES", 67108864, 1024, 1073741824, &v, err, errlen))
+		return -1;
+	cfg->max_import_bytes = (size_t)v;
 
 	const char *origins = env_get(g, "CDTT_CORS_ORIGINS");
 	if (origins && parse_origins(cfg, origins, err, errlen))

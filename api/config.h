@@ -35,6 +35,7 @@ struct config {
 	int db_wait_ms;           /* how long a request waits for a free connection before 503 */
 	int shutdown_grace;       /* seconds in-flight requests get on SIGTERM */
 	size_t max_body_bytes;
+	size_t max_import_bytes;  /* the body limit of bulk uploads (CSV imports) */
 	char *cors_origins[CONFIG_MAX_ORIGINS]; /* exact origins, or a single "*" */
 	int n_cors_origins;
 	enum log_level log_level;

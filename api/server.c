@@ -101,7 +101,9 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
 	ctx.route = &ref->srv->routes[ref->index];
 	ctx.route_index = (int)ref->index;
 	unsigned flags = ctx.route->flags;
-	if (body_check_size(req, resp, &ctx, ref->srv->cfg->max_body_bytes) == 0 &&
+	const struct config *cfg = ref->srv->cfg;
+	size_t limit = flags & ROUTE_LARGE_BODY ? cfg->max_import_bytes : cfg->max_body_bytes;
+	if (body_check_size(req, resp, &ctx, limit) == 0 &&
 	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(ref->srv->auth, req, resp, &ctx) == 0) &&
 	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0)) {
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
@@ -303,8 +305,11 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 		log_event(LOG_ERROR, "cannot initialise the HTTP server", NULL, NULL);
 		return NULL;
 	}
-	/* One byte more than allowed, so that an oversized body is seen (ulfius truncates). */
-	srv->instance.max_post_body_size = cfg->max_body_bytes + 1;
+	/* One byte more than allowed, so that an oversized body is seen (ulfius truncates). The
+	 * limit is instance-wide: the larger of the two, each route then applies its own. */
+	size_t largest = cfg->max_import_bytes > cfg->max_body_bytes ? cfg->max_import_bytes
+								      : cfg->max_body_bytes;
+	srv->instance.max_post_body_size = largest + 1;
 	srv->instance.allowed_post_processor = U_POST_PROCESS_URL_ENCODED;
 
 	char *conninfo = db_conninfo_with_defaults(cfg->database_url);

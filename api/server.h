@@ -13,6 +13,7 @@ enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0, /* the body must be a JSON object: 415/400 otherwise */
 	ROUTE_PUBLIC = 1 << 1,    /* no bearer token needed (ops endpoints, the token endpoint) */
 	ROUTE_IDEMPOTENT = 1 << 2, /* a create: honours Idempotency-Key */
+	ROUTE_LARGE_BODY = 1 << 3, /* bulk uploads: CDTT_MAX_IMPORT_BYTES, not CDTT_MAX_BODY_BYTES */
 };
 
 typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,

@@ -44,6 +44,12 @@ static int matches_charset(const char *s, const char *extra, int lowercase_only)
 	return 1;
 }
 
+int text_is_code(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n >= 1 && n <= 32 && matches_charset(s, "._-", 0);
+}
+
 int text_is_uuid(const char *s)
 {
 	if (!s || strlen(s) != 36)
@@ -58,19 +64,22 @@ int text_is_uuid(const char *s)
 	return 1;
 }
 
-static void add(json_t **errors, const char *field, const char *code, const char *message)
+/* Errors name body fields by JSON Pointer ("/phone") and query parameters by name ("q"):
+ * `prefix` is "/" or "". */
+static void add(json_t **errors, const char *prefix, const char *field, const char *code,
+		const char *message)
 {
 	char pointer[80];
-	snprintf(pointer, sizeof pointer, "/%s", field);
+	snprintf(pointer, sizeof pointer, "%s%s", prefix, field);
 	problem_add_error(errors, pointer, code, message);
 }
 
 /* Checks a string value against its field; 0 or 1 error. */
-static int check_string(const struct field *f, const char *s, json_t **errors)
+static int check_string(const struct field *f, const char *s, const char *prefix, json_t **errors)
 {
 	char msg[160];
 	if (!text_is_clean(s, f->type == FIELD_STRING && f->max > 200)) {
-		add(errors, f->name, "invalid_characters", "must not contain control characters");
+		add(errors, prefix, f->name, "invalid_characters", "must not contain control characters");
 		return 1;
 	}
 	size_t n = utf8_length(s);
@@ -79,59 +88,60 @@ static int check_string(const struct field *f, const char *s, json_t **errors)
 		if (in_values(f->values, s))
 			return 0;
 		snprintf(msg, sizeof msg, "must be one of the allowed values");
-		add(errors, f->name, "invalid_value", msg);
+		add(errors, prefix, f->name, "invalid_value", msg);
 		return 1;
 	case FIELD_UUID:
 		if (text_is_uuid(s))
 			return 0;
-		add(errors, f->name, "invalid_format", "must be a UUID");
+		add(errors, prefix, f->name, "invalid_format", "must be a UUID");
 		return 1;
 	case FIELD_CODE:
-		if (n >= 1 && n <= 32 && matches_charset(s, "._-", 0))
+		if (text_is_code(s))
 			return 0;
-		add(errors, f->name, "invalid_format", "must be 1-32 characters of A-Z a-z 0-9 . _ -");
+		add(errors, prefix, f->name, "invalid_format", "must be 1-32 characters of A-Z a-z 0-9 . _ -");
 		return 1;
 	case FIELD_NAME:
 		if (n >= 3 && n <= 64 && matches_charset(s, "._-", 1) && s[0] != '.' && s[0] != '_' &&
 		    s[0] != '-')
 			return 0;
-		add(errors, f->name, "invalid_format",
+		add(errors, prefix, f->name, "invalid_format",
 		    "must be 3-64 characters of a-z 0-9 . _ -, starting with a letter or digit");
 		return 1;
 	default:
 		break;
 	}
 	if ((long)n < (f->min ? f->min : 1)) {
-		add(errors, f->name, n == 0 ? "required" : "too_short",
+		add(errors, prefix, f->name, n == 0 ? "required" : "too_short",
 		    n == 0 ? "must not be empty" : "is too short");
 		return 1;
 	}
 	if (f->max && (long)n > f->max) {
 		snprintf(msg, sizeof msg, "must be at most %ld characters", f->max);
-		add(errors, f->name, "too_long", msg);
+		add(errors, prefix, f->name, "too_long", msg);
 		return 1;
 	}
 	return 0;
 }
 
-static int check_value(const struct field *f, const json_t *v, json_t **errors)
+static int check_value(const struct field *f, const json_t *v, const char *prefix,
+		       json_t **errors)
 {
 	char msg[160];
 	switch (f->type) {
 	case FIELD_INTEGER:
 		if (!json_is_integer(v)) {
-			add(errors, f->name, "invalid_type", "must be a whole number");
+			add(errors, prefix, f->name, "invalid_type", "must be a whole number");
 			return 1;
 		}
 		if (json_integer_value(v) < f->min || json_integer_value(v) > f->max) {
 			snprintf(msg, sizeof msg, "must be from %ld to %ld", f->min, f->max);
-			add(errors, f->name, "out_of_range", msg);
+			add(errors, prefix, f->name, "out_of_range", msg);
 			return 1;
 		}
 		return 0;
 	case FIELD_ENUM_ARRAY: {
 		if (!json_is_array(v)) {
-			add(errors, f->name, "invalid_type", "must be an array of strings");
+			add(errors, prefix, f->name, "invalid_type", "must be an array of strings");
 			return 1;
 		}
 		size_t i, j;
@@ -139,28 +149,28 @@ static int check_value(const struct field *f, const json_t *v, json_t **errors)
 		json_array_foreach(v, i, item)
 		{
 			if (!json_is_string(item) || !in_values(f->values, json_string_value(item))) {
-				add(errors, f->name, "invalid_value",
+				add(errors, prefix, f->name, "invalid_value",
 				    "every item must be one of the allowed values");
 				return 1;
 			}
 			json_array_foreach(v, j, other) if (j < i && json_equal(item, other))
 			{
-				add(errors, f->name, "duplicate", "items must be distinct");
+				add(errors, prefix, f->name, "duplicate", "items must be distinct");
 				return 1;
 			}
 		}
 		if ((long)json_array_size(v) < f->min) {
-			add(errors, f->name, "too_short", "needs more items");
+			add(errors, prefix, f->name, "too_short", "needs more items");
 			return 1;
 		}
 		return 0;
 	}
 	default:
 		if (!json_is_string(v)) {
-			add(errors, f->name, "invalid_type", "must be a string");
+			add(errors, prefix, f->name, "invalid_type", "must be a string");
 			return 1;
 		}
-		return check_string(f, json_string_value(v), errors);
+		return check_string(f, json_string_value(v), prefix, errors);
 	}
 }
 
@@ -168,6 +178,9 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 		  json_t **errors)
 {
 	int count = 0;
+	const char *prefix = mode == VALIDATE_QUERY ? "" : "/";
+	if (mode == VALIDATE_QUERY)
+		mode = VALIDATE_PATCH;
 	const char *key;
 	const json_t *value;
 	json_object_foreach((json_t *)body, key, value)
@@ -177,27 +190,27 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 			f++;
 		char pointer[80];
 		if (!f->name) {
-			snprintf(pointer, sizeof pointer, "/%.60s", key);
+			snprintf(pointer, sizeof pointer, "%s%.60s", prefix, key);
 			problem_add_error(errors, pointer, "unknown_field", "is not a field of this resource");
 			count++;
 		} else if ((f->flags & FIELD_READONLY) ||
 			   (mode == VALIDATE_PATCH && (f->flags & FIELD_CREATE_ONLY))) {
-			add(errors, f->name, "read_only", "cannot be set");
+			add(errors, prefix, f->name, "read_only", "cannot be set");
 			count++;
 		} else if (json_is_null(value)) {
 			if (!(f->flags & FIELD_NULLABLE) &&
 			    (mode == VALIDATE_PATCH || (f->flags & FIELD_REQUIRED))) {
-				add(errors, f->name, "required", "must not be null");
+				add(errors, prefix, f->name, "required", "must not be null");
 				count++;
 			}
 		} else {
-			count += check_value(f, value, errors);
+			count += check_value(f, value, prefix, errors);
 		}
 	}
 	if (mode == VALIDATE_CREATE)
 		for (const struct field *f = table; f->name; f++)
 			if ((f->flags & FIELD_REQUIRED) && !json_object_get(body, f->name)) {
-				add(errors, f->name, "required", "is required");
+				add(errors, prefix, f->name, "required", "is required");
 				count++;
 			}
 	return count;

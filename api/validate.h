@@ -33,7 +33,11 @@ struct field {
 	const char *const *values;   /* enum values, NULL-terminated */
 };
 
-enum validate_mode { VALIDATE_CREATE, VALIDATE_PATCH };
+enum validate_mode {
+	VALIDATE_CREATE, /* required fields must be present */
+	VALIDATE_PATCH,  /* every field optional; null clears nullable fields */
+	VALIDATE_QUERY,  /* query parameters: as PATCH, errors name "param" rather than "/param" */
+};
 
 /*
  * Checks body against table. Returns the number of errors; each is appended to *errors
@@ -44,6 +48,9 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 
 /* True when s is valid UTF-8 without control characters (tabs and newlines allowed if multiline). */
 int text_is_clean(const char *s, int multiline);
+
+/* True when s is a unit code: 1-32 of [A-Za-z0-9._-]. */
+int text_is_code(const char *s);
 
 /* True when s is a UUID in its 8-4-4-4-12 hex form. */
 int text_is_uuid(const char *s);

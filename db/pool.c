@@ -277,3 +277,8 @@ const char *db_sqlstate(const PGresult *res)
 	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	return s ? s : "";
 }
+
+PGconn *db_conn_pg(struct db_conn *c)
+{
+	return c->pg;
+}

@@ -50,6 +50,8 @@ listen_addresses = ''
 unix_socket_directories = '$dir/sock'
 max_connections = 200
 shared_buffers = 256MB
+jit = off
+log_error_verbosity = terse
 CONF
   # A cluster thrown away after the tests need not survive a power cut.
   if [ "${CDTT_PG_THROWAWAY:-}" = 1 ]; then

@@ -1,6 +1,423 @@
-/* /api/v1/members: being built. */
+/*
+ * Members of the teams, one person each: /api/v1/members (the list is in members_list.c) and
+ * /api/v1/members/{id}.
+ *
+ * Rules enforced here:
+ * - A member belongs to the scope of the unit they live in: outside the caller's scope a
+ *   member answers 404 and is absent from lists; a create or a move names an active village
+ *   or commune in the caller's scope (else 422 not_found).
+ * - One person, one phone number: numbers are normalised first (members_validate.c), and a
+ *   number already used answers 409, naming the existing member (existing_member_id) only to a
+ *   caller who may see that member. No message ever repeats personal data.
+ * - Language codes must exist in the `languages` table, asked in the same statement as the
+ *   write, so the table (not a copy in C) is the list.
+ * - Phone, e-mail and birth year are masked for callers without the right (member_json's
+ *   personal_data parameter); writes and their audit event happen in one statement.
+ * - A member with memberships (even ended ones: they are the team's history) cannot be
+ *   deleted: 409, suggesting status inactive.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/authz.h"
+#include "../http/etag.h"
+#include "../http/problem.h"
 #include "../server.h"
+#include "../validate.h"
+#include "audit_actor.h"
+#include "members_list.h"
+#include "members_validate.h"
+#include "resource.h"
+
+static const struct field member_fields[] = {
+	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
+	{"full_name", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL},
+	{"gender", FIELD_ENUM, FIELD_NULLABLE, 0, 0, member_gender_values},
+	{"birth_year", FIELD_INTEGER, FIELD_NULLABLE, MEMBER_MIN_BIRTH_YEAR, 0, NULL}, /* max: now */
+	{"phone", FIELD_STRING, FIELD_NULLABLE, 1, 32, NULL},
+	{"email", FIELD_STRING, FIELD_NULLABLE, 1, MEMBER_EMAIL_MAX, NULL},
+	{"ethnicity", FIELD_STRING, FIELD_NULLABLE, 1, 64, NULL},
+	{"languages", FIELD_STRING, 0, 0, 0, NULL},   /* member_languages_validate */
+	{"affiliations", FIELD_ENUM_ARRAY, 0, 0, 0, member_affiliation_values},
+	{"digital_skill", FIELD_ENUM, FIELD_NULLABLE, 0, 0, member_skill_values},
+	{"trainings", FIELD_STRING, 0, 0, 0, NULL},   /* member_trainings_validate */
+	{"status", FIELD_ENUM, 0, 0, 0, member_status_values},
+	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
+	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{0},
+};
+#define MEMBER_FIELDS (sizeof member_fields / sizeof member_fields[0])
+
+/* Members visible to a scope: their unit's path lies under it. */
+#define MEMBER_IN_SCOPE(m, scope) \
+	" JOIN units n ON n.code = " m ".unit_code WHERE n.path <@ " scope "::ltree"
+/* A unit a member may live in, for a caller of that scope. */
+#define HOME_UNIT(code, scope) \
+	"EXISTS (SELECT 1 FROM units WHERE code = " code " AND path <@ " scope "::ltree" \
+	" AND status = 'active' AND level IN ('village', 'commune'))"
+/* Language codes of the JSON array `arr` missing from the table, as [{index, code}] or NULL. */
+#define UNKNOWN_LANGUAGES(arr)                                                          \
+	"SELECT json_agg(json_build_object('index', n - 1, 'code', l) ORDER BY n) AS unknown" \
+	" FROM p, jsonb_array_elements_text(coalesce(" arr ", '[]')) WITH ORDINALITY t(l, n)" \
+	" WHERE NOT EXISTS (SELECT 1 FROM languages WHERE code = l)"
+/* Another member with the phone number the body gives, and whether the caller may see them. */
+#define SAME_PHONE(scope) \
+	"SELECT m.id, n.path <@ " scope "::ltree AS visible FROM p, members m" \
+	" JOIN units n ON n.code = m.unit_code WHERE m.phone = j->>'phone'"
+#define TEXT_ARRAY(v) "ARRAY(SELECT jsonb_array_elements_text(" v "))"
+#define NO_SEARCH_COLUMN " - 'full_name_folded'"
+
+static struct db_stmt get_member = {
+	.name = "members_get",
+	.sql = "SELECT member_json(m, $3::boolean)::text, m.version FROM members m"
+	       MEMBER_IN_SCOPE("m", "$2") " AND m.id = $1::uuid",
+	.nparams = 3,
+	.readonly = 1,
+};
+
+/* $1 the body as stored (jsonb), $2 scope, $3 personal data, $4-$7 audit actor. */
+static struct db_stmt create_member = {
+	.name = "members_create",
+	.sql = "WITH p AS (SELECT $1::jsonb AS j),"
+	       " unit AS (SELECT " HOME_UNIT("(SELECT j->>'unit_code' FROM p)", "$2") " AS ok),"
+	       " langs AS (" UNKNOWN_LANGUAGES("j->'languages'") "),"
+	       " dup AS (" SAME_PHONE("$2") "),"
+	       " ins AS (INSERT INTO members (unit_code, full_name, gender, birth_year, phone, email,"
+	       "   ethnicity, languages, affiliations, digital_skill, trainings, status)"
+	       "   SELECT j->>'unit_code', j->>'full_name', j->>'gender', (j->>'birth_year')::int,"
+	       "   j->>'phone', j->>'email', j->>'ethnicity',"
+	       "   " TEXT_ARRAY("coalesce(j->'languages', '[]')") ","
+	       "   " TEXT_ARRAY("coalesce(j->'affiliations', '[]')") ","
+	       "   j->>'digital_skill', coalesce(j->'trainings', '[]'), coalesce(j->>'status', 'active')"
+	       "   FROM p WHERE (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)"
+	       "   AND NOT EXISTS (SELECT 1 FROM dup)"
+	       "   ON CONFLICT (phone) DO NOTHING RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'member.create', 'member', id::text,"
+	       "   to_jsonb(ins)" NO_SEARCH_COLUMN " FROM ins)"
+	       " SELECT (SELECT ok FROM unit), (SELECT unknown::text FROM langs),"
+	       " (SELECT id::text FROM dup), (SELECT visible FROM dup),"
+	       " (SELECT member_json(ins, $3::boolean)::text FROM ins), (SELECT version FROM ins),"
+	       " (SELECT id::text FROM ins)",
+	.nparams = 7,
+};
+
+/* Merge patch: a key present sets the column (null clears it), an absent key keeps it. */
+#define PATCHED(col, value) col " = CASE WHEN j ? '" col "' THEN " value " ELSE m." col " END"
+
+/* $1 id, $2 version, $3 the patch as stored (jsonb), $4 scope, $5 personal data, $6-$9 audit. */
+static struct db_stmt update_member = {
+	.name = "members_update",
+	.sql = "WITH p AS (SELECT $3::jsonb AS j),"
+	       " old AS (SELECT m.* FROM members m" MEMBER_IN_SCOPE("m", "$4") " AND m.id = $1::uuid),"
+	       " unit AS (SELECT NOT (j ? 'unit_code') OR j->>'unit_code' = (SELECT unit_code FROM old)"
+	       "   OR " HOME_UNIT("j->>'unit_code'", "$4") " AS ok FROM p),"
+	       " langs AS (" UNKNOWN_LANGUAGES("j->'languages'") "),"
+	       " dup AS (" SAME_PHONE("$4") " AND m.id <> $1::uuid),"
+	       " upd AS (UPDATE members m SET " PATCHED("unit_code", "j->>'unit_code'") ","
+	       "   " PATCHED("full_name", "j->>'full_name'") ", " PATCHED("gender", "j->>'gender'") ","
+	       "   " PATCHED("birth_year", "(j->>'birth_year')::int") ","
+	       "   " PATCHED("phone", "j->>'phone'") ", " PATCHED("email", "j->>'email'") ","
+	       "   " PATCHED("ethnicity", "j->>'ethnicity'") ","
+	       "   " PATCHED("languages", TEXT_ARRAY("j->'languages'")) ","
+	       "   " PATCHED("affiliations", TEXT_ARRAY("j->'affiliations'")) ","
+	       "   " PATCHED("digital_skill", "j->>'digital_skill'") ","
+	       "   " PATCHED("trainings", "j->'trainings'") ", " PATCHED("status", "j->>'status'") ","
+	       "   version = m.version + 1, updated_at = now()"
+	       "   FROM p WHERE m.id = (SELECT id FROM old) AND m.version = $2::int"
+	       "   AND (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)"
+	       "   AND NOT EXISTS (SELECT 1 FROM dup) RETURNING m.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(6, 7, 8, 9) ", 'member.update', 'member', upd.id::text,"
+	       "   to_jsonb(old)" NO_SEARCH_COLUMN ", to_jsonb(upd)" NO_SEARCH_COLUMN " FROM upd, old)"
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old), (SELECT ok FROM unit),"
+	       " (SELECT unknown::text FROM langs), (SELECT id::text FROM dup),"
+	       " (SELECT visible FROM dup), (SELECT member_json(upd, $5::boolean)::text FROM upd),"
+	       " (SELECT version FROM upd)",
+	.nparams = 9,
+};
+
+/* $1 id, $2 version, $3 scope, $4-$7 audit. */
+static struct db_stmt delete_member = {
+	.name = "members_delete",
+	.sql = "WITH old AS (SELECT m.* FROM members m" MEMBER_IN_SCOPE("m", "$3") " AND m.id = $1::uuid),"
+	       " busy AS (SELECT EXISTS (SELECT 1 FROM memberships WHERE member_id = $1::uuid) AS b),"
+	       " del AS (DELETE FROM members m WHERE m.id = (SELECT id FROM old)"
+	       "   AND m.version = $2::int AND NOT (SELECT b FROM busy) RETURNING m.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before)"
+	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'member.delete', 'member', id::text,"
+	       "   to_jsonb(del)" NO_SEARCH_COLUMN " FROM del)"
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old), (SELECT b FROM busy),"
+	       " (SELECT count(*) FROM del)",
+	.nparams = 7,
+};
+
+static int has_error(const json_t *errors, const char *pointer)
+{
+	size_t i;
+	const json_t *e;
+	json_array_foreach(errors, i, e) if (!strcmp(json_string_value(json_object_get(e, "field")), pointer))
+		return 1;
+	return 0;
+}
+
+/* Replaces a string field of doc by its normalised form, or records why it has none. */
+static void normalise_field(json_t *doc, const char *name, json_t **errors,
+			    int (*normalise)(const char *, char *), const char *message)
+{
+	char pointer[32], out[MEMBER_EMAIL_MAX + 1]; /* room for either field */
+	snprintf(pointer, sizeof pointer, "/%s", name);
+	const json_t *v = json_object_get(doc, name);
+	if (!json_is_string(v) || has_error(*errors, pointer))
+		return;
+	if (normalise(json_string_value(v), out) != 0)
+		problem_add_error(errors, pointer, "invalid_format", message);
+	else
+		json_object_set_new(doc, name, json_string(out));
+}
+
+/* languages and trainings: null means absent on create, and is refused on a patch. */
+static void check_list(const json_t *body, const char *name, enum validate_mode mode,
+		       const char *today, json_t **errors)
+{
+	const json_t *v = json_object_get(body, name);
+	char pointer[32];
+	snprintf(pointer, sizeof pointer, "/%s", name);
+	if (!v || (json_is_null(v) && mode == VALIDATE_CREATE))
+		return;
+	if (json_is_null(v))
+		problem_add_error(errors, pointer, "required", "must not be null; send [] to clear");
+	else if (!strcmp(name, "languages"))
+		member_languages_validate(v, errors);
+	else
+		member_trainings_validate(v, today, errors);
+}
+
+/*
+ * Checks a create or patch body against every rule that needs no database, and builds the
+ * document the statement stores: phone and e-mail normalised, and on create no nulls. Returns
+ * the document (the caller decrefs), or NULL after answering 422 with every error.
+ */
+static json_t *prepare_body(struct _u_response *resp, const struct req_ctx *ctx,
+			    enum validate_mode mode)
+{
+	struct field fields[MEMBER_FIELDS];
+	memcpy(fields, member_fields, sizeof fields);
+	char today[11];
+	int year = member_today(today);
+	for (struct field *f = fields; f->name; f++)
+		if (!strcmp(f->name, "birth_year"))
+			f->max = year - MEMBER_MIN_AGE;
+	json_t *errors = NULL, *plain = json_copy(ctx->body);
+	json_object_del(plain, "languages"); /* their own checks name items by index */
+	json_object_del(plain, "trainings");
+	validate_body(plain, fields, mode, &errors);
+	json_decref(plain);
+	check_list(ctx->body, "languages", mode, today, &errors);
+	check_list(ctx->body, "trainings", mode, today, &errors);
+	json_t *doc = json_deep_copy(ctx->body);
+	normalise_field(doc, "phone", &errors, member_phone_normalise,
+			"must be a Vietnamese phone number: a mobile 03x/05x/07x/08x/09x with "
+			"10 digits or a landline 02x with 11 digits, optionally after +84");
+	normalise_field(doc, "email", &errors, member_email_normalise,
+			"must be an e-mail address local@domain.tld");
+	if (errors) {
+		json_decref(doc);
+		invalid_body(resp, ctx, errors);
+		return NULL;
+	}
+	if (mode == VALIDATE_CREATE) {
+		const char *key;
+		json_t *v, *tmp;
+		json_object_foreach_safe(doc, tmp, key, v) if (json_is_null(v))
+			json_object_del(doc, key);
+	}
+	return doc;
+}
+
+/* 409 for a phone number in use: existing_id only when the caller may see that member. */
+static void phone_taken(struct _u_response *resp, const struct req_ctx *ctx,
+			const char *existing_id)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", problem_type(409), "title",
+				problem_title(409), "status", 409, "detail",
+				"A member with this phone number already exists.", "instance",
+				ctx->request_id);
+	if (existing_id)
+		json_object_set_new(doc, "existing_member_id", json_string(existing_id));
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	ulfius_set_string_body_response(resp, 409, text ? text : "{}");
+	http_header(resp, "Content-Type", "application/problem+json");
+	free(text);
+	json_decref(doc);
+}
+
+/* Errors the database found: an unknown unit, unknown language codes. 0 when none. */
+static int database_errors(const PGresult *res, int unit_col, int langs_col, json_t **errors)
+{
+	if (strcmp(PQgetvalue(res, 0, unit_col), "t"))
+		problem_add_error(errors, "/unit_code", "not_found",
+				  "no active village or commune with this code in your scope");
+	json_t *unknown = PQgetisnull(res, 0, langs_col)
+				  ? NULL
+				  : json_loads(PQgetvalue(res, 0, langs_col), 0, NULL);
+	size_t i;
+	json_t *u;
+	json_array_foreach(unknown, i, u)
+	{
+		char pointer[32], message[64];
+		snprintf(pointer, sizeof pointer, "/languages/%lld",
+			 (long long)json_integer_value(json_object_get(u, "index")));
+		snprintf(message, sizeof message, "no language has the code %s",
+			 json_string_value(json_object_get(u, "code")));
+		problem_add_error(errors, pointer, "not_found", message);
+	}
+	json_decref(unknown);
+	return *errors != NULL;
+}
+
+/* A write the database refused (a race past our checks): 409 or 422, never a 500. */
+static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
+			  const PGresult *res)
+{
+	const char *state = db_sqlstate(res);
+	if (!strcmp(state, "23505"))
+		phone_taken(resp, ctx, NULL);
+	else if (!strcmp(state, "23503") && !strcmp(ctx->route->method, "DELETE"))
+		problem(resp, ctx, 409, "The member joined a team meanwhile; set status inactive instead.");
+	else if (!strcmp(state, "23503") || !strcmp(state, "23514"))
+		problem(resp, ctx, 422, "A value does not fit; read the member again and retry.");
+	else
+		internal_error(resp, ctx);
+}
+
+static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
+		return;
+	const char *params[3] = {id, ctx->principal.scope_path, personal_data(ctx)};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &get_member, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		respond_row(resp, ctx, res, "member");
+	else
+		internal_error(resp, ctx);
+	PQclear(res);
+}
+
+static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+		return;
+	json_t *doc = prepare_body(resp, ctx, VALIDATE_CREATE), *errors = NULL;
+	if (!doc)
+		return;
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	const char *params[7] = {text, ctx->principal.scope_path, personal_data(ctx)};
+	audit_actor_params(ctx, params + 3);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &create_member, params, &st);
+	free(text);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		write_refused(resp, ctx, res);
+	else if (database_errors(res, 0, 1, &errors))
+		invalid_body(resp, ctx, errors);
+	else if (!PQgetisnull(res, 0, 2))
+		phone_taken(resp, ctx, !strcmp(PQgetvalue(res, 0, 3), "t") ? PQgetvalue(res, 0, 2) : NULL);
+	else if (PQgetisnull(res, 0, 4))
+		phone_taken(resp, ctx, NULL); /* inserted by someone else since our check */
+	else
+		respond_written(resp, res, 201, 4, 5, "/api/v1/members/", 6);
+	PQclear(res);
+}
+
+static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
+		return;
+	json_t *doc = prepare_body(resp, ctx, VALIDATE_PATCH), *errors = NULL;
+	if (!doc)
+		return;
+	char version[16];
+	if (etag_require_if_match(req, resp, ctx, version) != 0) {
+		json_decref(doc);
+		return;
+	}
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	const char *params[9] = {id, version, text, ctx->principal.scope_path, personal_data(ctx)};
+	audit_actor_params(ctx, params + 5);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &update_member, params, &st);
+	free(text);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		write_refused(resp, ctx, res);
+	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		problem(resp, ctx, 404, "No such member.");
+	else if (strcmp(PQgetvalue(res, 0, 1), version))
+		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
+	else if (database_errors(res, 2, 3, &errors))
+		invalid_body(resp, ctx, errors);
+	else if (!PQgetisnull(res, 0, 4))
+		phone_taken(resp, ctx, !strcmp(PQgetvalue(res, 0, 5), "t") ? PQgetvalue(res, 0, 4) : NULL);
+	else if (PQgetisnull(res, 0, 6))
+		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
+	else
+		respond_written(resp, res, 200, 6, 7, NULL, 0);
+	PQclear(res);
+}
+
+static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
+		return;
+	char version[16];
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *params[7] = {id, version, ctx->principal.scope_path};
+	audit_actor_params(ctx, params + 3);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &delete_member, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		write_refused(resp, ctx, res);
+	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		problem(resp, ctx, 404, "No such member.");
+	else if (strcmp(PQgetvalue(res, 0, 1), version))
+		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
+	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
+		problem(resp, ctx, 409, "The member has memberships, which keep the teams' history: "
+					"set status inactive instead of deleting.");
+	else if (strcmp(PQgetvalue(res, 0, 3), "1"))
+		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
+	else
+		ulfius_set_empty_body_response(resp, 204);
+	PQclear(res);
+}
 
 const struct route members_routes[] = {
+	{"GET", "/api/v1/members", members_list, 0},
+	{"POST", "/api/v1/members", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"GET", "/api/v1/members/{id}", get, 0},
+	{"PATCH", "/api/v1/members/{id}", update, ROUTE_JSON_BODY},
+	{"DELETE", "/api/v1/members/{id}", delete, 0},
 	{0},
 };

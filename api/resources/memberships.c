@@ -1,6 +1,458 @@
-/* /api/v1/memberships: being built. */
+/*
+ * Memberships: who is in which team when. /api/v1/teams/{id}/memberships[/{mid}] and a
+ * person's history across teams, /api/v1/members/{id}/memberships.
+ *
+ * Rules enforced here:
+ *   - memberships follow their team: a team outside the caller's scope answers 404, and its
+ *     memberships are absent from every list; a team leader reads only their own team;
+ *     writing needs ACT_WRITE_REGISTRY (team leaders and viewers get 403);
+ *   - the member must be in the caller's scope: otherwise 422 not_found on /member_id, exactly
+ *     as for a member that does not exist;
+ *   - joined_on is a real date, not in the future, not before the team was established;
+ *     left_on, when given, is not before joined_on and not in the future (the schema counts
+ *     any membership with left_on as ended, so a future one would end it today);
+ *   - at most one active leader per team, and one active village team and one active commune
+ *     team per person (the schema's partial unique indexes): 409 with what conflicts;
+ *   - ending a membership (left_on) keeps it: history is never deleted here;
+ *   - a dissolved team takes no new active membership (409).
+ * Lists are newest first (joined_on, then id, descending), keyset-paged on that pair.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/authz.h"
+#include "../http/etag.h"
+#include "../http/paging.h"
+#include "../http/problem.h"
 #include "../server.h"
+#include "../validate.h"
+#include "audit_actor.h"
+#include "resource.h"
+#include "teams_shared.h"
+
+static const char *const role_values[] = {"leader", "deputy", "member", NULL};
+
+static const struct field membership_fields[] = {
+	{"member_id", FIELD_UUID, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
+	{"role", FIELD_ENUM, FIELD_REQUIRED, 0, 0, role_values},
+	{"joined_on", FIELD_STRING, FIELD_REQUIRED, 1, 0, NULL},
+	{"left_on", FIELD_STRING, FIELD_NULLABLE, 1, 0, NULL},
+	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
+	{"team_id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
+	{"member_name", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"active", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{0},
+};
+
+/* The keyset of the lists: "YYYY-MM-DD/uuid", newest first. The cursor is signed: ours. */
+#define HISTORY_KEY "to_char(ms.joined_on, 'YYYY-MM-DD') || '/' || ms.id::text"
+#define HISTORY_AFTER(key)                                                                  \
+	"(" key "::text IS NULL OR (ms.joined_on, ms.id) < (split_part(" key ", '/', 1)::date," \
+	" split_part(" key ", '/', 2)::uuid))"
+#define HISTORY_ORDER " ORDER BY ms.joined_on DESC, ms.id DESC"
+#define ACTIVE_IS(flag) "(" flag "::boolean IS NULL OR (ms.left_on IS NULL) = " flag "::boolean)"
+
+static struct db_stmt team_visible = {
+	.name = "memberships_team_visible",
+	.sql = "SELECT 1 FROM teams t WHERE " TEAM_VISIBLE("$1", "$2", "$3"),
+	.nparams = 3,
+	.readonly = 1,
+};
+
+static struct db_stmt member_visible = {
+	.name = "memberships_member_visible",
+	.sql = "SELECT 1 FROM members m JOIN units u ON u.code = m.unit_code"
+	       " WHERE m.id = $1::uuid AND u.path <@ $2::ltree",
+	.nparams = 2,
+	.readonly = 1,
+};
+
+static struct db_stmt list_of_team = {
+	.name = "memberships_of_team",
+	.sql = "SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
+	       " WHERE ms.team_id = $1::uuid AND " HISTORY_AFTER("$2") " AND " ACTIVE_IS("$3")
+	       HISTORY_ORDER " LIMIT $4::int",
+	.nparams = 4,
+	.readonly = 1,
+};
+
+static struct db_stmt list_of_member = {
+	.name = "memberships_of_member",
+	.sql = "SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
+	       " JOIN teams t ON t.id = ms.team_id"
+	       " WHERE ms.member_id = $1::uuid AND " TEAM_VISIBLE("ms.team_id", "$2", "$3")
+	       " AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5") HISTORY_ORDER " LIMIT $6::int",
+	.nparams = 6,
+	.readonly = 1,
+};
+
+/* Columns: json, version, role, joined_on, left_on ("" when active), the team's
+ * established_on, member_id. */
+static struct db_stmt get_membership = {
+	.name = "memberships_get",
+	.sql = "SELECT membership_json(ms)::text, ms.version, ms.role,"
+	       " to_char(ms.joined_on, 'YYYY-MM-DD'), coalesce(to_char(ms.left_on, 'YYYY-MM-DD'), ''),"
+	       " to_char(t.established_on, 'YYYY-MM-DD'), ms.member_id::text"
+	       " FROM memberships ms JOIN teams t ON t.id = ms.team_id"
+	       " WHERE ms.id = $1::uuid AND " TEAM_VISIBLE("$2", "$3", "$4"),
+	.nparams = 4,
+	.readonly = 1,
+};
+
+static struct db_stmt create_membership = {
+	.name = "memberships_create",
+	.sql = "WITH team AS (SELECT t.id, t.established_on, t.status, u.level FROM teams t"
+	       "   JOIN units u ON u.code = t.unit_code"
+	       "   WHERE t.id = $1::uuid AND u.path <@ $2::ltree FOR SHARE OF t),"
+	       " member AS (SELECT m.id FROM members m JOIN units u ON u.code = m.unit_code"
+	       "   WHERE m.id = $3::uuid AND u.path <@ $2::ltree),"
+	       " ins AS (INSERT INTO memberships (team_id, member_id, team_level, role, joined_on,"
+	       "   left_on) SELECT team.id, member.id, team.level, $4, $5::date, $6::date"
+	       "   FROM team, member WHERE $5::date >= team.established_on"
+	       "   AND (team.status <> 'dissolved' OR $6::date IS NOT NULL) RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(7, 8, 9, 10) ", 'membership.create', 'membership',"
+	       "   id::text, to_jsonb(ins) FROM ins)"
+	       " SELECT EXISTS (SELECT 1 FROM team), EXISTS (SELECT 1 FROM member),"
+	       " (SELECT to_char(established_on, 'YYYY-MM-DD') FROM team),"
+	       " (SELECT status FROM team), (SELECT membership_json(ins)::text FROM ins),"
+	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
+	.nparams = 10,
+};
+
+static struct db_stmt update_membership = {
+	.name = "memberships_update",
+	.sql = "WITH old AS (SELECT ms.* FROM memberships ms JOIN teams t ON t.id = ms.team_id"
+	       "   WHERE ms.id = $1::uuid AND " TEAM_VISIBLE("$2", "$3", "NULL") "),"
+	       " upd AS (UPDATE memberships ms SET role = $5, joined_on = $6::date,"
+	       "   left_on = $7::date, version = ms.version + 1, updated_at = now()"
+	       "   FROM old WHERE ms.id = old.id AND ms.version = $4::int RETURNING ms.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(8, 9, 10, 11) ", 'membership.update', 'membership',"
+	       "   upd.id::text, to_jsonb(old), to_jsonb(upd) FROM upd, old)"
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT membership_json(upd)::text FROM upd),"
+	       " (SELECT version FROM upd)",
+	.nparams = 11,
+};
+
+/* What a refused membership write conflicts with: the active leader's membership, the team's
+ * level, and whether the person is already active in this very team. */
+static struct db_stmt conflict_facts = {
+	.name = "memberships_conflict_facts",
+	.sql = "SELECT (SELECT id::text FROM memberships WHERE team_id = $1::uuid"
+	       "   AND role = 'leader' AND left_on IS NULL),"
+	       " (SELECT u.level FROM teams t JOIN units u ON u.code = t.unit_code"
+	       "   WHERE t.id = $1::uuid),"
+	       " EXISTS (SELECT 1 FROM memberships WHERE team_id = $1::uuid"
+	       "   AND member_id = $2::uuid AND left_on IS NULL)",
+	.nparams = 2,
+	.readonly = 1,
+};
+
+static const char *string_of(const json_t *body, const char *name)
+{
+	return json_string_value(json_object_get(body, name));
+}
+
+/* Answers 409 for a unique index that refused the write, saying what is in the way. */
+static void explain_conflict(struct _u_response *resp, struct req_ctx *ctx, const char *team_id,
+			     const char *member_id, int leader)
+{
+	const char *params[2] = {team_id, member_id};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &conflict_facts, params, &st);
+	if (!res)
+		return;
+	int known = st == DB_OK && PQntuples(res) == 1;
+	char detail[300];
+	if (leader)
+		snprintf(detail, sizeof detail,
+			 "The team already has an active leader%s%s%s; end that membership or "
+			 "change its role first.",
+			 known && !PQgetisnull(res, 0, 0) ? " (membership " : "",
+			 known ? PQgetvalue(res, 0, 0) : "",
+			 known && !PQgetisnull(res, 0, 0) ? ")" : "");
+	else if (known && !strcmp(PQgetvalue(res, 0, 2), "t"))
+		snprintf(detail, sizeof detail, "This person is already an active member of this team.");
+	else
+		snprintf(detail, sizeof detail,
+			 "This person is already active in another %s team; a person serves in one "
+			 "village team and one commune team at a time: end that membership first.",
+			 known ? PQgetvalue(res, 0, 1) : "");
+	problem(resp, ctx, 409, detail);
+	PQclear(res);
+}
+
+/* Answers a failed membership write: constraints become 409 or 422; the rest is a 500. */
+static void membership_write_failed(struct _u_response *resp, struct req_ctx *ctx,
+				    const PGresult *res, const char *team_id,
+				    const char *member_id)
+{
+	const char *state = db_sqlstate(res);
+	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	constraint = constraint ? constraint : "";
+	json_t *errors = NULL;
+	if (!strcmp(state, "23505"))
+		explain_conflict(resp, ctx, team_id, member_id,
+				 !strcmp(constraint, "memberships_one_leader"));
+	else if (!strcmp(state, "23514") && strstr(constraint, "team_level"))
+		problem(resp, ctx, 409, "The team's unit is no longer a village or a commune.");
+	else if (!strcmp(state, "23514")) {
+		/* left_on >= joined_on, changed by someone else meanwhile */
+		problem_add_error(&errors, "/left_on", "out_of_range", "must not be before joined_on");
+		invalid_body(resp, ctx, errors);
+	} else
+		internal_error(resp, ctx);
+}
+
+/* 0 when the team is visible to the caller; -1 after answering 404 (or 503/500). */
+static int require_team(struct _u_response *resp, struct req_ctx *ctx, const char *team_id)
+{
+	const char *params[3] = {team_id, ctx->principal.scope_path, team_only_param(ctx)};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &team_visible, params, &st);
+	if (!res)
+		return -1;
+	int found = st == DB_OK && PQntuples(res) == 1;
+	if (st != DB_OK)
+		internal_error(resp, ctx);
+	else if (!found)
+		problem(resp, ctx, 404, "No such team.");
+	PQclear(res);
+	return found ? 0 : -1;
+}
+
+/* Reads ?active=true|false; 0, or -1 after answering 422. */
+static int read_active(const struct _u_request *req, struct _u_response *resp,
+		       const struct req_ctx *ctx, const char **active)
+{
+	if (query_boolean(query_param(req, "active"), active) == 0)
+		return 0;
+	json_t *errors = NULL;
+	problem_add_error(&errors, "active", "invalid_value", "must be true or false");
+	invalid_query(resp, ctx, errors);
+	return -1;
+}
+
+static void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+			 const char *const *params, const char *list, int limit)
+{
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, stmt, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		page_respond(resp, ctx, res, list, limit);
+	else
+		internal_error(resp, ctx);
+	PQclear(res);
+}
+
+static void list_for_team(const struct _u_request *req, struct _u_response *resp,
+			  struct req_ctx *ctx)
+{
+	const char *team, *active;
+	struct page_request page;
+	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
+	    !(team = path_uuid(req, resp, ctx, "id", "team")) ||
+	    page_request_parse(req, resp, ctx, "team_memberships", &page) != 0 ||
+	    read_active(req, resp, ctx, &active) != 0 || require_team(resp, ctx, team) != 0)
+		return;
+	const char *params[4] = {team, page.after[0] ? page.after : NULL, active, page.limit_text};
+	respond_page(resp, ctx, &list_of_team, params, "team_memberships", page.limit);
+}
+
+static void list_for_member(const struct _u_request *req, struct _u_response *resp,
+			    struct req_ctx *ctx)
+{
+	const char *member, *active;
+	struct page_request page;
+	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
+	    !(member = path_uuid(req, resp, ctx, "id", "member")) ||
+	    page_request_parse(req, resp, ctx, "member_memberships", &page) != 0 ||
+	    read_active(req, resp, ctx, &active) != 0)
+		return;
+	const char *check[2] = {member, ctx->principal.scope_path};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &member_visible, check, &st);
+	if (!res)
+		return;
+	int found = st == DB_OK && PQntuples(res) == 1;
+	if (st != DB_OK)
+		internal_error(resp, ctx);
+	else if (!found)
+		problem(resp, ctx, 404, "No such member.");
+	PQclear(res);
+	if (!found)
+		return;
+	const char *params[6] = {member, ctx->principal.scope_path, team_only_param(ctx),
+				 page.after[0] ? page.after : NULL, active, page.limit_text};
+	respond_page(resp, ctx, &list_of_member, params, "member_memberships", page.limit);
+}
+
+/* Reads a membership of a visible team; NULL after answering. Columns: see get_membership. */
+static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
+		       struct req_ctx *ctx, const char **team_out, const char **mid_out)
+{
+	const char *team = path_uuid(req, resp, ctx, "id", "membership");
+	const char *mid = team ? path_uuid(req, resp, ctx, "mid", "membership") : NULL;
+	if (!mid)
+		return NULL;
+	const char *params[4] = {mid, team, ctx->principal.scope_path, team_only_param(ctx)};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &get_membership, params, &st);
+	if (!res)
+		return NULL;
+	if (st != DB_OK || PQntuples(res) != 1) {
+		if (st == DB_OK)
+			problem(resp, ctx, 404, "No such membership.");
+		else
+			internal_error(resp, ctx);
+		PQclear(res);
+		return NULL;
+	}
+	*team_out = team;
+	*mid_out = mid;
+	return res;
+}
+
+static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *team, *mid;
+	if (!allowed(resp, ctx, ACT_READ_REGISTRY))
+		return;
+	PGresult *res = fetch(req, resp, ctx, &team, &mid);
+	if (!res)
+		return;
+	respond_row(resp, ctx, res, "membership");
+	PQclear(res);
+}
+
+static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *team;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) ||
+	    !(team = path_uuid(req, resp, ctx, "id", "team")))
+		return;
+	json_t *body = ctx->body, *errors = NULL;
+	validate_body(body, membership_fields, VALIDATE_CREATE, &errors);
+	check_date_field(body, "joined_on", NULL, NULL, &errors);
+	if (!has_field_error(errors, "joined_on"))
+		check_date_field(body, "left_on", string_of(body, "joined_on"), "joined_on", &errors);
+	if (errors) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	const char *member = string_of(body, "member_id"), *joined = string_of(body, "joined_on");
+	const char *params[10] = {team, ctx->principal.scope_path, member, string_of(body, "role"),
+				  joined, string_of(body, "left_on")};
+	audit_actor_params(ctx, params + 6);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &create_membership, params, &st);
+	if (!res)
+		return;
+	char text[160];
+	if (st != DB_OK) {
+		membership_write_failed(resp, ctx, res, team, member);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem(resp, ctx, 404, "No such team.");
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+		problem_add_error(&errors, "/member_id", "not_found", "no such member in your scope");
+		invalid_body(resp, ctx, errors);
+	} else if (strcmp(joined, PQgetvalue(res, 0, 2)) < 0) {
+		snprintf(text, sizeof text, "must not be before the team was established (%s)",
+			 PQgetvalue(res, 0, 2));
+		problem_add_error(&errors, "/joined_on", "out_of_range", text);
+		invalid_body(resp, ctx, errors);
+	} else if (PQgetisnull(res, 0, 4)) {
+		problem(resp, ctx, 409, "The team is dissolved: it takes no new active membership.");
+	} else {
+		snprintf(text, sizeof text, "/api/v1/teams/%s/memberships/", team);
+		respond_written(resp, res, 201, 4, 5, text, 6);
+	}
+	PQclear(res);
+}
+
+/*
+ * Checks the dates of a membership as the patch would leave them (cur: the fetched row),
+ * appending errors. Fills joined/left with the resulting values (left "" when active).
+ */
+static void check_patched_dates(const json_t *patch, const PGresult *cur, json_t **errors,
+				const char **joined, const char **left)
+{
+	const char *established = PQgetvalue(cur, 0, 5);
+	check_date_field(patch, "joined_on", established, "the team's established_on", errors);
+	*joined = string_of(patch, "joined_on") ? string_of(patch, "joined_on") : PQgetvalue(cur, 0, 3);
+	json_t *given_left = json_object_get(patch, "left_on");
+	*left = given_left ? (json_is_string(given_left) ? json_string_value(given_left) : "")
+			   : PQgetvalue(cur, 0, 4);
+	if (has_field_error(*errors, "joined_on"))
+		return;
+	if (given_left) {
+		check_date_field(patch, "left_on", *joined, "joined_on", errors);
+	} else if (**left && strcmp(*left, *joined) < 0) {
+		char message[120];
+		snprintf(message, sizeof message, "must not be after left_on (%s)", *left);
+		problem_add_error(errors, "/joined_on", "out_of_range", message);
+	}
+}
+
+static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+		return;
+	json_t *patch = ctx->body, *errors = NULL;
+	char version[16];
+	if (validate_body(patch, membership_fields, VALIDATE_PATCH, &errors)) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *team, *mid, *joined, *left;
+	PGresult *cur = fetch(req, resp, ctx, &team, &mid);
+	if (!cur)
+		return;
+	check_patched_dates(patch, cur, &errors, &joined, &left);
+	if (errors) {
+		PQclear(cur);
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	const char *role = string_of(patch, "role") ? string_of(patch, "role") : PQgetvalue(cur, 0, 2);
+	const char *params[11] = {mid, team, ctx->principal.scope_path, version, role, joined,
+				  *left ? left : NULL};
+	audit_actor_params(ctx, params + 7);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &update_membership, params, &st);
+	if (!res) {
+		PQclear(cur);
+		return;
+	}
+	if (st != DB_OK)
+		membership_write_failed(resp, ctx, res, team, PQgetvalue(cur, 0, 6));
+	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		problem(resp, ctx, 404, "No such membership.");
+	else if (PQgetisnull(res, 0, 1))
+		problem(resp, ctx, 412, "The membership changed since you read it; read it again.");
+	else
+		respond_written(resp, res, 200, 1, 2, NULL, 0);
+	PQclear(res);
+	PQclear(cur);
+}
 
 const struct route memberships_routes[] = {
+	{"GET", "/api/v1/teams/{id}/memberships", list_for_team, 0},
+	{"POST", "/api/v1/teams/{id}/memberships", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"GET", "/api/v1/teams/{id}/memberships/{mid}", get, 0},
+	{"PATCH", "/api/v1/teams/{id}/memberships/{mid}", update, ROUTE_JSON_BODY},
+	{"GET", "/api/v1/members/{id}/memberships", list_for_member, 0},
 	{0},
 };

@@ -1,6 +1,378 @@
-/* /api/v1/teams: being built. */
+/*
+ * Teams: /api/v1/teams and /api/v1/teams/{id} — one team per village or commune (the list and
+ * its CSV export are in teams_list.c).
+ *
+ * Rules enforced here, on top of the field table:
+ *   - a team's unit is a village or a commune in the caller's scope, and active: a retired
+ *     (merged) unit takes no new team, nor a team moved to it;
+ *   - one active team per unit (the partial unique index teams_one_active_per_unit): a second
+ *     answers 409 naming the team already there;
+ *   - established_on is a real date, not in the future, and not after any of the team's
+ *     memberships began; contact_phone is normalised exactly as a member's phone is
+ *     (member_phone_normalise) and stored in its national form (0 + 9 or 10 digits);
+ *   - a team is deleted only while it has no memberships at all, else 409: history is kept by
+ *     setting status to dissolved instead;
+ *   - a team outside the caller's scope answers 404 like a missing one; a team leader reads
+ *     only their own team; writing needs ACT_WRITE_REGISTRY.
+ * Every write inserts its audit event in the same statement; every read and write sends ETag.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/authz.h"
+#include "../http/etag.h"
+#include "../http/problem.h"
 #include "../server.h"
+#include "../validate.h"
+#include "audit_actor.h"
+#include "members_validate.h"
+#include "resource.h"
+#include "teams_shared.h"
+
+static const char *const status_values[] = {"active", "suspended", "dissolved", NULL};
+
+static const struct field team_fields[] = {
+	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
+	{"name", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL},
+	{"status", FIELD_ENUM, 0, 0, 0, status_values},
+	/* no maximum: anything but YYYY-MM-DD is invalid_format (check_date_field) */
+	{"established_on", FIELD_STRING, FIELD_REQUIRED, 1, 0, NULL},
+	{"contact_phone", FIELD_STRING, FIELD_NULLABLE, 1, 0, NULL},
+	{"notes", FIELD_STRING, FIELD_NULLABLE, 1, 2000, NULL}, /* over 200: newlines allowed */
+	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
+	{"unit", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"leader", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"member_count", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{0},
+};
+
+/* The unit a team may be placed in, with what is needed to explain a refusal. */
+#define TARGET_UNIT(code, scope)                                                           \
+	"SELECT code, level, status, successor_code FROM units WHERE code = " code          \
+	" AND path <@ " scope "::ltree FOR SHARE"
+#define TARGET_UNIT_OK "level IN ('village', 'commune') AND status = 'active'"
+
+static struct db_stmt get_team = {
+	.name = "teams_get",
+	.sql = "SELECT team_json(t)::text, t.version FROM teams t WHERE " TEAM_VISIBLE("$1", "$2", "$3"),
+	.nparams = 3,
+	.readonly = 1,
+};
+
+static struct db_stmt create_team = {
+	.name = "teams_create",
+	.sql = "WITH unit AS (" TARGET_UNIT("$1", "$7") "),"
+	       " ins AS (INSERT INTO teams (unit_code, name, status, established_on, contact_phone,"
+	       "   notes) SELECT code, $2, coalesce($3, 'active'), $4::date, $5, $6 FROM unit"
+	       "   WHERE " TARGET_UNIT_OK " RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(8, 9, 10, 11) ", 'team.create', 'team', id::text,"
+	       "   to_jsonb(ins) FROM ins)"
+	       " SELECT (SELECT level FROM unit), (SELECT status FROM unit),"
+	       " (SELECT successor_code FROM unit), (SELECT team_json(ins)::text FROM ins),"
+	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
+	.nparams = 11,
+};
+
+/*
+ * A merge patch: NULL parameters keep the current value; the nullable fields take a "given"
+ * flag. Moving a team to a unit of another level moves its memberships' team_level with it
+ * (the index that keeps one active village team and one commune team per person may then
+ * refuse: 23505).
+ */
+static struct db_stmt update_team = {
+	.name = "teams_update",
+	.sql = "WITH old AS (SELECT t.* FROM teams t WHERE " TEAM_VISIBLE("$1", "$3", "NULL") "),"
+	       " unit AS (" TARGET_UNIT("$4", "$3") "),"
+	       " checks AS (SELECT $4::text IS NULL OR $4 = (SELECT unit_code FROM old)"
+	       "     OR EXISTS (SELECT 1 FROM unit WHERE " TARGET_UNIT_OK ") AS unit_ok,"
+	       "   (SELECT min(joined_on) FROM memberships WHERE team_id = $1::uuid) AS first_joined),"
+	       " upd AS (UPDATE teams t SET unit_code = coalesce($4, t.unit_code),"
+	       "   name = coalesce($5, t.name), status = coalesce($6, t.status),"
+	       "   established_on = coalesce($7::date, t.established_on),"
+	       "   contact_phone = CASE WHEN $8::boolean THEN $9 ELSE t.contact_phone END,"
+	       "   notes = CASE WHEN $10::boolean THEN $11 ELSE t.notes END,"
+	       "   version = t.version + 1, updated_at = now()"
+	       "   FROM old, checks WHERE t.id = old.id AND t.version = $2::int AND checks.unit_ok"
+	       "   AND ($7::date IS NULL OR checks.first_joined IS NULL"
+	       "        OR $7::date <= checks.first_joined)"
+	       "   RETURNING t.*),"
+	       " relevel AS (UPDATE memberships ms SET team_level = u.level FROM upd"
+	       "   JOIN units u ON u.code = upd.unit_code"
+	       "   WHERE ms.team_id = upd.id AND ms.team_level <> u.level RETURNING 1),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(12, 13, 14, 15) ", 'team.update', 'team', upd.id::text,"
+	       "   to_jsonb(old), to_jsonb(upd) FROM upd, old)"
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT unit_ok FROM checks),"
+	       " (SELECT to_char(first_joined, 'YYYY-MM-DD') FROM checks),"
+	       " (SELECT level FROM unit), (SELECT status FROM unit),"
+	       " (SELECT successor_code FROM unit), (SELECT team_json(upd)::text FROM upd),"
+	       " (SELECT version FROM upd)",
+	.nparams = 15,
+};
+
+static struct db_stmt delete_team = {
+	.name = "teams_delete",
+	.sql = "WITH old AS (SELECT t.* FROM teams t WHERE " TEAM_VISIBLE("$1", "$3", "NULL") "),"
+	       " used AS (SELECT EXISTS (SELECT 1 FROM memberships WHERE team_id = $1::uuid) AS in_use),"
+	       " del AS (DELETE FROM teams t USING old, used WHERE t.id = old.id"
+	       "   AND t.version = $2::int AND NOT used.in_use RETURNING t.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before)"
+	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'team.delete', 'team', id::text,"
+	       "   to_jsonb(del) FROM del)"
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version = $2::int FROM old),"
+	       " (SELECT in_use FROM used), (SELECT count(*) FROM del)",
+	.nparams = 7,
+};
+
+/* The other active team of a unit: the given one, or else the unit of team $2. */
+static struct db_stmt active_team_of_unit = {
+	.name = "teams_active_of_unit",
+	.sql = "SELECT t.id::text, t.unit_code FROM teams t WHERE t.status = 'active'"
+	       " AND t.unit_code = coalesce($1, (SELECT unit_code FROM teams WHERE id = $2::uuid))"
+	       " AND t.id IS DISTINCT FROM $2::uuid",
+	.nparams = 2,
+	.readonly = 1,
+};
+
+static const char *string_of(const json_t *body, const char *name)
+{
+	return json_string_value(json_object_get(body, name));
+}
+
+/*
+ * Validates a team body: the field table, then dates and the phone number. The phone, when
+ * given, is normalised into phone[]. Returns the number of errors (appended to *errors).
+ */
+static int validate_team(const json_t *body, enum validate_mode mode, json_t **errors,
+			 char phone[MEMBER_PHONE_SIZE])
+{
+	int n = validate_body(body, team_fields, mode, errors);
+	n += check_date_field(body, "established_on", NULL, NULL, errors);
+	const char *given = string_of(body, "contact_phone");
+	phone[0] = '\0';
+	if (given && !has_field_error(*errors, "contact_phone") &&
+	    member_phone_normalise(given, phone) != 0) {
+		problem_add_error(errors, "/contact_phone", "invalid_format",
+				  "must be a Vietnamese phone number: a mobile (03, 05, 07, 08, "
+				  "09 + 8 digits) or a landline (02 + 9 digits), optionally +84");
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Explains why the target unit whose (level, status, successor_code) start at column col
+ * refuses a team; 0 when it does not.
+ */
+static int unit_refusal(const PGresult *res, int col, json_t **errors)
+{
+	char message[160];
+	if (PQgetisnull(res, 0, col)) {
+		problem_add_error(errors, "/unit_code", "not_found", "no such unit in your scope");
+	} else if (strcmp(PQgetvalue(res, 0, col), "village") &&
+		   strcmp(PQgetvalue(res, 0, col), "commune")) {
+		problem_add_error(errors, "/unit_code", "invalid_value",
+				  "must be a village or a commune: teams serve one of them");
+	} else if (strcmp(PQgetvalue(res, 0, col + 1), "active")) {
+		snprintf(message, sizeof message, "is retired (merged into %s): use its successor",
+			 PQgetvalue(res, 0, col + 2));
+		problem_add_error(errors, "/unit_code", "retired", message);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* Answers 409 for a second active team in a unit, naming the team already there. */
+static void one_active_team_conflict(struct _u_response *resp, struct req_ctx *ctx,
+				     const char *unit_code, const char *team_id)
+{
+	const char *params[2] = {unit_code, team_id};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &active_team_of_unit, params, &st);
+	if (!res)
+		return;
+	char detail[240];
+	if (st == DB_OK && PQntuples(res) >= 1)
+		snprintf(detail, sizeof detail,
+			 "Unit %s already has an active team (%s); a unit has one active team at a "
+			 "time: suspend or dissolve that team first.",
+			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+	else
+		snprintf(detail, sizeof detail,
+			 "The unit already has an active team; a unit has one active team at a time.");
+	problem(resp, ctx, 409, detail);
+	PQclear(res);
+}
+
+static const char *constraint_of(const PGresult *res)
+{
+	const char *name = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	return name ? name : "";
+}
+
+/*
+ * Answers a failed team write: the unique and foreign-key constraints become 409; anything
+ * else is a 500 (input cannot cause it: it was checked before).
+ */
+static void team_write_failed(struct _u_response *resp, struct req_ctx *ctx,
+			      const PGresult *res, const char *unit_code, const char *team_id)
+{
+	const char *state = db_sqlstate(res), *constraint = constraint_of(res);
+	if (!strcmp(state, "23505") && !strcmp(constraint, "teams_one_active_per_unit"))
+		one_active_team_conflict(resp, ctx, unit_code, team_id);
+	else if (!strcmp(state, "23505") && !strcmp(constraint, "memberships_one_per_level"))
+		problem(resp, ctx, 409,
+			"A member of this team is active in another team of the new unit's level; "
+			"a person serves in one village team and one commune team at a time.");
+	else if (!strcmp(state, "23503") && !strcmp(constraint, "users_team"))
+		problem(resp, ctx, 409,
+			"A team leader's account refers to this team; move that account first.");
+	else if (!strcmp(state, "23503"))
+		problem(resp, ctx, 409,
+			"This team has memberships; set its status to dissolved instead.");
+	else
+		internal_error(resp, ctx);
+}
+
+static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "team")))
+		return;
+	const char *params[3] = {id, ctx->principal.scope_path, team_only_param(ctx)};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &get_team, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		respond_row(resp, ctx, res, "team");
+	else
+		internal_error(resp, ctx);
+	PQclear(res);
+}
+
+static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+		return;
+	json_t *body = ctx->body, *errors = NULL;
+	char phone[MEMBER_PHONE_SIZE];
+	if (validate_team(body, VALIDATE_CREATE, &errors, phone)) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	const char *unit = string_of(body, "unit_code");
+	const char *params[11] = {unit, string_of(body, "name"), string_of(body, "status"),
+				  string_of(body, "established_on"), phone[0] ? phone : NULL,
+				  string_of(body, "notes"), ctx->principal.scope_path};
+	audit_actor_params(ctx, params + 7);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &create_team, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		team_write_failed(resp, ctx, res, unit, NULL);
+	else if (unit_refusal(res, 0, &errors))
+		invalid_body(resp, ctx, errors);
+	else
+		respond_written(resp, res, 201, 3, 4, "/api/v1/teams/", 5);
+	PQclear(res);
+}
+
+static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "team")))
+		return;
+	json_t *patch = ctx->body, *errors = NULL;
+	char phone[MEMBER_PHONE_SIZE], version[16];
+	if (validate_team(patch, VALIDATE_PATCH, &errors, phone)) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *unit = string_of(patch, "unit_code");
+	const char *params[15] = {id, version, ctx->principal.scope_path, unit,
+				  string_of(patch, "name"), string_of(patch, "status"),
+				  string_of(patch, "established_on"),
+				  json_object_get(patch, "contact_phone") ? "true" : "false",
+				  phone[0] ? phone : NULL,
+				  json_object_get(patch, "notes") ? "true" : "false",
+				  string_of(patch, "notes")};
+	audit_actor_params(ctx, params + 11);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &update_team, params, &st);
+	if (!res)
+		return;
+	char message[160];
+	if (st != DB_OK) {
+		team_write_failed(resp, ctx, res, unit, id);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem(resp, ctx, 404, "No such team.");
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t") && unit_refusal(res, 3, &errors)) {
+		invalid_body(resp, ctx, errors);
+	} else if (string_of(patch, "established_on") && !PQgetisnull(res, 0, 2) &&
+		   strcmp(string_of(patch, "established_on"), PQgetvalue(res, 0, 2)) > 0) {
+		snprintf(message, sizeof message,
+			 "must not be after the first membership began (%s)", PQgetvalue(res, 0, 2));
+		problem_add_error(&errors, "/established_on", "out_of_range", message);
+		invalid_body(resp, ctx, errors);
+	} else if (PQgetisnull(res, 0, 6)) {
+		problem(resp, ctx, 412, "The team changed since you read it; read it again.");
+	} else {
+		respond_written(resp, res, 200, 6, 7, NULL, 0);
+	}
+	PQclear(res);
+}
+
+static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *id;
+	char version[16];
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) ||
+	    !(id = path_uuid(req, resp, ctx, "id", "team")) ||
+	    etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *params[7] = {id, version, ctx->principal.scope_path};
+	audit_actor_params(ctx, params + 3);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &delete_team, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		team_write_failed(resp, ctx, res, NULL, id);
+	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		problem(resp, ctx, 404, "No such team.");
+	else if (strcmp(PQgetvalue(res, 0, 1), "t"))
+		problem(resp, ctx, 412, "The team changed since you read it; read it again.");
+	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
+		problem(resp, ctx, 409,
+			"This team has memberships, and deleting it would erase their history; "
+			"set its status to dissolved instead.");
+	else if (atoi(PQgetvalue(res, 0, 3)) != 1)
+		problem(resp, ctx, 412, "The team changed since you read it; read it again.");
+	else
+		ulfius_set_empty_body_response(resp, 204);
+	PQclear(res);
+}
 
 const struct route teams_routes[] = {
+	{"GET", "/api/v1/teams", teams_list, 0},
+	{"POST", "/api/v1/teams", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"GET", "/api/v1/teams/{id}", get, 0},
+	{"PATCH", "/api/v1/teams/{id}", update, ROUTE_JSON_BODY},
+	{"DELETE", "/api/v1/teams/{id}", delete, 0},
 	{0},
 };

@@ -1,6 +1,429 @@
-/* /api/v1/units: being built. */
+/*
+ * The administrative tree: /api/v1/units and /api/v1/units/{code}, and merges through
+ * POST /api/v1/units/{code}/retire.
+ *
+ * PostgreSQL keeps the tree's rules (migration 0003): a parent of a higher level, no cycles,
+ * no retired parent, subtree paths that follow a move. Here: who may write (admins anywhere;
+ * officers inside their scope, and never a root), and turning the trigger's refusals into
+ * 422s that name the field. Units outside the caller's scope answer 404.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../http/etag.h"
+#include "../http/paging.h"
+#include "../http/problem.h"
 #include "../server.h"
+#include "../validate.h"
+#include "audit_actor.h"
+#include "resource.h"
+
+static const char *const level_values[] = {"province", "district", "commune", "village", NULL};
+static const char *const status_values[] = {"active", "retired", NULL};
+
+static const struct field unit_fields[] = {
+	{"code", FIELD_CODE, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
+	{"name", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL},
+	{"level", FIELD_ENUM, FIELD_REQUIRED, 0, 0, level_values},
+	{"parent_code", FIELD_CODE, FIELD_NULLABLE, 0, 0, NULL},
+	{"status", FIELD_ENUM, FIELD_READONLY, 0, 0, status_values},
+	{"successor_code", FIELD_CODE, FIELD_READONLY, 0, 0, NULL},
+	{"ancestors", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{0},
+};
+
+static struct db_stmt list_units = {
+	.name = "units_list",
+	.sql = "SELECT unit_json(u)::text, u.code FROM units u"
+	       " WHERE u.path <@ $1::ltree AND ($2::text IS NULL OR u.code > $2)"
+	       " AND ($3::text IS NULL OR u.parent_code = $3) AND ($4::text IS NULL OR u.level = $4)"
+	       " AND ($5::text IS NULL OR u.status = $5)"
+	       " AND ($6::text IS NULL OR search_fold(u.name) LIKE search_pattern($6))"
+	       " ORDER BY u.code LIMIT $7::int",
+	.nparams = 7,
+	.readonly = 1,
+};
+
+static struct db_stmt get_unit = {
+	.name = "units_get",
+	.sql = "SELECT unit_json(u)::text, u.version, unit_ancestors_json(u)::text FROM units u"
+	       " WHERE u.code = $1 AND u.path <@ $2::ltree",
+	.nparams = 2,
+	.readonly = 1,
+};
+
+/* Roots (no parent) only for admins, whose scope path is the empty path. */
+#define PARENT_IN_SCOPE(parent, scope)                                                       \
+	"(" parent "::text IS NULL AND " scope "::ltree = ''::ltree OR EXISTS (SELECT 1 FROM units" \
+	" WHERE code = " parent " AND path <@ " scope "::ltree))"
+
+static struct db_stmt create_unit = {
+	.name = "units_create",
+	.sql = "WITH ins AS (INSERT INTO units (code, name, level, parent_code)"
+	       "   SELECT $1, $2, $3, $4 WHERE " PARENT_IN_SCOPE("$4", "$5")
+	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(6, 7, 8, 9) ", 'unit.create', 'unit', code, to_jsonb(ins)"
+	       "   FROM ins)"
+	       " SELECT " PARENT_IN_SCOPE("$4", "$5") ", (SELECT unit_json(ins)::text FROM ins),"
+	       " (SELECT version FROM ins), (SELECT code FROM ins)",
+	.nparams = 9,
+};
+
+static struct db_stmt update_unit = {
+	.name = "units_update",
+	.sql = "WITH old AS (SELECT * FROM units WHERE code = $1 AND path <@ $5::ltree),"
+	       " upd AS (UPDATE units u SET name = coalesce($2, u.name),"
+	       "   level = coalesce($6, u.level),"
+	       "   parent_code = CASE WHEN $4::boolean THEN $3 ELSE u.parent_code END,"
+	       "   version = u.version + 1, updated_at = now()"
+	       "   FROM old WHERE u.code = old.code AND u.version = $7::int"
+	       "   AND (NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ") RETURNING u.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(8, 9, 10, 11) ", 'unit.update', 'unit', upd.code,"
+	       "   to_jsonb(old), to_jsonb(upd) FROM upd, old)"
+	       " SELECT EXISTS (SELECT 1 FROM old), NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ","
+	       " (SELECT unit_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	.nparams = 11,
+};
+
+static struct db_stmt delete_unit = {
+	.name = "units_delete",
+	.sql = "WITH del AS (DELETE FROM units WHERE code = $1 AND path <@ $2::ltree"
+	       "   AND version = $3::int AND status = 'active' RETURNING *),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before)"
+	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'unit.delete', 'unit', code, to_jsonb(del)"
+	       "   FROM del)"
+	       " SELECT (SELECT count(*) FROM del),"
+	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND path <@ $2::ltree),"
+	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND status = 'retired')",
+	.nparams = 7,
+};
+
+static struct db_stmt retire_unit = {
+	.name = "units_retire",
+	.sql = "SELECT unit_retire($1, $2, $3::ltree, $4, $5::uuid, $6, $7)",
+	.nparams = 7,
+};
+
+static struct db_stmt read_unit = {
+	.name = "units_read_after_write",
+	.sql = "SELECT unit_json(u)::text, u.version FROM units u WHERE u.code = $1",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+/* Refusals raised by the tree's trigger (HINT names which) become 422 on parent_code. */
+static int tree_refusal(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res)
+{
+	json_t *errors = NULL;
+	if (!strcmp(db_sqlstate(res), "23514")) { /* e.g. a unit named as its own parent */
+		problem_add_error(&errors, "/parent_code", "invalid_value", "must be another unit");
+		invalid_body(resp, ctx, errors);
+		return 1;
+	}
+	if (strcmp(db_sqlstate(res), "P0001") != 0)
+		return 0;
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	if (hint && !strcmp(hint, "child_level")) {
+		problem_add_error(&errors, "/level", "child_level",
+				  "must stay above the levels of the unit's children");
+		invalid_body(resp, ctx, errors);
+		return 1;
+	}
+	const char *message =
+		!hint ? "is not allowed here"
+		: !strcmp(hint, "cycle") ? "would put the unit under itself"
+		: !strcmp(hint, "parent_level") ? "must be a unit of a higher level"
+		: !strcmp(hint, "parent_retired") ? "is retired: use its successor"
+						   : "is not allowed here";
+	problem_add_error(&errors, "/parent_code", hint ? hint : "invalid_value", message);
+	invalid_body(resp, ctx, errors);
+	return 1;
+}
+
+static const char *unit_code_param(const struct _u_request *req, struct _u_response *resp,
+				   const struct req_ctx *ctx)
+{
+	const char *code = u_map_get(req->map_url, "code");
+	if (!text_is_code(code)) { /* also "A,B" when ?code=A was added to /units/B */
+		problem(resp, ctx, 404, "No such unit.");
+		return NULL;
+	}
+	return code;
+}
+
+static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	if (!allowed(resp, ctx, ACT_READ_REGISTRY))
+		return;
+	struct page_request page;
+	if (page_request_parse(req, resp, ctx, "units", &page) != 0)
+		return;
+	const char *parent = query_param(req, "parent"), *level = query_param(req, "level");
+	const char *status = query_param(req, "status"), *q = query_param(req, "q");
+	json_t *filters = json_object(), *errors = NULL;
+	if (parent)
+		json_object_set_new(filters, "parent", json_string(parent));
+	if (level)
+		json_object_set_new(filters, "level", json_string(level));
+	if (status)
+		json_object_set_new(filters, "status", json_string(status));
+	if (q)
+		json_object_set_new(filters, "q", json_string(q));
+	static const struct field filter_fields[] = {
+		{"parent", FIELD_CODE, 0, 0, 0, NULL},
+		{"level", FIELD_ENUM, 0, 0, 0, level_values},
+		{"status", FIELD_ENUM, 0, 0, 0, status_values},
+		{"q", FIELD_STRING, 0, 1, 100, NULL},
+		{0},
+	};
+	int bad = validate_body(filters, filter_fields, VALIDATE_QUERY, &errors);
+	json_decref(filters);
+	if (bad) {
+		invalid_query(resp, ctx, errors);
+		return;
+	}
+	const char *params[7] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
+				 parent, level, status, q, page.limit_text};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &list_units, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		page_respond(resp, ctx, res, "units", page.limit);
+	else
+		internal_error(resp, ctx);
+	PQclear(res);
+}
+
+static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *code;
+	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+		return;
+	const char *include = query_param(req, "include");
+	if (include && strcmp(include, "ancestors")) {
+		json_t *errors = NULL;
+		problem_add_error(&errors, "include", "invalid_value", "must be ancestors");
+		invalid_query(resp, ctx, errors);
+		return;
+	}
+	const char *params[2] = {code, ctx->principal.scope_path};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &get_unit, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		internal_error(resp, ctx);
+	} else if (!include || PQntuples(res) != 1) {
+		respond_row(resp, ctx, res, "unit");
+	} else {
+		/* splice "ancestors" into the unit's JSON, keeping its field order */
+		size_t n = (size_t)PQgetlength(res, 0, 0), m = (size_t)PQgetlength(res, 0, 2);
+		char *body = malloc(n + m + 16);
+		memcpy(body, PQgetvalue(res, 0, 0), n - 1);
+		int len = (int)(n - 1);
+		len += sprintf(body + len, ", \"ancestors\" : %s}", PQgetvalue(res, 0, 2));
+		http_json_text(resp, 200, body, (size_t)len);
+		etag_set(resp, PQgetvalue(res, 0, 1));
+		free(body);
+	}
+	PQclear(res);
+}
+
+static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+		return;
+	json_t *errors = NULL;
+	if (validate_body(ctx->body, unit_fields, VALIDATE_CREATE, &errors)) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	const char *params[9] = {json_string_value(json_object_get(ctx->body, "code")),
+				 json_string_value(json_object_get(ctx->body, "name")),
+				 json_string_value(json_object_get(ctx->body, "level")),
+				 json_string_value(json_object_get(ctx->body, "parent_code")),
+				 ctx->principal.scope_path};
+	audit_actor_params(ctx, params + 5);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &create_unit, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		if (!tree_refusal(resp, ctx, res))
+			internal_error(resp, ctx);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem_add_error(&errors, "/parent_code", "not_found",
+				  params[3] ? "no such unit in your scope"
+					    : "only administrators create top-level units");
+		invalid_body(resp, ctx, errors);
+	} else if (PQgetisnull(res, 0, 1)) {
+		problem(resp, ctx, 409, "A unit with this code exists already.");
+	} else {
+		respond_written(resp, res, 201, 1, 2, "/api/v1/units/", 3);
+	}
+	PQclear(res);
+}
+
+static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *code;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+		return;
+	json_t *errors = NULL;
+	if (validate_body(ctx->body, unit_fields, VALIDATE_PATCH, &errors)) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	char version[16];
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	int moving = json_object_get(ctx->body, "parent_code") != NULL;
+	const char *params[11] = {code,
+				  json_string_value(json_object_get(ctx->body, "name")),
+				  json_string_value(json_object_get(ctx->body, "parent_code")),
+				  moving ? "true" : "false",
+				  ctx->principal.scope_path,
+				  json_string_value(json_object_get(ctx->body, "level")),
+				  version};
+	audit_actor_params(ctx, params + 7);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &update_unit, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		if (!tree_refusal(resp, ctx, res))
+			internal_error(resp, ctx);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		problem(resp, ctx, 404, "No such unit.");
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+		problem_add_error(&errors, "/parent_code", "not_found",
+				  params[2] ? "no such unit in your scope"
+					    : "only administrators make top-level units");
+		invalid_body(resp, ctx, errors);
+	} else if (PQgetisnull(res, 0, 2)) {
+		problem(resp, ctx, 412, "The unit changed since you read it; read it again.");
+	} else {
+		respond_written(resp, res, 200, 2, 3, NULL, 0);
+	}
+	PQclear(res);
+}
+
+static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *code;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+		return;
+	char version[16];
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *params[7] = {code, ctx->principal.scope_path, version};
+	audit_actor_params(ctx, params + 3);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &delete_unit, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK) {
+		if (!strcmp(db_sqlstate(res), "23503"))
+			problem(resp, ctx, 409,
+				"The unit has sub-units, teams, members, accounts or history: retire it "
+				"into a successor instead.");
+		else
+			internal_error(resp, ctx);
+	} else if (atoi(PQgetvalue(res, 0, 0)) == 1) {
+		ulfius_set_empty_body_response(resp, 204);
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+		problem(resp, ctx, 404, "No such unit.");
+	} else if (!strcmp(PQgetvalue(res, 0, 2), "t")) {
+		problem(resp, ctx, 409, "A retired unit is kept: records made under it still name it.");
+	} else {
+		problem(resp, ctx, 412, "The unit changed since you read it; read it again.");
+	}
+	PQclear(res);
+}
+
+static void retire(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *code;
+	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+		return;
+	static const struct field retire_fields[] = {
+		{"successor_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL}, {0}};
+	json_t *errors = NULL;
+	if (validate_body(ctx->body, retire_fields, VALIDATE_CREATE, &errors)) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	const char *params[7] = {code, json_string_value(json_object_get(ctx->body, "successor_code")),
+				 ctx->principal.scope_path};
+	audit_actor_params(ctx, params + 3);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &retire_unit, params, &st);
+	if (!res)
+		return;
+	const char *outcome = st == DB_OK ? PQgetvalue(res, 0, 0) : "";
+	static const struct {
+		const char *outcome;
+		unsigned status;
+		const char *message;
+	} outcomes[] = {
+		{"not_found", 404, "No such unit."},
+		{"already_retired", 409, "The unit is retired already."},
+		{"successor_not_found", 422, "no such unit in your scope"},
+		{"successor_is_self", 422, "must be another unit"},
+		{"successor_retired", 422, "is retired itself: use its successor"},
+		{"successor_inside", 422, "lies inside the unit being retired"},
+		{"successor_level", 422, "must be of the same level as the unit"},
+		{"team_conflict", 409, "Both units have an active team: dissolve or move one first."},
+	};
+	int answered = 0;
+	for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0] && !answered; i++) {
+		if (strcmp(outcome, outcomes[i].outcome))
+			continue;
+		answered = 1;
+		if (outcomes[i].status == 422) {
+			problem_add_error(&errors, "/successor_code", outcomes[i].outcome,
+					  outcomes[i].message);
+			invalid_body(resp, ctx, errors);
+		} else {
+			problem(resp, ctx, outcomes[i].status, outcomes[i].message);
+		}
+	}
+	PQclear(res);
+	if (answered)
+		return;
+	if (strcmp(outcome, "ok") != 0) {
+		internal_error(resp, ctx);
+		return;
+	}
+	const char *read_params[1] = {code};
+	res = request_query(ctx, resp, &read_unit, read_params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		respond_row(resp, ctx, res, "unit");
+	else
+		internal_error(resp, ctx);
+	PQclear(res);
+}
 
 const struct route units_routes[] = {
+	{"GET", "/api/v1/units", list, 0},
+	{"POST", "/api/v1/units", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"GET", "/api/v1/units/{code}", get, 0},
+	{"PATCH", "/api/v1/units/{code}", update, ROUTE_JSON_BODY},
+	{"DELETE", "/api/v1/units/{code}", delete, 0},
+	{"POST", "/api/v1/units/{code}/retire", retire, ROUTE_JSON_BODY},
 	{0},
 };

@@ -371,8 +371,102 @@ static void me(const struct _u_request *req, struct _u_response *resp, struct re
 	PQclear(res);
 }
 
+static struct db_stmt own_password_hash = {
+	.name = "me_password_hash",
+	.sql = "SELECT password_hash FROM users WHERE id = $1::uuid",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+static struct db_stmt change_own_password = {
+	.name = "me_change_password",
+	.sql = "WITH old AS (SELECT * FROM users WHERE id = $1::uuid),"
+	       " upd AS (UPDATE users u SET password_hash = $3, version = u.version + 1,"
+	       "   updated_at = now() WHERE u.id = $1::uuid AND u.version = $2::int RETURNING u.*),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, entity_id, before, after)"
+	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'user.password_change', 'user',"
+	       "   upd.id::text, to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'"
+	       "   FROM upd, old)"
+	       " SELECT (SELECT user_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	.nparams = 7,
+};
+
+static struct db_stmt note_wrong_password = {
+	.name = "me_wrong_password",
+	.sql = "INSERT INTO login_failures (username, address) VALUES ($1, $2)",
+	.nparams = 2,
+};
+
+/*
+ * PATCH /api/v1/me: people change their own password (and nothing else) by proving the
+ * current one. A wrong current password counts as a failed login for throttling.
+ */
+static void change_password(const struct _u_request *req, struct _u_response *resp,
+			    struct req_ctx *ctx)
+{
+	if (ctx->principal.kind != PRINCIPAL_USER) {
+		problem(resp, ctx, 403, "Systems have no password; rotate the client instead.");
+		return;
+	}
+	static const struct field fields[] = {
+		{"current_password", FIELD_STRING, FIELD_REQUIRED, 1, PASSWORD_MAX_LENGTH, NULL},
+		{"password", FIELD_STRING, FIELD_REQUIRED, 1, PASSWORD_MAX_LENGTH, NULL},
+		{0},
+	};
+	json_t *errors = NULL;
+	validate_body(ctx->body, fields, VALIDATE_CREATE, &errors);
+	const char *current = string_or_null(ctx->body, "current_password");
+	const char *password = string_or_null(ctx->body, "password");
+	const char *weak = password ? password_weakness(password) : NULL;
+	if (weak && !errors)
+		problem_add_error(&errors, "/password", "too_weak", weak);
+	if (errors) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	char version[16];
+	if (etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *id_param[1] = {ctx->principal.id};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &own_password_hash, id_param, &st);
+	if (!res)
+		return;
+	int ok = st == DB_OK && PQntuples(res) == 1 && password_verify(current, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!ok) {
+		char address[64];
+		http_client_address(req, address);
+		const char *params[2] = {ctx->principal.name, address};
+		PQclear(request_query(ctx, resp, &note_wrong_password, params, &st));
+		json_t *wrong = NULL;
+		problem_add_error(&wrong, "/current_password", "mismatch", "is not your password");
+		invalid_body(resp, ctx, wrong);
+		return;
+	}
+	char hash[PASSWORD_HASH_MAX];
+	if (password_hash(password, hash) != 0) {
+		internal_error(resp, ctx);
+		return;
+	}
+	const char *params[7] = {ctx->principal.id, version, hash};
+	audit_actor_params(ctx, params + 3);
+	res = request_query(ctx, resp, &change_own_password, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		internal_error(resp, ctx);
+	else if (PQgetisnull(res, 0, 0))
+		problem(resp, ctx, 412, "Your account changed since you read it; read it again.");
+	else
+		respond_written(resp, res, 200, 0, 1, NULL, 0);
+	PQclear(res);
+}
+
 const struct route users_routes[] = {
 	{"GET", "/api/v1/me", me, 0},
+	{"PATCH", "/api/v1/me", change_password, ROUTE_JSON_BODY},
 	{"GET", "/api/v1/users", list, 0},
 	{"POST", "/api/v1/users", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
 	{"GET", "/api/v1/users/{id}", get, 0},

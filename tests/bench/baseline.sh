@@ -3,6 +3,9 @@
 # select-only speed, in one run on one machine:
 #   /healthz   the HTTP pipeline alone (no database)
 #   /readyz    the pipeline + one pooled, prepared statement per request
+#   /api/v1/me a protected read: token verification + the account check (one query) + the read
+#              (one query); against /readyz it shows what checking the account on every
+#              request costs
 #   pgbench -S -M prepared at the same concurrency: what the database does with no HTTP at all
 # Loopback only, bounded in time (DURATION seconds per step, default 10).
 # Usage: tests/bench/baseline.sh [BUILD_DIR]   (after `make`)
@@ -24,13 +27,21 @@ CDTT_DATABASE_URL=$url CDTT_LISTEN=127.0.0.1:$port CDTT_LOG_LEVEL=warn \
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
+CDTT_DATABASE_URL=$url CDTT_PASSWORD='bench password 1234' \
+  "$build/cdtt" create-user --username bench --role admin >/dev/null
+token=$(curl -s "http://127.0.0.1:$port/api/v1/auth/token" -d grant_type=password -d username=bench \
+  -d 'password=bench password 1234' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+cat > "$tmp/auth.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $token"
+LUA
+
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 as_pg "$PGBIN/pgbench" -q -i -s 10 -h "$tmp/sock" -U postgres postgres >/dev/null 2>&1
 
 echo "cdtt baseline, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $conns connections, ${duration}s each"
 printf '%-34s %12s %10s %10s\n' "what" "requests/s" "p50" "p99"
-for path in /healthz /readyz; do
-  out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$port$path")
+for path in /healthz /readyz /api/v1/me; do
+  out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$tmp/auth.lua" "http://127.0.0.1:$port$path")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")

@@ -445,6 +445,44 @@ START_TEST(test_personal_data_masking_functions)
 }
 END_TEST
 
+START_TEST(test_people_change_their_own_password_proving_the_current_one)
+{
+	world_add_user(&w, "changes.password", "viewer", "TQ", NULL);
+	char *token = world_login(&w, "changes.password", WORLD_PASSWORD);
+	long audit = world_count(&w, "audit_events");
+	struct http_response r;
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	world_call(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"wrong wrong wrong\",\"password\":\"a brand new passphrase\"}", im);
+	assert_problem(&r, 422);
+	ck_assert_ptr_nonnull(strstr(r.body, "/current_password"));
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"short\"}", im);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"a brand new passphrase\",\"role\":\"admin\"}", im);
+	assert_problem(&r, 422); /* nothing but the password */
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"a brand new passphrase\"}", NULL);
+	assert_problem(&r, 428);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+	world_call(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"a brand new passphrase\"}", im);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	ck_assert_str_eq(json_field(r.body, "role"), "viewer");
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
+	char *fresh = world_login(&w, "changes.password", "a+brand+new+passphrase");
+	free(fresh);
+	free(token);
+	db_exec_ok(w.url, "DELETE FROM login_failures");
+}
+END_TEST
+
 Suite *accounts_suite(void)
 {
 	Suite *s = suite_create("accounts");
@@ -464,6 +502,7 @@ Suite *accounts_suite(void)
 	tcase_add_test(tc, test_client_management_validation_and_concurrency);
 	tcase_add_test(tc, test_create_user_subcommand);
 	tcase_add_test(tc, test_personal_data_masking_functions);
+	tcase_add_test(tc, test_people_change_their_own_password_proving_the_current_one);
 	suite_add_tcase(s, tc);
 	return s;
 }

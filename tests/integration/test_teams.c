@@ -1,7 +1,577 @@
-/* Integration tests of /api/v1/teams: being built. */
+/*
+ * The teams suite. Teams through the API: create, read, patch with If-Match (also two at
+ * once), delete; the unit rules (village or commune, in scope,
+ * active, one active team each); scope isolation, roles, Idempotency-Key. Every refused
+ * request is checked to have written nothing. Field validation is tested in
+ * test_teams_validation.c, the list in test_teams_lists.c, memberships in
+ * test_teams_memberships.c; helpers are in test_teams_support.c.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "suites.h"
+#include "test_teams_support.h"
+
+static void setup(void)
+{
+	world_create(&tw, NULL);
+}
+
+static void teardown(void)
+{
+	world_destroy(&tw);
+}
+
+START_TEST(test_officer_creates_a_team_with_etag_location_and_audit_event)
+{
+	tt_add_unit("CR-V", "village", "TQ");
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
+		   "{\"unit_code\":\"CR-V\",\"name\":\"Tổ CNS Cầu Rào\",\"established_on\":\"2023-03-01\","
+		   "\"contact_phone\":\"+84 912 345 678\",\"notes\":\"line one\\nline two\"}",
+		   NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "contact_phone")), "0912345678");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "status")), "active");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "established_on")), "2023-03-01");
+	json_t *unit = json_object_get(doc, "unit");
+	ck_assert_str_eq(json_string_value(json_object_get(unit, "code")), "CR-V");
+	ck_assert_str_eq(json_string_value(json_object_get(unit, "level")), "village");
+	ck_assert(json_is_null(json_object_get(doc, "leader")));
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "member_count")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")), 1);
+	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
+	ck_assert_str_eq(location, tt_team_path(json_string_value(json_object_get(doc, "id"))));
+	ck_assert_str_eq(etag, "\"1\"");
+	free(location);
+	free(etag);
+	struct tt_counts after;
+	tt_counts(&after);
+	ck_assert_int_eq(after.teams, before.teams + 1);
+	ck_assert_int_eq(after.audit, before.audit + 1);
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SELECT action || ' ' || actor_name || ' ' || (after->>'name') || ' ' || "
+		 "(before IS NULL)::text FROM audit_events WHERE entity_id = '%s'",
+		 json_string_value(json_object_get(doc, "id")));
+	char *ev = tt_sql(sql);
+	ck_assert_str_eq(ev, "team.create officer.tq Tổ CNS Cầu Rào true");
+	free(ev);
+	json_decref(doc);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_officer_reads_a_team_with_its_etag)
+{
+	tt_add_unit("RD-V", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "RD-V", "Tổ đọc", NULL);
+	struct http_response r;
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "name"), "Tổ đọc");
+	char *etag = http_header_value(&r, "ETag");
+	ck_assert_str_eq(etag, "\"1\"");
+	free(etag);
+	http_response_free(&r);
+	/* an id that is not a UUID, or ?id= smuggled beside the path's, is no team */
+	world_call(&r, &tw, "GET", "/api/v1/teams/not-a-uuid", tw.officer_tq, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	char path[200];
+	snprintf(path, sizeof path, "%s?id=%s", tt_team_path(id), id);
+	world_call(&r, &tw, "GET", path, tw.officer_tq, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_patch_changes_fields_and_audits_before_and_after)
+{
+	tt_add_unit("PA-V", "village", "TQ");
+	tt_add_unit("PA-V2", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "PA-V", "Tổ cũ", ",\"notes\":\"old\"");
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq,
+			 "{\"name\":\"Tổ mới\",\"unit_code\":\"PA-V2\",\"notes\":null,"
+			 "\"contact_phone\":\"024 3825 1234\",\"status\":\"suspended\"}",
+			 "1");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "name")), "Tổ mới");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "unit_code")), "PA-V2");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "unit"), "code")),
+			 "PA-V2");
+	ck_assert(json_is_null(json_object_get(doc, "notes")));
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "contact_phone")), "02438251234");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "established_on")), "2020-05-01");
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")), 2);
+	json_decref(doc);
+	char *etag = http_header_value(&r, "ETag");
+	ck_assert_str_eq(etag, "\"2\"");
+	free(etag);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&tw, "audit_events"), before.audit + 1);
+	char sql[300];
+	snprintf(sql, sizeof sql,
+		 "SELECT action || ' ' || (before->>'name') || ' ' || (after->>'name') || ' ' || "
+		 "(after->>'unit_code') FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC "
+		 "LIMIT 1",
+		 id);
+	char *ev = tt_sql(sql);
+	ck_assert_str_eq(ev, "team.update Tổ cũ Tổ mới PA-V2");
+	free(ev);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_patch_without_if_match_is_428_and_stale_is_412)
+{
+	tt_add_unit("IM-V", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "IM-V", "Tổ If-Match", NULL);
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"name\":\"x\"}", NULL);
+	assert_problem(&r, 428);
+	http_response_free(&r);
+	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"name\":\"x\"}", "7");
+	assert_problem(&r, 412);
+	http_response_free(&r);
+	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, NULL);
+	assert_problem(&r, 428);
+	http_response_free(&r);
+	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "3");
+	assert_problem(&r, 412);
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT name || version FROM teams WHERE id = '%s'", id);
+	char *v = tt_sql(sql);
+	ck_assert_str_eq(v, "Tổ If-Match1");
+	free(v);
+	free(id);
+}
+END_TEST
+
+struct racer {
+	const char *path, *body;
+	long status;
+};
+
+static void *race_patch(void *arg)
+{
+	struct racer *racer = arg;
+	struct http_response r;
+	tt_call_if_match(&r, "PATCH", racer->path, tw.officer_tq, racer->body, "1");
+	racer->status = r.status;
+	http_response_free(&r);
+	return NULL;
+}
+
+START_TEST(test_concurrent_patches_with_one_etag_exactly_one_wins)
+{
+	tt_add_unit("CC-V", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "CC-V", "Tổ đua", NULL);
+	char path[128];
+	snprintf(path, sizeof path, "%s", tt_team_path(id));
+	long audit = world_count(&tw, "audit_events");
+	struct racer a = {path, "{\"name\":\"Tổ A\"}", 0}, b = {path, "{\"name\":\"Tổ B\"}", 0};
+	pthread_t ta, tb;
+	ck_assert_int_eq(pthread_create(&ta, NULL, race_patch, &a), 0);
+	ck_assert_int_eq(pthread_create(&tb, NULL, race_patch, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ck_assert_msg((a.status == 200 && b.status == 412) || (a.status == 412 && b.status == 200),
+		      "statuses %ld and %ld", a.status, b.status);
+	ck_assert_int_eq(world_count(&tw, "audit_events"), audit + 1);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT name || version FROM teams WHERE id = '%s'", id);
+	char *v = tt_sql(sql);
+	ck_assert_str_eq(v, a.status == 200 ? "Tổ A2" : "Tổ B2");
+	free(v);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_delete_a_team_without_memberships_is_204_with_audit_event)
+{
+	tt_add_unit("DL-V", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "DL-V", "Tổ xoá", NULL);
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "1");
+	ck_assert_msg(r.status == 204, "%s", r.body);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&tw, "teams"), before.teams - 1);
+	ck_assert_int_eq(world_count(&tw, "audit_events"), before.audit + 1);
+	char sql[200];
+	snprintf(sql, sizeof sql,
+		 "SELECT action || ' ' || (before->>'name') || ' ' || (after IS NULL)::text "
+		 "FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1",
+		 id);
+	char *ev = tt_sql(sql);
+	ck_assert_str_eq(ev, "team.delete Tổ xoá true");
+	free(ev);
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_delete_a_team_with_memberships_is_409_saying_dissolve_it)
+{
+	tt_add_unit("DM-V", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "DM-V", "Tổ có người", NULL);
+	char *member = tt_add_member("DM-V", "Lò Văn Dũng");
+	char *ms = tt_add_membership(tw.officer_tq, id, member, "member", "2021-01-01");
+	/* even an ended membership is history that a delete would erase */
+	struct http_response r;
+	char path[200];
+	snprintf(path, sizeof path, "%s/%s", tt_memberships_path(id), ms);
+	tt_call_if_match(&r, "PATCH", path, tw.officer_tq, "{\"left_on\":\"2022-01-01\"}", "1");
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	struct tt_counts before;
+	tt_counts(&before);
+	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "1");
+	assert_problem(&r, 409);
+	ck_assert_ptr_nonnull(strstr(r.body, "dissolved"));
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"status\":\"dissolved\"}",
+			 "1");
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	free(id);
+	free(member);
+	free(ms);
+}
+END_TEST
+
+START_TEST(test_a_team_under_a_retired_unit_is_422)
+{
+	tt_add_unit("RT-V", "village", "TQ");
+	tt_add_unit("RT-V2", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "RT-V2", "Tổ sẽ chuyển", NULL);
+	db_exec_ok(tw.url, "UPDATE units SET status = 'retired', successor_code = 'TQ' WHERE code = 'RT-V'");
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
+		   "{\"unit_code\":\"RT-V\",\"name\":\"x\",\"established_on\":\"2021-01-01\"}", NULL);
+	assert_problem(&r, 422);
+	ck_assert(tt_has_error(&r, "/unit_code", "retired"));
+	ck_assert_ptr_nonnull(strstr(r.body, "TQ"));
+	http_response_free(&r);
+	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"unit_code\":\"RT-V\"}", "1");
+	assert_problem(&r, 422);
+	ck_assert(tt_has_error(&r, "/unit_code", "retired"));
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_a_team_unit_must_be_a_village_or_commune_in_scope)
+{
+	struct tt_counts before;
+	tt_counts(&before);
+	static const struct {
+		const char *unit, *code;
+		int as_admin;
+	} cases[] = {
+		{"HG", "invalid_value", 1},  /* a province */
+		{"BQ", "invalid_value", 1},  /* a district */
+		{"BQ", "not_found", 0},      /* above the officer's commune */
+		{"NX-V1", "not_found", 0},   /* another commune's village */
+		{"NOPE", "not_found", 0},    /* no such unit */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char body[200];
+		snprintf(body, sizeof body,
+			 "{\"unit_code\":\"%s\",\"name\":\"x\",\"established_on\":\"2021-01-01\"}",
+			 cases[i].unit);
+		struct http_response r;
+		world_call(&r, &tw, "POST", "/api/v1/teams", cases[i].as_admin ? tw.admin : tw.officer_tq,
+			   body, NULL);
+		ck_assert_msg(r.status == 422 && tt_has_error(&r, "/unit_code", cases[i].code),
+			      "%s: %ld %s", cases[i].unit, r.status, r.body);
+		http_response_free(&r);
+	}
+	tt_assert_unchanged(&before);
+	/* a commune takes a team of its own */
+	tt_add_unit("LV-C", "commune", "BQ");
+	char *id = tt_create_team(tw.admin, "LV-C", "Tổ xã", NULL);
+	struct http_response r;
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
+	ck_assert_str_eq(tt_json(r.body, "unit.level"), "commune");
+	http_response_free(&r);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_second_active_team_in_a_unit_is_409_naming_the_first)
+{
+	tt_add_unit("TW-V", "village", "TQ");
+	char *first = tt_create_team(tw.officer_tq, "TW-V", "Tổ thứ nhất", NULL);
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
+		   "{\"unit_code\":\"TW-V\",\"name\":\"Tổ thứ hai\",\"established_on\":\"2021-01-01\"}",
+		   NULL);
+	assert_problem(&r, 409);
+	ck_assert_ptr_nonnull(strstr(r.body, first));
+	ck_assert_ptr_nonnull(strstr(r.body, "TW-V"));
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	/* a suspended one may stand beside it, but not be made active */
+	char *second = tt_create_team(tw.officer_tq, "TW-V", "Tổ tạm dừng", ",\"status\":\"suspended\"");
+	tt_counts(&before);
+	tt_call_if_match(&r, "PATCH", tt_team_path(second), tw.officer_tq, "{\"status\":\"active\"}", "1");
+	assert_problem(&r, 409);
+	ck_assert_ptr_nonnull(strstr(r.body, first));
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	free(first);
+	free(second);
+}
+END_TEST
+
+START_TEST(test_moving_a_team_to_a_commune_moves_its_memberships_level)
+{
+	tt_add_unit("LM-C", "commune", "BQ");
+	tt_add_unit("LM-V", "village", "LM-C");
+	tt_add_unit("LM-C2", "commune", "BQ");
+	char *team = tt_create_team(tw.admin, "LM-V", "Tổ lên xã", NULL);
+	char *busy = tt_create_team(tw.admin, "LM-C2", "Tổ xã bận", NULL);
+	char *person = tt_add_member("LM-V", "Người hai tổ"), *other = tt_add_member("LM-V", "Người một tổ");
+	free(tt_add_membership(tw.admin, team, person, "member", "2021-01-01"));
+	char body[200];
+	snprintf(body, sizeof body, "{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}",
+		 person);
+	struct http_response r;
+	world_call(&r, &tw, "POST", tt_memberships_path(busy), tw.admin, body, NULL);
+	ck_assert_int_eq(r.status, 201);
+	http_response_free(&r);
+	/* the person would be active in two commune teams */
+	struct tt_counts before;
+	tt_counts(&before);
+	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.admin, "{\"unit_code\":\"LM-C\"}", "1");
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	/* once that membership has ended, the team moves and its memberships follow */
+	char sql[300];
+	snprintf(sql, sizeof sql, "UPDATE memberships SET left_on = '2022-01-01' WHERE team_id = '%s'", busy);
+	db_exec_ok(tw.url, sql);
+	free(tt_add_membership(tw.admin, team, other, "deputy", "2021-01-01"));
+	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.admin, "{\"unit_code\":\"LM-C\"}", "1");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	ck_assert_str_eq(tt_json(r.body, "unit.level"), "commune");
+	http_response_free(&r);
+	snprintf(sql, sizeof sql,
+		 "SELECT string_agg(DISTINCT team_level, ',') FROM memberships WHERE team_id = '%s'", team);
+	char *levels = tt_sql(sql);
+	ck_assert_str_eq(levels, "commune");
+	free(levels);
+	free(team);
+	free(busy);
+	free(person);
+	free(other);
+}
+END_TEST
+
+START_TEST(test_established_on_cannot_move_after_the_first_membership)
+{
+	tt_add_unit("EO-V", "village", "TQ");
+	char *team = tt_create_team(tw.officer_tq, "EO-V", "Tổ ngày lập", NULL);
+	char *member = tt_add_member("EO-V", "Người sớm");
+	free(tt_add_membership(tw.officer_tq, team, member, "member", "2021-01-01"));
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.officer_tq,
+			 "{\"established_on\":\"2021-06-01\"}", "1");
+	assert_problem(&r, 422);
+	ck_assert(tt_has_error(&r, "/established_on", "out_of_range"));
+	ck_assert_ptr_nonnull(strstr(r.body, "2021-01-01"));
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.officer_tq,
+			 "{\"established_on\":\"2021-01-01\"}", "1");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	free(team);
+	free(member);
+}
+END_TEST
+
+START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
+{
+	tt_add_unit("SC-V", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "SC-V", "Tổ riêng TQ", NULL);
+	char *member = tt_add_member("SC-V", "Hoàng Thị Mai");
+	char *ms = tt_add_membership(tw.officer_tq, id, member, "member", "2021-01-01");
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	ck_assert_ptr_null(strstr(r.body, "Tổ riêng"));
+	http_response_free(&r);
+	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_nx, "{\"name\":\"taken\"}", "1");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_nx, NULL, "1");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &tw, "GET", tt_memberships_path(id), tw.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	char body[200], path[200];
+	char *nx_member = tt_add_member("NX-V1", "Người Yên Định");
+	snprintf(body, sizeof body, "{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-02-01\"}",
+		 nx_member);
+	world_call(&r, &tw, "POST", tt_memberships_path(id), tw.officer_nx, body, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	snprintf(path, sizeof path, "%s/%s", tt_memberships_path(id), ms);
+	tt_call_if_match(&r, "PATCH", path, tw.officer_nx, "{\"role\":\"leader\"}", "1");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	snprintf(path, sizeof path, "/api/v1/members/%s/memberships", member);
+	world_call(&r, &tw, "GET", path, tw.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	/* exactly like a team that does not exist */
+	world_call(&r, &tw, "GET", tt_team_path("7d3c1c0e-0000-4000-8000-000000000000"), tw.officer_nx,
+		   NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &tw, "GET", "/api/v1/teams?limit=200", tw.officer_nx, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, id));
+	http_response_free(&r);
+	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-V", tw.officer_nx, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "{\"items\":[],\"next_cursor\":null}");
+	http_response_free(&r);
+	const char *csv[] = {"Accept: text/csv", NULL};
+	world_call(&r, &tw, "GET", "/api/v1/teams", tw.officer_nx, NULL, csv);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, id));
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	/* the officer of TQ sees it */
+	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-V", tw.officer_tq, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, id));
+	http_response_free(&r);
+	free(id);
+	free(member);
+	free(nx_member);
+	free(ms);
+}
+END_TEST
+
+START_TEST(test_viewer_cannot_write_teams)
+{
+	tt_add_unit("VW-V", "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, "VW-V", "Tổ xem", NULL);
+	struct tt_counts before;
+	tt_counts(&before);
+	struct http_response r;
+	world_call(&r, &tw, "POST", "/api/v1/teams", tw.viewer_tq,
+		   "{\"unit_code\":\"VW-V\",\"name\":\"x\",\"established_on\":\"2021-01-01\","
+		   "\"status\":\"suspended\"}",
+		   NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.viewer_tq, "{\"name\":\"x\"}", "1");
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.viewer_tq, NULL, "1");
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call(&r, &tw, "POST", "/api/v1/teams", tw.leader_tq,
+		   "{\"unit_code\":\"TQ-V1\",\"name\":\"x\",\"established_on\":\"2021-01-01\"}", NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	tt_assert_unchanged(&before);
+	/* but reads */
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.viewer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_same_idempotency_key_replays_the_create_and_another_body_is_422)
+{
+	tt_add_unit("IK-V", "village", "TQ");
+	const char *key[] = {"Idempotency-Key: team-IK-1", NULL};
+	const char *body = "{\"unit_code\":\"IK-V\",\"name\":\"Tổ một lần\",\"established_on\":\"2021-01-01\"}";
+	struct http_response a, b;
+	world_call(&a, &tw, "POST", "/api/v1/teams", tw.officer_tq, body, key);
+	ck_assert_int_eq(a.status, 201);
+	struct tt_counts before;
+	tt_counts(&before);
+	world_call(&b, &tw, "POST", "/api/v1/teams", tw.officer_tq, body, key);
+	ck_assert_int_eq(b.status, 201);
+	ck_assert_str_eq(a.body, b.body);
+	char *replayed = http_header_value(&b, "Idempotent-Replayed");
+	ck_assert_str_eq(replayed, "true");
+	free(replayed);
+	http_response_free(&a);
+	http_response_free(&b);
+	world_call(&b, &tw, "POST", "/api/v1/teams", tw.officer_tq,
+		   "{\"unit_code\":\"IK-V\",\"name\":\"Tổ khác\",\"established_on\":\"2021-01-01\"}", key);
+	assert_problem(&b, 422);
+	http_response_free(&b);
+	tt_assert_unchanged(&before);
+	char *n = tt_sql("SELECT count(*) FROM teams WHERE unit_code = 'IK-V'");
+	ck_assert_str_eq(n, "1");
+	free(n);
+}
+END_TEST
 
 Suite *teams_suite(void)
 {
-	return suite_create("teams");
+	Suite *s = suite_create("teams");
+	TCase *tc = tcase_create("teams and memberships");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_officer_creates_a_team_with_etag_location_and_audit_event);
+	tcase_add_test(tc, test_officer_reads_a_team_with_its_etag);
+	tcase_add_test(tc, test_patch_changes_fields_and_audits_before_and_after);
+	tcase_add_test(tc, test_patch_without_if_match_is_428_and_stale_is_412);
+	tcase_add_test(tc, test_concurrent_patches_with_one_etag_exactly_one_wins);
+	tcase_add_test(tc, test_delete_a_team_without_memberships_is_204_with_audit_event);
+	tcase_add_test(tc, test_delete_a_team_with_memberships_is_409_saying_dissolve_it);
+	tcase_add_test(tc, test_a_team_under_a_retired_unit_is_422);
+	tcase_add_test(tc, test_a_team_unit_must_be_a_village_or_commune_in_scope);
+	tcase_add_test(tc, test_second_active_team_in_a_unit_is_409_naming_the_first);
+	tcase_add_test(tc, test_moving_a_team_to_a_commune_moves_its_memberships_level);
+	tcase_add_test(tc, test_established_on_cannot_move_after_the_first_membership);
+	tcase_add_test(tc, test_officer_of_another_commune_gets_404_and_empty_lists);
+	tcase_add_test(tc, test_viewer_cannot_write_teams);
+	tcase_add_test(tc, test_same_idempotency_key_replays_the_create_and_another_body_is_422);
+	teams_add_validation_tests(tc);
+	teams_add_list_tests(tc);
+	teams_add_membership_tests(tc);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -1,7 +1,355 @@
-/* Integration tests of /api/v1/units: being built. */
+/*
+ * The administrative tree through the API: creating and moving units inside one's scope, the
+ * tree's rules (parent level, cycles, clashing codes), search ignoring diacritics, ancestors,
+ * and merges (retire into a successor) moving children, teams and members in one transaction.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "suites.h"
+#include "world.h"
+
+static struct world w;
+
+static void setup(void)
+{
+	world_create(&w, NULL);
+}
+
+static void teardown(void)
+{
+	world_destroy(&w);
+}
+
+static long post_unit(const char *token, const char *code, const char *name, const char *level,
+		      const char *parent, char **body)
+{
+	char json[512];
+	if (parent)
+		snprintf(json, sizeof json,
+			 "{\"code\":\"%s\",\"name\":\"%s\",\"level\":\"%s\",\"parent_code\":\"%s\"}",
+			 code, name, level, parent);
+	else
+		snprintf(json, sizeof json, "{\"code\":\"%s\",\"name\":\"%s\",\"level\":\"%s\"}", code,
+			 name, level);
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/units", token, json, NULL);
+	long status = r.status;
+	if (body)
+		*body = strdup(r.body);
+	http_response_free(&r);
+	return status;
+}
+
+START_TEST(test_officer_creates_a_village_in_scope_with_an_audit_event)
+{
+	long audit = world_count(&w, "audit_events");
+	char *body;
+	ck_assert_int_eq(post_unit(w.officer_tq, "TQ-V2", "Thôn Khuổi Lếch", "village", "TQ", &body), 201);
+	ck_assert_str_eq(json_field(body, "status"), "active");
+	ck_assert_str_eq(json_field(body, "parent_code"), "TQ");
+	free(body);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
+	char *path = db_query_value(w.url, "SELECT (SELECT path FROM units WHERE code = 'TQ-V2') <@ "
+					   "(SELECT path FROM units WHERE code = 'HG')");
+	ck_assert_str_eq(path, "t");
+	free(path);
+}
+END_TEST
+
+START_TEST(test_out_of_scope_parents_roots_and_bad_levels_are_refused)
+{
+	long units = world_count(&w, "units"), audit = world_count(&w, "audit_events");
+	char *body;
+	ck_assert_int_eq(post_unit(w.officer_tq, "BQ-C9", "Xã Mới", "commune", "BQ", &body), 422);
+	ck_assert_ptr_nonnull(strstr(body, "/parent_code"));
+	free(body);
+	ck_assert_int_eq(post_unit(w.officer_tq, "ROOT2", "Tỉnh Mới", "province", NULL, NULL), 422);
+	ck_assert_int_eq(post_unit(w.admin, "X1", "Bad", "commune", "TQ-V1", &body), 422);
+	ck_assert_ptr_nonnull(strstr(body, "parent_level"));
+	free(body);
+	ck_assert_int_eq(post_unit(w.admin, "X2", "Bad", "province", "HG", NULL), 422);
+	ck_assert_int_eq(post_unit(w.viewer_tq, "TQ-V3", "Thôn", "village", "TQ", NULL), 403);
+	ck_assert_int_eq(post_unit(w.leader_tq, "TQ-V3", "Thôn", "village", "TQ", NULL), 403);
+	ck_assert_int_eq(post_unit(w.admin, "TQ", "Clash", "commune", "BQ", NULL), 409);
+	ck_assert_int_eq(post_unit(w.admin, "bad code", "x", "village", "TQ", NULL), 422);
+	ck_assert_int_eq(post_unit(w.admin, "X3", "x", "hamlet", "TQ", NULL), 422);
+	ck_assert_int_eq(post_unit(w.admin, "X4", "", "village", "TQ", NULL), 422);
+	ck_assert_int_eq(post_unit(w.admin, "X5", "x", "village", "NOWHERE", NULL), 422);
+	ck_assert_int_eq(world_count(&w, "units"), units);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+}
+END_TEST
+
+START_TEST(test_wrong_types_unknown_and_read_only_fields_are_422)
+{
+	long units = world_count(&w, "units");
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/units", w.admin,
+		   "{\"code\":5,\"name\":[\"x\"],\"level\":null,\"parent_code\":\"\",\"status\":\"retired\","
+		   "\"version\":2,\"colour\":\"red\"}",
+		   NULL);
+	assert_problem(&r, 422);
+	static const char *const fields[] = {"/code", "/name", "/level", "/parent_code", "/status",
+					     "/version", "/colour"};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		char want[40];
+		snprintf(want, sizeof want, "\"field\":\"%s\"", fields[i]);
+		ck_assert_msg(strstr(r.body, want), "%s missing: %s", fields[i], r.body);
+	}
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/units", w.admin,
+		   "{\"code\":\"X6\",\"name\":\"a\\u0007b\",\"level\":\"village\",\"parent_code\":\"TQ\"}", NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "units"), units);
+}
+END_TEST
+
+START_TEST(test_lists_filter_search_and_hide_out_of_scope_units)
+{
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/units?q=NA%20XA", w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"NX-V1\""));
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units?q=tan%20quang", w.officer_tq, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"TQ\""));
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units?q=%25", w.admin, NULL, NULL);
+	ck_assert_str_eq(r.body, "{\"items\":[],\"next_cursor\":null}");
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units?q=%27%5C_", w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units?limit=200", w.officer_nx, NULL, NULL);
+	ck_assert_ptr_null(strstr(r.body, "\"TQ\""));
+	ck_assert_ptr_null(strstr(r.body, "\"HG\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"NX-V1\""));
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units?parent=HG&level=district", w.admin, NULL, NULL);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(doc, "items")), 2);
+	json_decref(doc);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units?level=hamlet", w.admin, NULL, NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units/TQ", w.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_get_with_ancestors)
+{
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/units/TQ-V1?include=ancestors", w.officer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	ck_assert_msg(doc, "%s", r.body);
+	json_t *anc = json_object_get(doc, "ancestors");
+	ck_assert_int_eq(json_array_size(anc), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(anc, 0), "code")), "HG");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(anc, 2), "code")), "TQ");
+	json_decref(doc);
+	char *etag = http_header_value(&r, "ETag");
+	ck_assert_ptr_nonnull(etag);
+	free(etag);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units/TQ?include=everything", w.admin, NULL, NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_move_needs_if_match_and_refuses_cycles)
+{
+	ck_assert_int_eq(post_unit(w.admin, "MV-C", "Xã Di Chuyển", "commune", "BQ", NULL), 201);
+	ck_assert_int_eq(post_unit(w.admin, "MV-V", "Thôn Di Chuyển", "village", "MV-C", NULL), 201);
+	struct http_response r;
+	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\"}", NULL);
+	assert_problem(&r, 428);
+	http_response_free(&r);
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	world_call(&r, &w, "PATCH", "/api/v1/units/BQ", w.admin, "{\"parent_code\":\"MV-C\"}", im);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\",\"name\":\"Xã Đã Chuyển\"}", im);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	char *moved = db_query_value(w.url, "SELECT (SELECT path FROM units WHERE code = 'MV-V') <@ "
+					    "(SELECT path FROM units WHERE code = 'BM')");
+	ck_assert_str_eq(moved, "t");
+	free(moved);
+	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"name\":\"again\"}", im);
+	assert_problem(&r, 412);
+	http_response_free(&r);
+	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"code\":\"NEW\"}", im);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	/* officers cannot move their commune out of their scope */
+	world_call(&r, &w, "PATCH", "/api/v1/units/TQ", w.officer_tq, "{\"parent_code\":\"BM\"}", im);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_retire_moves_children_teams_and_members_to_the_successor)
+{
+	ck_assert_int_eq(post_unit(w.admin, "OLD-C", "Xã Cũ", "commune", "BQ", NULL), 201);
+	ck_assert_int_eq(post_unit(w.admin, "OLD-V", "Thôn Cũ", "village", "OLD-C", NULL), 201);
+	ck_assert_int_eq(post_unit(w.admin, "NEW-C", "Xã Mới", "commune", "BQ", NULL), 201);
+	db_exec_ok(w.url, "INSERT INTO teams (unit_code, name, established_on) "
+			  "VALUES ('OLD-C', 'Tổ CNS xã Cũ', '2024-01-01')");
+	db_exec_ok(w.url, "INSERT INTO members (unit_code, full_name) VALUES ('OLD-C', 'Nguyễn Văn Cũ')");
+	long audit = world_count(&w, "audit_events");
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/units/OLD-C/retire", w.admin, "{\"successor_code\":\"NEW-C\"}", NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	ck_assert_str_eq(json_field(r.body, "status"), "retired");
+	ck_assert_str_eq(json_field(r.body, "successor_code"), "NEW-C");
+	http_response_free(&r);
+	char *v = db_query_value(w.url,
+				 "SELECT (SELECT parent_code FROM units WHERE code = 'OLD-V') || ' ' ||"
+				 " (SELECT unit_code FROM teams WHERE name = 'Tổ CNS xã Cũ') || ' ' ||"
+				 " (SELECT unit_code FROM members WHERE full_name = 'Nguyễn Văn Cũ') || ' ' ||"
+				 " ((SELECT path FROM units WHERE code = 'OLD-V') <@"
+				 "  (SELECT path FROM units WHERE code = 'NEW-C'))::text");
+	ck_assert_str_eq(v, "NEW-C NEW-C NEW-C true");
+	free(v);
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
+	/* still readable */
+	world_call(&r, &w, "GET", "/api/v1/units/OLD-C", w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	/* refusals, none of which writes */
+	long units_version = world_count(&w, "audit_events");
+	world_call(&r, &w, "POST", "/api/v1/units/OLD-C/retire", w.admin, "{\"successor_code\":\"NEW-C\"}", NULL);
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	ck_assert_int_eq(post_unit(w.admin, "X-C", "Xã X", "commune", "BQ", NULL), 201);
+	units_version = world_count(&w, "audit_events");
+	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{\"successor_code\":\"OLD-C\"}", NULL);
+	assert_problem(&r, 422); /* into a retired unit */
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{\"successor_code\":\"X-C\"}", NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{\"successor_code\":\"TQ-V1\"}", NULL);
+	assert_problem(&r, 422); /* another level */
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/units/BQ/retire", w.admin, "{\"successor_code\":\"TQ\"}", NULL);
+	assert_problem(&r, 422); /* inside, and another level */
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.officer_nx, "{\"successor_code\":\"NX\"}", NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{}", NULL);
+	assert_problem(&r, 422);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "audit_events"), units_version);
+	/* a unit cannot be added under the retired one */
+	ck_assert_int_eq(post_unit(w.admin, "LATE-V", "Thôn Muộn", "village", "OLD-C", NULL), 422);
+}
+END_TEST
+
+START_TEST(test_retire_with_two_active_teams_is_409_and_changes_nothing)
+{
+	ck_assert_int_eq(post_unit(w.admin, "TA-C", "Xã A", "commune", "BM", NULL), 201);
+	ck_assert_int_eq(post_unit(w.admin, "TB-C", "Xã B", "commune", "BM", NULL), 201);
+	db_exec_ok(w.url, "INSERT INTO teams (unit_code, name, established_on) VALUES"
+			  " ('TA-C', 'Tổ A', '2024-01-01'), ('TB-C', 'Tổ B', '2024-01-01')");
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/units/TA-C/retire", w.admin, "{\"successor_code\":\"TB-C\"}", NULL);
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	char *s = db_query_value(w.url, "SELECT status FROM units WHERE code = 'TA-C'");
+	ck_assert_str_eq(s, "active");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_delete_only_a_unit_without_dependants)
+{
+	ck_assert_int_eq(post_unit(w.admin, "DEL-V", "Thôn Xoá", "village", "TQ", NULL), 201);
+	struct http_response r;
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	world_call(&r, &w, "DELETE", "/api/v1/units/TQ", w.admin, NULL, im);
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	world_call(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, NULL);
+	assert_problem(&r, 428);
+	http_response_free(&r);
+	world_call(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, im);
+	ck_assert_int_eq(r.status, 204);
+	http_response_free(&r);
+	world_call(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, im);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_level_changes_and_self_parents_that_break_the_tree_are_422)
+{
+	struct http_response r;
+	const char *im[] = {"If-Match: \"1\"", NULL};
+	/* TQ has the village TQ-V1 under it: it cannot become a village */
+	world_call(&r, &w, "PATCH", "/api/v1/units/TQ", w.admin, "{\"level\":\"village\"}", im);
+	assert_problem(&r, 422);
+	ck_assert_ptr_nonnull(strstr(r.body, "child_level"));
+	http_response_free(&r);
+	char *level = db_query_value(w.url, "SELECT level FROM units WHERE code = 'TQ'");
+	ck_assert_str_eq(level, "commune");
+	free(level);
+	long units = world_count(&w, "units");
+	ck_assert_int_eq(post_unit(w.admin, "SELF", "Tự", "village", "SELF", NULL), 422);
+	ck_assert_int_eq(world_count(&w, "units"), units);
+}
+END_TEST
+
+START_TEST(test_a_retired_unit_is_kept)
+{
+	ck_assert_int_eq(post_unit(w.admin, "KEEP-V", "Thôn Giữ", "village", "NX", NULL), 201);
+	ck_assert_int_eq(post_unit(w.admin, "KEEP-W", "Thôn Nhận", "village", "NX", NULL), 201);
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/units/KEEP-V/retire", w.admin, "{\"successor_code\":\"KEEP-W\"}", NULL);
+	ck_assert_int_eq(r.status, 200);
+	char *etag = http_header_value(&r, "ETag");
+	char header[64];
+	snprintf(header, sizeof header, "If-Match: %s", etag);
+	free(etag);
+	http_response_free(&r);
+	const char *im[] = {header, NULL};
+	world_call(&r, &w, "DELETE", "/api/v1/units/KEEP-V", w.admin, NULL, im);
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	char *n = db_query_value(w.url, "SELECT count(*) FROM units WHERE code = 'KEEP-V'");
+	ck_assert_str_eq(n, "1");
+	free(n);
+}
+END_TEST
 
 Suite *units_suite(void)
 {
-	return suite_create("units");
+	Suite *s = suite_create("units");
+	TCase *tc = tcase_create("tree");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_officer_creates_a_village_in_scope_with_an_audit_event);
+	tcase_add_test(tc, test_out_of_scope_parents_roots_and_bad_levels_are_refused);
+	tcase_add_test(tc, test_wrong_types_unknown_and_read_only_fields_are_422);
+	tcase_add_test(tc, test_lists_filter_search_and_hide_out_of_scope_units);
+	tcase_add_test(tc, test_get_with_ancestors);
+	tcase_add_test(tc, test_move_needs_if_match_and_refuses_cycles);
+	tcase_add_test(tc, test_retire_moves_children_teams_and_members_to_the_successor);
+	tcase_add_test(tc, test_retire_with_two_active_teams_is_409_and_changes_nothing);
+	tcase_add_test(tc, test_delete_only_a_unit_without_dependants);
+	tcase_add_test(tc, test_level_changes_and_self_parents_that_break_the_tree_are_422);
+	tcase_add_test(tc, test_a_retired_unit_is_kept);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -6,6 +6,8 @@ Suite *config_suite(void);
 Suite *http_suite(void);
 Suite *db_suite(void);
 Suite *keys_suite(void);
+Suite *csv_suite(void);
+Suite *members_suite(void);
 
 int main(void)
 {
@@ -15,6 +17,8 @@ int main(void)
 	srunner_add_suite(sr, http_suite());
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, keys_suite());
+	srunner_add_suite(sr, csv_suite());
+	srunner_add_suite(sr, members_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -64,6 +64,7 @@ START_TEST(test_every_value_is_read)
 			     "CDTT_DB_POOL_SIZE=4",
 			     "CDTT_CORS_ORIGINS=https://a.gov.vn, http://localhost:5173",
 			     "CDTT_MAX_BODY_BYTES=2048",
+			     "CDTT_MAX_IMPORT_BYTES=4096",
 			     "CDTT_LOG_LEVEL=debug",
 			     "CDTT_DATABASE_REPLICA_URL=postgres://ro@replica/cdtt",
 			     NULL};
@@ -78,6 +79,7 @@ START_TEST(test_every_value_is_read)
 	ck_assert_int_eq(cfg.n_cors_origins, 2);
 	ck_assert_str_eq(cfg.cors_origins[1], "http://localhost:5173");
 	ck_assert_uint_eq(cfg.max_body_bytes, 2048);
+	ck_assert_uint_eq(cfg.max_import_bytes, 4096);
 	ck_assert_int_eq(cfg.log_level, LOG_DEBUG);
 	ck_assert_str_eq(cfg.replica_url, "postgres://ro@replica/cdtt");
 	config_free(&cfg);
@@ -109,6 +111,7 @@ START_TEST(test_bad_values_are_refused_naming_the_variable)
 		{"CDTT_THREADS=4.5", "CDTT_THREADS"},
 		{"CDTT_MAX_BODY_BYTES=99999999999999999999", "CDTT_MAX_BODY_BYTES"},
 		{"CDTT_MAX_BODY_BYTES=10", "CDTT_MAX_BODY_BYTES"},
+		{"CDTT_MAX_IMPORT_BYTES=lots", "CDTT_MAX_IMPORT_BYTES"},
 		{"CDTT_CORS_ORIGINS=https://a.gov.vn/path", "CDTT_CORS_ORIGINS"},
 		{"CDTT_CORS_ORIGINS=*,https://a.gov.vn", "CDTT_CORS_ORIGINS"},
 		{"CDTT_LOG_LEVEL=INFO", "CDTT_LOG_LEVEL"},

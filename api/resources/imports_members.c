@@ -1,0 +1,371 @@
+/*
+ * The members import: CSV columns full_name and unit_code (required), gender, birth_year,
+ * phone, email, ethnicity, languages and affiliations (lists separated by ';'),
+ * digital_skill, and team_role, which also adds the person to the active team of unit_code
+ * (joined today, Vietnam's date).
+ *
+ * The rules are those of a single member write, and phone, email and "this year" come from
+ * the same functions (members_validate.h), so that a number is stored in one form whichever
+ * way it arrives and the phone uniqueness holds across both: full_name 1-200 characters;
+ * gender female, male or other; birth_year from 1920 to 14 years before this year (in
+ * Vietnam); a Vietnamese phone, normalised to 0 + 9 digits for mobiles (03, 05, 07, 08, 09) or
+ * 0 + 10 digits for landlines (02); an email address (domain lowercased); ethnicity up to 64
+ * characters; up to 20 distinct known ISO 639-3 languages; distinct affiliations from the
+ * schema's list; digital_skill basic, intermediate or advanced. Plus, for a whole file: no
+ * phone twice (in the file or in the registry), units active, in the caller's scope and a
+ * village or commune; a team_role needs an active team there, and a team gets one leader.
+ *
+ * Rows are checked in C for everything a row alone can tell, staged with COPY, and checked
+ * against the registry with one query per rule; then one statement inserts the members,
+ * their memberships and the audit event.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../http/problem.h"
+#include "audit_actor.h"
+#include "imports.h"
+#include "members_validate.h"
+#include "resource.h"
+
+enum {
+	M_FULL_NAME, M_GENDER, M_BIRTH_YEAR, M_PHONE, M_EMAIL, M_ETHNICITY, M_LANGUAGES,
+	M_AFFILIATIONS, M_DIGITAL_SKILL, M_UNIT_CODE, M_TEAM_ROLE, M_COLUMNS
+};
+
+static const struct import_column member_columns[] = {
+	[M_FULL_NAME] = {"full_name", 1},   [M_GENDER] = {"gender", 0},
+	[M_BIRTH_YEAR] = {"birth_year", 0}, [M_PHONE] = {"phone", 0},
+	[M_EMAIL] = {"email", 0},	    [M_ETHNICITY] = {"ethnicity", 0},
+	[M_LANGUAGES] = {"languages", 0},   [M_AFFILIATIONS] = {"affiliations", 0},
+	[M_DIGITAL_SKILL] = {"digital_skill", 0}, [M_UNIT_CODE] = {"unit_code", 1},
+	[M_TEAM_ROLE] = {"team_role", 0},
+};
+
+static const char *const gender_values[] = {"female", "male", "other", NULL};
+static const char *const skill_values[] = {"basic", "intermediate", "advanced", NULL};
+static const char *const role_values[] = {"leader", "deputy", "member", NULL};
+static const char *const affiliation_values[] = {
+	"official", "civil_servant", "party_member", "youth_union", "teacher", "police",
+	"womens_union", "veterans_association", "farmers_union", "health_worker", "student",
+	"volunteer", NULL};
+
+#define LIST_MAX 512 /* a list of up to 255 characters: longer than any valid one */
+
+/* Units: exist, active, in scope, a village or commune. */
+static struct db_stmt check_units = {
+	.name = "imports_members_units",
+	.sql = "SELECT s.row_no, 'unit_code',"
+	       " CASE WHEN u.code IS NULL THEN 'not_found' ELSE 'invalid_value' END,"
+	       " CASE WHEN u.code IS NULL THEN 'no such active unit in your scope'"
+	       "  ELSE 'a member''s unit must be a village or a commune' END"
+	       " FROM import_members s LEFT JOIN units u ON u.code = s.unit_code"
+	       "  AND u.status = 'active' AND u.path <@ $1::ltree"
+	       " WHERE s.unit_code IS NOT NULL"
+	       " AND (u.code IS NULL OR u.level NOT IN ('village', 'commune')) ORDER BY s.row_no",
+	.nparams = 1,
+};
+
+static struct db_stmt check_languages = {
+	.name = "imports_members_languages",
+	.sql = "SELECT s.row_no, 'languages', 'invalid_value', l || ' is not a known language code'"
+	       " FROM import_members s CROSS JOIN LATERAL unnest(s.languages) AS l"
+	       " WHERE NOT EXISTS (SELECT 1 FROM languages g WHERE g.code = l) ORDER BY s.row_no",
+	.nparams = 0,
+};
+
+static struct db_stmt check_phones = {
+	.name = "imports_members_phones",
+	.sql = "SELECT s.row_no, 'phone', 'duplicate', 'a member with this phone number already exists'"
+	       " FROM import_members s JOIN members m ON m.phone = s.phone ORDER BY s.row_no",
+	.nparams = 0,
+};
+
+/* team_role: an active team in the (valid) unit, and no second active leader. */
+static struct db_stmt check_teams = {
+	.name = "imports_members_teams",
+	.sql = "SELECT s.row_no, 'team_role',"
+	       " CASE WHEN t.id IS NULL THEN 'not_found' ELSE 'conflict' END,"
+	       " CASE WHEN t.id IS NULL THEN 'the unit has no active team'"
+	       "  ELSE 'the team already has an active leader' END"
+	       " FROM import_members s JOIN units u ON u.code = s.unit_code AND u.status = 'active'"
+	       "  AND u.path <@ $1::ltree AND u.level IN ('village', 'commune')"
+	       " LEFT JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
+	       " WHERE s.team_role IS NOT NULL AND (t.id IS NULL OR (s.team_role = 'leader'"
+	       "  AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = t.id"
+	       "   AND ms.role = 'leader' AND ms.left_on IS NULL)))"
+	       " ORDER BY s.row_no",
+	.nparams = 1,
+};
+
+static struct db_stmt insert_members = {
+	.name = "imports_members_insert",
+	.sql = "WITH ins AS (INSERT INTO members (id, unit_code, full_name, gender, birth_year,"
+	       "   phone, email, ethnicity, languages, affiliations, digital_skill)"
+	       "   SELECT id, unit_code, full_name, gender, birth_year, phone, email, ethnicity,"
+	       "   coalesce(languages, '{}'), coalesce(affiliations, '{}'), digital_skill"
+	       "   FROM import_members ORDER BY row_no RETURNING 1),"
+	       " ms AS (INSERT INTO memberships (team_id, member_id, team_level, role, joined_on)"
+	       "   SELECT t.id, s.id, u.level, s.team_role, $6::date FROM import_members s"
+	       "   JOIN units u ON u.code = s.unit_code"
+	       "   JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
+	       "   WHERE s.team_role IS NOT NULL ORDER BY s.row_no RETURNING 1),"
+	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
+	       "   action, entity_type, after)"
+	       "   VALUES (" AUDIT_ACTOR_SQL(1, 2, 3, 4) ", 'members.import', 'member',"
+	       "   jsonb_build_object('rows', $5::int)))"
+	       " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM ms)",
+	.nparams = 6,
+};
+
+static const char *birth_year(struct import *im, size_t r, int max_year)
+{
+	const char *v = import_value(im, r, M_BIRTH_YEAR);
+	if (!v)
+		return NULL;
+	if (strlen(v) != 4 || strspn(v, "0123456789") != 4) {
+		import_error(im, r, M_BIRTH_YEAR, "invalid_format", "must be a year, e.g. 1985");
+		return NULL;
+	}
+	int year = atoi(v);
+	if (year < MEMBER_MIN_BIRTH_YEAR || year > max_year) {
+		import_error(im, r, M_BIRTH_YEAR, "out_of_range", "must be between %d and %d",
+			     MEMBER_MIN_BIRTH_YEAR, max_year);
+		return NULL;
+	}
+	return v;
+}
+
+/* The address with its domain lowercased, as members.c stores it. */
+static const char *email(struct import *im, size_t r, char out[MEMBER_EMAIL_MAX + 1])
+{
+	const char *v = import_value(im, r, M_EMAIL);
+	if (!v)
+		return NULL;
+	if (strlen(v) > MEMBER_EMAIL_MAX)
+		import_error(im, r, M_EMAIL, "too_long", "is longer than %d characters",
+			     MEMBER_EMAIL_MAX);
+	else if (member_email_normalise(v, out) != 0)
+		import_error(im, r, M_EMAIL, "invalid_format", "must be an email address");
+	else
+		return out;
+	return NULL;
+}
+
+static int is_language_code(const char *s)
+{
+	return strlen(s) == 3 && strspn(s, "abcdefghijklmnopqrstuvwxyz") == 3;
+}
+
+static int is_affiliation(const char *s)
+{
+	for (const char *const *a = affiliation_values; *a; a++)
+		if (!strcmp(*a, s))
+			return 1;
+	return 0;
+}
+
+/* What makes an item of a ';'-separated list acceptable (as in the members' JSON arrays). */
+struct list_rule {
+	int (*item_ok)(const char *);
+	const char *bad_code, *bad_message;
+	size_t max_items;
+	const char *items;
+};
+
+static const struct list_rule language_rule = {
+	is_language_code, "invalid_format", "is not an ISO 639-3 code (three lowercase letters)",
+	MEMBER_LANGUAGES_MAX, "languages"};
+static const struct list_rule affiliation_rule = {
+	is_affiliation, "invalid_value", "is not a known affiliation",
+	sizeof affiliation_values / sizeof affiliation_values[0] - 1, "affiliations"};
+
+/*
+ * A ';'-separated list as a PostgreSQL array literal in out ("{}" when empty), items trimmed,
+ * each acceptable and listed once. Items are plain words, so the literal needs no quoting.
+ * Returns out, or NULL after recording an error.
+ */
+static const char *list(struct import *im, size_t r, int column, const struct list_rule *rule,
+			char out[LIST_MAX])
+{
+	const char *v = import_value(im, r, column);
+	if (!v)
+		return strcpy(out, "{}");
+	if (strlen(v) >= LIST_MAX / 2) {
+		import_error(im, r, column, "too_long", "is longer than %d characters",
+			     LIST_MAX / 2 - 1);
+		return NULL;
+	}
+	char items[LIST_MAX / 2];
+	const char *listed[LIST_MAX / 4];
+	size_t n = 0, len = 0;
+	strcpy(items, v);
+	out[len++] = '{';
+	for (char *item = items, *next; item; item = next) {
+		next = strchr(item, ';');
+		if (next)
+			*next++ = '\0';
+		item += strspn(item, " \t");
+		size_t k = strlen(item);
+		while (k > 0 && (item[k - 1] == ' ' || item[k - 1] == '\t'))
+			item[--k] = '\0';
+		if (k == 0) {
+			import_error(im, r, column, "invalid_format", "has an empty item");
+			return NULL;
+		}
+		if (!rule->item_ok(item)) {
+			import_error(im, r, column, rule->bad_code, "'%.*s' %s",
+				     import_utf8_prefix(item, 24), item, rule->bad_message);
+			return NULL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(listed[i], item)) {
+				import_error(im, r, column, "duplicate", "'%s' is listed twice", item);
+				return NULL;
+			}
+		}
+		if (n == rule->max_items) {
+			import_error(im, r, column, "too_long", "may hold at most %zu %s",
+				     rule->max_items, rule->items);
+			return NULL;
+		}
+		listed[n++] = item;
+		len += (size_t)snprintf(out + len, LIST_MAX - len, "%s%s", n > 1 ? "," : "", item);
+	}
+	snprintf(out + len, LIST_MAX - len, "}");
+	return out;
+}
+
+static const char *phone(struct import *im, size_t r, char out[MEMBER_PHONE_SIZE],
+			 struct import_map *seen)
+{
+	const char *v = import_value(im, r, M_PHONE);
+	if (!v)
+		return NULL;
+	if (member_phone_normalise(v, out) != 0) {
+		import_error(im, r, M_PHONE, "invalid_format",
+			     "must be a Vietnamese phone number: 0 and 9 digits (mobile) or 0 and 10 "
+			     "digits (landline 02)");
+		return NULL;
+	}
+	size_t first = import_map_first(seen, out, r);
+	if (first != r)
+		import_error(im, r, M_PHONE, "duplicate", "the same phone number as row %zu", first);
+	return out;
+}
+
+struct member_state {
+	char (*phones)[MEMBER_PHONE_SIZE];
+	struct import_map phone_rows, leader_rows;
+	int max_year;
+};
+
+/* Checks row r in C and stages it. */
+static void stage_row(struct import *im, struct import_copy *cp, struct member_state *ms,
+		      size_t r)
+{
+	char number[24], languages[LIST_MAX], affiliations[LIST_MAX], address[MEMBER_EMAIL_MAX + 1];
+	const char *unit = import_code(im, r, M_UNIT_CODE, 1);
+	const char *role = import_enum(im, r, M_TEAM_ROLE, role_values, 0);
+	if (role && unit && !strcmp(role, "leader")) {
+		size_t first = import_map_first(&ms->leader_rows, unit, r);
+		if (first != r)
+			import_error(im, r, M_TEAM_ROLE, "duplicate",
+				     "row %zu already makes a leader of this unit's team", first);
+	}
+	snprintf(number, sizeof number, "%zu", r);
+	import_copy_raw(cp, number);
+	import_copy_text(cp, unit);
+	import_copy_text(cp, import_text(im, r, M_FULL_NAME, 200, 1));
+	import_copy_text(cp, import_enum(im, r, M_GENDER, gender_values, 0));
+	import_copy_text(cp, birth_year(im, r, ms->max_year));
+	import_copy_text(cp, phone(im, r, ms->phones[r], &ms->phone_rows));
+	import_copy_text(cp, email(im, r, address));
+	import_copy_text(cp, import_text(im, r, M_ETHNICITY, 64, 0));
+	import_copy_text(cp, list(im, r, M_LANGUAGES, &language_rule, languages));
+	import_copy_text(cp, list(im, r, M_AFFILIATIONS, &affiliation_rule, affiliations));
+	import_copy_text(cp, import_enum(im, r, M_DIGITAL_SKILL, skill_values, 0));
+	import_copy_text(cp, role);
+	import_copy_end_row(cp);
+}
+
+static int stage(struct import *im, struct member_state *ms)
+{
+	if (import_command(im, "CREATE TEMP TABLE import_members (row_no integer NOT NULL,"
+			       " unit_code text, full_name text, gender text, birth_year integer,"
+			       " phone text, email text, ethnicity text, languages text[],"
+			       " affiliations text[], digital_skill text, team_role text,"
+			       " id uuid NOT NULL DEFAULT gen_random_uuid()) ON COMMIT DROP") != 0)
+		return -1;
+	struct import_copy cp;
+	if (import_copy_begin(&cp, im, "COPY import_members (row_no, unit_code, full_name, gender,"
+				       " birth_year, phone, email, ethnicity, languages, affiliations,"
+				       " digital_skill, team_role) FROM STDIN") != 0)
+		return -1;
+	for (size_t r = 1; r <= im->rows; r++)
+		stage_row(im, &cp, ms, r);
+	if (import_copy_finish(&cp) != 0)
+		return -1;
+	/* Statistics, so that the checks join 50,000 staged rows by hash, not by guesswork. */
+	return import_command(im, "ANALYZE import_members");
+}
+
+static int members_check(struct import *im)
+{
+	char today[11];
+	struct member_state ms = {.max_year = member_today(today) - MEMBER_MIN_AGE};
+	ms.phones = calloc(im->rows + 1, sizeof *ms.phones);
+	int rc = -1;
+	if (!ms.phones || import_map_init(&ms.phone_rows, im->rows) != 0 ||
+	    import_map_init(&ms.leader_rows, im->rows) != 0) {
+		internal_error(im->resp, im->ctx);
+		goto out;
+	}
+	const char *scope[1] = {im->ctx->principal.scope_path};
+	if (stage(im, &ms) != 0 || import_sql_errors(im, &check_units, scope) != 0 ||
+	    import_sql_errors(im, &check_languages, NULL) != 0 ||
+	    import_sql_errors(im, &check_phones, NULL) != 0 ||
+	    import_sql_errors(im, &check_teams, scope) != 0)
+		goto out;
+	rc = 0;
+out:
+	import_map_free(&ms.phone_rows);
+	import_map_free(&ms.leader_rows);
+	free(ms.phones);
+	return rc;
+}
+
+static int members_write(struct import *im)
+{
+	const char *params[6];
+	char rows[24], today[11];
+	audit_actor_params(im->ctx, params);
+	snprintf(rows, sizeof rows, "%zu", im->rows);
+	params[4] = rows;
+	member_today(today); /* joined today, in Vietnam */
+	params[5] = today;
+	enum db_status st;
+	PGresult *res = request_query(im->ctx, im->resp, &insert_members, params, &st);
+	if (!res)
+		return -1;
+	int rc = -1;
+	if (st != DB_OK) {
+		import_write_failed(im, res);
+	} else {
+		im->created = atol(PQgetvalue(res, 0, 0));
+		im->memberships_created = atol(PQgetvalue(res, 0, 1));
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+const struct import_kind import_members_kind = {
+	.what = "members",
+	.columns = member_columns,
+	.n_columns = M_COLUMNS,
+	.check = members_check,
+	.write = members_write,
+};

@@ -1,0 +1,237 @@
+/*
+ * Imports' side of the database: staging the rows of a file in a temporary table with COPY
+ * FROM STDIN (PostgreSQL's text format, streamed in 64 KiB chunks), the set-wise checks that
+ * turn query rows into row errors, the answer to a write that met a conflict, and the string
+ * map the C checks use to find a code or phone seen earlier in the file.
+ *
+ * COPY needs the request's own PGconn (db_conn_pg): the staged rows live in a temporary
+ * table of that session, dropped at the end of the transaction imports.c opens and always
+ * ends.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../http/problem.h"
+#include "imports.h"
+#include "resource.h"
+
+static void database_failed(struct import *im, PGconn *pg)
+{
+	if (!pg || PQstatus(pg) == CONNECTION_BAD)
+		problem_unavailable(im->resp, im->ctx, 0);
+	else
+		internal_error(im->resp, im->ctx);
+}
+
+int import_command(struct import *im, const char *sql)
+{
+	struct db_conn *conn = request_db(im->ctx, im->resp);
+	if (!conn)
+		return -1;
+	enum db_status st = db_command(conn, sql);
+	if (st == DB_OK)
+		return 0;
+	database_failed(im, db_conn_pg(conn));
+	return -1;
+}
+
+int import_sql_errors(struct import *im, struct db_stmt *stmt, const char *const *params)
+{
+	enum db_status st;
+	PGresult *res = request_query(im->ctx, im->resp, stmt, params, &st);
+	if (!res)
+		return -1;
+	if (st != DB_OK) {
+		PQclear(res);
+		internal_error(im->resp, im->ctx);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *field = PQgetvalue(res, i, 1);
+		int column = -1;
+		for (size_t c = 0; c < im->kind->n_columns; c++)
+			if (!strcmp(im->kind->columns[c].name, field))
+				column = (int)c;
+		import_error(im, strtoul(PQgetvalue(res, i, 0), NULL, 10), column,
+			     PQgetvalue(res, i, 2), "%s", PQgetvalue(res, i, 3));
+	}
+	PQclear(res);
+	return 0;
+}
+
+void import_write_failed(struct import *im, const PGresult *res)
+{
+	const char *state = db_sqlstate(res);
+	if (!strcmp(state, "23505") || !strcmp(state, "23503") || !strcmp(state, "P0001"))
+		problem(im->resp, im->ctx, 409,
+			"The registry changed while the file was being imported (a code, phone or "
+			"team leader was taken meanwhile); nothing was imported. Check the file again.");
+	else
+		internal_error(im->resp, im->ctx);
+}
+
+/* ---- COPY staging ------------------------------------------------------------------- */
+
+#define COPY_CHUNK 65536
+
+int import_copy_begin(struct import_copy *cp, struct import *im, const char *copy_sql)
+{
+	memset(cp, 0, sizeof *cp);
+	cp->im = im;
+	cp->first_in_row = 1;
+	struct db_conn *conn = request_db(im->ctx, im->resp);
+	if (!conn)
+		return -1;
+	cp->pg = db_conn_pg(conn);
+	PGresult *res = PQexec(cp->pg, copy_sql);
+	int started = PQresultStatus(res) == PGRES_COPY_IN;
+	PQclear(res);
+	if (!started) {
+		database_failed(im, cp->pg);
+		return -1;
+	}
+	cp->cap = COPY_CHUNK * 2;
+	cp->buf = malloc(cp->cap);
+	cp->failed = !cp->buf;
+	return 0;
+}
+
+static void copy_flush(struct import_copy *cp)
+{
+	if (!cp->failed && cp->len && PQputCopyData(cp->pg, cp->buf, (int)cp->len) != 1)
+		cp->failed = 1;
+	cp->len = 0;
+}
+
+/* Room for n more bytes; 0 when there is. */
+static int copy_reserve(struct import_copy *cp, size_t n)
+{
+	if (cp->failed)
+		return -1;
+	if (cp->len + n > COPY_CHUNK)
+		copy_flush(cp);
+	if (n > cp->cap) {
+		char *grown = realloc(cp->buf, n);
+		if (!grown) {
+			cp->failed = 1;
+			return -1;
+		}
+		cp->buf = grown;
+		cp->cap = n;
+	}
+	return cp->failed ? -1 : 0;
+}
+
+static void copy_separator(struct import_copy *cp)
+{
+	if (!cp->first_in_row)
+		cp->buf[cp->len++] = '\t';
+	cp->first_in_row = 0;
+}
+
+void import_copy_text(struct import_copy *cp, const char *value)
+{
+	if (!value) {
+		import_copy_raw(cp, "\\N");
+		return;
+	}
+	if (copy_reserve(cp, 2 * strlen(value) + 1) != 0)
+		return;
+	copy_separator(cp);
+	for (const char *p = value; *p; p++) {
+		const char *escaped = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n"
+				      : *p == '\r' ? "\\r" : NULL;
+		if (escaped) {
+			memcpy(cp->buf + cp->len, escaped, 2);
+			cp->len += 2;
+		} else {
+			cp->buf[cp->len++] = *p;
+		}
+	}
+}
+
+void import_copy_raw(struct import_copy *cp, const char *value)
+{
+	size_t n = strlen(value);
+	if (copy_reserve(cp, n + 1) != 0)
+		return;
+	copy_separator(cp);
+	memcpy(cp->buf + cp->len, value, n);
+	cp->len += n;
+}
+
+void import_copy_end_row(struct import_copy *cp)
+{
+	if (copy_reserve(cp, 1) == 0)
+		cp->buf[cp->len++] = '\n';
+	cp->first_in_row = 1;
+}
+
+int import_copy_finish(struct import_copy *cp)
+{
+	copy_flush(cp);
+	free(cp->buf);
+	cp->buf = NULL;
+	int ok = PQputCopyEnd(cp->pg, cp->failed ? "the import stopped" : NULL) == 1 && !cp->failed;
+	PGresult *res;
+	while ((res = PQgetResult(cp->pg))) {
+		ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
+	if (!ok)
+		database_failed(cp->im, cp->pg);
+	return ok ? 0 : -1;
+}
+
+/* ---- string map --------------------------------------------------------------------- */
+
+int import_map_init(struct import_map *m, size_t expected)
+{
+	size_t cap = 64;
+	while (cap < expected * 2)
+		cap *= 2;
+	m->keys = calloc(cap, sizeof *m->keys);
+	m->rows = calloc(cap, sizeof *m->rows);
+	m->mask = cap - 1;
+	if (m->keys && m->rows)
+		return 0;
+	import_map_free(m);
+	return -1;
+}
+
+void import_map_free(struct import_map *m)
+{
+	free(m->keys);
+	free(m->rows);
+	memset(m, 0, sizeof *m);
+}
+
+static size_t slot_of(const struct import_map *m, const char *key)
+{
+	size_t h = 1469598103934665603u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	size_t i = h & m->mask;
+	while (m->keys[i] && strcmp(m->keys[i], key))
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+size_t import_map_first(struct import_map *m, const char *key, size_t row)
+{
+	size_t i = slot_of(m, key);
+	if (!m->keys[i]) {
+		m->keys[i] = key;
+		m->rows[i] = row;
+	}
+	return m->rows[i];
+}
+
+size_t import_map_get(const struct import_map *m, const char *key)
+{
+	size_t i = slot_of(m, key);
+	return m->keys[i] ? m->rows[i] : 0;
+}
+

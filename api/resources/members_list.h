@@ -1,0 +1,12 @@
+/*
+ * GET /api/v1/members: the list and its CSV export (members_list.c), kept apart from the
+ * single-member routes because choosing how to read a page at national scale is an idea of
+ * its own.
+ */
+#ifndef CDTT_RESOURCES_MEMBERS_LIST_H
+#define CDTT_RESOURCES_MEMBERS_LIST_H
+#include "../http/http.h"
+
+void members_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx);
+
+#endif
