@@ -126,8 +126,10 @@ int cli_create_user(int argc, char **argv)
 		size_t i;
 		json_t *e;
 		json_array_foreach(errors, i, e)
+		{
 			fprintf(stderr, "cdtt: %s %s\n", json_string_value(json_object_get(e, "field")) + 1,
 				json_string_value(json_object_get(e, "message")));
+		}
 		json_decref(errors);
 		json_decref(body);
 		return 2;

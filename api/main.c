@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "http/log.h"
+#include "seed.h"
 #include "server.h"
 
 #ifndef CDTT_VERSION
@@ -25,7 +26,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: cdtt serve | migrate | create-user | create-client | healthcheck | routes | version\n"
+	fprintf(stderr, "usage: cdtt serve | migrate | create-user | create-client | seed-demo | healthcheck | routes | version\n"
 			"configuration comes from CDTT_* environment variables (see README.md)\n");
 	return 2;
 }
@@ -110,6 +111,8 @@ int main(int argc, char **argv)
 		return cli_create_user(argc, argv);
 	if (!strcmp(cmd, "create-client"))
 		return cli_create_client(argc, argv);
+	if (!strcmp(cmd, "seed-demo"))
+		return cli_seed_demo(argc, argv);
 	if (argc != 2)
 		return usage();
 	if (!strcmp(cmd, "version")) {

@@ -126,7 +126,6 @@ static int check_string(const struct field *f, const char *s, const char *prefix
 static int check_value(const struct field *f, const json_t *v, const char *prefix,
 		       json_t **errors)
 {
-	char msg[160];
 	switch (f->type) {
 	case FIELD_INTEGER:
 		if (!json_is_integer(v)) {
@@ -134,6 +133,7 @@ static int check_value(const struct field *f, const json_t *v, const char *prefi
 			return 1;
 		}
 		if (json_integer_value(v) < f->min || json_integer_value(v) > f->max) {
+			char msg[160];
 			snprintf(msg, sizeof msg, "must be from %ld to %ld", f->min, f->max);
 			add(errors, prefix, f->name, "out_of_range", msg);
 			return 1;
@@ -188,8 +188,8 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 		const struct field *f = table;
 		while (f->name && strcmp(f->name, key))
 			f++;
-		char pointer[80];
 		if (!f->name) {
+			char pointer[80];
 			snprintf(pointer, sizeof pointer, "%s%.60s", prefix, key);
 			problem_add_error(errors, pointer, "unknown_field", "is not a field of this resource");
 			count++;

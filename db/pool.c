@@ -278,6 +278,12 @@ const char *db_sqlstate(const PGresult *res)
 	return s ? s : "";
 }
 
+const char *db_constraint(const PGresult *res)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	return s ? s : "";
+}
+
 PGconn *db_conn_pg(struct db_conn *c)
 {
 	return c->pg;

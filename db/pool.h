@@ -50,6 +50,8 @@ PGresult *db_exec(struct db_conn *conn, struct db_stmt *stmt, const char *const 
 /* Runs a parameterless command that is not a prepared statement (BEGIN, COMMIT, ...). */
 enum db_status db_command(struct db_conn *conn, const char *sql);
 const char *db_sqlstate(const PGresult *res);
+/* The name of the constraint a failed statement violated, or "" (never NULL). */
+const char *db_constraint(const PGresult *res);
 /* The libpq connection of a borrowed slot, for COPY FROM STDIN (imports); leave it idle. */
 PGconn *db_conn_pg(struct db_conn *conn);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: a private PostgreSQL in the project folder (kept between runs), migrations, then
-# cdtt in the foreground on CDTT_LISTEN (default 127.0.0.1:8080). Ctrl-C stops cdtt;
+# `make run`: a private PostgreSQL in the project folder (kept between runs), migrations, the
+# demo province (seed-demo, first run only), then cdtt in the foreground on CDTT_LISTEN
+# (default 127.0.0.1:8080). Ctrl-C stops cdtt;
 # `make stop` stops PostgreSQL. CDTT_* variables already set in the environment are kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ export CDTT_JWT_SECRET=${CDTT_JWT_SECRET:-$(cat "$secret_file")}
 export CDTT_LISTEN=${CDTT_LISTEN:-127.0.0.1:8080}
 
 "$bin" migrate
+"$bin" seed-demo   # the demo province, once; prints the admin password when it creates it
 cat <<BANNER
 
   cdtt is starting on http://$CDTT_LISTEN

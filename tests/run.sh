@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 tmp=$(mktemp -d /tmp/cdtt-check.XXXXXX)
 chmod 755 "$tmp"
-cleanup() { deploy/pg.sh stop "$tmp" >/dev/null 2>&1; rm -rf "$tmp" /tmp/cdtt-test-*.log; }
+cleanup() { deploy/pg.sh stop "$tmp" >/dev/null 2>&1; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 failed=0

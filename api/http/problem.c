@@ -44,8 +44,8 @@ const char *problem_title(unsigned status)
 	return i < 0 ? "Error" : kinds[i].title;
 }
 
-void problem_with_errors(struct _u_response *resp, const struct req_ctx *ctx, unsigned status,
-			 const char *detail, json_t *errors)
+void problem_with_members(struct _u_response *resp, const struct req_ctx *ctx, unsigned status,
+			  const char *detail, json_t *errors, json_t *extra)
 {
 	json_t *doc = json_pack("{s:s, s:s, s:i}", "type", problem_type(status), "title",
 				problem_title(status), "status", (int)status);
@@ -54,11 +54,20 @@ void problem_with_errors(struct _u_response *resp, const struct req_ctx *ctx, un
 	json_object_set_new(doc, "instance", json_string(ctx->request_id));
 	if (errors)
 		json_object_set_new(doc, "errors", errors);
+	if (extra)
+		json_object_update(doc, extra);
+	json_decref(extra);
 	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	ulfius_set_string_body_response(resp, status, text ? text : "{}");
 	http_header(resp, "Content-Type", "application/problem+json");
 	free(text);
 	json_decref(doc);
+}
+
+void problem_with_errors(struct _u_response *resp, const struct req_ctx *ctx, unsigned status,
+			 const char *detail, json_t *errors)
+{
+	problem_with_members(resp, ctx, status, detail, errors, NULL);
 }
 
 void problem(struct _u_response *resp, const struct req_ctx *ctx, unsigned status,

@@ -14,6 +14,14 @@ void problem(struct _u_response *resp, const struct req_ctx *ctx, unsigned statu
 void problem_with_errors(struct _u_response *resp, const struct req_ctx *ctx, unsigned status,
 			 const char *detail, json_t *errors);
 
+/*
+ * As problem_with_errors(), with the members of the object `extra` added last (a problem type's
+ * own fields, e.g. the existing resource a conflict names). Steals both references; either
+ * may be NULL.
+ */
+void problem_with_members(struct _u_response *resp, const struct req_ctx *ctx, unsigned status,
+			  const char *detail, json_t *errors, json_t *extra);
+
 /* 503 with Retry-After: the database cannot be reached or every connection is busy. */
 void problem_unavailable(struct _u_response *resp, const struct req_ctx *ctx, int busy);
 

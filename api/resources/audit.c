@@ -11,6 +11,7 @@
 #include "../http/problem.h"
 #include "../server.h"
 #include "../validate.h"
+#include "resource.h"
 
 static struct db_stmt list_events = {
 	.name = "audit_list",
@@ -42,10 +43,8 @@ static int timestamp_valid(const char *s)
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!authz_allows(&ctx->principal, ACT_READ_AUDIT)) {
-		problem(resp, ctx, 403, "Only administrators read the audit trail.");
+	if (!allowed_or_say(resp, ctx, ACT_READ_AUDIT, "Only administrators read the audit trail."))
 		return;
-	}
 	struct page_request page;
 	if (page_request_parse(req, resp, ctx, "audit-events", &page) != 0)
 		return;
@@ -58,16 +57,13 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 		if (v[i] && (strlen(v[i]) > 100 || !text_is_clean(v[i], 0)))
 			problem_add_error(&errors, names[i], "invalid_value", "is too long or malformed");
 	}
-	if (v[2] && !text_is_uuid(v[2]))
-		problem_add_error(&errors, "actor_id", "invalid_format", "must be a UUID");
+	query_check_uuid(&errors, "actor_id", v[2]);
 	for (int i = 4; i < 6; i++)
 		if (v[i] && !timestamp_valid(v[i]))
 			problem_add_error(&errors, names[i], "invalid_format",
 					  "must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
-	if (errors) {
-		problem_with_errors(resp, ctx, 422, "The query parameters are invalid.", errors);
+	if (query_checked(resp, ctx, errors) != 0)
 		return;
-	}
 	const char *params[8] = {page.after[0] ? page.after : NULL, v[0], v[1], v[2], v[3], v[4],
 				 v[5], page.limit_text};
 	enum db_status st;
@@ -79,7 +75,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	else if (!strcmp(db_sqlstate(res), "22008")) /* a date out of range, e.g. 2025-02-30 */
 		problem(resp, ctx, 422, "from or to is not a real date.");
 	else
-		problem(resp, ctx, 500, NULL);
+		internal_error(resp, ctx);
 	PQclear(res);
 }
 

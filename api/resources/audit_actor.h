@@ -7,8 +7,19 @@
 #define CDTT_RESOURCES_AUDIT_ACTOR_H
 #include "../http/http.h"
 
-/* SQL fragment: the audit columns' values, given the position of the first actor parameter. */
+/* SQL fragment: the audit columns' values, given the positions of the actor parameters. */
 #define AUDIT_ACTOR_SQL(a, b, c, d) "$" #a ", $" #b "::uuid, $" #c ", $" #d
+
+/*
+ * SQL fragment: the CTE `audit` of a write statement, which records the write as an audit
+ * event in the same statement. images names the image columns it fills ("after" for a create,
+ * "before, after" for an update, "before" for a delete); actor is AUDIT_ACTOR_SQL(...); values
+ * is the rest of the SELECT: action, entity type, entity id, the images, then its FROM.
+ */
+#define AUDIT_EVENT(images, actor, values)                                                  \
+	" audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id," \
+	"   action, entity_type, entity_id, " images ")"                                    \
+	"   SELECT " actor ", " values ")"
 
 static inline void audit_actor_params(const struct req_ctx *ctx, const char **out)
 {

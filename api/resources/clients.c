@@ -62,10 +62,9 @@ static struct db_stmt create_client = {
 	       "   coalesce($10, 'active')"
 	       "   WHERE EXISTS (SELECT 1 FROM unit)"
 	       "   ON CONFLICT (client_id) DO NOTHING RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(6, 7, 8, 9) ", 'client.create', 'client', id::text,"
-	       "   to_jsonb(ins) - 'secret_hash' FROM ins)"
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
+			   "'client.create', 'client', id::text,"
+			   " to_jsonb(ins) - 'secret_hash' FROM ins")
 	       " SELECT EXISTS (SELECT 1 FROM unit), (SELECT client_json(ins)::text FROM ins),"
 	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
 	.nparams = 10,
@@ -84,10 +83,9 @@ static struct db_stmt update_client = {
 	       "   version = c.version + 1, updated_at = now()"
 	       "   WHERE c.id = $1::uuid AND c.version = $2::int AND (SELECT ok FROM unit_ok)"
 	       "   RETURNING c.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(7, 8, 9, 10) ", 'client.update', 'client', upd.id::text,"
-	       "   to_jsonb(old) - 'secret_hash', to_jsonb(upd) - 'secret_hash' FROM upd, old)"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
+			   "'client.update', 'client', upd.id::text,"
+			   " to_jsonb(old) - 'secret_hash', to_jsonb(upd) - 'secret_hash' FROM upd, old")
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT ok FROM unit_ok),"
 	       " (SELECT client_json(upd)::text FROM upd), (SELECT version FROM upd)",
 	.nparams = 10,
@@ -96,10 +94,9 @@ static struct db_stmt update_client = {
 static struct db_stmt delete_client = {
 	.name = "clients_delete",
 	.sql = "WITH del AS (DELETE FROM clients WHERE id = $1::uuid RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before)"
-	       "   SELECT " AUDIT_ACTOR_SQL(2, 3, 4, 5) ", 'client.delete', 'client', id::text,"
-	       "   to_jsonb(del) - 'secret_hash' FROM del)"
+	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(2, 3, 4, 5),
+			   "'client.delete', 'client', id::text,"
+			   " to_jsonb(del) - 'secret_hash' FROM del")
 	       " SELECT count(*) FROM del",
 	.nparams = 5,
 };
@@ -116,10 +113,7 @@ void client_secret_generate(char secret[CLIENT_SECRET_LEN + 1], char hash_hex[65
 
 static int admin_only(struct _u_response *resp, const struct req_ctx *ctx)
 {
-	if (authz_allows(&ctx->principal, ACT_MANAGE_CLIENTS))
-		return 1;
-	problem(resp, ctx, 403, "Only administrators manage clients.");
-	return 0;
+	return allowed_or_say(resp, ctx, ACT_MANAGE_CLIENTS, "Only administrators manage clients.");
 }
 
 static const char *path_id(const struct _u_request *req, struct _u_response *resp,
@@ -136,22 +130,12 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	if (page_request_parse(req, resp, ctx, "clients", &page) != 0)
 		return;
 	const char *status = u_map_get(req->map_url, "status");
-	if (status && strcmp(status, "active") && strcmp(status, "disabled")) {
-		json_t *errors = NULL;
-		problem_add_error(&errors, "status", "invalid_value", "must be active or disabled");
-		invalid_query(resp, ctx, errors);
+	json_t *errors = NULL;
+	query_check_enum(&errors, "status", status, status_values, "must be active or disabled");
+	if (query_checked(resp, ctx, errors) != 0)
 		return;
-	}
 	const char *params[3] = {page.after[0] ? page.after : NULL, status, page.limit_text};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &list_clients, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		page_respond(resp, ctx, res, "clients", page.limit);
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_page(resp, ctx, &list_clients, params, "clients", page.limit);
 }
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -160,15 +144,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
 		return;
 	const char *params[1] = {id};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &get_client, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		respond_row(resp, ctx, res, "client");
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_read(resp, ctx, &get_client, params, "client");
 }
 
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -176,19 +152,15 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	(void)req;
 	if (!admin_only(resp, ctx))
 		return;
-	json_t *errors = NULL;
-	if (validate_body(ctx->body, client_fields, VALIDATE_CREATE, &errors)) {
-		invalid_body(resp, ctx, errors);
+	if (!accept_body(resp, ctx, client_fields, VALIDATE_CREATE))
 		return;
-	}
 	char secret[CLIENT_SECRET_LEN + 1], hash[65];
 	client_secret_generate(secret, hash);
 	char *scopes = json_dumps(json_object_get(ctx->body, "scopes"), JSON_COMPACT);
-	const char *params[10] = {json_string_value(json_object_get(ctx->body, "client_id")),
-				  json_string_value(json_object_get(ctx->body, "name")), hash, scopes,
-				  json_string_value(json_object_get(ctx->body, "unit_code"))};
+	const char *params[10] = {body_string(ctx->body, "client_id"), body_string(ctx->body, "name"),
+				  hash, scopes, body_string(ctx->body, "unit_code")};
 	audit_actor_params(ctx, params + 5);
-	params[9] = json_string_value(json_object_get(ctx->body, "status"));
+	params[9] = body_string(ctx->body, "status");
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &create_client, params, &st);
 	free(scopes);
@@ -197,8 +169,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK) {
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem_add_error(&errors, "/unit_code", "not_found", "no such unit");
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "That client_id is taken.");
 	} else {
@@ -222,20 +193,14 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	const char *id;
 	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
 		return;
-	json_t *errors = NULL;
-	if (validate_body(ctx->body, client_fields, VALIDATE_PATCH, &errors)) {
-		invalid_body(resp, ctx, errors);
-		return;
-	}
 	char version[16];
-	if (etag_require_if_match(req, resp, ctx, version) != 0)
+	if (!accept_patch(req, resp, ctx, client_fields, version))
 		return;
 	char *patch = json_dumps(ctx->body, JSON_COMPACT);
 	json_t *scopes_json = json_object_get(ctx->body, "scopes");
 	char *scopes = scopes_json ? json_dumps(scopes_json, JSON_COMPACT) : NULL;
 	const char *params[10] = {id, version, patch, scopes,
-				  json_string_value(json_object_get(ctx->body, "unit_code")),
-				  json_string_value(json_object_get(ctx->body, "status"))};
+				  body_string(ctx->body, "unit_code"), body_string(ctx->body, "status")};
 	audit_actor_params(ctx, params + 6);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_client, params, &st);
@@ -246,14 +211,11 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK) {
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem(resp, ctx, 404, "No such client.");
+		not_found(resp, ctx, "client");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
-		problem_add_error(&errors, "/unit_code", "not_found", "no such unit");
-		invalid_body(resp, ctx, errors);
-	} else if (PQgetisnull(res, 0, 2)) {
-		problem(resp, ctx, 412, "The client changed since you read it; read it again.");
+		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
-		respond_written(resp, res, 200, 2, 3, NULL, 0);
+		respond_updated(resp, ctx, res, 2, "client");
 	}
 	PQclear(res);
 }

@@ -211,14 +211,12 @@ static int csv_content_type(const struct _u_request *req, struct _u_response *re
 static int parse_dry_run(const struct _u_request *req, struct _u_response *resp,
 			 const struct req_ctx *ctx, int *dry_run)
 {
-	const char *v = u_map_get(req->map_url, "dry_run");
-	*dry_run = v && !strcmp(v, "true");
-	if (!v || !strcmp(v, "true") || !strcmp(v, "false"))
-		return 0;
+	/* u_map_get, not query_param: an empty ?dry_run= is refused, not taken for absent */
+	const char *v;
 	json_t *errors = NULL;
-	problem_add_error(&errors, "dry_run", "invalid_value", "must be true or false");
-	invalid_query(resp, ctx, errors);
-	return -1;
+	query_check_boolean(&errors, "dry_run", u_map_get(req->map_url, "dry_run"), &v);
+	*dry_run = v && !strcmp(v, "true");
+	return query_checked(resp, ctx, errors);
 }
 
 /* 400 for a body that is not CSV, 422 for a header with too many columns. */

@@ -18,6 +18,7 @@
 
 #include "../http/csv_parse.h"
 #include "../http/http.h"
+#include "audit_actor.h"
 
 #define IMPORT_MAX_COLUMNS 16
 #define IMPORT_ERRORS_SHOWN 1000
@@ -124,8 +125,22 @@ void import_map_free(struct import_map *m);
 size_t import_map_first(struct import_map *m, const char *key, size_t row);
 size_t import_map_get(const struct import_map *m, const char *key);
 
-/* Answers a database failure while writing: 409 for a conflict met meanwhile, else 500. */
-void import_write_failed(struct import *im, const PGresult *res);
+/*
+ * SQL fragment: the CTE `audit` of a kind's write statement, one event for the whole file.
+ * Every write statement takes $1-$4 the audit actor and $5 the number of rows.
+ */
+#define IMPORT_AUDIT_EVENT(action, entity_type)                                             \
+	" audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id," \
+	"   action, entity_type, after)"                                                     \
+	"   VALUES (" AUDIT_ACTOR_SQL(1, 2, 3, 4) ", '" action "', '" entity_type "',"        \
+	"   jsonb_build_object('rows', $5::int)))"
+
+/*
+ * Runs a kind's write statement with its parameters $1-$5 (see IMPORT_AUDIT_EVENT) and, when
+ * extra is not NULL, $6 = extra. Returns its one row of counts (the caller PQclear()s it), or
+ * NULL after answering: 409 for a conflict met meanwhile, 500, 503.
+ */
+PGresult *import_write_rows(struct import *im, struct db_stmt *stmt, const char *extra);
 
 extern const struct import_kind import_units_kind;
 extern const struct import_kind import_members_kind;

@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "../http/problem.h"
-#include "audit_actor.h"
 #include "imports.h"
 #include "members_validate.h"
 #include "resource.h"
@@ -112,10 +111,7 @@ static struct db_stmt insert_members = {
 	       "   JOIN units u ON u.code = s.unit_code"
 	       "   JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
 	       "   WHERE s.team_role IS NOT NULL ORDER BY s.row_no RETURNING 1),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, after)"
-	       "   VALUES (" AUDIT_ACTOR_SQL(1, 2, 3, 4) ", 'members.import', 'member',"
-	       "   jsonb_build_object('rows', $5::int)))"
+	       IMPORT_AUDIT_EVENT("members.import", "member")
 	       " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM ms)",
 	.nparams = 6,
 };
@@ -339,27 +335,15 @@ out:
 
 static int members_write(struct import *im)
 {
-	const char *params[6];
-	char rows[24], today[11];
-	audit_actor_params(im->ctx, params);
-	snprintf(rows, sizeof rows, "%zu", im->rows);
-	params[4] = rows;
+	char today[11];
 	member_today(today); /* joined today, in Vietnam */
-	params[5] = today;
-	enum db_status st;
-	PGresult *res = request_query(im->ctx, im->resp, &insert_members, params, &st);
+	PGresult *res = import_write_rows(im, &insert_members, today);
 	if (!res)
 		return -1;
-	int rc = -1;
-	if (st != DB_OK) {
-		import_write_failed(im, res);
-	} else {
-		im->created = atol(PQgetvalue(res, 0, 0));
-		im->memberships_created = atol(PQgetvalue(res, 0, 1));
-		rc = 0;
-	}
+	im->created = atol(PQgetvalue(res, 0, 0));
+	im->memberships_created = atol(PQgetvalue(res, 0, 1));
 	PQclear(res);
-	return rc;
+	return 0;
 }
 
 const struct import_kind import_members_kind = {

@@ -61,8 +61,18 @@ int import_sql_errors(struct import *im, struct db_stmt *stmt, const char *const
 	return 0;
 }
 
-void import_write_failed(struct import *im, const PGresult *res)
+PGresult *import_write_rows(struct import *im, struct db_stmt *stmt, const char *extra)
 {
+	const char *params[6];
+	char rows[24];
+	audit_actor_params(im->ctx, params);
+	snprintf(rows, sizeof rows, "%zu", im->rows);
+	params[4] = rows;
+	params[5] = extra;
+	enum db_status st;
+	PGresult *res = request_query(im->ctx, im->resp, stmt, params, &st);
+	if (!res || st == DB_OK)
+		return res;
 	const char *state = db_sqlstate(res);
 	if (!strcmp(state, "23505") || !strcmp(state, "23503") || !strcmp(state, "P0001"))
 		problem(im->resp, im->ctx, 409,
@@ -70,6 +80,8 @@ void import_write_failed(struct import *im, const PGresult *res)
 			"team leader was taken meanwhile); nothing was imported. Check the file again.");
 	else
 		internal_error(im->resp, im->ctx);
+	PQclear(res);
+	return NULL;
 }
 
 /* ---- COPY staging ------------------------------------------------------------------- */

@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "../http/problem.h"
-#include "audit_actor.h"
 #include "imports.h"
 #include "resource.h"
 
@@ -73,10 +72,7 @@ static struct db_stmt insert_units = {
 	.sql = "WITH ins AS (INSERT INTO units (code, name, level, parent_code)"
 	       "   SELECT code, name, level, parent_code FROM import_units ORDER BY depth, row_no"
 	       "   RETURNING 1),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, after)"
-	       "   VALUES (" AUDIT_ACTOR_SQL(1, 2, 3, 4) ", 'units.import', 'unit',"
-	       "   jsonb_build_object('rows', $5::int)))"
+	       IMPORT_AUDIT_EVENT("units.import", "unit")
 	       " SELECT count(*) FROM ins",
 	.nparams = 5,
 };
@@ -214,24 +210,12 @@ out:
 
 static int units_write(struct import *im)
 {
-	const char *params[5];
-	char rows[24];
-	audit_actor_params(im->ctx, params);
-	snprintf(rows, sizeof rows, "%zu", im->rows);
-	params[4] = rows;
-	enum db_status st;
-	PGresult *res = request_query(im->ctx, im->resp, &insert_units, params, &st);
+	PGresult *res = import_write_rows(im, &insert_units, NULL);
 	if (!res)
 		return -1;
-	int rc = -1;
-	if (st != DB_OK)
-		import_write_failed(im, res);
-	else {
-		im->created = atol(PQgetvalue(res, 0, 0));
-		rc = 0;
-	}
+	im->created = atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return rc;
+	return 0;
 }
 
 const struct import_kind import_units_kind = {

@@ -95,10 +95,9 @@ static struct db_stmt create_member = {
 	       "   FROM p WHERE (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)"
 	       "   AND NOT EXISTS (SELECT 1 FROM dup)"
 	       "   ON CONFLICT (phone) DO NOTHING RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'member.create', 'member', id::text,"
-	       "   to_jsonb(ins)" NO_SEARCH_COLUMN " FROM ins)"
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
+			   "'member.create', 'member', id::text,"
+			   " to_jsonb(ins)" NO_SEARCH_COLUMN " FROM ins")
 	       " SELECT (SELECT ok FROM unit), (SELECT unknown::text FROM langs),"
 	       " (SELECT id::text FROM dup), (SELECT visible FROM dup),"
 	       " (SELECT member_json(ins, $3::boolean)::text FROM ins), (SELECT version FROM ins),"
@@ -131,10 +130,9 @@ static struct db_stmt update_member = {
 	       "   FROM p WHERE m.id = (SELECT id FROM old) AND m.version = $2::int"
 	       "   AND (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)"
 	       "   AND NOT EXISTS (SELECT 1 FROM dup) RETURNING m.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(6, 7, 8, 9) ", 'member.update', 'member', upd.id::text,"
-	       "   to_jsonb(old)" NO_SEARCH_COLUMN ", to_jsonb(upd)" NO_SEARCH_COLUMN " FROM upd, old)"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
+			   "'member.update', 'member', upd.id::text,"
+			   " to_jsonb(old)" NO_SEARCH_COLUMN ", to_jsonb(upd)" NO_SEARCH_COLUMN " FROM upd, old")
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old), (SELECT ok FROM unit),"
 	       " (SELECT unknown::text FROM langs), (SELECT id::text FROM dup),"
 	       " (SELECT visible FROM dup), (SELECT member_json(upd, $5::boolean)::text FROM upd),"
@@ -149,23 +147,13 @@ static struct db_stmt delete_member = {
 	       " busy AS (SELECT EXISTS (SELECT 1 FROM memberships WHERE member_id = $1::uuid) AS b),"
 	       " del AS (DELETE FROM members m WHERE m.id = (SELECT id FROM old)"
 	       "   AND m.version = $2::int AND NOT (SELECT b FROM busy) RETURNING m.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before)"
-	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'member.delete', 'member', id::text,"
-	       "   to_jsonb(del)" NO_SEARCH_COLUMN " FROM del)"
+	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
+			   "'member.delete', 'member', id::text,"
+			   " to_jsonb(del)" NO_SEARCH_COLUMN " FROM del")
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old), (SELECT b FROM busy),"
 	       " (SELECT count(*) FROM del)",
 	.nparams = 7,
 };
-
-static int has_error(const json_t *errors, const char *pointer)
-{
-	size_t i;
-	const json_t *e;
-	json_array_foreach(errors, i, e) if (!strcmp(json_string_value(json_object_get(e, "field")), pointer))
-		return 1;
-	return 0;
-}
 
 /* Replaces a string field of doc by its normalised form, or records why it has none. */
 static void normalise_field(json_t *doc, const char *name, json_t **errors,
@@ -174,7 +162,7 @@ static void normalise_field(json_t *doc, const char *name, json_t **errors,
 	char pointer[32], out[MEMBER_EMAIL_MAX + 1]; /* room for either field */
 	snprintf(pointer, sizeof pointer, "/%s", name);
 	const json_t *v = json_object_get(doc, name);
-	if (!json_is_string(v) || has_error(*errors, pointer))
+	if (!json_is_string(v) || has_field_error(*errors, name))
 		return;
 	if (normalise(json_string_value(v), out) != 0)
 		problem_add_error(errors, pointer, "invalid_format", message);
@@ -245,17 +233,8 @@ static json_t *prepare_body(struct _u_response *resp, const struct req_ctx *ctx,
 static void phone_taken(struct _u_response *resp, const struct req_ctx *ctx,
 			const char *existing_id)
 {
-	json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", problem_type(409), "title",
-				problem_title(409), "status", 409, "detail",
-				"A member with this phone number already exists.", "instance",
-				ctx->request_id);
-	if (existing_id)
-		json_object_set_new(doc, "existing_member_id", json_string(existing_id));
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	ulfius_set_string_body_response(resp, 409, text ? text : "{}");
-	http_header(resp, "Content-Type", "application/problem+json");
-	free(text);
-	json_decref(doc);
+	problem_with_members(resp, ctx, 409, "A member with this phone number already exists.", NULL,
+			     existing_id ? json_pack("{s:s}", "existing_member_id", existing_id) : NULL);
 }
 
 /* Errors the database found: an unknown unit, unknown language codes. 0 when none. */
@@ -282,6 +261,42 @@ static int database_errors(const PGresult *res, int unit_col, int langs_col, jso
 	return *errors != NULL;
 }
 
+/*
+ * What a create or an update found in the database before writing, in the columns from col
+ * on: unit ok, unknown languages, the id of a member with the same phone number and whether
+ * the caller sees that member. Answers 422 or 409 and returns 1, or returns 0 when none.
+ */
+static int refused_by_database(struct _u_response *resp, const struct req_ctx *ctx,
+			       const PGresult *res, int col)
+{
+	json_t *errors = NULL;
+	if (database_errors(res, col, col + 1, &errors))
+		invalid_body(resp, ctx, errors);
+	else if (!PQgetisnull(res, 0, col + 2))
+		phone_taken(resp, ctx,
+			    !strcmp(PQgetvalue(res, 0, col + 3), "t") ? PQgetvalue(res, 0, col + 2) : NULL);
+	else
+		return 0;
+	return 1;
+}
+
+/*
+ * Runs a create or an update with the prepared document as text in params[doc_at] and the
+ * audit actor from params[actor_at] on; decrefs doc. The result, or NULL after answering 503.
+ */
+static PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx,
+				struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
+				json_t *doc, enum db_status *st)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	params[doc_at] = text;
+	audit_actor_params(ctx, params + actor_at);
+	PGresult *res = request_query(ctx, resp, stmt, params, st);
+	free(text);
+	return res;
+}
+
 /* A write the database refused (a race past our checks): 409 or 422, never a 500. */
 static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 			  const PGresult *res)
@@ -297,21 +312,32 @@ static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 		internal_error(resp, ctx);
 }
 
+/*
+ * What an update and a delete answer first, from a result whose first columns are (the member
+ * exists in scope, its version): the database's refusal, 404, or 412 when the version is not
+ * the one If-Match named. 1 after answering; 0 to go on.
+ */
+static int write_refused_or_stale(struct _u_response *resp, const struct req_ctx *ctx,
+				  const PGresult *res, enum db_status st, const char *version)
+{
+	if (st != DB_OK)
+		write_refused(resp, ctx, res);
+	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		not_found(resp, ctx, "member");
+	else if (strcmp(PQgetvalue(res, 0, 1), version))
+		changed_meanwhile(resp, ctx, "member");
+	else
+		return 0;
+	return 1;
+}
+
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
 	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
 		return;
 	const char *params[3] = {id, ctx->principal.scope_path, personal_data(ctx)};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &get_member, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		respond_row(resp, ctx, res, "member");
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_read(resp, ctx, &get_member, params, "member");
 }
 
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -319,28 +345,22 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	(void)req;
 	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
 		return;
-	json_t *doc = prepare_body(resp, ctx, VALIDATE_CREATE), *errors = NULL;
+	json_t *doc = prepare_body(resp, ctx, VALIDATE_CREATE);
 	if (!doc)
 		return;
-	char *text = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	const char *params[7] = {text, ctx->principal.scope_path, personal_data(ctx)};
-	audit_actor_params(ctx, params + 3);
+	const char *params[7] = {NULL, ctx->principal.scope_path, personal_data(ctx)};
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_member, params, &st);
-	free(text);
+	PGresult *res = write_document(resp, ctx, &create_member, params, 0, 3, doc, &st);
 	if (!res)
 		return;
-	if (st != DB_OK)
+	if (st != DB_OK) {
 		write_refused(resp, ctx, res);
-	else if (database_errors(res, 0, 1, &errors))
-		invalid_body(resp, ctx, errors);
-	else if (!PQgetisnull(res, 0, 2))
-		phone_taken(resp, ctx, !strcmp(PQgetvalue(res, 0, 3), "t") ? PQgetvalue(res, 0, 2) : NULL);
-	else if (PQgetisnull(res, 0, 4))
-		phone_taken(resp, ctx, NULL); /* inserted by someone else since our check */
-	else
-		respond_written(resp, res, 201, 4, 5, "/api/v1/members/", 6);
+	} else if (!refused_by_database(resp, ctx, res, 0)) {
+		if (PQgetisnull(res, 0, 4))
+			phone_taken(resp, ctx, NULL); /* inserted by someone else since our check */
+		else
+			respond_written(resp, res, 201, 4, 5, "/api/v1/members/", 6);
+	}
 	PQclear(res);
 }
 
@@ -349,7 +369,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	const char *id;
 	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
 		return;
-	json_t *doc = prepare_body(resp, ctx, VALIDATE_PATCH), *errors = NULL;
+	json_t *doc = prepare_body(resp, ctx, VALIDATE_PATCH);
 	if (!doc)
 		return;
 	char version[16];
@@ -357,29 +377,14 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		json_decref(doc);
 		return;
 	}
-	char *text = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	const char *params[9] = {id, version, text, ctx->principal.scope_path, personal_data(ctx)};
-	audit_actor_params(ctx, params + 5);
+	const char *params[9] = {id, version, NULL, ctx->principal.scope_path, personal_data(ctx)};
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_member, params, &st);
-	free(text);
+	PGresult *res = write_document(resp, ctx, &update_member, params, 2, 5, doc, &st);
 	if (!res)
 		return;
-	if (st != DB_OK)
-		write_refused(resp, ctx, res);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		problem(resp, ctx, 404, "No such member.");
-	else if (strcmp(PQgetvalue(res, 0, 1), version))
-		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
-	else if (database_errors(res, 2, 3, &errors))
-		invalid_body(resp, ctx, errors);
-	else if (!PQgetisnull(res, 0, 4))
-		phone_taken(resp, ctx, !strcmp(PQgetvalue(res, 0, 5), "t") ? PQgetvalue(res, 0, 4) : NULL);
-	else if (PQgetisnull(res, 0, 6))
-		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
-	else
-		respond_written(resp, res, 200, 6, 7, NULL, 0);
+	if (!write_refused_or_stale(resp, ctx, res, st, version) &&
+	    !refused_by_database(resp, ctx, res, 2))
+		respond_updated(resp, ctx, res, 6, "member");
 	PQclear(res);
 }
 
@@ -397,19 +402,15 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_member, params, &st);
 	if (!res)
 		return;
-	if (st != DB_OK)
-		write_refused(resp, ctx, res);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		problem(resp, ctx, 404, "No such member.");
-	else if (strcmp(PQgetvalue(res, 0, 1), version))
-		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
-	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
-		problem(resp, ctx, 409, "The member has memberships, which keep the teams' history: "
-					"set status inactive instead of deleting.");
-	else if (strcmp(PQgetvalue(res, 0, 3), "1"))
-		problem(resp, ctx, 412, "The member changed since you read it; read it again.");
-	else
-		ulfius_set_empty_body_response(resp, 204);
+	if (!write_refused_or_stale(resp, ctx, res, st, version)) {
+		if (!strcmp(PQgetvalue(res, 0, 2), "t"))
+			problem(resp, ctx, 409, "The member has memberships, which keep the teams' "
+						"history: set status inactive instead of deleting.");
+		else if (strcmp(PQgetvalue(res, 0, 3), "1"))
+			changed_meanwhile(resp, ctx, "member");
+		else
+			ulfius_set_empty_body_response(resp, 204);
+	}
 	PQclear(res);
 }
 

@@ -173,13 +173,6 @@ struct filters {
 	const char *unit, *team, *status, *skill, *affiliation, *language, *q;
 };
 
-static void check_enum(const char *name, const char *value, const char *const *values,
-		       json_t **errors)
-{
-	if (value && !member_value_in(values, value))
-		problem_add_error(errors, name, "invalid_value", "is not one of the allowed values");
-}
-
 /* Reads the filters; 0, or -1 after answering 422 with every bad one. */
 static int parse_filters(const struct _u_request *req, struct _u_response *resp,
 			 const struct req_ctx *ctx, struct filters *f)
@@ -192,13 +185,12 @@ static int parse_filters(const struct _u_request *req, struct _u_response *resp,
 	f->language = query_param(req, "language");
 	f->q = query_param(req, "q");
 	json_t *errors = NULL;
-	if (f->unit && !text_is_code(f->unit))
-		problem_add_error(&errors, "unit", "invalid_format", "must be a unit code");
-	if (f->team && !text_is_uuid(f->team))
-		problem_add_error(&errors, "team", "invalid_format", "must be a UUID");
-	check_enum("status", f->status, member_status_values, &errors);
-	check_enum("digital_skill", f->skill, member_skill_values, &errors);
-	check_enum("affiliation", f->affiliation, member_affiliation_values, &errors);
+	query_check_code(&errors, "unit", f->unit);
+	query_check_uuid(&errors, "team", f->team);
+	static const char not_allowed[] = "is not one of the allowed values";
+	query_check_enum(&errors, "status", f->status, member_status_values, not_allowed);
+	query_check_enum(&errors, "digital_skill", f->skill, member_skill_values, not_allowed);
+	query_check_enum(&errors, "affiliation", f->affiliation, member_affiliation_values, not_allowed);
 	if (f->language && (strlen(f->language) != 3 || strspn(f->language, "abcdefghijklmnopqrstuvwxyz") != 3))
 		problem_add_error(&errors, "language", "invalid_format",
 				  "must be an ISO 639-3 code: three lowercase letters");
@@ -207,10 +199,7 @@ static int parse_filters(const struct _u_request *req, struct _u_response *resp,
 				  "must be UTF-8 text without control characters");
 	else if (f->q && strlen(f->q) > 200)
 		problem_add_error(&errors, "q", "too_long", "must be at most 200 bytes");
-	if (!errors)
-		return 0;
-	invalid_query(resp, ctx, errors);
-	return -1;
+	return query_checked(resp, ctx, errors);
 }
 
 /* The page statement for these filters; NULL after answering. */
@@ -277,13 +266,5 @@ void members_list(const struct _u_request *req, struct _u_response *resp, struct
 		respond_csv(resp, ctx, stmt, params);
 		return;
 	}
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, stmt, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		page_respond(resp, ctx, res, "members", page.limit);
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_page(resp, ctx, stmt, params, "members", page.limit);
 }

@@ -23,7 +23,6 @@
 #include <string.h>
 
 #include "../auth/authz.h"
-#include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../server.h"
@@ -115,10 +114,8 @@ static struct db_stmt create_membership = {
 	       "   left_on) SELECT team.id, member.id, team.level, $4, $5::date, $6::date"
 	       "   FROM team, member WHERE $5::date >= team.established_on"
 	       "   AND (team.status <> 'dissolved' OR $6::date IS NOT NULL) RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(7, 8, 9, 10) ", 'membership.create', 'membership',"
-	       "   id::text, to_jsonb(ins) FROM ins)"
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
+			   "'membership.create', 'membership', id::text, to_jsonb(ins) FROM ins")
 	       " SELECT EXISTS (SELECT 1 FROM team), EXISTS (SELECT 1 FROM member),"
 	       " (SELECT to_char(established_on, 'YYYY-MM-DD') FROM team),"
 	       " (SELECT status FROM team), (SELECT membership_json(ins)::text FROM ins),"
@@ -133,10 +130,9 @@ static struct db_stmt update_membership = {
 	       " upd AS (UPDATE memberships ms SET role = $5, joined_on = $6::date,"
 	       "   left_on = $7::date, version = ms.version + 1, updated_at = now()"
 	       "   FROM old WHERE ms.id = old.id AND ms.version = $4::int RETURNING ms.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(8, 9, 10, 11) ", 'membership.update', 'membership',"
-	       "   upd.id::text, to_jsonb(old), to_jsonb(upd) FROM upd, old)"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
+			   "'membership.update', 'membership', upd.id::text,"
+			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT membership_json(upd)::text FROM upd),"
 	       " (SELECT version FROM upd)",
 	.nparams = 11,
@@ -155,11 +151,6 @@ static struct db_stmt conflict_facts = {
 	.nparams = 2,
 	.readonly = 1,
 };
-
-static const char *string_of(const json_t *body, const char *name)
-{
-	return json_string_value(json_object_get(body, name));
-}
 
 /* Answers 409 for a unique index that refused the write, saying what is in the way. */
 static void explain_conflict(struct _u_response *resp, struct req_ctx *ctx, const char *team_id,
@@ -195,10 +186,7 @@ static void membership_write_failed(struct _u_response *resp, struct req_ctx *ct
 				    const PGresult *res, const char *team_id,
 				    const char *member_id)
 {
-	const char *state = db_sqlstate(res);
-	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-	constraint = constraint ? constraint : "";
-	json_t *errors = NULL;
+	const char *state = db_sqlstate(res), *constraint = db_constraint(res);
 	if (!strcmp(state, "23505"))
 		explain_conflict(resp, ctx, team_id, member_id,
 				 !strcmp(constraint, "memberships_one_leader"));
@@ -206,53 +194,29 @@ static void membership_write_failed(struct _u_response *resp, struct req_ctx *ct
 		problem(resp, ctx, 409, "The team's unit is no longer a village or a commune.");
 	else if (!strcmp(state, "23514")) {
 		/* left_on >= joined_on, changed by someone else meanwhile */
-		problem_add_error(&errors, "/left_on", "out_of_range", "must not be before joined_on");
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/left_on", "out_of_range", "must not be before joined_on");
 	} else
 		internal_error(resp, ctx);
 }
 
-/* 0 when the team is visible to the caller; -1 after answering 404 (or 503/500). */
-static int require_team(struct _u_response *resp, struct req_ctx *ctx, const char *team_id)
+/* 0 when the row stmt reads is there for the caller; -1 after answering 404 (or 503/500). */
+static int require_visible(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+			   const char *const *params, const char *what)
 {
-	const char *params[3] = {team_id, ctx->principal.scope_path, team_only_param(ctx)};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &team_visible, params, &st);
+	PGresult *res = fetch_row(resp, ctx, stmt, params, what);
 	if (!res)
 		return -1;
-	int found = st == DB_OK && PQntuples(res) == 1;
-	if (st != DB_OK)
-		internal_error(resp, ctx);
-	else if (!found)
-		problem(resp, ctx, 404, "No such team.");
 	PQclear(res);
-	return found ? 0 : -1;
+	return 0;
 }
 
 /* Reads ?active=true|false; 0, or -1 after answering 422. */
 static int read_active(const struct _u_request *req, struct _u_response *resp,
 		       const struct req_ctx *ctx, const char **active)
 {
-	if (query_boolean(query_param(req, "active"), active) == 0)
-		return 0;
 	json_t *errors = NULL;
-	problem_add_error(&errors, "active", "invalid_value", "must be true or false");
-	invalid_query(resp, ctx, errors);
-	return -1;
-}
-
-static void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
-			 const char *const *params, const char *list, int limit)
-{
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, stmt, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		page_respond(resp, ctx, res, list, limit);
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	query_check_boolean(&errors, "active", query_param(req, "active"), active);
+	return query_checked(resp, ctx, errors);
 }
 
 static void list_for_team(const struct _u_request *req, struct _u_response *resp,
@@ -263,7 +227,10 @@ static void list_for_team(const struct _u_request *req, struct _u_response *resp
 	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
 	    !(team = path_uuid(req, resp, ctx, "id", "team")) ||
 	    page_request_parse(req, resp, ctx, "team_memberships", &page) != 0 ||
-	    read_active(req, resp, ctx, &active) != 0 || require_team(resp, ctx, team) != 0)
+	    read_active(req, resp, ctx, &active) != 0)
+		return;
+	const char *check[3] = {team, ctx->principal.scope_path, team_only_param(ctx)};
+	if (require_visible(resp, ctx, &team_visible, check, "team") != 0)
 		return;
 	const char *params[4] = {team, page.after[0] ? page.after : NULL, active, page.limit_text};
 	respond_page(resp, ctx, &list_of_team, params, "team_memberships", page.limit);
@@ -280,17 +247,7 @@ static void list_for_member(const struct _u_request *req, struct _u_response *re
 	    read_active(req, resp, ctx, &active) != 0)
 		return;
 	const char *check[2] = {member, ctx->principal.scope_path};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &member_visible, check, &st);
-	if (!res)
-		return;
-	int found = st == DB_OK && PQntuples(res) == 1;
-	if (st != DB_OK)
-		internal_error(resp, ctx);
-	else if (!found)
-		problem(resp, ctx, 404, "No such member.");
-	PQclear(res);
-	if (!found)
+	if (require_visible(resp, ctx, &member_visible, check, "member") != 0)
 		return;
 	const char *params[6] = {member, ctx->principal.scope_path, team_only_param(ctx),
 				 page.after[0] ? page.after : NULL, active, page.limit_text};
@@ -306,18 +263,7 @@ static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
 	if (!mid)
 		return NULL;
 	const char *params[4] = {mid, team, ctx->principal.scope_path, team_only_param(ctx)};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &get_membership, params, &st);
-	if (!res)
-		return NULL;
-	if (st != DB_OK || PQntuples(res) != 1) {
-		if (st == DB_OK)
-			problem(resp, ctx, 404, "No such membership.");
-		else
-			internal_error(resp, ctx);
-		PQclear(res);
-		return NULL;
-	}
+	PGresult *res = fetch_row(resp, ctx, &get_membership, params, "membership");
 	*team_out = team;
 	*mid_out = mid;
 	return res;
@@ -345,14 +291,14 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	validate_body(body, membership_fields, VALIDATE_CREATE, &errors);
 	check_date_field(body, "joined_on", NULL, NULL, &errors);
 	if (!has_field_error(errors, "joined_on"))
-		check_date_field(body, "left_on", string_of(body, "joined_on"), "joined_on", &errors);
+		check_date_field(body, "left_on", body_string(body, "joined_on"), "joined_on", &errors);
 	if (errors) {
 		invalid_body(resp, ctx, errors);
 		return;
 	}
-	const char *member = string_of(body, "member_id"), *joined = string_of(body, "joined_on");
-	const char *params[10] = {team, ctx->principal.scope_path, member, string_of(body, "role"),
-				  joined, string_of(body, "left_on")};
+	const char *member = body_string(body, "member_id"), *joined = body_string(body, "joined_on");
+	const char *params[10] = {team, ctx->principal.scope_path, member, body_string(body, "role"),
+				  joined, body_string(body, "left_on")};
 	audit_actor_params(ctx, params + 6);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &create_membership, params, &st);
@@ -362,15 +308,13 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK) {
 		membership_write_failed(resp, ctx, res, team, member);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem(resp, ctx, 404, "No such team.");
+		not_found(resp, ctx, "team");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
-		problem_add_error(&errors, "/member_id", "not_found", "no such member in your scope");
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/member_id", "not_found", "no such member in your scope");
 	} else if (strcmp(joined, PQgetvalue(res, 0, 2)) < 0) {
 		snprintf(text, sizeof text, "must not be before the team was established (%s)",
 			 PQgetvalue(res, 0, 2));
-		problem_add_error(&errors, "/joined_on", "out_of_range", text);
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/joined_on", "out_of_range", text);
 	} else if (PQgetisnull(res, 0, 4)) {
 		problem(resp, ctx, 409, "The team is dissolved: it takes no new active membership.");
 	} else {
@@ -389,7 +333,7 @@ static void check_patched_dates(const json_t *patch, const PGresult *cur, json_t
 {
 	const char *established = PQgetvalue(cur, 0, 5);
 	check_date_field(patch, "joined_on", established, "the team's established_on", errors);
-	*joined = string_of(patch, "joined_on") ? string_of(patch, "joined_on") : PQgetvalue(cur, 0, 3);
+	*joined = body_string(patch, "joined_on") ? body_string(patch, "joined_on") : PQgetvalue(cur, 0, 3);
 	json_t *given_left = json_object_get(patch, "left_on");
 	*left = given_left ? (json_is_string(given_left) ? json_string_value(given_left) : "")
 			   : PQgetvalue(cur, 0, 4);
@@ -410,11 +354,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	json_t *patch = ctx->body, *errors = NULL;
 	char version[16];
-	if (validate_body(patch, membership_fields, VALIDATE_PATCH, &errors)) {
-		invalid_body(resp, ctx, errors);
-		return;
-	}
-	if (etag_require_if_match(req, resp, ctx, version) != 0)
+	if (!accept_patch(req, resp, ctx, membership_fields, version))
 		return;
 	const char *team, *mid, *joined, *left;
 	PGresult *cur = fetch(req, resp, ctx, &team, &mid);
@@ -426,7 +366,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_body(resp, ctx, errors);
 		return;
 	}
-	const char *role = string_of(patch, "role") ? string_of(patch, "role") : PQgetvalue(cur, 0, 2);
+	const char *role = body_string(patch, "role") ? body_string(patch, "role") : PQgetvalue(cur, 0, 2);
 	const char *params[11] = {mid, team, ctx->principal.scope_path, version, role, joined,
 				  *left ? left : NULL};
 	audit_actor_params(ctx, params + 7);
@@ -439,11 +379,9 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK)
 		membership_write_failed(resp, ctx, res, team, PQgetvalue(cur, 0, 6));
 	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		problem(resp, ctx, 404, "No such membership.");
-	else if (PQgetisnull(res, 0, 1))
-		problem(resp, ctx, 412, "The membership changed since you read it; read it again.");
+		not_found(resp, ctx, "membership");
 	else
-		respond_written(resp, res, 200, 1, 2, NULL, 0);
+		respond_updated(resp, ctx, res, 1, "membership");
 	PQclear(res);
 	PQclear(cur);
 }

@@ -4,28 +4,130 @@
 #include <string.h>
 
 #include "../http/etag.h"
+#include "../http/paging.h"
 #include "../http/problem.h"
-#include "../validate.h"
 
-int allowed(struct _u_response *resp, const struct req_ctx *ctx, enum action action)
+int allowed_or_say(struct _u_response *resp, const struct req_ctx *ctx, enum action action,
+		   const char *detail)
 {
 	if (authz_allows(&ctx->principal, action))
 		return 1;
-	problem(resp, ctx, 403, "Your role or scopes do not allow this.");
+	problem(resp, ctx, 403, detail);
 	return 0;
+}
+
+int allowed(struct _u_response *resp, const struct req_ctx *ctx, enum action action)
+{
+	return allowed_or_say(resp, ctx, action, "Your role or scopes do not allow this.");
+}
+
+void not_found(struct _u_response *resp, const struct req_ctx *ctx, const char *what)
+{
+	char detail[80];
+	snprintf(detail, sizeof detail, "No such %s.", what);
+	problem(resp, ctx, 404, detail);
+}
+
+void changed_meanwhile(struct _u_response *resp, const struct req_ctx *ctx, const char *what)
+{
+	char detail[120];
+	snprintf(detail, sizeof detail, "The %s changed since you read it; read it again.", what);
+	problem(resp, ctx, 412, detail);
+}
+
+const char *path_param(const struct _u_request *req, struct _u_response *resp,
+		       const struct req_ctx *ctx, const char *name, const char *what,
+		       int (*valid)(const char *))
+{
+	/* also refuses "7,5": ulfius joins ?id=7 and the path's 5 under one key */
+	const char *value = u_map_get(req->map_url, name);
+	if (valid(value))
+		return value;
+	not_found(resp, ctx, what);
+	return NULL;
 }
 
 const char *path_uuid(const struct _u_request *req, struct _u_response *resp,
 		      const struct req_ctx *ctx, const char *name, const char *what)
 {
-	/* also refuses "7,5": ulfius joins ?id=7 and the path's 5 under one key */
-	const char *id = u_map_get(req->map_url, name);
-	if (text_is_uuid(id))
-		return id;
-	char detail[80];
-	snprintf(detail, sizeof detail, "No such %s.", what);
-	problem(resp, ctx, 404, detail);
+	return path_param(req, resp, ctx, name, what, text_is_uuid);
+}
+
+int accept_body(struct _u_response *resp, const struct req_ctx *ctx, const struct field *fields,
+		enum validate_mode mode)
+{
+	json_t *errors = NULL;
+	if (!validate_body(ctx->body, fields, mode, &errors))
+		return 1;
+	invalid_body(resp, ctx, errors);
+	return 0;
+}
+
+int accept_patch(const struct _u_request *req, struct _u_response *resp,
+		 const struct req_ctx *ctx, const struct field *fields, char version[16])
+{
+	return accept_body(resp, ctx, fields, VALIDATE_PATCH) &&
+	       etag_require_if_match(req, resp, ctx, version) == 0;
+}
+
+const char *body_string(const json_t *body, const char *name)
+{
+	return json_string_value(json_object_get(body, name));
+}
+
+int has_field_error(const json_t *errors, const char *name)
+{
+	char pointer[80];
+	snprintf(pointer, sizeof pointer, "/%s", name);
+	size_t i;
+	const json_t *e;
+	json_array_foreach(errors, i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "field")), pointer))
+			return 1;
+	}
+	return 0;
+}
+
+PGresult *fetch_row(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		    const char *const *params, const char *what)
+{
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, stmt, params, &st);
+	if (!res)
+		return NULL;
+	if (st == DB_OK && PQntuples(res) == 1)
+		return res;
+	if (st == DB_OK)
+		not_found(resp, ctx, what);
+	else
+		internal_error(resp, ctx);
+	PQclear(res);
 	return NULL;
+}
+
+void respond_read(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		  const char *const *params, const char *what)
+{
+	PGresult *res = fetch_row(resp, ctx, stmt, params, what);
+	if (!res)
+		return;
+	respond_row(resp, ctx, res, what);
+	PQclear(res);
+}
+
+void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		  const char *const *params, const char *list, int limit)
+{
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, stmt, params, &st);
+	if (!res)
+		return;
+	if (st == DB_OK)
+		page_respond(resp, ctx, res, list, limit);
+	else
+		internal_error(resp, ctx);
+	PQclear(res);
 }
 
 void respond_written(struct _u_response *resp, const PGresult *res, unsigned status,
@@ -41,13 +143,20 @@ void respond_written(struct _u_response *resp, const PGresult *res, unsigned sta
 	}
 }
 
+void respond_updated(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
+		     int json_col, const char *what)
+{
+	if (PQgetisnull(res, 0, json_col))
+		changed_meanwhile(resp, ctx, what);
+	else
+		respond_written(resp, res, 200, json_col, json_col + 1, NULL, 0);
+}
+
 void respond_row(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		 const char *what)
 {
 	if (PQntuples(res) != 1) {
-		char detail[80];
-		snprintf(detail, sizeof detail, "No such %s.", what);
-		problem(resp, ctx, 404, detail);
+		not_found(resp, ctx, what);
 		return;
 	}
 	respond_written(resp, res, 200, 0, 1, NULL, 0);
@@ -61,6 +170,14 @@ void invalid_query(struct _u_response *resp, const struct req_ctx *ctx, json_t *
 void invalid_body(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors)
 {
 	problem_with_errors(resp, ctx, 422, "Some fields are invalid.", errors);
+}
+
+void invalid_field(struct _u_response *resp, const struct req_ctx *ctx, const char *field,
+		   const char *code, const char *message)
+{
+	json_t *errors = NULL;
+	problem_add_error(&errors, field, code, message);
+	invalid_body(resp, ctx, errors);
 }
 
 void internal_error(struct _u_response *resp, const struct req_ctx *ctx)
@@ -77,4 +194,46 @@ const char *query_param(const struct _u_request *req, const char *name)
 {
 	const char *v = u_map_get(req->map_url, name);
 	return v && *v ? v : NULL;
+}
+
+void query_check_code(json_t **errors, const char *name, const char *value)
+{
+	if (value && !text_is_code(value))
+		problem_add_error(errors, name, "invalid_format", "must be a unit code");
+}
+
+void query_check_uuid(json_t **errors, const char *name, const char *value)
+{
+	if (value && !text_is_uuid(value))
+		problem_add_error(errors, name, "invalid_format", "must be a UUID");
+}
+
+void query_check_boolean(json_t **errors, const char *name, const char *value, const char **out)
+{
+	*out = NULL;
+	if (!value)
+		return;
+	if (!strcmp(value, "true") || !strcmp(value, "false"))
+		*out = value;
+	else
+		problem_add_error(errors, name, "invalid_value", "must be true or false");
+}
+
+void query_check_enum(json_t **errors, const char *name, const char *value,
+		      const char *const *values, const char *message)
+{
+	if (!value)
+		return;
+	for (; *values; values++)
+		if (!strcmp(*values, value))
+			return;
+	problem_add_error(errors, name, "invalid_value", message);
+}
+
+int query_checked(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors)
+{
+	if (!errors)
+		return 0;
+	invalid_query(resp, ctx, errors);
+	return -1;
 }

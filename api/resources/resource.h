@@ -3,22 +3,70 @@
  * SQL statements and a route list:
  *   allowed()          the role/scope check, answering 403 when it fails
  *   path_uuid()        a path id, strictly parsed (404 for anything that is not a UUID)
+ *   accept_body() / accept_patch()   a body checked against the field table (422), and for an
+ *                      update If-Match read (428/412) after it
+ *   fetch_row() / respond_read() / respond_page()   run a read and answer it (404, 500)
  *   respond_written()  a create or update result: JSON built by PostgreSQL, ETag, Location
+ *   respond_updated()  an update result, 412 when the version If-Match named is gone
  *   respond_row()      a single read: 200 with ETag, or 404
- *   invalid_query() / invalid_body()   422 with the collected errors
+ *   not_found() / changed_meanwhile()  the 404 and 412 every resource answers alike
+ *   invalid_query() / invalid_body() / invalid_field()   422 with the collected errors
+ *   query_check_*()    query parameter checks that list handlers share
  *   personal_data()    "true"/"false", the SQL parameter that masks phone, email, birth year
  */
 #ifndef CDTT_RESOURCES_RESOURCE_H
 #define CDTT_RESOURCES_RESOURCE_H
 #include "../auth/authz.h"
 #include "../http/http.h"
+#include "../validate.h"
 
 /* 1 when the principal may; 0 after answering 403. */
 int allowed(struct _u_response *resp, const struct req_ctx *ctx, enum action action);
 
+/* As allowed(), with the 403's own detail. */
+int allowed_or_say(struct _u_response *resp, const struct req_ctx *ctx, enum action action,
+		   const char *detail);
+
+/* The path parameter `name` when valid() accepts it; NULL after answering 404 "No such <what>.". */
+const char *path_param(const struct _u_request *req, struct _u_response *resp,
+		       const struct req_ctx *ctx, const char *name, const char *what,
+		       int (*valid)(const char *));
+
 /* The path parameter `name` when it is a UUID; NULL after answering 404 "No such <what>.". */
 const char *path_uuid(const struct _u_request *req, struct _u_response *resp,
 		      const struct req_ctx *ctx, const char *name, const char *what);
+
+/* 1 when ctx->body passes the field table in mode; 0 after answering 422 with every error. */
+int accept_body(struct _u_response *resp, const struct req_ctx *ctx, const struct field *fields,
+		enum validate_mode mode);
+
+/*
+ * The start of every update: the patch checked against the field table (422), then If-Match
+ * read into version (428 when missing, 412 when unparsable). 1 to go on; 0 after answering.
+ */
+int accept_patch(const struct _u_request *req, struct _u_response *resp,
+		 const struct req_ctx *ctx, const struct field *fields, char version[16]);
+
+/* A string member of a JSON body, or NULL (absent, null or not a string). Borrowed. */
+const char *body_string(const json_t *body, const char *name);
+
+/* True when errors already holds an error for the JSON pointer "/name". */
+int has_field_error(const json_t *errors, const char *name);
+
+/*
+ * Runs a statement that reads one row. Returns the result (the caller PQclear()s it), or NULL
+ * after answering: 404 "No such <what>." when there is no row, 500 when it failed, 503.
+ */
+PGresult *fetch_row(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		    const char *const *params, const char *what);
+
+/* Runs a single read whose columns are (json, version) and answers it: 200 with ETag, or 404. */
+void respond_read(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		  const char *const *params, const char *what);
+
+/* Runs a page statement whose rows are (json, key) and answers the page (page_respond). */
+void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		  const char *const *params, const char *list, int limit);
 
 /*
  * Answers a write: status with the JSON in json_col and ETag from version_col; when
@@ -27,13 +75,30 @@ const char *path_uuid(const struct _u_request *req, struct _u_response *resp,
 void respond_written(struct _u_response *resp, const PGresult *res, unsigned status,
 		     int json_col, int version_col, const char *location_prefix, int id_col);
 
+/*
+ * Answers an update whose new JSON is in json_col and new version in the column after it:
+ * 200 with ETag, or, when the JSON is NULL (nothing had the version If-Match named), 412.
+ */
+void respond_updated(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
+		     int json_col, const char *what);
+
 /* A single read whose columns are (json, version): 200 with ETag, 404 when no row. */
 void respond_row(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		 const char *what);
 
+/* 404 "No such <what>.": absent, or outside the caller's scope. */
+void not_found(struct _u_response *resp, const struct req_ctx *ctx, const char *what);
+
+/* 412 "The <what> changed since you read it; read it again." */
+void changed_meanwhile(struct _u_response *resp, const struct req_ctx *ctx, const char *what);
+
 /* 422 for query parameters / for a body; steal errors. */
 void invalid_query(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);
 void invalid_body(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);
+
+/* 422 for a body with one error: field (a JSON pointer), code, message. */
+void invalid_field(struct _u_response *resp, const struct req_ctx *ctx, const char *field,
+		   const char *code, const char *message);
 
 /* 500 without detail, for database errors no input can cause. */
 void internal_error(struct _u_response *resp, const struct req_ctx *ctx);
@@ -43,5 +108,23 @@ const char *personal_data(const struct req_ctx *ctx);
 
 /* A query parameter, or NULL; "" counts as absent. */
 const char *query_param(const struct _u_request *req, const char *name);
+
+/*
+ * Query parameter checks (value NULL: absent, nothing to check). Each appends an error named
+ * after the parameter to *errors when the value does not fit:
+ *   code     a unit code              invalid_format  "must be a unit code"
+ *   uuid     a UUID                   invalid_format  "must be a UUID"
+ *   boolean  true or false            invalid_value   "must be true or false"; *out is the
+ *            value ("true"/"false", a SQL boolean parameter), NULL when absent or refused
+ *   enum     one of values            invalid_value   message
+ */
+void query_check_code(json_t **errors, const char *name, const char *value);
+void query_check_uuid(json_t **errors, const char *name, const char *value);
+void query_check_boolean(json_t **errors, const char *name, const char *value, const char **out);
+void query_check_enum(json_t **errors, const char *name, const char *value,
+		      const char *const *values, const char *message);
+
+/* 0 when errors is NULL (every parameter fits); else -1 after answering 422 with them. */
+int query_checked(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);
 
 #endif

@@ -31,12 +31,12 @@
 #include "resource.h"
 #include "teams_shared.h"
 
-static const char *const status_values[] = {"active", "suspended", "dissolved", NULL};
+const char *const team_status_values[] = {"active", "suspended", "dissolved", NULL};
 
 static const struct field team_fields[] = {
 	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
 	{"name", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL},
-	{"status", FIELD_ENUM, 0, 0, 0, status_values},
+	{"status", FIELD_ENUM, 0, 0, 0, team_status_values},
 	/* no maximum: anything but YYYY-MM-DD is invalid_format (check_date_field) */
 	{"established_on", FIELD_STRING, FIELD_REQUIRED, 1, 0, NULL},
 	{"contact_phone", FIELD_STRING, FIELD_NULLABLE, 1, 0, NULL},
@@ -70,10 +70,8 @@ static struct db_stmt create_team = {
 	       " ins AS (INSERT INTO teams (unit_code, name, status, established_on, contact_phone,"
 	       "   notes) SELECT code, $2, coalesce($3, 'active'), $4::date, $5, $6 FROM unit"
 	       "   WHERE " TARGET_UNIT_OK " RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(8, 9, 10, 11) ", 'team.create', 'team', id::text,"
-	       "   to_jsonb(ins) FROM ins)"
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
+			   "'team.create', 'team', id::text, to_jsonb(ins) FROM ins")
 	       " SELECT (SELECT level FROM unit), (SELECT status FROM unit),"
 	       " (SELECT successor_code FROM unit), (SELECT team_json(ins)::text FROM ins),"
 	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
@@ -106,10 +104,9 @@ static struct db_stmt update_team = {
 	       " relevel AS (UPDATE memberships ms SET team_level = u.level FROM upd"
 	       "   JOIN units u ON u.code = upd.unit_code"
 	       "   WHERE ms.team_id = upd.id AND ms.team_level <> u.level RETURNING 1),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(12, 13, 14, 15) ", 'team.update', 'team', upd.id::text,"
-	       "   to_jsonb(old), to_jsonb(upd) FROM upd, old)"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(12, 13, 14, 15),
+			   "'team.update', 'team', upd.id::text,"
+			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT unit_ok FROM checks),"
 	       " (SELECT to_char(first_joined, 'YYYY-MM-DD') FROM checks),"
 	       " (SELECT level FROM unit), (SELECT status FROM unit),"
@@ -124,10 +121,8 @@ static struct db_stmt delete_team = {
 	       " used AS (SELECT EXISTS (SELECT 1 FROM memberships WHERE team_id = $1::uuid) AS in_use),"
 	       " del AS (DELETE FROM teams t USING old, used WHERE t.id = old.id"
 	       "   AND t.version = $2::int AND NOT used.in_use RETURNING t.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before)"
-	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'team.delete', 'team', id::text,"
-	       "   to_jsonb(del) FROM del)"
+	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
+			   "'team.delete', 'team', id::text, to_jsonb(del) FROM del")
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version = $2::int FROM old),"
 	       " (SELECT in_use FROM used), (SELECT count(*) FROM del)",
 	.nparams = 7,
@@ -143,11 +138,6 @@ static struct db_stmt active_team_of_unit = {
 	.readonly = 1,
 };
 
-static const char *string_of(const json_t *body, const char *name)
-{
-	return json_string_value(json_object_get(body, name));
-}
-
 /*
  * Validates a team body: the field table, then dates and the phone number. The phone, when
  * given, is normalised into phone[]. Returns the number of errors (appended to *errors).
@@ -157,7 +147,7 @@ static int validate_team(const json_t *body, enum validate_mode mode, json_t **e
 {
 	int n = validate_body(body, team_fields, mode, errors);
 	n += check_date_field(body, "established_on", NULL, NULL, errors);
-	const char *given = string_of(body, "contact_phone");
+	const char *given = body_string(body, "contact_phone");
 	phone[0] = '\0';
 	if (given && !has_field_error(*errors, "contact_phone") &&
 	    member_phone_normalise(given, phone) != 0) {
@@ -214,12 +204,6 @@ static void one_active_team_conflict(struct _u_response *resp, struct req_ctx *c
 	PQclear(res);
 }
 
-static const char *constraint_of(const PGresult *res)
-{
-	const char *name = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-	return name ? name : "";
-}
-
 /*
  * Answers a failed team write: the unique and foreign-key constraints become 409; anything
  * else is a 500 (input cannot cause it: it was checked before).
@@ -227,7 +211,7 @@ static const char *constraint_of(const PGresult *res)
 static void team_write_failed(struct _u_response *resp, struct req_ctx *ctx,
 			      const PGresult *res, const char *unit_code, const char *team_id)
 {
-	const char *state = db_sqlstate(res), *constraint = constraint_of(res);
+	const char *state = db_sqlstate(res), *constraint = db_constraint(res);
 	if (!strcmp(state, "23505") && !strcmp(constraint, "teams_one_active_per_unit"))
 		one_active_team_conflict(resp, ctx, unit_code, team_id);
 	else if (!strcmp(state, "23505") && !strcmp(constraint, "memberships_one_per_level"))
@@ -250,15 +234,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "team")))
 		return;
 	const char *params[3] = {id, ctx->principal.scope_path, team_only_param(ctx)};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &get_team, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		respond_row(resp, ctx, res, "team");
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_read(resp, ctx, &get_team, params, "team");
 }
 
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -272,10 +248,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_body(resp, ctx, errors);
 		return;
 	}
-	const char *unit = string_of(body, "unit_code");
-	const char *params[11] = {unit, string_of(body, "name"), string_of(body, "status"),
-				  string_of(body, "established_on"), phone[0] ? phone : NULL,
-				  string_of(body, "notes"), ctx->principal.scope_path};
+	const char *unit = body_string(body, "unit_code");
+	const char *params[11] = {unit, body_string(body, "name"), body_string(body, "status"),
+				  body_string(body, "established_on"), phone[0] ? phone : NULL,
+				  body_string(body, "notes"), ctx->principal.scope_path};
 	audit_actor_params(ctx, params + 7);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &create_team, params, &st);
@@ -303,14 +279,14 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	}
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
-	const char *unit = string_of(patch, "unit_code");
+	const char *unit = body_string(patch, "unit_code");
 	const char *params[15] = {id, version, ctx->principal.scope_path, unit,
-				  string_of(patch, "name"), string_of(patch, "status"),
-				  string_of(patch, "established_on"),
+				  body_string(patch, "name"), body_string(patch, "status"),
+				  body_string(patch, "established_on"),
 				  json_object_get(patch, "contact_phone") ? "true" : "false",
 				  phone[0] ? phone : NULL,
 				  json_object_get(patch, "notes") ? "true" : "false",
-				  string_of(patch, "notes")};
+				  body_string(patch, "notes")};
 	audit_actor_params(ctx, params + 11);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_team, params, &st);
@@ -320,19 +296,16 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK) {
 		team_write_failed(resp, ctx, res, unit, id);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem(resp, ctx, 404, "No such team.");
+		not_found(resp, ctx, "team");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t") && unit_refusal(res, 3, &errors)) {
 		invalid_body(resp, ctx, errors);
-	} else if (string_of(patch, "established_on") && !PQgetisnull(res, 0, 2) &&
-		   strcmp(string_of(patch, "established_on"), PQgetvalue(res, 0, 2)) > 0) {
+	} else if (body_string(patch, "established_on") && !PQgetisnull(res, 0, 2) &&
+		   strcmp(body_string(patch, "established_on"), PQgetvalue(res, 0, 2)) > 0) {
 		snprintf(message, sizeof message,
 			 "must not be after the first membership began (%s)", PQgetvalue(res, 0, 2));
-		problem_add_error(&errors, "/established_on", "out_of_range", message);
-		invalid_body(resp, ctx, errors);
-	} else if (PQgetisnull(res, 0, 6)) {
-		problem(resp, ctx, 412, "The team changed since you read it; read it again.");
+		invalid_field(resp, ctx, "/established_on", "out_of_range", message);
 	} else {
-		respond_written(resp, res, 200, 6, 7, NULL, 0);
+		respond_updated(resp, ctx, res, 6, "team");
 	}
 	PQclear(res);
 }
@@ -354,15 +327,15 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK)
 		team_write_failed(resp, ctx, res, NULL, id);
 	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		problem(resp, ctx, 404, "No such team.");
+		not_found(resp, ctx, "team");
 	else if (strcmp(PQgetvalue(res, 0, 1), "t"))
-		problem(resp, ctx, 412, "The team changed since you read it; read it again.");
+		changed_meanwhile(resp, ctx, "team");
 	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
 		problem(resp, ctx, 409,
 			"This team has memberships, and deleting it would erase their history; "
 			"set its status to dissolved instead.");
 	else if (atoi(PQgetvalue(res, 0, 3)) != 1)
-		problem(resp, ctx, 412, "The team changed since you read it; read it again.");
+		changed_meanwhile(resp, ctx, "team");
 	else
 		ulfius_set_empty_body_response(resp, 204);
 	PQclear(res);

@@ -12,24 +12,11 @@
 #include "../http/problem.h"
 #include "../validate.h"
 #include "members_validate.h"
+#include "resource.h"
 #include "teams_shared.h"
 
 /* A UUID that no team has: gen_random_uuid() never makes version-0 UUIDs. */
 #define NO_TEAM "00000000-0000-0000-0000-000000000000"
-
-int has_field_error(const json_t *errors, const char *name)
-{
-	char pointer[80];
-	snprintf(pointer, sizeof pointer, "/%s", name);
-	size_t i;
-	const json_t *e;
-	json_array_foreach(errors, i, e)
-	{
-		if (!strcmp(json_string_value(json_object_get(e, "field")), pointer))
-			return 1;
-	}
-	return 0;
-}
 
 int check_date_field(const json_t *body, const char *name, const char *not_before,
 		     const char *not_before_reason, json_t **errors)
@@ -67,18 +54,6 @@ int query_text_ok(const char *s, size_t max)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		chars += (*p & 0xc0) != 0x80;
 	return chars <= max;
-}
-
-int query_boolean(const char *s, const char **out)
-{
-	*out = NULL;
-	if (!s)
-		return 0;
-	if (!strcmp(s, "true") || !strcmp(s, "false")) {
-		*out = s;
-		return 0;
-	}
-	return -1;
 }
 
 const char *team_only_param(const struct req_ctx *ctx)

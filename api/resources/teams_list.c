@@ -28,7 +28,6 @@
 #include "../http/csv_export.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../validate.h"
 #include "resource.h"
 #include "teams_shared.h"
 
@@ -109,21 +108,14 @@ static int read_filters(const struct _u_request *req, struct _u_response *resp,
 	f->unit = query_param(req, "unit");
 	f->status = query_param(req, "status");
 	f->q = query_param(req, "q");
-	if (f->unit && !text_is_code(f->unit))
-		problem_add_error(&errors, "unit", "invalid_format", "must be a unit code");
-	if (f->status && strcmp(f->status, "active") && strcmp(f->status, "suspended") &&
-	    strcmp(f->status, "dissolved"))
-		problem_add_error(&errors, "status", "invalid_value",
-				  "must be active, suspended or dissolved");
+	query_check_code(&errors, "unit", f->unit);
+	query_check_enum(&errors, "status", f->status, team_status_values,
+			 "must be active, suspended or dissolved");
 	if (f->q && !query_text_ok(f->q, Q_MAX_CHARS))
 		problem_add_error(&errors, "q", "invalid_value",
 				  "must be text of at most 100 characters, without control characters");
-	if (query_boolean(query_param(req, "has_leader"), &f->has_leader) != 0)
-		problem_add_error(&errors, "has_leader", "invalid_value", "must be true or false");
-	if (!errors)
-		return 0;
-	invalid_query(resp, ctx, errors);
-	return -1;
+	query_check_boolean(&errors, "has_leader", query_param(req, "has_leader"), &f->has_leader);
+	return query_checked(resp, ctx, errors);
 }
 
 static size_t utf8_chars(const char *s)
@@ -163,13 +155,5 @@ void teams_list(const struct _u_request *req, struct _u_response *resp, struct r
 		csv_export_respond(resp, ctx, &ex);
 		return;
 	}
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &list_pages[page_way(ctx, &f)], params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		page_respond(resp, ctx, res, "teams", page.limit);
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_page(resp, ctx, &list_pages[page_way(ctx, &f)], params, "teams", page.limit);
 }

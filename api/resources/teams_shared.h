@@ -14,6 +14,9 @@
 
 #define DATE_TEXT_LEN 11 /* "YYYY-MM-DD" and its NUL */
 
+/* A team's status: active, suspended, dissolved (teams.c). */
+extern const char *const team_status_values[];
+
 /*
  * Checks the date field `name` of body, when it is a string that validate_body accepted:
  * a real date, not after today; not before `not_before` when given. Appends the error to
@@ -22,17 +25,8 @@
 int check_date_field(const json_t *body, const char *name, const char *not_before,
 		     const char *not_before_reason, json_t **errors);
 
-/* True when *errors already holds an error for the JSON pointer "/name". */
-int has_field_error(const json_t *errors, const char *name);
-
 /* True when a query parameter is valid UTF-8 of at most max characters, without controls. */
 int query_text_ok(const char *s, size_t max);
-
-/*
- * Parses a true|false query parameter into "true"/"false" (a SQL boolean parameter).
- * Returns 0 (out NULL when absent), or -1 when the value is neither.
- */
-int query_boolean(const char *s, const char **out);
 
 /*
  * The only team the caller may see, as a SQL uuid parameter: NULL (any team in scope) for all

@@ -67,10 +67,8 @@ static struct db_stmt create_unit = {
 	.sql = "WITH ins AS (INSERT INTO units (code, name, level, parent_code)"
 	       "   SELECT $1, $2, $3, $4 WHERE " PARENT_IN_SCOPE("$4", "$5")
 	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(6, 7, 8, 9) ", 'unit.create', 'unit', code, to_jsonb(ins)"
-	       "   FROM ins)"
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
+			   "'unit.create', 'unit', code, to_jsonb(ins) FROM ins")
 	       " SELECT " PARENT_IN_SCOPE("$4", "$5") ", (SELECT unit_json(ins)::text FROM ins),"
 	       " (SELECT version FROM ins), (SELECT code FROM ins)",
 	.nparams = 9,
@@ -85,10 +83,9 @@ static struct db_stmt update_unit = {
 	       "   version = u.version + 1, updated_at = now()"
 	       "   FROM old WHERE u.code = old.code AND u.version = $7::int"
 	       "   AND (NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ") RETURNING u.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(8, 9, 10, 11) ", 'unit.update', 'unit', upd.code,"
-	       "   to_jsonb(old), to_jsonb(upd) FROM upd, old)"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
+			   "'unit.update', 'unit', upd.code,"
+			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
 	       " SELECT EXISTS (SELECT 1 FROM old), NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ","
 	       " (SELECT unit_json(upd)::text FROM upd), (SELECT version FROM upd)",
 	.nparams = 11,
@@ -98,10 +95,8 @@ static struct db_stmt delete_unit = {
 	.name = "units_delete",
 	.sql = "WITH del AS (DELETE FROM units WHERE code = $1 AND path <@ $2::ltree"
 	       "   AND version = $3::int AND status = 'active' RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before)"
-	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'unit.delete', 'unit', code, to_jsonb(del)"
-	       "   FROM del)"
+	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
+			   "'unit.delete', 'unit', code, to_jsonb(del) FROM del")
 	       " SELECT (SELECT count(*) FROM del),"
 	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND path <@ $2::ltree),"
 	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND status = 'retired')",
@@ -124,19 +119,16 @@ static struct db_stmt read_unit = {
 /* Refusals raised by the tree's trigger (HINT names which) become 422 on parent_code. */
 static int tree_refusal(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res)
 {
-	json_t *errors = NULL;
 	if (!strcmp(db_sqlstate(res), "23514")) { /* e.g. a unit named as its own parent */
-		problem_add_error(&errors, "/parent_code", "invalid_value", "must be another unit");
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/parent_code", "invalid_value", "must be another unit");
 		return 1;
 	}
 	if (strcmp(db_sqlstate(res), "P0001") != 0)
 		return 0;
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 	if (hint && !strcmp(hint, "child_level")) {
-		problem_add_error(&errors, "/level", "child_level",
-				  "must stay above the levels of the unit's children");
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/level", "child_level",
+			      "must stay above the levels of the unit's children");
 		return 1;
 	}
 	const char *message =
@@ -145,20 +137,15 @@ static int tree_refusal(struct _u_response *resp, const struct req_ctx *ctx, con
 		: !strcmp(hint, "parent_level") ? "must be a unit of a higher level"
 		: !strcmp(hint, "parent_retired") ? "is retired: use its successor"
 						   : "is not allowed here";
-	problem_add_error(&errors, "/parent_code", hint ? hint : "invalid_value", message);
-	invalid_body(resp, ctx, errors);
+	invalid_field(resp, ctx, "/parent_code", hint ? hint : "invalid_value", message);
 	return 1;
 }
 
+/* The unit's code in the path; also refuses "A,B", when ?code=A was added to /units/B. */
 static const char *unit_code_param(const struct _u_request *req, struct _u_response *resp,
 				   const struct req_ctx *ctx)
 {
-	const char *code = u_map_get(req->map_url, "code");
-	if (!text_is_code(code)) { /* also "A,B" when ?code=A was added to /units/B */
-		problem(resp, ctx, 404, "No such unit.");
-		return NULL;
-	}
-	return code;
+	return path_param(req, resp, ctx, "code", "unit", text_is_code);
 }
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -186,23 +173,13 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 		{"q", FIELD_STRING, 0, 1, 100, NULL},
 		{0},
 	};
-	int bad = validate_body(filters, filter_fields, VALIDATE_QUERY, &errors);
+	validate_body(filters, filter_fields, VALIDATE_QUERY, &errors);
 	json_decref(filters);
-	if (bad) {
-		invalid_query(resp, ctx, errors);
+	if (query_checked(resp, ctx, errors) != 0)
 		return;
-	}
 	const char *params[7] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
 				 parent, level, status, q, page.limit_text};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &list_units, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		page_respond(resp, ctx, res, "units", page.limit);
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_page(resp, ctx, &list_units, params, "units", page.limit);
 }
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -210,13 +187,12 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	const char *code;
 	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
 		return;
+	static const char *const include_values[] = {"ancestors", NULL};
 	const char *include = query_param(req, "include");
-	if (include && strcmp(include, "ancestors")) {
-		json_t *errors = NULL;
-		problem_add_error(&errors, "include", "invalid_value", "must be ancestors");
-		invalid_query(resp, ctx, errors);
+	json_t *errors = NULL;
+	query_check_enum(&errors, "include", include, include_values, "must be ancestors");
+	if (query_checked(resp, ctx, errors) != 0)
 		return;
-	}
 	const char *params[2] = {code, ctx->principal.scope_path};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &get_unit, params, &st);
@@ -227,9 +203,10 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	} else if (!include || PQntuples(res) != 1) {
 		respond_row(resp, ctx, res, "unit");
 	} else {
-		/* splice "ancestors" into the unit's JSON, keeping its field order */
+		/* splice "ancestors" into the unit's JSON, keeping its field order: the unit's text
+		 * but its final '}', the member, '}' and the NUL (the literal's size counts both) */
 		size_t n = (size_t)PQgetlength(res, 0, 0), m = (size_t)PQgetlength(res, 0, 2);
-		char *body = malloc(n + m + 16);
+		char *body = malloc(n - 1 + m + sizeof ", \"ancestors\" : }");
 		memcpy(body, PQgetvalue(res, 0, 0), n - 1);
 		int len = (int)(n - 1);
 		len += sprintf(body + len, ", \"ancestors\" : %s}", PQgetvalue(res, 0, 2));
@@ -245,15 +222,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	(void)req;
 	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
 		return;
-	json_t *errors = NULL;
-	if (validate_body(ctx->body, unit_fields, VALIDATE_CREATE, &errors)) {
-		invalid_body(resp, ctx, errors);
+	if (!accept_body(resp, ctx, unit_fields, VALIDATE_CREATE))
 		return;
-	}
-	const char *params[9] = {json_string_value(json_object_get(ctx->body, "code")),
-				 json_string_value(json_object_get(ctx->body, "name")),
-				 json_string_value(json_object_get(ctx->body, "level")),
-				 json_string_value(json_object_get(ctx->body, "parent_code")),
+	const char *params[9] = {body_string(ctx->body, "code"), body_string(ctx->body, "name"),
+				 body_string(ctx->body, "level"), body_string(ctx->body, "parent_code"),
 				 ctx->principal.scope_path};
 	audit_actor_params(ctx, params + 5);
 	enum db_status st;
@@ -264,10 +236,9 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		if (!tree_refusal(resp, ctx, res))
 			internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem_add_error(&errors, "/parent_code", "not_found",
-				  params[3] ? "no such unit in your scope"
-					    : "only administrators create top-level units");
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/parent_code", "not_found",
+			      params[3] ? "no such unit in your scope"
+					: "only administrators create top-level units");
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "A unit with this code exists already.");
 	} else {
@@ -281,21 +252,16 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	const char *code;
 	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
 		return;
-	json_t *errors = NULL;
-	if (validate_body(ctx->body, unit_fields, VALIDATE_PATCH, &errors)) {
-		invalid_body(resp, ctx, errors);
-		return;
-	}
 	char version[16];
-	if (etag_require_if_match(req, resp, ctx, version) != 0)
+	if (!accept_patch(req, resp, ctx, unit_fields, version))
 		return;
 	int moving = json_object_get(ctx->body, "parent_code") != NULL;
 	const char *params[11] = {code,
-				  json_string_value(json_object_get(ctx->body, "name")),
-				  json_string_value(json_object_get(ctx->body, "parent_code")),
+				  body_string(ctx->body, "name"),
+				  body_string(ctx->body, "parent_code"),
 				  moving ? "true" : "false",
 				  ctx->principal.scope_path,
-				  json_string_value(json_object_get(ctx->body, "level")),
+				  body_string(ctx->body, "level"),
 				  version};
 	audit_actor_params(ctx, params + 7);
 	enum db_status st;
@@ -306,16 +272,13 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		if (!tree_refusal(resp, ctx, res))
 			internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem(resp, ctx, 404, "No such unit.");
+		not_found(resp, ctx, "unit");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
-		problem_add_error(&errors, "/parent_code", "not_found",
-				  params[2] ? "no such unit in your scope"
-					    : "only administrators make top-level units");
-		invalid_body(resp, ctx, errors);
-	} else if (PQgetisnull(res, 0, 2)) {
-		problem(resp, ctx, 412, "The unit changed since you read it; read it again.");
+		invalid_field(resp, ctx, "/parent_code", "not_found",
+			      params[2] ? "no such unit in your scope"
+					: "only administrators make top-level units");
 	} else {
-		respond_written(resp, res, 200, 2, 3, NULL, 0);
+		respond_updated(resp, ctx, res, 2, "unit");
 	}
 	PQclear(res);
 }
@@ -344,11 +307,11 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	} else if (atoi(PQgetvalue(res, 0, 0)) == 1) {
 		ulfius_set_empty_body_response(resp, 204);
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
-		problem(resp, ctx, 404, "No such unit.");
+		not_found(resp, ctx, "unit");
 	} else if (!strcmp(PQgetvalue(res, 0, 2), "t")) {
 		problem(resp, ctx, 409, "A retired unit is kept: records made under it still name it.");
 	} else {
-		problem(resp, ctx, 412, "The unit changed since you read it; read it again.");
+		changed_meanwhile(resp, ctx, "unit");
 	}
 	PQclear(res);
 }
@@ -360,12 +323,9 @@ static void retire(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	static const struct field retire_fields[] = {
 		{"successor_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL}, {0}};
-	json_t *errors = NULL;
-	if (validate_body(ctx->body, retire_fields, VALIDATE_CREATE, &errors)) {
-		invalid_body(resp, ctx, errors);
+	if (!accept_body(resp, ctx, retire_fields, VALIDATE_CREATE))
 		return;
-	}
-	const char *params[7] = {code, json_string_value(json_object_get(ctx->body, "successor_code")),
+	const char *params[7] = {code, body_string(ctx->body, "successor_code"),
 				 ctx->principal.scope_path};
 	audit_actor_params(ctx, params + 3);
 	enum db_status st;
@@ -393,29 +353,22 @@ static void retire(const struct _u_request *req, struct _u_response *resp, struc
 			continue;
 		answered = 1;
 		if (outcomes[i].status == 422) {
-			problem_add_error(&errors, "/successor_code", outcomes[i].outcome,
-					  outcomes[i].message);
-			invalid_body(resp, ctx, errors);
+			invalid_field(resp, ctx, "/successor_code", outcomes[i].outcome,
+				      outcomes[i].message);
 		} else {
 			problem(resp, ctx, outcomes[i].status, outcomes[i].message);
 		}
 	}
+	int retired = !strcmp(outcome, "ok"); /* outcome lives in res */
 	PQclear(res);
 	if (answered)
 		return;
-	if (strcmp(outcome, "ok") != 0) {
+	if (!retired) {
 		internal_error(resp, ctx);
 		return;
 	}
 	const char *read_params[1] = {code};
-	res = request_query(ctx, resp, &read_unit, read_params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		respond_row(resp, ctx, res, "unit");
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_read(resp, ctx, &read_unit, read_params, "unit");
 }
 
 const struct route units_routes[] = {

@@ -72,10 +72,9 @@ static struct db_stmt create_user = {
 	       "   SELECT $1, $2, $3, $4, $5::uuid, coalesce($11, 'active')"
 	       "   WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM unit)"
 	       "   ON CONFLICT (username) DO NOTHING RETURNING *),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(7, 8, 9, 10) ", 'user.create', 'user', id::text,"
-	       "   to_jsonb(ins) - 'password_hash' FROM ins)"
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
+			   "'user.create', 'user', id::text,"
+			   " to_jsonb(ins) - 'password_hash' FROM ins")
 	       " SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM unit),"
 	       " (SELECT user_json(ins)::text FROM ins), (SELECT version FROM ins),"
 	       " (SELECT id::text FROM ins)",
@@ -92,10 +91,9 @@ static struct db_stmt update_user = {
 	       "   updated_at = now()"
 	       "   WHERE u.id = $1::uuid AND u.version = $2::int AND (SELECT ok FROM unit_ok)"
 	       "   RETURNING u.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(9, 10, 11, 12) ", 'user.update', 'user', upd.id::text,"
-	       "   to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash' FROM upd, old)"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(9, 10, 11, 12),
+			   "'user.update', 'user', upd.id::text,"
+			   " to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash' FROM upd, old")
 	       " SELECT (SELECT ok FROM unit_ok), (SELECT user_json(upd)::text FROM upd),"
 	       " (SELECT version FROM upd)",
 	.nparams = 12,
@@ -120,11 +118,6 @@ static int forbid_unless(int permitted, struct _u_response *resp, const struct r
 	if (!permitted)
 		problem(resp, ctx, 403, "Your role does not allow this.");
 	return permitted;
-}
-
-static const char *string_or_null(const json_t *body, const char *name)
-{
-	return json_string_value(json_object_get(body, name));
 }
 
 /* Usernames are case-insensitive: stored and compared lowercased. */
@@ -169,25 +162,14 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	json_t *errors = NULL;
 	if (role && role_from_name(role) == ROLE_NONE)
 		problem_add_error(&errors, "role", "invalid_value", "must be a role");
-	if (status && strcmp(status, "active") && strcmp(status, "disabled"))
-		problem_add_error(&errors, "status", "invalid_value", "must be active or disabled");
+	query_check_enum(&errors, "status", status, status_values, "must be active or disabled");
 	if ((q && strlen(q) > 64) || (unit && strlen(unit) > 32))
 		problem_add_error(&errors, q && strlen(q) > 64 ? "q" : "unit", "too_long", "is too long");
-	if (errors) {
-		invalid_query(resp, ctx, errors);
+	if (query_checked(resp, ctx, errors) != 0)
 		return;
-	}
 	const char *params[7] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
 				 role, status, q && *q ? q : NULL, unit, page.limit_text};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &list_users, params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		page_respond(resp, ctx, res, "users", page.limit);
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_page(resp, ctx, &list_users, params, "users", page.limit);
 }
 
 /* Reads a user in the caller's scope. Returns the result, or NULL after answering. */
@@ -198,19 +180,7 @@ static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
 	if (!id)
 		return NULL;
 	const char *params[2] = {id, ctx->principal.scope_path};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &get_user, params, &st);
-	if (!res)
-		return NULL;
-	if (st != DB_OK || PQntuples(res) != 1) {
-		if (st == DB_OK)
-			problem(resp, ctx, 404, "No such user.");
-		else
-			internal_error(resp, ctx);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
+	return fetch_row(resp, ctx, &get_user, params, "user");
 }
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -227,19 +197,17 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	const struct principal *me = &ctx->principal;
+	const struct principal *caller = &ctx->principal;
 	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
 		return;
-	json_t *errors = NULL;
 	lowercase_username(ctx->body);
-	if (validate_body(ctx->body, user_fields, VALIDATE_CREATE, &errors)) {
-		invalid_body(resp, ctx, errors);
+	if (!accept_body(resp, ctx, user_fields, VALIDATE_CREATE))
 		return;
-	}
-	const char *role = string_or_null(ctx->body, "role");
-	const char *unit = string_or_null(ctx->body, "unit_code");
-	const char *team = string_or_null(ctx->body, "team_id");
-	const char *password = string_or_null(ctx->body, "password");
+	json_t *errors = NULL;
+	const char *role = body_string(ctx->body, "role");
+	const char *unit = body_string(ctx->body, "unit_code");
+	const char *team = body_string(ctx->body, "team_id");
+	const char *password = body_string(ctx->body, "password");
 	const char *weak = password_weakness(password);
 	if (weak)
 		problem_add_error(&errors, "/password", "too_weak", weak);
@@ -248,17 +216,17 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_body(resp, ctx, errors);
 		return;
 	}
-	if (!forbid_unless(authz_may_manage_role(me, role_from_name(role)), resp, ctx))
+	if (!forbid_unless(authz_may_manage_role(caller, role_from_name(role)), resp, ctx))
 		return;
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(password, hash) != 0) {
 		internal_error(resp, ctx);
 		return;
 	}
-	const char *params[11] = {string_or_null(ctx->body, "username"), hash, role, unit, team,
-				  me->scope_path};
+	const char *params[11] = {body_string(ctx->body, "username"), hash, role, unit, team,
+				  caller->scope_path};
 	audit_actor_params(ctx, params + 6);
-	params[10] = string_or_null(ctx->body, "status");
+	params[10] = body_string(ctx->body, "status");
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &create_user, params, &st);
 	if (!res)
@@ -266,8 +234,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK) {
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem_add_error(&errors, "/unit_code", "not_found", "no such unit in your scope");
-		invalid_body(resp, ctx, errors);
+		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit in your scope");
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "That username is taken.");
 	} else {
@@ -278,23 +245,19 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	const struct principal *me = &ctx->principal;
+	const struct principal *caller = &ctx->principal;
 	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
 		return;
 	json_t *patch = ctx->body, *errors = NULL;
-	if (validate_body(patch, user_fields, VALIDATE_PATCH, &errors)) {
-		invalid_body(resp, ctx, errors);
-		return;
-	}
 	char version[16];
-	if (etag_require_if_match(req, resp, ctx, version) != 0)
+	if (!accept_patch(req, resp, ctx, user_fields, version))
 		return;
 	PGresult *target = fetch(req, resp, ctx);
 	if (!target)
 		return;
 	const char *id = u_map_get(req->map_url, "id");
 	/* Nobody changes their own role, scope, team or status (no self-promotion, no lock-out). */
-	int own = !strcasecmp(id, me->id);
+	int own = !strcasecmp(id, caller->id);
 	if (own && (json_object_get(patch, "role") || json_object_get(patch, "unit_code") ||
 		    json_object_get(patch, "team_id") || json_object_get(patch, "status"))) {
 		PQclear(target);
@@ -302,22 +265,22 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	/* The account as it will be: current values where the patch is silent. */
-	const char *role = json_object_get(patch, "role") ? string_or_null(patch, "role")
+	const char *role = json_object_get(patch, "role") ? body_string(patch, "role")
 							   : PQgetvalue(target, 0, 2);
 	const char *cur_unit = PQgetvalue(target, 0, 3), *cur_team = PQgetvalue(target, 0, 4);
-	const char *unit = json_object_get(patch, "unit_code") ? string_or_null(patch, "unit_code")
+	const char *unit = json_object_get(patch, "unit_code") ? body_string(patch, "unit_code")
 							       : (*cur_unit ? cur_unit : NULL);
-	const char *team = json_object_get(patch, "team_id") ? string_or_null(patch, "team_id")
+	const char *team = json_object_get(patch, "team_id") ? body_string(patch, "team_id")
 							     : (*cur_team ? cur_team : NULL);
-	const char *status = json_object_get(patch, "status") ? string_or_null(patch, "status")
+	const char *status = json_object_get(patch, "status") ? body_string(patch, "status")
 							      : PQgetvalue(target, 0, 5);
-	if (!own && !(authz_may_manage_role(me, role_from_name(PQgetvalue(target, 0, 2))) &&
-		      authz_may_manage_role(me, role_from_name(role)))) {
+	if (!own && !(authz_may_manage_role(caller, role_from_name(PQgetvalue(target, 0, 2))) &&
+		      authz_may_manage_role(caller, role_from_name(role)))) {
 		PQclear(target);
 		problem(resp, ctx, 403, "Your role does not allow managing this account.");
 		return;
 	}
-	const char *password = string_or_null(patch, "password");
+	const char *password = body_string(patch, "password");
 	const char *weak = password ? password_weakness(password) : NULL;
 	if (weak)
 		problem_add_error(&errors, "/password", "too_weak", weak);
@@ -334,7 +297,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	const char *params[12] = {id, version, role, unit, team, status, password ? hash : NULL,
-				  me->scope_path};
+				  caller->scope_path};
 	audit_actor_params(ctx, params + 8);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_user, params, &st);
@@ -344,12 +307,9 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK) {
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		problem_add_error(&errors, "/unit_code", "not_found", "no such unit in your scope");
-		invalid_body(resp, ctx, errors);
-	} else if (PQgetisnull(res, 0, 1)) {
-		problem(resp, ctx, 412, "The account changed since you read it; read it again.");
+		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit in your scope");
 	} else {
-		respond_written(resp, res, 200, 1, 2, NULL, 0);
+		respond_updated(resp, ctx, res, 1, "account");
 	}
 	PQclear(res);
 }
@@ -358,17 +318,9 @@ static void me(const struct _u_request *req, struct _u_response *resp, struct re
 {
 	(void)req;
 	const char *params[1] = {ctx->principal.id};
-	enum db_status st;
-	PGresult *res = request_query(
-		ctx, resp, ctx->principal.kind == PRINCIPAL_CLIENT ? &get_me_client : &get_me_user,
-		params, &st);
-	if (!res)
-		return;
-	if (st == DB_OK)
-		respond_row(resp, ctx, res, "account");
-	else
-		internal_error(resp, ctx);
-	PQclear(res);
+	respond_read(resp, ctx,
+		     ctx->principal.kind == PRINCIPAL_CLIENT ? &get_me_client : &get_me_user, params,
+		     "account");
 }
 
 static struct db_stmt own_password_hash = {
@@ -383,11 +335,9 @@ static struct db_stmt change_own_password = {
 	.sql = "WITH old AS (SELECT * FROM users WHERE id = $1::uuid),"
 	       " upd AS (UPDATE users u SET password_hash = $3, version = u.version + 1,"
 	       "   updated_at = now() WHERE u.id = $1::uuid AND u.version = $2::int RETURNING u.*),"
-	       " audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id,"
-	       "   action, entity_type, entity_id, before, after)"
-	       "   SELECT " AUDIT_ACTOR_SQL(4, 5, 6, 7) ", 'user.password_change', 'user',"
-	       "   upd.id::text, to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'"
-	       "   FROM upd, old)"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
+			   "'user.password_change', 'user', upd.id::text,"
+			   " to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash' FROM upd, old")
 	       " SELECT (SELECT user_json(upd)::text FROM upd), (SELECT version FROM upd)",
 	.nparams = 7,
 };
@@ -416,8 +366,8 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 	};
 	json_t *errors = NULL;
 	validate_body(ctx->body, fields, VALIDATE_CREATE, &errors);
-	const char *current = string_or_null(ctx->body, "current_password");
-	const char *password = string_or_null(ctx->body, "password");
+	const char *current = body_string(ctx->body, "current_password");
+	const char *password = body_string(ctx->body, "password");
 	const char *weak = password ? password_weakness(password) : NULL;
 	if (weak && !errors)
 		problem_add_error(&errors, "/password", "too_weak", weak);
@@ -440,9 +390,7 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 		http_client_address(req, address);
 		const char *params[2] = {ctx->principal.name, address};
 		PQclear(request_query(ctx, resp, &note_wrong_password, params, &st));
-		json_t *wrong = NULL;
-		problem_add_error(&wrong, "/current_password", "mismatch", "is not your password");
-		invalid_body(resp, ctx, wrong);
+		invalid_field(resp, ctx, "/current_password", "mismatch", "is not your password");
 		return;
 	}
 	char hash[PASSWORD_HASH_MAX];

@@ -48,7 +48,7 @@ token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/token" \
 # villages) leads its team (k 0), deputises (k 1) or is a member (k 2-5).
 awk -v rows="$rows" -v villages="$villages" 'BEGIN {
   split("Nguyễn Văn,Lò Thị,Hoàng Văn,Giàng Seo,Vàng Thị,Triệu Văn,Ma Thị,Sùng A", family, ",")
-  split("tay,hmn,dao,nut,mtq", lang, ",")
+  split("tyz,hmn,ium,nut,mtq", lang, ",")
   split("youth_union;teacher,official;party_member,womens_union,civil_servant,volunteer", aff, ",")
   split("basic,intermediate,advanced", skill, ",")
   print "full_name,gender,birth_year,phone,email,ethnicity,languages,affiliations,digital_skill,unit_code,team_role"

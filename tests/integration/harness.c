@@ -109,8 +109,9 @@ int free_port(void)
 void proc_spawn(struct proc *p, const char *const *env, const char *const *args)
 {
 	static int counter;
-	snprintf(p->log_path, sizeof p->log_path, "/tmp/cdtt-test-%d-%d.log", (int)getpid(),
-		 ++counter);
+	/* in the run's own folder, which tests/run.sh removes: parallel runs keep their logs */
+	snprintf(p->log_path, sizeof p->log_path, "%s/cdtt-test-%d-%d.log",
+		 env_or_die("CDTT_TEST_PGDIR"), (int)getpid(), ++counter);
 	const char *bin = env_or_die("CDTT_BIN");
 	char *argv[16];
 	int argc = 0;

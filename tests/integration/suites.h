@@ -14,4 +14,5 @@ Suite *teams_suite(void);
 Suite *members_suite(void);
 Suite *imports_suite(void);
 Suite *idempotency_suite(void);
+Suite *seed_suite(void);
 #endif

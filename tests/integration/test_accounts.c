@@ -15,15 +15,7 @@
 
 static struct world w;
 
-static void setup(void)
-{
-	world_create(&w, NULL);
-}
-
-static void teardown(void)
-{
-	world_destroy(&w);
-}
+WORLD_FIXTURE(w, NULL)
 
 static char *user_path(const char *id)
 {
@@ -32,10 +24,11 @@ static char *user_path(const char *id)
 	return path;
 }
 
-static void assert_nothing_written(long users, long audit)
+/* What an account request may write, to assert (world_assert_unchanged) that it wrote nothing. */
+static struct world_counts counts_now(void)
 {
-	ck_assert_int_eq(world_count(&w, "users"), users);
-	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+	static const char *const tables[] = {"users", "audit_events", NULL};
+	return world_counts(&w, tables);
 }
 
 START_TEST(test_officer_creates_a_viewer_in_scope_with_an_audit_event)
@@ -65,7 +58,7 @@ END_TEST
 
 START_TEST(test_officer_cannot_create_officers_or_outside_scope)
 {
-	long users = world_count(&w, "users"), audit = world_count(&w, "audit_events");
+	struct world_counts before = counts_now();
 	struct http_response r;
 	world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq,
 		   "{\"username\":\"x.officer\",\"password\":\"a long enough pass\",\"role\":\"officer\","
@@ -86,13 +79,13 @@ START_TEST(test_officer_cannot_create_officers_or_outside_scope)
 		   NULL);
 	assert_problem(&r, 422); /* above the officer's unit: out of scope too */
 	http_response_free(&r);
-	assert_nothing_written(users, audit);
+	world_assert_unchanged(&before);
 }
 END_TEST
 
 START_TEST(test_viewer_and_team_leader_cannot_write_accounts)
 {
-	long users = world_count(&w, "users"), audit = world_count(&w, "audit_events");
+	struct world_counts before = counts_now();
 	const char *body = "{\"username\":\"sneaky\",\"password\":\"a long enough pass\","
 			   "\"role\":\"viewer\",\"unit_code\":\"TQ\"}";
 	struct http_response r;
@@ -102,15 +95,14 @@ START_TEST(test_viewer_and_team_leader_cannot_write_accounts)
 	world_call(&r, &w, "POST", "/api/v1/users", w.leader_tq, body, NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	const char *im[] = {"If-Match: \"1\"", NULL};
-	world_call(&r, &w, "PATCH", user_path(w.viewer_tq_id), w.viewer_tq, "{\"role\":\"admin\"}", im);
+	world_call_if_match(&r, &w, "PATCH", user_path(w.viewer_tq_id), w.viewer_tq, "{\"role\":\"admin\"}", "1");
 	assert_problem(&r, 403);
 	http_response_free(&r);
 	world_call(&r, &w, "POST", "/api/v1/clients", w.officer_tq,
 		   "{\"client_id\":\"x.sys\",\"scopes\":[\"registry:read\"],\"unit_code\":\"TQ\"}", NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	assert_nothing_written(users, audit);
+	world_assert_unchanged(&before);
 	ck_assert_int_eq(world_count(&w, "clients"), 0);
 }
 END_TEST
@@ -118,15 +110,14 @@ END_TEST
 START_TEST(test_nobody_patches_their_own_role)
 {
 	long audit = world_count(&w, "audit_events");
-	const char *im[] = {"If-Match: \"1\"", NULL};
 	struct http_response r;
-	world_call(&r, &w, "PATCH", user_path(w.officer_tq_id), w.officer_tq, "{\"role\":\"admin\"}", im);
+	world_call_if_match(&r, &w, "PATCH", user_path(w.officer_tq_id), w.officer_tq, "{\"role\":\"admin\"}", "1");
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	world_call(&r, &w, "PATCH", user_path(w.officer_tq_id), w.officer_tq, "{\"unit_code\":\"HG\"}", im);
+	world_call_if_match(&r, &w, "PATCH", user_path(w.officer_tq_id), w.officer_tq, "{\"unit_code\":\"HG\"}", "1");
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	world_call(&r, &w, "PATCH", user_path(w.admin_id), w.admin, "{\"status\":\"disabled\"}", im);
+	world_call_if_match(&r, &w, "PATCH", user_path(w.admin_id), w.admin, "{\"status\":\"disabled\"}", "1");
 	assert_problem(&r, 403);
 	http_response_free(&r);
 	char *role = db_query_value(w.url, "SELECT role || version FROM users WHERE username = 'officer.tq'");
@@ -143,9 +134,8 @@ START_TEST(test_officer_of_another_commune_sees_404_and_nothing_in_lists)
 	world_call(&r, &w, "GET", user_path(w.viewer_tq_id), w.officer_nx, NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	const char *im[] = {"If-Match: \"1\"", NULL};
-	world_call(&r, &w, "PATCH", user_path(w.viewer_tq_id), w.officer_nx,
-		   "{\"status\":\"disabled\"}", im);
+	world_call_if_match(&r, &w, "PATCH", user_path(w.viewer_tq_id), w.officer_nx,
+		   "{\"status\":\"disabled\"}", "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	/* exactly like an id that does not exist */
@@ -187,8 +177,7 @@ START_TEST(test_patch_needs_if_match_and_a_current_version)
 	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\"}", NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	const char *stale[] = {"If-Match: \"7\"", NULL};
-	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\"}", stale);
+	world_call_if_match(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\"}", "7");
 	assert_problem(&r, 412);
 	http_response_free(&r);
 	const char *junk[] = {"If-Match: W/\"1\"", NULL};
@@ -196,8 +185,8 @@ START_TEST(test_patch_needs_if_match_and_a_current_version)
 	assert_problem(&r, 412);
 	http_response_free(&r);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
-	const char *good[] = {"If-Match: \"1\"", NULL};
-	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"disabled\",\"role\":\"team_leader\"}", good);
+	world_call_if_match(&r, &w, "PATCH", path, w.officer_tq,
+			    "{\"status\":\"disabled\",\"role\":\"team_leader\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "status"), "disabled");
 	ck_assert_str_eq(json_field(r.body, "version"), "2");
@@ -207,7 +196,7 @@ START_TEST(test_patch_needs_if_match_and_a_current_version)
 	ck_assert_str_eq(ev, "active>disabled");
 	free(ev);
 	/* the old version is stale now */
-	world_call(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"active\"}", good);
+	world_call_if_match(&r, &w, "PATCH", path, w.officer_tq, "{\"status\":\"active\"}", "1");
 	assert_problem(&r, 412);
 	http_response_free(&r);
 }
@@ -215,7 +204,7 @@ END_TEST
 
 START_TEST(test_unknown_read_only_and_bad_fields_are_422_listing_each)
 {
-	long users = world_count(&w, "users"), audit = world_count(&w, "audit_events");
+	struct world_counts before = counts_now();
 	struct http_response r;
 	const char *body = "{\"username\":\"a\",\"password\":\"short\",\"role\":\"king\","
 			   "\"unit_code\":\"bad code!\",\"team_id\":\"nope\",\"id\":\"x\",\"version\":3,"
@@ -258,7 +247,7 @@ START_TEST(test_unknown_read_only_and_bad_fields_are_422_listing_each)
 		   "{\"username\":\"no.unit\",\"password\":\"a long enough pass\",\"role\":\"viewer\"}", NULL);
 	assert_problem(&r, 422);
 	http_response_free(&r);
-	assert_nothing_written(users, audit);
+	world_assert_unchanged(&before);
 }
 END_TEST
 
@@ -390,12 +379,11 @@ START_TEST(test_client_management_validation_and_concurrency)
 	char path[96];
 	snprintf(path, sizeof path, "/api/v1/clients/%s", json_field(r.body, "id"));
 	http_response_free(&r);
-	const char *im[] = {"If-Match: \"1\"", NULL};
-	world_call(&r, &w, "PATCH", path, w.admin, "{\"scopes\":[\"reports:read\",\"registry:read\"],\"name\":\"Thống kê\"}", im);
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"scopes\":[\"reports:read\",\"registry:read\"],\"name\":\"Thống kê\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_ptr_nonnull(strstr(r.body, "registry:read"));
 	http_response_free(&r);
-	world_call(&r, &w, "PATCH", path, w.admin, "{\"status\":\"disabled\"}", im);
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"status\":\"disabled\"}", "1");
 	assert_problem(&r, 412);
 	http_response_free(&r);
 	world_call(&r, &w, "DELETE", "/api/v1/clients/not-a-uuid", w.admin, NULL, NULL);
@@ -451,18 +439,17 @@ START_TEST(test_people_change_their_own_password_proving_the_current_one)
 	char *token = world_login(&w, "changes.password", WORLD_PASSWORD);
 	long audit = world_count(&w, "audit_events");
 	struct http_response r;
-	const char *im[] = {"If-Match: \"1\"", NULL};
-	world_call(&r, &w, "PATCH", "/api/v1/me", token,
-		   "{\"current_password\":\"wrong wrong wrong\",\"password\":\"a brand new passphrase\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"wrong wrong wrong\",\"password\":\"a brand new passphrase\"}", "1");
 	assert_problem(&r, 422);
 	ck_assert_ptr_nonnull(strstr(r.body, "/current_password"));
 	http_response_free(&r);
-	world_call(&r, &w, "PATCH", "/api/v1/me", token,
-		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"short\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"short\"}", "1");
 	assert_problem(&r, 422);
 	http_response_free(&r);
-	world_call(&r, &w, "PATCH", "/api/v1/me", token,
-		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"a brand new passphrase\",\"role\":\"admin\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"a brand new passphrase\",\"role\":\"admin\"}", "1");
 	assert_problem(&r, 422); /* nothing but the password */
 	http_response_free(&r);
 	world_call(&r, &w, "PATCH", "/api/v1/me", token,
@@ -470,8 +457,8 @@ START_TEST(test_people_change_their_own_password_proving_the_current_one)
 	assert_problem(&r, 428);
 	http_response_free(&r);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
-	world_call(&r, &w, "PATCH", "/api/v1/me", token,
-		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"a brand new passphrase\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/me", token,
+		   "{\"current_password\":\"" WORLD_PASSWORD "\",\"password\":\"a brand new passphrase\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "role"), "viewer");
 	http_response_free(&r);

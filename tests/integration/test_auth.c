@@ -18,15 +18,7 @@
 
 static struct world w;
 
-static void setup(void)
-{
-	world_create(&w, NULL);
-}
-
-static void teardown(void)
-{
-	world_destroy(&w);
-}
+WORLD_FIXTURE(w, NULL)
 
 /* Signs claims with alg and key (NULL/0 for "none"); malloc'd token. */
 static char *forge(jwt_alg_t alg, const void *key, size_t key_len, json_t *claims)

@@ -13,15 +13,7 @@
 
 static struct world w;
 
-static void setup(void)
-{
-	world_create(&w, NULL);
-}
-
-static void teardown(void)
-{
-	world_destroy(&w);
-}
+WORLD_FIXTURE(w, NULL)
 
 #define VILLAGE(code) "{\"code\":\"" code "\",\"name\":\"Thôn " code "\",\"level\":\"village\",\"parent_code\":\"TQ\"}"
 

@@ -14,47 +14,38 @@
 #include "suites.h"
 #include "test_members_support.h"
 
-static void setup(void)
-{
-	world_create(&mw, NULL);
-}
-
-static void teardown(void)
-{
-	world_destroy(&mw);
-}
+WORLD_FIXTURE(mw, NULL)
 
 START_TEST(test_officer_creates_a_member_with_location_etag_and_audit_event)
 {
-	struct tm_counts before;
-	tm_counts(&before);
+	struct world_counts before = tm_counts();
 	const char *body =
 		"{\"unit_code\":\"TQ-V1\",\"full_name\":\"Nguyễn Văn Đức\",\"gender\":\"male\","
 		"\"birth_year\":1990,\"phone\":\"+84 912 000 001\",\"email\":\"Duc.NV@Example.VN\","
-		"\"ethnicity\":\"Tày\",\"languages\":[\"vie\",\"tay\"],"
+		"\"ethnicity\":\"Tày\",\"languages\":[\"vie\",\"tyz\"],"
 		"\"affiliations\":[\"youth_union\",\"teacher\"],\"digital_skill\":\"intermediate\","
 		"\"trainings\":[{\"course\":\"Kỹ năng số\",\"provider\":\"Sở TT&TT\","
 		"\"completed_on\":\"2024-05-20\",\"certificate_no\":\"KNS-1\"}]}";
 	struct http_response r;
 	world_call(&r, &mw, "POST", "/api/v1/members", mw.officer_tq, body, NULL);
 	ck_assert_msg(r.status == 201, "%s", r.body);
-	ck_assert_str_eq(tm_json(r.body, "phone"), "0912000001");
-	ck_assert_str_eq(tm_json(r.body, "email"), "Duc.NV@example.vn");
-	ck_assert_str_eq(tm_json(r.body, "birth_year"), "1990");
-	ck_assert_str_eq(tm_json(r.body, "status"), "active");
-	ck_assert_str_eq(tm_json(r.body, "languages"), "[\"vie\",\"tay\"]");
-	ck_assert_str_eq(tm_json(r.body, "version"), "1");
+	ck_assert_str_eq(json_field(r.body, "phone"), "0912000001");
+	ck_assert_str_eq(json_field(r.body, "email"), "Duc.NV@example.vn");
+	ck_assert_str_eq(json_field(r.body, "birth_year"), "1990");
+	ck_assert_str_eq(json_field(r.body, "status"), "active");
+	ck_assert_str_eq(json_field(r.body, "languages"), "[\"vie\",\"tyz\"]");
+	ck_assert_str_eq(json_field(r.body, "version"), "1");
 	ck_assert_ptr_null(strstr(r.body, "full_name_folded"));
 	char id[37];
-	snprintf(id, sizeof id, "%s", tm_json(r.body, "id"));
+	snprintf(id, sizeof id, "%s", json_field(r.body, "id"));
 	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(location, tm_path(id));
 	ck_assert_str_eq(etag, "\"1\"");
 	free(location);
 	free(etag);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&mw, "members"), before.members + 1);
-	ck_assert_int_eq(world_count(&mw, "audit_events"), before.audit + 1);
+	ck_assert_int_eq(world_count(&mw, "members"), world_counted(&before, "members") + 1);
+	ck_assert_int_eq(world_count(&mw, "audit_events"), world_counted(&before, "audit_events") + 1);
 	char sql[256];
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || actor_name || ' ' || (after->>'phone') || ' ' ||"
@@ -65,8 +56,8 @@ START_TEST(test_officer_creates_a_member_with_location_etag_and_audit_event)
 	/* read back with its ETag */
 	world_call(&r, &mw, "GET", tm_path(id), mw.officer_tq, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(tm_json(r.body, "full_name"), "Nguyễn Văn Đức");
-	ck_assert_str_eq(tm_json(r.body, "trainings"),
+	ck_assert_str_eq(json_field(r.body, "full_name"), "Nguyễn Văn Đức");
+	ck_assert_str_eq(json_field(r.body, "trainings"),
 			 "[{\"course\":\"Kỹ năng số\",\"provider\":\"Sở TT&TT\","
 			 "\"completed_on\":\"2024-05-20\",\"certificate_no\":\"KNS-1\"}]");
 	etag = http_header_value(&r, "ETag");
@@ -78,34 +69,33 @@ END_TEST
 
 START_TEST(test_patch_changes_fields_clears_nulls_and_audits_before_and_after)
 {
-	const char *id = tm_create(mw.officer_tq,
-				   tm_body("TQ-V1", "Lò Thị Mai", tm_fresh_phone(),
-					   ",\"email\":\"mai@example.vn\",\"gender\":\"female\","
-					   "\"birth_year\":1985,\"languages\":[\"vie\"]"));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
-	struct tm_counts before;
-	tm_counts(&before);
+	char path[TM_PATH_SIZE];
+	const char *id = tm_create_at(mw.officer_tq,
+				      tm_body("TQ-V1", "Lò Thị Mai", tm_fresh_phone(),
+					      ",\"email\":\"mai@example.vn\",\"gender\":\"female\","
+					      "\"birth_year\":1985,\"languages\":[\"vie\"]"),
+				      path);
+	struct world_counts before = tm_counts();
 	struct http_response r;
-	tm_call_if_match(&r, "PATCH", path, mw.officer_tq,
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_tq,
 			 "{\"unit_code\":\"TQ\",\"status\":\"inactive\",\"phone\":null,"
 			 "\"email\":null,\"birth_year\":null,\"languages\":[\"vie\",\"hmn\"],"
 			 "\"digital_skill\":\"advanced\"}",
 			 "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
-	ck_assert_str_eq(tm_json(r.body, "unit_code"), "TQ");
-	ck_assert_str_eq(tm_json(r.body, "status"), "inactive");
-	ck_assert_str_eq(tm_json(r.body, "phone"), "null");
-	ck_assert_str_eq(tm_json(r.body, "email"), "null");
-	ck_assert_str_eq(tm_json(r.body, "birth_year"), "null");
-	ck_assert_str_eq(tm_json(r.body, "gender"), "female"); /* absent: kept */
-	ck_assert_str_eq(tm_json(r.body, "languages"), "[\"vie\",\"hmn\"]");
-	ck_assert_str_eq(tm_json(r.body, "version"), "2");
+	ck_assert_str_eq(json_field(r.body, "unit_code"), "TQ");
+	ck_assert_str_eq(json_field(r.body, "status"), "inactive");
+	ck_assert_str_eq(json_field(r.body, "phone"), "null");
+	ck_assert_str_eq(json_field(r.body, "email"), "null");
+	ck_assert_str_eq(json_field(r.body, "birth_year"), "null");
+	ck_assert_str_eq(json_field(r.body, "gender"), "female"); /* absent: kept */
+	ck_assert_str_eq(json_field(r.body, "languages"), "[\"vie\",\"hmn\"]");
+	ck_assert_str_eq(json_field(r.body, "version"), "2");
 	char *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(etag, "\"2\"");
 	free(etag);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&mw, "audit_events"), before.audit + 1);
+	ck_assert_int_eq(world_count(&mw, "audit_events"), world_counted(&before, "audit_events") + 1);
 	char sql[300];
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || (before->>'unit_code') || '>' || (after->>'unit_code') ||"
@@ -120,23 +110,21 @@ END_TEST
 
 START_TEST(test_delete_needs_if_match_and_writes_an_audit_event)
 {
-	const char *id = tm_create(mw.officer_tq, tm_body("TQ-V1", "Sùng Mí Chứ", NULL, NULL));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
-	struct tm_counts before;
-	tm_counts(&before);
+	char path[TM_PATH_SIZE];
+	const char *id = tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Sùng Mí Chứ", NULL, NULL), path);
+	struct world_counts before = tm_counts();
 	struct http_response r;
-	tm_call_if_match(&r, "DELETE", path, mw.officer_tq, NULL, NULL);
+	world_call_if_match(&r, &mw, "DELETE", path, mw.officer_tq, NULL, NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	tm_call_if_match(&r, "DELETE", path, mw.officer_tq, NULL, "2");
+	world_call_if_match(&r, &mw, "DELETE", path, mw.officer_tq, NULL, "2");
 	assert_problem(&r, 412);
 	http_response_free(&r);
-	tm_assert_unchanged(&before);
-	tm_call_if_match(&r, "DELETE", path, mw.officer_tq, NULL, "1");
+	world_assert_unchanged(&before);
+	world_call_if_match(&r, &mw, "DELETE", path, mw.officer_tq, NULL, "1");
 	ck_assert_msg(r.status == 204, "%s", r.body);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&mw, "members"), before.members - 1);
+	ck_assert_int_eq(world_count(&mw, "members"), world_counted(&before, "members") - 1);
 	char sql[200];
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || (before->>'full_name') FROM audit_events"
@@ -154,9 +142,8 @@ START_TEST(test_delete_of_a_member_with_memberships_is_409_suggesting_inactive)
 {
 	db_exec_ok(mw.url, "INSERT INTO units (code, name, level, parent_code)"
 			   " VALUES ('TQ-DEL', 'Thôn Xoá', 'village', 'TQ')");
-	const char *id = tm_create(mw.officer_tq, tm_body("TQ-DEL", "Đặng Văn Ở", NULL, NULL));
-	char sql[512], path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
+	char sql[512], path[TM_PATH_SIZE];
+	const char *id = tm_create_at(mw.officer_tq, tm_body("TQ-DEL", "Đặng Văn Ở", NULL, NULL), path);
 	snprintf(sql, sizeof sql,
 		 "WITH t AS (INSERT INTO teams (unit_code, name, established_on)"
 		 " VALUES ('TQ-DEL', 'Tổ Xoá', '2024-01-01') RETURNING id)"
@@ -164,30 +151,29 @@ START_TEST(test_delete_of_a_member_with_memberships_is_409_suggesting_inactive)
 		 " SELECT id, '%s', 'village', 'member', '2024-01-01', '2024-06-01' FROM t",
 		 id);
 	db_exec_ok(mw.url, sql);
-	struct tm_counts before;
-	tm_counts(&before);
+	struct world_counts before = tm_counts();
 	struct http_response r;
-	tm_call_if_match(&r, "DELETE", path, mw.officer_tq, NULL, "1");
+	world_call_if_match(&r, &mw, "DELETE", path, mw.officer_tq, NULL, "1");
 	assert_problem(&r, 409);
 	ck_assert_ptr_nonnull(strstr(r.body, "inactive"));
 	http_response_free(&r);
-	tm_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 }
 END_TEST
 
 START_TEST(test_viewer_sees_personal_data_masked_and_officer_unmasked)
 {
-	const char *id = tm_create(mw.officer_tq,
-				   tm_body("TQ-V1", "Masked", "0987654323",
-					   ",\"email\":\"nguyen.van.a@example.vn\",\"birth_year\":1980"));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
+	char path[TM_PATH_SIZE];
+	tm_create_at(mw.officer_tq,
+		     tm_body("TQ-V1", "Masked", "0987654323",
+			     ",\"email\":\"nguyen.van.a@example.vn\",\"birth_year\":1980"),
+		     path);
 	struct http_response r;
 	world_call(&r, &mw, "GET", path, mw.viewer_tq, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(tm_json(r.body, "phone"), "09******23");
-	ck_assert_str_eq(tm_json(r.body, "email"), "n***@example.vn");
-	ck_assert_str_eq(tm_json(r.body, "birth_year"), "null");
+	ck_assert_str_eq(json_field(r.body, "phone"), "09******23");
+	ck_assert_str_eq(json_field(r.body, "email"), "n***@example.vn");
+	ck_assert_str_eq(json_field(r.body, "birth_year"), "null");
 	http_response_free(&r);
 	world_call(&r, &mw, "GET", "/api/v1/members?unit=TQ-V1&limit=200", mw.viewer_tq, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
@@ -196,9 +182,9 @@ START_TEST(test_viewer_sees_personal_data_masked_and_officer_unmasked)
 	ck_assert_ptr_nonnull(strstr(r.body, "09******23"));
 	http_response_free(&r);
 	world_call(&r, &mw, "GET", path, mw.officer_tq, NULL, NULL);
-	ck_assert_str_eq(tm_json(r.body, "phone"), "0987654323");
-	ck_assert_str_eq(tm_json(r.body, "email"), "nguyen.van.a@example.vn");
-	ck_assert_str_eq(tm_json(r.body, "birth_year"), "1980");
+	ck_assert_str_eq(json_field(r.body, "phone"), "0987654323");
+	ck_assert_str_eq(json_field(r.body, "email"), "nguyen.van.a@example.vn");
+	ck_assert_str_eq(json_field(r.body, "birth_year"), "1980");
 	http_response_free(&r);
 	/* and the server's log never holds them */
 	char *log = proc_output(&mw.server);
@@ -218,7 +204,7 @@ static char *client_token(const char *client_id, const char *scopes, const char 
 	world_call(&r, &mw, "POST", "/api/v1/clients", mw.admin, body, NULL);
 	ck_assert_msg(r.status == 201, "%s", r.body);
 	char secret[128];
-	snprintf(secret, sizeof secret, "%s", tm_json(r.body, "client_secret"));
+	snprintf(secret, sizeof secret, "%s", json_field(r.body, "client_secret"));
 	http_response_free(&r);
 	char form[512];
 	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
@@ -226,17 +212,16 @@ static char *client_token(const char *client_id, const char *scopes, const char 
 	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
 	http_request(&r, "POST", mw.server.port, "/api/v1/auth/token", h, form, strlen(form));
 	ck_assert_msg(r.status == 200, "%s", r.body);
-	char *token = strdup(tm_json(r.body, "access_token"));
+	char *token = strdup(json_field(r.body, "access_token"));
 	http_response_free(&r);
 	return token;
 }
 
 START_TEST(test_systems_see_personal_data_only_with_members_pii_in_their_token)
 {
-	const char *id = tm_create(mw.officer_tq, tm_body("TQ-V1", "Sys", "0356789012",
-							   ",\"email\":\"sys@example.vn\""));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
+	char path[TM_PATH_SIZE];
+	tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Sys", "0356789012", ",\"email\":\"sys@example.vn\""),
+		     path);
 	char *reader = client_token("reader.sys", "[\"registry:read\"]", NULL);
 	char *pii = client_token("pii.sys", "[\"registry:read\",\"members:pii\"]", NULL);
 	char *narrowed = client_token("narrow.sys", "[\"registry:read\",\"members:pii\"]",
@@ -244,23 +229,22 @@ START_TEST(test_systems_see_personal_data_only_with_members_pii_in_their_token)
 	struct http_response r;
 	world_call(&r, &mw, "GET", path, reader, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(tm_json(r.body, "phone"), "03******12");
+	ck_assert_str_eq(json_field(r.body, "phone"), "03******12");
 	http_response_free(&r);
 	world_call(&r, &mw, "GET", path, pii, NULL, NULL);
-	ck_assert_str_eq(tm_json(r.body, "phone"), "0356789012");
-	ck_assert_str_eq(tm_json(r.body, "email"), "sys@example.vn");
+	ck_assert_str_eq(json_field(r.body, "phone"), "0356789012");
+	ck_assert_str_eq(json_field(r.body, "email"), "sys@example.vn");
 	http_response_free(&r);
 	world_call(&r, &mw, "GET", path, narrowed, NULL, NULL);
-	ck_assert_str_eq(tm_json(r.body, "phone"), "03******12");
-	ck_assert_str_eq(tm_json(r.body, "email"), "s***@example.vn");
+	ck_assert_str_eq(json_field(r.body, "phone"), "03******12");
+	ck_assert_str_eq(json_field(r.body, "email"), "s***@example.vn");
 	http_response_free(&r);
 	/* reading is all a registry:read token may do */
-	struct tm_counts before;
-	tm_counts(&before);
+	struct world_counts before = tm_counts();
 	world_call(&r, &mw, "POST", "/api/v1/members", pii, tm_body("TQ-V1", "No", NULL, NULL), NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	tm_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(reader);
 	free(pii);
 	free(narrowed);
@@ -269,19 +253,17 @@ END_TEST
 
 START_TEST(test_officer_of_another_commune_gets_404_for_members_out_of_scope)
 {
-	const char *id = tm_create(mw.officer_tq, tm_body("TQ-V1", "Hidden Person", NULL, NULL));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
-	struct tm_counts before;
-	tm_counts(&before);
+	char path[TM_PATH_SIZE];
+	const char *id = tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Hidden Person", NULL, NULL), path);
+	struct world_counts before = tm_counts();
 	struct http_response r;
 	world_call(&r, &mw, "GET", path, mw.officer_nx, NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	tm_call_if_match(&r, "PATCH", path, mw.officer_nx, "{\"status\":\"inactive\"}", "1");
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_nx, "{\"status\":\"inactive\"}", "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	tm_call_if_match(&r, "DELETE", path, mw.officer_nx, NULL, "1");
+	world_call_if_match(&r, &mw, "DELETE", path, mw.officer_nx, NULL, "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	/* exactly like an id that does not exist, or one that is not an id */
@@ -297,19 +279,17 @@ START_TEST(test_officer_of_another_commune_gets_404_for_members_out_of_scope)
 	ck_assert_ptr_null(strstr(r.body, id));
 	http_response_free(&r);
 	world_call(&r, &mw, "GET", "/api/v1/members?unit=TQ", mw.officer_nx, NULL, NULL);
-	ck_assert_str_eq(tm_json(r.body, "items"), "[]");
+	ck_assert_str_eq(json_field(r.body, "items"), "[]");
 	http_response_free(&r);
-	tm_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 }
 END_TEST
 
 START_TEST(test_viewer_and_team_leader_cannot_write_members)
 {
-	const char *id = tm_create(mw.officer_tq, tm_body("TQ-V1", "Untouchable", NULL, NULL));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
-	struct tm_counts before;
-	tm_counts(&before);
+	char path[TM_PATH_SIZE];
+	tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Untouchable", NULL, NULL), path);
+	struct world_counts before = tm_counts();
 	const char *writers[] = {mw.viewer_tq, mw.leader_tq};
 	for (int i = 0; i < 2; i++) {
 		struct http_response r;
@@ -317,40 +297,38 @@ START_TEST(test_viewer_and_team_leader_cannot_write_members)
 			   tm_body("TQ-V1", "Sneaky", NULL, NULL), NULL);
 		assert_problem(&r, 403);
 		http_response_free(&r);
-		tm_call_if_match(&r, "PATCH", path, writers[i], "{\"status\":\"inactive\"}", "1");
+		world_call_if_match(&r, &mw, "PATCH", path, writers[i], "{\"status\":\"inactive\"}", "1");
 		assert_problem(&r, 403);
 		http_response_free(&r);
-		tm_call_if_match(&r, "DELETE", path, writers[i], NULL, "1");
+		world_call_if_match(&r, &mw, "DELETE", path, writers[i], NULL, "1");
 		assert_problem(&r, 403);
 		http_response_free(&r);
 	}
-	tm_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 }
 END_TEST
 
 START_TEST(test_patch_without_if_match_is_428_and_stale_is_412)
 {
-	const char *id = tm_create(mw.officer_tq, tm_body("TQ-V1", "Versioned", NULL, NULL));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
-	struct tm_counts before;
-	tm_counts(&before);
+	char path[TM_PATH_SIZE];
+	tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Versioned", NULL, NULL), path);
+	struct world_counts before = tm_counts();
 	struct http_response r;
-	tm_call_if_match(&r, "PATCH", path, mw.officer_tq, "{\"status\":\"inactive\"}", NULL);
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_tq, "{\"status\":\"inactive\"}", NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	tm_call_if_match(&r, "PATCH", path, mw.officer_tq, "{\"status\":\"inactive\"}", "7");
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_tq, "{\"status\":\"inactive\"}", "7");
 	assert_problem(&r, 412);
 	http_response_free(&r);
 	const char *weak[] = {"If-Match: W/\"1\"", NULL};
 	world_call(&r, &mw, "PATCH", path, mw.officer_tq, "{\"status\":\"inactive\"}", weak);
 	assert_problem(&r, 412);
 	http_response_free(&r);
-	tm_assert_unchanged(&before);
-	tm_call_if_match(&r, "PATCH", path, mw.officer_tq, "{\"status\":\"inactive\"}", "1");
+	world_assert_unchanged(&before);
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_tq, "{\"status\":\"inactive\"}", "1");
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	tm_call_if_match(&r, "PATCH", path, mw.officer_tq, "{\"status\":\"active\"}", "1");
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_tq, "{\"status\":\"active\"}", "1");
 	assert_problem(&r, 412);
 	http_response_free(&r);
 }
@@ -368,7 +346,7 @@ static void *race_patch(void *arg)
 	char body[64];
 	snprintf(body, sizeof body, "{\"full_name\":\"Racer %d\"}", racer->index);
 	struct http_response r;
-	tm_call_if_match(&r, "PATCH", racer->path, mw.officer_tq, body, "1");
+	world_call_if_match(&r, &mw, "PATCH", racer->path, mw.officer_tq, body, "1");
 	racer->status = r.status;
 	http_response_free(&r);
 	return NULL;
@@ -376,9 +354,8 @@ static void *race_patch(void *arg)
 
 START_TEST(test_concurrent_patches_with_the_same_if_match_exactly_one_wins)
 {
-	const char *id = tm_create(mw.officer_tq, tm_body("TQ-V1", "Contested", NULL, NULL));
-	char path[96];
-	snprintf(path, sizeof path, "%s", tm_path(id));
+	char path[TM_PATH_SIZE];
+	const char *id = tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Contested", NULL, NULL), path);
 	long audit = world_count(&mw, "audit_events");
 	enum { RACERS = 6 };
 	struct racer racers[RACERS];
@@ -414,18 +391,17 @@ START_TEST(test_idempotency_key_replays_the_first_answer_and_refuses_another_bod
 	struct http_response first, again;
 	world_call(&first, &mw, "POST", "/api/v1/members", mw.officer_tq, body, key);
 	ck_assert_msg(first.status == 201, "%s", first.body);
-	struct tm_counts before;
-	tm_counts(&before);
+	struct world_counts before = tm_counts();
 	world_call(&again, &mw, "POST", "/api/v1/members", mw.officer_tq, body, key);
 	ck_assert_int_eq(again.status, 201);
 	ck_assert_str_eq(again.body, first.body);
-	tm_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	http_response_free(&again);
 	world_call(&again, &mw, "POST", "/api/v1/members", mw.officer_tq,
 		   tm_body("TQ-V1", "Another One", tm_fresh_phone(), NULL), key);
 	assert_problem(&again, 422);
 	http_response_free(&again);
-	tm_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	http_response_free(&first);
 }
 END_TEST

@@ -40,77 +40,33 @@ const char *tm_create(const char *token, const char *body)
 	return id;
 }
 
+const char *tm_create_at(const char *token, const char *body, char path[TM_PATH_SIZE])
+{
+	const char *id = tm_create(token, body);
+	snprintf(path, TM_PATH_SIZE, "%s", tm_path(id));
+	return id;
+}
+
 void tm_assert_create_refused(const char *token, const char *body, long status,
 			      struct http_response *r)
 {
-	struct tm_counts before;
-	tm_counts(&before);
+	struct world_counts before = tm_counts();
 	world_call(r, &mw, "POST", "/api/v1/members", token, body, NULL);
 	assert_problem(r, status);
-	tm_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 }
 
 const char *tm_path(const char *id)
 {
-	static char path[96];
+	static char path[TM_PATH_SIZE];
 	snprintf(path, sizeof path, "/api/v1/members/%s", id);
 	return path;
 }
 
-void tm_call_if_match(struct http_response *r, const char *method, const char *path,
-		      const char *token, const char *body, const char *version)
+struct world_counts tm_counts(void)
 {
-	char header[64];
-	snprintf(header, sizeof header, "If-Match: \"%s\"", version ? version : "");
-	const char *extra[] = {header, NULL};
-	world_call(r, &mw, method, path, token, body, version ? extra : NULL);
-}
-
-void tm_counts(struct tm_counts *c)
-{
-	c->members = world_count(&mw, "members");
-	c->audit = world_count(&mw, "audit_events");
-}
-
-void tm_assert_unchanged(const struct tm_counts *before)
-{
-	struct tm_counts now;
-	tm_counts(&now);
-	ck_assert_int_eq(now.members, before->members);
-	ck_assert_int_eq(now.audit, before->audit);
-}
-
-int tm_has_error(const struct http_response *r, const char *field, const char *code)
-{
-	json_t *doc = json_loads(r->body, 0, NULL);
-	size_t i;
-	json_t *e;
-	int found = 0;
-	json_array_foreach(json_object_get(doc, "errors"), i, e)
-	{
-		if (!strcmp(json_string_value(json_object_get(e, "field")), field) &&
-		    (!code || !strcmp(json_string_value(json_object_get(e, "code")), code)))
-			found = 1;
-	}
-	json_decref(doc);
-	return found;
-}
-
-const char *tm_json(const char *body, const char *name)
-{
-	static char out[8192];
-	out[0] = '\0';
-	json_t *doc = json_loads(body, 0, NULL);
-	json_t *v = json_object_get(doc, name);
-	if (json_is_string(v)) {
-		snprintf(out, sizeof out, "%s", json_string_value(v));
-	} else if (v) {
-		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		snprintf(out, sizeof out, "%s", text);
-		free(text);
-	}
-	json_decref(doc);
-	return out;
+	static const char *const tables[] = {"members", "audit_events", NULL};
+	return world_counts(&mw, tables);
 }
 
 char *tm_sql(const char *sql)

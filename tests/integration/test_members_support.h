@@ -22,6 +22,11 @@ const char *tm_body(const char *unit, const char *full_name, const char *phone,
 /* POST /api/v1/members as token, asserting 201; returns the new id (static buffer). */
 const char *tm_create(const char *token, const char *body);
 
+#define TM_PATH_SIZE 96
+
+/* As tm_create, and writes the new member's path (tm_path) into path. */
+const char *tm_create_at(const char *token, const char *body, char path[TM_PATH_SIZE]);
+
 /* POST /api/v1/members that must be refused with status and write nothing; r is the answer. */
 void tm_assert_create_refused(const char *token, const char *body, long status,
 			      struct http_response *r);
@@ -29,22 +34,8 @@ void tm_assert_create_refused(const char *token, const char *body, long status,
 /* "/api/v1/members/<id>" (static buffer). */
 const char *tm_path(const char *id);
 
-/* A request with If-Match: "<version>" (version NULL: without). */
-void tm_call_if_match(struct http_response *r, const char *method, const char *path,
-		      const char *token, const char *body, const char *version);
-
-/* Rows in members and audit_events, to assert that a refused request wrote nothing. */
-struct tm_counts {
-	long members, audit;
-};
-void tm_counts(struct tm_counts *c);
-void tm_assert_unchanged(const struct tm_counts *before);
-
-/* True when the problem's errors name the JSON pointer (or parameter) field with code. */
-int tm_has_error(const struct http_response *r, const char *field, const char *code);
-
-/* A member of a response body as text: strings as they are, others as JSON ("" if absent). */
-const char *tm_json(const char *body, const char *name);
+/* Rows in members and audit_events, to assert (world_assert_unchanged) that nothing was written. */
+struct world_counts tm_counts(void);
 
 /* A single SQL value as text (malloc'd). */
 char *tm_sql(const char *sql);

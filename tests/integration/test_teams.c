@@ -16,21 +16,12 @@
 #include "suites.h"
 #include "test_teams_support.h"
 
-static void setup(void)
-{
-	world_create(&tw, NULL);
-}
-
-static void teardown(void)
-{
-	world_destroy(&tw);
-}
+WORLD_FIXTURE(tw, NULL)
 
 START_TEST(test_officer_creates_a_team_with_etag_location_and_audit_event)
 {
 	tt_add_unit("CR-V", "village", "TQ");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
 		   "{\"unit_code\":\"CR-V\",\"name\":\"Tổ CNS Cầu Rào\",\"established_on\":\"2023-03-01\","
@@ -52,10 +43,9 @@ START_TEST(test_officer_creates_a_team_with_etag_location_and_audit_event)
 	ck_assert_str_eq(etag, "\"1\"");
 	free(location);
 	free(etag);
-	struct tt_counts after;
-	tt_counts(&after);
-	ck_assert_int_eq(after.teams, before.teams + 1);
-	ck_assert_int_eq(after.audit, before.audit + 1);
+	struct world_counts after = tt_counts();
+	ck_assert_int_eq(world_counted(&after, "teams"), world_counted(&before, "teams") + 1);
+	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
 	char sql[256];
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || actor_name || ' ' || (after->>'name') || ' ' || "
@@ -71,8 +61,7 @@ END_TEST
 
 START_TEST(test_officer_reads_a_team_with_its_etag)
 {
-	tt_add_unit("RD-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "RD-V", "Tổ đọc", NULL);
+	char *id = tt_village_team("RD-V", "Tổ đọc");
 	struct http_response r;
 	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
@@ -99,10 +88,9 @@ START_TEST(test_patch_changes_fields_and_audits_before_and_after)
 	tt_add_unit("PA-V", "village", "TQ");
 	tt_add_unit("PA-V2", "village", "TQ");
 	char *id = tt_create_team(tw.officer_tq, "PA-V", "Tổ cũ", ",\"notes\":\"old\"");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq,
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq,
 			 "{\"name\":\"Tổ mới\",\"unit_code\":\"PA-V2\",\"notes\":null,"
 			 "\"contact_phone\":\"024 3825 1234\",\"status\":\"suspended\"}",
 			 "1");
@@ -121,7 +109,7 @@ START_TEST(test_patch_changes_fields_and_audits_before_and_after)
 	ck_assert_str_eq(etag, "\"2\"");
 	free(etag);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&tw, "audit_events"), before.audit + 1);
+	ck_assert_int_eq(world_count(&tw, "audit_events"), world_counted(&before, "audit_events") + 1);
 	char sql[300];
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || (before->>'name') || ' ' || (after->>'name') || ' ' || "
@@ -137,24 +125,22 @@ END_TEST
 
 START_TEST(test_patch_without_if_match_is_428_and_stale_is_412)
 {
-	tt_add_unit("IM-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "IM-V", "Tổ If-Match", NULL);
-	struct tt_counts before;
-	tt_counts(&before);
+	char *id = tt_village_team("IM-V", "Tổ If-Match");
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"name\":\"x\"}", NULL);
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq, "{\"name\":\"x\"}", NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"name\":\"x\"}", "7");
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq, "{\"name\":\"x\"}", "7");
 	assert_problem(&r, 412);
 	http_response_free(&r);
-	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, NULL);
+	world_call_if_match(&r, &tw, "DELETE", tt_team_path(id), tw.officer_tq, NULL, NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "3");
+	world_call_if_match(&r, &tw, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "3");
 	assert_problem(&r, 412);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT name || version FROM teams WHERE id = '%s'", id);
 	char *v = tt_sql(sql);
@@ -173,7 +159,7 @@ static void *race_patch(void *arg)
 {
 	struct racer *racer = arg;
 	struct http_response r;
-	tt_call_if_match(&r, "PATCH", racer->path, tw.officer_tq, racer->body, "1");
+	world_call_if_match(&r, &tw, "PATCH", racer->path, tw.officer_tq, racer->body, "1");
 	racer->status = r.status;
 	http_response_free(&r);
 	return NULL;
@@ -181,8 +167,7 @@ static void *race_patch(void *arg)
 
 START_TEST(test_concurrent_patches_with_one_etag_exactly_one_wins)
 {
-	tt_add_unit("CC-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "CC-V", "Tổ đua", NULL);
+	char *id = tt_village_team("CC-V", "Tổ đua");
 	char path[128];
 	snprintf(path, sizeof path, "%s", tt_team_path(id));
 	long audit = world_count(&tw, "audit_events");
@@ -206,16 +191,14 @@ END_TEST
 
 START_TEST(test_delete_a_team_without_memberships_is_204_with_audit_event)
 {
-	tt_add_unit("DL-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "DL-V", "Tổ xoá", NULL);
-	struct tt_counts before;
-	tt_counts(&before);
+	char *id = tt_village_team("DL-V", "Tổ xoá");
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "1");
+	world_call_if_match(&r, &tw, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "1");
 	ck_assert_msg(r.status == 204, "%s", r.body);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&tw, "teams"), before.teams - 1);
-	ck_assert_int_eq(world_count(&tw, "audit_events"), before.audit + 1);
+	ck_assert_int_eq(world_count(&tw, "teams"), world_counted(&before, "teams") - 1);
+	ck_assert_int_eq(world_count(&tw, "audit_events"), world_counted(&before, "audit_events") + 1);
 	char sql[200];
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || (before->>'name') || ' ' || (after IS NULL)::text "
@@ -233,25 +216,22 @@ END_TEST
 
 START_TEST(test_delete_a_team_with_memberships_is_409_saying_dissolve_it)
 {
-	tt_add_unit("DM-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "DM-V", "Tổ có người", NULL);
+	char *id = tt_village_team("DM-V", "Tổ có người");
 	char *member = tt_add_member("DM-V", "Lò Văn Dũng");
 	char *ms = tt_add_membership(tw.officer_tq, id, member, "member", "2021-01-01");
 	/* even an ended membership is history that a delete would erase */
 	struct http_response r;
-	char path[200];
-	snprintf(path, sizeof path, "%s/%s", tt_memberships_path(id), ms);
-	tt_call_if_match(&r, "PATCH", path, tw.officer_tq, "{\"left_on\":\"2022-01-01\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(id, ms), tw.officer_tq,
+			    "{\"left_on\":\"2022-01-01\"}", "1");
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	struct tt_counts before;
-	tt_counts(&before);
-	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "1");
+	struct world_counts before = tt_counts();
+	world_call_if_match(&r, &tw, "DELETE", tt_team_path(id), tw.officer_tq, NULL, "1");
 	assert_problem(&r, 409);
 	ck_assert_ptr_nonnull(strstr(r.body, "dissolved"));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"status\":\"dissolved\"}",
+	world_assert_unchanged(&before);
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq, "{\"status\":\"dissolved\"}",
 			 "1");
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
@@ -264,31 +244,28 @@ END_TEST
 START_TEST(test_a_team_under_a_retired_unit_is_422)
 {
 	tt_add_unit("RT-V", "village", "TQ");
-	tt_add_unit("RT-V2", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "RT-V2", "Tổ sẽ chuyển", NULL);
+	char *id = tt_village_team("RT-V2", "Tổ sẽ chuyển");
 	db_exec_ok(tw.url, "UPDATE units SET status = 'retired', successor_code = 'TQ' WHERE code = 'RT-V'");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
 		   "{\"unit_code\":\"RT-V\",\"name\":\"x\",\"established_on\":\"2021-01-01\"}", NULL);
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/unit_code", "retired"));
+	ck_assert(response_has_error(&r, "/unit_code", "retired"));
 	ck_assert_ptr_nonnull(strstr(r.body, "TQ"));
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, "{\"unit_code\":\"RT-V\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq, "{\"unit_code\":\"RT-V\"}", "1");
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/unit_code", "retired"));
+	ck_assert(response_has_error(&r, "/unit_code", "retired"));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(id);
 }
 END_TEST
 
 START_TEST(test_a_team_unit_must_be_a_village_or_commune_in_scope)
 {
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	static const struct {
 		const char *unit, *code;
 		int as_admin;
@@ -307,17 +284,17 @@ START_TEST(test_a_team_unit_must_be_a_village_or_commune_in_scope)
 		struct http_response r;
 		world_call(&r, &tw, "POST", "/api/v1/teams", cases[i].as_admin ? tw.admin : tw.officer_tq,
 			   body, NULL);
-		ck_assert_msg(r.status == 422 && tt_has_error(&r, "/unit_code", cases[i].code),
+		ck_assert_msg(r.status == 422 && response_has_error(&r, "/unit_code", cases[i].code),
 			      "%s: %ld %s", cases[i].unit, r.status, r.body);
 		http_response_free(&r);
 	}
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* a commune takes a team of its own */
 	tt_add_unit("LV-C", "commune", "BQ");
 	char *id = tt_create_team(tw.admin, "LV-C", "Tổ xã", NULL);
 	struct http_response r;
 	world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
-	ck_assert_str_eq(tt_json(r.body, "unit.level"), "commune");
+	ck_assert_str_eq(json_field(r.body, "unit.level"), "commune");
 	http_response_free(&r);
 	free(id);
 }
@@ -325,10 +302,8 @@ END_TEST
 
 START_TEST(test_second_active_team_in_a_unit_is_409_naming_the_first)
 {
-	tt_add_unit("TW-V", "village", "TQ");
-	char *first = tt_create_team(tw.officer_tq, "TW-V", "Tổ thứ nhất", NULL);
-	struct tt_counts before;
-	tt_counts(&before);
+	char *first = tt_village_team("TW-V", "Tổ thứ nhất");
+	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
 		   "{\"unit_code\":\"TW-V\",\"name\":\"Tổ thứ hai\",\"established_on\":\"2021-01-01\"}",
@@ -337,15 +312,15 @@ START_TEST(test_second_active_team_in_a_unit_is_409_naming_the_first)
 	ck_assert_ptr_nonnull(strstr(r.body, first));
 	ck_assert_ptr_nonnull(strstr(r.body, "TW-V"));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* a suspended one may stand beside it, but not be made active */
 	char *second = tt_create_team(tw.officer_tq, "TW-V", "Tổ tạm dừng", ",\"status\":\"suspended\"");
-	tt_counts(&before);
-	tt_call_if_match(&r, "PATCH", tt_team_path(second), tw.officer_tq, "{\"status\":\"active\"}", "1");
+	before = tt_counts();
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(second), tw.officer_tq, "{\"status\":\"active\"}", "1");
 	assert_problem(&r, 409);
 	ck_assert_ptr_nonnull(strstr(r.body, first));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(first);
 	free(second);
 }
@@ -360,28 +335,22 @@ START_TEST(test_moving_a_team_to_a_commune_moves_its_memberships_level)
 	char *busy = tt_create_team(tw.admin, "LM-C2", "Tổ xã bận", NULL);
 	char *person = tt_add_member("LM-V", "Người hai tổ"), *other = tt_add_member("LM-V", "Người một tổ");
 	free(tt_add_membership(tw.admin, team, person, "member", "2021-01-01"));
-	char body[200];
-	snprintf(body, sizeof body, "{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}",
-		 person);
+	free(tt_add_membership(tw.admin, busy, person, "member", "2021-01-01"));
 	struct http_response r;
-	world_call(&r, &tw, "POST", tt_memberships_path(busy), tw.admin, body, NULL);
-	ck_assert_int_eq(r.status, 201);
-	http_response_free(&r);
 	/* the person would be active in two commune teams */
-	struct tt_counts before;
-	tt_counts(&before);
-	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.admin, "{\"unit_code\":\"LM-C\"}", "1");
+	struct world_counts before = tt_counts();
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(team), tw.admin, "{\"unit_code\":\"LM-C\"}", "1");
 	assert_problem(&r, 409);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* once that membership has ended, the team moves and its memberships follow */
 	char sql[300];
 	snprintf(sql, sizeof sql, "UPDATE memberships SET left_on = '2022-01-01' WHERE team_id = '%s'", busy);
 	db_exec_ok(tw.url, sql);
 	free(tt_add_membership(tw.admin, team, other, "deputy", "2021-01-01"));
-	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.admin, "{\"unit_code\":\"LM-C\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(team), tw.admin, "{\"unit_code\":\"LM-C\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
-	ck_assert_str_eq(tt_json(r.body, "unit.level"), "commune");
+	ck_assert_str_eq(json_field(r.body, "unit.level"), "commune");
 	http_response_free(&r);
 	snprintf(sql, sizeof sql,
 		 "SELECT string_agg(DISTINCT team_level, ',') FROM memberships WHERE team_id = '%s'", team);
@@ -397,21 +366,19 @@ END_TEST
 
 START_TEST(test_established_on_cannot_move_after_the_first_membership)
 {
-	tt_add_unit("EO-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "EO-V", "Tổ ngày lập", NULL);
+	char *team = tt_village_team("EO-V", "Tổ ngày lập");
 	char *member = tt_add_member("EO-V", "Người sớm");
 	free(tt_add_membership(tw.officer_tq, team, member, "member", "2021-01-01"));
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.officer_tq,
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(team), tw.officer_tq,
 			 "{\"established_on\":\"2021-06-01\"}", "1");
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/established_on", "out_of_range"));
+	ck_assert(response_has_error(&r, "/established_on", "out_of_range"));
 	ck_assert_ptr_nonnull(strstr(r.body, "2021-01-01"));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
-	tt_call_if_match(&r, "PATCH", tt_team_path(team), tw.officer_tq,
+	world_assert_unchanged(&before);
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(team), tw.officer_tq,
 			 "{\"established_on\":\"2021-01-01\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
@@ -422,35 +389,31 @@ END_TEST
 
 START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
 {
-	tt_add_unit("SC-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "SC-V", "Tổ riêng TQ", NULL);
+	char *id = tt_village_team("SC-V", "Tổ riêng TQ");
 	char *member = tt_add_member("SC-V", "Hoàng Thị Mai");
 	char *ms = tt_add_membership(tw.officer_tq, id, member, "member", "2021-01-01");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_nx, NULL, NULL);
 	assert_problem(&r, 404);
 	ck_assert_ptr_null(strstr(r.body, "Tổ riêng"));
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_nx, "{\"name\":\"taken\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_nx, "{\"name\":\"taken\"}", "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.officer_nx, NULL, "1");
+	world_call_if_match(&r, &tw, "DELETE", tt_team_path(id), tw.officer_nx, NULL, "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	world_call(&r, &tw, "GET", tt_memberships_path(id), tw.officer_nx, NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	char body[200], path[200];
+	char path[200];
 	char *nx_member = tt_add_member("NX-V1", "Người Yên Định");
-	snprintf(body, sizeof body, "{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-02-01\"}",
-		 nx_member);
-	world_call(&r, &tw, "POST", tt_memberships_path(id), tw.officer_nx, body, NULL);
+	tt_post_membership(&r, tw.officer_nx, id, nx_member, "member", "2021-02-01", NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	snprintf(path, sizeof path, "%s/%s", tt_memberships_path(id), ms);
-	tt_call_if_match(&r, "PATCH", path, tw.officer_nx, "{\"role\":\"leader\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(id, ms), tw.officer_nx,
+			    "{\"role\":\"leader\"}", "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	snprintf(path, sizeof path, "/api/v1/members/%s/memberships", member);
@@ -475,7 +438,7 @@ START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_null(strstr(r.body, id));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* the officer of TQ sees it */
 	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-V", tw.officer_tq, NULL, NULL);
 	ck_assert_ptr_nonnull(strstr(r.body, id));
@@ -489,10 +452,8 @@ END_TEST
 
 START_TEST(test_viewer_cannot_write_teams)
 {
-	tt_add_unit("VW-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "VW-V", "Tổ xem", NULL);
-	struct tt_counts before;
-	tt_counts(&before);
+	char *id = tt_village_team("VW-V", "Tổ xem");
+	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.viewer_tq,
 		   "{\"unit_code\":\"VW-V\",\"name\":\"x\",\"established_on\":\"2021-01-01\","
@@ -500,17 +461,17 @@ START_TEST(test_viewer_cannot_write_teams)
 		   NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.viewer_tq, "{\"name\":\"x\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.viewer_tq, "{\"name\":\"x\"}", "1");
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	tt_call_if_match(&r, "DELETE", tt_team_path(id), tw.viewer_tq, NULL, "1");
+	world_call_if_match(&r, &tw, "DELETE", tt_team_path(id), tw.viewer_tq, NULL, "1");
 	assert_problem(&r, 403);
 	http_response_free(&r);
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.leader_tq,
 		   "{\"unit_code\":\"TQ-V1\",\"name\":\"x\",\"established_on\":\"2021-01-01\"}", NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* but reads */
 	world_call(&r, &tw, "GET", tt_team_path(id), tw.viewer_tq, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
@@ -527,8 +488,7 @@ START_TEST(test_same_idempotency_key_replays_the_create_and_another_body_is_422)
 	struct http_response a, b;
 	world_call(&a, &tw, "POST", "/api/v1/teams", tw.officer_tq, body, key);
 	ck_assert_int_eq(a.status, 201);
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	world_call(&b, &tw, "POST", "/api/v1/teams", tw.officer_tq, body, key);
 	ck_assert_int_eq(b.status, 201);
 	ck_assert_str_eq(a.body, b.body);
@@ -541,7 +501,7 @@ START_TEST(test_same_idempotency_key_replays_the_create_and_another_body_is_422)
 		   "{\"unit_code\":\"IK-V\",\"name\":\"Tổ khác\",\"established_on\":\"2021-01-01\"}", key);
 	assert_problem(&b, 422);
 	http_response_free(&b);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	char *n = tt_sql("SELECT count(*) FROM teams WHERE unit_code = 'IK-V'");
 	ck_assert_str_eq(n, "1");
 	free(n);

@@ -13,36 +13,13 @@
 
 #include "test_teams_support.h"
 
-/* POST a membership as token; the response is left in r. */
-static void post_membership(struct http_response *r, const char *token, const char *team,
-			    const char *member, const char *role, const char *joined_on,
-			    const char *left_on)
-{
-	char body[512], left[64] = "";
-	if (left_on)
-		snprintf(left, sizeof left, ",\"left_on\":\"%s\"", left_on);
-	snprintf(body, sizeof body,
-		 "{\"member_id\":\"%s\",\"role\":\"%s\",\"joined_on\":\"%s\"%s}", member, role,
-		 joined_on, left);
-	world_call(r, &tw, "POST", tt_memberships_path(team), token, body, NULL);
-}
-
-static const char *membership_path(const char *team, const char *ms)
-{
-	static char path[200];
-	snprintf(path, sizeof path, "%s/%s", tt_memberships_path(team), ms);
-	return path;
-}
-
 START_TEST(test_membership_is_created_read_and_audited)
 {
-	tt_add_unit("MC-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "MC-V", "Tổ thành viên", NULL);
+	char *team = tt_village_team("MC-V", "Tổ thành viên");
 	char *member = tt_add_member("MC-V", "Sùng Seo Páo");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	post_membership(&r, tw.officer_tq, team, member, "leader", "2021-03-01", NULL);
+	tt_post_membership(&r, tw.officer_tq, team, member, "leader", "2021-03-01", NULL);
 	ck_assert_msg(r.status == 201, "%s", r.body);
 	json_t *doc = json_loads(r.body, 0, NULL);
 	const char *id = json_string_value(json_object_get(doc, "id"));
@@ -51,14 +28,13 @@ START_TEST(test_membership_is_created_read_and_audited)
 	ck_assert(json_is_true(json_object_get(doc, "active")));
 	ck_assert(json_is_null(json_object_get(doc, "left_on")));
 	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
-	ck_assert_str_eq(location, membership_path(team, id));
+	ck_assert_str_eq(location, tt_membership_path(team, id));
 	ck_assert_str_eq(etag, "\"1\"");
 	free(location);
 	free(etag);
-	struct tt_counts after;
-	tt_counts(&after);
-	ck_assert_int_eq(after.memberships, before.memberships + 1);
-	ck_assert_int_eq(after.audit, before.audit + 1);
+	struct world_counts after = tt_counts();
+	ck_assert_int_eq(world_counted(&after, "memberships"), world_counted(&before, "memberships") + 1);
+	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
 	char sql[300];
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || actor_name || ' ' || (after->>'role') || ' ' || "
@@ -68,14 +44,14 @@ START_TEST(test_membership_is_created_read_and_audited)
 	ck_assert_str_eq(ev, "membership.create officer.tq leader village");
 	free(ev);
 	struct http_response g;
-	world_call(&g, &tw, "GET", membership_path(team, id), tw.officer_tq, NULL, NULL);
+	world_call(&g, &tw, "GET", tt_membership_path(team, id), tw.officer_tq, NULL, NULL);
 	ck_assert_int_eq(g.status, 200);
 	ck_assert_str_eq(json_field(g.body, "id"), id);
 	http_response_free(&g);
 	/* the team now shows its leader and member count */
 	world_call(&g, &tw, "GET", tt_team_path(team), tw.officer_tq, NULL, NULL);
-	ck_assert_str_eq(tt_json(g.body, "leader.name"), "Sùng Seo Páo");
-	ck_assert_str_eq(tt_json(g.body, "member_count"), "1");
+	ck_assert_str_eq(json_field(g.body, "leader.name"), "Sùng Seo Páo");
+	ck_assert_str_eq(json_field(g.body, "member_count"), "1");
 	http_response_free(&g);
 	json_decref(doc);
 	http_response_free(&r);
@@ -86,27 +62,25 @@ END_TEST
 
 START_TEST(test_a_second_active_leader_is_409)
 {
-	tt_add_unit("ML-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "ML-V", "Tổ hai trưởng", NULL);
+	char *team = tt_village_team("ML-V", "Tổ hai trưởng");
 	char *first = tt_add_member("ML-V", "Trưởng một"), *second = tt_add_member("ML-V", "Trưởng hai");
 	char *ms = tt_add_membership(tw.officer_tq, team, first, "leader", "2021-01-01");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	post_membership(&r, tw.officer_tq, team, second, "leader", "2021-02-01", NULL);
+	tt_post_membership(&r, tw.officer_tq, team, second, "leader", "2021-02-01", NULL);
 	assert_problem(&r, 409);
 	ck_assert_ptr_nonnull(strstr(r.body, "already has an active leader"));
 	ck_assert_ptr_nonnull(strstr(r.body, ms));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* nor by promoting a member */
 	char *deputy = tt_add_membership(tw.officer_tq, team, second, "deputy", "2021-02-01");
-	tt_counts(&before);
-	tt_call_if_match(&r, "PATCH", membership_path(team, deputy), tw.officer_tq,
+	before = tt_counts();
+	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(team, deputy), tw.officer_tq,
 			 "{\"role\":\"leader\"}", "1");
 	assert_problem(&r, 409);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(team);
 	free(first);
 	free(second);
@@ -117,16 +91,15 @@ END_TEST
 
 START_TEST(test_ending_a_membership_keeps_history_and_frees_the_leader_slot)
 {
-	tt_add_unit("ME-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "ME-V", "Tổ kế nhiệm", NULL);
+	char *team = tt_village_team("ME-V", "Tổ kế nhiệm");
 	char *old = tt_add_member("ME-V", "Trưởng cũ"), *next = tt_add_member("ME-V", "Trưởng mới");
 	char *ms = tt_add_membership(tw.officer_tq, team, old, "leader", "2021-01-01");
 	struct http_response r;
-	tt_call_if_match(&r, "PATCH", membership_path(team, ms), tw.officer_tq,
+	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(team, ms), tw.officer_tq,
 			 "{\"left_on\":\"2023-06-30\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "left_on"), "2023-06-30");
-	ck_assert_str_eq(tt_json(r.body, "active"), "false");
+	ck_assert_str_eq(json_field(r.body, "active"), "false");
 	char *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(etag, "\"2\"");
 	free(etag);
@@ -151,8 +124,8 @@ START_TEST(test_ending_a_membership_keeps_history_and_frees_the_leader_slot)
 	ck_assert_ptr_nonnull(strstr(r.body, ms2));
 	http_response_free(&r);
 	world_call(&r, &tw, "GET", tt_team_path(team), tw.officer_tq, NULL, NULL);
-	ck_assert_str_eq(tt_json(r.body, "leader.name"), "Trưởng mới");
-	ck_assert_str_eq(tt_json(r.body, "member_count"), "1");
+	ck_assert_str_eq(json_field(r.body, "leader.name"), "Trưởng mới");
+	ck_assert_str_eq(json_field(r.body, "member_count"), "1");
 	http_response_free(&r);
 	char sql[200];
 	snprintf(sql, sizeof sql,
@@ -178,23 +151,22 @@ START_TEST(test_a_person_in_two_village_teams_at_once_is_409)
 	char *commune = tt_create_team(tw.admin, "TV-C", "Tổ xã TV", NULL);
 	char *person = tt_add_member("TV-V1", "Giàng A Lử");
 	char *ms = tt_add_membership(tw.officer_tq, one, person, "member", "2021-01-01");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	post_membership(&r, tw.officer_tq, two, person, "member", "2021-02-01", NULL);
+	tt_post_membership(&r, tw.officer_tq, two, person, "member", "2021-02-01", NULL);
 	assert_problem(&r, 409);
 	ck_assert_ptr_nonnull(strstr(r.body, "village"));
 	http_response_free(&r);
-	post_membership(&r, tw.officer_tq, one, person, "deputy", "2021-02-01", NULL);
+	tt_post_membership(&r, tw.officer_tq, one, person, "deputy", "2021-02-01", NULL);
 	assert_problem(&r, 409); /* the same team twice */
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* one village team and one commune team is allowed */
-	post_membership(&r, tw.admin, commune, person, "member", "2021-02-01", NULL);
+	tt_post_membership(&r, tw.admin, commune, person, "member", "2021-02-01", NULL);
 	ck_assert_msg(r.status == 201, "%s", r.body);
 	http_response_free(&r);
 	/* and an ended membership elsewhere does not count */
-	post_membership(&r, tw.officer_tq, two, person, "member", "2020-06-01", "2020-12-31");
+	tt_post_membership(&r, tw.officer_tq, two, person, "member", "2020-06-01", "2020-12-31");
 	ck_assert_msg(r.status == 201, "%s", r.body);
 	http_response_free(&r);
 	free(one);
@@ -207,26 +179,24 @@ END_TEST
 
 START_TEST(test_a_member_outside_the_scope_is_422_like_a_missing_one)
 {
-	tt_add_unit("MO-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "MO-V", "Tổ phạm vi", NULL);
+	char *team = tt_village_team("MO-V", "Tổ phạm vi");
 	char *stranger = tt_add_member("NX-V1", "Người xã khác");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	post_membership(&r, tw.officer_tq, team, stranger, "member", "2021-01-01", NULL);
+	tt_post_membership(&r, tw.officer_tq, team, stranger, "member", "2021-01-01", NULL);
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/member_id", "not_found"));
+	ck_assert(response_has_error(&r, "/member_id", "not_found"));
 	http_response_free(&r);
-	post_membership(&r, tw.officer_tq, team, "7d3c1c0e-0000-4000-8000-000000000000", "member",
+	tt_post_membership(&r, tw.officer_tq, team, "7d3c1c0e-0000-4000-8000-000000000000", "member",
 			"2021-01-01", NULL);
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/member_id", "not_found"));
+	ck_assert(response_has_error(&r, "/member_id", "not_found"));
 	http_response_free(&r);
-	post_membership(&r, tw.officer_tq, "7d3c1c0e-0000-4000-8000-000000000000", stranger,
+	tt_post_membership(&r, tw.officer_tq, "7d3c1c0e-0000-4000-8000-000000000000", stranger,
 			"member", "2021-01-01", NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(team);
 	free(stranger);
 }
@@ -234,11 +204,9 @@ END_TEST
 
 START_TEST(test_membership_fields_and_dates_are_validated)
 {
-	tt_add_unit("MV-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "MV-V", "Tổ ngày", NULL); /* est. 2020-05-01 */
+	char *team = tt_village_team("MV-V", "Tổ ngày"); /* est. 2020-05-01 */
 	char *member = tt_add_member("MV-V", "Ma Văn Khánh");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	static const struct {
 		const char *body, *field, *code;
 	} cases[] = {
@@ -276,11 +244,11 @@ START_TEST(test_membership_fields_and_dates_are_validated)
 		snprintf(body, sizeof body, cases[i].body, member);
 		struct http_response r;
 		world_call(&r, &tw, "POST", tt_memberships_path(team), tw.officer_tq, body, NULL);
-		ck_assert_msg(r.status == 422 && tt_has_error(&r, cases[i].field, cases[i].code),
+		ck_assert_msg(r.status == 422 && response_has_error(&r, cases[i].field, cases[i].code),
 			      "case %zu: %ld %s", i, r.status, r.body);
 		http_response_free(&r);
 	}
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(team);
 	free(member);
 }
@@ -288,35 +256,33 @@ END_TEST
 
 START_TEST(test_membership_patch_needs_if_match_and_validates_dates)
 {
-	tt_add_unit("MP-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "MP-V", "Tổ sửa", NULL);
+	char *team = tt_village_team("MP-V", "Tổ sửa");
 	char *member = tt_add_member("MP-V", "Nông Văn Bình");
 	char *ms = tt_add_membership(tw.officer_tq, team, member, "member", "2021-01-01");
-	struct tt_counts before;
-	tt_counts(&before);
-	const char *path = membership_path(team, ms);
+	struct world_counts before = tt_counts();
+	const char *path = tt_membership_path(team, ms);
 	struct http_response r;
-	tt_call_if_match(&r, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", NULL);
+	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", "9");
+	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", "9");
 	assert_problem(&r, 412);
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", path, tw.officer_tq, "{\"left_on\":\"2020-01-01\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"left_on\":\"2020-01-01\"}", "1");
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/left_on", "out_of_range"));
+	ck_assert(response_has_error(&r, "/left_on", "out_of_range"));
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", path, tw.officer_tq,
+	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq,
 			 "{\"member_id\":\"7d3c1c0e-0000-4000-8000-000000000000\",\"team_id\":null}", "1");
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/member_id", "read_only"));
-	ck_assert(tt_has_error(&r, "/team_id", "read_only"));
+	ck_assert(response_has_error(&r, "/member_id", "read_only"));
+	ck_assert(response_has_error(&r, "/team_id", "read_only"));
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", path, tw.officer_tq, "{\"role\":null}", "1");
+	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":null}", "1");
 	assert_problem(&r, 422);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
-	tt_call_if_match(&r, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", "1");
+	world_assert_unchanged(&before);
+	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "role"), "deputy");
 	http_response_free(&r);
@@ -352,22 +318,21 @@ START_TEST(test_team_leader_reads_own_team_but_cannot_write_memberships)
 	ck_assert_ptr_nonnull(strstr(r.body, own));
 	ck_assert_ptr_null(strstr(r.body, other));
 	http_response_free(&r);
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	char *newcomer = tt_add_member("TQ-V1", "Người mới");
-	post_membership(&r, tw.leader_tq, own, newcomer, "member", "2021-01-01", NULL);
+	tt_post_membership(&r, tw.leader_tq, own, newcomer, "member", "2021-01-01", NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	post_membership(&r, tw.leader_tq, other, newcomer, "member", "2021-01-01", NULL);
+	tt_post_membership(&r, tw.leader_tq, other, newcomer, "member", "2021-01-01", NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	tt_call_if_match(&r, "PATCH", membership_path(own, ms), tw.leader_tq, "{\"role\":\"leader\"}", "1");
+	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(own, ms), tw.leader_tq, "{\"role\":\"leader\"}", "1");
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	post_membership(&r, tw.viewer_tq, own, newcomer, "member", "2021-01-01", NULL);
+	tt_post_membership(&r, tw.viewer_tq, own, newcomer, "member", "2021-01-01", NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	db_exec_ok(tw.url, "UPDATE users SET team_id = NULL WHERE username = 'leader.tq'");
 	free(own);
 	free(other);
@@ -385,7 +350,7 @@ START_TEST(test_a_persons_history_lists_every_team_newest_first)
 	char *b = tt_create_team(tw.officer_tq, "PH-B", "Tổ mới của chị", NULL);
 	char *person = tt_add_member("PH-A", "Lý Thị Dung");
 	struct http_response r;
-	post_membership(&r, tw.officer_tq, a, person, "member", "2020-06-01", "2022-12-31");
+	tt_post_membership(&r, tw.officer_tq, a, person, "member", "2020-06-01", "2022-12-31");
 	ck_assert_int_eq(r.status, 201);
 	char *first = strdup(json_field(r.body, "id"));
 	http_response_free(&r);
@@ -426,8 +391,7 @@ END_TEST
 
 START_TEST(test_same_idempotency_key_adds_one_membership)
 {
-	tt_add_unit("MI-V", "village", "TQ");
-	char *team = tt_create_team(tw.officer_tq, "MI-V", "Tổ một lần", NULL);
+	char *team = tt_village_team("MI-V", "Tổ một lần");
 	char *member = tt_add_member("MI-V", "Hà Văn Tú"), *other = tt_add_member("MI-V", "Khác");
 	char body[300];
 	snprintf(body, sizeof body, "{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}",
@@ -436,8 +400,7 @@ START_TEST(test_same_idempotency_key_adds_one_membership)
 	struct http_response a, b;
 	world_call(&a, &tw, "POST", tt_memberships_path(team), tw.officer_tq, body, key);
 	ck_assert_int_eq(a.status, 201);
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	world_call(&b, &tw, "POST", tt_memberships_path(team), tw.officer_tq, body, key);
 	ck_assert_int_eq(b.status, 201);
 	ck_assert_str_eq(a.body, b.body);
@@ -451,7 +414,7 @@ START_TEST(test_same_idempotency_key_adds_one_membership)
 	world_call(&b, &tw, "POST", tt_memberships_path(team), tw.officer_tq, body, key);
 	assert_problem(&b, 422);
 	http_response_free(&b);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(team);
 	free(member);
 	free(other);
@@ -463,15 +426,14 @@ START_TEST(test_a_dissolved_team_takes_no_new_active_membership)
 	tt_add_unit("MD-V", "village", "TQ");
 	char *team = tt_create_team(tw.officer_tq, "MD-V", "Tổ giải thể", ",\"status\":\"dissolved\"");
 	char *member = tt_add_member("MD-V", "Đặng Văn Lâm");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
-	post_membership(&r, tw.officer_tq, team, member, "member", "2021-01-01", NULL);
+	tt_post_membership(&r, tw.officer_tq, team, member, "member", "2021-01-01", NULL);
 	assert_problem(&r, 409);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* its history may still be recorded */
-	post_membership(&r, tw.officer_tq, team, member, "member", "2021-01-01", "2021-12-31");
+	tt_post_membership(&r, tw.officer_tq, team, member, "member", "2021-01-01", "2021-12-31");
 	ck_assert_msg(r.status == 201, "%s", r.body);
 	http_response_free(&r);
 	free(team);

@@ -25,33 +25,31 @@ char *tt_add_member(const char *unit, const char *full_name);
 char *tt_create_team(const char *token, const char *unit, const char *name,
 		     const char *extra_json);
 
+/* A new village `code` under TQ with a team `name` that officer.tq created; the team's id (malloc'd). */
+char *tt_village_team(const char *code, const char *name);
+
+/* POSTs a membership as token (left_on NULL: none); the response is left in r. */
+void tt_post_membership(struct http_response *r, const char *token, const char *team,
+			const char *member, const char *role, const char *joined_on,
+			const char *left_on);
+
 /* Adds a membership through the API as token and asserts 201; returns its id (malloc'd). */
 char *tt_add_membership(const char *token, const char *team, const char *member,
 			const char *role, const char *joined_on);
 
-/* "/api/v1/teams/<id>" and "/api/v1/teams/<id>/memberships" (static buffers, one each). */
+/*
+ * "/api/v1/teams/<id>", "/api/v1/teams/<id>/memberships" and
+ * "/api/v1/teams/<id>/memberships/<ms>" (static buffers, one each).
+ */
 const char *tt_team_path(const char *id);
 const char *tt_memberships_path(const char *team);
-
-/* A request with If-Match: "<version>" (version NULL: without If-Match). */
-void tt_call_if_match(struct http_response *r, const char *method, const char *path,
-		      const char *token, const char *body, const char *version);
-
-/* Row counts of teams, memberships and audit_events, to assert that nothing was written. */
-struct tt_counts {
-	long teams, memberships, audit;
-};
-void tt_counts(struct tt_counts *c);
-void tt_assert_unchanged(const struct tt_counts *before);
-
-/* True when the response's errors name the JSON pointer field with code. */
-int tt_has_error(const struct http_response *r, const char *field, const char *code);
+const char *tt_membership_path(const char *team, const char *ms);
 
 /*
- * A value of a JSON response body by a dotted path ("leader.name"), as text: strings as they
- * are, numbers and true/false/null spelled out, "" when absent (static buffer).
+ * Row counts of teams, memberships and audit_events, to assert (world_assert_unchanged) that
+ * nothing was written.
  */
-const char *tt_json(const char *body, const char *path);
+struct world_counts tt_counts(void);
 
 /* A single SQL value as text (malloc'd). */
 char *tt_sql(const char *sql);

@@ -36,8 +36,7 @@ START_TEST(test_every_team_field_refuses_bad_values_listing_it)
 	char *huge = malloc(100001);
 	memset(huge, 'a', 100000);
 	huge[100000] = '\0';
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		json_t *bad[] = {json_integer(42), json_string(""), json_string(huge),
 				 json_string("a\001b"), outside[i] ? json_string(outside[i]) : NULL};
@@ -49,22 +48,21 @@ START_TEST(test_every_team_field_refuses_bad_values_listing_it)
 			world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq, body, NULL);
 			char pointer[40];
 			snprintf(pointer, sizeof pointer, "/%s", fields[i]);
-			ck_assert_msg(r.status == 422 && tt_has_error(&r, pointer, NULL),
+			ck_assert_msg(r.status == 422 && response_has_error(&r, pointer, NULL),
 				      "%s case %zu: %ld %s", fields[i], k, r.status, r.body);
 			http_response_free(&r);
 			free(body);
 		}
 	}
 	free(huge);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 }
 END_TEST
 
 START_TEST(test_dates_must_be_real_and_not_in_the_future)
 {
 	tt_add_unit("DT-V", "village", "TQ");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	static const char *const dates[] = {"2999-01-01", "2024-13-01", "2023-02-29", "1899-12-31",
 					    "24-01-01", "2024-1-01", "2024-01-01T00:00:00Z"};
 	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
@@ -73,12 +71,12 @@ START_TEST(test_dates_must_be_real_and_not_in_the_future)
 			 "{\"unit_code\":\"DT-V\",\"name\":\"x\",\"established_on\":\"%s\"}", dates[i]);
 		struct http_response r;
 		world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq, body, NULL);
-		ck_assert_msg(r.status == 422 && tt_has_error(&r, "/established_on",
+		ck_assert_msg(r.status == 422 && response_has_error(&r, "/established_on",
 							     i == 0 ? "out_of_range" : "invalid_format"),
 			      "%s: %s", dates[i], r.body);
 		http_response_free(&r);
 	}
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	/* 2024 is a leap year */
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
@@ -91,8 +89,7 @@ END_TEST
 
 START_TEST(test_contact_phone_is_normalised_or_refused)
 {
-	tt_add_unit("PH-V", "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "PH-V", "Tổ điện thoại", NULL);
+	char *id = tt_village_team("PH-V", "Tổ điện thoại");
 	static const char *const good[][2] = {
 		{"+84 912 345 678", "0912345678"}, {"84912345678", "0912345678"},
 		{"0912.345.678", "0912345678"},	   {"0912-345-678", "0912345678"},
@@ -105,26 +102,25 @@ START_TEST(test_contact_phone_is_normalised_or_refused)
 		snprintf(body, sizeof body, "{\"contact_phone\":\"%s\"}", good[i][0]);
 		snprintf(v, sizeof v, "%d", version++);
 		struct http_response r;
-		tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, body, v);
+		world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq, body, v);
 		ck_assert_msg(r.status == 200, "%s: %s", good[i][0], r.body);
 		ck_assert_str_eq(json_field(r.body, "contact_phone"), good[i][1]);
 		http_response_free(&r);
 	}
 	static const char *const bad[] = {"12345", "0112345678", "+1 912 345 678", "09123456789",
 					  "0212345678", "phone", "0912 345 67a", "++84912345678"};
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char body[128], v[16];
 		snprintf(body, sizeof body, "{\"contact_phone\":\"%s\"}", bad[i]);
 		snprintf(v, sizeof v, "%d", version);
 		struct http_response r;
-		tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq, body, v);
-		ck_assert_msg(r.status == 422 && tt_has_error(&r, "/contact_phone", "invalid_format"),
+		world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq, body, v);
+		ck_assert_msg(r.status == 422 && response_has_error(&r, "/contact_phone", "invalid_format"),
 			      "%s: %ld %s", bad[i], r.status, r.body);
 		http_response_free(&r);
 	}
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(id);
 }
 END_TEST
@@ -132,23 +128,21 @@ END_TEST
 START_TEST(test_invalid_utf8_in_a_json_string_is_400)
 {
 	tt_add_unit("U8-V", "village", "TQ");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
 		   "{\"unit_code\":\"U8-V\",\"name\":\"T\xff\xfe\",\"established_on\":\"2021-01-01\"}",
 		   NULL);
 	assert_problem(&r, 400);
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 }
 END_TEST
 
 START_TEST(test_unknown_and_read_only_fields_are_listed_in_422)
 {
 	tt_add_unit("RO-V", "village", "TQ");
-	struct tt_counts before;
-	tt_counts(&before);
+	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
 		   "{\"unit_code\":\"RO-V\",\"name\":\"x\",\"established_on\":\"2021-01-01\","
@@ -156,22 +150,23 @@ START_TEST(test_unknown_and_read_only_fields_are_listed_in_422)
 		   "\"leader\":null,\"member_count\":4,\"unit\":{},\"created_at\":\"x\"}",
 		   NULL);
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/colour", "unknown_field"));
+	ck_assert(response_has_error(&r, "/colour", "unknown_field"));
 	static const char *const read_only[] = {"/id", "/version", "/leader", "/member_count",
 						"/unit", "/created_at"};
 	for (size_t i = 0; i < sizeof read_only / sizeof read_only[0]; i++)
-		ck_assert_msg(tt_has_error(&r, read_only[i], "read_only"), "%s", read_only[i]);
+		ck_assert_msg(response_has_error(&r, read_only[i], "read_only"), "%s", read_only[i]);
 	http_response_free(&r);
+	world_assert_unchanged(&before);
 	char *id = tt_create_team(tw.officer_tq, "RO-V", "Tổ chỉ đọc", NULL);
-	tt_counts(&before);
-	tt_call_if_match(&r, "PATCH", tt_team_path(id), tw.officer_tq,
+	before = tt_counts();
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq,
 			 "{\"updated_at\":\"x\",\"member_count\":1,\"name\":null}", "1");
 	assert_problem(&r, 422);
-	ck_assert(tt_has_error(&r, "/updated_at", "read_only"));
-	ck_assert(tt_has_error(&r, "/member_count", "read_only"));
-	ck_assert(tt_has_error(&r, "/name", "required"));
+	ck_assert(response_has_error(&r, "/updated_at", "read_only"));
+	ck_assert(response_has_error(&r, "/member_count", "read_only"));
+	ck_assert(response_has_error(&r, "/name", "required"));
 	http_response_free(&r);
-	tt_assert_unchanged(&before);
+	world_assert_unchanged(&before);
 	free(id);
 }
 END_TEST

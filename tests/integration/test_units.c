@@ -14,15 +14,7 @@
 
 static struct world w;
 
-static void setup(void)
-{
-	world_create(&w, NULL);
-}
-
-static void teardown(void)
-{
-	world_destroy(&w);
-}
+WORLD_FIXTURE(w, NULL)
 
 static long post_unit(const char *token, const char *code, const char *name, const char *level,
 		      const char *parent, char **body)
@@ -174,25 +166,24 @@ START_TEST(test_move_needs_if_match_and_refuses_cycles)
 	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\"}", NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	const char *im[] = {"If-Match: \"1\"", NULL};
-	world_call(&r, &w, "PATCH", "/api/v1/units/BQ", w.admin, "{\"parent_code\":\"MV-C\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/BQ", w.admin, "{\"parent_code\":\"MV-C\"}", "1");
 	assert_problem(&r, 422);
 	http_response_free(&r);
-	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\",\"name\":\"Xã Đã Chuyển\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\",\"name\":\"Xã Đã Chuyển\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
 	char *moved = db_query_value(w.url, "SELECT (SELECT path FROM units WHERE code = 'MV-V') <@ "
 					    "(SELECT path FROM units WHERE code = 'BM')");
 	ck_assert_str_eq(moved, "t");
 	free(moved);
-	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"name\":\"again\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"name\":\"again\"}", "1");
 	assert_problem(&r, 412);
 	http_response_free(&r);
-	world_call(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"code\":\"NEW\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"code\":\"NEW\"}", "1");
 	assert_problem(&r, 422);
 	http_response_free(&r);
 	/* officers cannot move their commune out of their scope */
-	world_call(&r, &w, "PATCH", "/api/v1/units/TQ", w.officer_tq, "{\"parent_code\":\"BM\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/TQ", w.officer_tq, "{\"parent_code\":\"BM\"}", "1");
 	assert_problem(&r, 422);
 	http_response_free(&r);
 }
@@ -231,6 +222,7 @@ START_TEST(test_retire_moves_children_teams_and_members_to_the_successor)
 	world_call(&r, &w, "POST", "/api/v1/units/OLD-C/retire", w.admin, "{\"successor_code\":\"NEW-C\"}", NULL);
 	assert_problem(&r, 409);
 	http_response_free(&r);
+	ck_assert_int_eq(world_count(&w, "audit_events"), units_version);
 	ck_assert_int_eq(post_unit(w.admin, "X-C", "Xã X", "commune", "BQ", NULL), 201);
 	units_version = world_count(&w, "audit_events");
 	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{\"successor_code\":\"OLD-C\"}", NULL);
@@ -277,17 +269,16 @@ START_TEST(test_delete_only_a_unit_without_dependants)
 {
 	ck_assert_int_eq(post_unit(w.admin, "DEL-V", "Thôn Xoá", "village", "TQ", NULL), 201);
 	struct http_response r;
-	const char *im[] = {"If-Match: \"1\"", NULL};
-	world_call(&r, &w, "DELETE", "/api/v1/units/TQ", w.admin, NULL, im);
+	world_call_if_match(&r, &w, "DELETE", "/api/v1/units/TQ", w.admin, NULL, "1");
 	assert_problem(&r, 409);
 	http_response_free(&r);
 	world_call(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, NULL);
 	assert_problem(&r, 428);
 	http_response_free(&r);
-	world_call(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, im);
+	world_call_if_match(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, "1");
 	ck_assert_int_eq(r.status, 204);
 	http_response_free(&r);
-	world_call(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, im);
+	world_call_if_match(&r, &w, "DELETE", "/api/v1/units/DEL-V", w.admin, NULL, "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
 }
@@ -296,9 +287,8 @@ END_TEST
 START_TEST(test_level_changes_and_self_parents_that_break_the_tree_are_422)
 {
 	struct http_response r;
-	const char *im[] = {"If-Match: \"1\"", NULL};
 	/* TQ has the village TQ-V1 under it: it cannot become a village */
-	world_call(&r, &w, "PATCH", "/api/v1/units/TQ", w.admin, "{\"level\":\"village\"}", im);
+	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/TQ", w.admin, "{\"level\":\"village\"}", "1");
 	assert_problem(&r, 422);
 	ck_assert_ptr_nonnull(strstr(r.body, "child_level"));
 	http_response_free(&r);

@@ -98,6 +98,27 @@ void world_call(struct http_response *r, const struct world *w, const char *meth
 	http_request(r, method, w->server.port, path, h, body, body ? strlen(body) : 0);
 }
 
+void world_call_if_match(struct http_response *r, const struct world *w, const char *method,
+			 const char *path, const char *token, const char *body,
+			 const char *version)
+{
+	char header[64];
+	snprintf(header, sizeof header, "If-Match: \"%s\"", version ? version : "");
+	const char *extra[] = {header, NULL};
+	world_call(r, w, method, path, token, body, version ? extra : NULL);
+}
+
+void world_add_unit(const struct world *w, const char *code, const char *name, const char *level,
+		    const char *parent)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO units (code, name, level, parent_code) VALUES ('%s', '%s', '%s', "
+		 "%s%s%s)",
+		 code, name, level, parent ? "'" : "", parent ? parent : "NULL", parent ? "'" : "");
+	db_exec_ok(w->url, sql);
+}
+
 long world_count(const struct world *w, const char *table)
 {
 	char sql[128];
@@ -108,16 +129,69 @@ long world_count(const struct world *w, const char *table)
 	return n;
 }
 
-const char *json_field(const char *body, const char *name)
+struct world_counts world_counts(const struct world *w, const char *const *tables)
 {
-	static char out[4096];
+	struct world_counts c = {.w = w, .tables = tables};
+	for (size_t i = 0; tables[i]; i++) {
+		ck_assert_uint_lt(i, WORLD_COUNTED_MAX);
+		c.rows[i] = world_count(w, tables[i]);
+	}
+	return c;
+}
+
+void world_assert_unchanged(const struct world_counts *before)
+{
+	for (size_t i = 0; before->tables[i]; i++) {
+		long now = world_count(before->w, before->tables[i]);
+		ck_assert_msg(now == before->rows[i], "%s: %ld rows, %ld before", before->tables[i],
+			      now, before->rows[i]);
+	}
+}
+
+long world_counted(const struct world_counts *c, const char *table)
+{
+	for (size_t i = 0; c->tables[i]; i++)
+		if (!strcmp(c->tables[i], table))
+			return c->rows[i];
+	ck_abort_msg("%s was not counted", table);
+	return -1;
+}
+
+const char *json_field(const char *body, const char *path)
+{
+	static char out[8192];
 	out[0] = '\0';
-	json_t *doc = json_loads(body, 0, NULL);
-	json_t *v = json_object_get(doc, name);
-	if (json_is_string(v))
+	json_t *doc = json_loads(body, 0, NULL), *v = doc;
+	char key[128];
+	for (const char *p = path; v && *p;) {
+		size_t n = strcspn(p, ".");
+		snprintf(key, sizeof key, "%.*s", (int)n, p);
+		v = json_object_get(v, key);
+		p += n + (p[n] == '.');
+	}
+	if (json_is_string(v)) {
 		snprintf(out, sizeof out, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(out, sizeof out, "%lld", (long long)json_integer_value(v));
+	} else if (v) {
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		snprintf(out, sizeof out, "%s", text);
+		free(text);
+	}
 	json_decref(doc);
 	return out;
+}
+
+int response_has_error(const struct http_response *r, const char *field, const char *code)
+{
+	json_t *doc = json_loads(r->body, 0, NULL);
+	size_t i;
+	json_t *e;
+	int found = 0;
+	json_array_foreach(json_object_get(doc, "errors"), i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "field")), field) &&
+		    (!code || !strcmp(json_string_value(json_object_get(e, "code")), code)))
+			found = 1;
+	}
+	json_decref(doc);
+	return found;
 }

@@ -21,6 +21,26 @@ struct world {
 void world_create(struct world *w, const char *const *extra_env);
 void world_destroy(struct world *w);
 
+/*
+ * Defines the fixture of a test case whose tests share one world: static setup() builds w
+ * (extra_env as for world_create), static teardown() destroys it. Register them with
+ * tcase_add_unchecked_fixture(tc, setup, teardown): the world is built once, in the runner,
+ * and every test's forked process inherits it.
+ */
+#define WORLD_FIXTURE(w, extra_env)               \
+	static void setup(void)                   \
+	{                                         \
+		world_create(&(w), (extra_env));  \
+	}                                         \
+	static void teardown(void)                \
+	{                                         \
+		world_destroy(&(w));              \
+	}
+
+/* Inserts a unit directly (parent may be NULL). */
+void world_add_unit(const struct world *w, const char *code, const char *name, const char *level,
+		    const char *parent);
+
 /* Inserts a user with WORLD_PASSWORD (or password) directly; returns its id (static buffer). */
 const char *world_add_user(struct world *w, const char *username, const char *role,
 			   const char *unit, const char *password);
@@ -32,10 +52,38 @@ char *world_login(const struct world *w, const char *username, const char *passw
 void world_call(struct http_response *r, const struct world *w, const char *method,
 		const char *path, const char *token, const char *body, const char *const *extra);
 
+/* As world_call, with If-Match: "<version>" (version NULL: without If-Match). */
+void world_call_if_match(struct http_response *r, const struct world *w, const char *method,
+			 const char *path, const char *token, const char *body,
+			 const char *version);
+
 /* SELECT count(*) FROM table: to assert that nothing was written. */
 long world_count(const struct world *w, const char *table);
 
-/* A JSON field of a response body as a string (static buffer), or "" when absent. */
-const char *json_field(const char *body, const char *name);
+#define WORLD_COUNTED_MAX 8
+
+/* The row counts of some tables at one moment, to assert that a refused request wrote nothing. */
+struct world_counts {
+	const struct world *w;
+	const char *const *tables; /* NULL-terminated, at most WORLD_COUNTED_MAX */
+	long rows[WORLD_COUNTED_MAX];
+};
+
+/* Counts the rows of each of tables (NULL-terminated; the list must outlive the counts). */
+struct world_counts world_counts(const struct world *w, const char *const *tables);
+/* Asserts that every table counted in before has as many rows now. */
+void world_assert_unchanged(const struct world_counts *before);
+/* The rows table (one of those counted) had in c. */
+long world_counted(const struct world_counts *c, const char *table);
+
+/*
+ * A value of a JSON response body by a dotted path ("id", "leader.name"), as text: strings as
+ * they are, anything else as compact JSON (1990, true, null, ["vie"]); "" when absent (static
+ * buffer).
+ */
+const char *json_field(const char *body, const char *path);
+
+/* True when the problem's errors name field (a JSON pointer or a parameter) with code (NULL: any). */
+int response_has_error(const struct http_response *r, const char *field, const char *code);
 
 #endif
