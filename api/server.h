@@ -53,6 +53,9 @@ extern const struct route teams_routes[];
 extern const struct route members_routes[];
 extern const struct route memberships_routes[];
 extern const struct route imports_routes[];
+extern const struct route services_routes[];
+extern const struct route activities_routes[];
+extern const struct route reports_routes[];
 
 /*
  * Starts serving: the modules' routes plus `extra` (NULL, or a {0}-terminated table, used by

@@ -22,6 +22,9 @@ int main(void)
 	srunner_add_suite(sr, members_suite());
 	srunner_add_suite(sr, imports_suite());
 	srunner_add_suite(sr, idempotency_suite());
+	srunner_add_suite(sr, services_suite());
+	srunner_add_suite(sr, activities_suite());
+	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, seed_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -14,5 +14,8 @@ Suite *teams_suite(void);
 Suite *members_suite(void);
 Suite *imports_suite(void);
 Suite *idempotency_suite(void);
+Suite *services_suite(void);
+Suite *activities_suite(void);
+Suite *reports_suite(void);
 Suite *seed_suite(void);
 #endif

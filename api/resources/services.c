@@ -1,0 +1,6 @@
+/* /api/v1/services: being built. */
+#include "../server.h"
+
+const struct route services_routes[] = {
+	{0},
+};
