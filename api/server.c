@@ -106,7 +106,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
 	size_t limit = flags & ROUTE_LARGE_BODY ? cfg->max_import_bytes : cfg->max_body_bytes;
 	if (body_check_size(req, resp, &ctx, limit) == 0 &&
 	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(ref->srv->auth, req, resp, &ctx) == 0) &&
-	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0)) {
+	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0) &&
+	    (!(flags & ROUTE_CSV_BODY) || body_require_csv(req, resp, &ctx) == 0)) {
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
 							? idempotency_begin(req, resp, &ctx)
 							: IDEMPOTENCY_NONE;

@@ -14,6 +14,7 @@ enum route_flags {
 	ROUTE_PUBLIC = 1 << 1,    /* no bearer token needed (ops endpoints, the token endpoint) */
 	ROUTE_IDEMPOTENT = 1 << 2, /* a create: honours Idempotency-Key */
 	ROUTE_LARGE_BODY = 1 << 3, /* bulk uploads: CDTT_MAX_IMPORT_BYTES, not CDTT_MAX_BODY_BYTES */
+	ROUTE_CSV_BODY = 1 << 4,   /* the body must be text/csv: 415 otherwise */
 };
 
 typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,

@@ -17,15 +17,17 @@
 
 static struct db_stmt user_by_id = {
 	.name = "principal_user_by_id",
-	.sql = USER_COLUMNS " WHERE u.id = $1::uuid AND u.status = 'active'",
-	.nparams = 1,
+	.sql = USER_COLUMNS " WHERE u.id = $1::uuid AND u.status = 'active'"
+	       " AND u.tokens_valid_after <= to_timestamp($2::bigint)",
+	.nparams = 2,
 	.readonly = 1,
 };
 
 static struct db_stmt user_by_username = {
 	.name = "principal_user_by_username",
-	.sql = USER_COLUMNS " WHERE u.username = lower($1) AND u.status = 'active'",
-	.nparams = 1,
+	.sql = USER_COLUMNS " WHERE u.username = lower($1) AND u.status = 'active'"
+	       " AND u.tokens_valid_after <= to_timestamp($2::bigint)",
+	.nparams = 2,
 	.readonly = 1,
 };
 
@@ -60,7 +62,10 @@ int principal_load(struct req_ctx *ctx, struct _u_response *resp, const struct t
 	struct db_stmt *stmt = s->kind == PRINCIPAL_CLIENT ? &client_by_id
 			       : s->external		  ? &user_by_username
 							  : &user_by_id;
-	const char *params[1] = {s->external ? s->username : s->id};
+	/* tokens issued before the account's last password change no longer count */
+	char issued_at[24];
+	snprintf(issued_at, sizeof issued_at, "%ld", s->issued_at);
+	const char *params[2] = {s->external ? s->username : s->id, issued_at};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, stmt, params, &st);
 	if (!res)

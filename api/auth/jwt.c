@@ -133,6 +133,8 @@ int jwt_verify_token(const struct auth *a, const char *token, long now, struct t
 	if (!claims)
 		return -1;
 	int ok = 0;
+	json_t *iat = json_object_get(claims, "iat");
+	out->issued_at = json_is_integer(iat) ? (long)json_integer_value(iat) : now;
 	const char *iss = json_string_value(json_object_get(claims, "iss"));
 	const char *sub = json_string_value(json_object_get(claims, "sub"));
 	json_t *aud = json_object_get(claims, "aud");

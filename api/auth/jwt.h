@@ -34,6 +34,7 @@ struct token_subject {
 	int external;        /* from the trusted identity provider: identify by username */
 	char id[37];         /* ours: the account's uuid */
 	char username[65];   /* external: preferred_username, or sub */
+	long issued_at;      /* iat, or the time of verification when the token has none */
 	unsigned scopes;     /* ours, systems: the scopes the token was granted (a token asked
 			      * for fewer than its client holds carries only those) */
 };

@@ -21,6 +21,7 @@
 #include "bearer.h"
 #include "jwt.h"
 #include "password.h"
+#include "throttle.h"
 
 #define MAX_FAILURES 5
 
@@ -118,32 +119,29 @@ static const char *param(const struct token_params *tp, const char *name)
 	return v && len >= 0 && strlen(v) == (size_t)len ? v : NULL;
 }
 
-/* Seconds to wait (> 0) when throttled, 0 when free to try, -1 after answering 503. */
-static int throttled(struct req_ctx *ctx, struct _u_response *resp, const char *who,
-		     const char *address)
+int login_throttled(struct req_ctx *ctx, struct _u_response *resp, const char *who,
+		    const char *address)
 {
 	const char *params[2] = {who, address};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &throttle_wait, params, &st);
 	if (!res)
-		return -1;
+		return 1;
 	int wait = st == DB_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
 	PQclear(res);
-	return wait;
-}
-
-static void answer_throttled(struct _u_response *resp, const struct req_ctx *ctx, int wait)
-{
+	if (wait <= 0)
+		return 0;
 	char detail[120], seconds[16];
 	snprintf(detail, sizeof detail,
 		 "Too many failed attempts for this account or address; retry in %d seconds.", wait);
 	problem(resp, ctx, 429, detail);
 	snprintf(seconds, sizeof seconds, "%d", wait);
 	http_header(resp, "Retry-After", seconds);
+	return 1;
 }
 
-static int note_failure(struct req_ctx *ctx, struct _u_response *resp, const char *who,
-			const char *address, const char *entity_type)
+int login_failed(struct req_ctx *ctx, struct _u_response *resp, const char *who,
+		 const char *address, const char *entity_type)
 {
 	const char *params[5] = {who, address, "auth.login_failed", entity_type, ctx->request_id};
 	enum db_status st;
@@ -186,13 +184,8 @@ static void password_grant(const struct token_params *tp, struct _u_response *re
 	for (char *c = name; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
-	int wait = throttled(ctx, resp, name, address);
-	if (wait < 0)
+	if (login_throttled(ctx, resp, name, address))
 		return;
-	if (wait > 0) {
-		answer_throttled(resp, ctx, wait);
-		return;
-	}
 	const char *params[1] = {name};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &user_for_login, params, &st);
@@ -206,7 +199,7 @@ static void password_grant(const struct token_params *tp, struct _u_response *re
 		principal_from_row(&p, PRINCIPAL_USER, res);
 	PQclear(res);
 	if (!ok) {
-		if (note_failure(ctx, resp, name, address, "user") == 0)
+		if (login_failed(ctx, resp, name, address, "user") == 0)
 			oauth_error(resp, 400, "invalid_grant", "The username or password is wrong.");
 		return;
 	}
@@ -257,13 +250,8 @@ static void client_grant(const struct token_params *tp, const struct _u_request 
 	char name[65];
 	int plausible = strlen(id) < sizeof name && strlen(secret) < 512;
 	snprintf(name, sizeof name, "%s", plausible ? id : "");
-	int wait = throttled(ctx, resp, name, address);
-	if (wait < 0)
+	if (login_throttled(ctx, resp, name, address))
 		return;
-	if (wait > 0) {
-		answer_throttled(resp, ctx, wait);
-		return;
-	}
 	const char *params[1] = {name};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &client_for_login, params, &st);
@@ -286,7 +274,7 @@ static void client_grant(const struct token_params *tp, const struct _u_request 
 	}
 	PQclear(res);
 	if (!ok) {
-		if (note_failure(ctx, resp, name, address, "client") == 0) {
+		if (login_failed(ctx, resp, name, address, "client") == 0) {
 			oauth_error(resp, 401, "invalid_client", "Client authentication failed.");
 			http_header(resp, "WWW-Authenticate", "Basic realm=\"cdtt\"");
 		}

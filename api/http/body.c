@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "body.h"
 
 #include <errno.h>
@@ -76,4 +77,16 @@ int body_parse_json(const struct _u_request *req, struct _u_response *resp,
 	}
 	ctx->body = body;
 	return 0;
+}
+
+int body_require_csv(const struct _u_request *req, struct _u_response *resp,
+		     const struct req_ctx *ctx)
+{
+	const char *ct = http_request_header(req, "Content-Type");
+	const char *charset = ct ? strcasestr(ct, "charset=") : NULL;
+	if (media_type_is(ct, "text/csv") &&
+	    (!charset || !strncasecmp(charset + 8, "utf-8", 5) || !strncasecmp(charset + 8, "\"utf-8\"", 7)))
+		return 0;
+	problem(resp, ctx, 415, "Send the rows as text/csv in UTF-8.");
+	return -1;
 }

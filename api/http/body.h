@@ -21,4 +21,8 @@ int body_check_size(const struct _u_request *req, struct _u_response *resp,
 int body_parse_json(const struct _u_request *req, struct _u_response *resp,
 		    struct req_ctx *ctx);
 
+/* For routes that take CSV: 415 unless the body is text/csv (UTF-8); returns -1 after answering. */
+int body_require_csv(const struct _u_request *req, struct _u_response *resp,
+		     const struct req_ctx *ctx);
+
 #endif

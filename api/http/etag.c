@@ -1,6 +1,7 @@
 #include "etag.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "problem.h"
@@ -29,7 +30,7 @@ int etag_require_if_match(const struct _u_request *req, struct _u_response *resp
 		problem(resp, ctx, 412, "If-Match does not name the current version.");
 		return -1;
 	}
-	memcpy(version_out, p, n);
-	version_out[n] = '\0';
+	/* "007" names version 7: compare numbers, not texts */
+	snprintf(version_out, 16, "%ld", strtol(p, NULL, 10));
 	return 0;
 }

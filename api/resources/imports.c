@@ -379,7 +379,8 @@ static void import_members(const struct _u_request *req, struct _u_response *res
 
 /* Not ROUTE_JSON_BODY: the body is CSV, checked here. */
 const struct route imports_routes[] = {
-	{"POST", "/api/v1/imports/units", import_units, ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY},
-	{"POST", "/api/v1/imports/members", import_members, ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY},
+#define IMPORT_ROUTE (ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY | ROUTE_CSV_BODY)
+	{"POST", "/api/v1/imports/units", import_units, IMPORT_ROUTE},
+	{"POST", "/api/v1/imports/members", import_members, IMPORT_ROUTE},
 	{0},
 };

@@ -331,13 +331,26 @@ static int write_refused_or_stale(struct _u_response *resp, const struct req_ctx
 	return 1;
 }
 
+/* Team leaders see the people of their own team only: anyone else answers 404. */
+static struct db_stmt get_team_member = {
+	.name = "members_get_of_team",
+	.sql = "SELECT member_json(m, $3::boolean)::text, m.version FROM members m"
+	       MEMBER_IN_SCOPE("m", "$2") " AND m.id = $1::uuid AND EXISTS (SELECT 1 FROM"
+	       " memberships ms WHERE ms.member_id = m.id AND ms.team_id = $4::uuid"
+	       " AND ms.left_on IS NULL)",
+	.nparams = 4,
+	.readonly = 1,
+};
+
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
 	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
 		return;
-	const char *params[3] = {id, ctx->principal.scope_path, personal_data(ctx)};
-	respond_read(resp, ctx, &get_member, params, "member");
+	int leader = ctx->principal.kind == PRINCIPAL_USER && ctx->principal.role == ROLE_TEAM_LEADER;
+	const char *params[4] = {id, ctx->principal.scope_path, personal_data(ctx),
+				 members_team_of_leader(ctx)};
+	respond_read(resp, ctx, leader ? &get_team_member : &get_member, params, "member");
 }
 
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)

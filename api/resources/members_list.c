@@ -173,6 +173,14 @@ struct filters {
 	const char *unit, *team, *status, *skill, *affiliation, *language, *q;
 };
 
+const char *members_team_of_leader(const struct req_ctx *ctx)
+{
+	if (ctx->principal.kind != PRINCIPAL_USER || ctx->principal.role != ROLE_TEAM_LEADER)
+		return NULL;
+	return ctx->principal.team_id[0] ? ctx->principal.team_id
+					 : "00000000-0000-0000-0000-000000000000";
+}
+
 /* Reads the filters; 0, or -1 after answering 422 with every bad one. */
 static int parse_filters(const struct _u_request *req, struct _u_response *resp,
 			 const struct req_ctx *ctx, struct filters *f)
@@ -251,6 +259,9 @@ void members_list(const struct _u_request *req, struct _u_response *resp, struct
 	struct filters f;
 	if (parse_filters(req, resp, ctx, &f) != 0)
 		return;
+	const char *own_team = members_team_of_leader(ctx);
+	if (own_team)
+		f.team = own_team; /* a team leader's list is their team, whatever they ask */
 	int csv = csv_export_requested(req);
 	struct page_request page = {0};
 	if (!csv && page_request_parse(req, resp, ctx, "members", &page) != 0)

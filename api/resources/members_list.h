@@ -9,4 +9,8 @@
 
 void members_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx);
 
+/* A team leader's team (the only one whose members they see), a never-matching id for a leader
+ * without one, or NULL for every other caller. */
+const char *members_team_of_leader(const struct req_ctx *ctx);
+
 #endif

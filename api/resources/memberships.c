@@ -127,14 +127,18 @@ static struct db_stmt update_membership = {
 	.name = "memberships_update",
 	.sql = "WITH old AS (SELECT ms.* FROM memberships ms JOIN teams t ON t.id = ms.team_id"
 	       "   WHERE ms.id = $1::uuid AND " TEAM_VISIBLE("$2", "$3", "NULL") "),"
+	       /* an ended membership of a dissolved team is not brought back to life */
+	       " revive AS (SELECT old.left_on IS NOT NULL AND $7::date IS NULL"
+	       "   AND t.status = 'dissolved' AS refused FROM old JOIN teams t ON t.id = old.team_id),"
 	       " upd AS (UPDATE memberships ms SET role = $5, joined_on = $6::date,"
 	       "   left_on = $7::date, version = ms.version + 1, updated_at = now()"
-	       "   FROM old WHERE ms.id = old.id AND ms.version = $4::int RETURNING ms.*),"
+	       "   FROM old WHERE ms.id = old.id AND ms.version = $4::int"
+	       "   AND NOT coalesce((SELECT refused FROM revive), false) RETURNING ms.*),"
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
 			   "'membership.update', 'membership', upd.id::text,"
 			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT membership_json(upd)::text FROM upd),"
-	       " (SELECT version FROM upd)",
+	       " (SELECT version FROM upd), coalesce((SELECT refused FROM revive), false)",
 	.nparams = 11,
 };
 
@@ -380,6 +384,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		membership_write_failed(resp, ctx, res, team, PQgetvalue(cur, 0, 6));
 	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
 		not_found(resp, ctx, "membership");
+	else if (!strcmp(PQgetvalue(res, 0, 3), "t"))
+		problem(resp, ctx, 409, "The team is dissolved: its memberships cannot become active again.");
 	else
 		respond_updated(resp, ctx, res, 1, "membership");
 	PQclear(res);

@@ -13,6 +13,7 @@
 
 #include "../auth/authz.h"
 #include "../auth/password.h"
+#include "../auth/throttle.h"
 #include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
@@ -87,7 +88,9 @@ static struct db_stmt update_user = {
 	       " unit_ok AS (SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM units"
 	       "   WHERE code = $4 AND path <@ $8::ltree) AS ok),"
 	       " upd AS (UPDATE users u SET role = $3, unit_code = $4, team_id = $5::uuid, status = $6,"
-	       "   password_hash = coalesce($7, u.password_hash), version = u.version + 1,"
+	       "   password_hash = coalesce($7, u.password_hash),"
+	       "   tokens_valid_after = CASE WHEN $7 IS NULL THEN u.tokens_valid_after"
+	       "     ELSE date_trunc('second', now()) END, version = u.version + 1,"
 	       "   updated_at = now()"
 	       "   WHERE u.id = $1::uuid AND u.version = $2::int AND (SELECT ok FROM unit_ok)"
 	       "   RETURNING u.*),"
@@ -334,18 +337,13 @@ static struct db_stmt change_own_password = {
 	.name = "me_change_password",
 	.sql = "WITH old AS (SELECT * FROM users WHERE id = $1::uuid),"
 	       " upd AS (UPDATE users u SET password_hash = $3, version = u.version + 1,"
-	       "   updated_at = now() WHERE u.id = $1::uuid AND u.version = $2::int RETURNING u.*),"
+	       "   tokens_valid_after = date_trunc('second', now()), updated_at = now()"
+	       "   WHERE u.id = $1::uuid AND u.version = $2::int RETURNING u.*),"
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'user.password_change', 'user', upd.id::text,"
 			   " to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash' FROM upd, old")
 	       " SELECT (SELECT user_json(upd)::text FROM upd), (SELECT version FROM upd)",
 	.nparams = 7,
-};
-
-static struct db_stmt note_wrong_password = {
-	.name = "me_wrong_password",
-	.sql = "INSERT INTO login_failures (username, address) VALUES ($1, $2)",
-	.nparams = 2,
 };
 
 /*
@@ -378,6 +376,10 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 	char version[16];
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
+	char address[64];
+	http_client_address(req, address);
+	if (login_throttled(ctx, resp, ctx->principal.name, address))
+		return;
 	const char *id_param[1] = {ctx->principal.id};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &own_password_hash, id_param, &st);
@@ -386,10 +388,8 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 	int ok = st == DB_OK && PQntuples(res) == 1 && password_verify(current, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!ok) {
-		char address[64];
-		http_client_address(req, address);
-		const char *params[2] = {ctx->principal.name, address};
-		PQclear(request_query(ctx, resp, &note_wrong_password, params, &st));
+		if (login_failed(ctx, resp, ctx->principal.name, address, "user") != 0)
+			return;
 		invalid_field(resp, ctx, "/current_password", "mismatch", "is not your password");
 		return;
 	}

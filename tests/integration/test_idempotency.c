@@ -117,6 +117,26 @@ START_TEST(test_an_expired_key_runs_the_request_again)
 }
 END_TEST
 
+START_TEST(test_a_wrong_content_type_is_refused_before_the_key_is_claimed)
+{
+	const char *wrong[] = {"Idempotency-Key: csv-1", "Content-Type: application/json", NULL};
+	const char *csv = "code,name,level,parent_code\r\nIK-CSV,Thôn CSV,village,TQ\r\n";
+	struct http_response r;
+	char auth[4200];
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", w.officer_tq);
+	const char *h1[] = {auth, wrong[0], wrong[1], NULL};
+	http_request(&r, "POST", w.server.port, "/api/v1/imports/units", h1, csv, strlen(csv));
+	assert_problem(&r, 415);
+	http_response_free(&r);
+	/* the same key with the right type runs: the 415 was not stored */
+	const char *h2[] = {auth, wrong[0], "Content-Type: text/csv", NULL};
+	http_request(&r, "POST", w.server.port, "/api/v1/imports/units", h2, csv, strlen(csv));
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	ck_assert_ptr_null(http_header_value(&r, "Idempotent-Replayed"));
+	http_response_free(&r);
+}
+END_TEST
+
 Suite *idempotency_suite(void)
 {
 	Suite *s = suite_create("idempotency");
@@ -128,6 +148,7 @@ Suite *idempotency_suite(void)
 	tcase_add_test(tc, test_keys_belong_to_their_principal);
 	tcase_add_test(tc, test_refusals_are_replayed_too_and_bad_keys_are_400);
 	tcase_add_test(tc, test_an_expired_key_runs_the_request_again);
+	tcase_add_test(tc, test_a_wrong_content_type_is_refused_before_the_key_is_claimed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -406,6 +406,42 @@ START_TEST(test_idempotency_key_replays_the_first_answer_and_refuses_another_bod
 }
 END_TEST
 
+START_TEST(test_a_team_leader_sees_only_the_members_of_their_team)
+{
+	db_exec_ok(mw.url,
+		   "INSERT INTO teams (id, unit_code, name, established_on) VALUES"
+		   " ('aaaaaaaa-0000-4000-8000-000000000001', 'TQ-V1', 'Tổ thôn Tân Thành', '2024-01-01');"
+		   "INSERT INTO members (id, unit_code, full_name, phone) VALUES"
+		   " ('bbbbbbbb-0000-4000-8000-000000000001', 'TQ-V1', 'Sùng A Páo', '0971000001'),"
+		   " ('bbbbbbbb-0000-4000-8000-000000000002', 'TQ-V1', 'Lò Thị Dung', '0971000002');"
+		   "INSERT INTO memberships (team_id, member_id, team_level, role, joined_on) VALUES"
+		   " ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000001',"
+		   "  'village', 'leader', '2024-01-01');"
+		   "UPDATE users SET team_id = 'aaaaaaaa-0000-4000-8000-000000000001'"
+		   " WHERE username = 'leader.tq'");
+	struct http_response r;
+	world_call(&r, &mw, "GET", "/api/v1/members?limit=200", mw.leader_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "Sùng A Páo"));
+	ck_assert_ptr_null(strstr(r.body, "Lò Thị Dung")); /* same village, not in the team */
+	http_response_free(&r);
+	world_call(&r, &mw, "GET", "/api/v1/members/bbbbbbbb-0000-4000-8000-000000000002", mw.leader_tq,
+		   NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &mw, "GET", "/api/v1/members/bbbbbbbb-0000-4000-8000-000000000001", mw.leader_tq,
+		   NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "phone"), "0971000001"); /* they call their members */
+	http_response_free(&r);
+	/* asking for another team changes nothing */
+	world_call(&r, &mw, "GET", "/api/v1/members?team=00000000-0000-4000-8000-000000000009",
+		   mw.leader_tq, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, "Sùng A Páo"));
+	http_response_free(&r);
+}
+END_TEST
+
 Suite *members_suite(void)
 {
 	Suite *s = suite_create("members");
@@ -413,6 +449,7 @@ Suite *members_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_officer_creates_a_member_with_location_etag_and_audit_event);
+	tcase_add_test(tc, test_a_team_leader_sees_only_the_members_of_their_team);
 	tcase_add_test(tc, test_patch_changes_fields_clears_nulls_and_audits_before_and_after);
 	tcase_add_test(tc, test_delete_needs_if_match_and_writes_an_audit_event);
 	tcase_add_test(tc, test_delete_of_a_member_with_memberships_is_409_suggesting_inactive);

@@ -441,8 +441,35 @@ START_TEST(test_a_dissolved_team_takes_no_new_active_membership)
 }
 END_TEST
 
+START_TEST(test_an_ended_membership_of_a_dissolved_team_does_not_come_back)
+{
+	char *team = tt_village_team("DS-V", "Tổ giải thể");
+	char *person = tt_add_member("DS-V", "Người cũ");
+	char *ms = tt_add_membership(tw.officer_tq, team, person, "member", "2024-02-01");
+	struct http_response r;
+	/* "007" names version 7 as "7" does: If-Match compares numbers */
+	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(team, ms), tw.officer_tq,
+			    "{\"left_on\":\"2024-06-30\"}", "001");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	char sql[200];
+	snprintf(sql, sizeof sql, "UPDATE teams SET status = 'dissolved' WHERE id = '%s' RETURNING id", team);
+	free(tt_sql(sql));
+	struct world_counts before = tt_counts();
+	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(team, ms), tw.officer_tq,
+			    "{\"left_on\":null}", "2");
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	free(team);
+	free(person);
+	free(ms);
+}
+END_TEST
+
 void teams_add_membership_tests(TCase *tc)
 {
+	tcase_add_test(tc, test_an_ended_membership_of_a_dissolved_team_does_not_come_back);
 	tcase_add_test(tc, test_membership_is_created_read_and_audited);
 	tcase_add_test(tc, test_a_second_active_leader_is_409);
 	tcase_add_test(tc, test_ending_a_membership_keeps_history_and_frees_the_leader_slot);
