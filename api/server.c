@@ -20,6 +20,7 @@
 
 #include "../db/migrate.h"
 #include "../db/pool.h"
+#include "auth/account_cache.h"
 #include "auth/bearer.h"
 #include "auth/password.h"
 #include "http/body.h"
@@ -240,6 +241,7 @@ static void server_free(struct server *srv)
 	if (srv->instance.mhd_daemon)
 		ulfius_stop_framework(&srv->instance);
 	ulfius_clean_instance(&srv->instance);
+	account_cache_stop(srv->accounts);
 	db_pool_destroy(srv->pool);
 	metrics_destroy(srv->metrics);
 	free(srv->route_refs);
@@ -316,6 +318,7 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 
 	char *conninfo = db_conninfo_with_defaults(cfg->database_url);
 	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
+	srv->accounts = conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl) : NULL;
 	free(conninfo);
 	if (!srv->pool || collect_routes(srv, extra) != 0 ||
 	    !(srv->route_refs = calloc(srv->n_routes, sizeof *srv->route_refs)) ||

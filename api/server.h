@@ -33,6 +33,7 @@ struct auth;
 struct server {
 	const struct config *cfg;
 	const struct auth *auth;
+	struct account_cache *accounts; /* NULL when CDTT_ACCOUNT_CACHE_TTL is 0 */
 	struct db_pool *pool;
 	struct metrics *metrics;
 	struct route *routes; /* every module's table, in one array */

@@ -2,39 +2,42 @@
 #include "bearer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "../http/problem.h"
+#include "../server.h"
+#include "account_cache.h"
 
-/* Columns: id, name, role or scopes, unit_code, scope path, team_id. */
+/* Columns: id, name, role or scopes, unit_code, scope path, team_id, and the time (epoch
+ * seconds) before which tokens no longer count. */
 #define USER_COLUMNS                                                                      \
 	"SELECT u.id::text, u.username, u.role, coalesce(u.unit_code, ''),"              \
 	" CASE WHEN u.role = 'admin' THEN '' ELSE coalesce(n.path::text, 'none') END,"   \
-	" coalesce(u.team_id::text, '')"                                                 \
+	" coalesce(u.team_id::text, ''), CASE WHEN u.tokens_valid_after = '-infinity' THEN 0"\
+	" ELSE extract(epoch FROM u.tokens_valid_after)::bigint END"                     \
 	" FROM users u LEFT JOIN units n ON n.code = u.unit_code"
 
 static struct db_stmt user_by_id = {
 	.name = "principal_user_by_id",
-	.sql = USER_COLUMNS " WHERE u.id = $1::uuid AND u.status = 'active'"
-	       " AND u.tokens_valid_after <= to_timestamp($2::bigint)",
-	.nparams = 2,
+	.sql = USER_COLUMNS " WHERE u.id = $1::uuid AND u.status = 'active'",
+	.nparams = 1,
 	.readonly = 1,
 };
 
 static struct db_stmt user_by_username = {
 	.name = "principal_user_by_username",
-	.sql = USER_COLUMNS " WHERE u.username = lower($1) AND u.status = 'active'"
-	       " AND u.tokens_valid_after <= to_timestamp($2::bigint)",
-	.nparams = 2,
+	.sql = USER_COLUMNS " WHERE u.username = lower($1) AND u.status = 'active'",
+	.nparams = 1,
 	.readonly = 1,
 };
 
 static struct db_stmt client_by_id = {
 	.name = "principal_client_by_id",
 	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
-	       " coalesce(n.path::text, 'none'), ''"
+	       " coalesce(n.path::text, 'none'), '', 0"
 	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code"
 	       " WHERE c.id = $1::uuid AND c.status = 'active'",
 	.nparams = 1,
@@ -59,20 +62,35 @@ void principal_from_row(struct principal *p, enum principal_kind kind, const PGr
 int principal_load(struct req_ctx *ctx, struct _u_response *resp, const struct token_subject *s,
 		   struct principal *p)
 {
+	struct account_cache *cache = ctx->srv->accounts;
+	char key[80];
+	snprintf(key, sizeof key, "%c:%s",
+		 s->kind == PRINCIPAL_CLIENT ? 'c' : s->external ? 'e' : 'u',
+		 s->external ? s->username : s->id);
+	for (char *k = key; *k; k++) /* usernames are case-insensitive */
+		if (*k >= 'A' && *k <= 'Z')
+			*k = (char)(*k - 'A' + 'a');
+	long valid_after;
+	if (account_cache_get(cache, key, p, &valid_after))
+		return s->issued_at >= valid_after;
+
+	unsigned long epoch = account_cache_epoch(cache);
 	struct db_stmt *stmt = s->kind == PRINCIPAL_CLIENT ? &client_by_id
 			       : s->external		  ? &user_by_username
 							  : &user_by_id;
-	/* tokens issued before the account's last password change no longer count */
-	char issued_at[24];
-	snprintf(issued_at, sizeof issued_at, "%ld", s->issued_at);
-	const char *params[2] = {s->external ? s->username : s->id, issued_at};
+	const char *params[1] = {s->external ? s->username : s->id};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, stmt, params, &st);
 	if (!res)
 		return -1;
 	int found = st == DB_OK && PQntuples(res) == 1;
-	if (found)
+	if (found) {
 		principal_from_row(p, s->kind, res);
+		valid_after = atol(PQgetvalue(res, 0, 6));
+		account_cache_put(cache, key, p, valid_after, epoch);
+		/* tokens issued before the account's last password change no longer count */
+		found = s->issued_at >= valid_after;
+	}
 	PQclear(res);
 	if (st != DB_OK) {
 		problem(resp, ctx, 500, NULL);

@@ -1,6 +1,613 @@
-/* /api/v1/services: being built. */
+/*
+ * The service catalogue: /api/v1/services and /api/v1/services/{code} — the digital services
+ * teams help people with, each with its guide: ordered steps (an instruction, and what to
+ * check before moving on), and translations of the name and steps by ISO 639-3 code.
+ *
+ * Rules enforced here:
+ *   - everyone authenticated reads (ACT_READ_REGISTRY, or a system with any scope): the
+ *     catalogue is national, not scoped;
+ *   - only admins write (ACT_MANAGE_CATALOGUE); a service is retired with PATCH status
+ *     "retired" (no new activity may name it; those that did keep it); a service any activity
+ *     names cannot be deleted (409, saying to retire it);
+ *   - steps: 1-30 objects {instruction (1-500), check (optional, at most 300)}; translations:
+ *     {"<code>": {name (1-200), steps (optional, as many as `steps`)}}, the codes existing in
+ *     the `languages` table (asked in the same statement as the write). Every error is named
+ *     by its JSON Pointer (/steps/2/instruction, /translations/hmn/steps/0/check).
+ *   - PATCH is a JSON Merge Patch (RFC 7396) applied to the stored service, recursively (so
+ *     {"translations": {"hmn": {"name": "..."}}} keeps the other languages and the hmn steps);
+ *     the merged service is validated as a whole and written only if it still has the version
+ *     If-Match named.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/authz.h"
+#include "../http/etag.h"
+#include "../http/paging.h"
+#include "../http/problem.h"
 #include "../server.h"
+#include "../validate.h"
+#include "activities.h"
+#include "audit_actor.h"
+#include "resource.h"
+#include "teams_shared.h"
+
+#define STEPS_MAX 30
+#define INSTRUCTION_MAX 500
+#define CHECK_MAX 300
+#define SERVICE_NAME_MAX 200
+#define TRANSLATIONS_MAX 50
+#define Q_MAX_CHARS 100
+#define POINTER_MAX 160
+
+static const char *const category_values[] = {"identity", "public_services", "payments",
+					      "health",   "commerce",	     "skills",
+					      "safety",   NULL};
+static const char *const status_values[] = {"active", "retired", NULL};
+
+/* steps and translations have their own checks (check_steps, check_translations). */
+static const struct field service_fields[] = {
+	{"code", FIELD_STRING, FIELD_REQUIRED | FIELD_CREATE_ONLY, 2, 64, NULL},
+	{"name_vi", FIELD_STRING, FIELD_REQUIRED, 1, SERVICE_NAME_MAX, NULL},
+	{"name_en", FIELD_STRING, FIELD_REQUIRED, 1, SERVICE_NAME_MAX, NULL},
+	{"category", FIELD_ENUM, FIELD_REQUIRED, 0, 0, category_values},
+	{"status", FIELD_ENUM, 0, 0, 0, status_values},
+	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
+	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
+	{0},
+};
+
+static struct db_stmt list_services = {
+	.name = "services_list",
+	.sql = "SELECT service_json(s)::text, s.code FROM services s"
+	       " WHERE ($1::text IS NULL OR s.code > $1) AND ($2::text IS NULL OR s.category = $2)"
+	       " AND ($3::text IS NULL OR s.status = $3)"
+	       " AND ($4::text IS NULL OR search_fold(concat_ws(' ', s.code, s.name_vi, s.name_en,"
+	       "   (SELECT string_agg(t.value->>'name', ' ') FROM jsonb_each(s.translations) t)))"
+	       "   LIKE search_pattern($4))"
+	       " ORDER BY s.code LIMIT $5::int",
+	.nparams = 5,
+	.readonly = 1,
+};
+
+static struct db_stmt get_service = {
+	.name = "services_get",
+	.sql = "SELECT service_json(s)::text, s.version FROM services s WHERE s.code = $1",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+/* The writable fields as stored, the base a merge patch applies to. */
+static struct db_stmt get_writable = {
+	.name = "services_get_writable",
+	.sql = "SELECT json_build_object('code', code, 'name_vi', name_vi, 'name_en', name_en,"
+	       " 'category', category, 'steps', steps, 'translations', translations,"
+	       " 'status', status)::text, version FROM services WHERE code = $1",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+/* Translation codes the languages table does not hold, as a JSON array, or NULL. */
+#define UNKNOWN_LANGUAGES                                                                   \
+	" unknown AS (SELECT json_agg(k ORDER BY k) AS codes FROM p,"                         \
+	"   jsonb_object_keys(coalesce(j->'translations', '{}')) k"                            \
+	"   WHERE NOT EXISTS (SELECT 1 FROM languages l WHERE l.code = k)),"
+
+/* $1 the service as stored (jsonb), $2-$5 audit actor. */
+static struct db_stmt create_service = {
+	.name = "services_create",
+	.sql = "WITH p AS (SELECT $1::jsonb AS j)," UNKNOWN_LANGUAGES
+	       " ins AS (INSERT INTO services (code, name_vi, name_en, category, steps, translations,"
+	       "   status) SELECT j->>'code', j->>'name_vi', j->>'name_en', j->>'category', j->'steps',"
+	       "   coalesce(j->'translations', '{}'), coalesce(j->>'status', 'active')"
+	       "   FROM p WHERE (SELECT codes FROM unknown) IS NULL"
+	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(2, 3, 4, 5),
+			   "'service.create', 'service', code, to_jsonb(ins) FROM ins")
+	       " SELECT (SELECT codes::text FROM unknown), (SELECT service_json(ins)::text FROM ins),"
+	       " (SELECT version FROM ins), (SELECT code FROM ins)",
+	.nparams = 5,
+};
+
+/* $1 code, $2 version, $3 the merged service (jsonb), $4-$7 audit actor. */
+static struct db_stmt update_service = {
+	.name = "services_update",
+	.sql = "WITH p AS (SELECT $3::jsonb AS j)," UNKNOWN_LANGUAGES
+	       " old AS (SELECT * FROM services WHERE code = $1),"
+	       " upd AS (UPDATE services s SET name_vi = j->>'name_vi', name_en = j->>'name_en',"
+	       "   category = j->>'category', steps = j->'steps',"
+	       "   translations = coalesce(j->'translations', '{}'),"
+	       "   status = coalesce(j->>'status', s.status), version = s.version + 1,"
+	       "   updated_at = now()"
+	       "   FROM p, old WHERE s.code = old.code AND s.version = $2::int"
+	       "   AND (SELECT codes FROM unknown) IS NULL RETURNING s.*),"
+	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
+			   "CASE WHEN old.status = 'active' AND upd.status = 'retired'"
+			   " THEN 'service.retire' ELSE 'service.update' END, 'service', upd.code,"
+			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT codes::text FROM unknown),"
+	       " (SELECT service_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	.nparams = 7,
+};
+
+/* $1 code, $2 version, $3-$6 audit actor. The GIN index on service_codes answers "in use". */
+static struct db_stmt delete_service = {
+	.name = "services_delete",
+	.sql = "WITH old AS (SELECT * FROM services WHERE code = $1),"
+	       " used AS (SELECT EXISTS (SELECT 1 FROM activities"
+	       "   WHERE service_codes @> ARRAY[$1::text]) AS in_use),"
+	       " del AS (DELETE FROM services s USING old, used WHERE s.code = old.code"
+	       "   AND s.version = $2::int AND NOT used.in_use RETURNING s.*),"
+	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(3, 4, 5, 6),
+			   "'service.delete', 'service', code, to_jsonb(del) FROM del")
+	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old),"
+	       " (SELECT in_use FROM used), (SELECT count(*) FROM del)",
+	.nparams = 6,
+};
+
+int service_code_is_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.-", *p)))
+			return 0;
+	return 1;
+}
+
+/* Reading the catalogue: any role, or a system with any scope at all. */
+static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
+{
+	const struct principal *p = &ctx->principal;
+	if (authz_allows(p, ACT_READ_REGISTRY) || (p->kind == PRINCIPAL_CLIENT && p->scopes))
+		return 1;
+	problem(resp, ctx, 403, "Your role or scopes do not allow this.");
+	return 0;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xc0) != 0x80;
+	return n;
+}
+
+/*
+ * "<prefix>/<key>" with the key escaped as RFC 6901 says (~ as ~0, / as ~1) and cut, on a
+ * character boundary, so that the pointer fits.
+ */
+static void pointer_join(char out[POINTER_MAX], const char *prefix, const char *key)
+{
+	size_t o = (size_t)snprintf(out, POINTER_MAX, "%s/", prefix);
+	for (const unsigned char *k = (const unsigned char *)key; *k && o < 100; k++) {
+		if (*k == '~' || *k == '/') {
+			out[o++] = '~';
+			out[o++] = *k == '~' ? '0' : '1';
+		} else if ((*k & 0xc0) != 0x80 && o > 96) {
+			break; /* no room for a whole character */
+		} else {
+			out[o++] = (char)*k;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* A text member: required or optional (null allowed), clean, at most max characters. */
+static int check_text(json_t **errors, const char *pointer, const json_t *v, long max,
+		      int required)
+{
+	char message[80];
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return 0;
+		problem_add_error(errors, pointer, "required", v ? "must not be null" : "is required");
+	} else if (!json_is_string(v)) {
+		problem_add_error(errors, pointer, "invalid_type", "must be a string");
+	} else if (!text_is_clean(json_string_value(v), 0)) {
+		problem_add_error(errors, pointer, "invalid_characters",
+				  "must not contain control characters");
+	} else if (utf8_chars(json_string_value(v)) == 0) {
+		problem_add_error(errors, pointer, "required",
+				  required ? "must not be empty" : "must not be empty; leave it out");
+	} else if ((long)utf8_chars(json_string_value(v)) > max) {
+		snprintf(message, sizeof message, "must be at most %ld characters", max);
+		problem_add_error(errors, pointer, "too_long", message);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* Keys of obj that are not among allowed (NULL-terminated): unknown_field each. */
+static void check_keys(json_t **errors, const char *pointer, const json_t *obj,
+		       const char *const *allowed)
+{
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, key))
+			a++;
+		if (!*a) {
+			char at[POINTER_MAX];
+			pointer_join(at, pointer, key);
+			problem_add_error(errors, at, "unknown_field", "is not a field of a step");
+		}
+	}
+}
+
+/*
+ * Steps at pointer: an array of 1-30 step objects, or exactly `expected` when not 0 (a
+ * translation has as many steps as the service). Returns the number of errors added.
+ */
+static int check_steps(const json_t *steps, const char *pointer, size_t expected,
+		       json_t **errors)
+{
+	static const char *const step_keys[] = {"instruction", "check", NULL};
+	size_t before = json_array_size(*errors), n = json_array_size(steps);
+	if (!json_is_array(steps)) {
+		problem_add_error(errors, pointer, "invalid_type", "must be an array of steps");
+		return 1;
+	}
+	if (expected && n != expected) {
+		char message[80];
+		snprintf(message, sizeof message, "must have %zu steps, as /steps has", expected);
+		problem_add_error(errors, pointer, "count_mismatch", message);
+		return 1;
+	}
+	if (n < 1 || n > STEPS_MAX) {
+		problem_add_error(errors, pointer, n < 1 ? "too_short" : "too_long",
+				  "must hold 1 to 30 steps");
+		return 1;
+	}
+	size_t i;
+	const json_t *step;
+	json_array_foreach(steps, i, step)
+	{
+		char at[POINTER_MAX];
+		snprintf(at, sizeof at, "%s/%zu", pointer, i);
+		if (!json_is_object(step)) {
+			problem_add_error(errors, at, "invalid_type",
+					  "must be an object {instruction, check}");
+			continue;
+		}
+		char field[POINTER_MAX + 16];
+		snprintf(field, sizeof field, "%s/instruction", at);
+		check_text(errors, field, json_object_get(step, "instruction"), INSTRUCTION_MAX, 1);
+		snprintf(field, sizeof field, "%s/check", at);
+		check_text(errors, field, json_object_get(step, "check"), CHECK_MAX, 0);
+		check_keys(errors, at, step, step_keys);
+	}
+	return (int)(json_array_size(*errors) - before);
+}
+
+/* One translation {name, steps}; steps_count 0 when /steps is itself invalid. */
+static void check_translation(const char *key, const json_t *t, size_t steps_count,
+			      json_t **errors)
+{
+	static const char *const translation_keys[] = {"name", "steps", NULL};
+	char at[POINTER_MAX], field[POINTER_MAX + 16];
+	pointer_join(at, "/translations", key);
+	if (!(strlen(key) == 3 && strspn(key, "abcdefghijklmnopqrstuvwxyz") == 3)) {
+		problem_add_error(errors, at, "invalid_format",
+				  "must be keyed by an ISO 639-3 code: three lowercase letters");
+		return;
+	}
+	if (!json_is_object(t)) {
+		problem_add_error(errors, at, "invalid_type", "must be an object {name, steps}");
+		return;
+	}
+	snprintf(field, sizeof field, "%s/name", at);
+	check_text(errors, field, json_object_get(t, "name"), SERVICE_NAME_MAX, 1);
+	const json_t *steps = json_object_get(t, "steps");
+	if (steps && !json_is_null(steps)) {
+		snprintf(field, sizeof field, "%s/steps", at);
+		check_steps(steps, field, steps_count, errors);
+	}
+	check_keys(errors, at, t, translation_keys);
+}
+
+/*
+ * Checks a whole service (a create body, or the stored service with a patch merged in) and
+ * appends every error. Returns the number of errors.
+ */
+static int check_service(const json_t *doc, json_t **errors)
+{
+	json_t *plain = json_copy((json_t *)doc);
+	json_object_del(plain, "steps");
+	json_object_del(plain, "translations");
+	validate_body(plain, service_fields, VALIDATE_CREATE, errors);
+	json_decref(plain);
+	const char *code = body_string(doc, "code");
+	if (code && !has_field_error(*errors, "code") && !service_code_is_valid(code))
+		problem_add_error(errors, "/code", "invalid_format",
+				  "must be 2-64 characters of a-z 0-9 _ . -, starting with a letter "
+				  "or digit");
+	const json_t *steps = json_object_get(doc, "steps");
+	size_t steps_count = 0;
+	if (!steps)
+		problem_add_error(errors, "/steps", "required", "is required");
+	else if (json_is_null(steps))
+		problem_add_error(errors, "/steps", "required", "must not be null");
+	else if (check_steps(steps, "/steps", 0, errors) == 0 ||
+		 (json_array_size(steps) >= 1 && json_array_size(steps) <= STEPS_MAX))
+		steps_count = json_array_size(steps); /* translations must match it all the same */
+	const json_t *translations = json_object_get(doc, "translations");
+	if (translations && !json_is_null(translations)) {
+		if (!json_is_object(translations)) {
+			problem_add_error(errors, "/translations", "invalid_type",
+					  "must be an object keyed by language code");
+		} else if (json_object_size(translations) > TRANSLATIONS_MAX) {
+			problem_add_error(errors, "/translations", "too_long",
+					  "may hold at most 50 languages");
+		} else {
+			const char *key;
+			const json_t *t;
+			json_object_foreach((json_t *)translations, key, t)
+			{
+				check_translation(key, t, steps_count, errors);
+			}
+		}
+	}
+	return (int)json_array_size(*errors);
+}
+
+/* Steps as stored: every step {instruction, check}, check null when not given. New reference. */
+static json_t *stored_steps(const json_t *steps)
+{
+	json_t *out = json_array();
+	size_t i;
+	const json_t *s;
+	json_array_foreach(steps, i, s)
+	{
+		const json_t *check = json_object_get(s, "check");
+		json_array_append_new(out, json_pack("{s:O, s:O}", "instruction",
+						     json_object_get(s, "instruction"), "check",
+						     check ? check : json_null()));
+	}
+	return out;
+}
+
+/* The service as stored, from a checked document: normalised steps. New reference. */
+static json_t *stored_service(const json_t *doc)
+{
+	json_t *out = json_deep_copy(doc);
+	json_object_set_new(out, "steps", stored_steps(json_object_get(doc, "steps")));
+	json_t *translations = json_object_get(out, "translations");
+	if (json_is_null(translations))
+		json_object_del(out, "translations");
+	const char *key;
+	json_t *t;
+	json_object_foreach(json_object_get(out, "translations"), key, t)
+	{
+		json_t *steps = json_object_get(t, "steps");
+		if (json_is_null(steps))
+			json_object_del(t, "steps");
+		else if (steps)
+			json_object_set_new(t, "steps", stored_steps(steps));
+	}
+	return out;
+}
+
+/* RFC 7396: patch applied to target (consumed); returns the result (a new reference). */
+static json_t *merge_patch(json_t *target, const json_t *patch)
+{
+	if (!json_is_object(patch)) {
+		json_decref(target);
+		return json_deep_copy(patch);
+	}
+	if (!json_is_object(target)) {
+		json_decref(target);
+		target = json_object();
+	}
+	const char *key;
+	const json_t *value;
+	json_object_foreach((json_t *)patch, key, value)
+	{
+		if (json_is_null(value))
+			json_object_del(target, key);
+		else
+			json_object_set_new(target, key,
+					    merge_patch(json_incref(json_object_get(target, key)), value));
+	}
+	return target;
+}
+
+/* 422 for translation codes the languages table lacks (a JSON array of codes). */
+static void unknown_languages(struct _u_response *resp, const struct req_ctx *ctx,
+			      const char *codes_text)
+{
+	json_t *codes = json_loads(codes_text, 0, NULL), *errors = NULL;
+	size_t i;
+	const json_t *c;
+	json_array_foreach(codes, i, c)
+	{
+		char at[POINTER_MAX], message[64];
+		pointer_join(at, "/translations", json_string_value(c));
+		snprintf(message, sizeof message, "no language has the code %s", json_string_value(c));
+		problem_add_error(&errors, at, "not_found", message);
+	}
+	json_decref(codes);
+	invalid_body(resp, ctx, errors);
+}
+
+/* Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503. */
+static PGresult *write_service(struct _u_response *resp, struct req_ctx *ctx,
+			       struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
+			       json_t *doc, enum db_status *st)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	params[doc_at] = text;
+	audit_actor_params(ctx, params + actor_at);
+	PGresult *res = request_query(ctx, resp, stmt, params, st);
+	free(text);
+	return res;
+}
+
+static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	struct page_request page;
+	if (!may_read(resp, ctx) || page_request_parse(req, resp, ctx, "services", &page) != 0)
+		return;
+	json_t *errors = NULL;
+	const char *category = query_param(req, "category"), *status = query_param(req, "status");
+	const char *q = query_param(req, "q");
+	query_check_enum(&errors, "category", category, category_values,
+			 "must be identity, public_services, payments, health, commerce, skills "
+			 "or safety");
+	query_check_enum(&errors, "status", status, status_values, "must be active or retired");
+	if (q && !query_text_ok(q, Q_MAX_CHARS))
+		problem_add_error(&errors, "q", "invalid_value",
+				  "must be text of at most 100 characters, without control characters");
+	if (query_checked(resp, ctx, errors) != 0)
+		return;
+	const char *params[5] = {page.after[0] ? page.after : NULL, category, status, q,
+				 page.limit_text};
+	respond_page(resp, ctx, &list_services, params, "services", page.limit);
+}
+
+static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *code;
+	if (!may_read(resp, ctx) ||
+	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)))
+		return;
+	const char *params[1] = {code};
+	respond_read(resp, ctx, &get_service, params, "service");
+}
+
+static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	if (!allowed(resp, ctx, ACT_MANAGE_CATALOGUE))
+		return;
+	json_t *errors = NULL;
+	if (check_service(ctx->body, &errors)) {
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	const char *params[5] = {NULL};
+	enum db_status st;
+	PGresult *res = write_service(resp, ctx, &create_service, params, 0, 1,
+				      stored_service(ctx->body), &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		internal_error(resp, ctx);
+	else if (!PQgetisnull(res, 0, 0))
+		unknown_languages(resp, ctx, PQgetvalue(res, 0, 0));
+	else if (PQgetisnull(res, 0, 1))
+		problem(resp, ctx, 409, "A service with this code already exists.");
+	else
+		respond_written(resp, res, 201, 1, 2, "/api/v1/services/", 3);
+	PQclear(res);
+}
+
+/*
+ * Checks a patch's own members (unknown, read-only, create-only, null where not allowed,
+ * wrong types of the plain fields); the rest is checked on the merged service. 1 to go on.
+ */
+static int accept_service_patch(struct _u_response *resp, const struct req_ctx *ctx)
+{
+	json_t *errors = NULL, *plain = json_copy(ctx->body);
+	json_object_del(plain, "steps");
+	json_object_del(plain, "translations");
+	validate_body(plain, service_fields, VALIDATE_PATCH, &errors);
+	json_decref(plain);
+	if (json_is_null(json_object_get(ctx->body, "steps")))
+		problem_add_error(&errors, "/steps", "required", "must not be null");
+	if (!errors)
+		return 1;
+	invalid_body(resp, ctx, errors);
+	return 0;
+}
+
+static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *code;
+	char version[16];
+	if (!allowed(resp, ctx, ACT_MANAGE_CATALOGUE) ||
+	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
+	    !accept_service_patch(resp, ctx) || etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *key[1] = {code};
+	PGresult *cur = fetch_row(resp, ctx, &get_writable, key, "service");
+	if (!cur)
+		return;
+	if (strcmp(PQgetvalue(cur, 0, 1), version)) {
+		PQclear(cur);
+		changed_meanwhile(resp, ctx, "service");
+		return;
+	}
+	json_t *merged = merge_patch(json_loads(PQgetvalue(cur, 0, 0), 0, NULL), ctx->body);
+	PQclear(cur);
+	json_t *errors = NULL;
+	if (check_service(merged, &errors)) {
+		json_decref(merged);
+		invalid_body(resp, ctx, errors);
+		return;
+	}
+	json_t *doc = stored_service(merged);
+	json_decref(merged);
+	const char *params[7] = {code, version};
+	enum db_status st;
+	PGresult *res = write_service(resp, ctx, &update_service, params, 2, 3, doc, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		internal_error(resp, ctx);
+	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		not_found(resp, ctx, "service");
+	else if (!PQgetisnull(res, 0, 1))
+		unknown_languages(resp, ctx, PQgetvalue(res, 0, 1));
+	else
+		respond_updated(resp, ctx, res, 2, "service");
+	PQclear(res);
+}
+
+static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	const char *code;
+	char version[16];
+	if (!allowed(resp, ctx, ACT_MANAGE_CATALOGUE) ||
+	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
+	    etag_require_if_match(req, resp, ctx, version) != 0)
+		return;
+	const char *params[6] = {code, version};
+	audit_actor_params(ctx, params + 2);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &delete_service, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		internal_error(resp, ctx);
+	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		not_found(resp, ctx, "service");
+	else if (strcmp(PQgetvalue(res, 0, 1), version))
+		changed_meanwhile(resp, ctx, "service");
+	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
+		problem(resp, ctx, 409,
+			"Activities refer to this service, and deleting it would break their "
+			"records: retire it instead (PATCH status \"retired\").");
+	else if (strcmp(PQgetvalue(res, 0, 3), "1"))
+		changed_meanwhile(resp, ctx, "service");
+	else
+		ulfius_set_empty_body_response(resp, 204);
+	PQclear(res);
+}
 
 const struct route services_routes[] = {
+	{"GET", "/api/v1/services", list, 0},
+	{"POST", "/api/v1/services", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"GET", "/api/v1/services/{code}", get, 0},
+	{"PATCH", "/api/v1/services/{code}", update, ROUTE_JSON_BODY},
+	{"DELETE", "/api/v1/services/{code}", delete, 0},
 	{0},
 };

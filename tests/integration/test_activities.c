@@ -1,7 +1,271 @@
-/* Integration tests of /api/v1/activities: being built. */
+/*
+ * Activities through the API: recording one for a team (201, Location, ETag, audit event,
+ * the unit defaulting to the team's), reading it, and who may: officers and systems with
+ * activities:write in scope, team leaders for their own team only (403 for another team in
+ * scope, 404 outside), viewers never (403), an officer of another commune 404. The other
+ * files of the suite hold the refused bodies, the batch, and lists, PATCH and DELETE.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "suites.h"
+#include "test_activities_support.h"
+
+WORLD_FIXTURE(aw, NULL)
+
+START_TEST(test_activity_is_recorded_read_and_audited)
+{
+	char *team = at_village_team("AR-V");
+	char *m1 = at_member("AR-V", "Vàng Thị Mai"), *m2 = at_member("AR-V", "Sùng A Chứ");
+	at_membership(team, m1, "2021-01-01", NULL);
+	at_membership(team, m2, "2021-01-01", NULL);
+	struct world_counts before = at_counts();
+	char body[800];
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"group_session\",\"service_codes\":[\"vneid_level2\","
+		 "\"e_health_book\"],\"households_reached\":12,\"people_reached\":30,"
+		 "\"member_ids\":[\"%s\",\"%s\"],\"languages\":[\"vie\",\"hmn\"],"
+		 "\"notes\":\"Tại nhà văn hóa thôn\\nbuổi tối\"}",
+		 at_day(0), m1, m2);
+	struct http_response r;
+	at_post(&r, aw.officer_tq, team, body);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "unit_code")), "AR-V");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "team_id")), team);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "date")), at_day(0));
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "people_reached")), 30);
+	ck_assert_int_eq(json_array_size(json_object_get(doc, "member_ids")), 2);
+	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
+	ck_assert_str_eq(location, at_activity_path(id));
+	ck_assert_str_eq(etag, "\"1\"");
+	free(location);
+	free(etag);
+	struct world_counts after = at_counts();
+	ck_assert_int_eq(world_counted(&after, "activities"), world_counted(&before, "activities") + 1);
+	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
+	char sql[300];
+	snprintf(sql, sizeof sql,
+		 "SELECT action || ' ' || actor_name || ' ' || (after->>'kind')"
+		 " FROM audit_events WHERE entity_type = 'activity' AND entity_id = '%s'",
+		 id);
+	char *ev = at_sql(sql);
+	ck_assert_str_eq(ev, "activity.create officer.tq group_session");
+	free(ev);
+	struct http_response g;
+	world_call(&g, &aw, "GET", at_activity_path(id), aw.viewer_tq, NULL, NULL);
+	ck_assert_int_eq(g.status, 200);
+	ck_assert_str_eq(json_field(g.body, "notes"), "Tại nhà văn hóa thôn\nbuổi tối");
+	ck_assert_str_eq(json_field(g.body, "languages"), "[\"vie\",\"hmn\"]");
+	etag = http_header_value(&g, "ETag");
+	ck_assert_str_eq(etag, "\"1\"");
+	free(etag);
+	http_response_free(&g);
+	json_decref(doc);
+	http_response_free(&r);
+	free(team);
+	free(m1);
+	free(m2);
+}
+END_TEST
+
+START_TEST(test_commune_team_records_in_a_village_under_it)
+{
+	world_add_unit(&aw, "CT-C", "Xã CT", "commune", "BQ");
+	at_village("CT-V", "CT-C");
+	char *team = at_team("CT-C", "2020-01-01");
+	char body[600];
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"cashless_payment\"],"
+		 "\"unit_code\":\"CT-V\"}",
+		 at_day(-3));
+	struct http_response r;
+	at_post(&r, aw.admin, team, body);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	ck_assert_str_eq(json_field(r.body, "unit_code"), "CT-V");
+	ck_assert_str_eq(json_field(r.body, "households_reached"), "null");
+	ck_assert_str_eq(json_field(r.body, "member_ids"), "[]");
+	http_response_free(&r);
+	free(team);
+}
+END_TEST
+
+START_TEST(test_system_with_activities_write_records_in_its_scope)
+{
+	char *team = at_village_team("SY-V");
+	char *writer = at_client("tq.recorder", "[\"activities:write\",\"registry:read\"]", "TQ");
+	char *reader = at_client("tq.reader", "[\"registry:read\"]", "TQ");
+	char *elsewhere = at_client("nx.recorder", "[\"activities:write\"]", "NX");
+	char *id = at_record(writer, team, at_body(at_day(-1), NULL));
+	char sql[300];
+	snprintf(sql, sizeof sql,
+		 "SELECT actor_type || ' ' || actor_name FROM audit_events WHERE entity_id = '%s'", id);
+	char *ev = at_sql(sql);
+	ck_assert_str_eq(ev, "client tq.recorder");
+	free(ev);
+	struct world_counts before = at_counts();
+	struct http_response r;
+	at_post(&r, reader, team, at_body(at_day(-1), NULL));
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	at_post(&r, elsewhere, team, at_body(at_day(-1), NULL));
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	free(team);
+	free(writer);
+	free(reader);
+	free(elsewhere);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_leader_records_for_own_team_only)
+{
+	char *own = at_village_team("LD-A");
+	char *other = at_village_team("LD-B");
+	char *far = at_team("NX-V1", "2020-01-01");
+	char *token = at_leader("leader.lda", "TQ", own);
+	char *id = at_record(token, own, at_body(at_day(0), NULL));
+	struct world_counts before = at_counts();
+	struct http_response r;
+	at_post(&r, token, other, at_body(at_day(0), NULL));
+	assert_problem(&r, 403);
+	ck_assert_ptr_nonnull(strstr(r.body, "own team"));
+	http_response_free(&r);
+	at_post(&r, token, far, at_body(at_day(0), NULL));
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	/* nor through PATCH or DELETE of another team's activity */
+	char *others = at_record(aw.officer_tq, other, at_body(at_day(0), NULL));
+	before = at_counts();
+	world_call_if_match(&r, &aw, "PATCH", at_activity_path(others), token, "{\"notes\":\"x\"}", "1");
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call_if_match(&r, &aw, "DELETE", at_activity_path(others), token, NULL, "1");
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	/* and reads only its own team's */
+	world_call(&r, &aw, "GET", at_activity_path(id), token, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	world_call(&r, &aw, "GET", at_activity_path(others), token, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", token, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, id));
+	ck_assert_ptr_null(strstr(r.body, others));
+	http_response_free(&r);
+	free(own);
+	free(other);
+	free(far);
+	free(token);
+	free(id);
+	free(others);
+}
+END_TEST
+
+START_TEST(test_viewer_cannot_record_403)
+{
+	char *team = at_village_team("VW-V");
+	struct world_counts before = at_counts();
+	struct http_response r;
+	at_post(&r, aw.viewer_tq, team, at_body(at_day(0), NULL));
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_call(&r, &aw, "POST", "/api/v1/activities:batch", aw.viewer_tq, "{\"items\":[]}", NULL);
+	assert_problem(&r, 403);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	free(team);
+}
+END_TEST
+
+START_TEST(test_officer_of_another_commune_gets_404)
+{
+	char *team = at_village_team("OC-V");
+	char *id = at_record(aw.officer_tq, team, at_body(at_day(0), NULL));
+	struct world_counts before = at_counts();
+	struct http_response r;
+	at_post(&r, aw.officer_nx, team, at_body(at_day(0), NULL));
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &aw, "GET", at_activity_path(id), aw.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call_if_match(&r, &aw, "PATCH", at_activity_path(id), aw.officer_nx, "{\"notes\":\"x\"}", "1");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call_if_match(&r, &aw, "DELETE", at_activity_path(id), aw.officer_nx, NULL, "1");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &aw, "GET", at_team_path(team), aw.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", aw.officer_nx, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, id));
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	world_call(&r, &aw, "GET", "/api/v1/activities/not-a-uuid", aw.officer_tq, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	at_post(&r, aw.officer_tq, "7d3c1c0e-0000-4000-8000-000000000000", at_body(at_day(0), NULL));
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	free(team);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_same_idempotency_key_records_once)
+{
+	char *team = at_village_team("ID-V");
+	const char *key[] = {"Idempotency-Key: act-IK-1", NULL};
+	struct world_counts before = at_counts();
+	char body[1024];
+	snprintf(body, sizeof body, "%s", at_body(at_day(0), NULL));
+	struct http_response a, b, c;
+	world_call(&a, &aw, "POST", at_team_path(team), aw.officer_tq, body, key);
+	world_call(&b, &aw, "POST", at_team_path(team), aw.officer_tq, body, key);
+	ck_assert_int_eq(a.status, 201);
+	ck_assert_int_eq(b.status, 201);
+	ck_assert_str_eq(json_field(a.body, "id"), json_field(b.body, "id"));
+	struct world_counts after = at_counts();
+	ck_assert_int_eq(world_counted(&after, "activities"), world_counted(&before, "activities") + 1);
+	/* the same key with another body is refused */
+	world_call(&c, &aw, "POST", at_team_path(team), aw.officer_tq, at_body(at_day(-1), NULL), key);
+	assert_problem(&c, 422);
+	world_assert_unchanged(&after);
+	http_response_free(&a);
+	http_response_free(&b);
+	http_response_free(&c);
+	free(team);
+}
+END_TEST
 
 Suite *activities_suite(void)
 {
-	return suite_create("activities");
+	Suite *s = suite_create("activities");
+	TCase *tc = tcase_create("activities");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_activity_is_recorded_read_and_audited);
+	tcase_add_test(tc, test_commune_team_records_in_a_village_under_it);
+	tcase_add_test(tc, test_system_with_activities_write_records_in_its_scope);
+	tcase_add_test(tc, test_leader_records_for_own_team_only);
+	tcase_add_test(tc, test_viewer_cannot_record_403);
+	tcase_add_test(tc, test_officer_of_another_commune_gets_404);
+	tcase_add_test(tc, test_same_idempotency_key_records_once);
+	activities_add_validation_tests(tc);
+	activities_add_batch_tests(tc);
+	activities_add_list_tests(tc);
+	suite_add_tcase(s, tc);
+	return s;
 }

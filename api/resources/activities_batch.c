@@ -1,0 +1,124 @@
+/*
+ * POST /api/v1/activities:batch — up to 1,000 activities of any teams in the caller's scope,
+ * all or nothing: {"items": [{"team_id": ..., <activity fields>}, ...]} answers 201
+ * {"created": N, "ids": [...]} (ids in the order of the items), or 422 with every error, each
+ * naming its item (/items/3/date).
+ *
+ * Three passes, so that a thousand items cost about what one does: every item is checked in
+ * C (activity_check, as a single create); then one statement checks the references of all
+ * items set-wise (ACTIVITY_PROBLEMS over the unnested items: one join per kind of reference,
+ * not a query per item), and inserts them all, with ONE audit event (activities.batch, after
+ * {count, ids}), only when nothing failed. A team leader may name their own team only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/authz.h"
+#include "../http/problem.h"
+#include "../server.h"
+#include "activities.h"
+#include "audit_actor.h"
+#include "resource.h"
+#include "teams_shared.h"
+
+/* $1 items, $2 scope, $3 only team (leaders), $4-$7 audit actor. */
+static struct db_stmt create_batch = {
+	.name = "activities_batch",
+	.sql = "WITH" ACTIVITY_NEW_CANDIDATES("$1", "$2", "$3") ACTIVITY_PROBLEMS ","
+	       ACTIVITY_INSERT_CANDIDATES
+	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
+			   "'activities.batch', 'activity', NULL,"
+			   " jsonb_build_object('count', n.count, 'ids',"
+			   "   (SELECT jsonb_agg(id ORDER BY idx) FROM cand))"
+			   " FROM (SELECT count(*) FROM ins) n WHERE n.count > 0")
+	       " SELECT " ACTIVITY_PROBLEMS_JSON ","
+	       " (SELECT json_build_object('created', count(*), 'ids',"
+	       "   (SELECT coalesce(json_agg(id ORDER BY idx), '[]') FROM cand"
+	       "    WHERE EXISTS (SELECT 1 FROM ins)))::text FROM ins)",
+	.nparams = 7,
+};
+
+/*
+ * Checks the body and every item without the database. Returns the items as the statement
+ * takes them (a new reference), or NULL after answering 422 with every error.
+ */
+static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx)
+{
+	json_t *errors = NULL, *out = NULL;
+	const json_t *items = json_object_get(ctx->body, "items");
+	const char *key;
+	const json_t *v;
+	json_object_foreach(ctx->body, key, v) if (strcmp(key, "items"))
+	{
+		char pointer[80];
+		snprintf(pointer, sizeof pointer, "/%.60s", key);
+		problem_add_error(&errors, pointer, "unknown_field", "is not a field of a batch");
+	}
+	if (!items) {
+		problem_add_error(&errors, "/items", "required", "is required");
+	} else if (!json_is_array(items)) {
+		problem_add_error(&errors, "/items", "invalid_type", "must be an array of activities");
+	} else if (json_array_size(items) < 1 || json_array_size(items) > ACTIVITY_BATCH_MAX) {
+		problem_add_error(&errors, "/items",
+				  json_array_size(items) < 1 ? "too_short" : "too_long",
+				  "must hold 1 to 1000 activities");
+	} else {
+		size_t i;
+		const json_t *item;
+		out = json_array();
+		json_array_foreach(items, i, item)
+		{
+			char prefix[32];
+			snprintf(prefix, sizeof prefix, "/items/%zu", i);
+			json_t *item_errors = NULL;
+			if (!json_is_object(item))
+				problem_add_error(&errors, prefix, "invalid_type",
+						  "must be an activity object");
+			else if (activity_check(item, VALIDATE_CREATE, 1, &item_errors))
+				activity_errors_prefixed(&errors, item_errors, prefix);
+			else
+				json_array_append_new(out, activity_item(item, NULL));
+		}
+	}
+	if (!errors)
+		return out;
+	json_decref(out);
+	invalid_body(resp, ctx, errors);
+	return NULL;
+}
+
+void activities_batch(const struct _u_request *req, struct _u_response *resp,
+		      struct req_ctx *ctx)
+{
+	(void)req;
+	if (!allowed(resp, ctx, ACT_RECORD_ACTIVITY))
+		return;
+	json_t *items = checked_items(resp, ctx);
+	if (!items)
+		return;
+	char *text = json_dumps(items, JSON_COMPACT);
+	json_decref(items);
+	const char *params[7] = {text, ctx->principal.scope_path, team_only_param(ctx)};
+	audit_actor_params(ctx, params + 3);
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &create_batch, params, &st);
+	free(text);
+	if (!res)
+		return;
+	json_t *errors = NULL;
+	if (st != DB_OK) {
+		const char *state = db_sqlstate(res);
+		if (!strcmp(state, "23503") || !strcmp(state, "23514"))
+			problem(resp, ctx, 409,
+				"A team or a unit changed meanwhile; read them again and retry.");
+		else
+			internal_error(resp, ctx);
+	} else if (!PQgetisnull(res, 0, 0)) {
+		activity_problems_to_errors(PQgetvalue(res, 0, 0), 1, &errors);
+		invalid_body(resp, ctx, errors);
+	} else {
+		http_json_text(resp, 201, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+	}
+	PQclear(res);
+}

@@ -1,0 +1,148 @@
+/* Helpers of the activities suite: see test_activities_support.h. */
+#define _GNU_SOURCE
+#include "test_activities_support.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct world aw;
+
+char *at_sql(const char *sql)
+{
+	return db_query_value(aw.url, sql);
+}
+
+void at_village(const char *code, const char *parent)
+{
+	char name[64];
+	snprintf(name, sizeof name, "Thôn %s", code);
+	world_add_unit(&aw, code, name, "village", parent);
+}
+
+char *at_team(const char *unit, const char *established_on)
+{
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO teams (unit_code, name, established_on) VALUES ('%s', 'Tổ %s', '%s')"
+		 " RETURNING id",
+		 unit, unit, established_on);
+	return at_sql(sql);
+}
+
+char *at_village_team(const char *code)
+{
+	at_village(code, "TQ");
+	return at_team(code, "2020-01-01");
+}
+
+char *at_member(const char *unit, const char *full_name)
+{
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO members (unit_code, full_name) VALUES ('%s', '%s') RETURNING id", unit,
+		 full_name);
+	return at_sql(sql);
+}
+
+void at_membership(const char *team, const char *member, const char *joined_on,
+		   const char *left_on)
+{
+	char sql[600];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO memberships (team_id, member_id, team_level, role, joined_on, left_on)"
+		 " SELECT t.id, '%s', u.level, 'member', '%s', %s%s%s FROM teams t"
+		 " JOIN units u ON u.code = t.unit_code WHERE t.id = '%s'",
+		 member, joined_on, left_on ? "'" : "", left_on ? left_on : "NULL",
+		 left_on ? "'" : "", team);
+	db_exec_ok(aw.url, sql);
+}
+
+const char *at_day(int days)
+{
+	static char out[4][11];
+	static int next;
+	char *buf = out[next++ % 4];
+	time_t t = time(NULL) + 7 * 3600 + (time_t)days * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, 11, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+const char *at_team_path(const char *team)
+{
+	static char path[128];
+	snprintf(path, sizeof path, "/api/v1/teams/%s/activities", team);
+	return path;
+}
+
+const char *at_activity_path(const char *id)
+{
+	static char path[128];
+	snprintf(path, sizeof path, "/api/v1/activities/%s", id);
+	return path;
+}
+
+void at_post(struct http_response *r, const char *token, const char *team, const char *body)
+{
+	world_call(r, &aw, "POST", at_team_path(team), token, body, NULL);
+}
+
+char *at_record(const char *token, const char *team, const char *body)
+{
+	struct http_response r;
+	at_post(&r, token, team, body);
+	ck_assert_msg(r.status == 201, "record: %ld %s", r.status, r.body);
+	char *id = strdup(json_field(r.body, "id"));
+	http_response_free(&r);
+	return id;
+}
+
+const char *at_body(const char *date, const char *member_ids)
+{
+	static char body[2048];
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"households_reached\":3,\"people_reached\":7,\"member_ids\":%s}",
+		 date, member_ids ? member_ids : "[]");
+	return body;
+}
+
+struct world_counts at_counts(void)
+{
+	static const char *const tables[] = {"activities", "audit_events", NULL};
+	return world_counts(&aw, tables);
+}
+
+char *at_leader(const char *username, const char *unit, const char *team)
+{
+	world_add_user(&aw, username, "team_leader", unit, NULL);
+	char sql[300];
+	snprintf(sql, sizeof sql, "UPDATE users SET team_id = '%s' WHERE username = '%s'", team,
+		 username);
+	db_exec_ok(aw.url, sql);
+	return world_login(&aw, username, WORLD_PASSWORD);
+}
+
+char *at_client(const char *client_id, const char *scopes, const char *unit)
+{
+	char body[300];
+	snprintf(body, sizeof body, "{\"client_id\":\"%s\",\"scopes\":%s,\"unit_code\":\"%s\"}",
+		 client_id, scopes, unit);
+	struct http_response r;
+	world_call(&r, &aw, "POST", "/api/v1/clients", aw.admin, body, NULL);
+	ck_assert_msg(r.status == 201, "client: %ld %s", r.status, r.body);
+	char form[300];
+	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
+		 client_id, json_field(r.body, "client_secret"));
+	http_response_free(&r);
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	http_request(&r, "POST", aw.server.port, "/api/v1/auth/token", h, form, strlen(form));
+	ck_assert_msg(r.status == 200, "token: %ld %s", r.status, r.body);
+	char *token = strdup(json_field(r.body, "access_token"));
+	http_response_free(&r);
+	return token;
+}

@@ -1,0 +1,308 @@
+/*
+ * Activities refused (part of the activities suite), each checked to have written nothing:
+ * dated tomorrow or before the team existed; members of another team, or whose membership
+ * ended before the date (or began after it); unknown and retired services; counts out of
+ * range and households above people; a unit outside the team's; unknown languages; wrong
+ * types, empty values, control characters, a 100 kB body, unknown and read-only fields.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_activities_support.h"
+
+/* POSTs body and asserts 422 naming field with code, and that nothing was written. */
+static void assert_refused(const char *team, const char *body, const char *field,
+			   const char *code)
+{
+	struct world_counts before = at_counts();
+	struct http_response r;
+	at_post(&r, aw.officer_tq, team, body);
+	ck_assert_msg(r.status == 422 && response_has_error(&r, field, code), "%s %s: %ld %s",
+		      field, code ? code : "", r.status, r.body);
+	ck_assert_int_eq(r.status, 422);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+}
+
+START_TEST(test_activity_dated_tomorrow_is_422)
+{
+	char *team = at_village_team("VT-V");
+	assert_refused(team, at_body(at_day(1), NULL), "/date", "out_of_range");
+	assert_refused(team, at_body("2024-02-30", NULL), "/date", "invalid_format");
+	assert_refused(team, at_body("24-02-03", NULL), "/date", "invalid_format");
+	free(team);
+}
+END_TEST
+
+START_TEST(test_activity_before_the_team_existed_is_422)
+{
+	at_village("VE-V", "TQ");
+	char *team = at_team("VE-V", "2023-06-15");
+	struct world_counts before = at_counts();
+	struct http_response r;
+	at_post(&r, aw.officer_tq, team, at_body("2023-06-14", NULL));
+	assert_problem(&r, 422);
+	ck_assert(response_has_error(&r, "/date", "out_of_range"));
+	ck_assert_ptr_nonnull(strstr(r.body, "2023-06-15"));
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	free(at_record(aw.officer_tq, team, at_body("2023-06-15", NULL)));
+	free(team);
+}
+END_TEST
+
+START_TEST(test_naming_a_member_of_another_team_is_422)
+{
+	char *team = at_village_team("VM-A");
+	char *other = at_village_team("VM-B");
+	char *ours = at_member("VM-A", "Lò Văn Páo"), *theirs = at_member("VM-B", "Hầu Thị Dợ");
+	at_membership(team, ours, "2021-01-01", NULL);
+	at_membership(other, theirs, "2021-01-01", NULL);
+	char members[200];
+	snprintf(members, sizeof members, "[\"%s\",\"%s\"]", ours, theirs);
+	assert_refused(team, at_body("2024-03-01", members), "/member_ids/1", "not_a_member");
+	/* nor someone unknown, nor the same person twice */
+	snprintf(members, sizeof members, "[\"%s\",\"7d3c1c0e-0000-4000-8000-000000000000\"]", ours);
+	assert_refused(team, at_body("2024-03-01", members), "/member_ids/1", "not_a_member");
+	snprintf(members, sizeof members, "[\"%s\",\"%s\"]", ours, ours);
+	assert_refused(team, at_body("2024-03-01", members), "/member_ids/1", "duplicate");
+	assert_refused(team, at_body("2024-03-01", "[\"abc\"]"), "/member_ids/0", "invalid_format");
+	free(team);
+	free(other);
+	free(ours);
+	free(theirs);
+}
+END_TEST
+
+START_TEST(test_naming_a_member_whose_membership_ended_before_the_date_is_422)
+{
+	char *team = at_village_team("VL-V");
+	char *left = at_member("VL-V", "Giàng Seo Lử"), *late = at_member("VL-V", "Ly Mí Sính");
+	at_membership(team, left, "2021-01-01", "2023-12-31");
+	at_membership(team, late, "2024-06-01", NULL);
+	char one[100];
+	snprintf(one, sizeof one, "[\"%s\"]", left);
+	assert_refused(team, at_body("2024-01-01", one), "/member_ids/0", "not_a_member");
+	free(at_record(aw.officer_tq, team, at_body("2023-12-31", one))); /* the last day counts */
+	snprintf(one, sizeof one, "[\"%s\"]", late);
+	assert_refused(team, at_body("2024-05-31", one), "/member_ids/0", "not_a_member");
+	free(at_record(aw.officer_tq, team, at_body("2024-06-01", one)));
+	free(team);
+	free(left);
+	free(late);
+}
+END_TEST
+
+START_TEST(test_unknown_and_retired_services_are_422)
+{
+	char *team = at_village_team("VS-V");
+	db_exec_ok(aw.url, "INSERT INTO services (code, name_vi, name_en, category, status, steps)"
+			   " VALUES ('old_sms_banking', 'SMS banking', 'SMS banking', 'payments',"
+			   " 'retired', '[{\"instruction\": \"x\", \"check\": null}]')");
+	struct world_counts before = at_counts();
+	char body[400];
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":"
+		 "[\"no_such_service\",\"old_sms_banking\",\"vneid_level2\"]}",
+		 at_day(0));
+	struct http_response r;
+	at_post(&r, aw.officer_tq, team, body);
+	assert_problem(&r, 422);
+	ck_assert(response_has_error(&r, "/service_codes/0", "not_found"));
+	ck_assert(response_has_error(&r, "/service_codes/1", "retired"));
+	ck_assert(!response_has_error(&r, "/service_codes/2", NULL));
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":[]}", at_day(0));
+	assert_refused(team, body, "/service_codes", "too_short");
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":[\"Bad Code\"]}",
+		 at_day(0));
+	assert_refused(team, body, "/service_codes/0", "invalid_format");
+	snprintf(body, sizeof body, "{\"date\":\"%s\",\"kind\":\"household_visit\"}", at_day(0));
+	assert_refused(team, body, "/service_codes", "required");
+	free(team);
+}
+END_TEST
+
+START_TEST(test_negative_huge_and_inverted_counts_are_422)
+{
+	char *team = at_village_team("VC-V");
+	char body[400];
+	const char *cases[][3] = {
+		{"\"households_reached\":-1", "/households_reached", "out_of_range"},
+		{"\"people_reached\":10001", "/people_reached", "out_of_range"},
+		{"\"people_reached\":99999999999999999", "/people_reached", "out_of_range"},
+		{"\"people_reached\":2.5", "/people_reached", "invalid_type"},
+		{"\"people_reached\":\"12\"", "/people_reached", "invalid_type"},
+		{"\"households_reached\":8,\"people_reached\":5", "/households_reached", "out_of_range"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(body, sizeof body,
+			 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],%s}",
+			 at_day(0), cases[i][0]);
+		assert_refused(team, body, cases[i][1], cases[i][2]);
+	}
+	/* the limits themselves are fine */
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"households_reached\":0,\"people_reached\":10000}",
+		 at_day(0));
+	free(at_record(aw.officer_tq, team, body));
+	free(team);
+}
+END_TEST
+
+START_TEST(test_a_unit_outside_the_teams_unit_is_422)
+{
+	char *team = at_village_team("VU-V");
+	char body[400];
+	const char *units[][2] = {{"NX-V1", "outside_team_unit"},
+				  {"TQ", "outside_team_unit"}, /* above the team's village */
+				  {"NO-SUCH-UNIT", "outside_team_unit"},
+				  {"bad code!", "invalid_format"}};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(body, sizeof body,
+			 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+			 "\"unit_code\":\"%s\"}",
+			 at_day(0), units[i][0]);
+		assert_refused(team, body, "/unit_code", units[i][1]);
+	}
+	free(team);
+}
+END_TEST
+
+START_TEST(test_unknown_language_is_422)
+{
+	char *team = at_village_team("VG-V");
+	char body[400];
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"languages\":[\"vie\",\"qqq\"]}",
+		 at_day(0));
+	assert_refused(team, body, "/languages/1", "not_found");
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"languages\":[\"Vietnamese\"]}",
+		 at_day(0));
+	assert_refused(team, body, "/languages/0", "invalid_format");
+	free(team);
+}
+END_TEST
+
+START_TEST(test_wrong_types_empty_controls_unknown_and_read_only_fields_are_422)
+{
+	char *team = at_village_team("VW-T");
+	const char *today = at_day(0);
+	static const struct {
+		const char *body, *field, *code;
+	} cases[] = {
+		{"{\"date\":\"%s\",\"kind\":\"visit\",\"service_codes\":[\"vneid_level2\"]}", "/kind",
+		 "invalid_value"},
+		{"{\"date\":\"%s\",\"service_codes\":[\"vneid_level2\"]}", "/kind", "required"},
+		{"{\"date\":\"%s\",\"kind\":\"\",\"service_codes\":[\"vneid_level2\"]}", "/kind", NULL},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":\"vneid_level2\"}",
+		 "/service_codes", "invalid_type"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[42]}", "/service_codes/0",
+		 "invalid_type"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"member_ids\":{}}",
+		 "/member_ids", "invalid_type"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"member_ids\":null,\"languages\":\"vie\"}",
+		 "/languages", "invalid_type"},
+		{"{\"date\":20240101,\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"]}%.0s",
+		 "/date", "invalid_type"},
+		{"{\"date\":\"\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"]}%.0s", "/date",
+		 "required"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"notes\":\"a\\u001bb\"}",
+		 "/notes", "invalid_characters"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"notes\":\"bell\\u0007\"}",
+		 "/notes", "invalid_characters"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"notes\":\"\"}",
+		 "/notes", "required"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"colour\":\"red\"}",
+		 "/colour", "unknown_field"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"id\":\"7d3c1c0e-0000-4000-8000-000000000000\"}",
+		 "/id", "read_only"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"team_id\":\"7d3c1c0e-0000-4000-8000-000000000000\"}",
+		 "/team_id", "read_only"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"version\":1,\"created_at\":\"x\"}",
+		 "/version", "read_only"},
+	};
+	struct world_counts before = at_counts();
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char body[600];
+		snprintf(body, sizeof body, cases[i].body, today);
+		struct http_response r;
+		at_post(&r, aw.officer_tq, team, body);
+		ck_assert_msg(r.status == 422 && response_has_error(&r, cases[i].field, cases[i].code),
+			      "case %zu: %ld %s", i, r.status, r.body);
+		http_response_free(&r);
+	}
+	/* 21 services, 51 members */
+	char body[8000], list[4000] = "[";
+	for (int i = 0; i < 21; i++)
+		sprintf(list + strlen(list), "%s\"svc%02d\"", i ? "," : "", i);
+	strcat(list, "]");
+	snprintf(body, sizeof body, "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":%s}",
+		 today, list);
+	assert_refused(team, body, "/service_codes", "too_long");
+	/* malformed JSON, an array, the wrong media type */
+	struct http_response r;
+	at_post(&r, aw.officer_tq, team, "{\"date\":");
+	assert_problem(&r, 400);
+	http_response_free(&r);
+	at_post(&r, aw.officer_tq, team, "[]");
+	assert_problem(&r, 400);
+	http_response_free(&r);
+	const char *text[] = {"Content-Type: text/plain", NULL};
+	world_call(&r, &aw, "POST", at_team_path(team), aw.officer_tq, NULL, text);
+	ck_assert_int_eq(r.status, 415);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	free(team);
+}
+END_TEST
+
+START_TEST(test_a_100_kB_body_is_422_not_a_crash)
+{
+	char *team = at_village_team("VK-V");
+	size_t n = 100 * 1024;
+	char *body = malloc(n + 200);
+	int len = snprintf(body, 200,
+			   "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+			   "\"notes\":\"",
+			   at_day(0));
+	memset(body + len, 'a', n);
+	strcpy(body + len + n, "\"}");
+	assert_refused(team, body, "/notes", "too_long");
+	free(body);
+	free(team);
+}
+END_TEST
+
+void activities_add_validation_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_activity_dated_tomorrow_is_422);
+	tcase_add_test(tc, test_activity_before_the_team_existed_is_422);
+	tcase_add_test(tc, test_naming_a_member_of_another_team_is_422);
+	tcase_add_test(tc, test_naming_a_member_whose_membership_ended_before_the_date_is_422);
+	tcase_add_test(tc, test_unknown_and_retired_services_are_422);
+	tcase_add_test(tc, test_negative_huge_and_inverted_counts_are_422);
+	tcase_add_test(tc, test_a_unit_outside_the_teams_unit_is_422);
+	tcase_add_test(tc, test_unknown_language_is_422);
+	tcase_add_test(tc, test_wrong_types_empty_controls_unknown_and_read_only_fields_are_422);
+	tcase_add_test(tc, test_a_100_kB_body_is_422_not_a_crash);
+}
