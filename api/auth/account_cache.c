@@ -219,3 +219,9 @@ void account_cache_put(struct account_cache *c, const char *key, const struct pr
 	c->buckets[b] = e;
 	pthread_mutex_unlock(&c->lock);
 }
+
+void account_cache_evict(struct account_cache *c, const char *key)
+{
+	if (c)
+		evict(c, key);
+}

@@ -26,4 +26,7 @@ int account_cache_get(struct account_cache *c, const char *key, struct principal
 void account_cache_put(struct account_cache *c, const char *key, const struct principal *p,
 		       long valid_after, unsigned long epoch);
 
+/* Forgets key now (a write through this process): other replicas hear it through NOTIFY. */
+void account_cache_evict(struct account_cache *c, const char *key);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "../auth/account_cache.h"
 #include "../auth/authz.h"
 #include "../http/etag.h"
 #include "../http/paging.h"
@@ -215,6 +216,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
+		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
 		respond_updated(resp, ctx, res, 2, "client");
 	}
 	PQclear(res);
@@ -231,10 +233,12 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_client, params, &st);
 	if (!res)
 		return;
-	if (st == DB_OK && atoi(PQgetvalue(res, 0, 0)) == 1)
+	if (st == DB_OK && atoi(PQgetvalue(res, 0, 0)) == 1) {
+		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
 		ulfius_set_empty_body_response(resp, 204);
-	else
+	} else {
 		problem(resp, ctx, st == DB_OK ? 404 : 500, st == DB_OK ? "No such client." : NULL);
+	}
 	PQclear(res);
 }
 

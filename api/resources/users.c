@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../auth/account_cache.h"
 #include "../auth/authz.h"
 #include "../auth/password.h"
 #include "../auth/throttle.h"
@@ -312,6 +313,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit in your scope");
 	} else {
+		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
 		respond_updated(resp, ctx, res, 1, "account");
 	}
 	PQclear(res);
@@ -407,8 +409,10 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 		internal_error(resp, ctx);
 	else if (PQgetisnull(res, 0, 0))
 		problem(resp, ctx, 412, "Your account changed since you read it; read it again.");
-	else
+	else {
+		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
 		respond_written(resp, res, 200, 0, 1, NULL, 0);
+	}
 	PQclear(res);
 }
 

@@ -195,16 +195,44 @@ END_TEST
 
 START_TEST(test_disabled_user_token_stops_working_at_once)
 {
-	world_add_user(&w, "soon.disabled", "viewer", "TQ", NULL);
+	const char *id = world_add_user(&w, "soon.disabled", "viewer", "TQ", NULL);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/users/%s", id);
 	char *token = world_login(&w, "soon.disabled", WORLD_PASSWORD);
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL); /* now cached */
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	/* disabled through the API: the very next request is refused */
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"status\":\"disabled\"}", "1");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	char header[4200];
+	snprintf(header, sizeof header, "Bearer %s", token);
+	assert_rejected(header);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_an_account_changed_by_another_hand_stops_within_a_moment)
+{
+	/* a change made outside this process (another replica, an operator's SQL) arrives by
+	 * PostgreSQL's NOTIFY: within milliseconds; allow a second for a loaded machine */
+	world_add_user(&w, "elsewhere.disabled", "viewer", "TQ", NULL);
+	char *token = world_login(&w, "elsewhere.disabled", WORLD_PASSWORD);
 	struct http_response r;
 	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	db_exec_ok(w.url, "UPDATE users SET status = 'disabled' WHERE username = 'soon.disabled'");
-	char header[4200];
-	snprintf(header, sizeof header, "Bearer %s", token);
-	assert_rejected(header);
+	db_exec_ok(w.url, "UPDATE users SET status = 'disabled' WHERE username = 'elsewhere.disabled'");
+	long status = 200;
+	for (int i = 0; i < 100 && status == 200; i++) {
+		usleep(10000);
+		world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+		status = r.status;
+		http_response_free(&r);
+	}
+	ck_assert_int_eq(status, 401);
 	free(token);
 }
 END_TEST
@@ -473,6 +501,7 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_missing_or_malformed_claims_are_401);
 	tcase_add_test(tc, test_alg_none_is_401);
 	tcase_add_test(tc, test_disabled_user_token_stops_working_at_once);
+	tcase_add_test(tc, test_an_account_changed_by_another_hand_stops_within_a_moment);
 	tcase_add_test(tc, test_password_grant_form_and_json);
 	tcase_add_test(tc, test_wrong_password_and_unknown_user_get_the_same_answer);
 	tcase_add_test(tc, test_sixth_failed_login_is_429_even_with_the_right_password);
