@@ -17,7 +17,7 @@ int text_is_clean(const char *s, int multiline)
 	return 1; /* jansson has already refused invalid UTF-8 */
 }
 
-static size_t utf8_length(const char *s)
+size_t text_length(const char *s)
 {
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
@@ -82,7 +82,7 @@ static int check_string(const struct field *f, const char *s, const char *prefix
 		add(errors, prefix, f->name, "invalid_characters", "must not contain control characters");
 		return 1;
 	}
-	size_t n = utf8_length(s);
+	size_t n = text_length(s);
 	switch (f->type) {
 	case FIELD_ENUM:
 		if (in_values(f->values, s))

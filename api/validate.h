@@ -49,6 +49,9 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 /* True when s is valid UTF-8 without control characters (tabs and newlines allowed if multiline). */
 int text_is_clean(const char *s, int multiline);
 
+/* The number of characters (UTF-8 code points) in s. */
+size_t text_length(const char *s);
+
 /* True when s is a unit code: 1-32 of [A-Za-z0-9._-]. */
 int text_is_code(const char *s);
 

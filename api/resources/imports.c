@@ -88,14 +88,6 @@ void import_error(struct import *im, size_t row, int column, const char *code, c
 		  column >= 0 ? im->kind->columns[column].name : NULL, code, message);
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xc0) != 0x80;
-	return n;
-}
-
 static const char *absent(struct import *im, size_t row, int column, int required)
 {
 	if (required)
@@ -113,7 +105,7 @@ const char *import_text(struct import *im, size_t row, int column, size_t max, i
 			     "must be one line without control characters");
 		return NULL;
 	}
-	if (utf8_chars(v) > max) {
+	if (text_length(v) > max) {
 		import_error(im, row, column, "too_long", "is longer than %zu characters", max);
 		return NULL;
 	}

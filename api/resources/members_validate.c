@@ -178,14 +178,6 @@ int member_languages_validate(const json_t *value, json_t **errors)
 	return count;
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xc0) != 0x80;
-	return n;
-}
-
 /* A training's text field: a clean string of min..max characters. 0 or 1 error. */
 static int check_text(const json_t *v, const char *pointer, size_t max, json_t **errors)
 {
@@ -194,7 +186,7 @@ static int check_text(const json_t *v, const char *pointer, size_t max, json_t *
 		return 1;
 	}
 	const char *s = json_string_value(v);
-	size_t n = utf8_chars(s);
+	size_t n = text_length(s);
 	if (!text_is_clean(s, 0)) {
 		add_error_at(errors, pointer, "invalid_characters", "must not contain control characters");
 		return 1;

@@ -169,14 +169,6 @@ static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
 	return 0;
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xc0) != 0x80;
-	return n;
-}
-
 /*
  * "<prefix>/<key>" with the key escaped as RFC 6901 says (~ as ~0, / as ~1) and cut, on a
  * character boundary, so that the pointer fits.
@@ -211,10 +203,10 @@ static int check_text(json_t **errors, const char *pointer, const json_t *v, lon
 	} else if (!text_is_clean(json_string_value(v), 0)) {
 		problem_add_error(errors, pointer, "invalid_characters",
 				  "must not contain control characters");
-	} else if (utf8_chars(json_string_value(v)) == 0) {
+	} else if (text_length(json_string_value(v)) == 0) {
 		problem_add_error(errors, pointer, "required",
 				  required ? "must not be empty" : "must not be empty; leave it out");
-	} else if ((long)utf8_chars(json_string_value(v)) > max) {
+	} else if ((long)text_length(json_string_value(v)) > max) {
 		snprintf(message, sizeof message, "must be at most %ld characters", max);
 		problem_add_error(errors, pointer, "too_long", message);
 	} else {

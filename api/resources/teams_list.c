@@ -28,6 +28,7 @@
 #include "../http/csv_export.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
+#include "../validate.h"
 #include "resource.h"
 #include "teams_shared.h"
 
@@ -118,19 +119,11 @@ static int read_filters(const struct _u_request *req, struct _u_response *resp,
 	return query_checked(resp, ctx, errors);
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xc0) != 0x80;
-	return n;
-}
-
 static enum page_way page_way(const struct req_ctx *ctx, const struct team_filters *f)
 {
 	if (ctx->principal.scope_path[0] || f->unit)
 		return IN_SUBTREE;
-	return f->q && utf8_chars(f->q) >= Q_TRIGRAM_MIN_CHARS ? EVERYWHERE_BY_NAME : EVERYWHERE;
+	return f->q && text_length(f->q) >= Q_TRIGRAM_MIN_CHARS ? EVERYWHERE_BY_NAME : EVERYWHERE;
 }
 
 void teams_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
