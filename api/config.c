@@ -208,6 +208,9 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 	if (int_var(g, "CDTT_SHUTDOWN_GRACE", 10, 0, 300, &v, err, errlen))
 		return -1;
 	cfg->shutdown_grace = (int)v;
+	if (int_var(g, "CDTT_STATEMENT_TIMEOUT_MS", 30000, 0, 3600000, &v, err, errlen))
+		return -1;
+	cfg->statement_timeout_ms = (int)v;
 	if (int_var(g, "CDTT_ACCOUNT_CACHE_TTL", 30, 0, 3600, &v, err, errlen))
 		return -1;
 	cfg->account_cache_ttl = (int)v;

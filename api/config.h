@@ -34,6 +34,7 @@ struct config {
 	int db_pool_size;
 	int db_wait_ms;           /* how long a request waits for a free connection before 503 */
 	int shutdown_grace;       /* seconds in-flight requests get on SIGTERM */
+	int statement_timeout_ms; /* longest a request's statement may run; 0: no limit */
 	int account_cache_ttl;    /* seconds an authenticated account stays cached; 0: never */
 	size_t max_body_bytes;
 	size_t max_import_bytes;  /* the body limit of bulk uploads (CSV imports) */

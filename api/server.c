@@ -288,6 +288,13 @@ PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db
 		problem_unavailable(resp, ctx, 0);
 		return NULL;
 	}
+	if (*status == DB_ERROR && !strcmp(db_sqlstate(res), "57014")) { /* statement_timeout */
+		PQclear(res);
+		problem(resp, ctx, 503, "The request took longer than the service allows; retry later "
+					"or ask for less (a smaller unit, a shorter period).");
+		http_header(resp, "Retry-After", "5");
+		return NULL;
+	}
 	return res;
 }
 
@@ -316,7 +323,7 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 	srv->instance.max_post_body_size = largest + 1;
 	srv->instance.allowed_post_processor = U_POST_PROCESS_URL_ENCODED;
 
-	char *conninfo = db_conninfo_with_defaults(cfg->database_url);
+	char *conninfo = db_conninfo_for_requests(cfg->database_url, cfg->statement_timeout_ms);
 	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
 	srv->accounts = conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl) : NULL;
 	free(conninfo);

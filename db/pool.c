@@ -53,17 +53,27 @@ static void quiet_notices(void *arg, const char *message)
 	(void)message; /* NOTICEs from migrations' IF NOT EXISTS and the like are not errors */
 }
 
-char *db_conninfo_with_defaults(const char *url)
+char *db_conninfo_for_requests(const char *url, int statement_timeout_ms)
 {
 	/* UTC sessions: dates without a zone (e.g. ?from=2025-07-01) mean UTC midnight. */
-	const char *extra = "connect_timeout=2&keepalives=1&keepalives_idle=30&"
-			    "keepalives_interval=10&keepalives_count=3&application_name=cdtt&"
-			    "options=-c%20TimeZone%3DUTC";
+	char extra[320];
+	snprintf(extra, sizeof extra,
+		 "connect_timeout=2&keepalives=1&keepalives_idle=30&keepalives_interval=10&"
+		 "keepalives_count=3&application_name=cdtt&options=-c%%20TimeZone%%3DUTC%s",
+		 statement_timeout_ms > 0 ? "%20-c%20statement_timeout%3D" : "");
+	if (statement_timeout_ms > 0)
+		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%d",
+			 statement_timeout_ms);
 	size_t n = strlen(url) + strlen(extra) + 2;
 	char *out = malloc(n);
 	if (out)
 		snprintf(out, n, "%s%c%s", url, strchr(url, '?') ? '&' : '?', extra);
 	return out;
+}
+
+char *db_conninfo_with_defaults(const char *url)
+{
+	return db_conninfo_for_requests(url, 0);
 }
 
 struct db_pool *db_pool_create(const char *conninfo, int size, int wait_ms)

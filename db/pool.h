@@ -63,4 +63,8 @@ void db_pool_stats(struct db_pool *pool, struct db_pool_stats *out);
 /* Adds connect_timeout and TCP keepalives to a libpq URI; the caller frees the result. */
 char *db_conninfo_with_defaults(const char *url);
 
+/* The same for the request pool, whose statements stop after statement_timeout_ms (0: never):
+ * one runaway report cannot hold a connection for ever. */
+char *db_conninfo_for_requests(const char *url, int statement_timeout_ms);
+
 #endif

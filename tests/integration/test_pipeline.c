@@ -49,7 +49,22 @@ static void slow(const struct _u_request *req, struct _u_response *resp, struct 
 	http_json_text(resp, 200, "{}", 2);
 }
 
+static struct db_stmt long_sleep_stmt = {
+	.name = "test_long_sleep", .sql = "SELECT pg_sleep(3)", .nparams = 0, .readonly = 1};
+
+static void runaway(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	(void)req;
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &long_sleep_stmt, NULL, &st);
+	if (!res)
+		return; /* answered: 503 after the statement timeout */
+	PQclear(res);
+	http_json_text(resp, 200, "{}", 2);
+}
+
 static const struct route test_routes[] = {
+	{"GET", "/test/runaway", runaway, ROUTE_PUBLIC},
 	{"POST", "/test/echo", echo, ROUTE_JSON_BODY | ROUTE_PUBLIC},
 	{"PATCH", "/test/echo", echo, ROUTE_JSON_BODY | ROUTE_PUBLIC},
 	{"GET", "/test/slow", slow, ROUTE_PUBLIC},
@@ -74,6 +89,7 @@ static void server_setup(void)
 	cfg.db_wait_ms = 200;
 	cfg.shutdown_grace = 5;
 	cfg.max_body_bytes = 4096;
+	cfg.statement_timeout_ms = 1500; /* /test/slow (0.8 s) fits, /test/runaway (3 s) does not */
 	cfg.cors_origins[0] = "https://app.example.gov.vn";
 	cfg.n_cors_origins = 1;
 	cfg.jwt_secret = TEST_JWT_SECRET;
@@ -419,6 +435,22 @@ START_TEST(test_request_in_flight_finishes_during_shutdown)
 }
 END_TEST
 
+START_TEST(test_a_statement_over_the_timeout_answers_503_and_frees_the_connection)
+{
+	struct http_response r;
+	http_get(&r, srv->port, "/test/runaway");
+	assert_problem(&r, 503);
+	char *retry = http_header_value(&r, "Retry-After");
+	ck_assert_str_eq(retry, "5");
+	free(retry);
+	http_response_free(&r);
+	/* the pool's only connection works again */
+	http_get(&r, srv->port, "/readyz");
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+}
+END_TEST
+
 Suite *pipeline_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -442,6 +474,7 @@ Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_metrics_count_requests_by_route_and_status);
 	tcase_add_test(tc, test_metrics_show_pool_in_use_and_waiting);
 	tcase_add_test(tc, test_request_in_flight_finishes_during_shutdown);
+	tcase_add_test(tc, test_a_statement_over_the_timeout_answers_503_and_frees_the_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -44,6 +44,17 @@ START_TEST(test_conninfo_gets_timeouts_and_keepalives)
 }
 END_TEST
 
+START_TEST(test_request_conninfo_carries_the_statement_timeout)
+{
+	char *a = db_conninfo_for_requests("postgresql://u@h/db", 2500);
+	ck_assert_ptr_nonnull(strstr(a, "options=-c%20TimeZone%3DUTC%20-c%20statement_timeout%3D2500"));
+	free(a);
+	char *b = db_conninfo_for_requests("postgresql://u@h/db", 0);
+	ck_assert_ptr_null(strstr(b, "statement_timeout"));
+	free(b);
+}
+END_TEST
+
 Suite *db_suite(void)
 {
 	Suite *s = suite_create("db");
@@ -51,6 +62,7 @@ Suite *db_suite(void)
 	tcase_add_test(tc, test_migration_versions_come_from_file_names);
 	tcase_add_test(tc, test_embedded_migrations_are_numbered_in_order);
 	tcase_add_test(tc, test_conninfo_gets_timeouts_and_keepalives);
+	tcase_add_test(tc, test_request_conninfo_carries_the_statement_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
