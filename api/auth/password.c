@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "../validate.h"
+
 #define OPSLIMIT 2
 #define MEMLIMIT (19u * 1024 * 1024)
 #define PASSWORD_CONCURRENCY 2
@@ -63,9 +65,7 @@ int password_verify(const char *password, const char *hash)
 
 const char *password_weakness(const char *password)
 {
-	size_t n = 0; /* characters, not bytes: "mật khẩu" counts 8 */
-	for (const unsigned char *p = (const unsigned char *)password; *p; p++)
-		n += (*p & 0xc0) != 0x80;
+	size_t n = text_length(password); /* characters, not bytes: "mật khẩu" counts 8 */
 	if (n < PASSWORD_MIN_LENGTH)
 		return "must be at least 12 characters";
 	if (n > PASSWORD_MAX_LENGTH)

@@ -415,15 +415,12 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_member, params, &st);
 	if (!res)
 		return;
-	if (!write_refused_or_stale(resp, ctx, res, st, version)) {
-		if (!strcmp(PQgetvalue(res, 0, 2), "t"))
-			problem(resp, ctx, 409, "The member has memberships, which keep the teams' "
-						"history: set status inactive instead of deleting.");
-		else if (strcmp(PQgetvalue(res, 0, 3), "1"))
-			changed_meanwhile(resp, ctx, "member");
-		else
-			ulfius_set_empty_body_response(resp, 204);
-	}
+	if (st != DB_OK)
+		write_refused(resp, ctx, res);
+	else
+		respond_deleted(resp, ctx, res, version, "member",
+				"The member has memberships, which keep the teams' history: set status "
+				"inactive instead of deleting.");
 	PQclear(res);
 }
 

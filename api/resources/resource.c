@@ -237,3 +237,18 @@ int query_checked(struct _u_response *resp, const struct req_ctx *ctx, json_t *e
 	invalid_query(resp, ctx, errors);
 	return -1;
 }
+
+void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
+		     const char *version, const char *what, const char *in_use_detail)
+{
+	if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		not_found(resp, ctx, what);
+	else if (strcmp(PQgetvalue(res, 0, 1), version))
+		changed_meanwhile(resp, ctx, what);
+	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
+		problem(resp, ctx, 409, in_use_detail);
+	else if (strcmp(PQgetvalue(res, 0, 3), "1"))
+		changed_meanwhile(resp, ctx, what);
+	else
+		ulfius_set_empty_body_response(resp, 204);
+}

@@ -92,6 +92,14 @@ void not_found(struct _u_response *resp, const struct req_ctx *ctx, const char *
 /* 412 "The <what> changed since you read it; read it again." */
 void changed_meanwhile(struct _u_response *resp, const struct req_ctx *ctx, const char *what);
 
+/*
+ * Answers a delete guarded by If-Match and by "still in use", whose statement returned the
+ * columns (exists in scope, current version, in use, rows deleted): 404, 412 (stale), 409
+ * with in_use_detail, 412 (changed in between), or 204.
+ */
+void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
+		     const char *version, const char *what, const char *in_use_detail);
+
 /* 422 for query parameters / for a body; steal errors. */
 void invalid_query(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);
 void invalid_body(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);

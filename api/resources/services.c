@@ -580,18 +580,10 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK)
 		internal_error(resp, ctx);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, "service");
-	else if (strcmp(PQgetvalue(res, 0, 1), version))
-		changed_meanwhile(resp, ctx, "service");
-	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
-		problem(resp, ctx, 409,
-			"Activities refer to this service, and deleting it would break their "
-			"records: retire it instead (PATCH status \"retired\").");
-	else if (strcmp(PQgetvalue(res, 0, 3), "1"))
-		changed_meanwhile(resp, ctx, "service");
 	else
-		ulfius_set_empty_body_response(resp, 204);
+		respond_deleted(resp, ctx, res, version, "service",
+				"Activities refer to this service, and deleting it would break their "
+				"records: retire it instead (PATCH status \"retired\").");
 	PQclear(res);
 }
 
