@@ -1,7 +1,7 @@
 /*
- * One pipeline for every request. ulfius calls `dispatch` for a registered route and `fallback`
- * for anything else; both run the same steps around the handler, so request id, CORS, the log
- * line and metrics can never be forgotten by a route.
+ * One pipeline for every request. ulfius hands every request to `route_request`, which finds
+ * the route and runs `dispatch`, or answers 404/405 itself; both run the same steps around the
+ * handler, so request id, CORS, the log line and metrics can never be forgotten by a route.
  *
  * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (poll). The in-flight count is kept
  * by wrapping the two callbacks ulfius needs (URI logger: a request began; completion: its
@@ -23,6 +23,7 @@
 #include "auth/account_cache.h"
 #include "auth/bearer.h"
 #include "auth/password.h"
+#include "auth/token_cache.h"
 #include "http/body.h"
 #include "http/cors.h"
 #include "http/idempotency.h"
@@ -30,6 +31,7 @@
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "http/request_id.h"
+#include "validate.h"
 
 #define UNMATCHED_ROUTE "(unmatched)"
 
@@ -37,11 +39,6 @@ static const struct route *const module_tables[] = {
 	ops_routes,   token_routes,	users_routes,	    clients_routes, audit_routes,
 	units_routes, teams_routes, members_routes, memberships_routes, imports_routes,
 	services_routes, activities_routes, reports_routes,
-};
-
-struct route_ref {
-	struct server *srv;
-	size_t index;
 };
 
 static atomic_int requests_in_flight;
@@ -95,18 +92,18 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 	ctx->body = NULL;
 }
 
-static int dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data)
+static void dispatch(const struct _u_request *req, struct _u_response *resp, struct server *srv,
+		     size_t index)
 {
-	const struct route_ref *ref = user_data;
 	struct req_ctx ctx;
-	ctx_begin(&ctx, ref->srv, req);
-	ctx.route = &ref->srv->routes[ref->index];
-	ctx.route_index = (int)ref->index;
+	ctx_begin(&ctx, srv, req);
+	ctx.route = &srv->routes[index];
+	ctx.route_index = (int)index;
 	unsigned flags = ctx.route->flags;
-	const struct config *cfg = ref->srv->cfg;
+	const struct config *cfg = srv->cfg;
 	size_t limit = flags & ROUTE_LARGE_BODY ? cfg->max_import_bytes : cfg->max_body_bytes;
 	if (body_check_size(req, resp, &ctx, limit) == 0 &&
-	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(ref->srv->auth, req, resp, &ctx) == 0) &&
+	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(srv->auth, req, resp, &ctx) == 0) &&
 	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0) &&
 	    (!(flags & ROUTE_CSV_BODY) || body_require_csv(req, resp, &ctx) == 0)) {
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
@@ -117,8 +114,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
 		if (idem == IDEMPOTENCY_FIRST)
 			idempotency_finish(req, resp, &ctx);
 	}
-	ctx_finish(&ctx, req, resp, ref->index);
-	return U_CALLBACK_COMPLETE;
+	ctx_finish(&ctx, req, resp, index);
 }
 
 /* True when the concrete path fits the template; {name} matches one non-empty segment. */
@@ -156,9 +152,10 @@ static int allowed_methods(const struct server *srv, const char *path, char *all
 	return n;
 }
 
-static int fallback(const struct _u_request *req, struct _u_response *resp, void *user_data)
+/* No route takes this method at this path: 404, the preflight, or 405 with Allow. */
+static void answer_unrouted(const struct _u_request *req, struct _u_response *resp,
+			    struct server *srv)
 {
-	struct server *srv = user_data;
 	struct req_ctx ctx;
 	ctx_begin(&ctx, srv, req);
 	char allow[160];
@@ -177,23 +174,89 @@ static int fallback(const struct _u_request *req, struct _u_response *resp, void
 		http_header(resp, "Allow", allow);
 	}
 	ctx_finish(&ctx, req, resp, srv->n_routes);
-	return U_CALLBACK_COMPLETE;
 }
 
-/* "/api/v1/units/{code}" -> "/api/v1/units/:code" (ulfius' syntax); the caller frees. */
-static char *ulfius_path(const char *path)
+
+static int hex_digit(char c)
 {
-	char *out = malloc(strlen(path) + 1), *o = out;
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* A path segment, percent-decoded ('+' stays '+'); NULL when malformed or holding %00. */
+static char *segment_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
 	if (!out)
 		return NULL;
-	for (const char *p = path; *p; p++) {
-		if (*p == '{')
-			*o++ = ':';
-		else if (*p != '}')
-			*o++ = *p;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			*o++ = s[i];
+			continue;
+		}
+		int h = i + 2 < n ? hex_digit(s[i + 1]) : -1, l = i + 2 < n ? hex_digit(s[i + 2]) : -1;
+		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
+			free(out);
+			return NULL;
+		}
+		*o++ = (char)(h * 16 + l);
+		i += 2;
 	}
 	*o = '\0';
 	return out;
+}
+
+/* Puts the path's {name} segments, decoded, into map_url (path parameters win over query
+ * parameters of the same name). 0, or -1 when a segment is not clean UTF-8 once decoded: no
+ * resource has such a name. */
+static int bind_path_params(const struct _u_request *req, const char *tmpl, const char *path)
+{
+	for (;;) {
+		while (*tmpl == '/')
+			tmpl++;
+		while (*path == '/')
+			path++;
+		if (!*tmpl || !*path)
+			return 0;
+		size_t tl = strcspn(tmpl, "/"), pl = strcspn(path, "/");
+		if (tmpl[0] == '{') {
+			char name[64], *value = segment_decode(path, pl);
+			snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tmpl + 1);
+			int ok = value && text_is_clean(value, 0) &&
+				 u_map_put(req->map_url, name, value) == U_OK;
+			free(value);
+			if (!ok)
+				return -1;
+		}
+		tmpl += tl;
+		path += pl;
+	}
+}
+
+/*
+ * Every request comes here (ulfius' own matching splits the URL once per registered route):
+ * the route whose method and template fit, the most literal one when several do
+ * ("/imports/members" before "/imports/{id}").
+ */
+static int route_request(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+	struct server *srv = user_data;
+	const char *path = req->url_path ? req->url_path : "/";
+	size_t best = srv->n_routes;
+	for (size_t i = 0; i < srv->n_routes; i++) {
+		const struct route *r = &srv->routes[i];
+		if (strcmp(r->method, req->http_verb) != 0 || !route_path_matches(r->path, path))
+			continue;
+		if (best == srv->n_routes || srv->route_params[i] < srv->route_params[best])
+			best = i;
+	}
+	if (best < srv->n_routes && bind_path_params(req, srv->routes[best].path, path) == 0)
+		dispatch(req, resp, srv, best);
+	else
+		answer_unrouted(req, resp, srv);
+	return U_CALLBACK_COMPLETE;
 }
 
 static size_t count_routes(const struct route *table)
@@ -217,23 +280,23 @@ static int collect_routes(struct server *srv, const struct route *extra)
 			srv->routes[srv->n_routes++] = *r;
 	for (const struct route *r = extra; r && r->method; r++)
 		srv->routes[srv->n_routes++] = *r;
+	srv->route_params = calloc(n ? n : 1, sizeof *srv->route_params);
+	if (!srv->route_params)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = srv->routes[i].path; *p; p++)
+			srv->route_params[i] += *p == '{';
 	return 0;
 }
 
-static int register_routes(struct server *srv, struct route_ref *refs)
+/* One catch-all endpoint (any method, any path) and the default: route_request routes. */
+static int register_router(struct server *srv)
 {
-	for (size_t i = 0; i < srv->n_routes; i++) {
-		refs[i].srv = srv;
-		refs[i].index = i;
-		char *path = ulfius_path(srv->routes[i].path);
-		int rc = path ? ulfius_add_endpoint_by_val(&srv->instance, srv->routes[i].method, NULL,
-							   path, 10, dispatch, &refs[i])
-			      : U_ERROR;
-		free(path);
-		if (rc != U_OK)
-			return -1;
-	}
-	return ulfius_set_default_endpoint(&srv->instance, fallback, srv) == U_OK ? 0 : -1;
+	return ulfius_add_endpoint_by_val(&srv->instance, "*", NULL, "*", 0, route_request, srv) ==
+			       U_OK &&
+		       ulfius_set_default_endpoint(&srv->instance, route_request, srv) == U_OK
+		   ? 0
+		   : -1;
 }
 
 static void server_free(struct server *srv)
@@ -242,9 +305,10 @@ static void server_free(struct server *srv)
 		ulfius_stop_framework(&srv->instance);
 	ulfius_clean_instance(&srv->instance);
 	account_cache_stop(srv->accounts);
+	token_cache_destroy(srv->tokens);
 	db_pool_destroy(srv->pool);
 	metrics_destroy(srv->metrics);
-	free(srv->route_refs);
+	free(srv->route_params);
 	free(srv->routes);
 	free(srv);
 }
@@ -326,10 +390,10 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 	char *conninfo = db_conninfo_for_requests(cfg->database_url, cfg->statement_timeout_ms);
 	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
 	srv->accounts = conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl) : NULL;
+	srv->tokens = token_cache_create();
 	free(conninfo);
-	if (!srv->pool || collect_routes(srv, extra) != 0 ||
-	    !(srv->route_refs = calloc(srv->n_routes, sizeof *srv->route_refs)) ||
-	    !(srv->metrics = metrics_for_routes(srv)) || register_routes(srv, srv->route_refs) != 0) {
+	if (!srv->pool || !srv->tokens || collect_routes(srv, extra) != 0 ||
+	    !(srv->metrics = metrics_for_routes(srv)) || register_router(srv) != 0) {
 		log_event(LOG_ERROR, "cannot set up the routes", NULL, NULL);
 		server_free(srv);
 		return NULL;

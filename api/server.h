@@ -34,11 +34,12 @@ struct server {
 	const struct config *cfg;
 	const struct auth *auth;
 	struct account_cache *accounts; /* NULL when CDTT_ACCOUNT_CACHE_TTL is 0 */
+	struct token_cache *tokens;     /* tokens already verified */
 	struct db_pool *pool;
 	struct metrics *metrics;
 	struct route *routes; /* every module's table, in one array */
 	size_t n_routes;
-	struct route_ref *route_refs; /* what ulfius hands back to dispatch, one per route */
+	unsigned char *route_params; /* the number of {name} segments of each route's path */
 	struct _u_instance instance;
 	int port;             /* the bound port (useful when CDTT_LISTEN asked for port 0) */
 	atomic_int stopping;

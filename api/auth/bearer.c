@@ -10,6 +10,7 @@
 #include "../http/problem.h"
 #include "../server.h"
 #include "account_cache.h"
+#include "token_cache.h"
 
 /* Columns: id, name, role or scopes, unit_code, scope path, team_id, and the time (epoch
  * seconds) before which tokens no longer count. */
@@ -124,9 +125,13 @@ int bearer_authenticate(const struct auth *a, const struct _u_request *req,
 	while (*token == ' ')
 		token++;
 	struct token_subject subject;
-	if (jwt_verify_token(a, token, (long)time(NULL), &subject) != 0) {
-		unauthorized(resp, ctx, 1);
-		return -1;
+	long now = (long)time(NULL);
+	if (!token_cache_get(ctx->srv->tokens, token, now, &subject)) {
+		if (jwt_verify_token(a, token, now, &subject) != 0) {
+			unauthorized(resp, ctx, 1);
+			return -1;
+		}
+		token_cache_put(ctx->srv->tokens, token, &subject);
 	}
 	int found = principal_load(ctx, resp, &subject, &ctx->principal);
 	if (found < 0)

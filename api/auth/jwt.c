@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "jwt.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +134,17 @@ int jwt_verify_token(const struct auth *a, const char *token, long now, struct t
 	if (!claims)
 		return -1;
 	int ok = 0;
-	json_t *iat = json_object_get(claims, "iat");
+	json_t *iat = json_object_get(claims, "iat"), *nbf = json_object_get(claims, "nbf"),
+	       *exp = json_object_get(claims, "exp");
 	out->issued_at = json_is_integer(iat) ? (long)json_integer_value(iat) : now;
+	/* the window times_valid() accepts, for token_cache */
+	out->valid_from = LONG_MIN;
+	if (json_is_integer(nbf))
+		out->valid_from = (long)json_integer_value(nbf) - JWT_LEEWAY_SECONDS;
+	if (json_is_integer(iat) && (long)json_integer_value(iat) - JWT_LEEWAY_SECONDS > out->valid_from)
+		out->valid_from = (long)json_integer_value(iat) - JWT_LEEWAY_SECONDS;
+	out->valid_until = json_is_integer(exp) ? (long)json_integer_value(exp) + JWT_LEEWAY_SECONDS
+						: LONG_MIN;
 	const char *iss = json_string_value(json_object_get(claims, "iss"));
 	const char *sub = json_string_value(json_object_get(claims, "sub"));
 	json_t *aud = json_object_get(claims, "aud");

@@ -37,6 +37,8 @@ struct token_subject {
 	long issued_at;      /* iat, or the time of verification when the token has none */
 	unsigned scopes;     /* ours, systems: the scopes the token was granted (a token asked
 			      * for fewer than its client holds carries only those) */
+	long valid_from;     /* the clock window (epoch seconds, leeway included) in which the */
+	long valid_until;    /* token's time claims hold */
 };
 
 /* 0 when the token is valid (fills *out), -1 otherwise. Never says why: callers answer 401. */

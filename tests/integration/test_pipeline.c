@@ -19,6 +19,7 @@
 #include "../../db/migrate.h"
 #include "../../db/pool.h"
 #include "harness.h"
+#include "world.h"
 #include "suites.h"
 
 static char database_url[512];
@@ -63,7 +64,19 @@ static void runaway(const struct _u_request *req, struct _u_response *resp, stru
 	http_json_text(resp, 200, "{}", 2);
 }
 
+/* Answers which route ran and the path parameters it was given. */
+static void params(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
+{
+	json_t *out = json_pack("{s:s, s:s?, s:s?}", "route", ctx->route->path, "a",
+				u_map_get(req->map_url, "a"), "b", u_map_get(req->map_url, "b"));
+	http_json(resp, 200, out);
+	json_decref(out);
+}
+
 static const struct route test_routes[] = {
+	{"GET", "/test/params/{a}", params, ROUTE_PUBLIC},
+	{"GET", "/test/params/{a}/{b}", params, ROUTE_PUBLIC},
+	{"GET", "/test/params/fixed", params, ROUTE_PUBLIC},
 	{"GET", "/test/runaway", runaway, ROUTE_PUBLIC},
 	{"POST", "/test/echo", echo, ROUTE_JSON_BODY | ROUTE_PUBLIC},
 	{"PATCH", "/test/echo", echo, ROUTE_JSON_BODY | ROUTE_PUBLIC},
@@ -178,6 +191,47 @@ START_TEST(test_wrong_method_is_405_with_allow)
 	allow = http_header_value(&r, "Allow");
 	ck_assert_str_eq(allow, "GET");
 	free(allow);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_router_binds_path_parameters_and_prefers_literal_segments)
+{
+	struct http_response r;
+	http_get(&r, srv->port, "/test/params/x%20y/z?a=smuggled&b=other");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "route"), "/test/params/{a}/{b}");
+	ck_assert_str_eq(json_field(r.body, "a"), "x y"); /* decoded; the path wins over ?a= */
+	ck_assert_str_eq(json_field(r.body, "b"), "z");
+	http_response_free(&r);
+
+	http_get(&r, srv->port, "/test/params/fixed");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "route"), "/test/params/fixed");
+	http_response_free(&r);
+
+	http_get(&r, srv->port, "//test//params/one/");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "a"), "one");
+	http_response_free(&r);
+
+	/* a segment that is not clean UTF-8 names no resource */
+	http_get(&r, srv->port, "/test/params/%FF");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	const char *unclean[] = {"/test/params/a%01b", "/test/params/a%00", "/test/params/a%2",
+				 "/test/params/%zz"};
+	for (size_t i = 0; i < sizeof unclean / sizeof unclean[0]; i++) {
+		http_get(&r, srv->port, unclean[i]);
+		assert_problem(&r, 404);
+		http_response_free(&r);
+	}
+	http_get(&r, srv->port, "/test/params/a/b/c");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	/* methods are case-sensitive (RFC 9110) */
+	http_request(&r, "get", srv->port, "/test/params/fixed", NULL, NULL, 0);
+	assert_problem(&r, 405);
 	http_response_free(&r);
 }
 END_TEST
@@ -462,6 +516,7 @@ Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_request_id_is_generated_when_absent_or_unsafe);
 	tcase_add_test(tc, test_unknown_route_is_404_problem);
 	tcase_add_test(tc, test_wrong_method_is_405_with_allow);
+	tcase_add_test(tc, test_router_binds_path_parameters_and_prefers_literal_segments);
 	tcase_add_test(tc, test_body_over_limit_is_413);
 	tcase_add_test(tc, test_chunked_body_over_limit_is_413);
 	tcase_add_test(tc, test_body_at_limit_with_valid_json_reaches_handler);
