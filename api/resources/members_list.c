@@ -67,8 +67,16 @@
 	" AND ($6::text IS NULL OR " m ".affiliations @> ARRAY[$6::text])"            \
 	" AND ($7::text IS NULL OR " m ".languages @> ARRAY[$7::text])"               \
 	" AND ($8::text IS NULL OR strpos(" m ".full_name_folded, (SELECT search_fold($8))) > 0)"
+/* JSON from member_documents (migration 0012): the representation kept beside each member. */
+#define DOCUMENT(id)                                                                       \
+	"(SELECT CASE WHEN $9::boolean THEN d.personal ELSE d.masked END"                  \
+	" FROM member_documents d WHERE d.member_id = " id ")"
 #define OUTPUT "CASE WHEN $10::boolean THEN member_csv(m, $9::boolean)" \
-	       " ELSE member_json(m, $9::boolean)::text END, m.id::text"
+	       " ELSE " DOCUMENT("m.id") " END, m.id::text"
+/* The same from a page of ids (`top`): a JSON page never reads the members' rows. */
+#define OUTPUT_OF_TOP                                                                      \
+	"CASE WHEN $10::boolean THEN (SELECT member_csv(m, $9::boolean) FROM members m"    \
+	" WHERE m.id = top.id) ELSE " DOCUMENT("top.id") " END, top.id::text"
 
 static struct db_stmt choose_plan = {
 	.name = "members_list_plan",
@@ -100,9 +108,9 @@ static struct db_stmt page_by_team = {
 
 static struct db_stmt page_by_units = {
 	.name = "members_list_units",
-	.sql = "SELECT " OUTPUT " FROM (" FIRST_OF_EACH_UNIT("coalesce($3::uuid, '00000000-0000-0000-0000-000000000000')")
+	.sql = "SELECT " OUTPUT_OF_TOP " FROM (" FIRST_OF_EACH_UNIT("coalesce($3::uuid, '00000000-0000-0000-0000-000000000000')")
 	       "   ORDER BY x.id LIMIT $11::int) top"
-	       " JOIN members m ON m.id = top.id ORDER BY m.id",
+	       " ORDER BY top.id",
 	.nparams = 11,
 	.readonly = 1,
 };
@@ -143,8 +151,8 @@ static struct db_stmt page_by_walk = {
 	"   AND (SELECT count(*) FROM win) = " SIFT_WINDOW " AS needed,"                          \
 	"   (SELECT id FROM win ORDER BY id DESC LIMIT 1) AS edge),"                              \
 	" found AS (SELECT id FROM walked UNION ALL (" beyond "))"                                \
-	" SELECT " OUTPUT " FROM (SELECT id FROM found ORDER BY id LIMIT $11::int) top"           \
-	" JOIN members m ON m.id = top.id ORDER BY m.id"
+	" SELECT " OUTPUT_OF_TOP " FROM (SELECT id FROM found ORDER BY id LIMIT $11::int) top"    \
+	" ORDER BY top.id"
 
 static struct db_stmt page_by_sifting_names = {
 	.name = "members_list_sift_by_name",

@@ -278,6 +278,53 @@ START_TEST(test_csv_export_lists_every_member_masked_for_the_viewer)
 }
 END_TEST
 
+/* A page's JSON comes from member_documents: it must say what the member's row says now,
+ * masked or not, whichever way the row was written. */
+START_TEST(test_pages_show_each_member_as_written_last_masked_for_the_viewer)
+{
+	add_village("TQ-D1", "TQ");
+	char *id = strdup(tm_create(mw.officer_tq, tm_body("TQ-D1", "Đặng Văn Tài Liệu", "0912345678",
+						    ",\"email\":\"doc@example.vn\",\"birth_year\":1980")));
+	struct http_response r;
+	world_call(&r, &mw, "GET", "/api/v1/members?unit=TQ-D1", mw.officer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"Đặng Văn Tài Liệu\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"0912345678\""));
+	http_response_free(&r);
+	/* through the API */
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/members/%s", id);
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_tq,
+			    "{\"full_name\":\"Đặng Văn Đã Sửa\",\"phone\":\"0987654321\"}", "1");
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	world_call(&r, &mw, "GET", "/api/v1/members?unit=TQ-D1", mw.officer_tq, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"Đặng Văn Đã Sửa\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"0987654321\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"version\" : 2"));
+	http_response_free(&r);
+	/* and by SQL, the way a unit merge moves members */
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE members SET email = 'moved@example.vn', version = version + 1"
+		 " WHERE id = '%s' RETURNING 1", id);
+	free(db_query_value(mw.url, sql));
+	world_call(&r, &mw, "GET", "/api/v1/members?unit=TQ-D1", mw.officer_tq, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"moved@example.vn\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"birth_year\" : 1980"));
+	http_response_free(&r);
+	world_call(&r, &mw, "GET", "/api/v1/members?unit=TQ-D1", mw.viewer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"Đặng Văn Đã Sửa\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"09******21\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"m***@example.vn\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"birth_year\" : null"));
+	ck_assert_ptr_null(strstr(r.body, "0987654321"));
+	ck_assert_ptr_null(strstr(r.body, "moved@"));
+	http_response_free(&r);
+	free(id);
+}
+END_TEST
+
 START_TEST(test_lists_need_registry_read)
 {
 	struct http_response r;
@@ -461,6 +508,7 @@ void members_add_list_tests(Suite *s)
 	tcase_add_test(tc, test_pages_follow_signed_cursors_and_refuse_foreign_ones);
 	tcase_add_test(tc, test_bad_query_parameters_are_422_naming_each);
 	tcase_add_test(tc, test_csv_export_lists_every_member_masked_for_the_viewer);
+	tcase_add_test(tc, test_pages_show_each_member_as_written_last_masked_for_the_viewer);
 	tcase_add_test(tc, test_lists_need_registry_read);
 	suite_add_tcase(s, tc);
 	TCase *large = tcase_create("lists of large subtrees");
