@@ -24,6 +24,7 @@
 #include "auth/bearer.h"
 #include "auth/password.h"
 #include "auth/token_cache.h"
+#include "resources/team_cache.h"
 #include "http/body.h"
 #include "http/cors.h"
 #include "http/idempotency.h"
@@ -113,6 +114,9 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 			ctx.route->handler(req, resp, &ctx);
 		if (idem == IDEMPOTENCY_FIRST)
 			idempotency_finish(req, resp, &ctx);
+		/* this replica's readers see the write at once; others when PostgreSQL notifies */
+		if (srv->route_info[index].changes_teams)
+			team_cache_flush(srv->teams);
 	}
 	ctx_finish(&ctx, req, resp, index);
 }
@@ -152,15 +156,16 @@ static int allowed_methods(const struct server *srv, const char *path, char *all
 	return n;
 }
 
-/* No route takes this method at this path: 404, the preflight, or 405 with Allow. */
+/* No route takes this method at this path (or a segment names nothing, `nothing` set): 404,
+ * the preflight, or 405 with Allow. */
 static void answer_unrouted(const struct _u_request *req, struct _u_response *resp,
-			    struct server *srv)
+			    struct server *srv, int nothing)
 {
 	struct req_ctx ctx;
 	ctx_begin(&ctx, srv, req);
 	char allow[160];
 	const char *path = req->url_path ? req->url_path : "/";
-	if (allowed_methods(srv, path, allow, sizeof allow - 10) == 0) {
+	if (nothing || allowed_methods(srv, path, allow, sizeof allow - 10) == 0) {
 		problem(resp, &ctx, 404, "No resource lives at this path.");
 	} else if (!strcmp(req->http_verb, "OPTIONS")) {
 		strcat(allow, ", OPTIONS");
@@ -175,7 +180,6 @@ static void answer_unrouted(const struct _u_request *req, struct _u_response *re
 	}
 	ctx_finish(&ctx, req, resp, srv->n_routes);
 }
-
 
 static int hex_digit(char c)
 {
@@ -224,7 +228,7 @@ static int bind_path_params(const struct _u_request *req, const char *tmpl, cons
 		if (tmpl[0] == '{') {
 			char name[64], *value = segment_decode(path, pl);
 			snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tmpl + 1);
-			int ok = value && text_is_clean(value, 0) &&
+			int ok = value && utf8_valid(value) && text_is_clean(value, 0) &&
 				 u_map_put(req->map_url, name, value) == U_OK;
 			free(value);
 			if (!ok)
@@ -249,13 +253,15 @@ static int route_request(const struct _u_request *req, struct _u_response *resp,
 		const struct route *r = &srv->routes[i];
 		if (strcmp(r->method, req->http_verb) != 0 || !route_path_matches(r->path, path))
 			continue;
-		if (best == srv->n_routes || srv->route_params[i] < srv->route_params[best])
+		if (best == srv->n_routes || srv->route_info[i].params < srv->route_info[best].params)
 			best = i;
 	}
-	if (best < srv->n_routes && bind_path_params(req, srv->routes[best].path, path) == 0)
-		dispatch(req, resp, srv, best);
+	if (best == srv->n_routes)
+		answer_unrouted(req, resp, srv, 0);
+	else if (bind_path_params(req, srv->routes[best].path, path) != 0)
+		answer_unrouted(req, resp, srv, 1);
 	else
-		answer_unrouted(req, resp, srv);
+		dispatch(req, resp, srv, best);
 	return U_CALLBACK_COMPLETE;
 }
 
@@ -280,12 +286,22 @@ static int collect_routes(struct server *srv, const struct route *extra)
 			srv->routes[srv->n_routes++] = *r;
 	for (const struct route *r = extra; r && r->method; r++)
 		srv->routes[srv->n_routes++] = *r;
-	srv->route_params = calloc(n ? n : 1, sizeof *srv->route_params);
-	if (!srv->route_params)
+	srv->route_info = calloc(n ? n : 1, sizeof *srv->route_info);
+	if (!srv->route_info)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		for (const char *p = srv->routes[i].path; *p; p++)
-			srv->route_params[i] += *p == '{';
+			srv->route_info[i].params += *p == '{';
+	/* the writes of the modules a team's representation is made of */
+	static const struct route *const team_parts[] = {
+		teams_routes, memberships_routes, members_routes, units_routes, imports_routes,
+	};
+	size_t i = 0;
+	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
+		for (const struct route *r = module_tables[t]; r->method; r++, i++)
+			for (size_t k = 0; k < sizeof team_parts / sizeof team_parts[0]; k++)
+				if (module_tables[t] == team_parts[k] && strcmp(r->method, "GET") != 0)
+					srv->route_info[i].changes_teams = 1;
 	return 0;
 }
 
@@ -308,7 +324,8 @@ static void server_free(struct server *srv)
 	token_cache_destroy(srv->tokens);
 	db_pool_destroy(srv->pool);
 	metrics_destroy(srv->metrics);
-	free(srv->route_params);
+	free(srv->route_info);
+	team_cache_destroy(srv->teams);
 	free(srv->routes);
 	free(srv);
 }
@@ -362,6 +379,16 @@ PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db
 	return res;
 }
 
+/* The change listener's news, for the team cache. */
+static void follow_changes(void *arg, enum follow_event event)
+{
+	struct team_cache *teams = arg;
+	if (event == FOLLOW_CHANGED)
+		team_cache_flush(teams);
+	else
+		team_cache_set_enabled(teams, event == FOLLOW_LISTENING);
+}
+
 struct server *server_start(const struct config *cfg, const struct auth *auth,
 			    const struct route *extra)
 {
@@ -389,10 +416,13 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 
 	char *conninfo = db_conninfo_for_requests(cfg->database_url, cfg->statement_timeout_ms);
 	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
-	srv->accounts = conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl) : NULL;
+	srv->teams = team_cache_create();
+	struct follower follower = {srv->teams ? follow_changes : NULL, srv->teams};
+	srv->accounts =
+		conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl, follower) : NULL;
 	srv->tokens = token_cache_create();
 	free(conninfo);
-	if (!srv->pool || !srv->tokens || collect_routes(srv, extra) != 0 ||
+	if (!srv->pool || !srv->tokens || !srv->teams || collect_routes(srv, extra) != 0 ||
 	    !(srv->metrics = metrics_for_routes(srv)) || register_router(srv) != 0) {
 		log_event(LOG_ERROR, "cannot set up the routes", NULL, NULL);
 		server_free(srv);

@@ -30,16 +30,22 @@ struct route {
 
 struct auth;
 
+struct route_info {
+	unsigned char params;       /* the number of {name} segments of its path */
+	unsigned char changes_teams; /* a write that can change a team's representation */
+};
+
 struct server {
 	const struct config *cfg;
 	const struct auth *auth;
 	struct account_cache *accounts; /* NULL when CDTT_ACCOUNT_CACHE_TTL is 0 */
 	struct token_cache *tokens;     /* tokens already verified */
+	struct team_cache *teams;       /* team representations (resources/team_cache.h) */
 	struct db_pool *pool;
 	struct metrics *metrics;
 	struct route *routes; /* every module's table, in one array */
 	size_t n_routes;
-	unsigned char *route_params; /* the number of {name} segments of each route's path */
+	struct route_info *route_info; /* what the router knows of each route, by index */
 	struct _u_instance instance;
 	int port;             /* the bound port (useful when CDTT_LISTEN asked for port 0) */
 	atomic_int stopping;

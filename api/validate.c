@@ -17,6 +17,50 @@ int text_is_clean(const char *s, int multiline)
 	return 1; /* jansson has already refused invalid UTF-8 */
 }
 
+/* The length of the valid UTF-8 sequence at p (1 for ASCII), or 0 when it is not valid. */
+size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0], cp, min;
+	size_t n;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) < n)
+		return 0;
+	cp = c & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	while (p < end) {
+		size_t n = utf8_sequence(p, end);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
 size_t text_length(const char *s)
 {
 	size_t n = 0;

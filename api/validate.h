@@ -49,6 +49,13 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 /* True when s is valid UTF-8 without control characters (tabs and newlines allowed if multiline). */
 int text_is_clean(const char *s, int multiline);
 
+/* The length of the valid UTF-8 sequence at p (1 for ASCII), or 0 when it is not valid
+ * (overlong forms, surrogates, past U+10FFFF, truncated). */
+size_t utf8_sequence(const unsigned char *p, const unsigned char *end);
+
+/* True when the whole of s is valid UTF-8. */
+int utf8_valid(const char *s);
+
 /* The number of characters (UTF-8 code points) in s. */
 size_t text_length(const char *s);
 

@@ -29,7 +29,14 @@ struct account_cache {
 	atomic_ulong epoch;         /* bumped by every eviction and reconnect */
 	atomic_int stopping;
 	pthread_t thread;
+	struct follower follower;
 };
+
+static void tell(const struct account_cache *c, enum follow_event event)
+{
+	if (c->follower.tell)
+		c->follower.tell(c->follower.arg, event);
+}
 
 static long long now_ms(void)
 {
@@ -87,7 +94,7 @@ static PGconn *listen_connect(struct account_cache *c)
 {
 	PGconn *pg = PQconnectdb(c->conninfo);
 	if (PQstatus(pg) == CONNECTION_OK) {
-		PGresult *res = PQexec(pg, "LISTEN cdtt_accounts");
+		PGresult *res = PQexec(pg, "LISTEN cdtt_accounts; LISTEN cdtt_teams");
 		int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		PQclear(res);
 		if (ok)
@@ -111,11 +118,13 @@ static void *listener(void *arg)
 			}
 			clear_all(c); /* whatever happened while we were away */
 			atomic_store(&c->healthy, 1);
+			tell(c, FOLLOW_LISTENING);
 		}
 		struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
 		int ready = poll(&pfd, 1, 200);
 		if (ready < 0 || (ready > 0 && !PQconsumeInput(pg)) || PQstatus(pg) != CONNECTION_OK) {
 			atomic_store(&c->healthy, 0);
+			tell(c, FOLLOW_LOST);
 			clear_all(c);
 			PQfinish(pg);
 			pg = NULL;
@@ -123,16 +132,21 @@ static void *listener(void *arg)
 		}
 		PGnotify *n;
 		while ((n = PQnotifies(pg)) != NULL) {
-			evict(c, n->extra);
+			if (!strcmp(n->relname, "cdtt_teams"))
+				tell(c, FOLLOW_CHANGED);
+			else
+				evict(c, n->extra);
 			PQfreemem(n);
 		}
 	}
 	atomic_store(&c->healthy, 0);
+	tell(c, FOLLOW_LOST);
 	PQfinish(pg);
 	return NULL;
 }
 
-struct account_cache *account_cache_start(const char *conninfo, int ttl_seconds)
+struct account_cache *account_cache_start(const char *conninfo, int ttl_seconds,
+					  struct follower follower)
 {
 	if (ttl_seconds <= 0)
 		return NULL;
@@ -141,6 +155,7 @@ struct account_cache *account_cache_start(const char *conninfo, int ttl_seconds)
 		return NULL;
 	c->conninfo = strdup(conninfo);
 	c->ttl_ms = ttl_seconds * 1000;
+	c->follower = follower;
 	pthread_mutex_init(&c->lock, NULL);
 	if (!c->conninfo || pthread_create(&c->thread, NULL, listener, c) != 0) {
 		free(c->conninfo);

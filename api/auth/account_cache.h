@@ -11,8 +11,21 @@
 
 struct account_cache;
 
-/* Starts the listener thread; ttl_seconds 0 disables caching (NULL is returned). */
-struct account_cache *account_cache_start(const char *conninfo, int ttl_seconds);
+/* What the listener tells another in-memory copy that follows the database (team_cache). */
+enum follow_event {
+	FOLLOW_LISTENING, /* (re)connected: start afresh */
+	FOLLOW_LOST,      /* not listening: keep nothing */
+	FOLLOW_CHANGED,   /* a notification on cdtt_teams */
+};
+struct follower {
+	void (*tell)(void *arg, enum follow_event event);
+	void *arg;
+};
+
+/* Starts the listener thread; ttl_seconds 0 disables caching (NULL is returned, and the
+ * follower, if any, is never told to start). */
+struct account_cache *account_cache_start(const char *conninfo, int ttl_seconds,
+					  struct follower follower);
 void account_cache_stop(struct account_cache *c);
 
 /* The epoch to hand to account_cache_put: changes seen after it make the put a no-op. */

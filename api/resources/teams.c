@@ -29,6 +29,7 @@
 #include "audit_actor.h"
 #include "members_validate.h"
 #include "resource.h"
+#include "team_cache.h"
 #include "teams_shared.h"
 
 const char *const team_status_values[] = {"active", "suspended", "dissolved", NULL};
@@ -57,9 +58,12 @@ static const struct field team_fields[] = {
 	" AND path <@ " scope "::ltree FOR SHARE"
 #define TARGET_UNIT_OK "level IN ('village', 'commune') AND status = 'active'"
 
+/* TEAM_VISIBLE written as a join, for the unit's path that team_cache keeps beside the team. */
 static struct db_stmt get_team = {
 	.name = "teams_get",
-	.sql = "SELECT team_json(t)::text, t.version FROM teams t WHERE " TEAM_VISIBLE("$1", "$2", "$3"),
+	.sql = "SELECT team_json(t)::text, t.version, u.path::text FROM teams t"
+	       " JOIN units u ON u.code = t.unit_code WHERE t.id = $1::uuid"
+	       " AND ($3::uuid IS NULL OR t.id = $3::uuid) AND u.path <@ $2::ltree",
 	.nparams = 3,
 	.readonly = 1,
 };
@@ -234,7 +238,22 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "team")))
 		return;
 	const char *params[3] = {id, ctx->principal.scope_path, team_only_param(ctx)};
-	respond_read(resp, ctx, &get_team, params, "team");
+	struct team_cache *cache = ctx->srv->teams;
+	struct team_rep rep;
+	if (team_cache_get(cache, id, params[1], params[2], &rep)) {
+		http_json_text(resp, 200, rep.json, rep.len);
+		etag_set(resp, rep.version);
+		free(rep.json);
+		return;
+	}
+	unsigned long epoch = team_cache_epoch(cache);
+	PGresult *res = fetch_row(resp, ctx, &get_team, params, "team");
+	if (!res)
+		return;
+	respond_row(resp, ctx, res, "team");
+	team_cache_put(cache, epoch, id, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
+		       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	PQclear(res);
 }
 
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)

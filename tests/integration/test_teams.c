@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "suites.h"
 #include "test_teams_support.h"
@@ -451,6 +452,100 @@ START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
 }
 END_TEST
 
+/* Reads the team as the admin until `field` reads `want` (2 s at most); 1 when it did. */
+static int team_field_becomes(const char *id, const char *field, const char *want)
+{
+	for (int i = 0; i < 40; i++) {
+		struct http_response r;
+		world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
+		int seen = r.status == 200 && !strcmp(json_field(r.body, field), want);
+		http_response_free(&r);
+		if (seen)
+			return 1;
+		struct timespec pause = {0, 50 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
+{
+	char *id = tt_village_team("CA-V", "Tổ bộ nhớ");
+	char *member = tt_add_member("CA-V", "Lò Văn Nhớ");
+	struct http_response r;
+	char *first = NULL;
+	for (int i = 0; i < 2; i++) { /* the second read is served from memory */
+		world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_str_eq(json_field(r.body, "member_count"), "0");
+		if (first)
+			ck_assert_str_eq(r.body, first);
+		else
+			first = strdup(r.body);
+		http_response_free(&r);
+	}
+	free(first);
+	/* a team read before by someone else is still shown only to whom it belongs */
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.leader_tq, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+
+	/* writes through the API are seen by the next read */
+	char *ms = tt_add_membership(tw.officer_tq, id, member, "leader", "2021-01-01");
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
+	ck_assert_str_eq(json_field(r.body, "member_count"), "1");
+	ck_assert_str_eq(json_field(r.body, "leader.name"), "Lò Văn Nhớ");
+	http_response_free(&r);
+	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq,
+			    "{\"notes\":\"đã sửa\"}", "1");
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
+	ck_assert_str_eq(json_field(r.body, "notes"), "đã sửa");
+	char *etag = http_header_value(&r, "ETag");
+	ck_assert_str_eq(etag, "\"2\"");
+	free(etag);
+	http_response_free(&r);
+
+	/* and so are writes that bypass this server (another replica, an operator's SQL) */
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE members SET full_name = 'Lò Văn Đổi' WHERE id = '%s'"
+		 " RETURNING 1", member);
+	free(tt_sql(sql));
+	ck_assert(team_field_becomes(id, "leader.name", "Lò Văn Đổi"));
+	free(tt_sql("UPDATE units SET name = 'Thôn Đổi Tên' WHERE code = 'CA-V' RETURNING 1"));
+	ck_assert(team_field_becomes(id, "unit.name", "Thôn Đổi Tên"));
+	snprintf(sql, sizeof sql, "UPDATE memberships SET left_on = '2022-01-01' WHERE id = '%s'"
+		 " RETURNING 1", ms);
+	free(tt_sql(sql));
+	ck_assert(team_field_becomes(id, "member_count", "0"));
+	ck_assert(team_field_becomes(id, "leader", "null"));
+	/* a unit moved out of the officer's commune takes its team out of the officer's sight */
+	free(tt_sql("UPDATE units SET parent_code = 'NX' WHERE code = 'CA-V' RETURNING 1"));
+	int gone = 0;
+	for (int i = 0; i < 40 && !gone; i++) {
+		world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
+		gone = r.status == 404;
+		http_response_free(&r);
+		if (!gone) {
+			struct timespec pause = {0, 50 * 1000 * 1000};
+			nanosleep(&pause, NULL);
+		}
+	}
+	ck_assert(gone);
+	free(tt_sql("UPDATE units SET parent_code = 'TQ' WHERE code = 'CA-V' RETURNING 1"));
+	free(ms);
+	free(member);
+	free(id);
+}
+END_TEST
+
 START_TEST(test_viewer_cannot_write_teams)
 {
 	char *id = tt_village_team("VW-V", "Tổ xem");
@@ -528,6 +623,7 @@ Suite *teams_suite(void)
 	tcase_add_test(tc, test_moving_a_team_to_a_commune_moves_its_memberships_level);
 	tcase_add_test(tc, test_established_on_cannot_move_after_the_first_membership);
 	tcase_add_test(tc, test_officer_of_another_commune_gets_404_and_empty_lists);
+	tcase_add_test(tc, test_team_reads_follow_every_change_and_keep_their_scope);
 	tcase_add_test(tc, test_viewer_cannot_write_teams);
 	tcase_add_test(tc, test_same_idempotency_key_replays_the_create_and_another_body_is_422);
 	teams_add_validation_tests(tc);

@@ -8,6 +8,7 @@ Suite *db_suite(void);
 Suite *keys_suite(void);
 Suite *csv_suite(void);
 Suite *members_suite(void);
+Suite *token_cache_suite(void);
 
 int main(void)
 {
@@ -19,6 +20,7 @@ int main(void)
 	srunner_add_suite(sr, keys_suite());
 	srunner_add_suite(sr, csv_suite());
 	srunner_add_suite(sr, members_suite());
+	srunner_add_suite(sr, token_cache_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
