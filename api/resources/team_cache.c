@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Direct-mapped by id; an entry counts only if it was put in the current epoch. */
+/* Direct-mapped by id; an entry counts only if it was put in the current epoch. `data` holds
+ * the representation (len bytes and a NUL) followed by the unit's path. */
 struct slot {
 	char id[37];
 	char version[12];
-	char path[256];
-	char *json;
+	char *data;
 	size_t len;
 	unsigned long epoch;
 };
@@ -47,7 +47,7 @@ void team_cache_destroy(struct team_cache *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < TEAM_CACHE_SLOTS; i++)
-		free(c->slots[i].json);
+		free(c->slots[i].data);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -86,9 +86,9 @@ int team_cache_get(struct team_cache *c, const char *id, const char *scope, cons
 	struct slot *s = &c->slots[slot_of(id)];
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
-	if (s->json && s->epoch == atomic_load(&c->epoch) && !strcmp(s->id, id) &&
-	    path_under(s->path, scope) && (out->json = malloc(s->len + 1)) != NULL) {
-		memcpy(out->json, s->json, s->len + 1);
+	if (s->data && s->epoch == atomic_load(&c->epoch) && !strcmp(s->id, id) &&
+	    path_under(s->data + s->len + 1, scope) && (out->json = malloc(s->len + 1)) != NULL) {
+		memcpy(out->json, s->data, s->len + 1);
 		out->len = s->len;
 		memcpy(out->version, s->version, sizeof out->version);
 		hit = 1;
@@ -101,14 +101,15 @@ void team_cache_put(struct team_cache *c, unsigned long epoch, const char *id, c
 		    size_t len, const char *version, const char *unit_path)
 {
 	if (!c || !atomic_load(&c->enabled) || strlen(id) != 36 ||
-	    strlen(version) >= sizeof c->slots[0].version ||
-	    strlen(unit_path) >= sizeof c->slots[0].path)
+	    strlen(version) >= sizeof c->slots[0].version)
 		return;
-	char *copy = malloc(len + 1);
+	size_t path_len = strlen(unit_path);
+	char *copy = malloc(len + 1 + path_len + 1);
 	if (!copy)
 		return;
 	memcpy(copy, json, len);
 	copy[len] = '\0';
+	memcpy(copy + len + 1, unit_path, path_len + 1);
 	struct slot *s = &c->slots[slot_of(id)];
 	pthread_mutex_lock(&c->lock);
 	if (atomic_load(&c->epoch) != epoch) { /* something changed while we read */
@@ -116,13 +117,12 @@ void team_cache_put(struct team_cache *c, unsigned long epoch, const char *id, c
 		free(copy);
 		return;
 	}
-	char *old = s->json;
-	s->json = copy;
+	char *old = s->data;
+	s->data = copy;
 	s->len = len;
 	s->epoch = epoch;
 	memcpy(s->id, id, 37);
 	snprintf(s->version, sizeof s->version, "%s", version);
-	snprintf(s->path, sizeof s->path, "%s", unit_path);
 	pthread_mutex_unlock(&c->lock);
 	free(old);
 }

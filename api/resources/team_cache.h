@@ -11,7 +11,7 @@
 #define CDTT_RESOURCES_TEAM_CACHE_H
 #include <stddef.h>
 
-#define TEAM_CACHE_SLOTS 4096
+#define TEAM_CACHE_SLOTS 16384 /* about 1 MB of slots; a representation is about 500 bytes */
 
 struct team_cache;
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Reads, writes and reports against the demo province (cdtt seed-demo), side by side with
 # PostgreSQL's own select-only speed, in one run, loopback only, bounded in time:
-#   GET /api/v1/teams/{id}                  a single resource with a valid token
+#   GET /api/v1/teams/{id}                  a single resource with a valid token: one team, then
+#                                           any of the province's teams at random, then one team
+#                                           with the in-memory caches off (every read from PostgreSQL)
 #   GET /api/v1/members?unit=<commune>      a 50-item page of a commune's members
 #   pgbench -S -M prepared                  at the same concurrency
 #   POST /api/v1/teams/{id}/activities      write throughput
@@ -16,6 +18,12 @@ PGBIN=/usr/lib/postgresql/15/bin
 tmp=$(mktemp -d /tmp/cdtt-bench.XXXXXX); chmod 755 "$tmp"
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; deploy/pg.sh stop "$tmp" >/dev/null; rm -rf "$tmp"; }
+serve() { # extra environment for cdtt serve; sets pid
+  env "$@" CDTT_DATABASE_URL="$url" CDTT_LISTEN="127.0.0.1:$port" CDTT_LOG_LEVEL=warn \
+    CDTT_JWT_SECRET=bench-secret-0123456789abcdef0123456789 "$build/cdtt" serve >> "$tmp/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+}
 trap cleanup EXIT
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
@@ -24,10 +32,7 @@ seed_start=$(date +%s.%N)
 password=$(CDTT_DATABASE_URL=$url "$build/cdtt" seed-demo | sed -n 's/^admin password: //p')
 seed_s=$(echo "$(date +%s.%N) - $seed_start" | bc)
 port=$((20000 + RANDOM % 20000))
-CDTT_DATABASE_URL=$url CDTT_LISTEN=127.0.0.1:$port CDTT_LOG_LEVEL=warn \
-  CDTT_JWT_SECRET=bench-secret-0123456789abcdef0123456789 "$build/cdtt" serve > "$tmp/serve.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+serve
 base="http://127.0.0.1:$port"
 token=$(curl -s "$base/api/v1/auth/token" -d grant_type=password -d username=admin \
   --data-urlencode "password=$password" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -39,6 +44,10 @@ today=$(q "SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")
 cat > "$tmp/get.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
+{ echo "wrk.headers[\"Authorization\"] = \"Bearer $token\""
+  echo "ids = {"; q "SELECT '\"' || id || '\",' FROM teams"; echo "}"
+  echo 'request = function() return wrk.format(nil, "/api/v1/teams/" .. ids[math.random(#ids)]) end'
+} > "$tmp/teams.lua"
 cat > "$tmp/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer $token"
@@ -57,6 +66,7 @@ run() { # label, script, path
   grep -q "Non-2xx" <<<"$out" && grep "Non-2xx" <<<"$out" || true
 }
 run "GET /api/v1/teams/{id}" "$tmp/get.lua" "/api/v1/teams/$team"
+run "GET /api/v1/teams/{any of $(q "SELECT count(*) FROM teams")}" "$tmp/teams.lua" "/"
 run "GET /api/v1/members?unit=$commune (50)" "$tmp/get.lua" "/api/v1/members?unit=$commune&limit=50"
 tps=$(as_pg "$PGBIN/pgbench" -S -M prepared -c "$conns" -j 2 -T "$duration" -h "$tmp/sock" -U postgres postgres 2>/dev/null |
       awk '/^tps/ {print $3; exit}')
@@ -72,6 +82,11 @@ report_ms() { # path: the best of 5, in ms
 }
 echo "GET /api/v1/reports/coverage?unit=HG (1 province): $(report_ms /api/v1/reports/coverage?unit=HG) ms"
 echo "peak RSS of cdtt serve: $(awk '/VmHWM/ {print $2 " " $3}' "/proc/$pid/status")"
+# The same team read with no in-memory cache (no change listener: accounts and teams are
+# read from PostgreSQL on every request).
+kill "$pid"; wait "$pid" 2>/dev/null || true
+serve CDTT_ACCOUNT_CACHE_TTL=0
+run "GET /api/v1/teams/{id} (caches off)" "$tmp/get.lua" "/api/v1/teams/$team"
 if [ "${SCALE20:-}" = 1 ]; then
   CDTT_DATABASE_URL=$url "$build/cdtt" seed-demo --scale 20 >/dev/null
   echo "GET /api/v1/reports/coverage (20 provinces: the admin's whole tree): $(report_ms /api/v1/reports/coverage) ms"
