@@ -103,7 +103,7 @@ int activity_problems_to_errors(const char *text, int batch, json_t **errors);
  */
 #define ACTIVITY_NEW_CANDIDATES(items, scope, only)                                         \
 	" items AS (SELECT (x.n - 1)::int AS idx, x.j FROM"                                   \
-	"   jsonb_array_elements(" items "::jsonb) WITH ORDINALITY x(j, n)),"                 \
+	"   activity_items(" items "::jsonb) x(j, n)),"                                     \
 	" cand AS MATERIALIZED (SELECT i.idx, gen_random_uuid() AS id, t.id AS team_id,"      \
 	"   t.unit_code AS team_unit, t.path AS team_path, t.established_on,"                 \
 	"   (" only "::uuid IS NULL OR t.id = " only "::uuid) AS allowed,"                     \
