@@ -24,7 +24,7 @@
 #include "auth/bearer.h"
 #include "auth/password.h"
 #include "auth/token_cache.h"
-#include "resources/team_cache.h"
+#include "resources/rep_cache.h"
 #include "http/body.h"
 #include "http/cors.h"
 #include "http/idempotency.h"
@@ -115,8 +115,8 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 		if (idem == IDEMPOTENCY_FIRST)
 			idempotency_finish(req, resp, &ctx);
 		/* this replica's readers see the write at once; others when PostgreSQL notifies */
-		if (srv->route_info[index].changes_teams)
-			team_cache_flush(srv->teams);
+		if (srv->route_info[index].changes_reps)
+			rep_cache_flush(srv->reps);
 	}
 	ctx_finish(&ctx, req, resp, index);
 }
@@ -292,7 +292,7 @@ static int collect_routes(struct server *srv, const struct route *extra)
 	for (size_t i = 0; i < n; i++)
 		for (const char *p = srv->routes[i].path; *p; p++)
 			srv->route_info[i].params += *p == '{';
-	/* the writes of the modules a team's representation is made of */
+	/* the writes of the modules the kept representations (teams, members) are made of */
 	static const struct route *const team_parts[] = {
 		teams_routes, memberships_routes, members_routes, units_routes, imports_routes,
 	};
@@ -301,7 +301,7 @@ static int collect_routes(struct server *srv, const struct route *extra)
 		for (const struct route *r = module_tables[t]; r->method; r++, i++)
 			for (size_t k = 0; k < sizeof team_parts / sizeof team_parts[0]; k++)
 				if (module_tables[t] == team_parts[k] && strcmp(r->method, "GET") != 0)
-					srv->route_info[i].changes_teams = 1;
+					srv->route_info[i].changes_reps = 1;
 	return 0;
 }
 
@@ -325,7 +325,7 @@ static void server_free(struct server *srv)
 	db_pool_destroy(srv->pool);
 	metrics_destroy(srv->metrics);
 	free(srv->route_info);
-	team_cache_destroy(srv->teams);
+	rep_cache_destroy(srv->reps);
 	free(srv->routes);
 	free(srv);
 }
@@ -379,14 +379,14 @@ PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db
 	return res;
 }
 
-/* The change listener's news, for the team cache. */
+/* The change listener's news, for the representations kept in memory. */
 static void follow_changes(void *arg, enum follow_event event)
 {
-	struct team_cache *teams = arg;
+	struct rep_cache *reps = arg;
 	if (event == FOLLOW_CHANGED)
-		team_cache_flush(teams);
+		rep_cache_flush(reps);
 	else
-		team_cache_set_enabled(teams, event == FOLLOW_LISTENING);
+		rep_cache_set_enabled(reps, event == FOLLOW_LISTENING);
 }
 
 struct server *server_start(const struct config *cfg, const struct auth *auth,
@@ -416,13 +416,13 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 
 	char *conninfo = db_conninfo_for_requests(cfg->database_url, cfg->statement_timeout_ms);
 	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
-	srv->teams = team_cache_create();
-	struct follower follower = {srv->teams ? follow_changes : NULL, srv->teams};
+	srv->reps = rep_cache_create();
+	struct follower follower = {srv->reps ? follow_changes : NULL, srv->reps};
 	srv->accounts =
 		conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl, follower) : NULL;
 	srv->tokens = token_cache_create();
 	free(conninfo);
-	if (!srv->pool || !srv->tokens || !srv->teams || collect_routes(srv, extra) != 0 ||
+	if (!srv->pool || !srv->tokens || !srv->reps || collect_routes(srv, extra) != 0 ||
 	    !(srv->metrics = metrics_for_routes(srv)) || register_router(srv) != 0) {
 		log_event(LOG_ERROR, "cannot set up the routes", NULL, NULL);
 		server_free(srv);

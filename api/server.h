@@ -32,7 +32,7 @@ struct auth;
 
 struct route_info {
 	unsigned char params;       /* the number of {name} segments of its path */
-	unsigned char changes_teams; /* a write that can change a team's representation */
+	unsigned char changes_reps; /* a write that can change a kept representation */
 };
 
 struct server {
@@ -40,7 +40,7 @@ struct server {
 	const struct auth *auth;
 	struct account_cache *accounts; /* NULL when CDTT_ACCOUNT_CACHE_TTL is 0 */
 	struct token_cache *tokens;     /* tokens already verified */
-	struct team_cache *teams;       /* team representations (resources/team_cache.h) */
+	struct rep_cache *reps;         /* teams and members as last read (resources/rep_cache.h) */
 	struct db_pool *pool;
 	struct metrics *metrics;
 	struct route *routes; /* every module's table, in one array */

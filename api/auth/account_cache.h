@@ -11,7 +11,7 @@
 
 struct account_cache;
 
-/* What the listener tells another in-memory copy that follows the database (team_cache). */
+/* What the listener tells another in-memory copy that follows the database (rep_cache). */
 enum follow_event {
 	FOLLOW_LISTENING, /* (re)connected: start afresh */
 	FOLLOW_LOST,      /* not listening: keep nothing */

@@ -28,6 +28,7 @@
 #include "audit_actor.h"
 #include "members_list.h"
 #include "members_validate.h"
+#include "rep_cache.h"
 #include "resource.h"
 
 static const struct field member_fields[] = {
@@ -72,7 +73,8 @@ static const struct field member_fields[] = {
 
 static struct db_stmt get_member = {
 	.name = "members_get",
-	.sql = "SELECT member_json(m, $3::boolean)::text, m.version FROM members m"
+	.sql = "SELECT CASE WHEN $3::boolean THEN d.personal ELSE d.masked END, m.version,"
+	       " n.path::text FROM members m JOIN member_documents d ON d.member_id = m.id"
 	       MEMBER_IN_SCOPE("m", "$2") " AND m.id = $1::uuid",
 	.nparams = 3,
 	.readonly = 1,
@@ -350,7 +352,13 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	int leader = ctx->principal.kind == PRINCIPAL_USER && ctx->principal.role == ROLE_TEAM_LEADER;
 	const char *params[4] = {id, ctx->principal.scope_path, personal_data(ctx),
 				 members_team_of_leader(ctx)};
-	respond_read(resp, ctx, leader ? &get_team_member : &get_member, params, "member");
+	if (leader) { /* the members of their team only: the database says which */
+		respond_read(resp, ctx, &get_team_member, params, "member");
+		return;
+	}
+	char key[REP_CACHE_KEY_MAX]; /* p: with personal data, m: masked */
+	snprintf(key, sizeof key, "%c:%s", !strcmp(params[2], "true") ? 'p' : 'm', id);
+	respond_kept(resp, ctx, key, &get_member, params, "member");
 }
 
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)

@@ -6,6 +6,8 @@
 #include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
+#include "../server.h"
+#include "rep_cache.h"
 
 int allowed_or_say(struct _u_response *resp, const struct req_ctx *ctx, enum action action,
 		   const char *detail)
@@ -113,6 +115,28 @@ void respond_read(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt 
 	if (!res)
 		return;
 	respond_row(resp, ctx, res, what);
+	PQclear(res);
+}
+
+void respond_kept(struct _u_response *resp, struct req_ctx *ctx, const char *key,
+		  struct db_stmt *stmt, const char *const *params, const char *what)
+{
+	struct rep_cache *kept = ctx->srv->reps;
+	struct rep rep;
+	if (key && rep_cache_get(kept, key, ctx->principal.scope_path, &rep)) {
+		http_json_text(resp, 200, rep.json, rep.len);
+		etag_set(resp, rep.version);
+		free(rep.json);
+		return;
+	}
+	unsigned long epoch = rep_cache_epoch(kept);
+	PGresult *res = fetch_row(resp, ctx, stmt, params, what);
+	if (!res)
+		return;
+	respond_row(resp, ctx, res, what);
+	if (key)
+		rep_cache_put(kept, epoch, key, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
+			      PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	PQclear(res);
 }
 

@@ -6,6 +6,7 @@
  *   accept_body() / accept_patch()   a body checked against the field table (422), and for an
  *                      update If-Match read (428/412) after it
  *   fetch_row() / respond_read() / respond_page()   run a read and answer it (404, 500)
+ *   respond_kept()     a single read through the representations kept in memory
  *   respond_written()  a create or update result: JSON built by PostgreSQL, ETag, Location
  *   respond_updated()  an update result, 412 when the version If-Match named is gone
  *   respond_row()      a single read: 200 with ETag, or 404
@@ -65,6 +66,15 @@ void respond_read(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt 
 		  const char *const *params, const char *what);
 
 /* Runs a page statement whose rows are (json, key) and answers the page (page_respond). */
+/*
+ * A single read through the representations kept in memory (rep_cache.h): from memory when
+ * `key` is kept and lies within the reader's scope, else by `stmt`, whose columns are the
+ * JSON, the version and the path of the unit the reader's scope must hold (the row is then
+ * kept). A NULL key reads from the database only (readers with narrower rules).
+ */
+void respond_kept(struct _u_response *resp, struct req_ctx *ctx, const char *key,
+		  struct db_stmt *stmt, const char *const *params, const char *what);
+
 void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
 		  const char *const *params, const char *list, int limit);
 

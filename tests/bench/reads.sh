@@ -4,6 +4,7 @@
 #   GET /api/v1/teams/{id}                  a single resource with a valid token: one team, then
 #                                           any of the province's teams at random, then one team
 #                                           with the in-memory caches off (every read from PostgreSQL)
+#   GET /api/v1/members/{id}                another single resource
 #   GET /api/v1/members?unit=<commune>      a 50-item page of a commune's members
 #   pgbench -S -M prepared                  at the same concurrency
 #   POST /api/v1/teams/{id}/activities      write throughput
@@ -67,6 +68,7 @@ run() { # label, script, path
 }
 run "GET /api/v1/teams/{id}" "$tmp/get.lua" "/api/v1/teams/$team"
 run "GET /api/v1/teams/{any of $(q "SELECT count(*) FROM teams")}" "$tmp/teams.lua" "/"
+run "GET /api/v1/members/{id}" "$tmp/get.lua" "/api/v1/members/$member"
 run "GET /api/v1/members?unit=$commune (50)" "$tmp/get.lua" "/api/v1/members?unit=$commune&limit=50"
 tps=$(as_pg "$PGBIN/pgbench" -S -M prepared -c "$conns" -j 2 -T "$duration" -h "$tmp/sock" -U postgres postgres 2>/dev/null |
       awk '/^tps/ {print $3; exit}')
@@ -87,6 +89,7 @@ echo "peak RSS of cdtt serve: $(awk '/VmHWM/ {print $2 " " $3}' "/proc/$pid/stat
 kill "$pid"; wait "$pid" 2>/dev/null || true
 serve CDTT_ACCOUNT_CACHE_TTL=0
 run "GET /api/v1/teams/{id} (caches off)" "$tmp/get.lua" "/api/v1/teams/$team"
+run "GET /api/v1/members/{id} (caches off)" "$tmp/get.lua" "/api/v1/members/$member"
 if [ "${SCALE20:-}" = 1 ]; then
   CDTT_DATABASE_URL=$url "$build/cdtt" seed-demo --scale 20 >/dev/null
   echo "GET /api/v1/reports/coverage (20 provinces: the admin's whole tree): $(report_ms /api/v1/reports/coverage) ms"

@@ -194,6 +194,57 @@ START_TEST(test_viewer_sees_personal_data_masked_and_officer_unmasked)
 }
 END_TEST
 
+START_TEST(test_member_reads_follow_every_change_and_keep_scope_and_masking)
+{
+	char path[TM_PATH_SIZE];
+	tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Nhớ Lâu", "0977000111", NULL), path);
+	struct http_response r;
+	for (int i = 0; i < 2; i++) { /* the second read is served from memory */
+		world_call(&r, &mw, "GET", path, mw.officer_tq, NULL, NULL);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_str_eq(json_field(r.body, "phone"), "0977000111");
+		http_response_free(&r);
+	}
+	/* read before by an officer: still masked for a viewer, unseen from another commune */
+	world_call(&r, &mw, "GET", path, mw.viewer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "phone"), "09******11");
+	http_response_free(&r);
+	world_call(&r, &mw, "GET", path, mw.officer_nx, NULL, NULL);
+	assert_problem(&r, 404);
+	ck_assert_ptr_null(strstr(r.body, "Nhớ Lâu"));
+	http_response_free(&r);
+	/* a change through the API is seen at once, masked or not */
+	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_tq, "{\"phone\":\"0977000222\"}", "1");
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	world_call(&r, &mw, "GET", path, mw.officer_tq, NULL, NULL);
+	ck_assert_str_eq(json_field(r.body, "phone"), "0977000222");
+	char *etag = http_header_value(&r, "ETag");
+	ck_assert_str_eq(etag, "\"2\"");
+	free(etag);
+	http_response_free(&r);
+	world_call(&r, &mw, "GET", path, mw.viewer_tq, NULL, NULL);
+	ck_assert_str_eq(json_field(r.body, "phone"), "09******22");
+	http_response_free(&r);
+	/* one that bypasses this server soon after */
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE members SET full_name = 'Đổi Ngoài' WHERE id = '%s'"
+		 " RETURNING 1", strrchr(path, '/') + 1);
+	free(db_query_value(mw.url, sql));
+	ck_assert(world_read_becomes(&mw, path, mw.officer_tq, 200, "full_name", "Đổi Ngoài"));
+	/* and a village moved to another commune takes its members out of the officer's sight */
+	free(db_query_value(mw.url, "INSERT INTO units (code, name, level, parent_code) VALUES"
+				    " ('TQ-MV', 'Thôn Chuyển', 'village', 'TQ') RETURNING 1"));
+	snprintf(sql, sizeof sql, "UPDATE members SET unit_code = 'TQ-MV' WHERE id = '%s' RETURNING 1",
+		 strrchr(path, '/') + 1);
+	free(db_query_value(mw.url, sql));
+	ck_assert(world_read_becomes(&mw, path, mw.officer_tq, 200, "unit_code", "TQ-MV"));
+	free(db_query_value(mw.url, "UPDATE units SET parent_code = 'NX' WHERE code = 'TQ-MV' RETURNING 1"));
+	ck_assert(world_read_becomes(&mw, path, mw.officer_tq, 404, NULL, NULL));
+}
+END_TEST
+
 /* A client of these scopes in TQ; returns its token, narrowed to `scope` when not NULL. */
 static char *client_token(const char *client_id, const char *scopes, const char *scope)
 {
@@ -449,6 +500,7 @@ Suite *members_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_officer_creates_a_member_with_location_etag_and_audit_event);
+	tcase_add_test(tc, test_member_reads_follow_every_change_and_keep_scope_and_masking);
 	tcase_add_test(tc, test_a_team_leader_sees_only_the_members_of_their_team);
 	tcase_add_test(tc, test_patch_changes_fields_clears_nulls_and_audits_before_and_after);
 	tcase_add_test(tc, test_delete_needs_if_match_and_writes_an_audit_event);

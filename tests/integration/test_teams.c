@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "suites.h"
 #include "test_teams_support.h"
@@ -452,22 +451,6 @@ START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
 }
 END_TEST
 
-/* Reads the team as the admin until `field` reads `want` (2 s at most); 1 when it did. */
-static int team_field_becomes(const char *id, const char *field, const char *want)
-{
-	for (int i = 0; i < 40; i++) {
-		struct http_response r;
-		world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
-		int seen = r.status == 200 && !strcmp(json_field(r.body, field), want);
-		http_response_free(&r);
-		if (seen)
-			return 1;
-		struct timespec pause = {0, 50 * 1000 * 1000};
-		nanosleep(&pause, NULL);
-	}
-	return 0;
-}
-
 START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
 {
 	char *id = tt_village_team("CA-V", "Tổ bộ nhớ");
@@ -518,27 +501,21 @@ START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
 	snprintf(sql, sizeof sql, "UPDATE members SET full_name = 'Lò Văn Đổi' WHERE id = '%s'"
 		 " RETURNING 1", member);
 	free(tt_sql(sql));
-	ck_assert(team_field_becomes(id, "leader.name", "Lò Văn Đổi"));
+	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "leader.name",
+				     "Lò Văn Đổi"));
 	free(tt_sql("UPDATE units SET name = 'Thôn Đổi Tên' WHERE code = 'CA-V' RETURNING 1"));
-	ck_assert(team_field_becomes(id, "unit.name", "Thôn Đổi Tên"));
+	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "unit.name",
+				     "Thôn Đổi Tên"));
 	snprintf(sql, sizeof sql, "UPDATE memberships SET left_on = '2022-01-01' WHERE id = '%s'"
 		 " RETURNING 1", ms);
 	free(tt_sql(sql));
-	ck_assert(team_field_becomes(id, "member_count", "0"));
-	ck_assert(team_field_becomes(id, "leader", "null"));
+	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "member_count",
+				     "0"));
+	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "leader",
+				     "null"));
 	/* a unit moved out of the officer's commune takes its team out of the officer's sight */
 	free(tt_sql("UPDATE units SET parent_code = 'NX' WHERE code = 'CA-V' RETURNING 1"));
-	int gone = 0;
-	for (int i = 0; i < 40 && !gone; i++) {
-		world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
-		gone = r.status == 404;
-		http_response_free(&r);
-		if (!gone) {
-			struct timespec pause = {0, 50 * 1000 * 1000};
-			nanosleep(&pause, NULL);
-		}
-	}
-	ck_assert(gone);
+	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.officer_tq, 404, NULL, NULL));
 	free(tt_sql("UPDATE units SET parent_code = 'TQ' WHERE code = 'CA-V' RETURNING 1"));
 	free(ms);
 	free(member);

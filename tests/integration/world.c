@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../api/auth/password.h"
 
@@ -155,6 +156,22 @@ long world_counted(const struct world_counts *c, const char *table)
 			return c->rows[i];
 	ck_abort_msg("%s was not counted", table);
 	return -1;
+}
+
+int world_read_becomes(const struct world *w, const char *path, const char *token, long status,
+		       const char *field, const char *want)
+{
+	for (int i = 0; i < 40; i++) {
+		struct http_response r;
+		world_call(&r, w, "GET", path, token, NULL, NULL);
+		int seen = r.status == status && (!field || !strcmp(json_field(r.body, field), want));
+		http_response_free(&r);
+		if (seen)
+			return 1;
+		struct timespec pause = {0, 50 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	return 0;
 }
 
 const char *json_field(const char *body, const char *path)

@@ -83,6 +83,12 @@ long world_counted(const struct world_counts *c, const char *table);
  */
 const char *json_field(const char *body, const char *path);
 
+/* Reads path with token until the answer has `status` and, when field is not NULL, its field
+ * reads want (2 s at most): for changes that reach the server through PostgreSQL's
+ * notifications. 1 when it did. */
+int world_read_becomes(const struct world *w, const char *path, const char *token, long status,
+		       const char *field, const char *want);
+
 /* True when the problem's errors name field (a JSON pointer or a parameter) with code (NULL: any). */
 int response_has_error(const struct http_response *r, const char *field, const char *code);
 

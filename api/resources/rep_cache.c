@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "team_cache.h"
+#include "rep_cache.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -7,34 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Direct-mapped by id; an entry counts only if it was put in the current epoch. `data` holds
+/* Direct-mapped by key; an entry counts only if it was put in the current epoch. `data` holds
  * the representation (len bytes and a NUL) followed by the unit's path. */
 struct slot {
-	char id[37];
+	char key[REP_CACHE_KEY_MAX];
 	char version[12];
 	char *data;
 	size_t len;
 	unsigned long epoch;
 };
 
-struct team_cache {
+struct rep_cache {
 	pthread_mutex_t lock;
 	atomic_ulong epoch;
 	atomic_int enabled;
-	struct slot slots[TEAM_CACHE_SLOTS];
+	struct slot slots[REP_CACHE_SLOTS];
 };
 
-static unsigned slot_of(const char *id)
+static unsigned slot_of(const char *key)
 {
 	unsigned h = 2166136261u; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	return h % TEAM_CACHE_SLOTS;
+	return h % REP_CACHE_SLOTS;
 }
 
-struct team_cache *team_cache_create(void)
+struct rep_cache *rep_cache_create(void)
 {
-	struct team_cache *c = calloc(1, sizeof *c);
+	struct rep_cache *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
@@ -42,23 +42,23 @@ struct team_cache *team_cache_create(void)
 	return c;
 }
 
-void team_cache_destroy(struct team_cache *c)
+void rep_cache_destroy(struct rep_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < TEAM_CACHE_SLOTS; i++)
+	for (size_t i = 0; i < REP_CACHE_SLOTS; i++)
 		free(c->slots[i].data);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
-void team_cache_flush(struct team_cache *c)
+void rep_cache_flush(struct rep_cache *c)
 {
 	if (c)
 		atomic_fetch_add(&c->epoch, 1);
 }
 
-void team_cache_set_enabled(struct team_cache *c, int enabled)
+void rep_cache_set_enabled(struct rep_cache *c, int enabled)
 {
 	if (!c)
 		return;
@@ -66,7 +66,7 @@ void team_cache_set_enabled(struct team_cache *c, int enabled)
 	atomic_store(&c->enabled, enabled);
 }
 
-unsigned long team_cache_epoch(struct team_cache *c)
+unsigned long rep_cache_epoch(struct rep_cache *c)
 {
 	return c ? atomic_load(&c->epoch) : 0;
 }
@@ -78,15 +78,14 @@ static int path_under(const char *path, const char *scope)
 	return n == 0 || (!strncmp(path, scope, n) && (path[n] == '\0' || path[n] == '.'));
 }
 
-int team_cache_get(struct team_cache *c, const char *id, const char *scope, const char *only,
-		   struct team_rep *out)
+int rep_cache_get(struct rep_cache *c, const char *key, const char *scope, struct rep *out)
 {
-	if (!c || !atomic_load(&c->enabled) || (only && strcmp(only, id) != 0))
+	if (!c || !atomic_load(&c->enabled))
 		return 0;
-	struct slot *s = &c->slots[slot_of(id)];
+	struct slot *s = &c->slots[slot_of(key)];
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
-	if (s->data && s->epoch == atomic_load(&c->epoch) && !strcmp(s->id, id) &&
+	if (s->data && s->epoch == atomic_load(&c->epoch) && !strcmp(s->key, key) &&
 	    path_under(s->data + s->len + 1, scope) && (out->json = malloc(s->len + 1)) != NULL) {
 		memcpy(out->json, s->data, s->len + 1);
 		out->len = s->len;
@@ -97,10 +96,10 @@ int team_cache_get(struct team_cache *c, const char *id, const char *scope, cons
 	return hit;
 }
 
-void team_cache_put(struct team_cache *c, unsigned long epoch, const char *id, const char *json,
-		    size_t len, const char *version, const char *unit_path)
+void rep_cache_put(struct rep_cache *c, unsigned long epoch, const char *key, const char *json,
+		   size_t len, const char *version, const char *unit_path)
 {
-	if (!c || !atomic_load(&c->enabled) || strlen(id) != 36 ||
+	if (!c || !atomic_load(&c->enabled) || strlen(key) >= REP_CACHE_KEY_MAX ||
 	    strlen(version) >= sizeof c->slots[0].version)
 		return;
 	size_t path_len = strlen(unit_path);
@@ -110,7 +109,7 @@ void team_cache_put(struct team_cache *c, unsigned long epoch, const char *id, c
 	memcpy(copy, json, len);
 	copy[len] = '\0';
 	memcpy(copy + len + 1, unit_path, path_len + 1);
-	struct slot *s = &c->slots[slot_of(id)];
+	struct slot *s = &c->slots[slot_of(key)];
 	pthread_mutex_lock(&c->lock);
 	if (atomic_load(&c->epoch) != epoch) { /* something changed while we read */
 		pthread_mutex_unlock(&c->lock);
@@ -121,7 +120,7 @@ void team_cache_put(struct team_cache *c, unsigned long epoch, const char *id, c
 	s->data = copy;
 	s->len = len;
 	s->epoch = epoch;
-	memcpy(s->id, id, 37);
+	memcpy(s->key, key, strlen(key) + 1);
 	snprintf(s->version, sizeof s->version, "%s", version);
 	pthread_mutex_unlock(&c->lock);
 	free(old);
