@@ -87,6 +87,10 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 		db_release(srv->pool, ctx->conn);
 		ctx->conn = NULL;
 	}
+	if (ctx->replica_conn) {
+		db_release(srv->replica, ctx->replica_conn);
+		ctx->replica_conn = NULL;
+	}
 	log_request(ctx, req->http_verb, route, resp->status, seconds * 1000);
 	metrics_observe(srv->metrics, label, resp->status, seconds);
 	json_decref(ctx->body);
@@ -110,6 +114,8 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
 							? idempotency_begin(req, resp, &ctx)
 							: IDEMPOTENCY_NONE;
+		/* who is asking was read from the primary; what they read may come from the replica */
+		ctx.on_replica = (flags & ROUTE_REPLICA) && srv->replica;
 		if (idem != IDEMPOTENCY_ANSWERED)
 			ctx.route->handler(req, resp, &ctx);
 		if (idem == IDEMPOTENCY_FIRST)
@@ -323,6 +329,7 @@ static void server_free(struct server *srv)
 	account_cache_stop(srv->accounts);
 	token_cache_destroy(srv->tokens);
 	db_pool_destroy(srv->pool);
+	db_pool_destroy(srv->replica);
 	metrics_destroy(srv->metrics);
 	free(srv->route_info);
 	rep_cache_destroy(srv->reps);
@@ -348,6 +355,16 @@ static struct metrics *metrics_for_routes(const struct server *srv)
 
 struct db_conn *request_db(struct req_ctx *ctx, struct _u_response *resp)
 {
+	if (ctx->on_replica) {
+		enum db_status st;
+		if (!ctx->replica_conn)
+			ctx->replica_conn = db_acquire(ctx->srv->replica, &st);
+		if (ctx->replica_conn)
+			return ctx->replica_conn;
+		ctx->on_replica = 0; /* the replica is down or busy: the primary answers */
+		log_event(LOG_WARN, "replica unavailable; reading from the primary", "request_id",
+			  ctx->request_id);
+	}
 	if (ctx->conn)
 		return ctx->conn;
 	enum db_status st;
@@ -422,6 +439,17 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 		conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl, follower) : NULL;
 	srv->tokens = token_cache_create();
 	free(conninfo);
+	if (cfg->replica_url) {
+		char *replica = db_conninfo_for_replica(cfg->replica_url, cfg->statement_timeout_ms);
+		srv->replica = replica ? db_pool_create(replica, cfg->db_pool_size, cfg->db_wait_ms)
+				       : NULL;
+		free(replica);
+		if (!srv->replica) {
+			log_event(LOG_ERROR, "cannot set up the replica's pool", NULL, NULL);
+			server_free(srv);
+			return NULL;
+		}
+	}
 	if (!srv->pool || !srv->tokens || !srv->reps || collect_routes(srv, extra) != 0 ||
 	    !(srv->metrics = metrics_for_routes(srv)) || register_router(srv) != 0) {
 		log_event(LOG_ERROR, "cannot set up the routes", NULL, NULL);

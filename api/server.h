@@ -15,6 +15,7 @@ enum route_flags {
 	ROUTE_IDEMPOTENT = 1 << 2, /* a create: honours Idempotency-Key */
 	ROUTE_LARGE_BODY = 1 << 3, /* bulk uploads: CDTT_MAX_IMPORT_BYTES, not CDTT_MAX_BODY_BYTES */
 	ROUTE_CSV_BODY = 1 << 4,   /* the body must be text/csv: 415 otherwise */
+	ROUTE_REPLICA = 1 << 5,    /* a list or report: read from the replica when there is one */
 };
 
 typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,
@@ -42,6 +43,7 @@ struct server {
 	struct token_cache *tokens;     /* tokens already verified */
 	struct rep_cache *reps;         /* teams and members as last read (resources/rep_cache.h) */
 	struct db_pool *pool;
+	struct db_pool *replica; /* CDTT_DATABASE_REPLICA_URL's pool; NULL when unset */
 	struct metrics *metrics;
 	struct route *routes; /* every module's table, in one array */
 	size_t n_routes;

@@ -53,13 +53,15 @@ static void quiet_notices(void *arg, const char *message)
 	(void)message; /* NOTICEs from migrations' IF NOT EXISTS and the like are not errors */
 }
 
-char *db_conninfo_for_requests(const char *url, int statement_timeout_ms)
+static char *conninfo_with(const char *url, int statement_timeout_ms, int replica)
 {
 	/* UTC sessions: dates without a zone (e.g. ?from=2025-07-01) mean UTC midnight. */
-	char extra[320];
+	char extra[400];
 	snprintf(extra, sizeof extra,
 		 "connect_timeout=2&keepalives=1&keepalives_idle=30&keepalives_interval=10&"
-		 "keepalives_count=3&application_name=cdtt&options=-c%%20TimeZone%%3DUTC%s",
+		 "keepalives_count=3&application_name=%s&options=-c%%20TimeZone%%3DUTC%s%s",
+		 replica ? "cdtt-replica" : "cdtt",
+		 replica ? "%20-c%20default_transaction_read_only%3Don" : "",
 		 statement_timeout_ms > 0 ? "%20-c%20statement_timeout%3D" : "");
 	if (statement_timeout_ms > 0)
 		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%d",
@@ -71,9 +73,19 @@ char *db_conninfo_for_requests(const char *url, int statement_timeout_ms)
 	return out;
 }
 
+char *db_conninfo_for_requests(const char *url, int statement_timeout_ms)
+{
+	return conninfo_with(url, statement_timeout_ms, 0);
+}
+
+char *db_conninfo_for_replica(const char *url, int statement_timeout_ms)
+{
+	return conninfo_with(url, statement_timeout_ms, 1);
+}
+
 char *db_conninfo_with_defaults(const char *url)
 {
-	return db_conninfo_for_requests(url, 0);
+	return conninfo_with(url, 0, 0);
 }
 
 struct db_pool *db_pool_create(const char *conninfo, int size, int wait_ms)

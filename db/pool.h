@@ -67,4 +67,8 @@ char *db_conninfo_with_defaults(const char *url);
  * one runaway report cannot hold a connection for ever. */
 char *db_conninfo_for_requests(const char *url, int statement_timeout_ms);
 
+/* The same for the pool of a streaming replica (CDTT_DATABASE_REPLICA_URL): its sessions are
+ * read-only whatever the server behind the URL, and show as application_name cdtt-replica. */
+char *db_conninfo_for_replica(const char *url, int statement_timeout_ms);
+
 #endif

@@ -128,6 +128,7 @@ void csv_export_respond(struct _u_response *resp, struct req_ctx *ctx,
 		stream_free(s);
 		return;
 	}
+	s->pool = ctx->on_replica ? ctx->srv->replica : ctx->srv->pool; /* where it began */
 	if (fetch_page(s, conn) != 0) {
 		stream_free(s);
 		problem(resp, ctx, 500, NULL);

@@ -27,11 +27,14 @@ struct req_ctx {
 	char actor[80];            /* who made the request, for the log line; "" when anonymous */
 	struct principal principal; /* kind PRINCIPAL_NONE on public routes */
 	struct db_conn *conn;      /* borrowed from the pool on first use, returned after */
+	int on_replica;            /* the handler reads from the replica (ROUTE_REPLICA) */
+	struct db_conn *replica_conn; /* borrowed from the replica's pool, returned after */
 };
 
 /*
  * The request's database connection, borrowed on first use and held until the response is
- * sent. NULL after answering 503 (database down, or every connection busy).
+ * sent: the replica's for a list or report when a replica is configured and reachable, else
+ * the primary's. NULL after answering 503 (database down, or every connection busy).
  */
 struct db_conn *request_db(struct req_ctx *ctx, struct _u_response *resp);
 

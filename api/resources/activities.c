@@ -281,9 +281,9 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 
 /* ulfius matches "activities:batch" as one literal segment: the colon is not a parameter. */
 const struct route activities_routes[] = {
-	{"GET", "/api/v1/teams/{id}/activities", activities_list_of_team, 0},
+	{"GET", "/api/v1/teams/{id}/activities", activities_list_of_team, ROUTE_REPLICA},
 	{"POST", "/api/v1/teams/{id}/activities", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
-	{"GET", "/api/v1/activities", activities_list, 0},
+	{"GET", "/api/v1/activities", activities_list, ROUTE_REPLICA},
 	{"POST", "/api/v1/activities:batch", activities_batch,
 	 ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY},
 	{"GET", "/api/v1/activities/{id}", get, 0},

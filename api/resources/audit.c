@@ -80,6 +80,6 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 }
 
 const struct route audit_routes[] = {
-	{"GET", "/api/v1/audit-events", list, 0},
+	{"GET", "/api/v1/audit-events", list, ROUTE_REPLICA},
 	{0},
 };

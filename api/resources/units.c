@@ -372,7 +372,7 @@ static void retire(const struct _u_request *req, struct _u_response *resp, struc
 }
 
 const struct route units_routes[] = {
-	{"GET", "/api/v1/units", list, 0},
+	{"GET", "/api/v1/units", list, ROUTE_REPLICA},
 	{"POST", "/api/v1/units", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
 	{"GET", "/api/v1/units/{code}", get, 0},
 	{"PATCH", "/api/v1/units/{code}", update, ROUTE_JSON_BODY},

@@ -188,9 +188,15 @@ void serve_start(struct proc *p, const char *database_url, const char *const *ex
 	snprintf(listen_var, sizeof listen_var, "CDTT_LISTEN=127.0.0.1:%d", p->port);
 	const char *env[32] = {url_var, listen_var, "CDTT_THREADS=4"};
 	int n = 3, has_key_file = 0;
+	static char replica_var[640];
 	for (; extra_env && *extra_env && n < 30; extra_env++) {
 		has_key_file |= !strncmp(*extra_env, "CDTT_JWT_KEY_FILE=", 18);
 		env[n++] = *extra_env;
+		if (!strcmp(*extra_env, "CDTT_DATABASE_REPLICA_URL=")) { /* the same database */
+			snprintf(replica_var, sizeof replica_var, "CDTT_DATABASE_REPLICA_URL=%s",
+				 database_url);
+			env[n - 1] = replica_var;
+		}
 	}
 	if (!has_key_file)
 		env[n++] = "CDTT_JWT_SECRET=" TEST_JWT_SECRET;

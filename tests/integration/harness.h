@@ -43,7 +43,8 @@ void proc_spawn(struct proc *p, const char *const *env, const char *const *args)
 int proc_wait(struct proc *p, int timeout_ms);
 char *proc_output(const struct proc *p); /* the whole log file, malloc'd */
 
-/* `cdtt serve` on a free port against database_url, extra env appended; waits for /healthz. */
+/* `cdtt serve` on a free port against database_url, extra env appended; waits for /healthz.
+ * "CDTT_DATABASE_REPLICA_URL=" with no value names database_url itself as the replica. */
 void serve_start(struct proc *p, const char *database_url, const char *const *extra_env);
 /* SIGTERM and wait; returns the exit code. */
 int serve_stop(struct proc *p);

@@ -18,4 +18,5 @@ Suite *services_suite(void);
 Suite *activities_suite(void);
 Suite *reports_suite(void);
 Suite *seed_suite(void);
+Suite *replica_suite(void);
 #endif

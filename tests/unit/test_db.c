@@ -51,7 +51,20 @@ START_TEST(test_request_conninfo_carries_the_statement_timeout)
 	free(a);
 	char *b = db_conninfo_for_requests("postgresql://u@h/db", 0);
 	ck_assert_ptr_null(strstr(b, "statement_timeout"));
+	ck_assert_ptr_null(strstr(b, "read_only"));
+	ck_assert_ptr_nonnull(strstr(b, "application_name=cdtt&"));
 	free(b);
+}
+END_TEST
+
+START_TEST(test_replica_conninfo_is_read_only_and_named)
+{
+	char *a = db_conninfo_for_replica("postgresql://u@ro/db", 2500);
+	ck_assert_ptr_nonnull(strstr(a, "postgresql://u@ro/db?connect_timeout=2"));
+	ck_assert_ptr_nonnull(strstr(a, "application_name=cdtt-replica&"));
+	ck_assert_ptr_nonnull(strstr(a, "options=-c%20TimeZone%3DUTC%20-c%20default_transaction_read_only"
+				     "%3Don%20-c%20statement_timeout%3D2500"));
+	free(a);
 }
 END_TEST
 
@@ -63,6 +76,7 @@ Suite *db_suite(void)
 	tcase_add_test(tc, test_embedded_migrations_are_numbered_in_order);
 	tcase_add_test(tc, test_conninfo_gets_timeouts_and_keepalives);
 	tcase_add_test(tc, test_request_conninfo_carries_the_statement_timeout);
+	tcase_add_test(tc, test_replica_conninfo_is_read_only_and_named);
 	suite_add_tcase(s, tc);
 	return s;
 }
