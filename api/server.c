@@ -31,6 +31,7 @@
 #include "http/log.h"
 #include "http/metrics.h"
 #include "http/problem.h"
+#include "http/query.h"
 #include "http/request_id.h"
 #include "validate.h"
 
@@ -109,6 +110,7 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 	size_t limit = flags & ROUTE_LARGE_BODY ? cfg->max_import_bytes : cfg->max_body_bytes;
 	if (body_check_size(req, resp, &ctx, limit) == 0 &&
 	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(srv->auth, req, resp, &ctx) == 0) &&
+	    query_check_encoding(req, resp, &ctx) == 0 &&
 	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0) &&
 	    (!(flags & ROUTE_CSV_BODY) || body_require_csv(req, resp, &ctx) == 0)) {
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
@@ -187,37 +189,6 @@ static void answer_unrouted(const struct _u_request *req, struct _u_response *re
 	ctx_finish(&ctx, req, resp, srv->n_routes);
 }
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
-/* A path segment, percent-decoded ('+' stays '+'); NULL when malformed or holding %00. */
-static char *segment_decode(const char *s, size_t n)
-{
-	char *out = malloc(n + 1), *o = out;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		int h = i + 2 < n ? hex_digit(s[i + 1]) : -1, l = i + 2 < n ? hex_digit(s[i + 2]) : -1;
-		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)(h * 16 + l);
-		i += 2;
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Puts the path's {name} segments, decoded, into map_url (path parameters win over query
  * parameters of the same name). 0, or -1 when a segment is not clean UTF-8 once decoded: no
  * resource has such a name. */
@@ -232,7 +203,7 @@ static int bind_path_params(const struct _u_request *req, const char *tmpl, cons
 			return 0;
 		size_t tl = strcspn(tmpl, "/"), pl = strcspn(path, "/");
 		if (tmpl[0] == '{') {
-			char name[64], *value = segment_decode(path, pl);
+			char name[64], *value = percent_decode(path, pl, 0);
 			snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tmpl + 1);
 			int ok = value && utf8_valid(value) && text_is_clean(value, 0) &&
 				 u_map_put(req->map_url, name, value) == U_OK;

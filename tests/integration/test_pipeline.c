@@ -232,6 +232,30 @@ START_TEST(test_router_binds_path_parameters_and_prefers_literal_segments)
 }
 END_TEST
 
+START_TEST(test_query_strings_must_decode_to_utf8)
+{
+	struct http_response r;
+	http_get(&r, srv->port, "/test/params/fixed?a=%C3%A0&b=x+y&empty=&flag&=v");
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	const char *bad[] = {"/test/params/fixed?a=%FF", "/test/params/fixed?a=%C3",
+			     "/test/params/fixed?a=%ED%A0%80", "/test/params/fixed?a=%00",
+			     "/test/params/fixed?a=%2", "/test/params/fixed?ok=1&a=%zz"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		http_get(&r, srv->port, bad[i]);
+		assert_problem(&r, 422);
+		ck_assert_msg(strstr(r.body, "\"field\":\"a\"") &&
+				      strstr(r.body, "\"code\":\"invalid_encoding\""),
+			      "%s: %s", bad[i], r.body);
+		http_response_free(&r);
+	}
+	http_get(&r, srv->port, "/test/params/fixed?%FF=1");
+	assert_problem(&r, 422);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"field\":\"(query)\""));
+	http_response_free(&r);
+}
+END_TEST
+
 static char *json_of_size(size_t n)
 {
 	char *body = malloc(n + 1);
@@ -513,6 +537,7 @@ Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_unknown_route_is_404_problem);
 	tcase_add_test(tc, test_wrong_method_is_405_with_allow);
 	tcase_add_test(tc, test_router_binds_path_parameters_and_prefers_literal_segments);
+	tcase_add_test(tc, test_query_strings_must_decode_to_utf8);
 	tcase_add_test(tc, test_body_over_limit_is_413);
 	tcase_add_test(tc, test_chunked_body_over_limit_is_413);
 	tcase_add_test(tc, test_body_at_limit_with_valid_json_reaches_handler);
