@@ -1,8 +1,10 @@
 /*
  * The members import: CSV columns full_name and unit_code (required), gender, birth_year,
  * phone, email, ethnicity, languages and affiliations (lists separated by ';'),
- * digital_skill, and team_role, which also adds the person to the active team of unit_code
- * (joined today, Vietnam's date).
+ * digital_skill, status (active, the default, or inactive), id (a UUID the member keeps, so
+ * that a file exported by another registry comes in with its identifiers; absent or empty, a
+ * new one), and team_role, which also adds the person to the active team of unit_code
+ * (joined today, Vietnam's date). A members export has exactly these columns but team_role.
  *
  * The rules are those of a single member write, and phone, email and "this year" come from
  * the same functions (members_validate.h), so that a number is stored in one form whichever
@@ -12,8 +14,8 @@
  * 0 + 10 digits for landlines (02); an email address (domain lowercased); ethnicity up to 64
  * characters; up to 20 distinct known ISO 639-3 languages; distinct affiliations from the
  * schema's list; digital_skill basic, intermediate or advanced. Plus, for a whole file: no
- * phone twice (in the file or in the registry), units active, in the caller's scope and a
- * village or commune; a team_role needs an active team there, and a team gets one leader.
+ * phone or id twice (in the file or in the registry), units active, in the caller's scope and
+ * a village or commune; a team_role needs an active team there, and a team gets one leader.
  *
  * Rows are checked in C for everything a row alone can tell, staged with COPY, and checked
  * against the registry with one query per rule; then one statement inserts the members,
@@ -31,7 +33,7 @@
 
 enum {
 	M_FULL_NAME, M_GENDER, M_BIRTH_YEAR, M_PHONE, M_EMAIL, M_ETHNICITY, M_LANGUAGES,
-	M_AFFILIATIONS, M_DIGITAL_SKILL, M_UNIT_CODE, M_TEAM_ROLE, M_COLUMNS
+	M_AFFILIATIONS, M_DIGITAL_SKILL, M_UNIT_CODE, M_TEAM_ROLE, M_STATUS, M_ID, M_COLUMNS
 };
 
 static const struct import_column member_columns[] = {
@@ -40,12 +42,14 @@ static const struct import_column member_columns[] = {
 	[M_EMAIL] = {"email", 0},	    [M_ETHNICITY] = {"ethnicity", 0},
 	[M_LANGUAGES] = {"languages", 0},   [M_AFFILIATIONS] = {"affiliations", 0},
 	[M_DIGITAL_SKILL] = {"digital_skill", 0}, [M_UNIT_CODE] = {"unit_code", 1},
-	[M_TEAM_ROLE] = {"team_role", 0},
+	[M_TEAM_ROLE] = {"team_role", 0},   [M_STATUS] = {"status", 0},
+	[M_ID] = {"id", 0},
 };
 
 static const char *const gender_values[] = {"female", "male", "other", NULL};
 static const char *const skill_values[] = {"basic", "intermediate", "advanced", NULL};
 static const char *const role_values[] = {"leader", "deputy", "member", NULL};
+static const char *const status_values[] = {"active", "inactive", NULL};
 static const char *const affiliation_values[] = {
 	"official", "civil_servant", "party_member", "youth_union", "teacher", "police",
 	"womens_union", "veterans_association", "farmers_union", "health_worker", "student",
@@ -78,7 +82,10 @@ static struct db_stmt check_languages = {
 static struct db_stmt check_phones = {
 	.name = "imports_members_phones",
 	.sql = "SELECT s.row_no, 'phone', 'duplicate', 'a member with this phone number already exists'"
-	       " FROM import_members s JOIN members m ON m.phone = s.phone ORDER BY s.row_no",
+	       " FROM import_members s JOIN members m ON m.phone = s.phone"
+	       " UNION ALL SELECT s.row_no, 'id', 'duplicate', 'a member with this id already exists'"
+	       " FROM import_members s JOIN members m ON m.id = s.id WHERE s.given_id"
+	       " ORDER BY 1, 2",
 	.nparams = 0,
 };
 
@@ -102,10 +109,12 @@ static struct db_stmt check_teams = {
 static struct db_stmt insert_members = {
 	.name = "imports_members_insert",
 	.sql = "WITH ins AS (INSERT INTO members (id, unit_code, full_name, gender, birth_year,"
-	       "   phone, email, ethnicity, languages, affiliations, digital_skill)"
+	       "   phone, email, ethnicity, languages, affiliations, digital_skill, status)"
 	       "   SELECT id, unit_code, full_name, gender, birth_year, phone, email, ethnicity,"
-	       "   coalesce(languages, '{}'), coalesce(affiliations, '{}'), digital_skill"
+	       "   coalesce(languages, '{}'), coalesce(affiliations, '{}'), digital_skill,"
+	       "   coalesce(status, 'active')"
 	       "   FROM import_members ORDER BY row_no RETURNING 1),"
+
 	       " ms AS (INSERT INTO memberships (team_id, member_id, team_level, role, joined_on)"
 	       "   SELECT t.id, s.id, u.level, s.team_role, $6::date FROM import_members s"
 	       "   JOIN units u ON u.code = s.unit_code"
@@ -254,9 +263,30 @@ static const char *phone(struct import *im, size_t r, char out[MEMBER_PHONE_SIZE
 
 struct member_state {
 	char (*phones)[MEMBER_PHONE_SIZE];
-	struct import_map phone_rows, leader_rows;
+	char (*ids)[37]; /* lowercased, so that the same id twice is seen whatever its case */
+	struct import_map phone_rows, leader_rows, id_rows;
 	int max_year;
 };
+
+/* The id a row asks to keep, or NULL (after an error when it is not a UUID or repeated). */
+static const char *given_id(struct import *im, size_t r, struct member_state *ms)
+{
+	const char *v = import_value(im, r, M_ID);
+	if (!v)
+		return NULL;
+	if (!text_is_uuid(v)) {
+		import_error(im, r, M_ID, "invalid_format", "must be a UUID");
+		return NULL;
+	}
+	char *id = ms->ids[r];
+	for (int i = 0; i < 36; i++)
+		id[i] = v[i] >= 'A' && v[i] <= 'F' ? (char)(v[i] - 'A' + 'a') : v[i];
+	id[36] = '\0';
+	size_t first = import_map_first(&ms->id_rows, id, r);
+	if (first != r)
+		import_error(im, r, M_ID, "duplicate", "the same id as row %zu", first);
+	return id;
+}
 
 /* Checks row r in C and stages it. */
 static void stage_row(struct import *im, struct import_copy *cp, struct member_state *ms,
@@ -284,6 +314,8 @@ static void stage_row(struct import *im, struct import_copy *cp, struct member_s
 	import_copy_text(cp, list(im, r, M_AFFILIATIONS, &affiliation_rule, affiliations));
 	import_copy_text(cp, import_enum(im, r, M_DIGITAL_SKILL, skill_values, 0));
 	import_copy_text(cp, role);
+	import_copy_text(cp, import_enum(im, r, M_STATUS, status_values, 0));
+	import_copy_text(cp, given_id(im, r, ms));
 	import_copy_end_row(cp);
 }
 
@@ -292,17 +324,20 @@ static int stage(struct import *im, struct member_state *ms)
 	if (import_command(im, "CREATE TEMP TABLE import_members (row_no integer NOT NULL,"
 			       " unit_code text, full_name text, gender text, birth_year integer,"
 			       " phone text, email text, ethnicity text, languages text[],"
-			       " affiliations text[], digital_skill text, team_role text,"
-			       " id uuid NOT NULL DEFAULT gen_random_uuid()) ON COMMIT DROP") != 0)
+			       " affiliations text[], digital_skill text, team_role text, status text,"
+			       " given uuid, id uuid NOT NULL DEFAULT gen_random_uuid(),"
+			       " given_id boolean GENERATED ALWAYS AS (given IS NOT NULL) STORED)"
+			       " ON COMMIT DROP") != 0)
 		return -1;
 	struct import_copy cp;
 	if (import_copy_begin(&cp, im, "COPY import_members (row_no, unit_code, full_name, gender,"
 				       " birth_year, phone, email, ethnicity, languages, affiliations,"
-				       " digital_skill, team_role) FROM STDIN") != 0)
+				       " digital_skill, team_role, status, given) FROM STDIN") != 0)
 		return -1;
 	for (size_t r = 1; r <= im->rows; r++)
 		stage_row(im, &cp, ms, r);
-	if (import_copy_finish(&cp) != 0)
+	if (import_copy_finish(&cp) != 0 ||
+	    import_command(im, "UPDATE import_members SET id = given WHERE given IS NOT NULL") != 0)
 		return -1;
 	/* Statistics, so that the checks join 50,000 staged rows by hash, not by guesswork. */
 	return import_command(im, "ANALYZE import_members");
@@ -313,9 +348,11 @@ static int members_check(struct import *im)
 	char today[11];
 	struct member_state ms = {.max_year = member_today(today) - MEMBER_MIN_AGE};
 	ms.phones = calloc(im->rows + 1, sizeof *ms.phones);
+	ms.ids = calloc(im->rows + 1, sizeof *ms.ids);
 	int rc = -1;
-	if (!ms.phones || import_map_init(&ms.phone_rows, im->rows) != 0 ||
-	    import_map_init(&ms.leader_rows, im->rows) != 0) {
+	if (!ms.phones || !ms.ids || import_map_init(&ms.phone_rows, im->rows) != 0 ||
+	    import_map_init(&ms.leader_rows, im->rows) != 0 ||
+	    import_map_init(&ms.id_rows, im->rows) != 0) {
 		internal_error(im->resp, im->ctx);
 		goto out;
 	}
@@ -329,7 +366,9 @@ static int members_check(struct import *im)
 out:
 	import_map_free(&ms.phone_rows);
 	import_map_free(&ms.leader_rows);
+	import_map_free(&ms.id_rows);
 	free(ms.phones);
+	free(ms.ids);
 	return rc;
 }
 

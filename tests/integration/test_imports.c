@@ -466,6 +466,66 @@ START_TEST(test_duplicate_phones_in_the_file_and_in_the_registry)
 }
 END_TEST
 
+/* A members export is a members import: ids and status come back as they were. */
+START_TEST(test_a_members_export_imports_as_is_keeping_ids_and_status)
+{
+	village_with_team("RT-V");
+	sql("INSERT INTO members (id, unit_code, full_name, phone, email, birth_year, languages,"
+	    " affiliations, digital_skill, gender, ethnicity, status) VALUES"
+	    " ('0c6e1b1e-5b7a-4c53-9d6a-3a7c2b1d0e01', 'RT-V', 'Vàng Thị Khứ, Hồi', '0912700001',"
+	    " 'khu.hoi@example.vn', 1990, '{vie,hmn}', '{teacher,youth_union}', 'advanced', 'female',"
+	    " 'Mông', 'inactive'),"
+	    " ('0c6e1b1e-5b7a-4c53-9d6a-3a7c2b1d0e02', 'RT-V', 'Lù Văn Về', NULL, NULL, NULL, '{}',"
+	    " '{}', NULL, NULL, NULL, 'active')");
+	struct http_response r;
+	const char *accept[] = {"Accept: text/csv", NULL};
+	world_call(&r, &w, "GET", "/api/v1/members?unit=RT-V", w.officer_tq, NULL, accept);
+	ck_assert_int_eq(r.status, 200);
+	char *exported = strdup(r.body);
+	http_response_free(&r);
+	/* into the same registry: every id and phone is taken, each named */
+	struct world_counts before = counts_now();
+	upload(&r, "members", NULL, w.officer_tq, exported);
+	assert_problem(&r, 422);
+	assert_error(&r, 1, "id", "duplicate");
+	assert_error(&r, 2, "id", "duplicate");
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	/* after the members are gone (as in another registry), the file brings them back */
+	sql("DELETE FROM members WHERE unit_code = 'RT-V'");
+	upload(&r, "members", NULL, w.officer_tq, exported);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/members?unit=RT-V", w.officer_tq, NULL, accept);
+	ck_assert_str_eq(r.body, exported);
+	http_response_free(&r);
+	assert_sql("SELECT status FROM members WHERE id = '0c6e1b1e-5b7a-4c53-9d6a-3a7c2b1d0e01'",
+		   "inactive");
+	free(exported);
+}
+END_TEST
+
+START_TEST(test_ids_must_be_uuids_and_appear_once)
+{
+	village_with_team("ID-V");
+	struct world_counts before = counts_now();
+	struct http_response r;
+	upload(&r, "members", NULL, w.officer_tq,
+	       "id,unit_code,full_name,status\n"
+	       "not-a-uuid,ID-V,Một,\n"
+	       "1B4E28BA-2FA1-11D2-883F-0016D3CCA427,ID-V,Hai,active\n"
+	       "1b4e28ba-2fa1-11d2-883f-0016d3cca427,ID-V,Ba,inactive\n"
+	       ",ID-V,Bốn,retired\n");
+	assert_problem(&r, 422);
+	assert_error(&r, 1, "id", "invalid_format");
+	assert_error(&r, 3, "id", "duplicate");
+	assert_error(&r, 4, "status", "invalid_value");
+	ck_assert_uint_eq(error_count(&r), 3);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+}
+END_TEST
+
 START_TEST(test_team_roles_need_an_active_team_and_one_leader)
 {
 	village_with_team("TR-V");
@@ -670,6 +730,8 @@ Suite *imports_suite(void)
 	tcase_add_test(tc, test_members_bad_value_in_each_column_is_reported_by_row_and_column);
 	tcase_add_test(tc, test_units_bad_value_in_each_column_is_reported_by_row_and_column);
 	tcase_add_test(tc, test_duplicate_phones_in_the_file_and_in_the_registry);
+	tcase_add_test(tc, test_a_members_export_imports_as_is_keeping_ids_and_status);
+	tcase_add_test(tc, test_ids_must_be_uuids_and_appear_once);
 	tcase_add_test(tc, test_team_roles_need_an_active_team_and_one_leader);
 	tcase_add_test(tc, test_too_many_errors_are_capped_at_1000_and_said_so);
 	tcase_add_test(tc, test_out_of_scope_units_are_not_found);
