@@ -76,6 +76,9 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 {
 	struct server *srv = ctx->srv;
 	http_header(resp, "X-Request-Id", ctx->request_id);
+	/* what a token opens (personal data among it) stays out of shared and browser caches */
+	if (!ctx->route || !(ctx->route->flags & ROUTE_PUBLIC))
+		http_header(resp, "Cache-Control", "no-store");
 	cors_apply(srv->cfg, req, resp);
 	if (atomic_load(&srv->stopping))
 		http_header(resp, "Connection", "close");

@@ -32,6 +32,29 @@ static struct world_counts counts_now(void)
 	return world_counts(&w, tables);
 }
 
+/* Asserts the Cache-Control of GET path (token may be NULL). */
+static void assert_cache_control(const char *path, const char *token, const char *want)
+{
+	struct http_response r;
+	world_call(&r, &w, "GET", path, token, NULL, NULL);
+	char *cc = http_header_value(&r, "Cache-Control");
+	ck_assert_msg(cc && !strcmp(cc, want), "%s: Cache-Control %s, expected %s", path, cc, want);
+	free(cc);
+	http_response_free(&r);
+}
+
+START_TEST(test_what_a_token_opens_is_never_cached)
+{
+	assert_cache_control("/api/v1/me", w.officer_tq, "no-store");
+	assert_cache_control("/api/v1/units/TQ", w.viewer_tq, "no-store");
+	assert_cache_control("/api/v1/units/TQ", NULL, "no-store"); /* the 401 too */
+	assert_cache_control("/api/v1/nowhere", w.admin, "no-store");
+	/* public documents keep their own */
+	assert_cache_control("/.well-known/jwks.json", NULL, "public, max-age=300");
+	assert_cache_control("/openapi.json", NULL, "public, max-age=300");
+}
+END_TEST
+
 START_TEST(test_officer_creates_a_viewer_in_scope_with_an_audit_event)
 {
 	long audit = world_count(&w, "audit_events");
@@ -484,6 +507,7 @@ Suite *accounts_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_officer_creates_a_viewer_in_scope_with_an_audit_event);
+	tcase_add_test(tc, test_what_a_token_opens_is_never_cached);
 	tcase_add_test(tc, test_officer_cannot_create_officers_or_outside_scope);
 	tcase_add_test(tc, test_viewer_and_team_leader_cannot_write_accounts);
 	tcase_add_test(tc, test_nobody_patches_their_own_role);
