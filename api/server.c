@@ -79,6 +79,10 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 	/* what a token opens (personal data among it) stays out of shared and browser caches */
 	if (!ctx->route || !(ctx->route->flags & ROUTE_PUBLIC))
 		http_header(resp, "Cache-Control", "no-store");
+	/* JSON, CSV and problems are data, never a page to run or frame (OWASP REST security) */
+	http_header(resp, "X-Content-Type-Options", "nosniff");
+	if (!u_map_has_key_case(resp->map_header, "Content-Security-Policy"))
+		http_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
 	cors_apply(srv->cfg, req, resp);
 	if (atomic_load(&srv->stopping))
 		http_header(resp, "Connection", "close");

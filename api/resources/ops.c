@@ -94,7 +94,7 @@ static void docs(const struct _u_request *req, struct _u_response *resp, struct 
 	/* The page is self-contained: forbid it to load anything from elsewhere. */
 	http_header(resp, "Content-Security-Policy",
 		    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-		    "img-src data:; connect-src 'self'");
+		    "img-src data:; connect-src 'self'; frame-ancestors 'none'");
 }
 
 const struct route ops_routes[] = {

@@ -43,7 +43,7 @@ static void assert_cache_control(const char *path, const char *token, const char
 	http_response_free(&r);
 }
 
-START_TEST(test_what_a_token_opens_is_never_cached)
+START_TEST(test_what_a_token_opens_is_never_cached_sniffed_or_framed)
 {
 	assert_cache_control("/api/v1/me", w.officer_tq, "no-store");
 	assert_cache_control("/api/v1/units/TQ", w.viewer_tq, "no-store");
@@ -52,6 +52,20 @@ START_TEST(test_what_a_token_opens_is_never_cached)
 	/* public documents keep their own */
 	assert_cache_control("/.well-known/jwks.json", NULL, "public, max-age=300");
 	assert_cache_control("/openapi.json", NULL, "public, max-age=300");
+	/* data is never sniffed into a page nor framed; the docs page keeps its own policy */
+	const char *paths[] = {"/api/v1/me", "/api/v1/nowhere", "/docs"};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct http_response r;
+		world_call(&r, &w, "GET", paths[i], w.officer_tq, NULL, NULL);
+		char *nosniff = http_header_value(&r, "X-Content-Type-Options");
+		char *csp = http_header_value(&r, "Content-Security-Policy");
+		ck_assert_str_eq(nosniff, "nosniff");
+		ck_assert_msg(csp && strstr(csp, "frame-ancestors 'none'"), "%s: %s", paths[i], csp);
+		ck_assert_int_eq(!strcmp(paths[i], "/docs"), strstr(csp, "script-src") != NULL);
+		free(nosniff);
+		free(csp);
+		http_response_free(&r);
+	}
 }
 END_TEST
 
@@ -507,7 +521,7 @@ Suite *accounts_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_officer_creates_a_viewer_in_scope_with_an_audit_event);
-	tcase_add_test(tc, test_what_a_token_opens_is_never_cached);
+	tcase_add_test(tc, test_what_a_token_opens_is_never_cached_sniffed_or_framed);
 	tcase_add_test(tc, test_officer_cannot_create_officers_or_outside_scope);
 	tcase_add_test(tc, test_viewer_and_team_leader_cannot_write_accounts);
 	tcase_add_test(tc, test_nobody_patches_their_own_role);
