@@ -21,6 +21,7 @@ struct rep_cache {
 	pthread_mutex_t lock;
 	atomic_ulong epoch;
 	atomic_int enabled;
+	atomic_ullong hits, misses;
 	struct slot slots[REP_CACHE_SLOTS];
 };
 
@@ -66,6 +67,12 @@ void rep_cache_set_enabled(struct rep_cache *c, int enabled)
 	atomic_store(&c->enabled, enabled);
 }
 
+void rep_cache_counts(struct rep_cache *c, unsigned long long *hits, unsigned long long *misses)
+{
+	*hits = c ? atomic_load(&c->hits) : 0;
+	*misses = c ? atomic_load(&c->misses) : 0;
+}
+
 unsigned long rep_cache_epoch(struct rep_cache *c)
 {
 	return c ? atomic_load(&c->epoch) : 0;
@@ -80,8 +87,12 @@ static int path_under(const char *path, const char *scope)
 
 int rep_cache_get(struct rep_cache *c, const char *key, const char *scope, struct rep *out)
 {
-	if (!c || !atomic_load(&c->enabled))
+	if (!c)
 		return 0;
+	if (!atomic_load(&c->enabled)) {
+		atomic_fetch_add(&c->misses, 1);
+		return 0;
+	}
 	struct slot *s = &c->slots[slot_of(key)];
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
@@ -93,6 +104,7 @@ int rep_cache_get(struct rep_cache *c, const char *key, const char *scope, struc
 		hit = 1;
 	}
 	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add(hit ? &c->hits : &c->misses, 1);
 	return hit;
 }
 

@@ -26,6 +26,9 @@ void rep_cache_flush(struct rep_cache *c);
 /* Turns caching on or off (the listener's state); either way forgets everything. */
 void rep_cache_set_enabled(struct rep_cache *c, int enabled);
 
+/* Reads answered from memory, and reads that had to ask the database, since the start. */
+void rep_cache_counts(struct rep_cache *c, unsigned long long *hits, unsigned long long *misses);
+
 /* The epoch to hand to rep_cache_put: a flush after it makes the put a no-op. */
 unsigned long rep_cache_epoch(struct rep_cache *c);
 

@@ -64,6 +64,10 @@ START_TEST(test_lists_and_reports_read_from_the_replica_and_writes_from_the_prim
 			      !strstr(seen, "team_json(t)::text, t.version, u.path"),
 		      "%s", seen);
 	free(seen);
+	http_get(&r, rw.server.port, "/metrics");
+	ck_assert_ptr_nonnull(strstr(r.body, "cdtt_db_replica_pool_size 4\n"));
+	ck_assert_ptr_nonnull(strstr(r.body, "cdtt_db_replica_pool_in_use 0\n"));
+	http_response_free(&r);
 	/* the list that follows reads what the primary wrote (here, the same database) */
 	world_call(&r, &rw, "GET", "/api/v1/teams?unit=TQ-V1", rw.officer_tq, NULL, NULL);
 	ck_assert_ptr_nonnull(strstr(r.body, "Tổ bản sao"));

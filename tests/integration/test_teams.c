@@ -517,6 +517,14 @@ START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
 	free(tt_sql("UPDATE units SET parent_code = 'NX' WHERE code = 'CA-V' RETURNING 1"));
 	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.officer_tq, 404, NULL, NULL));
 	free(tt_sql("UPDATE units SET parent_code = 'TQ' WHERE code = 'CA-V' RETURNING 1"));
+	/* operators see how often memory answered */
+	http_get(&r, tw.server.port, "/metrics");
+	const char *hits = strstr(r.body, "cdtt_kept_reads_total{result=\"hit\"} ");
+	const char *misses = strstr(r.body, "cdtt_kept_reads_total{result=\"miss\"} ");
+	ck_assert_msg(hits && misses, "%s", r.body);
+	ck_assert_int_ge(atol(hits + strlen("cdtt_kept_reads_total{result=\"hit\"} ")), 1);
+	ck_assert_int_ge(atol(misses + strlen("cdtt_kept_reads_total{result=\"miss\"} ")), 1);
+	http_response_free(&r);
 	free(ms);
 	free(member);
 	free(id);
