@@ -66,12 +66,23 @@ static int audience_matches(json_t *aud, const char *want)
 	return 0;
 }
 
+/* A claimed time moved by the leeway, clamped to what a long holds (claims are any JSON
+ * integer). */
+static long leeway_added(json_int_t t, long leeway)
+{
+	if (t > (json_int_t)LONG_MAX - JWT_LEEWAY_SECONDS)
+		return LONG_MAX;
+	if (t < (json_int_t)LONG_MIN + JWT_LEEWAY_SECONDS)
+		return LONG_MIN;
+	return (long)t + leeway;
+}
+
 /* The time claims: exp required, nbf required for ours, iat not in the future. */
 static int times_valid(json_t *claims, long now, int nbf_required)
 {
 	json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf"),
 	       *iat = json_object_get(claims, "iat");
-	if (!json_is_integer(exp) || now > json_integer_value(exp) + JWT_LEEWAY_SECONDS)
+	if (!json_is_integer(exp) || now > leeway_added(json_integer_value(exp), JWT_LEEWAY_SECONDS))
 		return 0;
 	if (nbf ? !json_is_integer(nbf) || now + JWT_LEEWAY_SECONDS < json_integer_value(nbf)
 		: nbf_required)
@@ -140,11 +151,13 @@ int jwt_verify_token(const struct auth *a, const char *token, long now, struct t
 	/* the window times_valid() accepts, for token_cache */
 	out->valid_from = LONG_MIN;
 	if (json_is_integer(nbf))
-		out->valid_from = (long)json_integer_value(nbf) - JWT_LEEWAY_SECONDS;
-	if (json_is_integer(iat) && (long)json_integer_value(iat) - JWT_LEEWAY_SECONDS > out->valid_from)
-		out->valid_from = (long)json_integer_value(iat) - JWT_LEEWAY_SECONDS;
-	out->valid_until = json_is_integer(exp) ? (long)json_integer_value(exp) + JWT_LEEWAY_SECONDS
-						: LONG_MIN;
+		out->valid_from = leeway_added(json_integer_value(nbf), -JWT_LEEWAY_SECONDS);
+	if (json_is_integer(iat) &&
+	    leeway_added(json_integer_value(iat), -JWT_LEEWAY_SECONDS) > out->valid_from)
+		out->valid_from = leeway_added(json_integer_value(iat), -JWT_LEEWAY_SECONDS);
+	out->valid_until = json_is_integer(exp)
+				   ? leeway_added(json_integer_value(exp), JWT_LEEWAY_SECONDS)
+				   : LONG_MIN;
 	const char *iss = json_string_value(json_object_get(claims, "iss"));
 	const char *sub = json_string_value(json_object_get(claims, "sub"));
 	json_t *aud = json_object_get(claims, "aud");

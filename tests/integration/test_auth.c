@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <jansson.h>
 #include <jwt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,33 @@ START_TEST(test_expired_token_is_401_beyond_60_seconds_leeway)
 	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200); /* within the leeway */
 	http_response_free(&r);
+	free(token);
+}
+END_TEST
+
+/* A token accepted once (and kept, verified, by the server) still ends at its exp. */
+START_TEST(test_an_accepted_token_still_expires)
+{
+	char *token = secret_token(claims(w.admin_id, "cdtt", "cdtt-api", -3600, -58));
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+	ck_assert_int_eq(r.status, 200); /* 2 s of leeway left */
+	http_response_free(&r);
+	sleep(3);
+	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+	assert_problem(&r, 401);
+	http_response_free(&r);
+	free(token);
+	/* times at the ends of what JSON integers hold are compared without overflow */
+	json_t *c = claims(w.admin_id, "cdtt", "cdtt-api", 0, 600);
+	json_object_set_new(c, "exp", json_integer(LLONG_MAX));
+	json_object_set_new(c, "nbf", json_integer(LLONG_MIN));
+	token = secret_token(c);
+	for (int i = 0; i < 2; i++) {
+		world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
+		ck_assert_int_eq(r.status, 200);
+		http_response_free(&r);
+	}
 	free(token);
 }
 END_TEST
@@ -496,6 +524,7 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_valid_token_reaches_the_endpoint);
 	tcase_add_test(tc, test_wrong_signature_is_401);
 	tcase_add_test(tc, test_expired_token_is_401_beyond_60_seconds_leeway);
+	tcase_add_test(tc, test_an_accepted_token_still_expires);
 	tcase_add_test(tc, test_token_not_yet_valid_is_401);
 	tcase_add_test(tc, test_wrong_issuer_or_audience_is_401);
 	tcase_add_test(tc, test_missing_or_malformed_claims_are_401);
