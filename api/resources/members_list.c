@@ -73,10 +73,13 @@
 	" FROM member_documents d WHERE d.member_id = " id ")"
 #define OUTPUT "CASE WHEN $10::boolean THEN member_csv(m, $9::boolean)" \
 	       " ELSE " DOCUMENT("m.id") " END, m.id::text"
-/* The same from a page of ids (`top`): a JSON page never reads the members' rows. */
+/* The same from a page of ids (`top`, joined to member_documents as `d` by TOP_DOCUMENTS):
+ * a JSON page never reads the members' rows. */
 #define OUTPUT_OF_TOP                                                                      \
 	"CASE WHEN $10::boolean THEN (SELECT member_csv(m, $9::boolean) FROM members m"    \
-	" WHERE m.id = top.id) ELSE " DOCUMENT("top.id") " END, top.id::text"
+	" WHERE m.id = top.id) ELSE CASE WHEN $9::boolean THEN d.personal ELSE d.masked END"\
+	" END, top.id::text"
+#define TOP_DOCUMENTS " JOIN member_documents d ON d.member_id = top.id ORDER BY top.id"
 
 static struct db_stmt choose_plan = {
 	.name = "members_list_plan",
@@ -110,7 +113,7 @@ static struct db_stmt page_by_units = {
 	.name = "members_list_units",
 	.sql = "SELECT " OUTPUT_OF_TOP " FROM (" FIRST_OF_EACH_UNIT("coalesce($3::uuid, '00000000-0000-0000-0000-000000000000')")
 	       "   ORDER BY x.id LIMIT $11::int) top"
-	       " ORDER BY top.id",
+	       TOP_DOCUMENTS,
 	.nparams = 11,
 	.readonly = 1,
 };
@@ -152,7 +155,7 @@ static struct db_stmt page_by_walk = {
 	"   (SELECT id FROM win ORDER BY id DESC LIMIT 1) AS edge),"                              \
 	" found AS (SELECT id FROM walked UNION ALL (" beyond "))"                                \
 	" SELECT " OUTPUT_OF_TOP " FROM (SELECT id FROM found ORDER BY id LIMIT $11::int) top"    \
-	" ORDER BY top.id"
+	TOP_DOCUMENTS
 
 static struct db_stmt page_by_sifting_names = {
 	.name = "members_list_sift_by_name",
