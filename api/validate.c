@@ -61,6 +61,14 @@ int utf8_valid(const char *s)
 	return 1;
 }
 
+uint64_t text_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return h;
+}
+
 size_t text_length(const char *s)
 {
 	size_t n = 0;

@@ -6,6 +6,7 @@
  */
 #ifndef CDTT_VALIDATE_H
 #define CDTT_VALIDATE_H
+#include <stdint.h>
 #include <jansson.h>
 
 enum field_type {
@@ -55,6 +56,10 @@ size_t utf8_sequence(const unsigned char *p, const unsigned char *end);
 
 /* True when the whole of s is valid UTF-8. */
 int utf8_valid(const char *s);
+
+/* A 64-bit FNV-1a hash of s, for the in-memory tables (not for anything an attacker must not
+ * forge: only verified or locally made keys go into them). */
+uint64_t text_hash(const char *s);
 
 /* The number of characters (UTF-8 code points) in s. */
 size_t text_length(const char *s);

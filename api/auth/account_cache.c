@@ -9,6 +9,8 @@
 #include <time.h>
 #include <libpq-fe.h>
 
+#include "../validate.h"
+
 #define BUCKETS 4096
 #define KEY_MAX 80
 
@@ -47,10 +49,7 @@ static long long now_ms(void)
 
 static unsigned bucket_of(const char *key)
 {
-	unsigned h = 2166136261u; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h % BUCKETS;
+	return (unsigned)(text_hash(key) % BUCKETS);
 }
 
 static void clear_all(struct account_cache *c)

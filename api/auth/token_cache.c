@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../validate.h"
+
 /* Direct-mapped: a token has one slot, and a newer token in that slot replaces it. */
 struct slot {
 	pthread_mutex_t lock;
@@ -18,16 +20,6 @@ struct slot {
 struct token_cache {
 	struct slot slots[TOKEN_CACHE_SLOTS];
 };
-
-static uint64_t hash_of(const char *s, size_t *len)
-{
-	uint64_t h = 14695981039346656037u; /* FNV-1a */
-	const unsigned char *p = (const unsigned char *)s;
-	for (; *p; p++)
-		h = (h ^ *p) * 1099511628211u;
-	*len = (size_t)(p - (const unsigned char *)s);
-	return h;
-}
 
 struct token_cache *token_cache_create(void)
 {
@@ -54,8 +46,8 @@ int token_cache_get(struct token_cache *c, const char *token, long now, struct t
 {
 	if (!c)
 		return 0;
-	size_t len;
-	uint64_t h = hash_of(token, &len);
+	size_t len = strlen(token);
+	uint64_t h = text_hash(token);
 	struct slot *s = &c->slots[h % TOKEN_CACHE_SLOTS];
 	int hit = 0;
 	pthread_mutex_lock(&s->lock);
@@ -72,10 +64,10 @@ void token_cache_put(struct token_cache *c, const char *token, const struct toke
 {
 	if (!c)
 		return;
-	size_t len;
-	uint64_t h = hash_of(token, &len);
+	size_t len = strlen(token);
 	if (len > TOKEN_CACHE_MAX_LENGTH)
 		return;
+	uint64_t h = text_hash(token);
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return;

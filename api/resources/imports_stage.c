@@ -222,10 +222,7 @@ void import_map_free(struct import_map *m)
 
 static size_t slot_of(const struct import_map *m, const char *key)
 {
-	size_t h = 1469598103934665603u; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 1099511628211u;
-	size_t i = h & m->mask;
+	size_t i = (size_t)text_hash(key) & m->mask;
 	while (m->keys[i] && strcmp(m->keys[i], key))
 		i = (i + 1) & m->mask;
 	return i;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../validate.h"
+
 /* Direct-mapped by key; an entry counts only if it was put in the current epoch. `data` holds
  * the representation (len bytes and a NUL) followed by the unit's path. */
 struct slot {
@@ -27,10 +29,7 @@ struct rep_cache {
 
 static unsigned slot_of(const char *key)
 {
-	unsigned h = 2166136261u; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h % REP_CACHE_SLOTS;
+	return (unsigned)(text_hash(key) % REP_CACHE_SLOTS);
 }
 
 struct rep_cache *rep_cache_create(void)
