@@ -136,8 +136,25 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 	ctx_finish(&ctx, req, resp, index);
 }
 
-/* True when the concrete path fits the template; {name} matches one non-empty segment. */
-int route_path_matches(const char *tmpl, const char *path)
+/* Puts the segment, percent-decoded, into map_url under the template segment's {name} (path
+ * parameters win over query parameters of the same name); 0 when it is not clean UTF-8. */
+static int bind_segment(const struct _u_request *req, const char *tmpl, size_t tl,
+			const char *path, size_t pl)
+{
+	char name[64], *value = percent_decode(path, pl, 0);
+	snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tmpl + 1);
+	int ok = value && utf8_valid(value) && text_is_clean(value, 0) &&
+		 u_map_put(req->map_url, name, value) == U_OK;
+	free(value);
+	return ok;
+}
+
+/*
+ * Walks a template and a concrete path segment by segment: 1 when the path fits ({name}
+ * matches one non-empty segment). With req, each {name} segment is also bound (bind_segment),
+ * and one that is not clean UTF-8 fits nothing.
+ */
+static int route_walk(const char *tmpl, const char *path, const struct _u_request *req)
 {
 	for (;;) {
 		while (*tmpl == '/')
@@ -149,11 +166,19 @@ int route_path_matches(const char *tmpl, const char *path)
 		size_t tl = strcspn(tmpl, "/"), pl = strcspn(path, "/?");
 		if (!(tmpl[0] == '{' && pl > 0) && (tl != pl || strncmp(tmpl, path, tl) != 0))
 			return 0;
+		if (tmpl[0] == '{' && req && !bind_segment(req, tmpl, tl, path, pl))
+			return 0;
 		tmpl += tl;
 		path += pl;
 		if (*path == '?')
 			return !*tmpl || !strcspn(tmpl, "/");
 	}
+}
+
+/* True when the concrete path fits the template; {name} matches one non-empty segment. */
+int route_path_matches(const char *tmpl, const char *path)
+{
+	return route_walk(tmpl, path, NULL);
 }
 
 /* Writes the methods the path takes ("GET, POST") into allow; returns how many. */
@@ -196,33 +221,6 @@ static void answer_unrouted(const struct _u_request *req, struct _u_response *re
 	ctx_finish(&ctx, req, resp, srv->n_routes);
 }
 
-/* Puts the path's {name} segments, decoded, into map_url (path parameters win over query
- * parameters of the same name). 0, or -1 when a segment is not clean UTF-8 once decoded: no
- * resource has such a name. */
-static int bind_path_params(const struct _u_request *req, const char *tmpl, const char *path)
-{
-	for (;;) {
-		while (*tmpl == '/')
-			tmpl++;
-		while (*path == '/')
-			path++;
-		if (!*tmpl || !*path)
-			return 0;
-		size_t tl = strcspn(tmpl, "/"), pl = strcspn(path, "/");
-		if (tmpl[0] == '{') {
-			char name[64], *value = percent_decode(path, pl, 0);
-			snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tmpl + 1);
-			int ok = value && utf8_valid(value) && text_is_clean(value, 0) &&
-				 u_map_put(req->map_url, name, value) == U_OK;
-			free(value);
-			if (!ok)
-				return -1;
-		}
-		tmpl += tl;
-		path += pl;
-	}
-}
-
 /*
  * Every request comes here (ulfius' own matching splits the URL once per registered route):
  * the route whose method and template fit, the most literal one when several do
@@ -242,7 +240,7 @@ static int route_request(const struct _u_request *req, struct _u_response *resp,
 	}
 	if (best == srv->n_routes)
 		answer_unrouted(req, resp, srv, 0);
-	else if (bind_path_params(req, srv->routes[best].path, path) != 0)
+	else if (!route_walk(srv->routes[best].path, path, req)) /* binds its parameters */
 		answer_unrouted(req, resp, srv, 1);
 	else
 		dispatch(req, resp, srv, best);
