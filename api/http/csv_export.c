@@ -101,7 +101,6 @@ void csv_export_respond(struct _u_response *resp, struct req_ctx *ctx,
 		problem(resp, ctx, 500, NULL);
 		return;
 	}
-	s->pool = ctx->srv->pool;
 	s->stmt = ex->page_stmt;
 	s->nparams = ex->nparams;
 	s->after_index = ex->after_index;

@@ -113,7 +113,23 @@ static void put(struct text *t, const char *fmt, ...)
 	}
 }
 
-char *metrics_render(struct metrics *m, struct db_pool *pool, size_t *len)
+/* A pool's three gauges, named prefix_size, prefix_in_use and prefix_waiting. */
+static void put_pool(struct text *t, const char *prefix, const char *what, struct db_pool *pool)
+{
+	struct db_pool_stats ps;
+	db_pool_stats(pool, &ps);
+	put(t,
+	    "# HELP %s_size Connections the %s may hold.\n"
+	    "# TYPE %s_size gauge\n%s_size %d\n"
+	    "# HELP %s_in_use Connections borrowed by requests now.\n"
+	    "# TYPE %s_in_use gauge\n%s_in_use %d\n"
+	    "# HELP %s_waiting Requests waiting for a free connection now.\n"
+	    "# TYPE %s_waiting gauge\n%s_waiting %d\n",
+	    prefix, what, prefix, prefix, ps.size, prefix, prefix, prefix, ps.in_use, prefix, prefix,
+	    prefix, ps.waiting);
+}
+
+char *metrics_render(struct metrics *m, const struct metrics_state *st, size_t *len)
 {
 	struct text t = {malloc(8192), 0, 8192};
 	if (!t.buf)
@@ -154,16 +170,16 @@ char *metrics_render(struct metrics *m, struct db_pool *pool, size_t *len)
 		    s->method, s->route, count, s->method, s->route,
 		    (double)atomic_load(&s->micros_sum) / 1e6, s->method, s->route, count);
 	}
-	struct db_pool_stats ps;
-	db_pool_stats(pool, &ps);
+	put_pool(&t, "cdtt_db_pool", "database pool", st->pool);
+	if (st->replica)
+		put_pool(&t, "cdtt_db_replica_pool", "replica's pool", st->replica);
 	put(&t,
-	    "# HELP cdtt_db_pool_size Connections the database pool may hold.\n"
-	    "# TYPE cdtt_db_pool_size gauge\ncdtt_db_pool_size %d\n"
-	    "# HELP cdtt_db_pool_in_use Connections borrowed by requests now.\n"
-	    "# TYPE cdtt_db_pool_in_use gauge\ncdtt_db_pool_in_use %d\n"
-	    "# HELP cdtt_db_pool_waiting Requests waiting for a free connection now.\n"
-	    "# TYPE cdtt_db_pool_waiting gauge\ncdtt_db_pool_waiting %d\n",
-	    ps.size, ps.in_use, ps.waiting);
+	    "# HELP cdtt_kept_reads_total Single reads of teams and members, answered from memory "
+	    "(hit) or by the database (miss).\n"
+	    "# TYPE cdtt_kept_reads_total counter\n"
+	    "cdtt_kept_reads_total{result=\"hit\"} %llu\n"
+	    "cdtt_kept_reads_total{result=\"miss\"} %llu\n",
+	    st->kept_hits, st->kept_misses);
 	*len = t.len;
 	return t.buf;
 }

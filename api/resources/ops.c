@@ -63,37 +63,15 @@ static void metrics(const struct _u_request *req, struct _u_response *resp, stru
 {
 	(void)req;
 	size_t len = 0;
-	char *text = metrics_render(ctx->srv->metrics, ctx->srv->pool, &len);
-	char more[1200];
-	int n = 0;
-	unsigned long long hits, misses;
-	rep_cache_counts(ctx->srv->reps, &hits, &misses);
-	n += snprintf(more + n, sizeof more - (size_t)n,
-		      "# HELP cdtt_kept_reads_total Single reads of teams and members, answered from "
-		      "memory (hit) or by the database (miss).\n"
-		      "# TYPE cdtt_kept_reads_total counter\n"
-		      "cdtt_kept_reads_total{result=\"hit\"} %llu\n"
-		      "cdtt_kept_reads_total{result=\"miss\"} %llu\n",
-		      hits, misses);
-	if (ctx->srv->replica) {
-		struct db_pool_stats ps;
-		db_pool_stats(ctx->srv->replica, &ps);
-		n += snprintf(more + n, sizeof more - (size_t)n,
-			      "# HELP cdtt_db_replica_pool_size Connections the replica's pool may hold.\n"
-			      "# TYPE cdtt_db_replica_pool_size gauge\ncdtt_db_replica_pool_size %d\n"
-			      "# HELP cdtt_db_replica_pool_in_use Replica connections borrowed now.\n"
-			      "# TYPE cdtt_db_replica_pool_in_use gauge\ncdtt_db_replica_pool_in_use %d\n",
-			      ps.size, ps.in_use);
-	}
-	char *all = text ? realloc(text, len + (size_t)n + 1) : NULL;
-	if (!all) {
-		free(text);
+	struct metrics_state st = {.pool = ctx->srv->pool, .replica = ctx->srv->replica};
+	rep_cache_counts(ctx->srv->reps, &st.kept_hits, &st.kept_misses);
+	char *text = metrics_render(ctx->srv->metrics, &st, &len);
+	if (!text) {
 		problem(resp, ctx, 500, NULL);
 		return;
 	}
-	memcpy(all + len, more, (size_t)n + 1);
-	ulfius_set_binary_body_response(resp, 200, all, len + (size_t)n);
-	free(all);
+	ulfius_set_binary_body_response(resp, 200, text, len);
+	free(text);
 	http_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	http_header(resp, "Cache-Control", "no-store");
 }

@@ -87,8 +87,9 @@ START_TEST(test_metrics_render_counters_and_cumulative_buckets)
 	metrics_observe(m, 1, 404, 0.0001);
 	metrics_observe(m, 9, 404, 0.0001); /* out of range: ignored */
 	struct db_pool *pool = db_pool_create("postgresql:///none", 3, 10);
+	struct metrics_state st = {.pool = pool, .kept_hits = 5, .kept_misses = 2};
 	size_t len;
-	char *text = metrics_render(m, pool, &len);
+	char *text = metrics_render(m, &st, &len);
 	ck_assert_uint_eq(strlen(text), len);
 	ck_assert_ptr_nonnull(strstr(text, "cdtt_http_requests_total{method=\"GET\",route=\"/a\",status=\"200\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "cdtt_http_requests_total{method=\"GET\",route=\"/a\",status=\"503\"} 1\n"));
@@ -98,6 +99,10 @@ START_TEST(test_metrics_render_counters_and_cumulative_buckets)
 	ck_assert_ptr_nonnull(strstr(text, "route=\"/a\",le=\"+Inf\"} 3\n"));
 	ck_assert_ptr_nonnull(strstr(text, "cdtt_http_request_duration_seconds_sum{method=\"GET\",route=\"/a\"} 7.030500\n"));
 	ck_assert_ptr_nonnull(strstr(text, "cdtt_db_pool_size 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "cdtt_db_pool_waiting 0\n"));
+	ck_assert_ptr_null(strstr(text, "replica"));
+	ck_assert_ptr_nonnull(strstr(text, "cdtt_kept_reads_total{result=\"hit\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(text, "cdtt_kept_reads_total{result=\"miss\"} 2\n"));
 	free(text);
 	db_pool_destroy(pool);
 	metrics_destroy(m);
