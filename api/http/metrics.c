@@ -129,7 +129,7 @@ static void put_pool(struct text *t, const char *prefix, const char *what, struc
 	    prefix, ps.waiting);
 }
 
-char *metrics_render(struct metrics *m, const struct metrics_state *st, size_t *len)
+char *metrics_render(struct metrics *m, const struct metrics_state *state, size_t *len)
 {
 	struct text t = {malloc(8192), 0, 8192};
 	if (!t.buf)
@@ -170,16 +170,16 @@ char *metrics_render(struct metrics *m, const struct metrics_state *st, size_t *
 		    s->method, s->route, count, s->method, s->route,
 		    (double)atomic_load(&s->micros_sum) / 1e6, s->method, s->route, count);
 	}
-	put_pool(&t, "cdtt_db_pool", "database pool", st->pool);
-	if (st->replica)
-		put_pool(&t, "cdtt_db_replica_pool", "replica's pool", st->replica);
+	put_pool(&t, "cdtt_db_pool", "database pool", state->pool);
+	if (state->replica)
+		put_pool(&t, "cdtt_db_replica_pool", "replica's pool", state->replica);
 	put(&t,
 	    "# HELP cdtt_kept_reads_total Single reads of teams and members, answered from memory "
 	    "(hit) or by the database (miss).\n"
 	    "# TYPE cdtt_kept_reads_total counter\n"
 	    "cdtt_kept_reads_total{result=\"hit\"} %llu\n"
 	    "cdtt_kept_reads_total{result=\"miss\"} %llu\n",
-	    st->kept_hits, st->kept_misses);
+	    state->kept_hits, state->kept_misses);
 	*len = t.len;
 	return t.buf;
 }

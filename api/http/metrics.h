@@ -24,6 +24,6 @@ struct metrics_state {
 };
 
 /* Renders the text exposition format; the caller frees the result. */
-char *metrics_render(struct metrics *m, const struct metrics_state *st, size_t *len);
+char *metrics_render(struct metrics *m, const struct metrics_state *state, size_t *len);
 
 #endif
