@@ -66,29 +66,33 @@ static int audience_matches(json_t *aud, const char *want)
 	return 0;
 }
 
-/* A claimed time moved by the leeway, clamped to what a long holds (claims are any JSON
+/* A claimed time moved by `leeway` seconds, clamped to what a long holds (claims are any JSON
  * integer). */
 static long leeway_added(json_int_t t, long leeway)
 {
-	if (t > (json_int_t)LONG_MAX - JWT_LEEWAY_SECONDS)
+	if (leeway > 0 && t > (json_int_t)(LONG_MAX - leeway))
 		return LONG_MAX;
-	if (t < (json_int_t)LONG_MIN + JWT_LEEWAY_SECONDS)
+	if (leeway < 0 && t < (json_int_t)(LONG_MIN - leeway))
 		return LONG_MIN;
 	return (long)t + leeway;
 }
 
-/* The time claims: exp required, nbf required for ours, iat not in the future. */
-static int times_valid(json_t *claims, long now, int nbf_required)
+/*
+ * The clock window in which the time claims hold, leeway included: from the later of nbf and
+ * iat (iat not in the future), until exp. 0 when exp is missing, a time claim is not an
+ * integer, or nbf is missing where it is required (ours). token_cache keeps the window.
+ */
+static int time_window(json_t *claims, int nbf_required, long *from, long *until)
 {
 	json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf"),
 	       *iat = json_object_get(claims, "iat");
-	if (!json_is_integer(exp) || now > leeway_added(json_integer_value(exp), JWT_LEEWAY_SECONDS))
+	if (!json_is_integer(exp) || (nbf ? !json_is_integer(nbf) : nbf_required) ||
+	    (iat && !json_is_integer(iat)))
 		return 0;
-	if (nbf ? !json_is_integer(nbf) || now + JWT_LEEWAY_SECONDS < json_integer_value(nbf)
-		: nbf_required)
-		return 0;
-	if (iat && (!json_is_integer(iat) || now + JWT_LEEWAY_SECONDS < json_integer_value(iat)))
-		return 0;
+	*until = leeway_added(json_integer_value(exp), JWT_LEEWAY_SECONDS);
+	*from = nbf ? leeway_added(json_integer_value(nbf), -JWT_LEEWAY_SECONDS) : LONG_MIN;
+	if (iat && leeway_added(json_integer_value(iat), -JWT_LEEWAY_SECONDS) > *from)
+		*from = leeway_added(json_integer_value(iat), -JWT_LEEWAY_SECONDS);
 	return 1;
 }
 
@@ -145,25 +149,16 @@ int jwt_verify_token(const struct auth *a, const char *token, long now, struct t
 	if (!claims)
 		return -1;
 	int ok = 0;
-	json_t *iat = json_object_get(claims, "iat"), *nbf = json_object_get(claims, "nbf"),
-	       *exp = json_object_get(claims, "exp");
+	json_t *iat = json_object_get(claims, "iat");
 	out->issued_at = json_is_integer(iat) ? (long)json_integer_value(iat) : now;
-	/* the window times_valid() accepts, for token_cache */
-	out->valid_from = LONG_MIN;
-	if (json_is_integer(nbf))
-		out->valid_from = leeway_added(json_integer_value(nbf), -JWT_LEEWAY_SECONDS);
-	if (json_is_integer(iat) &&
-	    leeway_added(json_integer_value(iat), -JWT_LEEWAY_SECONDS) > out->valid_from)
-		out->valid_from = leeway_added(json_integer_value(iat), -JWT_LEEWAY_SECONDS);
-	out->valid_until = json_is_integer(exp)
-				   ? leeway_added(json_integer_value(exp), JWT_LEEWAY_SECONDS)
-				   : LONG_MIN;
+	int timely = time_window(claims, !external, &out->valid_from, &out->valid_until) &&
+		     now >= out->valid_from && now <= out->valid_until;
 	const char *iss = json_string_value(json_object_get(claims, "iss"));
 	const char *sub = json_string_value(json_object_get(claims, "sub"));
 	json_t *aud = json_object_get(claims, "aud");
 	if (!external) {
 		ok = iss && !strcmp(iss, a->issuer) && audience_matches(aud, a->audience) &&
-		     times_valid(claims, now, 1) && is_uuid(sub);
+		     timely && is_uuid(sub);
 		if (ok) {
 			out->kind = json_object_get(claims, "client_id") ? PRINCIPAL_CLIENT : PRINCIPAL_USER;
 			strcpy(out->id, sub);
@@ -176,7 +171,7 @@ int jwt_verify_token(const struct auth *a, const char *token, long now, struct t
 		if (!name)
 			name = sub;
 		ok = iss && !strcmp(iss, a->trusted_issuer) &&
-		     audience_matches(aud, a->trusted_audience) && times_valid(claims, now, 0) &&
+		     audience_matches(aud, a->trusted_audience) && timely &&
 		     name && strlen(name) < sizeof out->username;
 		if (ok) {
 			out->kind = PRINCIPAL_USER;
