@@ -67,7 +67,9 @@
 	" AND ($6::text IS NULL OR " m ".affiliations @> ARRAY[$6::text])"            \
 	" AND ($7::text IS NULL OR " m ".languages @> ARRAY[$7::text])"               \
 	" AND ($8::text IS NULL OR strpos(" m ".full_name_folded, (SELECT search_fold($8))) > 0)"
-/* JSON from member_documents (migration 0012): the representation kept beside each member. */
+/* JSON from member_documents (migration 0012): the representation kept beside each member,
+ * read by a scalar subquery where the statement walks members (m), so that the walks keep the
+ * plans they were tuned for; a page of ids (`top`) joins it instead. */
 #define DOCUMENT(id)                                                                       \
 	"(SELECT CASE WHEN $9::boolean THEN d.personal ELSE d.masked END"                  \
 	" FROM member_documents d WHERE d.member_id = " id ")"
