@@ -275,14 +275,14 @@ static int collect_routes(struct server *srv, const struct route *extra)
 		for (const char *p = srv->routes[i].path; *p; p++)
 			srv->route_info[i].params += *p == '{';
 	/* the writes of the modules the kept representations (teams, members) are made of */
-	static const struct route *const team_parts[] = {
+	static const struct route *const kept_parts[] = {
 		teams_routes, memberships_routes, members_routes, units_routes, imports_routes,
 	};
 	size_t i = 0;
 	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
 		for (const struct route *r = module_tables[t]; r->method; r++, i++)
-			for (size_t k = 0; k < sizeof team_parts / sizeof team_parts[0]; k++)
-				if (module_tables[t] == team_parts[k] && strcmp(r->method, "GET") != 0)
+			for (size_t k = 0; k < sizeof kept_parts / sizeof kept_parts[0]; k++)
+				if (module_tables[t] == kept_parts[k] && strcmp(r->method, "GET") != 0)
 					srv->route_info[i].changes_reps = 1;
 	return 0;
 }
