@@ -91,6 +91,8 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 	double seconds = (double)(now.tv_sec - ctx->started.tv_sec) +
 			 (double)(now.tv_nsec - ctx->started.tv_nsec) / 1e9;
 	const char *route = ctx->route ? ctx->route->path : UNMATCHED_ROUTE;
+	while (ctx->tx_depth > 0) /* a path that left it open: the pooled connection goes back clean */
+		request_rollback(ctx);
 	if (ctx->conn) {
 		db_release(srv->pool, ctx->conn);
 		ctx->conn = NULL;
@@ -123,13 +125,15 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
 							? idempotency_begin(req, resp, &ctx)
 							: IDEMPOTENCY_NONE;
-		/* who is asking was read from the primary; what they read may come from the replica */
-		ctx.on_replica = (flags & ROUTE_REPLICA) && srv->replica;
+		/* who is asking was read from the primary; what they read may come from the replica,
+		 * unless it runs in the Idempotency-Key's transaction, which lives on the primary */
+		ctx.on_replica = (flags & ROUTE_REPLICA) && srv->replica && idem != IDEMPOTENCY_FIRST;
 		if (idem != IDEMPOTENCY_ANSWERED)
 			ctx.route->handler(req, resp, &ctx);
-		if (idem == IDEMPOTENCY_FIRST)
+		if (idem == IDEMPOTENCY_FIRST) /* commits; only then is the answer final */
 			idempotency_finish(req, resp, &ctx);
-		/* this replica's readers see the write at once; others when PostgreSQL notifies */
+		/* this replica's readers see the write at once (it is committed by now); others when
+		 * PostgreSQL notifies */
 		if (srv->route_info[index].changes_reps)
 			rep_cache_flush(srv->reps);
 	}
@@ -357,6 +361,14 @@ PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db
 	if (!conn)
 		return NULL;
 	PGresult *res = db_exec(conn, stmt, params, status);
+	if (*status == DB_ERROR && conn == ctx->conn && ctx->tx_depth >= 2) {
+		/* the failure aborted the transaction: back to the innermost savepoint (which stays),
+		 * remembering that this level's work was partly undone (see request_commit) */
+		char sql[48];
+		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT cdtt_%d", ctx->tx_depth);
+		if (db_command(conn, sql) == DB_OK && (!ctx->tx_undone || ctx->tx_undone > ctx->tx_depth))
+			ctx->tx_undone = ctx->tx_depth;
+	}
 	if (*status == DB_DOWN) {
 		PQclear(res);
 		problem_unavailable(resp, ctx, 0);
@@ -370,6 +382,99 @@ PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db
 		return NULL;
 	}
 	return res;
+}
+
+/* Answers a transaction that could not be kept: what the handler had answered (its Location
+ * and ETag too) is replaced, since nothing of it was committed. */
+static void answer_not_kept(struct _u_response *resp, struct req_ctx *ctx, unsigned status)
+{
+	u_map_remove_from_key(resp->map_header, "Location");
+	u_map_remove_from_key(resp->map_header, "ETag");
+	if (status == 503) {
+		problem(resp, ctx, 503, "The change could not be saved; nothing was kept. Retry shortly.");
+		http_header(resp, "Retry-After", "1");
+	} else {
+		problem(resp, ctx, status, NULL);
+	}
+}
+
+int request_begin(struct req_ctx *ctx, struct _u_response *resp)
+{
+	int saved = ctx->on_replica;
+	ctx->on_replica = 0; /* writes go to the primary */
+	struct db_conn *conn = request_db(ctx, resp);
+	ctx->on_replica = saved;
+	if (!conn)
+		return -1;
+	char sql[48];
+	if (ctx->tx_depth == 0)
+		snprintf(sql, sizeof sql, "BEGIN");
+	else
+		snprintf(sql, sizeof sql, "SAVEPOINT cdtt_%d", ctx->tx_depth + 1);
+	if (db_command(conn, sql) != DB_OK) {
+		answer_not_kept(resp, ctx, PQstatus(db_conn_pg(conn)) == CONNECTION_BAD ? 503 : 500);
+		return -1;
+	}
+	ctx->tx_depth++;
+	return 0;
+}
+
+int request_commit(struct req_ctx *ctx, struct _u_response *resp)
+{
+	if (ctx->tx_depth <= 0 || !ctx->conn)
+		return 0;
+	int level = ctx->tx_depth;
+	if (level > 1) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT cdtt_%d", level);
+		if (db_command(ctx->conn, sql) != DB_OK) {
+			request_rollback(ctx);
+			answer_not_kept(resp, ctx, 503);
+			return -1;
+		}
+		ctx->tx_depth--;
+		if (ctx->tx_undone >= level) /* the enclosing level now holds partial work */
+			ctx->tx_undone = level - 1;
+		return 0;
+	}
+	if (ctx->tx_undone) { /* part of the work was undone by a failed statement */
+		request_rollback(ctx);
+		answer_not_kept(resp, ctx, 500);
+		return -1;
+	}
+	/* An aborted transaction "commits" as ROLLBACK: only the tag COMMIT means it was kept. */
+	PGresult *res = PQexec(db_conn_pg(ctx->conn), "COMMIT");
+	int kept = PQresultStatus(res) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(res), "COMMIT");
+	PQclear(res);
+	ctx->tx_depth = 0;
+	if (!kept) {
+		log_event(LOG_WARN, "a transaction could not be committed", "request_id",
+			  ctx->request_id);
+		if (PQtransactionStatus(db_conn_pg(ctx->conn)) != PQTRANS_IDLE)
+			db_command(ctx->conn, "ROLLBACK");
+		answer_not_kept(resp, ctx, 503);
+		return -1;
+	}
+	return 0;
+}
+
+void request_rollback(struct req_ctx *ctx)
+{
+	if (ctx->tx_depth <= 0)
+		return;
+	int level = ctx->tx_depth--;
+	if (ctx->tx_undone >= level)
+		ctx->tx_undone = 0;
+	if (!ctx->conn)
+		return;
+	char sql[96];
+	if (level == 1)
+		snprintf(sql, sizeof sql, "ROLLBACK");
+	else
+		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT cdtt_%d; RELEASE SAVEPOINT cdtt_%d",
+			 level, level);
+	/* when it fails the connection is broken, and the pool replaces it on the next checkout */
+	db_command(ctx->conn, sql);
 }
 
 /* The change listener's news, for the representations kept in memory. */

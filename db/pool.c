@@ -55,11 +55,15 @@ static void quiet_notices(void *arg, const char *message)
 
 static char *conninfo_with(const char *url, int statement_timeout_ms, int replica)
 {
-	/* UTC sessions: dates without a zone (e.g. ?from=2025-07-01) mean UTC midnight. */
-	char extra[400];
+	/* UTC sessions: dates without a zone (e.g. ?from=2025-07-01) mean UTC midnight. A session
+	 * whose cdtt died mid-statement ends within a second (client_connection_check_interval),
+	 * not when the statement would have: its transaction, and any Idempotency-Key it holds,
+	 * are let go at once. */
+	char extra[480];
 	snprintf(extra, sizeof extra,
 		 "connect_timeout=2&keepalives=1&keepalives_idle=30&keepalives_interval=10&"
-		 "keepalives_count=3&application_name=%s&options=-c%%20TimeZone%%3DUTC%s%s",
+		 "keepalives_count=3&application_name=%s&options=-c%%20TimeZone%%3DUTC"
+		 "%%20-c%%20client_connection_check_interval%%3D1000%s%s",
 		 replica ? "cdtt-replica" : "cdtt",
 		 replica ? "%20-c%20default_transaction_read_only%3Don" : "",
 		 statement_timeout_ms > 0 ? "%20-c%20statement_timeout%3D" : "");
@@ -268,8 +272,10 @@ static PGresult *exec_once(struct db_conn *c, struct db_stmt *stmt, const char *
 PGresult *db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params,
 		  enum db_status *status)
 {
+	/* inside a transaction a fresh connection would run the read, and what follows, outside it */
+	int idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	PGresult *res = exec_once(c, stmt, params, status);
-	if (*status == DB_DOWN && stmt->readonly) {
+	if (*status == DB_DOWN && stmt->readonly && idle) {
 		PQclear(res);
 		/* The connection broke under us (a restart since the last checkout): one retry on a
 		 * fresh connection, since reading twice is harmless. */

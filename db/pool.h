@@ -20,7 +20,7 @@ enum db_status {
 /*
  * A statement every connection can run, declared as a static object next to the code that
  * uses it. `readonly` statements are retried once on a fresh connection when the connection
- * broke under them; writes are not (the caller's client retries, with an Idempotency-Key).
+ * broke under them outside a transaction; writes are not (the caller's client retries, with an Idempotency-Key).
  */
 struct db_stmt {
 	const char *name;

@@ -29,6 +29,8 @@ struct req_ctx {
 	struct db_conn *conn;      /* borrowed from the pool on first use, returned after */
 	int on_replica;            /* the handler reads from the replica (ROUTE_REPLICA) */
 	struct db_conn *replica_conn; /* borrowed from the replica's pool, returned after */
+	int tx_depth;  /* levels of the request's transaction open on conn (request_begin) */
+	int tx_undone; /* the outermost level a failed statement undid part of; 0: none */
 };
 
 /*
@@ -41,9 +43,27 @@ struct db_conn *request_db(struct req_ctx *ctx, struct _u_response *resp);
 /*
  * Runs a declared statement on the request's connection. Returns the result (the caller
  * PQclear()s it) with *status DB_OK or DB_ERROR, or NULL after answering 503.
+ *
+ * Inside a savepoint of the request's transaction (a create with an Idempotency-Key runs in
+ * one), a statement that fails is rolled back to where the innermost level began, so the
+ * handler may still read (e.g. what was in the way) and answer its 4xx; what that level wrote
+ * before is undone too, and a transaction whose work was partly undone is never committed.
+ * Write one statement per change, or ON CONFLICT, rather than catching an error to go on.
  */
 PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db_stmt *stmt,
 			const char *const *params, enum db_status *status);
+
+/*
+ * The request's transaction, on the primary connection. The first level is BEGIN ... COMMIT,
+ * each level opened inside it a SAVEPOINT: a handler opens "its" transaction alike whether or
+ * not the request already runs in one (an Idempotency-Key's, which commits the handler's
+ * writes together with the stored answer). request_begin and request_commit return 0, or -1
+ * after answering (503 when the database is gone or COMMIT failed; nothing was kept);
+ * request_rollback undoes the innermost level.
+ */
+int request_begin(struct req_ctx *ctx, struct _u_response *resp);
+int request_commit(struct req_ctx *ctx, struct _u_response *resp);
+void request_rollback(struct req_ctx *ctx);
 
 /* Answers a one-row, one-column JSON result built by PostgreSQL, as is. */
 void http_json_result(struct _u_response *resp, unsigned status, const PGresult *res);

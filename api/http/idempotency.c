@@ -6,8 +6,16 @@
 #include <sodium.h>
 
 #include "../validate.h"
+#include "log.h"
 #include "problem.h"
 
+/*
+ * Inserts the key (a key older than 24 hours is taken over). While another transaction holds
+ * a row with this key uncommitted, this waits for it: after its COMMIT the statement returns
+ * no row (the answer is then read and replayed), after its ROLLBACK it inserts. The status
+ * stays NULL only inside this transaction: idempotency_finish writes the answer before COMMIT
+ * (migration 0017 refuses a commit without it).
+ */
 static struct db_stmt claim_key = {
 	.name = "idempotency_claim",
 	.sql = "INSERT INTO idempotency_keys (principal_id, key, request_hash)"
@@ -32,12 +40,6 @@ static struct db_stmt store_key = {
 	.sql = "UPDATE idempotency_keys SET status = $3::int, body = $4, location = $5, etag = $6"
 	       " WHERE principal_id = $1::uuid AND key = $2",
 	.nparams = 6,
-};
-
-static struct db_stmt forget_key = {
-	.name = "idempotency_forget",
-	.sql = "DELETE FROM idempotency_keys WHERE principal_id = $1::uuid AND key = $2",
-	.nparams = 2,
 };
 
 static const char *key_of(const struct _u_request *req)
@@ -74,6 +76,42 @@ static void replay(struct _u_response *resp, const PGresult *res)
 	http_header(resp, "Idempotent-Replayed", "true");
 }
 
+/* 0 when the transaction's lock waits are bounded (wait_ms) or back to the session's own. */
+static int bound_lock_wait(struct req_ctx *ctx, struct _u_response *resp, int wait_ms)
+{
+	char sql[64];
+	if (wait_ms)
+		snprintf(sql, sizeof sql, "SET LOCAL lock_timeout = %d", wait_ms);
+	else
+		snprintf(sql, sizeof sql, "SET LOCAL lock_timeout TO DEFAULT");
+	enum db_status st = db_command(ctx->conn, sql);
+	if (st == DB_OK)
+		return 0;
+	if (st == DB_DOWN || PQstatus(db_conn_pg(ctx->conn)) == CONNECTION_BAD)
+		problem_unavailable(resp, ctx, 0);
+	else
+		problem(resp, ctx, 500, NULL);
+	return -1;
+}
+
+/* The key is someone else's answer, or another request's: replays it or refuses. */
+static void answer_from_key(struct _u_response *resp, struct req_ctx *ctx,
+			    const char *const *params, const char *hash)
+{
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &read_key, params, &st);
+	if (!res)
+		return;
+	if (st != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
+		problem(resp, ctx, 500, NULL); /* the claim found it committed, with its answer */
+	else if (strcmp(PQgetvalue(res, 0, 0), hash) != 0)
+		problem(resp, ctx, 422,
+			"This Idempotency-Key was used for a different request; use a new key.");
+	else
+		replay(resp, res);
+	PQclear(res);
+}
+
 enum idempotency_outcome idempotency_begin(const struct _u_request *req,
 					   struct _u_response *resp, struct req_ctx *ctx)
 {
@@ -87,55 +125,97 @@ enum idempotency_outcome idempotency_begin(const struct _u_request *req,
 	char hash[65];
 	request_hash(req, hash);
 	const char *params[3] = {ctx->principal.id, key, hash};
+	if (request_begin(ctx, resp) != 0)
+		return IDEMPOTENCY_ANSWERED;
+	if (bound_lock_wait(ctx, resp, IDEMPOTENCY_WAIT_MS) != 0)
+		goto answered;
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &claim_key, params, &st);
 	if (!res)
-		return IDEMPOTENCY_ANSWERED;
+		goto answered;
 	int claimed = st == DB_OK && PQntuples(res) == 1;
-	PQclear(res);
-	if (st != DB_OK) {
+	const char *state = st == DB_OK ? "" : db_sqlstate(res);
+	if (!strcmp(state, "55P03")) { /* lock_timeout: the first is still being answered */
+		problem(resp, ctx, 409, "A request with this Idempotency-Key is being answered; "
+					"retry shortly to get its answer.");
+		http_header(resp, "Retry-After", "1");
+	} else if (st != DB_OK) {
 		problem(resp, ctx, 500, NULL);
-		return IDEMPOTENCY_ANSWERED;
+	} else if (!claimed) {
+		answer_from_key(resp, ctx, params, hash);
 	}
-	if (claimed)
-		return IDEMPOTENCY_FIRST;
-	res = request_query(ctx, resp, &read_key, params, &st);
-	if (!res)
-		return IDEMPOTENCY_ANSWERED;
-	if (st != DB_OK || PQntuples(res) != 1)
-		problem(resp, ctx, 409, "A request with this Idempotency-Key is being answered.");
-	else if (strcmp(PQgetvalue(res, 0, 0), hash) != 0)
-		problem(resp, ctx, 422,
-			"This Idempotency-Key was used for a different request; use a new key.");
-	else if (PQgetisnull(res, 0, 1))
-		problem(resp, ctx, 409, "A request with this Idempotency-Key is being answered.");
-	else
-		replay(resp, res);
 	PQclear(res);
+	if (!claimed)
+		goto answered;
+	/* the handler's own level: its statements wait for locks as long as anywhere else, and
+	 * one that fails is undone to here so that its 4xx can still be stored */
+	if (bound_lock_wait(ctx, resp, 0) != 0 || request_begin(ctx, resp) != 0)
+		goto answered;
+	return IDEMPOTENCY_FIRST;
+answered:
+	/* nothing to keep (a replay's ON CONFLICT also locked the key's row: let it go) */
+	while (ctx->tx_depth > 0)
+		request_rollback(ctx);
 	return IDEMPOTENCY_ANSWERED;
+}
+
+/* Writes the answer into the key's row; 0, or -1 after answering 503/500 instead. */
+static int store_answer(const struct _u_request *req, struct _u_response *resp,
+			struct req_ctx *ctx)
+{
+	char status[24], *body = malloc(resp->binary_body_length + 1);
+	if (!body) {
+		problem(resp, ctx, 500, NULL);
+		return -1;
+	}
+	if (resp->binary_body_length)
+		memcpy(body, resp->binary_body, resp->binary_body_length);
+	body[resp->binary_body_length] = '\0';
+	snprintf(status, sizeof status, "%ld", resp->status);
+	/* the headers are copied before the response may be replaced below */
+	char *location = o_strdup(u_map_get(resp->map_header, "Location"));
+	char *etag = o_strdup(u_map_get(resp->map_header, "ETag"));
+	const char *params[6] = {ctx->principal.id, key_of(req), status, body, location, etag};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &store_key, params, &st);
+	int stored = res && st == DB_OK && !strcmp(PQcmdTuples(res), "1");
+	free(body);
+	o_free(location);
+	o_free(etag);
+	if (res && !stored) {
+		log_event(LOG_ERROR, "an Idempotency-Key's answer could not be stored", "request_id",
+			  ctx->request_id);
+		u_map_remove_from_key(resp->map_header, "Location");
+		u_map_remove_from_key(resp->map_header, "ETag");
+		problem(resp, ctx, 500, NULL);
+	} else if (!res) {
+		u_map_remove_from_key(resp->map_header, "Location");
+		u_map_remove_from_key(resp->map_header, "ETag");
+	}
+	PQclear(res);
+	return stored ? 0 : -1;
 }
 
 void idempotency_finish(const struct _u_request *req, struct _u_response *resp,
 			struct req_ctx *ctx)
 {
-	const char *key = key_of(req);
-	enum db_status st;
-	PGresult *res;
-	if (resp->status >= 500) {
-		const char *params[2] = {ctx->principal.id, key};
-		res = request_query(ctx, resp, &forget_key, params, &st);
-	} else {
-		char status[24], *body = malloc(resp->binary_body_length + 1);
-		if (!body)
-			return;
-		memcpy(body, resp->binary_body, resp->binary_body_length);
-		body[resp->binary_body_length] = '\0';
-		snprintf(status, sizeof status, "%ld", resp->status);
-		const char *params[6] = {ctx->principal.id, key, status, body,
-					 u_map_get(resp->map_header, "Location"),
-					 u_map_get(resp->map_header, "ETag")};
-		res = request_query(ctx, resp, &store_key, params, &st);
-		free(body);
+	if (ctx->tx_depth != 2) { /* a handler left a level of its own open */
+		log_event(LOG_ERROR, "a handler left its transaction open", "request_id",
+			  ctx->request_id);
+		problem(resp, ctx, 500, NULL);
 	}
-	PQclear(res);
+	/* the handler's level: a refusal keeps none of its writes, a success keeps them all */
+	if (resp->status >= 400 || ctx->tx_depth != 2)
+		request_rollback(ctx);
+	else if (request_commit(ctx, resp) != 0)
+		goto discard;
+	if (resp->status >= 500 || ctx->tx_depth != 1)
+		goto discard; /* not stored: a retry with the same key runs again */
+	if (store_answer(req, resp, ctx) != 0)
+		goto discard;
+	request_commit(ctx, resp); /* on failure it answers 503 and nothing was kept */
+	return;
+discard:
+	while (ctx->tx_depth > 0)
+		request_rollback(ctx);
 }

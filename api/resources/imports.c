@@ -312,10 +312,14 @@ static void respond_created(struct import *im)
 	json_decref(doc);
 }
 
-/* BEGIN, check, then ROLLBACK (errors, dry run) or write and COMMIT. */
+/*
+ * BEGIN, check, then ROLLBACK (errors, dry run) or write and COMMIT. With an Idempotency-Key
+ * the request already runs in a transaction: these are then a savepoint, its rollback and its
+ * release, and the rows are committed with the stored answer (request_begin).
+ */
 static void run_in_transaction(struct import *im)
 {
-	if (import_command(im, "BEGIN") != 0)
+	if (request_begin(im->ctx, im->resp) != 0)
 		return;
 	int answered = im->kind->check(im) != 0;
 	if (!answered && (im->n_errors || im->dry_run)) {
@@ -323,13 +327,11 @@ static void run_in_transaction(struct import *im)
 		answered = 1;
 	}
 	if (!answered && im->kind->write(im) == 0) {
-		if (import_command(im, "COMMIT") == 0)
+		if (request_commit(im->ctx, im->resp) == 0)
 			respond_created(im);
 		return;
 	}
-	struct db_conn *conn = request_db(im->ctx, im->resp);
-	if (conn)
-		db_command(conn, "ROLLBACK"); /* a broken connection is replaced on next checkout */
+	request_rollback(im->ctx); /* a broken connection is replaced on next checkout */
 }
 
 static void import_run(const struct _u_request *req, struct _u_response *resp,
