@@ -524,6 +524,74 @@ START_TEST(test_a_committed_key_always_has_its_answer)
 }
 END_TEST
 
+START_TEST(test_many_requests_with_one_key_at_once_write_once)
+{
+	enum { N = 8 };
+	struct call c[N];
+	for (int i = 0; i < N; i++)
+		call_start(&c[i], w.server.port, "IK-MANY", "many-at-once");
+	int ran = 0, replayed = 0;
+	for (int i = 0; i < N; i++) {
+		call_join(&c[i]);
+		ck_assert_msg(c[i].status == 201 || c[i].status == 409, "%ld %s", c[i].status,
+			      c[i].body);
+		ran += c[i].status == 201 && !c[i].replayed;
+		replayed += c[i].status == 201 && c[i].replayed;
+	}
+	ck_assert_int_eq(ran, 1);
+	ck_assert_int_ge(replayed, 1);
+	ck_assert_int_eq(units_coded("IK-MANY"), 1);
+}
+END_TEST
+
+/* A keyed CSV import (its own transaction becomes a savepoint of the key's). */
+static void import_units(struct http_response *r, const char *key, const char *csv)
+{
+	char auth[4200], key_header[300];
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", w.officer_tq);
+	snprintf(key_header, sizeof key_header, "Idempotency-Key: %s", key);
+	const char *headers[] = {auth, key_header, "Content-Type: text/csv", NULL};
+	http_request(r, "POST", w.server.port, "/api/v1/imports/units", headers, csv, strlen(csv));
+}
+
+START_TEST(test_a_keyed_import_commits_with_its_key_or_not_at_all)
+{
+	const char *bad = "code,name,level,parent_code\r\nIK-IMP-1,Thôn 1,village,NOWHERE\r\n";
+	struct http_response r, again;
+	import_units(&r, "import-bad", bad);
+	assert_problem(&r, 422);
+	import_units(&again, "import-bad", bad);
+	ck_assert_int_eq(again.status, 422);
+	ck_assert_str_eq(r.body, again.body);
+	char *replayed = http_header_value(&again, "Idempotent-Replayed");
+	ck_assert_str_eq(replayed, "true");
+	free(replayed);
+	http_response_free(&r);
+	http_response_free(&again);
+
+	const char *good = "code,name,level,parent_code\r\nIK-IMP-2,Thôn 2,village,TQ\r\n"
+			   "IK-CFAIL-IMP,Thôn 3,village,TQ\r\n";
+	db_exec_ok(w.url, "INSERT INTO test_failing VALUES ('commit')");
+	import_units(&r, "import-commit", good);
+	db_exec_ok(w.url, "DELETE FROM test_failing");
+	assert_problem(&r, 503);
+	http_response_free(&r);
+	ck_assert_int_eq(units_coded("IK-IMP-2") + units_coded("IK-CFAIL-IMP"), 0);
+	ck_assert_int_eq(keys_named("import-commit"), 0);
+	import_units(&r, "import-commit", good);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
+	ck_assert_ptr_null(http_header_value(&r, "Idempotent-Replayed"));
+	http_response_free(&r);
+	import_units(&r, "import-commit", good);
+	ck_assert_int_eq(r.status, 201);
+	replayed = http_header_value(&r, "Idempotent-Replayed");
+	ck_assert_str_eq(replayed, "true");
+	free(replayed);
+	http_response_free(&r);
+	ck_assert_int_eq(units_coded("IK-IMP-2") + units_coded("IK-CFAIL-IMP"), 2);
+}
+END_TEST
+
 Suite *idempotency_suite(void)
 {
 	Suite *s = suite_create("idempotency");
@@ -550,6 +618,8 @@ Suite *idempotency_suite(void)
 	tcase_add_test(tx, test_an_answer_that_cannot_be_stored_keeps_no_write);
 	tcase_add_test(tx, test_a_failed_commit_is_503_without_location_and_keeps_nothing);
 	tcase_add_test(tx, test_a_committed_key_always_has_its_answer);
+	tcase_add_test(tx, test_many_requests_with_one_key_at_once_write_once);
+	tcase_add_test(tx, test_a_keyed_import_commits_with_its_key_or_not_at_all);
 	suite_add_tcase(s, tx);
 	return s;
 }
