@@ -62,14 +62,15 @@ static char *conninfo_with(const char *url, int statement_timeout_ms, int replic
 	char extra[480];
 	snprintf(extra, sizeof extra,
 		 "connect_timeout=2&keepalives=1&keepalives_idle=30&keepalives_interval=10&"
-		 "keepalives_count=3&application_name=%s&options=-c%%20TimeZone%%3DUTC"
-		 "%%20-c%%20client_connection_check_interval%%3D1000%s%s",
+		 "keepalives_count=3&application_name=%s&options=-c%%20TimeZone%%3DUTC%s%s",
 		 replica ? "cdtt-replica" : "cdtt",
 		 replica ? "%20-c%20default_transaction_read_only%3Don" : "",
 		 statement_timeout_ms > 0 ? "%20-c%20statement_timeout%3D" : "");
 	if (statement_timeout_ms > 0)
 		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%d",
 			 statement_timeout_ms);
+	snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s",
+		 "%20-c%20client_connection_check_interval%3D1000");
 	size_t n = strlen(url) + strlen(extra) + 2;
 	char *out = malloc(n);
 	if (out)

@@ -53,6 +53,8 @@ START_TEST(test_request_conninfo_carries_the_statement_timeout)
 	ck_assert_ptr_null(strstr(b, "statement_timeout"));
 	ck_assert_ptr_null(strstr(b, "read_only"));
 	ck_assert_ptr_nonnull(strstr(b, "application_name=cdtt&"));
+	/* the session of a cdtt that died mid-statement ends within a second */
+	ck_assert_ptr_nonnull(strstr(b, "%20-c%20client_connection_check_interval%3D1000"));
 	free(b);
 }
 END_TEST
