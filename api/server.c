@@ -335,7 +335,7 @@ static struct metrics *metrics_for_routes(const struct server *srv)
 
 struct db_conn *request_db(struct req_ctx *ctx, struct _u_response *resp)
 {
-	if (ctx->on_replica) {
+	if (ctx->on_replica && !ctx->tx_depth) { /* an open transaction is the primary's */
 		enum db_status st;
 		if (!ctx->replica_conn)
 			ctx->replica_conn = db_acquire(ctx->srv->replica, &st);

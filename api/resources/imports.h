@@ -7,6 +7,7 @@
  *   columns) → BEGIN → kind->check: validate every row in C, stage the rows in a temporary
  *   table with COPY, run the set-wise checks in SQL → errors or dry run: ROLLBACK, answer →
  *   kind->write: one INSERT … SELECT per table and one audit event → COMMIT → 201.
+ *   (With an Idempotency-Key, BEGIN … COMMIT is a savepoint of the key's transaction.)
  *
  * All rows valid or nothing written. Errors name the data row (1-based, the header is row 0),
  * the column, a code and a message; every error is collected, the first IMPORT_ERRORS_SHOWN
