@@ -172,28 +172,27 @@ static int store_answer(const struct _u_request *req, struct _u_response *resp,
 		memcpy(body, resp->binary_body, resp->binary_body_length);
 	body[resp->binary_body_length] = '\0';
 	snprintf(status, sizeof status, "%ld", resp->status);
-	/* the headers are copied before the response may be replaced below */
-	char *location = o_strdup(u_map_get(resp->map_header, "Location"));
-	char *etag = o_strdup(u_map_get(resp->map_header, "ETag"));
-	const char *params[6] = {ctx->principal.id, key_of(req), status, body, location, etag};
+	const char *params[6] = {ctx->principal.id, key_of(req), status, body,
+				 u_map_get(resp->map_header, "Location"),
+				 u_map_get(resp->map_header, "ETag")};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &store_key, params, &st);
 	int stored = res && st == DB_OK && !strcmp(PQcmdTuples(res), "1");
 	free(body);
-	o_free(location);
-	o_free(etag);
-	if (res && !stored) {
+	if (stored) {
+		PQclear(res);
+		return 0;
+	}
+	/* nothing is kept, so the handler's Location and ETag name nothing */
+	u_map_remove_from_key(resp->map_header, "Location");
+	u_map_remove_from_key(resp->map_header, "ETag");
+	if (res) { /* else 503 was answered */
 		log_event(LOG_ERROR, "an Idempotency-Key's answer could not be stored", "request_id",
 			  ctx->request_id);
-		u_map_remove_from_key(resp->map_header, "Location");
-		u_map_remove_from_key(resp->map_header, "ETag");
 		problem(resp, ctx, 500, NULL);
-	} else if (!res) {
-		u_map_remove_from_key(resp->map_header, "Location");
-		u_map_remove_from_key(resp->map_header, "ETag");
 	}
 	PQclear(res);
-	return stored ? 0 : -1;
+	return -1;
 }
 
 void idempotency_finish(const struct _u_request *req, struct _u_response *resp,
