@@ -198,9 +198,11 @@ static int store_answer(const struct _u_request *req, struct _u_response *resp,
 void idempotency_finish(const struct _u_request *req, struct _u_response *resp,
 			struct req_ctx *ctx)
 {
-	if (ctx->tx_depth != 2) { /* a handler left a level of its own open */
+	if (ctx->tx_depth != 2) { /* a handler left a level of its own open, or closed ours */
 		log_event(LOG_ERROR, "a handler left its transaction open", "request_id",
 			  ctx->request_id);
+		u_map_remove_from_key(resp->map_header, "Location");
+		u_map_remove_from_key(resp->map_header, "ETag");
 		problem(resp, ctx, 500, NULL);
 	}
 	/* the handler's level: a refusal keeps none of its writes, a success keeps them all */
