@@ -30,6 +30,7 @@
 #include "http/idempotency.h"
 #include "http/log.h"
 #include "http/metrics.h"
+#include "http/negotiate.h"
 #include "http/problem.h"
 #include "http/query.h"
 #include "http/request_id.h"
@@ -118,6 +119,7 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 	if (body_check_size(req, resp, &ctx, limit) == 0 &&
 	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(srv->auth, req, resp, &ctx) == 0) &&
 	    query_check_encoding(req, resp, &ctx) == 0 &&
+	    ((flags & ROUTE_OWN_MEDIA) || negotiate(req, resp, &ctx, !!(flags & ROUTE_CSV)) == 0) &&
 	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0) &&
 	    (!(flags & ROUTE_CSV_BODY) || body_require_csv(req, resp, &ctx) == 0)) {
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)

@@ -16,6 +16,9 @@ enum route_flags {
 	ROUTE_LARGE_BODY = 1 << 3, /* bulk uploads: CDTT_MAX_IMPORT_BYTES, not CDTT_MAX_BODY_BYTES */
 	ROUTE_CSV_BODY = 1 << 4,   /* the body must be text/csv: 415 otherwise */
 	ROUTE_REPLICA = 1 << 5,    /* a list or report: read from the replica when there is one */
+	ROUTE_CSV = 1 << 12,       /* can answer text/csv as well as JSON (http/negotiate.h) */
+	ROUTE_OWN_MEDIA = 1 << 13, /* answers one media type of its own (metrics, the docs page):
+				    * no negotiation */
 };
 
 typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,

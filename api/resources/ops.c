@@ -103,8 +103,8 @@ static void docs(const struct _u_request *req, struct _u_response *resp, struct 
 const struct route ops_routes[] = {
 	{"GET", "/healthz", healthz, ROUTE_PUBLIC},
 	{"GET", "/readyz", readyz, ROUTE_PUBLIC},
-	{"GET", "/metrics", metrics, ROUTE_PUBLIC},
+	{"GET", "/metrics", metrics, ROUTE_PUBLIC | ROUTE_OWN_MEDIA},
 	{"GET", "/openapi.json", openapi_json, ROUTE_PUBLIC},
-	{"GET", "/docs", docs, ROUTE_PUBLIC},
+	{"GET", "/docs", docs, ROUTE_PUBLIC | ROUTE_OWN_MEDIA},
 	{0},
 };
