@@ -48,6 +48,7 @@ struct server {
 	struct db_pool *pool;
 	struct db_pool *replica; /* CDTT_DATABASE_REPLICA_URL's pool; NULL when unset */
 	struct metrics *metrics;
+	struct metrics_listener *metrics_listener; /* CDTT_METRICS_LISTEN's; NULL when unset */
 	struct route *routes; /* every module's table, in one array */
 	size_t n_routes;
 	struct route_info *route_info; /* what the router knows of each route, by index */
@@ -86,6 +87,9 @@ int server_run(const struct config *cfg);
 
 /* True when a concrete path (query allowed) fits a route template; {name} is one segment. */
 int route_path_matches(const char *tmpl, const char *path);
+
+/* The Prometheus text of a struct server's metrics (resources/ops.c); the caller frees it. */
+char *server_metrics_text(void *srv, size_t *len);
 
 /* Writes "METHOD PATH" for every route, one per line (for the route-inventory test). */
 void server_print_routes(void);
