@@ -234,7 +234,7 @@ START_TEST(test_every_operation_documents_the_pipeline_answers)
 	ck_assert_ptr_nonnull(doc);
 	static const char *const methods[] = {"get", "post", "put", "patch", "delete"};
 	static const char *const own_media[] = {"/metrics", "/docs"};
-	static const char *const throttled[] = {"post /api/v1/auth/token"};
+	static const char *const throttled[] = {"post /api/v1/auth/token", "patch /api/v1/me"};
 	const char *path;
 	json_t *item;
 	size_t checked = 0;
@@ -274,6 +274,96 @@ START_TEST(test_every_operation_documents_the_pipeline_answers)
 		}
 	}
 	ck_assert_uint_gt(checked, 50);
+	json_decref(doc);
+	http_response_free(&r);
+}
+END_TEST
+
+/* schema, or what its $ref (to #/components/schemas/...) names. */
+static json_t *resolved(json_t *doc, json_t *schema)
+{
+	const char *ref = json_string_value(json_object_get(schema, "$ref"));
+	if (!ref || strncmp(ref, "#/components/schemas/", 21))
+		return schema;
+	return json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"),
+			       ref + 21);
+}
+
+/*
+ * Asserts that every object schema reachable from schema refuses the fields it does not list,
+ * as the server does (422 unknown_field): additionalProperties false, or unevaluatedProperties
+ * false for one composed with allOf. A map (additionalProperties: a schema) is closed too.
+ */
+static void assert_closed(json_t *doc, json_t *schema, const char *where, int depth)
+{
+	schema = resolved(doc, schema);
+	if (!schema || depth > 8)
+		return;
+	json_t *addl = json_object_get(schema, "additionalProperties");
+	json_t *uneval = json_object_get(schema, "unevaluatedProperties");
+	const char *type = json_string_value(json_object_get(schema, "type"));
+	int object = json_object_get(schema, "properties") || (type && !strcmp(type, "object"));
+	size_t i;
+	json_t *sub;
+	json_array_foreach(json_object_get(schema, "allOf"), i, sub)
+	{
+		json_t *part = resolved(doc, sub);
+		const char *t = json_string_value(json_object_get(part, "type"));
+		object |= json_object_get(part, "properties") || (t && !strcmp(t, "object"));
+	}
+	if (object)
+		ck_assert_msg(json_is_false(addl) || json_is_false(uneval) || json_is_object(addl),
+			      "%s: the schema takes fields the server refuses (no "
+			      "additionalProperties/unevaluatedProperties false)",
+			      where);
+	if (json_is_object(addl))
+		assert_closed(doc, addl, where, depth + 1);
+	const char *key;
+	json_object_foreach(json_object_get(schema, "properties"), key, sub)
+		assert_closed(doc, sub, where, depth + 1);
+	json_array_foreach(json_object_get(schema, "allOf"), i, sub)
+	{
+		/* the parts are judged as a whole (unevaluatedProperties): only their insides */
+		json_t *part = resolved(doc, sub);
+		json_object_foreach(json_object_get(part, "properties"), key, sub)
+			assert_closed(doc, sub, where, depth + 1);
+	}
+	if (json_object_get(schema, "items"))
+		assert_closed(doc, json_object_get(schema, "items"), where, depth + 1);
+}
+
+/* Every JSON body schema is as strict as the server, which refuses unknown fields; except the
+ * token endpoint's, whose unknown parameters OAuth says to ignore (RFC 6749 §3.2). */
+START_TEST(test_request_schemas_refuse_unknown_fields_as_the_server_does)
+{
+	struct http_response r;
+	http_get(&r, w.server.port, "/openapi.json");
+	json_t *doc = json_loads(r.body, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	const char *path, *method;
+	json_t *item, *op;
+	size_t checked = 0;
+	json_object_foreach(json_object_get(doc, "paths"), path, item)
+	{
+		json_object_foreach(item, method, op)
+		{
+			json_t *content = json_object_get(json_object_get(op, "requestBody"), "content");
+			if (!content || !strcmp(path, "/api/v1/auth/token"))
+				continue;
+			const char *media;
+			json_t *c;
+			json_object_foreach(content, media, c)
+			{
+				if (!strstr(media, "json"))
+					continue;
+				char where[300];
+				snprintf(where, sizeof where, "%s %s (%s)", method, path, media);
+				assert_closed(doc, json_object_get(c, "schema"), where, 0);
+				checked++;
+			}
+		}
+	}
+	ck_assert_uint_gt(checked, 20);
 	json_decref(doc);
 	http_response_free(&r);
 }
@@ -343,6 +433,7 @@ Suite *contract_suite(void)
 	tcase_add_test(tc, test_format_json_forces_json_and_an_unknown_format_is_422);
 	tcase_add_test(tc, test_cors_lets_browsers_read_the_headers_clients_need);
 	tcase_add_test(tc, test_every_operation_documents_the_pipeline_answers);
+	tcase_add_test(tc, test_request_schemas_refuse_unknown_fields_as_the_server_does);
 	tcase_add_test(tc, test_metrics_listen_serves_metrics_there_and_only_there);
 	tcase_add_test(tc, test_metrics_stay_on_the_api_port_without_metrics_listen);
 	suite_add_tcase(s, tc);
