@@ -9,10 +9,11 @@
 /* What a route can produce, in the server's order of preference. */
 static const struct offer {
 	const char *type, *subtype;
-	const char *also_subtype; /* another subtype of the same type that accepts it */
+	const char *suffix; /* a structured syntax suffix (RFC 6839) whose types accept it */
 } offers[] = {
-	/* a client that names only problem+json understands JSON documents */
-	[MEDIA_JSON] = {"application", "json", "problem+json"},
+	/* a client that takes application/problem+json, jwk-set+json or any other JSON-based type
+	 * reads JSON documents */
+	[MEDIA_JSON] = {"application", "json", "+json"},
 	[MEDIA_CSV] = {"text", "csv", NULL},
 };
 
@@ -66,7 +67,8 @@ static int specificity(const char *type, size_t tl, const char *sub, size_t sl,
 		return 2;
 	if (token_eq(sub, sl, o->subtype))
 		return 3;
-	return o->also_subtype && token_eq(sub, sl, o->also_subtype) ? 3 : 0;
+	size_t xl = o->suffix ? strlen(o->suffix) : 0;
+	return xl && sl > xl && !strncasecmp(sub + sl - xl, o->suffix, xl) ? 3 : 0;
 }
 
 /*

@@ -13,6 +13,9 @@ START_TEST(test_no_accept_or_wildcards_get_json)
 	ck_assert_int_eq(negotiate_accept("application/json", 0), MEDIA_JSON);
 	ck_assert_int_eq(negotiate_accept("Application/JSON; charset=utf-8", 0), MEDIA_JSON);
 	ck_assert_int_eq(negotiate_accept("application/problem+json", 0), MEDIA_JSON);
+	ck_assert_int_eq(negotiate_accept("application/jwk-set+json", 0), MEDIA_JSON);
+	ck_assert_int_eq(negotiate_accept("application/+json", 0), MEDIA_NONE);
+	ck_assert_int_eq(negotiate_accept("text/json", 0), MEDIA_NONE);
 	/* nothing that reads as a media range: disregarded */
 	ck_assert_int_eq(negotiate_accept(" , garbage", 0), MEDIA_JSON);
 }
