@@ -130,6 +130,8 @@ call "create unit: unknown field" 422 prism "$P/api/v1/units" -H "$A" -H "$J" \
   -d '{"code":"X1","name":"X","level":"province","area":3}'
 call "create unit: bad level" 422 prism "$P/api/v1/units" -H "$A" -H "$J" \
   -d '{"code":"X1","name":"X","level":"galaxy"}'
+call "create unit: control character in the name" 422 prism "$P/api/v1/units" -H "$A" -H "$J" \
+  -d '{"code":"X3","name":"Thôn\u0007 X","level":"province"}'
 call "create unit: not JSON" 400 prism "$P/api/v1/units" -H "$A" -H "$J" -d '{"code":'
 call "create unit: Accept application/xml" 406 cdtt "$P/api/v1/units" -H "$A" -H "$J" \
   -H 'Accept: application/xml' -d '{"code":"X2","name":"X","level":"province"}'
@@ -155,6 +157,12 @@ call "patch unit: no If-Match" 422 prism -X PATCH "$P/api/v1/units/TQ-V1" -H "$A
 call "create team" 201 cdtt "$P/api/v1/teams" -H "$A" -H "$J" -H 'Idempotency-Key: prism-team-1' \
   -d '{"unit_code":"TQ-V1","name":"Tổ công nghệ số thôn Tân Thành","established_on":"2024-03-15"}'
 team=$(field .id)
+call "patch team: notes on two lines" 200 cdtt -X PATCH "$P/api/v1/teams/$team" -H "$A" \
+  -H 'Content-Type: application/merge-patch+json' -H "If-Match: $(header ETag)" \
+  -d '{"notes":"Họp thứ Hai hằng tuần\nở nhà văn hoá thôn"}'
+call "patch team: a name on two lines" 422 prism -X PATCH "$P/api/v1/teams/$team" -H "$A" \
+  -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "2"' \
+  -d '{"name":"Tổ\nTân Thành"}'
 call "create team: replayed" 201 cdtt "$P/api/v1/teams" -H "$A" -H "$J" \
   -H 'Idempotency-Key: prism-team-1' \
   -d '{"unit_code":"TQ-V1","name":"Tổ công nghệ số thôn Tân Thành","established_on":"2024-03-15"}'
