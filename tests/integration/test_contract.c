@@ -320,13 +320,18 @@ static void assert_closed(json_t *doc, json_t *schema, const char *where, int de
 		assert_closed(doc, addl, where, depth + 1);
 	const char *key;
 	json_object_foreach(json_object_get(schema, "properties"), key, sub)
+	{
 		assert_closed(doc, sub, where, depth + 1);
+	}
 	json_array_foreach(json_object_get(schema, "allOf"), i, sub)
 	{
 		/* the parts are judged as a whole (unevaluatedProperties): only their insides */
 		json_t *part = resolved(doc, sub);
-		json_object_foreach(json_object_get(part, "properties"), key, sub)
-			assert_closed(doc, sub, where, depth + 1);
+		json_t *inner;
+		json_object_foreach(json_object_get(part, "properties"), key, inner)
+		{
+			assert_closed(doc, inner, where, depth + 1);
+		}
 	}
 	if (json_object_get(schema, "items"))
 		assert_closed(doc, json_object_get(schema, "items"), where, depth + 1);
