@@ -60,26 +60,49 @@ static int int_var(config_getenv_fn g, const char *name, long def, long min, lon
 	return 0;
 }
 
-static int parse_listen(struct config *cfg, const char *v, char *err, size_t errlen)
+/* name's value v, IPv4:port, into host (CONFIG_HOST_MAX bytes) and *port_out. */
+static int parse_address(const char *name, const char *v, char *host, int *port_out, char *err,
+			 size_t errlen)
 {
 	const char *colon = strrchr(v, ':');
 	long port;
 	struct in_addr addr;
 	size_t hostlen = colon ? (size_t)(colon - v) : 0;
-	if (!colon || hostlen == 0 || hostlen >= sizeof cfg->listen_host ||
+	if (!colon || hostlen == 0 || hostlen >= CONFIG_HOST_MAX ||
 	    parse_int(colon + 1, 1, 65535, &port) != 0)
 		goto bad;
-	memcpy(cfg->listen_host, v, hostlen);
-	cfg->listen_host[hostlen] = '\0';
-	if (!strcmp(cfg->listen_host, "localhost"))
-		strcpy(cfg->listen_host, "127.0.0.1");
-	if (inet_pton(AF_INET, cfg->listen_host, &addr) != 1)
+	memcpy(host, v, hostlen);
+	host[hostlen] = '\0';
+	if (!strcmp(host, "localhost"))
+		snprintf(host, CONFIG_HOST_MAX, "127.0.0.1");
+	if (inet_pton(AF_INET, host, &addr) != 1)
 		goto bad;
-	cfg->listen_port = (int)port;
+	*port_out = (int)port;
 	return 0;
 bad:
 	return fail(err, errlen,
-		    "CDTT_LISTEN must be host:port with an IPv4 address and a port from 1 to 65535");
+		    "%s must be host:port with an IPv4 address and a port from 1 to 65535", name);
+}
+
+static int parse_listen(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	return parse_address("CDTT_LISTEN", v, cfg->listen_host, &cfg->listen_port, err, errlen);
+}
+
+/* CDTT_METRICS_LISTEN: /metrics on an address of its own (unset: on CDTT_LISTEN's). */
+static int parse_metrics_listen(struct config *cfg, config_getenv_fn g, char *err, size_t errlen)
+{
+	const char *v = env_get(g, "CDTT_METRICS_LISTEN");
+	if (!v)
+		return 0;
+	if (parse_address("CDTT_METRICS_LISTEN", v, cfg->metrics_host, &cfg->metrics_port, err,
+			  errlen) != 0)
+		return -1;
+	int overlaps = !strcmp(cfg->metrics_host, cfg->listen_host) ||
+		       !strcmp(cfg->metrics_host, "0.0.0.0") || !strcmp(cfg->listen_host, "0.0.0.0");
+	if (cfg->metrics_port == cfg->listen_port && overlaps)
+		return fail(err, errlen, "CDTT_METRICS_LISTEN must be another address than CDTT_LISTEN");
+	return 0;
 }
 
 /* An origin is scheme://host[:port], no path, no trailing slash (RFC 6454 serialisation). */
@@ -152,6 +175,8 @@ static int database_url_valid(const char *v)
 static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t errlen)
 {
 	long v;
+	if (parse_metrics_listen(cfg, g, err, errlen) != 0)
+		return -1;
 	const char *secret = env_get(g, "CDTT_JWT_SECRET");
 	const char *key_file = env_get(g, "CDTT_JWT_KEY_FILE");
 	if (secret && key_file)

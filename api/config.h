@@ -16,12 +16,16 @@ enum config_needs {
 };
 
 #define CONFIG_MAX_ORIGINS 16
+#define CONFIG_HOST_MAX 64
 
 struct config {
 	char *database_url;
 	char *replica_url;        /* NULL when unset */
-	char listen_host[64];     /* IPv4 literal */
+	char listen_host[CONFIG_HOST_MAX]; /* IPv4 literal */
 	int listen_port;
+	char metrics_host[CONFIG_HOST_MAX]; /* CDTT_METRICS_LISTEN; "" when unset (/metrics on the
+					     * API's port) */
+	int metrics_port;
 	char *jwt_secret;         /* exactly one of jwt_secret / jwt_key_file for serve */
 	char *jwt_key_file;
 	char *jwt_issuer;         /* iss of the tokens we issue (CDTT_JWT_ISSUER, default "cdtt") */

@@ -30,6 +30,8 @@
 #include "http/idempotency.h"
 #include "http/log.h"
 #include "http/metrics.h"
+#include "http/metrics_listener.h"
+#include "http/negotiate.h"
 #include "http/problem.h"
 #include "http/query.h"
 #include "http/request_id.h"
@@ -120,6 +122,7 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 	if (body_check_size(req, resp, &ctx, limit) == 0 &&
 	    ((flags & ROUTE_PUBLIC) || bearer_authenticate(srv->auth, req, resp, &ctx) == 0) &&
 	    query_check_encoding(req, resp, &ctx) == 0 &&
+	    ((flags & ROUTE_OWN_MEDIA) || negotiate(req, resp, &ctx, !!(flags & ROUTE_CSV)) == 0) &&
 	    (!(flags & ROUTE_JSON_BODY) || body_parse_json(req, resp, &ctx) == 0) &&
 	    (!(flags & ROUTE_CSV_BODY) || body_require_csv(req, resp, &ctx) == 0)) {
 		enum idempotency_outcome idem = (flags & ROUTE_IDEMPOTENT)
@@ -303,6 +306,7 @@ static int register_router(struct server *srv)
 
 static void server_free(struct server *srv)
 {
+	metrics_listener_stop(srv->metrics_listener);
 	if (srv->instance.mhd_daemon)
 		ulfius_stop_framework(&srv->instance);
 	ulfius_clean_instance(&srv->instance);
@@ -487,6 +491,16 @@ static void follow_changes(void *arg, enum follow_event event)
 		rep_cache_set_enabled(reps, event == FOLLOW_LISTENING);
 }
 
+/* With CDTT_METRICS_LISTEN, /metrics moves to its own address (and the API's port says 404). */
+static int start_metrics_listener(struct server *srv)
+{
+	if (!srv->cfg->metrics_host[0])
+		return 0;
+	srv->metrics_listener = metrics_listener_start(srv->cfg->metrics_host, srv->cfg->metrics_port,
+						       server_metrics_text, srv);
+	return srv->metrics_listener ? 0 : -1;
+}
+
 struct server *server_start(const struct config *cfg, const struct auth *auth,
 			    const struct route *extra)
 {
@@ -566,6 +580,10 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 	srv->port = info && getsockname(info->listen_fd, (struct sockaddr *)&bound, &bound_len) == 0
 			    ? ntohs(bound.sin_port)
 			    : cfg->listen_port;
+	if (start_metrics_listener(srv) != 0) {
+		server_free(srv);
+		return NULL;
+	}
 	return srv;
 }
 

@@ -16,6 +16,9 @@ enum route_flags {
 	ROUTE_LARGE_BODY = 1 << 3, /* bulk uploads: CDTT_MAX_IMPORT_BYTES, not CDTT_MAX_BODY_BYTES */
 	ROUTE_CSV_BODY = 1 << 4,   /* the body must be text/csv: 415 otherwise */
 	ROUTE_REPLICA = 1 << 5,    /* a list or report: read from the replica when there is one */
+	ROUTE_CSV = 1 << 12,       /* can answer text/csv as well as JSON (http/negotiate.h) */
+	ROUTE_OWN_MEDIA = 1 << 13, /* answers one media type of its own (metrics, the docs page):
+				    * no negotiation */
 };
 
 typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,
@@ -45,6 +48,7 @@ struct server {
 	struct db_pool *pool;
 	struct db_pool *replica; /* CDTT_DATABASE_REPLICA_URL's pool; NULL when unset */
 	struct metrics *metrics;
+	struct metrics_listener *metrics_listener; /* CDTT_METRICS_LISTEN's; NULL when unset */
 	struct route *routes; /* every module's table, in one array */
 	size_t n_routes;
 	struct route_info *route_info; /* what the router knows of each route, by index */
@@ -83,6 +87,9 @@ int server_run(const struct config *cfg);
 
 /* True when a concrete path (query allowed) fits a route template; {name} is one segment. */
 int route_path_matches(const char *tmpl, const char *path);
+
+/* The Prometheus text of a struct server's metrics (resources/ops.c); the caller frees it. */
+char *server_metrics_text(void *srv, size_t *len);
 
 /* Writes "METHOD PATH" for every route, one per line (for the route-inventory test). */
 void server_print_routes(void);

@@ -14,7 +14,7 @@ build_pkgs=(gcc make pkg-config libc6-dev libulfius-dev libjansson-dev libjwt-de
             libsodium-dev libmicrohttpd-dev libyder-dev liborcania-dev libgnutls28-dev libyaml-dev
             libssl-dev)
 test_pkgs=(check libsubunit-dev libcurl4-gnutls-dev postgresql-15 postgresql-contrib cppcheck
-           valgrind wrk procps openssl)
+           valgrind wrk procps openssl curl jq)
 
 case "$profile" in
   runtime) want=("${runtime_pkgs[@]}") ;;
@@ -45,5 +45,15 @@ if [ "$profile" = all ]; then
     echo "install-deps: installing @redocly/cli@2.77.0 into .tools/" >&2
     (cd "$here/.tools" && [ -f package.json ] || echo '{"private":true}' > "$here/.tools/package.json"
      cd "$here/.tools" && npm install --silent --no-audit --no-fund @redocly/cli@2.77.0 >/dev/null)
+  fi
+  # Prism checks the document against real traffic (tests/contract/prism-check.sh); it needs
+  # Node.js >= 20, which Debian 12 does not have: without it, that check says it was skipped.
+  prism="$here/.tools/node_modules/.bin/prism"
+  node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ ! -x "$prism" ] && [ "$node_major" -ge 20 ] && command -v npm >/dev/null 2>&1; then
+    echo "install-deps: installing @stoplight/prism-cli@5.14.2 into .tools/" >&2
+    (cd "$here/.tools" && npm install --silent --no-audit --no-fund @stoplight/prism-cli@5.14.2 >/dev/null)
+  elif [ ! -x "$prism" ]; then
+    echo "install-deps: Node.js >= 20 and npm are needed for @stoplight/prism-cli; its check will be skipped" >&2
   fi
 fi

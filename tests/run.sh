@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test against a throwaway PostgreSQL: unit suites, the OpenAPI lint, integration
-# suites. Usage: tests/run.sh BUILD_DIR (build or build/asan). Exit code: 0 when all passed.
-# CK_RUN_SUITE=name (Check's own variable) runs one suite only, while working on it.
+# suites, the OpenAPI document against real traffic (Prism). Usage: tests/run.sh BUILD_DIR (build
+# or build/asan). Exit code: 0 when all passed.
+# CK_RUN_SUITE=name (Check's own variable) runs one suite only, while working on it; the Prism
+# check runs with every suite, or alone with CK_RUN_SUITE=prism.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -23,6 +25,10 @@ step "integration tests (PostgreSQL in $tmp)"
 if CDTT_PG_THROWAWAY=1 deploy/pg.sh start "$tmp" >/dev/null; then
   CDTT_TEST_PGDIR=$tmp CDTT_TEST_ADMIN_URL=$(deploy/pg.sh admin-url "$tmp") \
     CDTT_BIN=$build/cdtt "$build/tests/integration" || failed=1
+  if [ -z "${CK_RUN_SUITE:-}" ] || [ "${CK_RUN_SUITE:-}" = prism ]; then
+    step "OpenAPI against real traffic (Prism)"
+    tests/contract/prism-check.sh "$build" "$tmp" || failed=1
+  fi
 else
   echo "cannot start PostgreSQL; see $tmp/postgres.log" >&2
   cat "$tmp/postgres.log" >&2 || true

@@ -3,7 +3,10 @@
 #include <string.h>
 
 #define CORS_ALLOW_HEADERS "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id, Accept"
-#define CORS_EXPOSE_HEADERS "ETag, Location, Retry-After, WWW-Authenticate, X-Request-Id"
+/* what a browser script may read: without it, only the CORS-safelisted headers */
+#define CORS_EXPOSE_HEADERS                                                                  \
+	"Allow, Content-Disposition, ETag, Idempotent-Replayed, Location, Retry-After, "      \
+	"WWW-Authenticate, X-Request-Id"
 
 const char *cors_allowed_origin(const struct config *cfg, const char *origin)
 {

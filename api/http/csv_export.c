@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "../server.h"
+#include "negotiate.h"
 #include "problem.h"
 
 struct stream {
@@ -21,8 +22,8 @@ struct stream {
 
 int csv_export_requested(const struct _u_request *req)
 {
-	const char *accept = http_request_header(req, "Accept");
-	return accept && strcasestr(accept, "text/csv") != NULL;
+	/* the pipeline has refused what negotiation cannot serve (negotiate()) */
+	return negotiate_media(req, 1) == MEDIA_CSV;
 }
 
 static void stream_free(void *cls)

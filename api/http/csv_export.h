@@ -23,7 +23,7 @@ struct csv_export {
 	const char *filename; /* for Content-Disposition, e.g. "members.csv" */
 };
 
-/* True when the request's Accept header asks for text/csv. */
+/* True when the request asks for text/csv (?format=csv, or Accept: http/negotiate.h). */
 int csv_export_requested(const struct _u_request *req);
 
 /* Answers 200 with the streamed CSV (or 500/503 before anything was sent). */

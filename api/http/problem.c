@@ -13,6 +13,7 @@ static const struct {
 	{403, "urn:cdtt:problem:forbidden", "This action is not allowed for the caller"},
 	{404, "urn:cdtt:problem:not-found", "No such resource"},
 	{405, "urn:cdtt:problem:method-not-allowed", "This method is not allowed on this resource"},
+	{406, "urn:cdtt:problem:not-acceptable", "No acceptable representation"},
 	{409, "urn:cdtt:problem:conflict", "The request conflicts with the current state"},
 	{412, "urn:cdtt:problem:precondition-failed", "The resource has changed since it was read"},
 	{413, "urn:cdtt:problem:payload-too-large", "The request body is too large"},

@@ -283,7 +283,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 const struct route activities_routes[] = {
 	{"GET", "/api/v1/teams/{id}/activities", activities_list_of_team, ROUTE_REPLICA},
 	{"POST", "/api/v1/teams/{id}/activities", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
-	{"GET", "/api/v1/activities", activities_list, ROUTE_REPLICA},
+	{"GET", "/api/v1/activities", activities_list, ROUTE_REPLICA | ROUTE_CSV},
 	{"POST", "/api/v1/activities:batch", activities_batch,
 	 ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY},
 	{"GET", "/api/v1/activities/{id}", get, 0},

@@ -433,7 +433,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 }
 
 const struct route members_routes[] = {
-	{"GET", "/api/v1/members", members_list, ROUTE_REPLICA},
+	{"GET", "/api/v1/members", members_list, ROUTE_REPLICA | ROUTE_CSV},
 	{"POST", "/api/v1/members", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
 	{"GET", "/api/v1/members/{id}", get, 0},
 	{"PATCH", "/api/v1/members/{id}", update, ROUTE_JSON_BODY},

@@ -59,13 +59,23 @@ static void readyz(const struct _u_request *req, struct _u_response *resp, struc
 	http_json_text(resp, 200, body, sizeof body - 1);
 }
 
+char *server_metrics_text(void *arg, size_t *len)
+{
+	struct server *srv = arg;
+	struct metrics_state st = {.pool = srv->pool, .replica = srv->replica};
+	rep_cache_counts(srv->reps, &st.kept_hits, &st.kept_misses);
+	return metrics_render(srv->metrics, &st, len);
+}
+
 static void metrics(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
+	if (ctx->srv->metrics_listener) { /* served on CDTT_METRICS_LISTEN only */
+		problem(resp, ctx, 404, "No resource lives at this path.");
+		return;
+	}
 	size_t len = 0;
-	struct metrics_state st = {.pool = ctx->srv->pool, .replica = ctx->srv->replica};
-	rep_cache_counts(ctx->srv->reps, &st.kept_hits, &st.kept_misses);
-	char *text = metrics_render(ctx->srv->metrics, &st, &len);
+	char *text = server_metrics_text(ctx->srv, &len);
 	if (!text) {
 		problem(resp, ctx, 500, NULL);
 		return;
@@ -103,8 +113,8 @@ static void docs(const struct _u_request *req, struct _u_response *resp, struct 
 const struct route ops_routes[] = {
 	{"GET", "/healthz", healthz, ROUTE_PUBLIC},
 	{"GET", "/readyz", readyz, ROUTE_PUBLIC},
-	{"GET", "/metrics", metrics, ROUTE_PUBLIC},
+	{"GET", "/metrics", metrics, ROUTE_PUBLIC | ROUTE_OWN_MEDIA},
 	{"GET", "/openapi.json", openapi_json, ROUTE_PUBLIC},
-	{"GET", "/docs", docs, ROUTE_PUBLIC},
+	{"GET", "/docs", docs, ROUTE_PUBLIC | ROUTE_OWN_MEDIA},
 	{0},
 };

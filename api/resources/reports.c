@@ -263,8 +263,8 @@ static void lagging(const struct _u_request *req, struct _u_response *resp,
 }
 
 const struct route reports_routes[] = {
-	{"GET", "/api/v1/reports/coverage", coverage, ROUTE_REPLICA},
-	{"GET", "/api/v1/reports/activity", activity, ROUTE_REPLICA},
-	{"GET", "/api/v1/reports/lagging", lagging, ROUTE_REPLICA},
+	{"GET", "/api/v1/reports/coverage", coverage, ROUTE_REPLICA | ROUTE_CSV},
+	{"GET", "/api/v1/reports/activity", activity, ROUTE_REPLICA | ROUTE_CSV},
+	{"GET", "/api/v1/reports/lagging", lagging, ROUTE_REPLICA | ROUTE_CSV},
 	{0},
 };

@@ -349,7 +349,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 }
 
 const struct route teams_routes[] = {
-	{"GET", "/api/v1/teams", teams_list, ROUTE_REPLICA},
+	{"GET", "/api/v1/teams", teams_list, ROUTE_REPLICA | ROUTE_CSV},
 	{"POST", "/api/v1/teams", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
 	{"GET", "/api/v1/teams/{id}", get, 0},
 	{"PATCH", "/api/v1/teams/{id}", update, ROUTE_JSON_BODY},

@@ -66,6 +66,16 @@ START_TEST(test_serve_with_bad_listen_exits_2)
 }
 END_TEST
 
+START_TEST(test_serve_with_bad_metrics_listen_exits_2)
+{
+	const char *env[] = {GOOD_URL, GOOD_SECRET, "CDTT_METRICS_LISTEN=metrics:9090", NULL};
+	assert_config_refused(env, "CDTT_METRICS_LISTEN must be host:port");
+	const char *same[] = {GOOD_URL, GOOD_SECRET, "CDTT_LISTEN=127.0.0.1:8080",
+			      "CDTT_METRICS_LISTEN=127.0.0.1:8080", NULL};
+	assert_config_refused(same, "CDTT_METRICS_LISTEN");
+}
+END_TEST
+
 START_TEST(test_serve_with_non_numeric_body_limit_exits_2)
 {
 	const char *env[] = {GOOD_URL, GOOD_SECRET, "CDTT_MAX_BODY_BYTES=1MB", NULL};
@@ -128,6 +138,7 @@ Suite *startup_suite(void)
 	tcase_add_test(tc, test_serve_without_signing_key_exits_2);
 	tcase_add_test(tc, test_serve_with_unreadable_key_file_exits_2);
 	tcase_add_test(tc, test_serve_with_bad_listen_exits_2);
+	tcase_add_test(tc, test_serve_with_bad_metrics_listen_exits_2);
 	tcase_add_test(tc, test_serve_with_non_numeric_body_limit_exits_2);
 	tcase_add_test(tc, test_serve_with_pool_larger_than_threads_exits_2);
 	tcase_add_test(tc, test_serve_with_bad_cors_origin_exits_2);

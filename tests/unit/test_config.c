@@ -50,6 +50,7 @@ START_TEST(test_defaults_when_only_required_values_are_set)
 	ck_assert_int_eq(cfg.n_cors_origins, 0);
 	ck_assert_int_eq(cfg.log_level, LOG_INFO);
 	ck_assert_ptr_null(cfg.replica_url);
+	ck_assert_str_eq(cfg.metrics_host, ""); /* /metrics on the API's port */
 	config_free(&cfg);
 }
 END_TEST
@@ -67,12 +68,15 @@ START_TEST(test_every_value_is_read)
 			     "CDTT_MAX_IMPORT_BYTES=4096",
 			     "CDTT_LOG_LEVEL=debug",
 			     "CDTT_DATABASE_REPLICA_URL=postgres://ro@replica/cdtt",
+			     "CDTT_METRICS_LISTEN=10.0.0.5:9090",
 			     NULL};
 	struct config cfg;
 	char err[256];
 	ck_assert_int_eq(load(env, CONFIG_DATABASE | CONFIG_SERVE, &cfg, err), 0);
 	ck_assert_str_eq(cfg.listen_host, "0.0.0.0");
 	ck_assert_int_eq(cfg.listen_port, 9000);
+	ck_assert_str_eq(cfg.metrics_host, "10.0.0.5");
+	ck_assert_int_eq(cfg.metrics_port, 9090);
 	ck_assert_int_eq(cfg.token_ttl, 600);
 	ck_assert_int_eq(cfg.threads, 8);
 	ck_assert_int_eq(cfg.db_pool_size, 4);
@@ -105,6 +109,10 @@ START_TEST(test_bad_values_are_refused_naming_the_variable)
 		{"CDTT_LISTEN=example.com:80", "CDTT_LISTEN"},
 		{"CDTT_LISTEN=127.0.0.1:0", "CDTT_LISTEN"},
 		{"CDTT_LISTEN=127.0.0.1:80x", "CDTT_LISTEN"},
+		{"CDTT_METRICS_LISTEN=9090", "CDTT_METRICS_LISTEN must be host:port"},
+		{"CDTT_METRICS_LISTEN=metrics.local:9090", "CDTT_METRICS_LISTEN"},
+		{"CDTT_METRICS_LISTEN=127.0.0.1:8080", "CDTT_METRICS_LISTEN must be another address"},
+		{"CDTT_METRICS_LISTEN=0.0.0.0:8080", "CDTT_METRICS_LISTEN"},
 		{"CDTT_TOKEN_TTL=30", "CDTT_TOKEN_TTL must be a whole number from 60 to 86400"},
 		{"CDTT_TOKEN_TTL=-5", "CDTT_TOKEN_TTL"},
 		{"CDTT_THREADS=0", "CDTT_THREADS"},
