@@ -16,6 +16,9 @@
  * schema's list; digital_skill basic, intermediate or advanced. Plus, for a whole file: no
  * phone or id twice (in the file or in the registry), units active, in the caller's scope and
  * a village or commune; a team_role needs an active team there, and a team gets one leader.
+ * A phone or id already used by a member outside the caller's scope is named by no row (not
+ * even in a dry run): the file is refused as a whole, and the account's count of such
+ * duplicates grows (unseen_duplicates.h), past which its members imports answer 429.
  *
  * Rows are checked in C for everything a row alone can tell, staged with COPY, and checked
  * against the registry with one query per rule; then one statement inserts the members,
@@ -30,6 +33,7 @@
 #include "imports.h"
 #include "members_validate.h"
 #include "resource.h"
+#include "unseen_duplicates.h"
 
 enum {
 	M_FULL_NAME, M_GENDER, M_BIRTH_YEAR, M_PHONE, M_EMAIL, M_ETHNICITY, M_LANGUAGES,
@@ -79,14 +83,31 @@ static struct db_stmt check_languages = {
 	.nparams = 0,
 };
 
+/* Phones and ids already in the registry: the staged rows' matches as (row, field, member). */
+#define DUPLICATES                                                                          \
+	"SELECT s.row_no, 'phone' AS field, m.id, m.unit_code FROM import_members s"          \
+	" JOIN members m ON m.phone = s.phone"                                                 \
+	" UNION ALL SELECT s.row_no, 'id', m.id, m.unit_code FROM import_members s"           \
+	" JOIN members m ON m.id = s.id WHERE s.given_id"
+
+/* Those of members in the caller's scope, named by row. */
 static struct db_stmt check_phones = {
 	.name = "imports_members_phones",
-	.sql = "SELECT s.row_no, 'phone', 'duplicate', 'a member with this phone number already exists'"
-	       " FROM import_members s JOIN members m ON m.phone = s.phone"
-	       " UNION ALL SELECT s.row_no, 'id', 'duplicate', 'a member with this id already exists'"
-	       " FROM import_members s JOIN members m ON m.id = s.id WHERE s.given_id"
-	       " ORDER BY 1, 2",
-	.nparams = 0,
+	.sql = "SELECT d.row_no, d.field, 'duplicate', 'a member with this ' || d.field"
+	       " || CASE d.field WHEN 'phone' THEN ' number' ELSE '' END || ' already exists'"
+	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
+	       " WHERE n.path <@ $1::ltree ORDER BY 1, 2",
+	.nparams = 1,
+};
+
+/* Those outside it: only counted, with the members' ids for the audit event. */
+static struct db_stmt unseen_duplicates = {
+	.name = "imports_members_unseen",
+	.sql = "SELECT count(*), coalesce(json_agg(DISTINCT d.id)::text, '[]')"
+	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
+	       " WHERE NOT n.path <@ $1::ltree",
+	.nparams = 1,
+	.readonly = 1,
 };
 
 /* team_role: an active team in the (valid) unit, and no second active leader. */
@@ -343,6 +364,42 @@ static int stage(struct import *im, struct member_state *ms)
 	return import_command(im, "ANALYZE import_members");
 }
 
+/* Counts the duplicates outside the caller's scope into im (unseen_conflicts, unseen_ids). */
+static int count_unseen(struct import *im, const char *const *scope)
+{
+	enum db_status st;
+	PGresult *res = request_query(im->ctx, im->resp, &unseen_duplicates, scope, &st);
+	if (!res)
+		return -1;
+	int rc = -1;
+	if (st != DB_OK) {
+		internal_error(im->resp, im->ctx);
+		goto out;
+	}
+	im->unseen_conflicts = atol(PQgetvalue(res, 0, 0));
+	if (im->unseen_conflicts && !(im->unseen_ids = strdup(PQgetvalue(res, 0, 1)))) {
+		internal_error(im->resp, im->ctx);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Before the file is read: 429 when the account's allowance of unseen duplicates is used up. */
+static int members_guard(struct import *im)
+{
+	return unseen_duplicates_throttled(im->ctx, im->resp);
+}
+
+/* After the rollback: the unseen duplicates are counted and audited, whatever the answer. */
+static int members_refused(struct import *im)
+{
+	return unseen_duplicates_record(im->ctx, im->resp, im->unseen_conflicts, NULL, "import",
+					im->unseen_ids);
+}
+
 static int members_check(struct import *im)
 {
 	char today[11];
@@ -359,7 +416,7 @@ static int members_check(struct import *im)
 	const char *scope[1] = {im->ctx->principal.scope_path};
 	if (stage(im, &ms) != 0 || import_sql_errors(im, &check_units, scope) != 0 ||
 	    import_sql_errors(im, &check_languages, NULL) != 0 ||
-	    import_sql_errors(im, &check_phones, NULL) != 0 ||
+	    import_sql_errors(im, &check_phones, scope) != 0 || count_unseen(im, scope) != 0 ||
 	    import_sql_errors(im, &check_teams, scope) != 0)
 		goto out;
 	rc = 0;
@@ -391,4 +448,6 @@ const struct import_kind import_members_kind = {
 	.n_columns = M_COLUMNS,
 	.check = members_check,
 	.write = members_write,
+	.guard = members_guard,
+	.refused = members_refused,
 };
