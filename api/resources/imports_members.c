@@ -50,14 +50,10 @@ static const struct import_column member_columns[] = {
 	[M_ID] = {"id", 0},
 };
 
-static const char *const gender_values[] = {"female", "male", "other", NULL};
-static const char *const skill_values[] = {"basic", "intermediate", "advanced", NULL};
-static const char *const role_values[] = {"leader", "deputy", "member", NULL};
-static const char *const status_values[] = {"active", "inactive", NULL};
-static const char *const affiliation_values[] = {
-	"official", "civil_servant", "party_member", "youth_union", "teacher", "police",
-	"womens_union", "veterans_association", "farmers_union", "health_worker", "student",
-	"volunteer", NULL};
+/* The enumerated columns take the values of the members' JSON fields (members_validate.h).
+ * A list of distinct known affiliations is never longer than the schema's list: the bound
+ * only keeps the item array finite. */
+#define AFFILIATIONS_MAX 32
 
 #define LIST_MAX 512 /* a list of up to 255 characters: longer than any valid one */
 
@@ -187,7 +183,7 @@ static int is_language_code(const char *s)
 
 static int is_affiliation(const char *s)
 {
-	for (const char *const *a = affiliation_values; *a; a++)
+	for (const char *const *a = member_affiliation_values; *a; a++)
 		if (!strcmp(*a, s))
 			return 1;
 	return 0;
@@ -206,7 +202,7 @@ static const struct list_rule language_rule = {
 	MEMBER_LANGUAGES_MAX, "languages"};
 static const struct list_rule affiliation_rule = {
 	is_affiliation, "invalid_value", "is not a known affiliation",
-	sizeof affiliation_values / sizeof affiliation_values[0] - 1, "affiliations"};
+	AFFILIATIONS_MAX, "affiliations"};
 
 /*
  * A ';'-separated list as a PostgreSQL array literal in out ("{}" when empty), items trimmed,
@@ -315,7 +311,7 @@ static void stage_row(struct import *im, struct import_copy *cp, struct member_s
 {
 	char number[24], languages[LIST_MAX], affiliations[LIST_MAX], address[MEMBER_EMAIL_MAX + 1];
 	const char *unit = import_code(im, r, M_UNIT_CODE, 1);
-	const char *role = import_enum(im, r, M_TEAM_ROLE, role_values, 0);
+	const char *role = import_enum(im, r, M_TEAM_ROLE, member_team_role_values, 0);
 	if (role && unit && !strcmp(role, "leader")) {
 		size_t first = import_map_first(&ms->leader_rows, unit, r);
 		if (first != r)
@@ -326,16 +322,16 @@ static void stage_row(struct import *im, struct import_copy *cp, struct member_s
 	import_copy_raw(cp, number);
 	import_copy_text(cp, unit);
 	import_copy_text(cp, import_text(im, r, M_FULL_NAME, 200, 1));
-	import_copy_text(cp, import_enum(im, r, M_GENDER, gender_values, 0));
+	import_copy_text(cp, import_enum(im, r, M_GENDER, member_gender_values, 0));
 	import_copy_text(cp, birth_year(im, r, ms->max_year));
 	import_copy_text(cp, phone(im, r, ms->phones[r], &ms->phone_rows));
 	import_copy_text(cp, email(im, r, address));
 	import_copy_text(cp, import_text(im, r, M_ETHNICITY, 64, 0));
 	import_copy_text(cp, list(im, r, M_LANGUAGES, &language_rule, languages));
 	import_copy_text(cp, list(im, r, M_AFFILIATIONS, &affiliation_rule, affiliations));
-	import_copy_text(cp, import_enum(im, r, M_DIGITAL_SKILL, skill_values, 0));
+	import_copy_text(cp, import_enum(im, r, M_DIGITAL_SKILL, member_skill_values, 0));
 	import_copy_text(cp, role);
-	import_copy_text(cp, import_enum(im, r, M_STATUS, status_values, 0));
+	import_copy_text(cp, import_enum(im, r, M_STATUS, member_status_values, 0));
 	import_copy_text(cp, given_id(im, r, ms));
 	import_copy_end_row(cp);
 }
