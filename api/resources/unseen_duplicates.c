@@ -22,8 +22,8 @@
  */
 static struct db_stmt wait_for = {
 	.name = "unseen_duplicates_wait",
-	.sql = "SELECT coalesce(greatest(1, ceil(extract(epoch FROM max(at) FILTER (WHERE reached)"
-	       "   + interval '24 hours' - now()))), 0)::int"
+	.sql = "SELECT CASE WHEN bool_or(reached) THEN greatest(1, ceil(extract(epoch FROM"
+	       "   max(at) FILTER (WHERE reached) + interval '24 hours' - now()))) ELSE 0 END::int"
 	       " FROM (SELECT at, sum(hits) OVER (ORDER BY at DESC, id DESC)"
 	       "         >= " XSTR(UNSEEN_DUPLICATES_PER_DAY) " AS reached"
 	       "       FROM unseen_duplicates WHERE principal_id = $1::uuid"

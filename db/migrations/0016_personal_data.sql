@@ -56,7 +56,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN f IS NULL THEN ''
             ELSE (SELECT CASE WHEN g ~ '[",\r\n]' OR g <> btrim(g)
                               THEN '"' || replace(g, '"', '""') || '"' ELSE g END
-                    FROM (SELECT CASE WHEN f ~ '^''*([\t\r\n]|[ ]*[=+@＝＋－＠-])'
+                    FROM (SELECT CASE WHEN f ~ '^''*([\t\r\n]|[ \t\r\n]*[=+@＝＋－＠-])'
                                       THEN '''' || f ELSE f END AS g) AS cell) END;
 
 CREATE OR REPLACE FUNCTION csv_line(VARIADIC fields text[]) RETURNS text

@@ -19,4 +19,7 @@ Suite *activities_suite(void);
 Suite *reports_suite(void);
 Suite *seed_suite(void);
 Suite *replica_suite(void);
+Suite *personal_data_suite(void);
+Suite *csv_export_suite(void);
+Suite *enums_suite(void);
 #endif
