@@ -44,7 +44,7 @@ static char *joined(const char **items, size_t n)
 
 static char *joined_c(const char *const *values)
 {
-	const char *items[64];
+	const char *items[64] = {0};
 	size_t n = 0;
 	for (; values[n]; n++)
 		items[n] = values[n];
@@ -83,10 +83,13 @@ static char *joined_spec(json_t *doc, const char *schema)
 		json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), schema),
 		"enum");
 	ck_assert_msg(json_is_array(e), "no enum in schema %s", schema);
-	const char *items[64];
+	const char *items[64] = {0};
 	size_t n = 0, i;
 	json_t *v;
-	json_array_foreach(e, i, v) items[n++] = json_string_value(v);
+	json_array_foreach(e, i, v)
+	{
+		items[n++] = json_string_value(v);
+	}
 	return joined(items, n);
 }
 
@@ -169,10 +172,12 @@ START_TEST(test_languages_lists_the_table_to_any_authenticated_caller)
 	size_t i;
 	json_t *v;
 	json_array_foreach(items, i, v)
+	{
 		snprintf(listed + strlen(listed), sizeof listed - strlen(listed), "%s%s=%s/%s",
 			 i ? "," : "", json_string_value(json_object_get(v, "code")),
 			 json_string_value(json_object_get(v, "name_vi")),
 			 json_string_value(json_object_get(v, "name_en")));
+	}
 	ck_assert_str_eq(listed, codes);
 	ck_assert_ptr_null(strstr(listed, "dao="));
 	ck_assert_ptr_nonnull(strstr(listed, "tyz=Tiếng Tày/"));
@@ -241,24 +246,29 @@ END_TEST
 /* Every "languages" of the spec's examples: JSON arrays, and CSV columns of that name. */
 static void check_examples(json_t *v)
 {
-	const char *key;
 	json_t *child;
 	size_t i;
 	if (json_is_object(v)) {
+		const char *key;
 		json_object_foreach(v, key, child)
 		{
 			if (!strcmp(key, "languages") && json_is_array(child)) {
 				json_t *code;
 				json_array_foreach(child, i, code)
+				{
 					if (json_is_string(code))
 						ck_assert_msg(known_language(json_string_value(code)),
 							      "an example names %s",
 							      json_string_value(code));
+				}
 			}
 			check_examples(child);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, child) check_examples(child);
+		json_array_foreach(v, i, child)
+		{
+			check_examples(child);
+		}
 	} else if (json_is_string(v) && !strncmp(json_string_value(v), "full_name,", 10)) {
 		/* a members CSV example: find the languages column, check each row's list */
 		char *csv = strdup(json_string_value(v));
