@@ -103,7 +103,6 @@ static struct db_stmt unseen_duplicates = {
 	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
 	       " WHERE NOT n.path <@ $1::ltree",
 	.nparams = 1,
-	.readonly = 1,
 };
 
 /* team_role: an active team in the (valid) unit, and no second active leader. */
