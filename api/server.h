@@ -69,6 +69,7 @@ extern const struct route members_routes[];
 extern const struct route memberships_routes[];
 extern const struct route imports_routes[];
 extern const struct route services_routes[];
+extern const struct route languages_routes[];
 extern const struct route activities_routes[];
 extern const struct route reports_routes[];
 

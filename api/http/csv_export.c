@@ -26,6 +26,26 @@ int csv_export_requested(const struct _u_request *req)
 	return negotiate_media(req, 1) == MEDIA_CSV;
 }
 
+int csv_formula_start(const char *s)
+{
+	static const char *const full_width[] = {"\xef\xbc\x9d", "\xef\xbc\x8b", "\xef\xbc\x8d",
+						 "\xef\xbc\xa0", NULL}; /* ＝ ＋ － ＠ */
+	if (*s == '\t' || *s == '\r' || *s == '\n')
+		return 1;
+	s += strspn(s, " \t\r\n");
+	if (*s && strchr("=+-@", *s))
+		return 1;
+	for (const char *const *f = full_width; *f; f++)
+		if (!strncmp(s, *f, 3))
+			return 1;
+	return 0;
+}
+
+const char *csv_unguard(const char *cell)
+{
+	return cell[0] == '\'' && csv_formula_start(cell + strspn(cell, "'")) ? cell + 1 : cell;
+}
+
 static void stream_free(void *cls)
 {
 	struct stream *s = cls;

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "../http/body.h"
+#include "../http/csv_export.h"
 #include "../http/problem.h"
 #include "../server.h"
 #include "../validate.h"
@@ -36,6 +37,11 @@ const char *import_value(struct import *im, size_t row, int column)
 	char *v = csv_field(&im->csv, row, (size_t)im->column[column]);
 	if (!v)
 		return NULL;
+	/* A cell our exports guarded against spreadsheets ('=…, ' -3): the value exactly as it
+	 * was exported, so that an export imports as it is. */
+	const char *exported = csv_unguard(v);
+	if (exported != v)
+		return exported;
 	while (*v == ' ' || *v == '\t')
 		v++;
 	size_t n = strlen(v);
@@ -281,6 +287,13 @@ static int read_header(struct import *im)
 
 static void respond_checked(struct import *im)
 {
+	if (!im->dry_run && im->n_errors == 0 && im->unseen_conflicts) {
+		problem(im->resp, im->ctx, 409,
+			"The file conflicts with the registry outside your scope (a phone number or "
+			"an id already in use there), which cannot be shown to you; nothing was "
+			"imported.");
+		return;
+	}
 	json_t *errors = errors_json(im);
 	if (im->dry_run) {
 		json_t *doc = json_pack("{s:b, s:I, s:b, s:o, s:I, s:b}", "dry_run", 1, "rows",
@@ -313,25 +326,27 @@ static void respond_created(struct import *im)
 }
 
 /*
- * BEGIN, check, then ROLLBACK (errors, dry run) or write and COMMIT. With an Idempotency-Key
- * the request already runs in a transaction: these are then a savepoint, its rollback and its
- * release, and the rows are committed with the stored answer (request_begin).
+ * BEGIN, check, then write and COMMIT, or ROLLBACK (errors, unseen conflicts, dry run). With
+ * an Idempotency-Key the request already runs in a transaction: these are then a savepoint,
+ * its rollback and its release, and the rows are committed with the stored answer
+ * (request_begin).
  */
 static void run_in_transaction(struct import *im)
 {
 	if (request_begin(im->ctx, im->resp) != 0)
 		return;
 	int answered = im->kind->check(im) != 0;
-	if (!answered && (im->n_errors || im->dry_run)) {
-		respond_checked(im);
+	if (!answered && !im->n_errors && !im->unseen_conflicts && !im->dry_run) {
+		if (im->kind->write(im) == 0) {
+			if (request_commit(im->ctx, im->resp) == 0)
+				respond_created(im);
+			return;
+		}
 		answered = 1;
 	}
-	if (!answered && im->kind->write(im) == 0) {
-		if (request_commit(im->ctx, im->resp) == 0)
-			respond_created(im);
-		return;
-	}
 	request_rollback(im->ctx); /* a broken connection is replaced on next checkout */
+	if (!answered && (!im->kind->refused || im->kind->refused(im) == 0))
+		respond_checked(im);
 }
 
 static void import_run(const struct _u_request *req, struct _u_response *resp,
@@ -339,7 +354,7 @@ static void import_run(const struct _u_request *req, struct _u_response *resp,
 {
 	struct import im = {.ctx = ctx, .resp = resp, .kind = kind};
 	if (!csv_content_type(req, resp, ctx) || !allowed(resp, ctx, ACT_WRITE_REGISTRY) ||
-	    parse_dry_run(req, resp, ctx, &im.dry_run) != 0)
+	    parse_dry_run(req, resp, ctx, &im.dry_run) != 0 || (kind->guard && kind->guard(&im)))
 		return;
 	struct csv_error err;
 	const char *body = req->binary_body ? req->binary_body : "";
@@ -357,6 +372,7 @@ static void import_run(const struct _u_request *req, struct _u_response *resp,
 	}
 	csv_free(&im.csv);
 	free(im.errors);
+	free(im.unseen_ids);
 }
 
 static void import_units(const struct _u_request *req, struct _u_response *resp,

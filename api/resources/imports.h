@@ -5,8 +5,9 @@
  *   415 unless text/csv (UTF-8) → 403 without registry write → 422 for a bad ?dry_run →
  *   parse (400 malformed, with the row) → header (422: unknown, duplicated or missing
  *   columns) → BEGIN → kind->check: validate every row in C, stage the rows in a temporary
- *   table with COPY, run the set-wise checks in SQL → errors or dry run: ROLLBACK, answer →
- *   kind->write: one INSERT … SELECT per table and one audit event → COMMIT → 201.
+ *   table with COPY, run the set-wise checks in SQL → errors, unseen conflicts or dry run:
+ *   ROLLBACK, kind->refused, answer → kind->write: one INSERT … SELECT per table and one
+ *   audit event → COMMIT → 201. (kind->guard, when set, may answer 429 before the parse.)
  *   (With an Idempotency-Key, BEGIN … COMMIT is a savepoint of the key's transaction.)
  *
  * All rows valid or nothing written. Errors name the data row (1-based, the header is row 0),
@@ -48,6 +49,11 @@ struct import_kind {
 	int (*check)(struct import *im);
 	/* Writes the staged rows and the audit event; sets created. -1 after answering. */
 	int (*write)(struct import *im);
+	/* Optional, before the file is read: 1 after answering (429). */
+	int (*guard)(struct import *im);
+	/* Optional, once a transaction that wrote nothing has ended and before the answer (what
+	 * must outlive the rollback, e.g. counting unseen conflicts): -1 after answering. */
+	int (*refused)(struct import *im);
 };
 
 struct import {
@@ -61,11 +67,18 @@ struct import {
 	struct import_error *errors;
 	size_t n_errors, cap_errors;
 	long created, memberships_created;
+	/* Conflicts with records the caller may not see (outside their scope): no row names them;
+	 * a dry run says nothing of them, and the import is refused as a whole (409). The kind
+	 * may keep their ids (a JSON array, malloc'd; freed with the import). */
+	long unseen_conflicts;
+	char *unseen_ids;
 };
 
 /*
  * The value of a kind column in a data row (1-based), trimmed of surrounding spaces and tabs;
- * NULL when the column is absent or the value empty. Borrowed from the parsed CSV.
+ * NULL when the column is absent or the value empty. A cell that an export guarded against
+ * spreadsheets ("'=1+1") is the value exported, untrimmed (csv_unguard). Borrowed from the
+ * parsed CSV.
  */
 const char *import_value(struct import *im, size_t row, int column);
 

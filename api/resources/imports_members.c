@@ -16,6 +16,9 @@
  * schema's list; digital_skill basic, intermediate or advanced. Plus, for a whole file: no
  * phone or id twice (in the file or in the registry), units active, in the caller's scope and
  * a village or commune; a team_role needs an active team there, and a team gets one leader.
+ * A phone or id already used by a member outside the caller's scope is named by no row (not
+ * even in a dry run): the file is refused as a whole, and the account's count of such
+ * duplicates grows (unseen_duplicates.h), past which its members imports answer 429.
  *
  * Rows are checked in C for everything a row alone can tell, staged with COPY, and checked
  * against the registry with one query per rule; then one statement inserts the members,
@@ -30,6 +33,7 @@
 #include "imports.h"
 #include "members_validate.h"
 #include "resource.h"
+#include "unseen_duplicates.h"
 
 enum {
 	M_FULL_NAME, M_GENDER, M_BIRTH_YEAR, M_PHONE, M_EMAIL, M_ETHNICITY, M_LANGUAGES,
@@ -46,14 +50,10 @@ static const struct import_column member_columns[] = {
 	[M_ID] = {"id", 0},
 };
 
-static const char *const gender_values[] = {"female", "male", "other", NULL};
-static const char *const skill_values[] = {"basic", "intermediate", "advanced", NULL};
-static const char *const role_values[] = {"leader", "deputy", "member", NULL};
-static const char *const status_values[] = {"active", "inactive", NULL};
-static const char *const affiliation_values[] = {
-	"official", "civil_servant", "party_member", "youth_union", "teacher", "police",
-	"womens_union", "veterans_association", "farmers_union", "health_worker", "student",
-	"volunteer", NULL};
+/* The enumerated columns take the values of the members' JSON fields (members_validate.h).
+ * A list of distinct known affiliations is never longer than the schema's list: the bound
+ * only keeps the item array finite. */
+#define AFFILIATIONS_MAX 32
 
 #define LIST_MAX 512 /* a list of up to 255 characters: longer than any valid one */
 
@@ -79,14 +79,30 @@ static struct db_stmt check_languages = {
 	.nparams = 0,
 };
 
+/* Phones and ids already in the registry: the staged rows' matches as (row, field, member). */
+#define DUPLICATES                                                                          \
+	"SELECT s.row_no, 'phone' AS field, m.id, m.unit_code FROM import_members s"          \
+	" JOIN members m ON m.phone = s.phone"                                                 \
+	" UNION ALL SELECT s.row_no, 'id', m.id, m.unit_code FROM import_members s"           \
+	" JOIN members m ON m.id = s.id WHERE s.given_id"
+
+/* Those of members in the caller's scope, named by row. */
 static struct db_stmt check_phones = {
 	.name = "imports_members_phones",
-	.sql = "SELECT s.row_no, 'phone', 'duplicate', 'a member with this phone number already exists'"
-	       " FROM import_members s JOIN members m ON m.phone = s.phone"
-	       " UNION ALL SELECT s.row_no, 'id', 'duplicate', 'a member with this id already exists'"
-	       " FROM import_members s JOIN members m ON m.id = s.id WHERE s.given_id"
-	       " ORDER BY 1, 2",
-	.nparams = 0,
+	.sql = "SELECT d.row_no, d.field, 'duplicate', 'a member with this ' || d.field"
+	       " || CASE d.field WHEN 'phone' THEN ' number' ELSE '' END || ' already exists'"
+	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
+	       " WHERE n.path <@ $1::ltree ORDER BY 1, 2",
+	.nparams = 1,
+};
+
+/* Those outside it: only counted, with the members' ids for the audit event. */
+static struct db_stmt unseen_duplicates = {
+	.name = "imports_members_unseen",
+	.sql = "SELECT count(*), coalesce(json_agg(DISTINCT d.id)::text, '[]')"
+	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
+	       " WHERE NOT n.path <@ $1::ltree",
+	.nparams = 1,
 };
 
 /* team_role: an active team in the (valid) unit, and no second active leader. */
@@ -166,7 +182,7 @@ static int is_language_code(const char *s)
 
 static int is_affiliation(const char *s)
 {
-	for (const char *const *a = affiliation_values; *a; a++)
+	for (const char *const *a = member_affiliation_values; *a; a++)
 		if (!strcmp(*a, s))
 			return 1;
 	return 0;
@@ -185,7 +201,7 @@ static const struct list_rule language_rule = {
 	MEMBER_LANGUAGES_MAX, "languages"};
 static const struct list_rule affiliation_rule = {
 	is_affiliation, "invalid_value", "is not a known affiliation",
-	sizeof affiliation_values / sizeof affiliation_values[0] - 1, "affiliations"};
+	AFFILIATIONS_MAX, "affiliations"};
 
 /*
  * A ';'-separated list as a PostgreSQL array literal in out ("{}" when empty), items trimmed,
@@ -294,7 +310,7 @@ static void stage_row(struct import *im, struct import_copy *cp, struct member_s
 {
 	char number[24], languages[LIST_MAX], affiliations[LIST_MAX], address[MEMBER_EMAIL_MAX + 1];
 	const char *unit = import_code(im, r, M_UNIT_CODE, 1);
-	const char *role = import_enum(im, r, M_TEAM_ROLE, role_values, 0);
+	const char *role = import_enum(im, r, M_TEAM_ROLE, member_team_role_values, 0);
 	if (role && unit && !strcmp(role, "leader")) {
 		size_t first = import_map_first(&ms->leader_rows, unit, r);
 		if (first != r)
@@ -305,16 +321,16 @@ static void stage_row(struct import *im, struct import_copy *cp, struct member_s
 	import_copy_raw(cp, number);
 	import_copy_text(cp, unit);
 	import_copy_text(cp, import_text(im, r, M_FULL_NAME, 200, 1));
-	import_copy_text(cp, import_enum(im, r, M_GENDER, gender_values, 0));
+	import_copy_text(cp, import_enum(im, r, M_GENDER, member_gender_values, 0));
 	import_copy_text(cp, birth_year(im, r, ms->max_year));
 	import_copy_text(cp, phone(im, r, ms->phones[r], &ms->phone_rows));
 	import_copy_text(cp, email(im, r, address));
 	import_copy_text(cp, import_text(im, r, M_ETHNICITY, 64, 0));
 	import_copy_text(cp, list(im, r, M_LANGUAGES, &language_rule, languages));
 	import_copy_text(cp, list(im, r, M_AFFILIATIONS, &affiliation_rule, affiliations));
-	import_copy_text(cp, import_enum(im, r, M_DIGITAL_SKILL, skill_values, 0));
+	import_copy_text(cp, import_enum(im, r, M_DIGITAL_SKILL, member_skill_values, 0));
 	import_copy_text(cp, role);
-	import_copy_text(cp, import_enum(im, r, M_STATUS, status_values, 0));
+	import_copy_text(cp, import_enum(im, r, M_STATUS, member_status_values, 0));
 	import_copy_text(cp, given_id(im, r, ms));
 	import_copy_end_row(cp);
 }
@@ -343,6 +359,42 @@ static int stage(struct import *im, struct member_state *ms)
 	return import_command(im, "ANALYZE import_members");
 }
 
+/* Counts the duplicates outside the caller's scope into im (unseen_conflicts, unseen_ids). */
+static int count_unseen(struct import *im, const char *const *scope)
+{
+	enum db_status st;
+	PGresult *res = request_query(im->ctx, im->resp, &unseen_duplicates, scope, &st);
+	if (!res)
+		return -1;
+	int rc = -1;
+	if (st != DB_OK) {
+		internal_error(im->resp, im->ctx);
+		goto out;
+	}
+	im->unseen_conflicts = atol(PQgetvalue(res, 0, 0));
+	if (im->unseen_conflicts && !(im->unseen_ids = strdup(PQgetvalue(res, 0, 1)))) {
+		internal_error(im->resp, im->ctx);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Before the file is read: 429 when the account's allowance of unseen duplicates is used up. */
+static int members_guard(struct import *im)
+{
+	return unseen_duplicates_throttled(im->ctx, im->resp);
+}
+
+/* After the rollback: the unseen duplicates are counted and audited, whatever the answer. */
+static int members_refused(struct import *im)
+{
+	return unseen_duplicates_record(im->ctx, im->resp, im->unseen_conflicts, NULL, "import",
+					im->unseen_ids);
+}
+
 static int members_check(struct import *im)
 {
 	char today[11];
@@ -359,7 +411,7 @@ static int members_check(struct import *im)
 	const char *scope[1] = {im->ctx->principal.scope_path};
 	if (stage(im, &ms) != 0 || import_sql_errors(im, &check_units, scope) != 0 ||
 	    import_sql_errors(im, &check_languages, NULL) != 0 ||
-	    import_sql_errors(im, &check_phones, NULL) != 0 ||
+	    import_sql_errors(im, &check_phones, scope) != 0 || count_unseen(im, scope) != 0 ||
 	    import_sql_errors(im, &check_teams, scope) != 0)
 		goto out;
 	rc = 0;
@@ -391,4 +443,6 @@ const struct import_kind import_members_kind = {
 	.n_columns = M_COLUMNS,
 	.check = members_check,
 	.write = members_write,
+	.guard = members_guard,
+	.refused = members_refused,
 };

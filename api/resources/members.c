@@ -8,7 +8,10 @@
  *   or commune in the caller's scope (else 422 not_found).
  * - One person, one phone number: numbers are normalised first (members_validate.c), and a
  *   number already used answers 409, naming the existing member (existing_member_id) only to a
- *   caller who may see that member. No message ever repeats personal data.
+ *   caller who may see that member. No message ever repeats personal data. A number used
+ *   outside the caller's scope is counted against the account and audited, and after a few a
+ *   day the account's writes that carry a phone answer 429 (unseen_duplicates.h): otherwise
+ *   the 409 would tell, one number at a time, who is registered anywhere in the country.
  * - Language codes must exist in the `languages` table, asked in the same statement as the
  *   write, so the table (not a copy in C) is the list.
  * - Phone, e-mail and birth year are masked for callers without the right (member_json's
@@ -30,6 +33,7 @@
 #include "members_validate.h"
 #include "rep_cache.h"
 #include "resource.h"
+#include "unseen_duplicates.h"
 
 static const struct field member_fields[] = {
 	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
@@ -266,20 +270,33 @@ static int database_errors(const PGresult *res, int unit_col, int langs_col, jso
 /*
  * What a create or an update found in the database before writing, in the columns from col
  * on: unit ok, unknown languages, the id of a member with the same phone number and whether
- * the caller sees that member. Answers 422 or 409 and returns 1, or returns 0 when none.
+ * the caller sees that member. Answers 422 or 409 and returns 1, or returns 0 when none. A
+ * member the caller does not see is counted and audited first (unseen_duplicates.h).
  */
-static int refused_by_database(struct _u_response *resp, const struct req_ctx *ctx,
-			       const PGresult *res, int col)
+static int refused_by_database(struct _u_response *resp, struct req_ctx *ctx,
+			       const PGresult *res, int col, const char *source)
 {
 	json_t *errors = NULL;
-	if (database_errors(res, col, col + 1, &errors))
+	if (database_errors(res, col, col + 1, &errors)) {
 		invalid_body(resp, ctx, errors);
-	else if (!PQgetisnull(res, 0, col + 2))
-		phone_taken(resp, ctx,
-			    !strcmp(PQgetvalue(res, 0, col + 3), "t") ? PQgetvalue(res, 0, col + 2) : NULL);
-	else
+	} else if (PQgetisnull(res, 0, col + 2)) {
 		return 0;
+	} else if (!strcmp(PQgetvalue(res, 0, col + 3), "t")) {
+		phone_taken(resp, ctx, PQgetvalue(res, 0, col + 2));
+	} else if (unseen_duplicates_record(ctx, resp, 1, PQgetvalue(res, 0, col + 2), source,
+					    NULL) == 0) {
+		phone_taken(resp, ctx, NULL);
+	}
 	return 1;
+}
+
+/* 1 after answering 429 when the body carries a phone and the account's allowance of
+ * duplicates outside its scope is used up (unseen_duplicates.h); 0 to go on. */
+static int phone_writes_throttled(struct _u_response *resp, struct req_ctx *ctx,
+				  const json_t *doc)
+{
+	return json_is_string(json_object_get(doc, "phone")) &&
+	       unseen_duplicates_throttled(ctx, resp);
 }
 
 /*
@@ -369,6 +386,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	json_t *doc = prepare_body(resp, ctx, VALIDATE_CREATE);
 	if (!doc)
 		return;
+	if (phone_writes_throttled(resp, ctx, doc)) {
+		json_decref(doc);
+		return;
+	}
 	const char *params[7] = {NULL, ctx->principal.scope_path, personal_data(ctx)};
 	enum db_status st;
 	PGresult *res = write_document(resp, ctx, &create_member, params, 0, 3, doc, &st);
@@ -376,7 +397,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK) {
 		write_refused(resp, ctx, res);
-	} else if (!refused_by_database(resp, ctx, res, 0)) {
+	} else if (!refused_by_database(resp, ctx, res, 0, "create")) {
 		if (PQgetisnull(res, 0, 4))
 			phone_taken(resp, ctx, NULL); /* inserted by someone else since our check */
 		else
@@ -394,7 +415,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!doc)
 		return;
 	char version[16];
-	if (etag_require_if_match(req, resp, ctx, version) != 0) {
+	if (etag_require_if_match(req, resp, ctx, version) != 0 ||
+	    phone_writes_throttled(resp, ctx, doc)) {
 		json_decref(doc);
 		return;
 	}
@@ -404,7 +426,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (!write_refused_or_stale(resp, ctx, res, st, version) &&
-	    !refused_by_database(resp, ctx, res, 2))
+	    !refused_by_database(resp, ctx, res, 2, "update"))
 		respond_updated(resp, ctx, res, 6, "member");
 	PQclear(res);
 }

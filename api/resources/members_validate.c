@@ -19,6 +19,7 @@ const char *const member_affiliation_values[] = {
 	"volunteer", NULL};
 const char *const member_skill_values[] = {"basic", "intermediate", "advanced", NULL};
 const char *const member_status_values[] = {"active", "inactive", NULL};
+const char *const member_team_role_values[] = {"leader", "deputy", "member", NULL};
 
 int member_value_in(const char *const *values, const char *s)
 {

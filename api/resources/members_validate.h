@@ -16,11 +16,17 @@
 #define MEMBER_MIN_BIRTH_YEAR 1920
 #define MEMBER_MIN_AGE 14
 
-/* The values of the enumerated member fields (NULL-terminated), as the schema's CHECKs say. */
+/*
+ * The values of the enumerated member fields (NULL-terminated), as the schema's CHECKs say,
+ * and of a membership's role (the members import's team_role). The one list in C: the field
+ * tables, the query filters and the CSV import use these; the enums suite checks them against
+ * the CHECKs and openapi/openapi.yaml.
+ */
 extern const char *const member_gender_values[];
 extern const char *const member_affiliation_values[];
 extern const char *const member_skill_values[];
 extern const char *const member_status_values[];
+extern const char *const member_team_role_values[];
 
 /* True when s is one of values. */
 int member_value_in(const char *const *values, const char *s);

@@ -28,14 +28,14 @@
 #include "../server.h"
 #include "../validate.h"
 #include "audit_actor.h"
+#include "members_validate.h"
 #include "resource.h"
 #include "teams_shared.h"
 
-static const char *const role_values[] = {"leader", "deputy", "member", NULL};
 
 static const struct field membership_fields[] = {
 	{"member_id", FIELD_UUID, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
-	{"role", FIELD_ENUM, FIELD_REQUIRED, 0, 0, role_values},
+	{"role", FIELD_ENUM, FIELD_REQUIRED, 0, 0, member_team_role_values},
 	{"joined_on", FIELD_STRING, FIELD_REQUIRED, 1, 0, NULL},
 	{"left_on", FIELD_STRING, FIELD_NULLABLE, 1, 0, NULL},
 	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},

@@ -6,7 +6,9 @@
  * empties it before its response is sent. While the change listener is not connected nothing
  * is kept. An entry is shown only to whom the database would show it: it keeps its unit's
  * path, which must lie under the reader's scope; callers keep out the readers with narrower
- * rules (a team leader reading another team, a member outside their team).
+ * rules (a team leader reading another team, a member outside their team). A representation
+ * that depends on the reader's rights (personal data masked or not) is kept under one key per
+ * form: members "p:<id>" / "m:<id>", teams "tp:<id>" / "tm:<id>".
  */
 #ifndef CDTT_RESOURCES_REP_CACHE_H
 #define CDTT_RESOURCES_REP_CACHE_H

@@ -9,7 +9,9 @@
  *     answers 409 naming the team already there;
  *   - established_on is a real date, not in the future, and not after any of the team's
  *     memberships began; contact_phone is normalised exactly as a member's phone is
- *     (member_phone_normalise) and stored in its national form (0 + 9 or 10 digits);
+ *     (member_phone_normalise) and stored in its national form (0 + 9 or 10 digits); it is
+ *     usually the leader's own number, so it is personal data: masked like a member's phone
+ *     (team_json's personal_data) for readers without the right to see it;
  *   - a team is deleted only while it has no memberships at all, else 409: history is kept by
  *     setting status to dissolved instead;
  *   - a team outside the caller's scope answers 404 like a missing one; a team leader reads
@@ -61,10 +63,10 @@ static const struct field team_fields[] = {
 /* TEAM_VISIBLE written as a join, for the unit's path that rep_cache keeps beside the team. */
 static struct db_stmt get_team = {
 	.name = "teams_get",
-	.sql = "SELECT team_json(t)::text, t.version, u.path::text FROM teams t"
+	.sql = "SELECT team_json(t, $4::boolean)::text, t.version, u.path::text FROM teams t"
 	       " JOIN units u ON u.code = t.unit_code WHERE t.id = $1::uuid"
 	       " AND ($3::uuid IS NULL OR t.id = $3::uuid) AND u.path <@ $2::ltree",
-	.nparams = 3,
+	.nparams = 4,
 	.readonly = 1,
 };
 
@@ -77,9 +79,9 @@ static struct db_stmt create_team = {
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
 			   "'team.create', 'team', id::text, to_jsonb(ins) FROM ins")
 	       " SELECT (SELECT level FROM unit), (SELECT status FROM unit),"
-	       " (SELECT successor_code FROM unit), (SELECT team_json(ins)::text FROM ins),"
+	       " (SELECT successor_code FROM unit), (SELECT team_json(ins, $12::boolean)::text FROM ins),"
 	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
-	.nparams = 11,
+	.nparams = 12,
 };
 
 /*
@@ -114,9 +116,9 @@ static struct db_stmt update_team = {
 	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT unit_ok FROM checks),"
 	       " (SELECT to_char(first_joined, 'YYYY-MM-DD') FROM checks),"
 	       " (SELECT level FROM unit), (SELECT status FROM unit),"
-	       " (SELECT successor_code FROM unit), (SELECT team_json(upd)::text FROM upd),"
+	       " (SELECT successor_code FROM unit), (SELECT team_json(upd, $16::boolean)::text FROM upd),"
 	       " (SELECT version FROM upd)",
-	.nparams = 15,
+	.nparams = 16,
 };
 
 static struct db_stmt delete_team = {
@@ -237,10 +239,13 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	const char *id;
 	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "team")))
 		return;
-	const char *params[3] = {id, ctx->principal.scope_path, team_only_param(ctx)};
-	/* a team leader reads their own team only: the database says which */
+	const char *params[4] = {id, ctx->principal.scope_path, team_only_param(ctx),
+				 personal_data(ctx)};
+	/* a team leader reads their own team only: the database says which. The contact phone
+	 * is masked for readers without personal data: each form is kept under its own key
+	 * (tp: with personal data, tm: masked), so a reader never gets the other's. */
 	char key[REP_CACHE_KEY_MAX];
-	snprintf(key, sizeof key, "t:%s", id);
+	snprintf(key, sizeof key, "t%c:%s", !strcmp(params[3], "true") ? 'p' : 'm', id);
 	respond_kept(resp, ctx, params[2] ? NULL : key, &get_team, params, "team");
 }
 
@@ -256,10 +261,11 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	const char *unit = body_string(body, "unit_code");
-	const char *params[11] = {unit, body_string(body, "name"), body_string(body, "status"),
+	const char *params[12] = {unit, body_string(body, "name"), body_string(body, "status"),
 				  body_string(body, "established_on"), phone[0] ? phone : NULL,
 				  body_string(body, "notes"), ctx->principal.scope_path};
 	audit_actor_params(ctx, params + 7);
+	params[11] = personal_data(ctx);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &create_team, params, &st);
 	if (!res)
@@ -287,7 +293,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *unit = body_string(patch, "unit_code");
-	const char *params[15] = {id, version, ctx->principal.scope_path, unit,
+	const char *params[16] = {id, version, ctx->principal.scope_path, unit,
 				  body_string(patch, "name"), body_string(patch, "status"),
 				  body_string(patch, "established_on"),
 				  json_object_get(patch, "contact_phone") ? "true" : "false",
@@ -295,6 +301,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 				  json_object_get(patch, "notes") ? "true" : "false",
 				  body_string(patch, "notes")};
 	audit_actor_params(ctx, params + 11);
+	params[15] = personal_data(ctx);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_team, params, &st);
 	if (!res)

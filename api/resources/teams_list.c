@@ -41,7 +41,8 @@
 
 /*
  * Parameters of every page statement: $1 scope path, $2 after id, $3 status, $4 q,
- * $5 has_leader, $6 the only team (leaders), $7 unit code, $8 limit.
+ * $5 has_leader, $6 the only team (leaders), $7 unit code, $8 limit, $9 personal data (the
+ * contact phone, usually the leader's own number, is masked without it).
  */
 #define TEAM_FILTERS                                                                        \
 	" AND t.id > coalesce($2::uuid, '" NIL_UUID "') AND ($3::text IS NULL OR t.status = $3)" \
@@ -68,17 +69,18 @@
 	" ORDER BY t.id LIMIT $8::int"
 #define BY_NAME " AND search_fold(t.name) LIKE search_pattern($4)"
 
-#define JSON_ROW "team_json(tm)::text, tm.id::text"
+#define JSON_ROW "team_json(tm, $9::boolean)::text, tm.id::text"
 #define CSV_ROW                                                                             \
 	"csv_line(tm.id::text, tm.unit_code, n.name, tm.name, tm.status,"                      \
-	" to_char(tm.established_on, 'YYYY-MM-DD'), tm.contact_phone,"                         \
+	" to_char(tm.established_on, 'YYYY-MM-DD'),"                                           \
+	" CASE WHEN $9::boolean THEN tm.contact_phone ELSE mask_phone(tm.contact_phone) END,"  \
 	" (SELECT m.full_name FROM memberships ms JOIN members m ON m.id = ms.member_id"       \
 	"  WHERE ms.team_id = tm.id AND ms.role = 'leader' AND ms.left_on IS NULL),"           \
 	" (SELECT count(*) FROM memberships ms"                                                \
 	"  WHERE ms.team_id = tm.id AND ms.left_on IS NULL)::text), tm.id::text"
 
 #define PAGE_STMT(stmt_name, select, ids)                                                   \
-	{.name = stmt_name, .sql = PAGE_ROWS(select, ids), .nparams = 8, .readonly = 1}
+	{.name = stmt_name, .sql = PAGE_ROWS(select, ids), .nparams = 9, .readonly = 1}
 
 enum page_way { IN_SUBTREE, EVERYWHERE, EVERYWHERE_BY_NAME };
 
@@ -135,13 +137,13 @@ void teams_list(const struct _u_request *req, struct _u_response *resp, struct r
 	if (page_request_parse(req, resp, ctx, "teams", &page) != 0 ||
 	    read_filters(req, resp, ctx, &f) != 0)
 		return;
-	const char *params[8] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
+	const char *params[9] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
 				 f.status, f.q, f.has_leader, team_only_param(ctx), f.unit,
-				 page.limit_text};
+				 page.limit_text, personal_data(ctx)};
 	if (csv_export_requested(req)) {
 		struct csv_export ex = {.header = EXPORT_HEADER,
 					.page_stmt = &export_pages[page_way(ctx, &f)],
-					.nparams = 8, .after_index = 1, .limit_index = 7,
+					.nparams = 9, .after_index = 1, .limit_index = 7,
 					.filename = "teams.csv"};
 		memcpy(ex.params, params, sizeof params);
 		ex.params[1] = NULL; /* an export is every row, from the first */

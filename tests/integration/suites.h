@@ -20,4 +20,7 @@ Suite *reports_suite(void);
 Suite *seed_suite(void);
 Suite *replica_suite(void);
 Suite *contract_suite(void);
+Suite *personal_data_suite(void);
+Suite *csv_export_suite(void);
+Suite *enums_suite(void);
 #endif

@@ -351,8 +351,17 @@ START_TEST(test_duplicate_phone_names_the_existing_member_only_to_who_may_see_it
 	ck_assert_str_eq(json_field(r.body, "existing_member_id"), id);
 	ck_assert_ptr_null(strstr(r.body, phone + 2));
 	http_response_free(&r);
-	/* an officer of another commune learns only that the number is taken */
-	tm_assert_create_refused(mw.officer_nx, tm_body("NX-V1", "Third", phone, NULL), 409, &r);
+	/* an officer of another commune learns only that the number is taken; nothing is
+	 * written but the audit event that counts the attempt (unseen_duplicates.h) */
+	struct world_counts before = tm_counts();
+	world_call(&r, &mw, "POST", "/api/v1/members", mw.officer_nx,
+		   tm_body("NX-V1", "Third", phone, NULL), NULL);
+	assert_problem(&r, 409);
+	ck_assert_int_eq(world_count(&mw, "members"), world_counted(&before, "members"));
+	ck_assert_int_eq(world_count(&mw, "audit_events"), world_counted(&before, "audit_events") + 1);
+	char *action = tm_sql("SELECT action FROM audit_events ORDER BY id DESC LIMIT 1");
+	ck_assert_str_eq(action, "member.duplicate_outside_scope");
+	free(action);
 	ck_assert_ptr_null(strstr(r.body, "existing_member_id"));
 	ck_assert_ptr_null(strstr(r.body, id));
 	ck_assert_ptr_null(strstr(r.body, phone + 2));
@@ -386,7 +395,8 @@ START_TEST(test_patch_to_a_phone_in_use_is_409)
 	world_call_if_match(&r, &mw, "PATCH", tm_path(first), mw.officer_tq, body, "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&mw, "audit_events"), world_counted(&before, "audit_events") + 1);
+	/* the patch, and the attempt on a number outside the NX officer's scope */
+	ck_assert_int_eq(world_count(&mw, "audit_events"), world_counted(&before, "audit_events") + 2);
 }
 END_TEST
 

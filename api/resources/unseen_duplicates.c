@@ -1,0 +1,97 @@
+/*
+ * Counting and throttling the duplicates a caller may not be shown (see unseen_duplicates.h).
+ * The count lives in PostgreSQL (table unseen_duplicates, migration 0016), so every replica
+ * sees the same allowance; a row holds the duplicates one request met.
+ */
+#include "unseen_duplicates.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../http/problem.h"
+#include "../server.h"
+#include "audit_actor.h"
+#include "resource.h"
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+/*
+ * Seconds until the account is under its allowance again, 0 when it is now. Newest first, the
+ * row at which the running total reaches the allowance is the one whose expiry frees it.
+ */
+static struct db_stmt wait_for = {
+	.name = "unseen_duplicates_wait",
+	.sql = "SELECT CASE WHEN bool_or(reached) THEN greatest(1, ceil(extract(epoch FROM"
+	       "   max(at) FILTER (WHERE reached) + interval '24 hours' - now()))) ELSE 0 END::int"
+	       " FROM (SELECT at, sum(hits) OVER (ORDER BY at DESC, id DESC)"
+	       "         >= " XSTR(UNSEEN_DUPLICATES_PER_DAY) " AS reached"
+	       "       FROM unseen_duplicates WHERE principal_id = $1::uuid"
+	       "       AND at > now() - interval '24 hours') h",
+	.nparams = 1,
+	.readonly = 1,
+};
+
+/* $1-$4 audit actor (the account is $2), $5 count, $6 member id, $7 source, $8 member ids. */
+static struct db_stmt record = {
+	.name = "unseen_duplicates_record",
+	.sql = "WITH h AS (INSERT INTO unseen_duplicates (principal_id, hits)"
+	       "   VALUES ($2::uuid, $5::int)),"
+	       " old AS (DELETE FROM unseen_duplicates WHERE principal_id = $2::uuid"
+	       "   AND at < now() - interval '24 hours')"
+	       " INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,"
+	       "  entity_type, entity_id, after)"
+	       " VALUES (" AUDIT_ACTOR_SQL(1, 2, 3, 4) ", 'member.duplicate_outside_scope', 'member',"
+	       "  $6, jsonb_build_object('duplicates', $5::int, 'source', $7::text,"
+	       "  'member_ids', coalesce($8::jsonb, '[]'::jsonb)))",
+	.nparams = 8,
+};
+
+int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp)
+{
+	if (!ctx->principal.id[0])
+		return 0;
+	const char *params[1] = {ctx->principal.id};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &wait_for, params, &st);
+	if (!res)
+		return 1;
+	int wait = st == DB_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	if (wait <= 0)
+		return 0;
+	char detail[240], seconds[16];
+	snprintf(detail, sizeof detail,
+		 "Your writes met %d or more phone numbers or ids of members outside your scope "
+		 "within 24 hours; writes that carry phone numbers can resume in %d seconds.",
+		 UNSEEN_DUPLICATES_PER_DAY, wait);
+	problem(resp, ctx, 429, detail);
+	snprintf(seconds, sizeof seconds, "%d", wait);
+	http_header(resp, "Retry-After", seconds);
+	return 1;
+}
+
+int unseen_duplicates_record(struct req_ctx *ctx, struct _u_response *resp, long n,
+			     const char *member_id, const char *source, const char *member_ids)
+{
+	if (n <= 0 || !ctx->principal.id[0])
+		return 0;
+	char count[24];
+	snprintf(count, sizeof count, "%ld", n);
+	const char *params[8];
+	audit_actor_params(ctx, params);
+	params[4] = count;
+	params[5] = member_id;
+	params[6] = source;
+	params[7] = member_ids;
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &record, params, &st);
+	if (!res)
+		return -1;
+	PQclear(res);
+	if (st != DB_OK) {
+		internal_error(resp, ctx);
+		return -1;
+	}
+	return 0;
+}
