@@ -23,6 +23,13 @@
 #include "audit_actor.h"
 #include "resource.h"
 
+/* Ends every token issued so far, this second's included (iat has whole seconds), and those
+ * issued with an iat of the last end (token.c moves iat up to it); tokens issued from now on
+ * carry an iat no earlier than this, so they count. A password change
+ * ends tokens here; disabling an account does in a trigger (migration 0015). */
+#define TOKENS_END_NOW                                                                      \
+	"greatest(u.tokens_valid_after, date_trunc('second', now())) + interval '1 second'"
+
 #define TEAM_NOT_FOUND "no such team under the account's unit"
 
 static const char *const role_values[] = {"admin", "officer", "team_leader", "viewer", NULL};
@@ -103,7 +110,7 @@ static struct db_stmt update_user = {
 	       " upd AS (UPDATE users u SET role = $3, unit_code = $4, team_id = $5::uuid, status = $6,"
 	       "   password_hash = coalesce($7, u.password_hash),"
 	       "   tokens_valid_after = CASE WHEN $7 IS NULL THEN u.tokens_valid_after"
-	       "     ELSE date_trunc('second', now()) END, version = u.version + 1,"
+	       "     ELSE " TOKENS_END_NOW " END, version = u.version + 1,"
 	       "   updated_at = now()"
 	       "   WHERE u.id = $1::uuid AND u.version = $2::int AND (SELECT ok FROM unit_ok)"
 	       "   AND (SELECT ok FROM team_ok)"
@@ -356,7 +363,7 @@ static struct db_stmt change_own_password = {
 	.name = "me_change_password",
 	.sql = "WITH old AS (SELECT * FROM users WHERE id = $1::uuid),"
 	       " upd AS (UPDATE users u SET password_hash = $3, version = u.version + 1,"
-	       "   tokens_valid_after = date_trunc('second', now()), updated_at = now()"
+	       "   tokens_valid_after = " TOKENS_END_NOW ", updated_at = now()"
 	       "   WHERE u.id = $1::uuid AND u.version = $2::int RETURNING u.*),"
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'user.password_change', 'user', upd.id::text,"
@@ -397,7 +404,7 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 		return;
 	char address[64];
 	http_client_address(req, address);
-	if (login_throttled(ctx, resp, ctx->principal.name, address))
+	if (login_throttled(ctx, resp, LOGIN_USER, ctx->principal.name, address))
 		return;
 	const char *id_param[1] = {ctx->principal.id};
 	enum db_status st;
@@ -407,11 +414,13 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 	int ok = st == DB_OK && PQntuples(res) == 1 && password_verify(current, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!ok) {
-		if (login_failed(ctx, resp, ctx->principal.name, address, "user") != 0)
+		if (login_failed(ctx, resp, LOGIN_USER, ctx->principal.name, address) != 0)
 			return;
 		invalid_field(resp, ctx, "/current_password", "mismatch", "is not your password");
 		return;
 	}
+	if (login_succeeded(ctx, resp, LOGIN_USER, ctx->principal.name, address) != 0)
+		return;
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(password, hash) != 0) {
 		internal_error(resp, ctx);

@@ -510,7 +510,7 @@ START_TEST(test_people_change_their_own_password_proving_the_current_one)
 	char *fresh = world_login(&w, "changes.password", "a+brand+new+passphrase");
 	free(fresh);
 	free(token);
-	db_exec_ok(w.url, "DELETE FROM login_failures");
+	db_exec_ok(w.url, "DELETE FROM login_throttle; DELETE FROM login_address_failures");
 }
 END_TEST
 
