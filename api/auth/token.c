@@ -1,7 +1,8 @@
 /*
  * POST /api/v1/auth/token (RFC 6749): the `password` grant for people and the
  * `client_credentials` grant for systems, as application/x-www-form-urlencoded or JSON.
- * GET /.well-known/jwks.json (RFC 7517): the public key that verifies our tokens.
+ * GET /.well-known/jwks.json (RFC 7517): the public keys that verify our tokens (two during a
+ * key rotation: CDTT_JWT_PREVIOUS_KEY_FILE).
  *
  * Every secret checked is throttled (throttle.h): a failing account waits longer and longer
  * before its next secret is checked, without locking out its owner's usual addresses. Unknown
@@ -216,7 +217,7 @@ static void token_endpoint(const struct _u_request *req, struct _u_response *res
 static void jwks(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	const char *doc = ctx->srv->auth->ours.jwks_json;
+	const char *doc = ctx->srv->auth->jwks_json;
 	http_json_text(resp, 200, doc, strlen(doc));
 	http_header(resp, "Content-Type", "application/jwk-set+json");
 	http_header(resp, "Cache-Control", "public, max-age=300");

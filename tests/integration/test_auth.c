@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "interop.h"
 #include "suites.h"
 #include "world.h"
 
@@ -683,6 +684,26 @@ START_TEST(test_client_credentials_grant_and_deleted_client)
 }
 END_TEST
 
+/* The client_credentials grant with Authorization: Basic base64(user:password), user and
+ * password given as they go into the header; returns the status. */
+static long basic_token_status(const char *user, const char *password)
+{
+	char pair[300], encoded[420], header[460];
+	snprintf(pair, sizeof pair, "%s:%s", user, password);
+	sodium_bin2base64(encoded, sizeof encoded, (const unsigned char *)pair, strlen(pair),
+			  sodium_base64_VARIANT_ORIGINAL);
+	snprintf(header, sizeof header, "Authorization: Basic %s", encoded);
+	const char *h[] = {header, "Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	const char *body = "grant_type=client_credentials";
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
+	long status = r.status;
+	if (status == 401)
+		ck_assert_str_eq(json_field(r.body, "error"), "invalid_client");
+	http_response_free(&r);
+	return status;
+}
+
 START_TEST(test_client_credentials_with_basic_authentication)
 {
 	struct proc p = {0};
@@ -713,6 +734,21 @@ START_TEST(test_client_credentials_with_basic_authentication)
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "scope"), "registry:read members:pii");
 	http_response_free(&r);
+	/* RFC 6749 §2.3.1: id and secret are form-encoded before Basic; encoding even the
+	 * characters that need none ('.' '-' '_') is allowed, and decoded */
+	ck_assert_int_eq(basic_token_status("hr%2Esystem", secret), 200);
+	char encoded_secret[200] = "";
+	for (const char *c = secret; *c; c++) {
+		size_t at = strlen(encoded_secret);
+		snprintf(encoded_secret + at, sizeof encoded_secret - at,
+			 *c == '-' || *c == '_' ? "%%%02X" : "%c", *c);
+	}
+	ck_assert_int_eq(basic_token_status("hr%2esystem", encoded_secret), 200);
+	/* malformed percent-encoding is a failed authentication, not a guess */
+	ck_assert_int_eq(basic_token_status("hr%2Gsystem", secret), 401);
+	ck_assert_int_eq(basic_token_status("hr.system%", secret), 401);
+	ck_assert_int_eq(basic_token_status("hr.system%00", secret), 401);
+	forget_failures();
 }
 END_TEST
 
@@ -723,6 +759,177 @@ START_TEST(test_jwks_is_empty_for_hs256)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, "{\"keys\":[]}");
 	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_metadata_is_published_at_both_well_known_paths)
+{
+	struct http_response a, b;
+	http_get(&a, w.server.port, "/.well-known/oauth-authorization-server");
+	http_get(&b, w.server.port, "/.well-known/openid-configuration");
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_int_eq(b.status, 200);
+	ck_assert_str_eq(a.body, b.body);
+	json_t *doc = json_loads(a.body, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "issuer")), "cdtt");
+	/* the issuer is a plain name here: URLs come from the request's Host */
+	char want[128];
+	snprintf(want, sizeof want, "http://127.0.0.1:%d/api/v1/auth/token", w.server.port);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "token_endpoint")), want);
+	snprintf(want, sizeof want, "http://127.0.0.1:%d/.well-known/jwks.json", w.server.port);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "jwks_uri")), want);
+	snprintf(want, sizeof want, "http://127.0.0.1:%d/api/v1/auth/introspect", w.server.port);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "introspection_endpoint")), want);
+	ck_assert_str_eq(json_field(a.body, "grant_types_supported"),
+			 "[\"password\",\"client_credentials\"]");
+	ck_assert_str_eq(json_field(a.body, "token_endpoint_auth_methods_supported"),
+			 "[\"client_secret_basic\",\"client_secret_post\"]");
+	ck_assert_ptr_nonnull(strstr(json_field(a.body, "scopes_supported"), "\"members:pii\""));
+	json_decref(doc);
+	http_response_free(&a);
+	http_response_free(&b);
+	/* a Host that is not a host name gives no URL built from it */
+	const char *h[] = {"Host: evil.example\"><script>", NULL};
+	http_request(&a, "GET", w.server.port, "/.well-known/oauth-authorization-server", h, NULL, 0);
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_str_eq(json_field(a.body, "token_endpoint"), "/api/v1/auth/token");
+	http_response_free(&a);
+}
+END_TEST
+
+/* A client for introspection; fills its secret. */
+static void introspecting_client(const char *client_id, char secret[64])
+{
+	struct http_response r;
+	char body[200];
+	snprintf(body, sizeof body,
+		 "{\"client_id\":\"%s\",\"scopes\":[\"registry:read\"],\"unit_code\":\"TQ\"}", client_id);
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin, body, NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	snprintf(secret, 64, "%s", json_field(r.body, "client_secret"));
+	http_response_free(&r);
+}
+
+/* POST /api/v1/auth/introspect token=... as client_id (client_secret in the body); returns
+ * the status and copies the body into out (cap bytes). */
+static long introspect(const char *client_id, const char *secret, const char *token, char *out,
+		       size_t cap)
+{
+	size_t n = strlen(token) + 300;
+	char *body = malloc(n);
+	snprintf(body, n, "client_id=%s&client_secret=%s&token=%s", client_id, secret, token);
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", h, body, strlen(body));
+	free(body);
+	long status = r.status;
+	snprintf(out, cap, "%s", r.body);
+	http_response_free(&r);
+	return status;
+}
+
+START_TEST(test_introspection_tells_active_from_inactive_tokens)
+{
+	char secret[64], out[2048];
+	introspecting_client("resource.server", secret);
+	/* an active person's token: who, until when, from whom */
+	ck_assert_int_eq(introspect("resource.server", secret, w.viewer_tq, out, sizeof out), 200);
+	ck_assert_str_eq(json_field(out, "active"), "true");
+	ck_assert_str_eq(json_field(out, "sub"), w.viewer_tq_id);
+	ck_assert_str_eq(json_field(out, "username"), "viewer.tq");
+	ck_assert_str_eq(json_field(out, "iss"), "cdtt");
+	ck_assert_str_eq(json_field(out, "aud"), "cdtt-api");
+	ck_assert_str_eq(json_field(out, "token_type"), "Bearer");
+	ck_assert_int_gt(atol(json_field(out, "exp")), atol(json_field(out, "iat")));
+	/* a system's token: its scope and client_id */
+	char form[200], *answer;
+	snprintf(form, sizeof form,
+		 "grant_type=client_credentials&client_id=resource.server&client_secret=%s", secret);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
+	char *client_token = strdup(json_field(answer, "access_token"));
+	free(answer);
+	ck_assert_int_eq(introspect("resource.server", secret, client_token, out, sizeof out), 200);
+	ck_assert_str_eq(json_field(out, "active"), "true");
+	ck_assert_str_eq(json_field(out, "scope"), "registry:read");
+	ck_assert_str_eq(json_field(out, "client_id"), "resource.server");
+
+	/* inactive, all alike: garbage, forged, expired, unknown account, ended by a disable */
+	long now = (long)time(NULL);
+	char *expired = secret_token(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "iss", "cdtt", "aud",
+					       "cdtt-api", "sub", w.viewer_tq_id, "iat",
+					       (json_int_t)(now - 7200), "nbf", (json_int_t)(now - 7200),
+					       "exp", (json_int_t)(now - 3600)));
+	char *unknown = secret_token(claims("00000000-0000-4000-8000-000000000000", "cdtt",
+					    "cdtt-api", 0, 300));
+	char *forged = forge(JWT_ALG_HS256, "another-secret-0123456789abcdef-0123", 36,
+			     claims(w.viewer_tq_id, "cdtt", "cdtt-api", 0, 300));
+	world_add_user(&w, "introspected.one", "viewer", "TQ", NULL);
+	char *ended = world_login(&w, "introspected.one", WORLD_PASSWORD);
+	db_exec_ok(w.url, "UPDATE users SET status = 'disabled' WHERE username = 'introspected.one'");
+	db_exec_ok(w.url, "UPDATE users SET status = 'active' WHERE username = 'introspected.one'");
+	const char *inactive[] = {"not-a-token", expired, unknown, forged, ended};
+	for (size_t i = 0; i < sizeof inactive / sizeof inactive[0]; i++) {
+		int active = 1;
+		for (int tries = 0; tries < 100 && active; tries++) { /* NOTIFY reaches the cache */
+			ck_assert_int_eq(introspect("resource.server", secret, inactive[i], out,
+						    sizeof out),
+					 200);
+			active = strcmp(out, "{\"active\":false}") != 0;
+			if (active)
+				usleep(20000);
+		}
+		ck_assert_msg(!active, "token %zu: %s", i, out);
+	}
+	free(expired);
+	free(unknown);
+	free(forged);
+	free(ended);
+
+	/* only an authenticated client asks: a wrong secret or none is 401 invalid_client */
+	ck_assert_int_eq(introspect("resource.server", "wrong-secret", w.viewer_tq, out, sizeof out),
+			 401);
+	ck_assert_str_eq(json_field(out, "error"), "invalid_client");
+	ck_assert_int_eq(introspect("no.such.client", secret, w.viewer_tq, out, sizeof out), 401);
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	snprintf(form, sizeof form, "token=%s", client_token);
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", h, form, strlen(form));
+	ck_assert_int_eq(r.status, 401);
+	char *www = http_header_value(&r, "WWW-Authenticate");
+	ck_assert_ptr_nonnull(www);
+	free(www);
+	http_response_free(&r);
+	/* no token, or JSON instead of a form */
+	ck_assert_int_eq(introspect("resource.server", secret, "", out, sizeof out), 400);
+	const char *json[] = {"Content-Type: application/json", NULL};
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", json, "{}", 2);
+	assert_problem(&r, 415);
+	http_response_free(&r);
+	free(client_token);
+	forget_failures();
+}
+END_TEST
+
+START_TEST(test_openid_client_gets_a_token_with_basic_authentication)
+{
+	static const char *const packages[] = {"openid-client", NULL};
+	if (!interop_available("openid-client", packages))
+		return;
+	char secret[64];
+	introspecting_client("province.interop", secret);
+	char url[64], id[64], secret_var[96];
+	snprintf(url, sizeof url, "CDTT_URL=http://127.0.0.1:%d", w.server.port);
+	snprintf(id, sizeof id, "CDTT_CLIENT_ID=province.interop");
+	snprintf(secret_var, sizeof secret_var, "CDTT_CLIENT_SECRET=%s", secret);
+	const char *env[] = {url, id, secret_var, NULL};
+	char *out;
+	int rc = interop_run("openid_client_credentials.mjs", env, &out);
+	ck_assert_msg(rc == 0, "openid-client: %s", out);
+	printf("%s", out); /* says what it checked */
+	fflush(stdout);
+	free(out);
+	forget_failures();
 }
 END_TEST
 
@@ -757,6 +964,9 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_client_credentials_grant_and_deleted_client);
 	tcase_add_test(tc, test_client_credentials_with_basic_authentication);
 	tcase_add_test(tc, test_jwks_is_empty_for_hs256);
+	tcase_add_test(tc, test_metadata_is_published_at_both_well_known_paths);
+	tcase_add_test(tc, test_introspection_tells_active_from_inactive_tokens);
+	tcase_add_test(tc, test_openid_client_gets_a_token_with_basic_authentication);
 	suite_add_tcase(s, tc);
 	return s;
 }
