@@ -95,7 +95,9 @@ BEGIN
             RETURN greatest(1, ceil(extract(epoch FROM since + interval '15 minutes' - now())))::int;
         END IF;
     END IF;
-    INSERT INTO login_throttle AS t VALUES (p_account, bucket, 1, now(), now())
+    -- '-infinity', not now(): an attempt that waited for this row's lock started before the
+    -- one that held it, and must not be told to wait for no reason
+    INSERT INTO login_throttle AS t VALUES (p_account, bucket, 1, '-infinity', now())
     ON CONFLICT (account, address) DO UPDATE SET
         failures = CASE WHEN t.last_failure_at < now() - interval '1 day' THEN 1
                         ELSE t.failures + 1 END,
@@ -107,8 +109,9 @@ BEGIN
         WHERE account = p_account AND address = bucket;
         RETURN greatest(1, ceil(extract(epoch FROM wait_until - now())))::int;
     END IF;
-    UPDATE login_throttle SET next_check_at = now() + CASE WHEN n < 5 THEN interval '0'
-        ELSE least(interval '15 minutes', interval '30 seconds' * power(2, least(n - 5, 10))) END
+    UPDATE login_throttle SET next_check_at = CASE WHEN n < 5 THEN '-infinity'
+        ELSE now() + least(interval '15 minutes', interval '30 seconds' * power(2, least(n - 5, 10)))
+        END
     WHERE account = p_account AND address = bucket;
     IF bucket = '' THEN
         UPDATE login_address_failures SET failures = failures + 1 WHERE address = p_address;

@@ -548,6 +548,11 @@ START_TEST(test_a_stranger_cannot_keep_the_owner_out)
 	/* an address the account has never logged in from waits like the stranger */
 	ck_assert_int_eq(login_from("127.0.0.3", "attacked.one", WORLD_PASSWORD, &retry), 429);
 	ck_assert_int_gt(retry, 0);
+	/* nor can anyone keep the admin out by name: the admin logged in from 127.0.0.1 */
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(login_from("127.0.0.2", "admin", "guess-guess-guess", NULL), 400);
+	ck_assert_int_eq(login_from("127.0.0.2", "admin", "guess-guess-guess", NULL), 429);
+	ck_assert_int_eq(login_from("127.0.0.1", "admin", WORLD_PASSWORD, NULL), 200);
 	forget_failures();
 }
 END_TEST
