@@ -47,27 +47,23 @@ static void base_url(const struct _u_request *req, const char *issuer, char *out
 static void metadata(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const struct auth *a = ctx->srv->auth;
-	char base[300], token[400], jwks[400], introspect[400], docs[400];
+	char base[300], token[400], jwks[400], introspection[400], docs[400];
 	base_url(req, a->issuer, base, sizeof base);
 	snprintf(token, sizeof token, "%s/api/v1/auth/token", base);
 	snprintf(jwks, sizeof jwks, "%s/.well-known/jwks.json", base);
-	snprintf(introspect, sizeof introspect, "%s/api/v1/auth/introspect", base);
+	snprintf(introspection, sizeof introspection, "%s/api/v1/auth/introspect", base);
 	snprintf(docs, sizeof docs, "%s/docs", base);
 	json_t *scopes = json_array();
 	for (size_t i = 0; scope_name(i); i++)
 		json_array_append_new(scopes, json_string(scope_name(i)));
-	const char *alg = a->ours.alg == JWT_ALG_RS256	 ? "RS256"
-			  : a->ours.alg == JWT_ALG_ES256 ? "ES256"
-							 : "HS256";
 	json_t *doc = json_pack(
-		"{s:s, s:s, s:s, s:s, s:[ss], s:[ss], s:[ss], s:o, s:[], s:[s], s:s}", "issuer",
-		a->issuer, "token_endpoint", token, "jwks_uri", jwks, "introspection_endpoint",
-		introspect, "grant_types_supported", "password", "client_credentials",
+		"{s:s, s:s, s:s, s:s, s:[ss], s:[ss], s:[ss], s:o, s:[], s:s}", "issuer", a->issuer,
+		"token_endpoint", token, "jwks_uri", jwks, "introspection_endpoint", introspection,
+		"grant_types_supported", "password", "client_credentials",
 		"token_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post",
 		"introspection_endpoint_auth_methods_supported", "client_secret_basic",
 		"client_secret_post", "scopes_supported", scopes, "response_types_supported",
-		"token_endpoint_auth_signing_alg_values_supported", alg, "service_documentation",
-		docs);
+		"service_documentation", docs);
 	if (!doc) {
 		problem(resp, ctx, 500, NULL);
 		return;

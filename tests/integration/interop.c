@@ -52,8 +52,9 @@ int interop_run(const char *script, const char *const *env, char **output)
 		len += got;
 		if (out_cap - len < 1024) {
 			out_cap *= 2;
-			out = realloc(out, out_cap);
-			ck_assert_ptr_nonnull(out);
+			char *bigger = realloc(out, out_cap);
+			ck_assert_ptr_nonnull(bigger);
+			out = bigger;
 		}
 	}
 	out[len] = '\0';
