@@ -166,16 +166,24 @@ int cli_create_user(int argc, char **argv)
 	int rc = 1;
 	if (run(pg,
 		"WITH unit AS (SELECT code FROM units WHERE code = $4),"
+		/* the team must exist and lie under the account's unit */
+		" team_ok AS (SELECT $5::uuid IS NULL OR EXISTS (SELECT 1 FROM teams t"
+		"  JOIN units tu ON tu.code = t.unit_code JOIN units au ON au.code = $4"
+		"  WHERE t.id = $5::uuid AND tu.path <@ au.path) AS ok),"
 		" ins AS (INSERT INTO users (username, password_hash, role, unit_code, team_id)"
-		"  SELECT $1, $2, $3, $4, $5::uuid WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM unit)"
+		"  SELECT $1, $2, $3, $4, $5::uuid WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM unit))"
+		"  AND (SELECT ok FROM team_ok)"
 		"  ON CONFLICT (username) DO NOTHING RETURNING *),"
 		" audit AS (INSERT INTO audit_events (actor_type, action, entity_type, entity_id, after)"
 		"  SELECT 'system', 'user.create', 'user', id::text, to_jsonb(ins) - 'password_hash'"
 		"  FROM ins)"
-		" SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM unit), (SELECT id FROM ins)",
+		" SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM unit), (SELECT id FROM ins),"
+		" (SELECT ok FROM team_ok)",
 		5, params, &res) == 0) {
 		if (strcmp(PQgetvalue(res, 0, 0), "t"))
 			fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
+		else if (strcmp(PQgetvalue(res, 0, 2), "t"))
+			fprintf(stderr, "cdtt: no team %s under unit %s\n", team, unit);
 		else if (PQgetisnull(res, 0, 1))
 			fprintf(stderr, "cdtt: the username %s is taken\n", name);
 		else {

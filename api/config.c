@@ -172,6 +172,27 @@ static int database_url_valid(const char *v)
 	return !strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11);
 }
 
+/* 1 when v is a plain name, or a URL an OAuth issuer may be (RFC 8414 §2): https, no query or
+ * fragment; http only on a loopback host, for development. */
+static int issuer_valid(const char *v)
+{
+	if (!*v || strlen(v) > 200 || strpbrk(v, " \t\r\n\"\\"))
+		return 0;
+	if (!strstr(v, "://"))
+		return 1;
+	if (strpbrk(v, "?#"))
+		return 0;
+	if (!strncmp(v, "https://", 8))
+		return v[8] != '\0' && v[8] != '/';
+	static const char *const loopback[] = {"http://localhost", "http://127.0.0.1", "http://[::1]"};
+	for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++) {
+		size_t n = strlen(loopback[i]);
+		if (!strncmp(v, loopback[i], n) && (v[n] == '\0' || v[n] == ':' || v[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
 static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t errlen)
 {
 	long v;
@@ -191,7 +212,16 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 		return fail(err, errlen, "CDTT_JWT_KEY_FILE must name a readable PEM private key file");
 	cfg->jwt_secret = secret ? strdup(secret) : NULL;
 	cfg->jwt_key_file = key_file ? strdup(key_file) : NULL;
+	const char *previous = env_get(g, "CDTT_JWT_PREVIOUS_KEY_FILE");
+	if (previous && access(previous, R_OK) != 0)
+		return fail(err, errlen,
+			    "CDTT_JWT_PREVIOUS_KEY_FILE must name a readable PEM key file");
+	cfg->jwt_previous_key_file = previous ? strdup(previous) : NULL;
 	const char *issuer = env_get(g, "CDTT_JWT_ISSUER");
+	if (issuer && !issuer_valid(issuer))
+		return fail(err, errlen,
+			    "CDTT_JWT_ISSUER must be an https URL without query or fragment "
+			    "(http only on localhost), or a name without \"://\"");
 	const char *audience = env_get(g, "CDTT_JWT_AUDIENCE");
 	cfg->jwt_issuer = strdup(issuer ? issuer : "cdtt");
 	cfg->jwt_audience = strdup(audience ? audience : "cdtt-api");
@@ -288,6 +318,7 @@ void config_free(struct config *cfg)
 	free(cfg->replica_url);
 	free(cfg->jwt_secret);
 	free(cfg->jwt_key_file);
+	free(cfg->jwt_previous_key_file);
 	free(cfg->jwt_issuer);
 	free(cfg->jwt_audience);
 	free(cfg->trusted_issuer);

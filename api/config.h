@@ -28,6 +28,7 @@ struct config {
 	int metrics_port;
 	char *jwt_secret;         /* exactly one of jwt_secret / jwt_key_file for serve */
 	char *jwt_key_file;
+	char *jwt_previous_key_file; /* a rotated-out key: still verifies, still published */
 	char *jwt_issuer;         /* iss of the tokens we issue (CDTT_JWT_ISSUER, default "cdtt") */
 	char *jwt_audience;       /* aud of the tokens we issue (CDTT_JWT_AUDIENCE, default "cdtt-api") */
 	char *trusted_issuer;     /* an external identity provider: all three set, or none */

@@ -72,6 +72,7 @@ extern const struct route services_routes[];
 extern const struct route languages_routes[];
 extern const struct route activities_routes[];
 extern const struct route reports_routes[];
+extern const struct route discovery_routes[];
 
 /*
  * Starts serving: the modules' routes plus `extra` (NULL, or a {0}-terminated table, used by

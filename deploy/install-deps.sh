@@ -56,4 +56,13 @@ if [ "$profile" = all ]; then
   elif [ ! -x "$prism" ]; then
     echo "install-deps: Node.js >= 20 and npm are needed for @stoplight/prism-cli; its check will be skipped" >&2
   fi
+  # Standard OAuth clients for the interop tests (tests/interop/), on Node.js >= 20 only: without
+  # them those tests say "skipped" (Debian 12 ships Node.js 18 and no npm).
+  if command -v npm >/dev/null 2>&1 &&
+     node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null &&
+     { [ ! -f "$here/.tools/node_modules/openid-client/package.json" ] ||
+       [ ! -f "$here/.tools/node_modules/jose/package.json" ]; }; then
+    echo "install-deps: installing openid-client@6.9.1 and jose@6.2.19 into .tools/" >&2
+    (cd "$here/.tools" && npm install --silent --no-audit --no-fund openid-client@6.9.1 jose@6.2.19 >/dev/null)
+  fi
 fi

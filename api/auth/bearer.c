@@ -38,7 +38,8 @@ static struct db_stmt user_by_username = {
 static struct db_stmt client_by_id = {
 	.name = "principal_client_by_id",
 	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
-	       " coalesce(n.path::text, 'none'), '', 0"
+	       " coalesce(n.path::text, 'none'), '', CASE WHEN c.tokens_valid_after = '-infinity'"
+	       " THEN 0 ELSE extract(epoch FROM c.tokens_valid_after)::bigint END"
 	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code"
 	       " WHERE c.id = $1::uuid AND c.status = 'active'",
 	.nparams = 1,
@@ -89,7 +90,8 @@ int principal_load(struct req_ctx *ctx, struct _u_response *resp, const struct t
 		principal_from_row(p, s->kind, res);
 		valid_after = atol(PQgetvalue(res, 0, 6));
 		account_cache_put(cache, key, p, valid_after, epoch);
-		/* tokens issued before the account's last password change no longer count */
+		/* tokens issued before the account's last password change or disable no longer
+		 * count */
 		found = s->issued_at >= valid_after;
 	}
 	PQclear(res);

@@ -28,6 +28,18 @@ int auth_init(struct auth *a, const struct config *cfg, char *err, size_t errlen
 	} else if (jwt_key_from_private_pem_file(&a->ours, cfg->jwt_key_file, inner, sizeof inner)) {
 		return prefixed(err, errlen, "CDTT_JWT_KEY_FILE", inner);
 	}
+	if (cfg->jwt_previous_key_file) {
+		if (jwt_key_from_pem_file(&a->previous, cfg->jwt_previous_key_file, inner,
+					  sizeof inner))
+			return prefixed(err, errlen, "CDTT_JWT_PREVIOUS_KEY_FILE", inner);
+		a->has_previous = 1;
+		if (!strcmp(a->previous.kid, a->ours.kid))
+			return prefixed(err, errlen, "CDTT_JWT_PREVIOUS_KEY_FILE",
+					"the previous key is the signing key itself");
+	}
+	a->jwks_json = jwks_merge(a->ours.jwks_json, a->has_previous ? a->previous.jwks_json : NULL);
+	if (!a->jwks_json)
+		return prefixed(err, errlen, "CDTT_JWT_KEY_FILE", "out of memory building the JWKS");
 	if (cfg->trusted_issuer_key_file) {
 		if (jwt_key_from_public_pem_file(&a->trusted, cfg->trusted_issuer_key_file, inner,
 						 sizeof inner))
@@ -48,6 +60,9 @@ int auth_init(struct auth *a, const struct config *cfg, char *err, size_t errlen
 void auth_free(struct auth *a)
 {
 	jwt_key_free(&a->ours);
+	if (a->has_previous)
+		jwt_key_free(&a->previous);
+	free(a->jwks_json);
 	if (a->has_trusted)
 		jwt_key_free(&a->trusted);
 	sodium_memzero(a->cursor_key, sizeof a->cursor_key);
@@ -134,6 +149,54 @@ out:
 	return claims;
 }
 
+/*
+ * Segment `index` of a compact JWS (0 the header, 1 the payload) decoded as a JSON object (a
+ * new reference), or NULL. Nothing is verified here.
+ */
+static json_t *segment_json(const char *token, int index)
+{
+	const char *start = token;
+	for (int i = 0; i < index; i++) {
+		start = strchr(start, '.');
+		if (!start)
+			return NULL;
+		start++;
+	}
+	const char *end = strchr(start, '.');
+	size_t len = end ? (size_t)(end - start) : strlen(start);
+	if (len == 0 || len > JWT_MAX_LENGTH)
+		return NULL;
+	unsigned char *bin = malloc(len);
+	size_t bin_len = 0;
+	json_t *doc = NULL;
+	if (bin && sodium_base642bin(bin, len, start, len, NULL, &bin_len, NULL,
+				     sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0)
+		doc = json_loadb((const char *)bin, bin_len, 0, NULL);
+	free(bin);
+	if (doc && !json_is_object(doc)) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+json_t *jwt_verified_claims(const char *token)
+{
+	return segment_json(token, 1);
+}
+
+/* Ours: the key the header's kid names; the signing key when there is no kid (HS256). */
+static const struct jwt_key *our_key_for(const struct auth *a, const char *token)
+{
+	if (!a->has_previous)
+		return &a->ours;
+	json_t *header = segment_json(token, 0);
+	const char *kid = json_string_value(json_object_get(header, "kid"));
+	const struct jwt_key *k = kid && !strcmp(kid, a->previous.kid) ? &a->previous : &a->ours;
+	json_decref(header);
+	return k;
+}
+
 int jwt_verify_token(const struct auth *a, const char *token, long now, struct token_subject *out)
 {
 	memset(out, 0, sizeof *out);
@@ -141,7 +204,7 @@ int jwt_verify_token(const struct auth *a, const char *token, long now, struct t
 	if (len == 0 || len > JWT_MAX_LENGTH)
 		return -1;
 	int external = 0;
-	json_t *claims = decode_with(&a->ours, token);
+	json_t *claims = decode_with(our_key_for(a, token), token);
 	if (!claims && a->has_trusted) {
 		claims = decode_with(&a->trusted, token);
 		external = 1;

@@ -7,6 +7,7 @@
 #ifndef CDTT_AUTH_JWT_H
 #define CDTT_AUTH_JWT_H
 #include <stddef.h>
+#include <jansson.h>
 #include "../config.h"
 #include "keys.h"
 #include "principal.h"
@@ -16,6 +17,9 @@
 
 struct auth {
 	struct jwt_key ours;
+	struct jwt_key previous; /* during a key rotation: the key we signed with before */
+	int has_previous;
+	char *jwks_json;         /* what /.well-known/jwks.json publishes: ours and previous */
 	struct jwt_key trusted;
 	int has_trusted;
 	const char *issuer, *audience;                 /* ours (borrowed from the config) */
@@ -41,8 +45,18 @@ struct token_subject {
 	long valid_until;    /* token's time claims hold */
 };
 
-/* 0 when the token is valid (fills *out), -1 otherwise. Never says why: callers answer 401. */
+/*
+ * 0 when the token is valid (fills *out), -1 otherwise. Never says why: callers answer 401.
+ * Ours are verified with the key their header's kid names (ours, or the previous one during
+ * a rotation).
+ */
 int jwt_verify_token(const struct auth *a, const char *token, long now, struct token_subject *out);
+
+/*
+ * The claims of a token jwt_verify_token accepted, as a new JSON object (NULL on failure):
+ * its payload, read again without checking anything. Never call it on an unverified token.
+ */
+json_t *jwt_verified_claims(const char *token);
 
 /*
  * Issues a token for a principal whose account was just checked; claims: iss, aud, sub, iat,

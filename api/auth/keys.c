@@ -342,8 +342,8 @@ out:
 }
 
 /*
- * Fills k from a decoded key: alg, the public PEM, the kid, and for a key we sign with the
- * private PEM and the JWKS. Returns 0, or -1 with one line in err (the caller frees k).
+ * Fills k from a decoded key: alg, the public PEM, the kid, the JWKS, and for a key we sign
+ * with the private PEM. Returns 0, or -1 with one line in err (the caller frees k).
  */
 static int key_fill(struct jwt_key *k, EVP_PKEY *pkey, int signs, char *err, size_t errlen)
 {
@@ -359,7 +359,7 @@ static int key_fill(struct jwt_key *k, EVP_PKEY *pkey, int signs, char *err, siz
 	}
 	if (!(k->verify_key = pem_encode(pkey, 0, &k->verify_len)) ||
 	    (signs && !(k->sign_key = pem_encode(pkey, 1, &k->sign_len))) ||
-	    (signs && !(k->jwks_json = jwks_build(k->alg, k->kid, &pub)))) {
+	    !(k->jwks_json = jwks_build(k->alg, k->kid, &pub))) {
 		fail(err, errlen, "out of memory encoding the key");
 		goto out;
 	}
@@ -454,6 +454,45 @@ out:
 	if (pem)
 		secret_free(pem, len + 1);
 	return rc;
+}
+
+char *jwks_merge(const char *first, const char *second)
+{
+	char *text = NULL;
+	json_t *a = json_loads(first, 0, NULL), *b = second ? json_loads(second, 0, NULL) : NULL;
+	json_t *keys = json_object_get(a, "keys");
+	if (!json_is_array(keys) || (second && !json_is_array(json_object_get(b, "keys"))))
+		goto out;
+	if (b && json_array_extend(keys, json_object_get(b, "keys")) != 0)
+		goto out;
+	text = json_dump_malloc(a);
+out:
+	json_decref(a);
+	json_decref(b);
+	return text;
+}
+
+int jwt_key_from_pem_file(struct jwt_key *k, const char *path, char *err, size_t errlen)
+{
+	unsigned char *pem = NULL;
+	size_t len = 0;
+	int asked_passphrase, is_private;
+	memset(k, 0, sizeof *k);
+	if (key_file_read(path, &pem, &len, err, errlen))
+		return -1;
+	EVP_PKEY *pkey = pem_decode(pem, len, 1, &asked_passphrase);
+	is_private = pkey != NULL || asked_passphrase;
+	EVP_PKEY_free(pkey);
+	secret_free(pem, len + 1);
+	/* a private key loses its private part: only the public one is kept */
+	if (!is_private)
+		return jwt_key_from_public_pem_file(k, path, err, errlen);
+	if (jwt_key_from_private_pem_file(k, path, err, errlen))
+		return -1;
+	secret_free(k->sign_key, k->sign_len + 1);
+	k->sign_key = NULL;
+	k->sign_len = 0;
+	return 0;
 }
 
 void jwt_key_free(struct jwt_key *k)

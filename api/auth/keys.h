@@ -22,7 +22,7 @@ struct jwt_key {
 	char kid[48];              /* RFC 7638 JWK SHA-256 thumbprint, base64url without padding;
 				      "" for HS256 */
 	char *jwks_json;           /* {"keys":[{kty,use:"sig",alg,kid,n,e | crv,x,y}]};
-				      {"keys":[]} for HS256; NULL for verify-only keys; malloc'd */
+				      {"keys":[]} for HS256; malloc'd */
 };
 
 /*
@@ -45,10 +45,20 @@ int jwt_key_from_private_pem_file(struct jwt_key *k, const char *path, char *err
 /*
  * From a PEM PUBLIC key file (SubjectPublicKeyInfo, "-----BEGIN PUBLIC KEY-----"): RSA -> RS256,
  * EC P-256 -> ES256; for a trusted external issuer: verify_key only (re-encoded as
- * SubjectPublicKeyInfo), sign_key NULL, kid computed, jwks_json NULL. A private key is refused:
+ * SubjectPublicKeyInfo), sign_key NULL, kid and JWKS computed. A private key is refused:
  * it would work, but a private key has no business on a machine that only verifies.
  */
 int jwt_key_from_public_pem_file(struct jwt_key *k, const char *path, char *err, size_t errlen);
+
+/*
+ * A key that only verifies, from a PEM file holding either a private key (whose private part
+ * is then dropped: the key we signed with before a rotation) or a public key.
+ */
+int jwt_key_from_pem_file(struct jwt_key *k, const char *path, char *err, size_t errlen);
+
+/* The keys of two JWKS documents in one ({"keys":[...first, ...second]}); second may be NULL.
+ * The caller frees the result; NULL on failure. */
+char *jwks_merge(const char *first, const char *second);
 
 /* Frees the members, zeroes secrets (sodium_memzero) and leaves *k empty. Safe on an empty key. */
 void jwt_key_free(struct jwt_key *k);

@@ -6,6 +6,11 @@ static const char *const role_names[] = {"", "admin", "officer", "team_leader", 
 static const char *const scope_names[] = {"registry:read", "registry:write", "activities:write",
 					  "reports:read", "members:pii"};
 
+const char *scope_name(size_t i)
+{
+	return i < sizeof scope_names / sizeof scope_names[0] ? scope_names[i] : NULL;
+}
+
 enum role role_from_name(const char *name)
 {
 	for (int i = 1; i < 5; i++)

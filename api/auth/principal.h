@@ -5,6 +5,7 @@
  */
 #ifndef CDTT_AUTH_PRINCIPAL_H
 #define CDTT_AUTH_PRINCIPAL_H
+#include <stddef.h>
 
 enum principal_kind { PRINCIPAL_NONE = 0, PRINCIPAL_USER, PRINCIPAL_CLIENT };
 enum role { ROLE_NONE = 0, ROLE_ADMIN, ROLE_OFFICER, ROLE_TEAM_LEADER, ROLE_VIEWER };
@@ -34,6 +35,8 @@ struct principal {
 
 enum role role_from_name(const char *name);
 const char *role_name(enum role role);
+/* The i-th OAuth scope's name (from 0, in enum oauth_scope's order); NULL past the last. */
+const char *scope_name(size_t i);
 /* Parses "registry:read members:pii"; -1 when a word is not a known scope. */
 int scopes_parse(const char *text, unsigned *out);
 

@@ -1,10 +1,11 @@
 /*
  * POST /api/v1/auth/token (RFC 6749): the `password` grant for people and the
  * `client_credentials` grant for systems, as application/x-www-form-urlencoded or JSON.
- * GET /.well-known/jwks.json (RFC 7517): the public key that verifies our tokens.
+ * GET /.well-known/jwks.json (RFC 7517): the public keys that verify our tokens (two during a
+ * key rotation: CDTT_JWT_PREVIOUS_KEY_FILE).
  *
- * Failed attempts are recorded per username (or client id) and per address; after 5 within 15
- * minutes, either one answers 429 with Retry-After, even with the right password. Unknown
+ * Every secret checked is throttled (throttle.h): a failing account waits longer and longer
+ * before its next secret is checked, without locking out its owner's usual addresses. Unknown
  * accounts, wrong passwords and disabled accounts get the same answer after the same work
  * (a dummy Argon2id verification, a constant-time comparison of secrets).
  */
@@ -19,53 +20,22 @@
 #include "../http/problem.h"
 #include "../server.h"
 #include "bearer.h"
+#include "client_auth.h"
 #include "jwt.h"
 #include "password.h"
 #include "throttle.h"
 
-#define MAX_FAILURES 5
-
-static struct db_stmt throttle_wait = {
-	.name = "token_throttle_wait",
-	.sql = "WITH u AS (SELECT at FROM login_failures WHERE username = $1"
-	       "             AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 5),"
-	       " a AS (SELECT at FROM login_failures WHERE address = $2"
-	       "       AND at > now() - interval '15 minutes' ORDER BY at DESC LIMIT 5)"
-	       " SELECT greatest("
-	       "  CASE WHEN (SELECT count(*) FROM u) >= 5 THEN ceil(extract(epoch FROM"
-	       "   (SELECT min(at) FROM u) + interval '15 minutes' - now())) ELSE 0 END,"
-	       "  CASE WHEN (SELECT count(*) FROM a) >= 5 THEN ceil(extract(epoch FROM"
-	       "   (SELECT min(at) FROM a) + interval '15 minutes' - now())) ELSE 0 END)::int",
-	.nparams = 2,
-	.readonly = 1,
-};
-
-/* The failure and its audit event, in one statement (so in one transaction). */
-static struct db_stmt record_failure = {
-	.name = "token_record_failure",
-	.sql = "WITH f AS (INSERT INTO login_failures (username, address) VALUES ($1, $2)),"
-	       " old AS (DELETE FROM login_failures WHERE username = $1"
-	       "         AND at < now() - interval '15 minutes')"
-	       " INSERT INTO audit_events (actor_type, action, entity_type, entity_id, request_id)"
-	       " VALUES ('anonymous', $3, $4, $1, $5)",
-	.nparams = 5,
-};
+/* Epoch seconds before which the account's tokens no longer count (0: none ended). */
+#define VALID_AFTER(t)                                                                      \
+	"CASE WHEN " t ".tokens_valid_after = '-infinity' THEN 0"                            \
+	" ELSE extract(epoch FROM " t ".tokens_valid_after)::bigint END"
 
 static struct db_stmt user_for_login = {
 	.name = "token_user_for_login",
 	.sql = "SELECT u.id::text, u.username, u.role, coalesce(u.unit_code, ''),"
 	       " CASE WHEN u.role = 'admin' THEN '' ELSE coalesce(n.path::text, 'none') END,"
-	       " coalesce(u.team_id::text, ''), u.password_hash, u.status"
+	       " coalesce(u.team_id::text, ''), u.password_hash, u.status, " VALID_AFTER("u")
 	       " FROM users u LEFT JOIN units n ON n.code = u.unit_code WHERE u.username = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
-
-static struct db_stmt client_for_login = {
-	.name = "token_client_for_login",
-	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
-	       " coalesce(n.path::text, 'none'), '', c.secret_hash, c.status"
-	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code WHERE c.client_id = $1",
 	.nparams = 1,
 	.readonly = 1,
 };
@@ -88,17 +58,6 @@ static struct db_stmt client_issued = {
 	.nparams = 4,
 };
 
-/* An RFC 6749 §5.2 error. */
-static void oauth_error(struct _u_response *resp, unsigned status, const char *error,
-			const char *description)
-{
-	json_t *doc = json_pack("{s:s, s:s}", "error", error, "error_description", description);
-	http_json(resp, status, doc);
-	json_decref(doc);
-	http_header(resp, "Cache-Control", "no-store");
-	http_header(resp, "Pragma", "no-cache");
-}
-
 /* The request's parameters, from a form or a JSON object. */
 struct token_params {
 	json_t *json;                        /* owned when the body was JSON */
@@ -119,41 +78,16 @@ static const char *param(const struct token_params *tp, const char *name)
 	return v && len >= 0 && strlen(v) == (size_t)len ? v : NULL;
 }
 
-int login_throttled(struct req_ctx *ctx, struct _u_response *resp, const char *who,
-		    const char *address)
-{
-	const char *params[2] = {who, address};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &throttle_wait, params, &st);
-	if (!res)
-		return 1;
-	int wait = st == DB_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
-	PQclear(res);
-	if (wait <= 0)
-		return 0;
-	char detail[120], seconds[16];
-	snprintf(detail, sizeof detail,
-		 "Too many failed attempts for this account or address; retry in %d seconds.", wait);
-	problem(resp, ctx, 429, detail);
-	snprintf(seconds, sizeof seconds, "%d", wait);
-	http_header(resp, "Retry-After", seconds);
-	return 1;
-}
-
-int login_failed(struct req_ctx *ctx, struct _u_response *resp, const char *who,
-		 const char *address, const char *entity_type)
-{
-	const char *params[5] = {who, address, "auth.login_failed", entity_type, ctx->request_id};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &record_failure, params, &st);
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
+/*
+ * Signs and sends a token. valid_after is when the account last ended its tokens (a password
+ * change, a disable): a token issued in that same second must still count, so its iat is never
+ * before it.
+ */
 static void issue(struct _u_response *resp, struct req_ctx *ctx, const struct principal *p,
-		  const char *scope)
+		  const char *scope, long valid_after)
 {
-	char *token = jwt_issue_token(ctx->srv->auth, p, scope, (long)time(NULL));
+	long now = (long)time(NULL);
+	char *token = jwt_issue_token(ctx->srv->auth, p, scope, now > valid_after ? now : valid_after);
 	if (!token) {
 		problem(resp, ctx, 500, "The token could not be signed.");
 		return;
@@ -184,7 +118,7 @@ static void password_grant(const struct token_params *tp, struct _u_response *re
 	for (char *c = name; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
-	if (login_throttled(ctx, resp, name, address))
+	if (login_throttled(ctx, resp, LOGIN_USER, name, address))
 		return;
 	const char *params[1] = {name};
 	enum db_status st;
@@ -195,27 +129,25 @@ static void password_grant(const struct token_params *tp, struct _u_response *re
 	int ok = password_verify(plausible ? password : "", found ? PQgetvalue(res, 0, 6) : NULL);
 	ok = ok && found && !strcmp(PQgetvalue(res, 0, 7), "active");
 	struct principal p;
-	if (ok)
+	long valid_after = 0;
+	if (ok) {
 		principal_from_row(&p, PRINCIPAL_USER, res);
+		valid_after = atol(PQgetvalue(res, 0, 8));
+	}
 	PQclear(res);
 	if (!ok) {
-		if (login_failed(ctx, resp, name, address, "user") == 0)
+		if (login_failed(ctx, resp, LOGIN_USER, name, address) == 0)
 			oauth_error(resp, 400, "invalid_grant", "The username or password is wrong.");
 		return;
 	}
+	if (login_succeeded(ctx, resp, LOGIN_USER, name, address))
+		return;
 	const char *audit[3] = {p.id, p.name, ctx->request_id};
 	res = request_query(ctx, resp, &user_logged_in, audit, &st);
 	if (!res)
 		return;
 	PQclear(res);
-	issue(resp, ctx, &p, NULL);
-}
-
-static void sha256_hex(const char *text, char out[65])
-{
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(digest, (const unsigned char *)text, strlen(text));
-	sodium_bin2hex(out, 65, digest, sizeof digest);
+	issue(resp, ctx, &p, NULL, valid_after);
 }
 
 /* Scopes requested must be a subset of the client's; returns the granted text or NULL. */
@@ -235,61 +167,24 @@ static int grant_scopes(const char *requested, const char *allowed_text, char *g
 }
 
 static void client_grant(const struct token_params *tp, const struct _u_request *req,
-			 struct _u_response *resp, struct req_ctx *ctx, const char *address)
+			 struct _u_response *resp, struct req_ctx *ctx)
 {
-	const char *id = req->auth_basic_user, *secret = req->auth_basic_password;
-	if (!id || !secret) {
-		id = param(tp, "client_id");
-		secret = param(tp, "client_secret");
-	}
-	if (!id || !secret || !*id) {
-		oauth_error(resp, 401, "invalid_client", "Client authentication failed.");
-		http_header(resp, "WWW-Authenticate", "Basic realm=\"cdtt\"");
+	struct client_account client;
+	if (client_authenticate(req, param(tp, "client_id"), param(tp, "client_secret"), resp, ctx,
+				&client))
 		return;
-	}
-	char name[65];
-	int plausible = strlen(id) < sizeof name && strlen(secret) < 512;
-	snprintf(name, sizeof name, "%s", plausible ? id : "");
-	if (login_throttled(ctx, resp, name, address))
-		return;
-	const char *params[1] = {name};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &client_for_login, params, &st);
-	if (!res)
-		return;
-	int found = st == DB_OK && PQntuples(res) == 1 && plausible;
-	char given[65], stored[65] = "0000000000000000000000000000000000000000000000000000000000000000";
-	sha256_hex(plausible ? secret : "", given);
-	if (found)
-		snprintf(stored, sizeof stored, "%s", PQgetvalue(res, 0, 6));
-	int ok = sodium_memcmp(given, stored, 64) == 0 && found &&
-		 !strcmp(PQgetvalue(res, 0, 7), "active");
-	struct principal p;
 	char granted[160] = "";
-	int scope_ok = 1;
-	if (ok) {
-		principal_from_row(&p, PRINCIPAL_CLIENT, res);
-		scope_ok = grant_scopes(param(tp, "scope"), PQgetvalue(res, 0, 2), granted,
-					sizeof granted) == 0;
-	}
-	PQclear(res);
-	if (!ok) {
-		if (login_failed(ctx, resp, name, address, "client") == 0) {
-			oauth_error(resp, 401, "invalid_client", "Client authentication failed.");
-			http_header(resp, "WWW-Authenticate", "Basic realm=\"cdtt\"");
-		}
-		return;
-	}
-	if (!scope_ok) {
+	if (grant_scopes(param(tp, "scope"), client.scopes, granted, sizeof granted) != 0) {
 		oauth_error(resp, 400, "invalid_scope", "The scope asked for exceeds the client's scopes.");
 		return;
 	}
-	const char *audit[4] = {p.id, p.name, granted, ctx->request_id};
-	res = request_query(ctx, resp, &client_issued, audit, &st);
+	const char *audit[4] = {client.p.id, client.p.name, granted, ctx->request_id};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &client_issued, audit, &st);
 	if (!res)
 		return;
 	PQclear(res);
-	issue(resp, ctx, &p, granted);
+	issue(resp, ctx, &client.p, granted, client.valid_after);
 }
 
 static void token_endpoint(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -313,7 +208,7 @@ static void token_endpoint(const struct _u_request *req, struct _u_response *res
 	else if (!strcmp(grant, "password"))
 		password_grant(&tp, resp, ctx, address);
 	else if (!strcmp(grant, "client_credentials"))
-		client_grant(&tp, req, resp, ctx, address);
+		client_grant(&tp, req, resp, ctx);
 	else
 		oauth_error(resp, 400, "unsupported_grant_type",
 			    "Use grant_type password or client_credentials.");
@@ -322,7 +217,7 @@ static void token_endpoint(const struct _u_request *req, struct _u_response *res
 static void jwks(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	const char *doc = ctx->srv->auth->ours.jwks_json;
+	const char *doc = ctx->srv->auth->jwks_json;
 	http_json_text(resp, 200, doc, strlen(doc));
 	http_header(resp, "Content-Type", "application/jwk-set+json");
 	http_header(resp, "Cache-Control", "public, max-age=300");

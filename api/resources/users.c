@@ -23,6 +23,15 @@
 #include "audit_actor.h"
 #include "resource.h"
 
+/* Ends every token issued so far, this second's included (iat has whole seconds), and those
+ * issued with an iat of the last end (token.c moves iat up to it); tokens issued from now on
+ * carry an iat no earlier than this, so they count. A password change
+ * ends tokens here; disabling an account does in a trigger (migration 0015). */
+#define TOKENS_END_NOW                                                                      \
+	"greatest(u.tokens_valid_after, date_trunc('second', now())) + interval '1 second'"
+
+#define TEAM_NOT_FOUND "no such team under the account's unit"
+
 static const char *const role_values[] = {"admin", "officer", "team_leader", "viewer", NULL};
 static const char *const status_values[] = {"active", "disabled", NULL};
 
@@ -40,6 +49,14 @@ static const struct field user_fields[] = {
 	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
 	{0},
 };
+
+/* A team_leader's team must exist and lie under the account's own unit (which the statements
+ * check is in the caller's scope): never another commune's team. $team and $unit are the
+ * parameters holding the team id and the unit code. */
+#define TEAM_UNDER_UNIT(team, unit)                                                          \
+	"SELECT " team "::uuid IS NULL OR EXISTS (SELECT 1 FROM teams t"                   \
+	"  JOIN units tu ON tu.code = t.unit_code JOIN units au ON au.code = " unit          \
+	"  WHERE t.id = " team "::uuid AND tu.path <@ au.path) AS ok"
 
 /* Accounts visible to a scope: an admin's "" reaches accounts without a unit (admins) too. */
 #define USER_IN_SCOPE(scope) "coalesce(n.path, ''::ltree) <@ " scope "::ltree"
@@ -70,16 +87,17 @@ static struct db_stmt get_user = {
 static struct db_stmt create_user = {
 	.name = "users_create",
 	.sql = "WITH unit AS (SELECT code FROM units WHERE code = $4 AND path <@ $6::ltree),"
+	       " team_ok AS (" TEAM_UNDER_UNIT("$5", "$4") "),"
 	       " ins AS (INSERT INTO users (username, password_hash, role, unit_code, team_id, status)"
 	       "   SELECT $1, $2, $3, $4, $5::uuid, coalesce($11, 'active')"
-	       "   WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM unit)"
+	       "   WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM unit)) AND (SELECT ok FROM team_ok)"
 	       "   ON CONFLICT (username) DO NOTHING RETURNING *),"
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
 			   "'user.create', 'user', id::text,"
 			   " to_jsonb(ins) - 'password_hash' FROM ins")
 	       " SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM unit),"
 	       " (SELECT user_json(ins)::text FROM ins), (SELECT version FROM ins),"
-	       " (SELECT id::text FROM ins)",
+	       " (SELECT id::text FROM ins), (SELECT ok FROM team_ok)",
 	.nparams = 11,
 };
 
@@ -88,18 +106,20 @@ static struct db_stmt update_user = {
 	.sql = "WITH old AS (SELECT * FROM users WHERE id = $1::uuid),"
 	       " unit_ok AS (SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM units"
 	       "   WHERE code = $4 AND path <@ $8::ltree) AS ok),"
+	       " team_ok AS (" TEAM_UNDER_UNIT("$5", "$4") "),"
 	       " upd AS (UPDATE users u SET role = $3, unit_code = $4, team_id = $5::uuid, status = $6,"
 	       "   password_hash = coalesce($7, u.password_hash),"
 	       "   tokens_valid_after = CASE WHEN $7 IS NULL THEN u.tokens_valid_after"
-	       "     ELSE date_trunc('second', now()) END, version = u.version + 1,"
+	       "     ELSE " TOKENS_END_NOW " END, version = u.version + 1,"
 	       "   updated_at = now()"
 	       "   WHERE u.id = $1::uuid AND u.version = $2::int AND (SELECT ok FROM unit_ok)"
+	       "   AND (SELECT ok FROM team_ok)"
 	       "   RETURNING u.*),"
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(9, 10, 11, 12),
 			   "'user.update', 'user', upd.id::text,"
 			   " to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash' FROM upd, old")
 	       " SELECT (SELECT ok FROM unit_ok), (SELECT user_json(upd)::text FROM upd),"
-	       " (SELECT version FROM upd)",
+	       " (SELECT version FROM upd), (SELECT ok FROM team_ok)",
 	.nparams = 12,
 };
 
@@ -239,6 +259,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit in your scope");
+	} else if (strcmp(PQgetvalue(res, 0, 4), "t")) {
+		invalid_field(resp, ctx, "/team_id", "not_found", TEAM_NOT_FOUND);
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "That username is taken.");
 	} else {
@@ -312,6 +334,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit in your scope");
+	} else if (strcmp(PQgetvalue(res, 0, 3), "t")) {
+		invalid_field(resp, ctx, "/team_id", "not_found", TEAM_NOT_FOUND);
 	} else {
 		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
 		respond_updated(resp, ctx, res, 1, "account");
@@ -339,7 +363,7 @@ static struct db_stmt change_own_password = {
 	.name = "me_change_password",
 	.sql = "WITH old AS (SELECT * FROM users WHERE id = $1::uuid),"
 	       " upd AS (UPDATE users u SET password_hash = $3, version = u.version + 1,"
-	       "   tokens_valid_after = date_trunc('second', now()), updated_at = now()"
+	       "   tokens_valid_after = " TOKENS_END_NOW ", updated_at = now()"
 	       "   WHERE u.id = $1::uuid AND u.version = $2::int RETURNING u.*),"
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'user.password_change', 'user', upd.id::text,"
@@ -380,7 +404,7 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 		return;
 	char address[64];
 	http_client_address(req, address);
-	if (login_throttled(ctx, resp, ctx->principal.name, address))
+	if (login_throttled(ctx, resp, LOGIN_USER, ctx->principal.name, address))
 		return;
 	const char *id_param[1] = {ctx->principal.id};
 	enum db_status st;
@@ -390,11 +414,13 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 	int ok = st == DB_OK && PQntuples(res) == 1 && password_verify(current, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!ok) {
-		if (login_failed(ctx, resp, ctx->principal.name, address, "user") != 0)
+		if (login_failed(ctx, resp, LOGIN_USER, ctx->principal.name, address) != 0)
 			return;
 		invalid_field(resp, ctx, "/current_password", "mismatch", "is not your password");
 		return;
 	}
+	if (login_succeeded(ctx, resp, LOGIN_USER, ctx->principal.name, address) != 0)
+		return;
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(password, hash) != 0) {
 		internal_error(resp, ctx);

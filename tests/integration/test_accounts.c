@@ -510,7 +510,100 @@ START_TEST(test_people_change_their_own_password_proving_the_current_one)
 	char *fresh = world_login(&w, "changes.password", "a+brand+new+passphrase");
 	free(fresh);
 	free(token);
-	db_exec_ok(w.url, "DELETE FROM login_failures");
+	db_exec_ok(w.url, "DELETE FROM login_throttle; DELETE FROM login_address_failures");
+}
+END_TEST
+
+/* A team made directly in the database, in unit; returns its id (malloc'd). */
+static char *team_in(const char *unit, const char *name)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO teams (unit_code, name, established_on) VALUES ('%s', '%s', '2023-01-01')"
+		 " RETURNING id",
+		 unit, name);
+	char *id = db_query_value(w.url, sql);
+	ck_assert_ptr_nonnull(id);
+	return id;
+}
+
+START_TEST(test_a_team_leader_is_bound_only_to_a_team_under_the_account_unit)
+{
+	char *own = team_in("TQ-V1", "Own team"), *other = team_in("NX-V1", "Other commune team");
+	struct world_counts before = counts_now();
+	struct http_response r;
+	char body[400];
+	/* another commune's team, and a team that does not exist: 422, nothing written */
+	const char *bad[] = {other, "00000000-0000-4000-8000-000000000000"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(body, sizeof body,
+			 "{\"username\":\"bound.leader\",\"password\":\"a long enough pass\","
+			 "\"role\":\"team_leader\",\"unit_code\":\"TQ\",\"team_id\":\"%s\"}",
+			 bad[i]);
+		world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq, body, NULL);
+		assert_problem(&r, 422);
+		ck_assert_msg(response_has_error(&r, "/team_id", "not_found"), "%s", r.body);
+		http_response_free(&r);
+		world_call(&r, &w, "POST", "/api/v1/users", w.admin, body, NULL);
+		assert_problem(&r, 422);
+		http_response_free(&r);
+	}
+	world_assert_unchanged(&before);
+
+	/* its own commune's team: created */
+	snprintf(body, sizeof body,
+		 "{\"username\":\"bound.leader\",\"password\":\"a long enough pass\","
+		 "\"role\":\"team_leader\",\"unit_code\":\"TQ\",\"team_id\":\"%s\"}",
+		 own);
+	world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq, body, NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	char id[40];
+	snprintf(id, sizeof id, "%s", json_field(r.body, "id"));
+	http_response_free(&r);
+
+	/* moved to another commune's team or an unknown one by PATCH: 422, nothing written */
+	before = counts_now();
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(body, sizeof body, "{\"team_id\":\"%s\"}", bad[i]);
+		world_call_if_match(&r, &w, "PATCH", user_path(id), w.officer_tq, body, "1");
+		assert_problem(&r, 422);
+		ck_assert_msg(response_has_error(&r, "/team_id", "not_found"), "%s", r.body);
+		http_response_free(&r);
+		world_call_if_match(&r, &w, "PATCH", user_path(id), w.admin, body, "1");
+		assert_problem(&r, 422);
+		http_response_free(&r);
+	}
+	world_assert_unchanged(&before);
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT team_id::text || ' ' || version FROM users WHERE id = '%s'", id);
+	char *now = db_query_value(w.url, sql);
+	char want[64];
+	snprintf(want, sizeof want, "%s 1", own);
+	ck_assert_str_eq(now, want);
+	free(now);
+
+	/* cdtt create-user --team: the same rule */
+	char var[600];
+	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
+	const char *env[] = {var, "CDTT_PASSWORD=" WORLD_PASSWORD, NULL};
+	for (size_t i = 0; i < 2; i++) {
+		struct proc p = {0};
+		const char *args[] = {"create-user", "--username", "cli.leader", "--role", "team_leader",
+				      "--unit", "TQ", "--team", bad[i], NULL};
+		proc_spawn(&p, env, args);
+		ck_assert_int_eq(proc_wait(&p, 10000), 1);
+		char *out = proc_output(&p);
+		ck_assert_msg(strstr(out, "no team"), "%s", out);
+		free(out);
+	}
+	world_assert_unchanged(&before);
+	struct proc p = {0};
+	const char *args[] = {"create-user", "--username", "cli.leader", "--role", "team_leader",
+			      "--unit", "TQ", "--team", own, NULL};
+	proc_spawn(&p, env, args);
+	ck_assert_int_eq(proc_wait(&p, 10000), 0);
+	free(own);
+	free(other);
 }
 END_TEST
 
@@ -535,6 +628,7 @@ Suite *accounts_suite(void)
 	tcase_add_test(tc, test_create_user_subcommand);
 	tcase_add_test(tc, test_personal_data_masking_functions);
 	tcase_add_test(tc, test_people_change_their_own_password_proving_the_current_one);
+	tcase_add_test(tc, test_a_team_leader_is_bound_only_to_a_team_under_the_account_unit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
+#include "interop.h"
 #include "suites.h"
 #include "world.h"
 
@@ -74,6 +76,14 @@ static void assert_token_rejected(char *token)
 	snprintf(header, sizeof header, "Bearer %s", token);
 	assert_rejected(header);
 	free(token);
+}
+
+static long post_token(const char *content_type, const char *body, char **out_body);
+
+/* Forgets every failed login and counted address, so tests do not make each other wait. */
+static void forget_failures(void)
+{
+	db_exec_ok(w.url, "DELETE FROM login_throttle; DELETE FROM login_address_failures");
 }
 
 START_TEST(test_missing_authorization_is_401_with_bearer_challenge)
@@ -265,6 +275,84 @@ START_TEST(test_an_account_changed_by_another_hand_stops_within_a_moment)
 }
 END_TEST
 
+START_TEST(test_enabling_an_account_again_does_not_revive_its_old_tokens)
+{
+	const char *id = world_add_user(&w, "re.enabled", "viewer", "TQ", NULL);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/users/%s", id);
+	char *old = world_login(&w, "re.enabled", WORLD_PASSWORD);
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/me", old, NULL, NULL); /* now in both caches */
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"status\":\"disabled\"}", "1");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"status\":\"active\"}", "2");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	/* within the same second as all of the above: the old token is over, a new one works */
+	char header[4200];
+	snprintf(header, sizeof header, "Bearer %s", old);
+	assert_rejected(header);
+	char *fresh = world_login(&w, "re.enabled", WORLD_PASSWORD);
+	world_call(&r, &w, "GET", "/api/v1/me", fresh, NULL, NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	/* a change made by other hands (SQL, another replica) is no different */
+	db_exec_ok(w.url, "UPDATE users SET status = 'disabled' WHERE username = 're.enabled'");
+	db_exec_ok(w.url, "UPDATE users SET status = 'active' WHERE username = 're.enabled'");
+	snprintf(header, sizeof header, "Bearer %s", fresh);
+	ck_assert(world_read_becomes(&w, "/api/v1/me", fresh, 401, NULL, NULL));
+	free(old);
+	free(fresh);
+}
+END_TEST
+
+START_TEST(test_enabling_a_client_again_does_not_revive_its_old_tokens)
+{
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin,
+		   "{\"client_id\":\"re.enabled.client\",\"scopes\":[\"registry:read\"],"
+		   "\"unit_code\":\"TQ\"}",
+		   NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	char form[256], path[80];
+	snprintf(form, sizeof form,
+		 "grant_type=client_credentials&client_id=re.enabled.client&client_secret=%s",
+		 json_field(r.body, "client_secret"));
+	snprintf(path, sizeof path, "/api/v1/clients/%s", json_field(r.body, "id"));
+	http_response_free(&r);
+	char *answer;
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
+	char *old = strdup(json_field(answer, "access_token"));
+	free(answer);
+	world_call(&r, &w, "GET", "/api/v1/me", old, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"status\":\"disabled\"}", "1");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	/* disabled: its secret gets no token */
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, NULL), 401);
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"status\":\"active\"}", "2");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	char header[4200];
+	snprintf(header, sizeof header, "Bearer %s", old);
+	assert_rejected(header);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
+	char *fresh = strdup(json_field(answer, "access_token"));
+	free(answer);
+	world_call(&r, &w, "GET", "/api/v1/me", fresh, NULL, NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	free(old);
+	free(fresh);
+	forget_failures();
+}
+END_TEST
+
 START_TEST(test_password_grant_form_and_json)
 {
 	struct http_response r;
@@ -330,12 +418,42 @@ START_TEST(test_wrong_password_and_unknown_user_get_the_same_answer)
 					"'auth.login_failed' AND entity_id = 'nobody.here'");
 	ck_assert_str_eq(n, "1");
 	free(n);
-	/* failures count per address too: leave none behind for the other tests */
-	db_exec_ok(w.url, "DELETE FROM login_failures");
+	/* leave no waiting account or counted address behind for the other tests */
+	forget_failures();
 }
 END_TEST
 
-START_TEST(test_sixth_failed_login_is_429_even_with_the_right_password)
+/*
+ * A password grant through the curl program from a chosen loopback source address (the whole
+ * of 127.0.0.0/8 reaches the server), as another machine would. Returns the HTTP status; with
+ * retry_after, the Retry-After header's seconds (0 when absent).
+ */
+static long login_from(const char *source, const char *username, const char *password,
+		       int *retry_after)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "curl -s -o /dev/null -D - -w 'status %%{http_code}\\n' --interface %s"
+		 " --data-urlencode grant_type=password --data-urlencode 'username=%s'"
+		 " --data-urlencode 'password=%s' http://127.0.0.1:%d/api/v1/auth/token",
+		 source, username, password, w.server.port);
+	FILE *f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[512];
+	long status = 0;
+	if (retry_after)
+		*retry_after = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (!strncmp(line, "status ", 7))
+			status = atol(line + 7);
+		else if (retry_after && !strncasecmp(line, "Retry-After:", 12))
+			*retry_after = atoi(line + 12);
+	}
+	ck_assert_int_eq(pclose(f), 0);
+	return status;
+}
+
+START_TEST(test_failed_logins_make_the_account_wait_longer_each_time)
 {
 	world_add_user(&w, "throttled.one", "viewer", "TQ", NULL);
 	for (int i = 0; i < 5; i++)
@@ -343,6 +461,7 @@ START_TEST(test_sixth_failed_login_is_429_even_with_the_right_password)
 					    "grant_type=password&username=throttled.one&password=nope-nope-nope",
 					    NULL),
 				 400);
+	/* the sixth is not checked, even with the right password: 429 until the wait is over */
 	char body[256];
 	snprintf(body, sizeof body, "grant_type=password&username=throttled.one&password=%s",
 		 "correct+horse+battery+staple");
@@ -351,16 +470,116 @@ START_TEST(test_sixth_failed_login_is_429_even_with_the_right_password)
 	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
 	assert_problem(&r, 429);
 	char *retry = http_header_value(&r, "Retry-After");
-	ck_assert_msg(retry && atoi(retry) > 800 && atoi(retry) <= 900, "Retry-After %s", retry);
+	ck_assert_msg(retry && atoi(retry) > 0 && atoi(retry) <= 30, "Retry-After %s", retry);
 	free(retry);
 	http_response_free(&r);
-	/* another account from the same address is throttled too (5 failures per address) */
-	snprintf(body, sizeof body, "grant_type=password&username=viewer.tq&password=%s",
-		 "correct+horse+battery+staple");
+	/* no lock-out of the address: another account from it logs in */
+	free(world_login(&w, "viewer.tq", WORLD_PASSWORD));
+	/* the wait over (as if 30 s had passed), one more wrong password is checked, and the
+	 * next wait is twice as long */
+	db_exec_ok(w.url, "UPDATE login_throttle SET next_check_at = now()"
+			  " WHERE account = 'user:throttled.one'");
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded",
+				    "grant_type=password&username=throttled.one&password=nope-nope-nope",
+				    NULL),
+			 400);
 	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
 	assert_problem(&r, 429);
+	retry = http_header_value(&r, "Retry-After");
+	ck_assert_msg(retry && atoi(retry) > 30 && atoi(retry) <= 60, "Retry-After %s", retry);
+	free(retry);
 	http_response_free(&r);
-	db_exec_ok(w.url, "DELETE FROM login_failures");
+	/* once the wait is over the right password works, and the account starts afresh */
+	db_exec_ok(w.url, "UPDATE login_throttle SET next_check_at = now()"
+			  " WHERE account = 'user:throttled.one'");
+	free(world_login(&w, "throttled.one", WORLD_PASSWORD));
+	char *left = db_query_value(w.url, "SELECT count(*) FROM login_throttle"
+					   " WHERE account = 'user:throttled.one'");
+	ck_assert_str_eq(left, "0");
+	free(left);
+	forget_failures();
+}
+END_TEST
+
+START_TEST(test_forty_concurrent_wrong_passwords_get_five_checks)
+{
+	world_add_user(&w, "raced.one", "viewer", "TQ", NULL);
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "for i in $(seq 40); do curl -s -o /dev/null -w '%%{http_code}\\n'"
+		 " -d grant_type=password -d username=raced.one -d password=wrong-$i"
+		 " http://127.0.0.1:%d/api/v1/auth/token & done; wait",
+		 w.server.port);
+	FILE *f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[64];
+	int checked = 0, waiting = 0, other = 0;
+	while (fgets(line, sizeof line, f)) {
+		long status = atol(line);
+		checked += status == 400;
+		waiting += status == 429;
+		other += status != 400 && status != 429;
+	}
+	pclose(f);
+	ck_assert_int_eq(other, 0);
+	ck_assert_int_eq(checked, 5);
+	ck_assert_int_eq(waiting, 35);
+	char *n = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE action ="
+					" 'auth.login_failed' AND entity_id = 'raced.one'");
+	ck_assert_str_eq(n, "5");
+	free(n);
+	forget_failures();
+}
+END_TEST
+
+START_TEST(test_a_stranger_cannot_keep_the_owner_out)
+{
+	world_add_user(&w, "attacked.one", "viewer", "TQ", NULL);
+	/* the owner logs in from their office: that address becomes known to the account */
+	ck_assert_int_eq(login_from("127.0.0.1", "attacked.one", WORLD_PASSWORD, NULL), 200);
+	/* a stranger guesses from elsewhere until the account makes strangers wait */
+	int retry = 0;
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(login_from("127.0.0.2", "attacked.one", "guess-guess-guess", NULL), 400);
+	ck_assert_int_eq(login_from("127.0.0.2", "attacked.one", "guess-guess-guess", &retry), 429);
+	ck_assert_int_gt(retry, 0);
+	/* the owner, at the office, is not kept out */
+	ck_assert_int_eq(login_from("127.0.0.1", "attacked.one", WORLD_PASSWORD, NULL), 200);
+	/* an address the account has never logged in from waits like the stranger */
+	ck_assert_int_eq(login_from("127.0.0.3", "attacked.one", WORLD_PASSWORD, &retry), 429);
+	ck_assert_int_gt(retry, 0);
+	/* nor can anyone keep the admin out by name: the admin logged in from 127.0.0.1 */
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(login_from("127.0.0.2", "admin", "guess-guess-guess", NULL), 400);
+	ck_assert_int_eq(login_from("127.0.0.2", "admin", "guess-guess-guess", NULL), 429);
+	ck_assert_int_eq(login_from("127.0.0.1", "admin", WORLD_PASSWORD, NULL), 200);
+	forget_failures();
+}
+END_TEST
+
+START_TEST(test_a_shared_office_address_is_not_locked_out)
+{
+	/* a commune office behind one address: a dozen people mistype their passwords */
+	char name[32];
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof name, "office.clerk%d", i);
+		world_add_user(&w, name, "viewer", "TQ", NULL);
+		for (int j = 0; j < 2; j++)
+			ck_assert_int_eq(login_from("127.0.0.5", name, "mistyped-password", NULL), 400);
+	}
+	/* 24 failures from the address: everyone there still logs in */
+	ck_assert_int_eq(login_from("127.0.0.5", "office.clerk0", WORLD_PASSWORD, NULL), 200);
+	ck_assert_int_eq(login_from("127.0.0.5", "office.clerk11", WORLD_PASSWORD, NULL), 200);
+	/* one machine spraying passwords over many accounts is stopped at 100 */
+	db_exec_ok(w.url, "UPDATE login_address_failures SET failures = 100"
+			  " WHERE address = '127.0.0.5'");
+	int retry = 0;
+	ck_assert_int_eq(login_from("127.0.0.5", "office.clerk5", WORLD_PASSWORD, &retry), 429);
+	ck_assert_int_gt(retry, 0);
+	ck_assert_int_le(retry, 900);
+	/* ...but not for an account that logged in from there before */
+	ck_assert_int_eq(login_from("127.0.0.5", "office.clerk0", WORLD_PASSWORD, NULL), 200);
+	forget_failures();
 }
 END_TEST
 
@@ -383,7 +602,7 @@ START_TEST(test_hostile_usernames_are_refused_without_harm)
 	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", body, NULL), 400);
 	free(body);
 	ck_assert_int_eq(world_count(&w, "users"), users);
-	db_exec_ok(w.url, "DELETE FROM login_failures");
+	forget_failures();
 	char *tables = db_query_value(w.url, "SELECT count(*) FROM pg_tables WHERE tablename = 'users'");
 	ck_assert_str_eq(tables, "1");
 	free(tables);
@@ -447,7 +666,7 @@ START_TEST(test_client_credentials_grant_and_deleted_client)
 			 401);
 	ck_assert_str_eq(json_field(answer, "error"), "invalid_client");
 	free(answer);
-	db_exec_ok(w.url, "DELETE FROM login_failures");
+	forget_failures();
 
 	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
@@ -469,6 +688,26 @@ START_TEST(test_client_credentials_grant_and_deleted_client)
 	free(token);
 }
 END_TEST
+
+/* The client_credentials grant with Authorization: Basic base64(user:password), user and
+ * password given as they go into the header; returns the status. */
+static long basic_token_status(const char *user, const char *password)
+{
+	char pair[300], encoded[420], header[460];
+	snprintf(pair, sizeof pair, "%s:%s", user, password);
+	sodium_bin2base64(encoded, sizeof encoded, (const unsigned char *)pair, strlen(pair),
+			  sodium_base64_VARIANT_ORIGINAL);
+	snprintf(header, sizeof header, "Authorization: Basic %s", encoded);
+	const char *h[] = {header, "Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	const char *body = "grant_type=client_credentials";
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", h, body, strlen(body));
+	long status = r.status;
+	if (status == 401)
+		ck_assert_str_eq(json_field(r.body, "error"), "invalid_client");
+	http_response_free(&r);
+	return status;
+}
 
 START_TEST(test_client_credentials_with_basic_authentication)
 {
@@ -500,6 +739,21 @@ START_TEST(test_client_credentials_with_basic_authentication)
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "scope"), "registry:read members:pii");
 	http_response_free(&r);
+	/* RFC 6749 §2.3.1: id and secret are form-encoded before Basic; encoding even the
+	 * characters that need none ('.' '-' '_') is allowed, and decoded */
+	ck_assert_int_eq(basic_token_status("hr%2Esystem", secret), 200);
+	char encoded_secret[200] = "";
+	for (const char *c = secret; *c; c++) {
+		size_t at = strlen(encoded_secret);
+		snprintf(encoded_secret + at, sizeof encoded_secret - at,
+			 *c == '-' || *c == '_' ? "%%%02X" : "%c", *c);
+	}
+	ck_assert_int_eq(basic_token_status("hr%2esystem", encoded_secret), 200);
+	/* malformed percent-encoding is a failed authentication, not a guess */
+	ck_assert_int_eq(basic_token_status("hr%2Gsystem", secret), 401);
+	ck_assert_int_eq(basic_token_status("hr.system%", secret), 401);
+	ck_assert_int_eq(basic_token_status("hr.system%00", secret), 401);
+	forget_failures();
 }
 END_TEST
 
@@ -510,6 +764,177 @@ START_TEST(test_jwks_is_empty_for_hs256)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, "{\"keys\":[]}");
 	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_metadata_is_published_at_both_well_known_paths)
+{
+	struct http_response a, b;
+	http_get(&a, w.server.port, "/.well-known/oauth-authorization-server");
+	http_get(&b, w.server.port, "/.well-known/openid-configuration");
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_int_eq(b.status, 200);
+	ck_assert_str_eq(a.body, b.body);
+	json_t *doc = json_loads(a.body, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "issuer")), "cdtt");
+	/* the issuer is a plain name here: URLs come from the request's Host */
+	char want[128];
+	snprintf(want, sizeof want, "http://127.0.0.1:%d/api/v1/auth/token", w.server.port);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "token_endpoint")), want);
+	snprintf(want, sizeof want, "http://127.0.0.1:%d/.well-known/jwks.json", w.server.port);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "jwks_uri")), want);
+	snprintf(want, sizeof want, "http://127.0.0.1:%d/api/v1/auth/introspect", w.server.port);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "introspection_endpoint")), want);
+	ck_assert_str_eq(json_field(a.body, "grant_types_supported"),
+			 "[\"password\",\"client_credentials\"]");
+	ck_assert_str_eq(json_field(a.body, "token_endpoint_auth_methods_supported"),
+			 "[\"client_secret_basic\",\"client_secret_post\"]");
+	ck_assert_ptr_nonnull(strstr(json_field(a.body, "scopes_supported"), "\"members:pii\""));
+	json_decref(doc);
+	http_response_free(&a);
+	http_response_free(&b);
+	/* a Host that is not a host name gives no URL built from it */
+	const char *h[] = {"Host: evil.example\"><script>", NULL};
+	http_request(&a, "GET", w.server.port, "/.well-known/oauth-authorization-server", h, NULL, 0);
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_str_eq(json_field(a.body, "token_endpoint"), "/api/v1/auth/token");
+	http_response_free(&a);
+}
+END_TEST
+
+/* A client for introspection; fills its secret. */
+static void introspecting_client(const char *client_id, char secret[64])
+{
+	struct http_response r;
+	char body[200];
+	snprintf(body, sizeof body,
+		 "{\"client_id\":\"%s\",\"scopes\":[\"registry:read\"],\"unit_code\":\"TQ\"}", client_id);
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin, body, NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	snprintf(secret, 64, "%s", json_field(r.body, "client_secret"));
+	http_response_free(&r);
+}
+
+/* POST /api/v1/auth/introspect token=... as client_id (client_secret in the body); returns
+ * the status and copies the body into out (cap bytes). */
+static long introspect(const char *client_id, const char *secret, const char *token, char *out,
+		       size_t cap)
+{
+	size_t n = strlen(token) + 300;
+	char *body = malloc(n);
+	snprintf(body, n, "client_id=%s&client_secret=%s&token=%s", client_id, secret, token);
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", h, body, strlen(body));
+	free(body);
+	long status = r.status;
+	snprintf(out, cap, "%s", r.body);
+	http_response_free(&r);
+	return status;
+}
+
+START_TEST(test_introspection_tells_active_from_inactive_tokens)
+{
+	char secret[64], out[2048];
+	introspecting_client("resource.server", secret);
+	/* an active person's token: who, until when, from whom */
+	ck_assert_int_eq(introspect("resource.server", secret, w.viewer_tq, out, sizeof out), 200);
+	ck_assert_str_eq(json_field(out, "active"), "true");
+	ck_assert_str_eq(json_field(out, "sub"), w.viewer_tq_id);
+	ck_assert_str_eq(json_field(out, "username"), "viewer.tq");
+	ck_assert_str_eq(json_field(out, "iss"), "cdtt");
+	ck_assert_str_eq(json_field(out, "aud"), "cdtt-api");
+	ck_assert_str_eq(json_field(out, "token_type"), "Bearer");
+	ck_assert_int_gt(atol(json_field(out, "exp")), atol(json_field(out, "iat")));
+	/* a system's token: its scope and client_id */
+	char form[200], *answer;
+	snprintf(form, sizeof form,
+		 "grant_type=client_credentials&client_id=resource.server&client_secret=%s", secret);
+	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
+	char *client_token = strdup(json_field(answer, "access_token"));
+	free(answer);
+	ck_assert_int_eq(introspect("resource.server", secret, client_token, out, sizeof out), 200);
+	ck_assert_str_eq(json_field(out, "active"), "true");
+	ck_assert_str_eq(json_field(out, "scope"), "registry:read");
+	ck_assert_str_eq(json_field(out, "client_id"), "resource.server");
+
+	/* inactive, all alike: garbage, forged, expired, unknown account, ended by a disable */
+	long now = (long)time(NULL);
+	char *expired = secret_token(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "iss", "cdtt", "aud",
+					       "cdtt-api", "sub", w.viewer_tq_id, "iat",
+					       (json_int_t)(now - 7200), "nbf", (json_int_t)(now - 7200),
+					       "exp", (json_int_t)(now - 3600)));
+	char *unknown = secret_token(claims("00000000-0000-4000-8000-000000000000", "cdtt",
+					    "cdtt-api", 0, 300));
+	char *forged = forge(JWT_ALG_HS256, "another-secret-0123456789abcdef-0123", 36,
+			     claims(w.viewer_tq_id, "cdtt", "cdtt-api", 0, 300));
+	world_add_user(&w, "introspected.one", "viewer", "TQ", NULL);
+	char *ended = world_login(&w, "introspected.one", WORLD_PASSWORD);
+	db_exec_ok(w.url, "UPDATE users SET status = 'disabled' WHERE username = 'introspected.one'");
+	db_exec_ok(w.url, "UPDATE users SET status = 'active' WHERE username = 'introspected.one'");
+	const char *inactive[] = {"not-a-token", expired, unknown, forged, ended};
+	for (size_t i = 0; i < sizeof inactive / sizeof inactive[0]; i++) {
+		int active = 1;
+		for (int tries = 0; tries < 100 && active; tries++) { /* NOTIFY reaches the cache */
+			ck_assert_int_eq(introspect("resource.server", secret, inactive[i], out,
+						    sizeof out),
+					 200);
+			active = strcmp(out, "{\"active\":false}") != 0;
+			if (active)
+				usleep(20000);
+		}
+		ck_assert_msg(!active, "token %zu: %s", i, out);
+	}
+	free(expired);
+	free(unknown);
+	free(forged);
+	free(ended);
+
+	/* only an authenticated client asks: a wrong secret or none is 401 invalid_client */
+	ck_assert_int_eq(introspect("resource.server", "wrong-secret", w.viewer_tq, out, sizeof out),
+			 401);
+	ck_assert_str_eq(json_field(out, "error"), "invalid_client");
+	ck_assert_int_eq(introspect("no.such.client", secret, w.viewer_tq, out, sizeof out), 401);
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_response r;
+	snprintf(form, sizeof form, "token=%s", client_token);
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", h, form, strlen(form));
+	ck_assert_int_eq(r.status, 401);
+	char *www = http_header_value(&r, "WWW-Authenticate");
+	ck_assert_ptr_nonnull(www);
+	free(www);
+	http_response_free(&r);
+	/* no token, or JSON instead of a form */
+	ck_assert_int_eq(introspect("resource.server", secret, "", out, sizeof out), 400);
+	const char *json[] = {"Content-Type: application/json", NULL};
+	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", json, "{}", 2);
+	assert_problem(&r, 415);
+	http_response_free(&r);
+	free(client_token);
+	forget_failures();
+}
+END_TEST
+
+START_TEST(test_openid_client_gets_a_token_with_basic_authentication)
+{
+	static const char *const packages[] = {"openid-client", NULL};
+	if (!interop_available("openid-client", packages))
+		return;
+	char secret[64];
+	introspecting_client("province.interop", secret);
+	char url[64], id[64], secret_var[96];
+	snprintf(url, sizeof url, "CDTT_URL=http://127.0.0.1:%d", w.server.port);
+	snprintf(id, sizeof id, "CDTT_CLIENT_ID=province.interop");
+	snprintf(secret_var, sizeof secret_var, "CDTT_CLIENT_SECRET=%s", secret);
+	const char *env[] = {url, id, secret_var, NULL};
+	char *out;
+	int rc = interop_run("openid_client_credentials.mjs", env, &out);
+	ck_assert_msg(rc == 0, "openid-client: %s", out);
+	printf("%s", out); /* says what it checked */
+	fflush(stdout);
+	free(out);
+	forget_failures();
 }
 END_TEST
 
@@ -531,14 +956,22 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_alg_none_is_401);
 	tcase_add_test(tc, test_disabled_user_token_stops_working_at_once);
 	tcase_add_test(tc, test_an_account_changed_by_another_hand_stops_within_a_moment);
+	tcase_add_test(tc, test_enabling_an_account_again_does_not_revive_its_old_tokens);
+	tcase_add_test(tc, test_enabling_a_client_again_does_not_revive_its_old_tokens);
 	tcase_add_test(tc, test_password_grant_form_and_json);
 	tcase_add_test(tc, test_wrong_password_and_unknown_user_get_the_same_answer);
-	tcase_add_test(tc, test_sixth_failed_login_is_429_even_with_the_right_password);
+	tcase_add_test(tc, test_failed_logins_make_the_account_wait_longer_each_time);
+	tcase_add_test(tc, test_forty_concurrent_wrong_passwords_get_five_checks);
+	tcase_add_test(tc, test_a_stranger_cannot_keep_the_owner_out);
+	tcase_add_test(tc, test_a_shared_office_address_is_not_locked_out);
 	tcase_add_test(tc, test_hostile_usernames_are_refused_without_harm);
 	tcase_add_test(tc, test_token_endpoint_bad_requests);
 	tcase_add_test(tc, test_client_credentials_grant_and_deleted_client);
 	tcase_add_test(tc, test_client_credentials_with_basic_authentication);
 	tcase_add_test(tc, test_jwks_is_empty_for_hs256);
+	tcase_add_test(tc, test_metadata_is_published_at_both_well_known_paths);
+	tcase_add_test(tc, test_introspection_tells_active_from_inactive_tokens);
+	tcase_add_test(tc, test_openid_client_gets_a_token_with_basic_authentication);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "interop.h"
 #include "suites.h"
 #include "world.h"
 
@@ -206,6 +207,151 @@ START_TEST(test_public_key_as_signing_key_stops_start_up)
 }
 END_TEST
 
+/* The header of a compact JWS, decoded (a new reference). */
+static json_t *token_header(const char *token)
+{
+	char b64[512], text[512];
+	size_t n = strcspn(token, "."), len = 0;
+	ck_assert_uint_lt(n, sizeof b64);
+	memcpy(b64, token, n);
+	b64[n] = '\0';
+	ck_assert_int_eq(sodium_base642bin((unsigned char *)text, sizeof text - 1, b64, n, NULL, &len,
+					   NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+			 0);
+	text[len] = '\0';
+	json_t *h = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(h);
+	return h;
+}
+
+/* `cdtt serve` with env must stop at start-up (exit 2) naming variable. */
+static void assert_start_up_refused(const char *const *env, const char *variable)
+{
+	const char *args[] = {"serve", NULL};
+	struct proc p = {0};
+	proc_spawn(&p, env, args);
+	ck_assert_int_eq(proc_wait(&p, 10000), 2);
+	char *out = proc_output(&p);
+	ck_assert_msg(strstr(out, variable), "%s", out);
+	free(out);
+}
+
+START_TEST(test_a_key_rotation_publishes_both_keys_and_old_tokens_still_verify)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256"
+		 " -out new.pem 2>/dev/null && chmod 644 new.pem",
+		 dir);
+	sh(cmd);
+	/* the old key's kid, as the running server publishes it */
+	struct http_response r;
+	http_get(&r, w.server.port, "/.well-known/jwks.json");
+	json_t *jwks = json_loads(r.body, 0, NULL);
+	char old_kid[64];
+	snprintf(old_kid, sizeof old_kid, "%s",
+		 json_string_value(json_object_get(json_array_get(json_object_get(jwks, "keys"), 0),
+						   "kid")));
+	json_decref(jwks);
+	http_response_free(&r);
+
+	/* a replica started with the new key, the old one as previous */
+	char new_key[160], previous_key[160];
+	snprintf(new_key, sizeof new_key, "CDTT_JWT_KEY_FILE=%s/new.pem", dir);
+	snprintf(previous_key, sizeof previous_key, "CDTT_JWT_PREVIOUS_KEY_FILE=%s/rs.pem", dir);
+	const char *env[] = {new_key, previous_key, NULL};
+	struct world rotated = w;
+	serve_start(&rotated.server, w.url, env);
+	http_get(&r, rotated.server.port, "/.well-known/jwks.json");
+	ck_assert_int_eq(r.status, 200);
+	jwks = json_loads(r.body, 0, NULL);
+	json_t *keys = json_object_get(jwks, "keys");
+	ck_assert_uint_eq(json_array_size(keys), 2);
+	const char *new_kid = json_string_value(json_object_get(json_array_get(keys, 0), "kid"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(keys, 0), "alg")), "ES256");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(keys, 1), "kid")), old_kid);
+	ck_assert_ptr_null(json_object_get(json_array_get(keys, 1), "d"));
+	http_response_free(&r);
+
+	/* a token signed with the old key still works; new ones are signed with the new key */
+	world_call(&r, &rotated, "GET", "/api/v1/me", w.admin, NULL, NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	char *fresh = world_login(&rotated, "officer.tq", WORLD_PASSWORD);
+	json_t *h = token_header(fresh);
+	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), new_kid);
+	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), "ES256");
+	json_decref(h);
+	world_call(&r, &rotated, "GET", "/api/v1/me", fresh, NULL, NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	/* a replica that does not have the new key yet does not accept it (nothing is guessed) */
+	ck_assert_int_eq(me_status(fresh, NULL), 401);
+
+	/* an independent verifier (the jose package) checks both against the published JWKS */
+	static const char *const packages[] = {"jose", NULL};
+	if (interop_available("jose", packages)) {
+		char url[64], tokens[8192];
+		snprintf(url, sizeof url, "CDTT_URL=http://127.0.0.1:%d", rotated.server.port);
+		snprintf(tokens, sizeof tokens, "CDTT_TOKENS=%s %s", w.admin, fresh);
+		const char *node_env[] = {url, "CDTT_ISSUER=cdtt", "CDTT_AUDIENCE=cdtt-api", tokens,
+					  NULL};
+		char *out;
+		int rc = interop_run("jose_verify.mjs", node_env, &out);
+		ck_assert_msg(rc == 0, "jose: %s", out);
+		printf("%s", out);
+		fflush(stdout);
+		free(out);
+	}
+	json_decref(jwks);
+	free(fresh);
+	ck_assert_int_eq(serve_stop(&rotated.server), 0);
+
+	/* the previous key cannot be the signing key itself */
+	char var[600];
+	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
+	snprintf(previous_key, sizeof previous_key, "CDTT_JWT_PREVIOUS_KEY_FILE=%s/new.pem", dir);
+	const char *same[] = {var, new_key, previous_key, "CDTT_LISTEN=127.0.0.1:1", NULL};
+	assert_start_up_refused(same, "CDTT_JWT_PREVIOUS_KEY_FILE");
+}
+END_TEST
+
+START_TEST(test_an_https_issuer_gives_absolute_metadata_urls)
+{
+	const char *env[] = {key_var, "CDTT_JWT_ISSUER=https://cdtt.example.gov.vn/", NULL};
+	struct world https = w;
+	serve_start(&https.server, w.url, env);
+	struct http_response r;
+	http_get(&r, https.server.port, "/.well-known/openid-configuration");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "issuer"), "https://cdtt.example.gov.vn/");
+	ck_assert_str_eq(json_field(r.body, "token_endpoint"),
+			 "https://cdtt.example.gov.vn/api/v1/auth/token");
+	ck_assert_str_eq(json_field(r.body, "jwks_uri"),
+			 "https://cdtt.example.gov.vn/.well-known/jwks.json");
+	ck_assert_str_eq(json_field(r.body, "introspection_endpoint"),
+			 "https://cdtt.example.gov.vn/api/v1/auth/introspect");
+	http_response_free(&r);
+	char *token = world_login(&https, "officer.tq", WORLD_PASSWORD);
+	world_call(&r, &https, "GET", "/api/v1/me", token, NULL, NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	free(token);
+	ck_assert_int_eq(serve_stop(&https.server), 0);
+
+	/* an issuer URL must be https (plain http only on this machine), without query */
+	char var[600];
+	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
+	static const char *const bad[] = {"CDTT_JWT_ISSUER=http://cdtt.example.gov.vn",
+					  "CDTT_JWT_ISSUER=https://cdtt.example.gov.vn/?x=1",
+					  "CDTT_JWT_ISSUER=ftp://cdtt.example.gov.vn"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *bad_env[] = {var, key_var, bad[i], "CDTT_LISTEN=127.0.0.1:1", NULL};
+		assert_start_up_refused(bad_env, "CDTT_JWT_ISSUER");
+	}
+}
+END_TEST
+
 Suite *keys_auth_suite(void)
 {
 	Suite *s = suite_create("keys");
@@ -217,6 +363,8 @@ Suite *keys_auth_suite(void)
 	tcase_add_test(tc, test_trusted_provider_token_maps_to_the_account);
 	tcase_add_test(tc, test_trusted_provider_tokens_that_do_not_fit_are_401);
 	tcase_add_test(tc, test_public_key_as_signing_key_stops_start_up);
+	tcase_add_test(tc, test_a_key_rotation_publishes_both_keys_and_old_tokens_still_verify);
+	tcase_add_test(tc, test_an_https_issuer_gives_absolute_metadata_urls);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "../../api/auth/client_auth.h"
 #include "../../api/http/body.h"
 #include "../../api/http/metrics.h"
 #include "../../api/http/problem.h"
@@ -109,6 +110,22 @@ START_TEST(test_metrics_render_counters_and_cumulative_buckets)
 }
 END_TEST
 
+START_TEST(test_form_decode_of_basic_credentials_is_strict)
+{
+	char out[16];
+	ck_assert_int_eq(form_decode("province%2Edash", out, sizeof out), 0);
+	ck_assert_str_eq(out, "province.dash");
+	ck_assert_int_eq(form_decode("a%2d%5F%7e+b", out, sizeof out), 0);
+	ck_assert_str_eq(out, "a-_~ b");
+	ck_assert_int_eq(form_decode("", out, sizeof out), 0);
+	ck_assert_str_eq(out, "");
+	/* malformed, a NUL, or too long for the buffer: refused */
+	static const char *const bad[] = {"a%2", "a%", "a%G1", "a%1G", "a%00b", "0123456789abcdef"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(form_decode(bad[i], out, sizeof out) == -1, "%s", bad[i]);
+}
+END_TEST
+
 Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -119,6 +136,7 @@ Suite *http_suite(void)
 	tcase_add_test(tc, test_route_templates);
 	tcase_add_test(tc, test_problem_types_and_titles);
 	tcase_add_test(tc, test_metrics_render_counters_and_cumulative_buckets);
+	tcase_add_test(tc, test_form_decode_of_basic_credentials_is_strict);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -528,7 +528,7 @@ START_TEST(test_public_key_file_makes_a_verify_only_key_with_the_signer_kid)
 		ck_assert_int_eq(verifier.alg, signer.alg);
 		ck_assert_ptr_null(verifier.sign_key);
 		ck_assert_uint_eq(verifier.sign_len, 0);
-		ck_assert_ptr_null(verifier.jwks_json);
+		ck_assert_str_eq(verifier.jwks_json, signer.jwks_json); /* the same public JWK */
 		ck_assert_str_eq(verifier.kid, signer.kid);
 		ck_assert_str_eq((char *)verifier.verify_key, (char *)signer.verify_key);
 		char *token = token_sign(&signer);
@@ -648,6 +648,41 @@ START_TEST(test_private_key_given_as_public_key_is_refused)
 }
 END_TEST
 
+
+START_TEST(test_previous_key_from_a_private_or_public_file_only_verifies)
+{
+	static const char *const files[] = {"rsa.pem", "rsa.pub.pem"};
+	struct jwt_key signer;
+	char err[256] = "";
+	ck_assert_int_eq(jwt_key_from_private_pem_file(&signer, path_of("rsa.pem"), err, sizeof err), 0);
+	for (size_t i = 0; i < 2; i++) {
+		struct jwt_key previous;
+		ck_assert_msg(jwt_key_from_pem_file(&previous, path_of(files[i]), err, sizeof err) == 0,
+			      "%s: %s", files[i], err);
+		ck_assert_ptr_null(previous.sign_key); /* the private part is dropped */
+		ck_assert_str_eq(previous.kid, signer.kid);
+		ck_assert_str_eq(previous.jwks_json, signer.jwks_json);
+		char *token = token_sign(&signer);
+		assert_token_verifies(token, &previous);
+		free(token);
+		jwt_key_free(&previous);
+	}
+	jwt_key_free(&signer);
+}
+END_TEST
+
+START_TEST(test_jwks_merge_lists_the_keys_of_both_documents_in_order)
+{
+	char *both = jwks_merge("{\"keys\":[{\"kid\":\"a\"}]}", "{\"keys\":[{\"kid\":\"b\"}]}");
+	ck_assert_str_eq(both, "{\"keys\":[{\"kid\":\"a\"},{\"kid\":\"b\"}]}");
+	free(both);
+	char *one = jwks_merge("{\"keys\":[]}", NULL);
+	ck_assert_str_eq(one, "{\"keys\":[]}");
+	free(one);
+	ck_assert_ptr_null(jwks_merge("{\"keys\":{}}", NULL));
+}
+END_TEST
+
 Suite *keys_suite(void)
 {
 	Suite *s = suite_create("keys");
@@ -678,6 +713,8 @@ Suite *keys_suite(void)
 	tcase_add_test(tc, test_encrypted_private_key_is_refused_without_prompting);
 	tcase_add_test(tc, test_public_key_given_as_private_key_is_refused);
 	tcase_add_test(tc, test_private_key_given_as_public_key_is_refused);
+	tcase_add_test(tc, test_previous_key_from_a_private_or_public_file_only_verifies);
+	tcase_add_test(tc, test_jwks_merge_lists_the_keys_of_both_documents_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
