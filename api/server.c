@@ -482,6 +482,24 @@ void request_rollback(struct req_ctx *ctx)
 	db_command(ctx->conn, sql);
 }
 
+PGresult *request_refusal_query(struct req_ctx *ctx, struct _u_response *resp,
+				struct db_stmt *stmt, const char *const *params,
+				enum db_status *status)
+{
+	int reopen = 0;
+	while (ctx->tx_depth > ctx->tx_floor) {
+		request_rollback(ctx);
+		reopen++;
+	}
+	PGresult *res = request_query(ctx, resp, stmt, params, status);
+	while (res && reopen-- > 0)
+		if (request_begin(ctx, resp) != 0) { /* it answered 503 or 500 */
+			PQclear(res);
+			return NULL;
+		}
+	return res;
+}
+
 /* The change listener's news, for the representations kept in memory. */
 static void follow_changes(void *arg, enum follow_event event)
 {

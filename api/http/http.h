@@ -31,6 +31,8 @@ struct req_ctx {
 	struct db_conn *replica_conn; /* borrowed from the replica's pool, returned after */
 	int tx_depth;  /* levels of the request's transaction open on conn (request_begin) */
 	int tx_undone; /* the outermost level a failed statement undid part of; 0: none */
+	int tx_floor;  /* levels up to this one are the request's (an Idempotency-Key's), not
+			* the handler's: request_refusal_query writes there */
 };
 
 /*
@@ -64,6 +66,18 @@ PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db
 int request_begin(struct req_ctx *ctx, struct _u_response *resp);
 int request_commit(struct req_ctx *ctx, struct _u_response *resp);
 void request_rollback(struct req_ctx *ctx);
+
+/*
+ * Runs a write that must outlive the refusal it belongs to (the count and audit event of an
+ * attempt the handler is about to refuse): the handler's own levels of the request's
+ * transaction are undone first (a refusal keeps none of its writes) and opened again, empty,
+ * after the statement, which thus lands at the request's level — committed on its own, or with
+ * an Idempotency-Key's stored answer — and not in a level the refusal will roll back. Same
+ * contract as request_query.
+ */
+PGresult *request_refusal_query(struct req_ctx *ctx, struct _u_response *resp,
+				struct db_stmt *stmt, const char *const *params,
+				enum db_status *status);
 
 /* Answers a one-row, one-column JSON result built by PostgreSQL, as is. */
 void http_json_result(struct _u_response *resp, unsigned status, const PGresult *res);

@@ -151,6 +151,7 @@ enum idempotency_outcome idempotency_begin(const struct _u_request *req,
 	 * one that fails is undone to here so that its 4xx can still be stored */
 	if (bound_lock_wait(ctx, resp, 0) != 0 || request_begin(ctx, resp) != 0)
 		goto answered;
+	ctx->tx_floor = 1; /* the key's level, committed with the stored answer */
 	return IDEMPOTENCY_FIRST;
 answered:
 	/* nothing to keep (a replay's ON CONFLICT also locked the key's row: let it go) */

@@ -85,7 +85,7 @@ int unseen_duplicates_record(struct req_ctx *ctx, struct _u_response *resp, long
 	params[6] = source;
 	params[7] = member_ids;
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &record, params, &st);
+	PGresult *res = request_refusal_query(ctx, resp, &record, params, &st);
 	if (!res)
 		return -1;
 	PQclear(res);

@@ -20,8 +20,9 @@ int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp);
 /*
  * Counts n (> 0) duplicates outside the caller's scope and writes their audit event, whose
  * entity is `member_id` (one member, or NULL) and whose `after` holds the count, `source`
- * ("create", "update", "import") and member_ids (a JSON array text, or NULL). Runs in its own
- * transaction: it must outlive the refused write's rollback. 0, or -1 after answering 503/500.
+ * ("create", "update", "import") and member_ids (a JSON array text, or NULL). Written with
+ * request_refusal_query: it outlives the refused write's rollback, also inside an
+ * Idempotency-Key's transaction. 0, or -1 after answering 503/500.
  */
 int unseen_duplicates_record(struct req_ctx *ctx, struct _u_response *resp, long n,
 			     const char *member_id, const char *source, const char *member_ids);

@@ -300,6 +300,53 @@ START_TEST(test_create_with_numbers_outside_scope_is_counted_audited_then_429)
 }
 END_TEST
 
+/* An Idempotency-Key runs the write in a transaction that a refusal rolls back: the count and
+ * the audit event must outlive it, or a fresh key per attempt would probe for free. */
+START_TEST(test_keyed_writes_outside_scope_are_counted_too)
+{
+	char id[37];
+	char *token = officer("probe.keyed", "NX", id);
+	sql("INSERT INTO members (unit_code, full_name, phone) VALUES ('TQ-V1', 'Người Xa K1', '0385000001'),"
+	    " ('TQ-V1', 'Người Xa K2', '0385000002')");
+	char auth[4200];
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+	const char *json[] = {auth, "Content-Type: application/json", "Idempotency-Key: probe-k1", NULL};
+	const char *body = "{\"unit_code\":\"NX-V1\",\"full_name\":\"Thử\",\"phone\":\"0385000001\"}";
+	struct http_response r;
+	http_request(&r, "POST", w.server.port, "/api/v1/members", json, body, strlen(body));
+	assert_problem(&r, 409);
+	ck_assert_ptr_null(strstr(r.body, "existing_member_id"));
+	http_response_free(&r);
+	const char *csv[] = {auth, "Content-Type: text/csv", "Idempotency-Key: probe-k2", NULL};
+	const char *rows = "unit_code,full_name,phone\nNX-V1,Hai,0385000002\n";
+	http_request(&r, "POST", w.server.port, "/api/v1/imports/members", csv, rows, strlen(rows));
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	char text[300];
+	snprintf(text, sizeof text,
+		 "SELECT sum(hits) FROM unseen_duplicates WHERE principal_id = '%s'", id);
+	assert_sql(text, "2");
+	snprintf(text, sizeof text,
+		 "SELECT count(*) FROM audit_events WHERE action = 'member.duplicate_outside_scope'"
+		 " AND actor_id = '%s'", id);
+	assert_sql(text, "2");
+	/* the refusals were kept with their keys, and a replay counts nothing more */
+	http_request(&r, "POST", w.server.port, "/api/v1/members", json, body, strlen(body));
+	ck_assert_int_eq(r.status, 409); /* the first answer, its instance included */
+	char *replayed = http_header_value(&r, "Idempotent-Replayed");
+	ck_assert_ptr_nonnull(replayed);
+	free(replayed);
+	http_response_free(&r);
+	snprintf(text, sizeof text,
+		 "SELECT count(*) FROM idempotency_keys WHERE principal_id = '%s'", id);
+	assert_sql(text, "2");
+	snprintf(text, sizeof text,
+		 "SELECT sum(hits) FROM unseen_duplicates WHERE principal_id = '%s'", id);
+	assert_sql(text, "2");
+	free(token);
+}
+END_TEST
+
 Suite *personal_data_suite(void)
 {
 	Suite *s = suite_create("personal_data");
@@ -310,6 +357,7 @@ Suite *personal_data_suite(void)
 	tcase_add_test(tc, test_10000_number_import_reveals_no_one_outside_scope_counts_audits_then_429);
 	tcase_add_test(tc, test_real_import_with_a_number_outside_scope_is_409_naming_no_row);
 	tcase_add_test(tc, test_create_with_numbers_outside_scope_is_counted_audited_then_429);
+	tcase_add_test(tc, test_keyed_writes_outside_scope_are_counted_too);
 	suite_add_tcase(s, tc);
 	return s;
 }
