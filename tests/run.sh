@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test against a throwaway PostgreSQL: unit suites, the OpenAPI lint, integration
-# suites. Usage: tests/run.sh BUILD_DIR (build or build/asan). Exit code: 0 when all passed.
+# suites, README.md's tour. Usage: tests/run.sh BUILD_DIR (build or build/asan). Exit code: 0 when all passed.
 # CK_RUN_SUITE=name (Check's own variable) runs one suite only, while working on it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,11 @@ step "integration tests (PostgreSQL in $tmp)"
 if CDTT_PG_THROWAWAY=1 deploy/pg.sh start "$tmp" >/dev/null; then
   CDTT_TEST_PGDIR=$tmp CDTT_TEST_ADMIN_URL=$(deploy/pg.sh admin-url "$tmp") \
     CDTT_BIN=$build/cdtt "$build/tests/integration" || failed=1
+  # CK_RUN_SUITE picks one integration suite while working on it; the tour runs in whole runs.
+  if [ -z "${CK_RUN_SUITE:-}" ]; then
+    step "README tour (tests/readme-tour.sh: README.md's commands after make run)"
+    CDTT_TEST_PGDIR=$tmp tests/readme-tour.sh "$build" || failed=1
+  fi
 else
   echo "cannot start PostgreSQL; see $tmp/postgres.log" >&2
   cat "$tmp/postgres.log" >&2 || true
