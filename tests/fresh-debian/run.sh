@@ -18,7 +18,7 @@
 # FRESH_PG_VERSION=15.18-0+deb12u1 pins PostgreSQL (server and libpq) to that Debian version
 # instead of the newest one, to tell a PostgreSQL update apart from a change of ours.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
+here=${FRESH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}   # the repository to copy
 run_only=0; [ "${1:-}" = --run-only ] && run_only=1
 cache=${FRESH_DEBIAN_CACHE:-/var/tmp/cdtt-fresh-debian}
 [ "$(id -u)" -eq 0 ] || { echo "fresh-check: needs root (debootstrap, chroot, mount)" >&2; exit 2; }
