@@ -88,7 +88,7 @@ mkdir -p "$root/src"
 (cd "$here" && git ls-files -z --cached --others --exclude-standard |
    grep -zv '^\(\.tools\|build\|\.run\)\(/\|$\)' | tar --null -T - -cf - 2>/dev/null) | tar -C "$root/src" -xf -
 
-fail() { echo "fresh-check: FAIL: $*  (log: $log)"; exit 1; }
+fail() { tail -n 5 "$log" | sed 's/^/  | /'; echo "fresh-check: FAIL: $*  (log: $log)"; exit 1; }
 
 : > "$log"
 say "apt-get install make (the one step before \`make run\`)"
