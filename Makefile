@@ -1,7 +1,10 @@
 # cdtt — build, run and test.
 #   make          build build/cdtt
-#   make run      install what is missing, start a private PostgreSQL, migrate, serve
+#   make run      install what is missing, start a private PostgreSQL, migrate, serve (no Node.js)
 #   make check    install what is missing, start a throwaway PostgreSQL, run every test
+#   make env      the export lines that point build/cdtt's subcommands at `make run`'s database
+#   make admin-password   the password `make run` printed for the demo's admin
+#   make fresh-check      `make run` and `make check` in a clean Debian 12 root (debootstrap; slow)
 #   make asan     the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make lint     cppcheck over the C sources, Redocly over the OpenAPI document
 #   make stop     stop the PostgreSQL that `make run` started
@@ -27,11 +30,16 @@ UNIT_SRC  = $(wildcard tests/unit/*.c)
 INTEG_SRC = $(wildcard tests/integration/*.c)
 TOOLS     = build/tools
 
-.PHONY: all tests check check-run asan lint run stop clean deps docs-check
+.PHONY: all tests check check-run asan lint run stop clean deps deps-run docs-check env \
+        admin-password fresh-check
 all: $(BUILD)/cdtt
 
+# What `make check` needs (compilers, PostgreSQL, test tools, the Node.js tools when Node.js is
+# new enough), and the smaller set `make run` needs (no Node.js).
 deps:
-	@deploy/install-deps.sh all
+	@deploy/install-deps.sh check
+deps-run:
+	@deploy/install-deps.sh run
 
 $(BUILD)/cdtt: $(BUILD)/obj/api/main.o $(BUILD)/libcdtt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -101,14 +109,27 @@ lint: deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem \
 		-D_POSIX_C_SOURCE=200809L -Iapi -Idb api db tests
-	.tools/node_modules/.bin/redocly lint --config openapi/redocly.yaml --format=stylish openapi/openapi.yaml
+	@if why=$$(tests/node-ok.sh redocly); then \
+		.tools/node_modules/.bin/redocly lint --config openapi/redocly.yaml --format=stylish openapi/openapi.yaml; \
+	else echo "OpenAPI lint skipped: $$why"; fi
 
 # Headless Chromium renders /docs from a running server and checks the operations appear.
 docs-check: all
 	@tests/docs/render-check.sh $(BUILD)/cdtt
 
-run: deps all
+run: deps-run
+	@$(MAKE) --no-print-directory all
 	@deploy/run-local.sh $(BUILD)/cdtt
+
+env:
+	@deploy/run-local.sh env
+admin-password:
+	@deploy/run-local.sh admin-password
+
+# Too slow for every `make check`: a Debian 12 root made by debootstrap, `make run` answering
+# /readyz and `make check` passing inside it (tests/fresh-debian/README.md).
+fresh-check:
+	@tests/fresh-debian/run.sh
 
 stop:
 	@deploy/pg.sh stop "$$(deploy/pg.sh dir-for-run)"

@@ -5,7 +5,7 @@
  *     empty database.
  * create-client --client-id ID --scopes "a b" --unit CODE [--name NAME]
  *     prints the generated secret once.
- * Both write an audit event with the actor "system".
+ * Both write an audit event with the actor "system". Exit codes: cli.h.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -47,12 +47,23 @@ static int options_known(int argc, char **argv, const char *const *known)
 	return 1;
 }
 
-static PGconn *connect_db(void)
+int cli_config_error(const char *err)
+{
+	fprintf(stderr, "cdtt: %s\n", err);
+	/* A newcomer after `make run` has a database but not its URL in this shell. */
+	if (!getenv("CDTT_DATABASE_URL"))
+		fprintf(stderr, "cdtt: for the database of `make run`, run in the project folder: "
+				"eval \"$(make -s env)\"\n");
+	return CLI_USAGE;
+}
+
+/* The connection, or NULL with *rc the exit code: CLI_USAGE (configuration) or CLI_FAILED. */
+static PGconn *connect_db(int *rc)
 {
 	struct config cfg;
 	char err[256];
 	if (config_load(&cfg, CONFIG_DATABASE, NULL, err, sizeof err) != 0) {
-		fprintf(stderr, "cdtt: %s\n", err);
+		*rc = cli_config_error(err);
 		config_free(&cfg);
 		return NULL;
 	}
@@ -61,8 +72,10 @@ static PGconn *connect_db(void)
 	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
 	free(conninfo);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		fprintf(stderr, "cdtt: cannot connect to the database: %s", pg ? PQerrorMessage(pg) : "\n");
+		fprintf(stderr, "cdtt: cannot connect to the database: %s",
+			pg ? PQerrorMessage(pg) : "out of memory\n");
 		PQfinish(pg);
+		*rc = CLI_FAILED;
 		return NULL;
 	}
 	return pg;
@@ -157,13 +170,13 @@ int cli_create_user(int argc, char **argv)
 	int hashed = password_hash(password, hash);
 	sodium_memzero(password, sizeof password);
 	if (hashed != 0)
-		return 1;
-	PGconn *pg = connect_db();
+		return CLI_FAILED;
+	int rc = CLI_FAILED;
+	PGconn *pg = connect_db(&rc);
 	if (!pg)
-		return 1;
+		return rc;
 	const char *params[5] = {name, hash, role, unit, team};
 	PGresult *res;
-	int rc = 1;
 	if (run(pg,
 		"WITH unit AS (SELECT code FROM units WHERE code = $4),"
 		/* the team must exist and lie under the account's unit */
@@ -180,15 +193,18 @@ int cli_create_user(int argc, char **argv)
 		" SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM unit), (SELECT id FROM ins),"
 		" (SELECT ok FROM team_ok)",
 		5, params, &res) == 0) {
-		if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 			fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
-		else if (strcmp(PQgetvalue(res, 0, 2), "t"))
+			rc = CLI_USAGE;
+		} else if (strcmp(PQgetvalue(res, 0, 2), "t")) {
 			fprintf(stderr, "cdtt: no team %s under unit %s\n", team, unit);
-		else if (PQgetisnull(res, 0, 1))
+			rc = CLI_USAGE;
+		} else if (PQgetisnull(res, 0, 1)) {
 			fprintf(stderr, "cdtt: the username %s is taken\n", name);
-		else {
+			rc = CLI_EXISTS;
+		} else {
 			printf("created user %s (%s) with id %s\n", name, role, PQgetvalue(res, 0, 1));
-			rc = 0;
+			rc = CLI_OK;
 		}
 		PQclear(res);
 	}
@@ -222,14 +238,14 @@ int cli_create_client(int argc, char **argv)
 				"reports:read members:pii\n");
 		return 2;
 	}
-	PGconn *pg = connect_db();
+	int rc = CLI_FAILED;
+	PGconn *pg = connect_db(&rc);
 	if (!pg)
-		return 1;
+		return rc;
 	char secret[CLIENT_SECRET_LEN + 1], hash[65];
 	client_secret_generate(secret, hash);
 	const char *params[5] = {id, name, hash, scopes, unit};
 	PGresult *res;
-	int rc = 1;
 	if (run(pg,
 		"WITH unit AS (SELECT code FROM units WHERE code = $5),"
 		" ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code)"
@@ -241,15 +257,17 @@ int cli_create_client(int argc, char **argv)
 		"  FROM ins)"
 		" SELECT EXISTS (SELECT 1 FROM unit), (SELECT id FROM ins)",
 		5, params, &res) == 0) {
-		if (strcmp(PQgetvalue(res, 0, 0), "t"))
+		if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 			fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
-		else if (PQgetisnull(res, 0, 1))
+			rc = CLI_USAGE;
+		} else if (PQgetisnull(res, 0, 1)) {
 			fprintf(stderr, "cdtt: the client id %s is taken\n", id);
-		else {
+			rc = CLI_EXISTS;
+		} else {
 			printf("created client %s with id %s\nclient_secret: %s\n"
 			       "(shown once: store it now)\n",
 			       id, PQgetvalue(res, 0, 1), secret);
-			rc = 0;
+			rc = CLI_OK;
 		}
 		PQclear(res);
 	}

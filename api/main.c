@@ -1,7 +1,7 @@
 /*
  * cdtt: the community digital technology teams registry API.
  * Subcommands: serve, migrate, routes, version (more join as the features that need them land).
- * Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
+ * Exit codes (cli.h): 0 success, 1 runtime failure, 2 bad usage or configuration, 3 exists.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -46,14 +46,17 @@ static int load_config(struct config *cfg, unsigned needs)
 static int cmd_migrate(void)
 {
 	struct config cfg;
-	if (load_config(&cfg, CONFIG_DATABASE) != 0)
-		return 2;
 	char err[512];
+	if (config_load(&cfg, CONFIG_DATABASE, NULL, err, sizeof err) != 0) {
+		config_free(&cfg);
+		return cli_config_error(err);
+	}
+	log_set_level(cfg.log_level);
 	int applied = migrate_database(cfg.database_url, err, sizeof err);
 	config_free(&cfg);
 	if (applied < 0) {
 		fprintf(stderr, "cdtt: %s\n", err);
-		return 1;
+		return CLI_FAILED;
 	}
 	printf("migrations applied: %d\n", applied);
 	return 0;

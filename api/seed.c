@@ -25,6 +25,7 @@
 #include "../db/migrate.h"
 #include "../db/pool.h"
 #include "auth/password.h"
+#include "cli.h"
 #include "config.h"
 #include "embedded.h"
 
@@ -196,9 +197,8 @@ int cli_seed_demo(int argc, char **argv)
 	struct config cfg;
 	char err[512];
 	if (config_load(&cfg, CONFIG_DATABASE, NULL, err, sizeof err) != 0) {
-		fprintf(stderr, "cdtt: %s\n", err);
 		config_free(&cfg);
-		return 2;
+		return cli_config_error(err);
 	}
 	int applied = migrate_database(cfg.database_url, err, sizeof err);
 	if (applied < 0) {

@@ -2,9 +2,14 @@
 # Installs what cdtt needs from Debian 12 packages, once, for every way it is built:
 #   install-deps.sh build    compilers and -dev libraries (the Dockerfile's build stage)
 #   install-deps.sh runtime  shared libraries only (the Dockerfile's final stage)
-#   install-deps.sh all      build + PostgreSQL 15 + test and lint tools + the spec linter (default;
-#                            what `make run`, `make check` and CI use)
+#   install-deps.sh run      build + runtime + PostgreSQL 15 + curl and jq (what `make run` and
+#                            the README's tour need; no Node.js)
+#   install-deps.sh check    run + test and lint tools, and the Node.js tools of .tools/ (the
+#                            OpenAPI linter) when Node.js >= 20.19 and npm are present (default;
+#                            what `make check` and CI use; `all` is the same)
 # A no-op when everything is present: it asks dpkg first and calls apt-get only for what is missing.
+# Debian 12 ships Node.js 18 and no npm: there the Node.js tools are not installed, and the
+# checks that use them say "skipped" (tests/node-ok.sh decides).
 set -euo pipefail
 profile=${1:-all}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,14 +18,17 @@ runtime_pkgs=(libulfius2.7 libjansson4 libjwt0 libpq5 libsodium23 libmicrohttpd1
 build_pkgs=(gcc make pkg-config libc6-dev libulfius-dev libjansson-dev libjwt-dev libpq-dev
             libsodium-dev libmicrohttpd-dev libyder-dev liborcania-dev libgnutls28-dev libyaml-dev
             libssl-dev)
+run_pkgs=(postgresql-15 curl jq)
 test_pkgs=(check libsubunit-dev libcurl4-gnutls-dev postgresql-15 postgresql-contrib cppcheck
            valgrind wrk procps openssl curl jq)
 
 case "$profile" in
   runtime) want=("${runtime_pkgs[@]}") ;;
   build)   want=("${build_pkgs[@]}") ;;
-  all)     want=("${runtime_pkgs[@]}" "${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|runtime|all]" >&2; exit 2 ;;
+  run)     want=("${runtime_pkgs[@]}" "${build_pkgs[@]}" "${run_pkgs[@]}") ;;
+  check|all) profile=check
+           want=("${runtime_pkgs[@]}" "${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|runtime|run|check]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -34,13 +42,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The OpenAPI linter is a development tool: only for the full profile, kept in the project's .tools/.
-if [ "$profile" = all ]; then
+# The Node.js tools are development tools: only for the check profile, kept in the project's
+# .tools/, and only where Node.js is new enough to run them and npm can install them.
+node_tools_ok=0
+if [ "$profile" = check ]; then
+  if ! why=$("$here/tests/node-ok.sh" --node); then
+    echo "install-deps: skipped the Node.js tools (.tools/): $why; the checks that use them will say skipped" >&2
+  elif ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: skipped the Node.js tools (.tools/): needs npm; the checks that use them will say skipped" >&2
+  else
+    node_tools_ok=1
+  fi
+fi
+if [ "$node_tools_ok" = 1 ]; then
   redocly="$here/.tools/node_modules/.bin/redocly"
   if [ ! -x "$redocly" ]; then
-    if ! command -v npm >/dev/null 2>&1; then
-      echo "install-deps: npm is needed for @redocly/cli (Node.js >= 20.19)" >&2; exit 1
-    fi
     mkdir -p "$here/.tools"
     echo "install-deps: installing @redocly/cli@2.77.0 into .tools/" >&2
     (cd "$here/.tools" && [ -f package.json ] || echo '{"private":true}' > "$here/.tools/package.json"

@@ -7,8 +7,9 @@
 #   pg.sh stop DIR      stop if running
 #   pg.sh url DIR       the database URL (role and database cdtt)
 #   pg.sh admin-url DIR a URL as the superuser, to the postgres database
-#   pg.sh dir-for-run   the folder `make run` uses: .run/pg in the project, or a folder under
-#                       /var/tmp when the postgres user cannot reach the project folder
+#   pg.sh dir-for-run   the folder `make run` uses: CDTT_RUN_DIR when set, else .run/pg in the
+#                       project, or a folder under /var/tmp when the postgres user cannot reach
+#                       the project folder
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}; dir=${2:-}
@@ -20,6 +21,7 @@ url() { printf 'postgresql://%s@/%s?host=%s/sock\n' "$1" "$2" "$dir"; }
 
 case "$cmd" in
   dir-for-run)
+    if [ -n "${CDTT_RUN_DIR:-}" ]; then echo "$CDTT_RUN_DIR"; exit 0; fi
     here=$(cd "$(dirname "$0")/.." && pwd)
     if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$here"; then
       echo "$here/.run/pg"

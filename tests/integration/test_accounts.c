@@ -444,14 +444,14 @@ START_TEST(test_create_user_subcommand)
 	proc_spawn(&p, env, args);
 	ck_assert_int_eq(proc_wait(&p, 10000), 0);
 	proc_spawn(&p, env, args); /* taken */
-	ck_assert_int_eq(proc_wait(&p, 10000), 1);
+	ck_assert_int_eq(proc_wait(&p, 10000), 3);
 	const char *no_unit[] = {"create-user", "--username", "cli.viewer", "--role", "viewer", NULL};
 	proc_spawn(&p, env, no_unit);
 	ck_assert_int_eq(proc_wait(&p, 10000), 2);
 	const char *bad_unit[] = {"create-user", "--username", "cli.viewer", "--role", "viewer",
 				  "--unit", "NOWHERE", NULL};
 	proc_spawn(&p, env, bad_unit);
-	ck_assert_int_eq(proc_wait(&p, 10000), 1);
+	ck_assert_int_eq(proc_wait(&p, 10000), 2);
 	char *token = world_login(&w, "cli.officer", WORLD_PASSWORD);
 	free(token);
 	char *ev = db_query_value(w.url, "SELECT actor_type FROM audit_events WHERE action = "

@@ -127,6 +127,111 @@ START_TEST(test_serve_with_unreachable_database_exits_1)
 }
 END_TEST
 
+/*
+ * The subcommands that need the database, without CDTT_DATABASE_URL: exit 2 (configuration),
+ * naming the variable and saying how to reach the database of `make run`.
+ */
+START_TEST(test_subcommands_without_database_url_exit_2_and_point_to_make_env)
+{
+	static const char *const cases[][8] = {
+		{"migrate", NULL},
+		{"seed-demo", NULL},
+		{"create-user", "--username", "first.admin", "--role", "admin", NULL},
+		{"create-client", "--client-id", "a.system", "--scopes", "registry:read", "--unit", "HG"},
+	};
+	const char *env[] = {"CDTT_PASSWORD=" TEST_JWT_SECRET, NULL};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct proc p = {0};
+		proc_spawn(&p, env, cases[i]);
+		int code = proc_wait(&p, 10000);
+		char *out = proc_output(&p);
+		ck_assert_msg(code == 2, "%s: exit %d, expected 2; output: %s", cases[i][0], code, out);
+		ck_assert_msg(strstr(out, "CDTT_DATABASE_URL must be set"), "%s: %s", cases[i][0], out);
+		ck_assert_msg(strstr(out, "eval \"$(make -s env)\""), "%s: %s", cases[i][0], out);
+		free(out);
+	}
+}
+END_TEST
+
+/* A malformed CDTT_DATABASE_URL is a configuration error too, and the hint is not printed. */
+START_TEST(test_subcommand_with_malformed_database_url_exits_2)
+{
+	const char *env[] = {"CDTT_DATABASE_URL=host=localhost", "CDTT_PASSWORD=" TEST_JWT_SECRET, NULL};
+	const char *args[] = {"create-user", "--username", "first.admin", "--role", "admin", NULL};
+	struct proc p = {0};
+	proc_spawn(&p, env, args);
+	int code = proc_wait(&p, 10000);
+	char *out = proc_output(&p);
+	ck_assert_msg(code == 2, "exit %d; output %s", code, out);
+	ck_assert_msg(strstr(out, "CDTT_DATABASE_URL must be a PostgreSQL URI"), "%s", out);
+	ck_assert_msg(!strstr(out, "make -s env"), "%s", out);
+	free(out);
+}
+END_TEST
+
+/* A database that cannot be reached is a failure (1), not a configuration error. */
+START_TEST(test_subcommands_with_unreachable_database_exit_1)
+{
+	static const char *const cases[][8] = {
+		{"migrate", NULL},
+		{"create-user", "--username", "first.admin", "--role", "admin", NULL},
+		{"create-client", "--client-id", "a.system", "--scopes", "registry:read", "--unit", "HG"},
+	};
+	const char *env[] = {GOOD_URL, "CDTT_PASSWORD=" TEST_JWT_SECRET, NULL};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct proc p = {0};
+		proc_spawn(&p, env, cases[i]);
+		int code = proc_wait(&p, 10000);
+		char *out = proc_output(&p);
+		ck_assert_msg(code == 1, "%s: exit %d, expected 1; output: %s", cases[i][0], code, out);
+		ck_assert_msg(strstr(out, "cannot connect to the database") ||
+				      strstr(out, "could not connect"),
+			      "%s: %s", cases[i][0], out);
+		free(out);
+	}
+}
+END_TEST
+
+/* Usage errors are 2 before anything is read; version and routes need no configuration. */
+START_TEST(test_usage_errors_exit_2_and_informational_subcommands_exit_0)
+{
+	static const char *const bad[][4] = {
+		{NULL},
+		{"version", "extra", NULL},
+		{"create-user", NULL},
+		{"create-user", "--username", NULL},
+		{"create-client", "--client-id", "a.system", NULL},
+		{"seed-demo", "--scale", "0", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct proc p = {0};
+		proc_spawn(&p, NULL, bad[i]);
+		int code = proc_wait(&p, 5000);
+		char *out = proc_output(&p);
+		ck_assert_msg(code == 2, "case %zu: exit %d, expected 2; output: %s", i, code, out);
+		ck_assert_msg(strstr(out, "usage: cdtt"), "case %zu: %s", i, out);
+		free(out);
+	}
+	static const char *const good[][2] = {{"version", NULL}, {"routes", NULL}};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct proc p = {0};
+		proc_spawn(&p, NULL, good[i]);
+		ck_assert_int_eq(proc_wait(&p, 5000), 0);
+	}
+}
+END_TEST
+
+/* Nothing listens on the port: the health check fails with 1. */
+START_TEST(test_healthcheck_without_server_exits_1)
+{
+	const char *env[] = {"CDTT_LISTEN=127.0.0.1:1", NULL};
+	const char *args[] = {"healthcheck", NULL};
+	struct proc p = {0};
+	proc_spawn(&p, env, args);
+	ck_assert_int_eq(proc_wait(&p, 10000), 1);
+}
+END_TEST
+
 Suite *startup_suite(void)
 {
 	Suite *s = suite_create("startup");
@@ -145,6 +250,11 @@ Suite *startup_suite(void)
 	tcase_add_test(tc, test_serve_with_bad_log_level_exits_2);
 	tcase_add_test(tc, test_unknown_subcommand_exits_2);
 	tcase_add_test(tc, test_serve_with_unreachable_database_exits_1);
+	tcase_add_test(tc, test_subcommands_without_database_url_exit_2_and_point_to_make_env);
+	tcase_add_test(tc, test_subcommand_with_malformed_database_url_exits_2);
+	tcase_add_test(tc, test_subcommands_with_unreachable_database_exit_1);
+	tcase_add_test(tc, test_usage_errors_exit_2_and_informational_subcommands_exit_0);
+	tcase_add_test(tc, test_healthcheck_without_server_exits_1);
 	suite_add_tcase(s, tc);
 	return s;
 }
