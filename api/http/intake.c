@@ -429,8 +429,11 @@ static int body_take(struct request *r, const char *data, size_t size)
 		size = r->limit + 1 - r->received;
 		r->over = 1;
 	}
-	if (r->form && MHD_post_process(r->form, data, size) != MHD_YES)
-		return -1;
+	/* a form the parser refuses (raw spaces...) is left incomplete: the handler says 400 */
+	if (r->form && MHD_post_process(r->form, data, size) != MHD_YES) {
+		MHD_destroy_post_processor(r->form);
+		r->form = NULL;
+	}
 	if (r->spool >= 0) {
 		for (size_t done = 0; done < size;) {
 			ssize_t w = write(r->spool, data + done, size - done);
