@@ -88,7 +88,9 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 		db_release(srv->replica, ctx->replica_conn);
 		ctx->replica_conn = NULL;
 	}
-	log_request(ctx, req->http_verb, route, resp->status, seconds * 1000);
+	char client[64];
+	http_client_address(req, client);
+	log_request(ctx, client, req->http_verb, route, resp->status, seconds * 1000);
 	metrics_observe(srv->metrics, label, resp->status, seconds);
 	json_decref(ctx->body);
 	ctx->body = NULL;

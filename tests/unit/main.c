@@ -10,6 +10,7 @@ Suite *csv_suite(void);
 Suite *members_suite(void);
 Suite *token_cache_suite(void);
 Suite *rep_cache_suite(void);
+Suite *proxy_suite(void);
 
 int main(void)
 {
@@ -23,6 +24,7 @@ int main(void)
 	srunner_add_suite(sr, members_suite());
 	srunner_add_suite(sr, token_cache_suite());
 	srunner_add_suite(sr, rep_cache_suite());
+	srunner_add_suite(sr, proxy_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
