@@ -23,10 +23,9 @@
  *     CDTT_HEADER_TIMEOUT or whose body took longer than CDTT_BODY_TIMEOUT, however steadily
  *     its bytes trickle in;
  *   - an address may hold at most CDTT_MAX_CONNECTIONS_PER_ADDRESS connections (trusted
- *     proxies excepted: everyone comes through them); more are refused at accept. Counting
- *     happens when libmicrohttpd reports the connection started, and the check at accept, so
- *     worker threads accepting at the same instant may each let one more in: the bound holds
- *     within the number of threads;
+ *     proxies excepted: everyone comes through them); more are refused at accept. The accept
+ *     policy reserves a place and the connection's start takes it (a reservation never
+ *     taken lapses), so the bound is exact even with worker threads accepting at once;
  *   - CDTT_MAX_CONNECTIONS bounds them all.
  */
 #define _GNU_SOURCE
@@ -58,7 +57,9 @@ enum phase { WAITING_HEADERS, RECEIVING_BODY, ANSWERING };
 struct address_count {
 	struct address_count *next;
 	char address[64];
-	int open;
+	int open;    /* connections libmicrohttpd reported started */
+	int pending; /* let in at accept, not reported started yet */
+	struct timespec pending_since;
 };
 
 /* One TCP connection (libmicrohttpd's socket context). */
@@ -136,7 +137,7 @@ static struct address_count *address_find(struct intake *in, const char *address
 	return NULL;
 }
 
-static struct address_count *address_take(struct intake *in, const char *address)
+static struct address_count *address_entry(struct intake *in, const char *address)
 {
 	struct address_count *a = address_find(in, address);
 	if (!a) {
@@ -148,13 +149,12 @@ static struct address_count *address_take(struct intake *in, const char *address
 		a->next = *b;
 		*b = a;
 	}
-	a->open++;
 	return a;
 }
 
-static void address_release(struct intake *in, struct address_count *a)
+static void address_forget_if_unused(struct intake *in, struct address_count *a)
 {
-	if (!a || --a->open > 0)
+	if (a->open > 0 || a->pending > 0)
 		return;
 	for (struct address_count **p = bucket_of(in, a->address); *p; p = &(*p)->next)
 		if (*p == a) {
@@ -164,6 +164,42 @@ static void address_release(struct intake *in, struct address_count *a)
 		}
 }
 
+/* A connection let in at accept becomes an open one. */
+static struct address_count *address_take(struct intake *in, const char *address)
+{
+	struct address_count *a = address_entry(in, address);
+	if (a) {
+		a->open++;
+		if (a->pending > 0)
+			a->pending--;
+	}
+	return a;
+}
+
+static void address_release(struct intake *in, struct address_count *a)
+{
+	if (!a)
+		return;
+	a->open--;
+	address_forget_if_unused(in, a);
+}
+
+/* Reservations libmicrohttpd never turned into a connection (it refused it for its own
+ * reasons, e.g. CDTT_MAX_CONNECTIONS reached) lapse after a second. */
+static void addresses_expire(struct intake *in)
+{
+	for (size_t i = 0; i < ADDRESS_BUCKETS; i++)
+		for (struct address_count *a = in->buckets[i], *next; a; a = next) {
+			next = a->next;
+			if (a->pending > 0 && seconds_since(&a->pending_since) > 1) {
+				a->pending = 0;
+				address_forget_if_unused(in, a);
+			}
+		}
+}
+
+/* Check and reservation under one lock, so that worker threads accepting at the same instant
+ * cannot together let an address past its limit. */
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
 {
 	(void)len;
@@ -173,8 +209,12 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
 	if (proxy_trusts(&in->cfg->trusted_proxies, address))
 		return MHD_YES;
 	pthread_mutex_lock(&in->lock);
-	struct address_count *a = address_find(in, address);
-	int full = a && a->open >= in->per_address;
+	struct address_count *a = address_entry(in, address);
+	int full = a && a->open + a->pending >= in->per_address;
+	if (a && !full) {
+		a->pending++;
+		clock_gettime(CLOCK_MONOTONIC, &a->pending_since);
+	}
 	pthread_mutex_unlock(&in->lock);
 	return full ? MHD_NO : MHD_YES;
 }
@@ -266,6 +306,7 @@ static void *reaper_main(void *arg)
 			cut++;
 			snprintf(last, sizeof last, "%s", c->address);
 		}
+		addresses_expire(in);
 		pthread_mutex_unlock(&in->lock);
 		if (cut) {
 			char n[16];

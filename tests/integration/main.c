@@ -27,6 +27,7 @@ int main(void)
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, seed_suite());
 	srunner_add_suite(sr, replica_suite());
+	srunner_add_suite(sr, intake_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -19,4 +19,5 @@ Suite *activities_suite(void);
 Suite *reports_suite(void);
 Suite *seed_suite(void);
 Suite *replica_suite(void);
+Suite *intake_suite(void);
 #endif
