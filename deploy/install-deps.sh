@@ -14,7 +14,7 @@ build_pkgs=(gcc make pkg-config libc6-dev libulfius-dev libjansson-dev libjwt-de
             libsodium-dev libmicrohttpd-dev libyder-dev liborcania-dev libgnutls28-dev libyaml-dev
             libssl-dev)
 test_pkgs=(check libsubunit-dev libcurl4-gnutls-dev postgresql-15 postgresql-contrib cppcheck
-           valgrind wrk procps openssl)
+           valgrind wrk procps openssl slowhttptest)
 
 case "$profile" in
   runtime) want=("${runtime_pkgs[@]}") ;;

@@ -23,6 +23,10 @@ step "integration tests (PostgreSQL in $tmp)"
 if CDTT_PG_THROWAWAY=1 deploy/pg.sh start "$tmp" >/dev/null; then
   CDTT_TEST_PGDIR=$tmp CDTT_TEST_ADMIN_URL=$(deploy/pg.sh admin-url "$tmp") \
     CDTT_BIN=$build/cdtt "$build/tests/integration" || failed=1
+  if [ -z "${CK_RUN_SUITE:-}" ] || [ "${CK_RUN_SUITE}" = intake ]; then
+    step "slow clients (slowhttptest)"
+    tests/slow/slow-clients.sh "$build/cdtt" "$(deploy/pg.sh url "$tmp")" || failed=1
+  fi
 else
   echo "cannot start PostgreSQL; see $tmp/postgres.log" >&2
   cat "$tmp/postgres.log" >&2 || true
