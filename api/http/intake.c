@@ -112,6 +112,15 @@ static double seconds_since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* Seconds the connection has been in its phase (under the lock: the reaper reads it too). */
+static double phase_age(struct intake *in, struct conn *c)
+{
+	pthread_mutex_lock(&in->lock);
+	double age = seconds_since(&c->since);
+	pthread_mutex_unlock(&in->lock);
+	return age;
+}
+
 static void set_phase(struct intake *in, struct conn *c, enum phase phase)
 {
 	if (!c)
@@ -599,8 +608,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (r->conn && seconds_since(&r->conn->since) > in->body_timeout)
-			return MHD_NO;
+		if (r->conn && phase_age(in, r->conn) > in->body_timeout)
+			return MHD_NO; /* past its deadline: the reaper would cut it anyway */
 		size_t size = *upload_data_size;
 		*upload_data_size = 0;
 		if (r->answered)
