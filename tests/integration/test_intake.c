@@ -4,8 +4,9 @@
  * more than its share of connections (a trusted proxy can), a request trickled byte by byte
  * is cut at its deadline, and the log names the client behind a trusted proxy.
  *
- * 127.0.0.1 plays the greedy or slow client and 127.0.0.2 an ordinary one (all of 127/8 is
- * loopback on Linux); 127.0.0.3 is the trusted proxy.
+ * 127.0.0.1 plays the slow client, 127.0.0.4 the greedy one (no other connection comes from
+ * it, not even the harness's own health checks) and 127.0.0.2 an ordinary one (all of 127/8
+ * is loopback on Linux); 127.0.0.3 is the trusted proxy.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -235,7 +236,7 @@ START_TEST(test_one_address_cannot_hold_more_than_its_limit)
 	/* two more than allowed, from one address: whichever the server accepted last are closed
 	 * at once, the others are kept */
 	for (n_held = 0; n_held < PER_ADDRESS + 2; n_held++) {
-		held[n_held] = connect_from("127.0.0.1");
+		held[n_held] = connect_from("127.0.0.4");
 		send_text(held[n_held], "GET /healthz HTTP/1.1\r\n"); /* and never the rest */
 	}
 	ck_assert_int_eq(held_closed(1500), 2);
