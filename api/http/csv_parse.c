@@ -36,7 +36,6 @@ struct parser {
 	csv_record_fn fn;
 	void *cls;
 	const unsigned char *begin;
-	size_t released;    /* bytes of input already reported consumed */
 };
 
 static enum csv_status fail(struct parser *ps, enum csv_status status, size_t line,

@@ -265,9 +265,9 @@ static double trickle(const char *head, char drip)
 	double t0 = now_s();
 	while (now_s() - t0 < 10) {
 		usleep(200 * 1000);
-		char buf[512];
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 0) > 0) {
+			char buf[512];
 			ssize_t got = recv(fd, buf, sizeof buf, 0);
 			if (got <= 0)
 				break;
