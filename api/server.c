@@ -295,11 +295,31 @@ static size_t route_body_limit(void *cls, const char *method, const char *path, 
 	return srv->cfg->max_body_bytes;
 }
 
+/* A bulk upload is read only from an authenticated caller (the pipeline checks it again, from
+ * the token cache, when the whole request is routed). */
+static int route_admits_upload(void *cls, const struct _u_request *req)
+{
+	struct server *srv = cls;
+	struct req_ctx ctx;
+	struct _u_response resp;
+	if (ulfius_init_response(&resp) != U_OK)
+		return 0;
+	ctx_begin(&ctx, srv, req);
+	int ok = bearer_authenticate(srv->auth, req, &resp, &ctx) == 0;
+	if (ctx.conn)
+		db_release(srv->pool, ctx.conn);
+	if (ctx.replica_conn)
+		db_release(srv->replica, ctx.replica_conn);
+	ulfius_clean_response(&resp);
+	return ok;
+}
+
 /* libmicrohttpd, fed to route_request through http/intake.c; 0, or -1 when it cannot listen. */
 static int start_listening(struct server *srv, const struct sockaddr_in *addr)
 {
 	proxy_set_trusted(&srv->cfg->trusted_proxies);
-	struct intake_router router = {srv, route_body_limit, route_request, &requests_in_flight};
+	struct intake_router router = {srv, route_body_limit, route_admits_upload, route_request,
+				       &requests_in_flight};
 	srv->intake = intake_start(srv->cfg, &router, addr);
 	if (!srv->intake)
 		return -1;

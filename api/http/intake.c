@@ -8,7 +8,7 @@
  * CSV upload lived in memory whole. Here the request is seen as soon as its headers are in:
  * a declared length over the route's limit gets 413 before a byte of body is read (no 100
  * Continue), a chunked body is cut at the limit, and bulk uploads (ROUTE_LARGE_BODY) go to a
- * temporary file instead of the heap. Requests are still ulfius' struct _u_request and
+ * temporary file instead of the heap, and only once the request's credentials hold. Requests are still ulfius' struct _u_request and
  * answers its struct _u_response (the router, the handlers and their helpers are unchanged);
  * this file only builds one and sends the other, including streamed answers (CSV exports).
  *
@@ -605,6 +605,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
 			r->over = 1;
 			return answer(in, connection, r);
 		}
+		if (r->spool >= 0 && !in->router.admits_upload(in->router.cls, &r->req))
+			return answer(in, connection, r); /* the router says why (401...) */
 		return MHD_YES;
 	}
 	if (*upload_data_size) {

@@ -20,6 +20,10 @@ struct intake_router {
 	/* The body limit of the route method + path (raw, with any query) goes to; *spool set
 	 * when its body is kept in a temporary file rather than in memory (bulk uploads). */
 	size_t (*body_limit)(void *cls, const char *method, const char *path, int *spool);
+	/* For a body that would be spooled: whether the request may send it (its credentials
+	 * hold). When not, the request is answered at once (401...) and no body is read, so
+	 * that anonymous clients cannot fill the temporary files. */
+	int (*admits_upload)(void *cls, const struct _u_request *req);
 	/* Answers a whole request (the router); the response is then sent. */
 	int (*answer)(const struct _u_request *req, struct _u_response *resp, void *cls);
 	/* Counts requests begun and not yet answered (graceful shutdown waits on it). */
