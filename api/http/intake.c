@@ -68,6 +68,8 @@ struct conn {
 	int fd;
 	char address[64];
 	struct address_count *count; /* NULL: not counted (a trusted proxy) */
+	int trusted;                 /* from CDTT_TRUSTED_PROXIES */
+	int answered;                /* requests answered on it so far */
 	enum phase phase;
 	struct timespec since;
 	int cut;
@@ -247,7 +249,8 @@ static void connection_notify(void *cls, struct MHD_Connection *connection, void
 		clock_gettime(CLOCK_MONOTONIC, &c->since);
 		c->phase = WAITING_HEADERS;
 		pthread_mutex_lock(&in->lock);
-		if (!proxy_trusts(&in->cfg->trusted_proxies, c->address))
+		c->trusted = proxy_trusts(&in->cfg->trusted_proxies, c->address);
+		if (!c->trusted)
 			c->count = address_take(in, c->address);
 		c->next = in->conns;
 		if (in->conns)
@@ -308,6 +311,11 @@ static void *reaper_main(void *arg)
 			int limit = c->phase == WAITING_HEADERS   ? in->header_timeout
 				    : c->phase == RECEIVING_BODY ? in->body_timeout
 								 : 0;
+			/* A proxy keeps idle connections open for its next requests (and sends each
+			 * whole, having buffered it): between requests only libmicrohttpd's idle
+			 * timeout applies to it. */
+			if (c->trusted && c->phase == WAITING_HEADERS && c->answered)
+				continue;
 			if (c->cut || !limit || c->fd < 0 || seconds_since(&c->since) <= limit)
 				continue;
 			shutdown(c->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
@@ -637,7 +645,13 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
 		return;
 	*con_cls = NULL;
 	/* a kept-alive connection gets CDTT_HEADER_TIMEOUT again for its next request */
-	set_phase(in, r->conn ? r->conn : conn_of(connection), WAITING_HEADERS);
+	struct conn *c = r->conn ? r->conn : conn_of(connection);
+	if (c) {
+		pthread_mutex_lock(&in->lock);
+		c->answered++;
+		pthread_mutex_unlock(&in->lock);
+	}
+	set_phase(in, c, WAITING_HEADERS);
 	request_free(r);
 	atomic_fetch_sub(in->router.in_flight, 1);
 }

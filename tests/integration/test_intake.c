@@ -313,6 +313,34 @@ START_TEST(test_trickled_body_is_cut_at_the_deadline)
 }
 END_TEST
 
+/* Whether a connection from `from`, idle for 3 s after an answer (the header deadline is 2 s),
+ * still answers a second request. */
+static int kept_alive_after_idle(const char *from)
+{
+	int fd = connect_from(from);
+	const char *get = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+	char buf[4096];
+	int closed;
+	send_text(fd, get);
+	read_for(fd, 3000, buf, sizeof buf, &closed);
+	ck_assert_msg(!strncmp(buf, "HTTP/1.1 200", 12), "got: %s", buf);
+	sleep(3);
+	int ok = send(fd, get, strlen(get), MSG_NOSIGNAL) == (ssize_t)strlen(get);
+	if (ok) {
+		read_for(fd, 3000, buf, sizeof buf, &closed);
+		ok = !strncmp(buf, "HTTP/1.1 200", 12);
+	}
+	close(fd);
+	return ok;
+}
+
+START_TEST(test_idle_kept_alive_connections_end_at_the_header_deadline_except_proxies)
+{
+	ck_assert(!kept_alive_after_idle("127.0.0.2"));
+	ck_assert(kept_alive_after_idle("127.0.0.3"));
+}
+END_TEST
+
 START_TEST(test_log_names_the_client_behind_a_trusted_proxy)
 {
 	ck_assert_int_eq(healthz_from("127.0.0.3", "X-Forwarded-For: 203.0.113.9, 127.0.0.3\r\n"),
@@ -399,6 +427,7 @@ Suite *intake_suite(void)
 	tcase_add_test(tc, test_a_trusted_proxy_is_not_limited_per_address);
 	tcase_add_test(tc, test_trickled_headers_are_cut_at_the_deadline);
 	tcase_add_test(tc, test_trickled_body_is_cut_at_the_deadline);
+	tcase_add_test(tc, test_idle_kept_alive_connections_end_at_the_header_deadline_except_proxies);
 	tcase_add_test(tc, test_log_names_the_client_behind_a_trusted_proxy);
 	suite_add_tcase(s, tc);
 	TCase *big_tc = tcase_create("large import");
