@@ -276,6 +276,25 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 		return -1;
 	cfg->max_import_bytes = (size_t)v;
 
+	if (proxy_list_parse(env_get(g, "CDTT_TRUSTED_PROXIES"), &cfg->trusted_proxies) != 0)
+		return fail(err, errlen,
+			    "CDTT_TRUSTED_PROXIES must be a comma-separated list of at most %d IPv4 "
+			    "or IPv6 addresses or CIDRs, like 10.0.0.0/8,fd00::/8",
+			    PROXY_MAX_CIDRS);
+	if (int_var(g, "CDTT_MAX_CONNECTIONS", CONFIG_MAX_CONNECTIONS, 16, 65536, &v, err, errlen))
+		return -1;
+	cfg->max_connections = (int)v;
+	if (int_var(g, "CDTT_MAX_CONNECTIONS_PER_ADDRESS",
+		    CONFIG_MAX_CONNECTIONS_PER_ADDRESS, 1, 65536, &v, err, errlen))
+		return -1;
+	cfg->max_connections_per_address = (int)v;
+	if (int_var(g, "CDTT_HEADER_TIMEOUT", CONFIG_HEADER_TIMEOUT, 1, 3600, &v, err, errlen))
+		return -1;
+	cfg->header_timeout = (int)v;
+	if (int_var(g, "CDTT_BODY_TIMEOUT", CONFIG_BODY_TIMEOUT, 1, 3600, &v, err, errlen))
+		return -1;
+	cfg->body_timeout = (int)v;
+
 	const char *origins = env_get(g, "CDTT_CORS_ORIGINS");
 	if (origins && parse_origins(cfg, origins, err, errlen))
 		return -1;

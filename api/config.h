@@ -6,6 +6,8 @@
 #define CDTT_CONFIG_H
 #include <stddef.h>
 
+#include "http/proxy.h"
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 /* What a subcommand needs: config_load checks only those variables. */
@@ -17,6 +19,12 @@ enum config_needs {
 
 #define CONFIG_MAX_ORIGINS 16
 #define CONFIG_HOST_MAX 64
+/* The defaults of CDTT_MAX_CONNECTIONS, CDTT_MAX_CONNECTIONS_PER_ADDRESS, CDTT_HEADER_TIMEOUT
+ * and CDTT_BODY_TIMEOUT (seconds). */
+#define CONFIG_MAX_CONNECTIONS 1024
+#define CONFIG_MAX_CONNECTIONS_PER_ADDRESS 64
+#define CONFIG_HEADER_TIMEOUT 10
+#define CONFIG_BODY_TIMEOUT 120
 
 struct config {
 	char *database_url;
@@ -46,6 +54,11 @@ struct config {
 	char *cors_origins[CONFIG_MAX_ORIGINS]; /* exact origins, or a single "*" */
 	int n_cors_origins;
 	enum log_level log_level;
+	struct proxy_list trusted_proxies; /* CDTT_TRUSTED_PROXIES; empty: the peer is the client */
+	int max_connections;      /* open connections in all (CDTT_MAX_CONNECTIONS) */
+	int max_connections_per_address; /* per client address, trusted proxies excepted */
+	int header_timeout;       /* seconds to send the whole request line and headers */
+	int body_timeout;         /* seconds to send the whole body once the headers are in */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

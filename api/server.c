@@ -3,9 +3,9 @@
  * the route and runs `dispatch`, or answers 404/405 itself; both run the same steps around the
  * handler, so request id, CORS, the log line and metrics can never be forgotten by a route.
  *
- * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (poll). The in-flight count is kept
- * by wrapping the two callbacks ulfius needs (URI logger: a request began; completion: its
- * response was sent), which is what graceful shutdown waits on.
+ * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (poll), driven by http/intake.c,
+ * which builds ulfius' request, hands it to route_request and sends its response. It keeps
+ * the in-flight count (a request began, its response was sent) graceful shutdown waits on.
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -28,11 +28,13 @@
 #include "http/body.h"
 #include "http/cors.h"
 #include "http/idempotency.h"
+#include "http/intake.h"
 #include "http/log.h"
 #include "http/metrics.h"
 #include "http/metrics_listener.h"
 #include "http/negotiate.h"
 #include "http/problem.h"
+#include "http/proxy.h"
 #include "http/query.h"
 #include "http/request_id.h"
 #include "validate.h"
@@ -47,19 +49,6 @@ static const struct route *const module_tables[] = {
 };
 
 static atomic_int requests_in_flight;
-
-static void *uri_logger(void *cls, const char *uri)
-{
-	atomic_fetch_add(&requests_in_flight, 1);
-	return ulfius_uri_logger(cls, uri);
-}
-
-static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
-			      enum MHD_RequestTerminationCode toe)
-{
-	mhd_request_completed(cls, connection, con_cls, toe);
-	atomic_fetch_sub(&requests_in_flight, 1);
-}
 
 static void ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_request *req)
 {
@@ -104,7 +93,9 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 		db_release(srv->replica, ctx->replica_conn);
 		ctx->replica_conn = NULL;
 	}
-	log_request(ctx, req->http_verb, route, resp->status, seconds * 1000);
+	char client[64];
+	http_client_address(req, client);
+	log_request(ctx, client, req->http_verb, route, resp->status, seconds * 1000);
 	metrics_observe(srv->metrics, label, resp->status, seconds);
 	json_decref(ctx->body);
 	ctx->body = NULL;
@@ -295,22 +286,59 @@ static int collect_routes(struct server *srv, const struct route *extra)
 	return 0;
 }
 
-/* One catch-all endpoint (any method, any path) and the default: route_request routes. */
-static int register_router(struct server *srv)
+/* The body limit of the route a request goes to (CDTT_MAX_IMPORT_BYTES for bulk uploads,
+ * whose bodies go to a temporary file), known from its headers, before its body is read. */
+static size_t route_body_limit(void *cls, const char *method, const char *path, int *spool)
 {
-	return ulfius_add_endpoint_by_val(&srv->instance, "*", NULL, "*", 0, route_request, srv) ==
-			       U_OK &&
-		       ulfius_set_default_endpoint(&srv->instance, route_request, srv) == U_OK
-		   ? 0
-		   : -1;
+	struct server *srv = cls;
+	for (size_t i = 0; i < srv->n_routes; i++) {
+		const struct route *r = &srv->routes[i];
+		if ((r->flags & ROUTE_LARGE_BODY) && !strcmp(r->method, method) &&
+		    route_path_matches(r->path, path)) {
+			*spool = 1;
+			return srv->cfg->max_import_bytes;
+		}
+	}
+	*spool = 0;
+	return srv->cfg->max_body_bytes;
+}
+
+/* A bulk upload is read only from an authenticated caller (the pipeline checks it again, from
+ * the token cache, when the whole request is routed). */
+static int route_admits_upload(void *cls, const struct _u_request *req)
+{
+	struct server *srv = cls;
+	struct req_ctx ctx;
+	struct _u_response resp;
+	if (ulfius_init_response(&resp) != U_OK)
+		return 0;
+	ctx_begin(&ctx, srv, req);
+	int ok = bearer_authenticate(srv->auth, req, &resp, &ctx) == 0;
+	if (ctx.conn)
+		db_release(srv->pool, ctx.conn);
+	if (ctx.replica_conn)
+		db_release(srv->replica, ctx.replica_conn);
+	ulfius_clean_response(&resp);
+	return ok;
+}
+
+/* libmicrohttpd, fed to route_request through http/intake.c; 0, or -1 when it cannot listen. */
+static int start_listening(struct server *srv, const struct sockaddr_in *addr)
+{
+	proxy_set_trusted(&srv->cfg->trusted_proxies);
+	struct intake_router router = {srv, route_body_limit, route_admits_upload, route_request,
+				       &requests_in_flight};
+	srv->intake = intake_start(srv->cfg, &router, addr);
+	if (!srv->intake)
+		return -1;
+	srv->port = intake_port(srv->intake);
+	return 0;
 }
 
 static void server_free(struct server *srv)
 {
 	metrics_listener_stop(srv->metrics_listener);
-	if (srv->instance.mhd_daemon)
-		ulfius_stop_framework(&srv->instance);
-	ulfius_clean_instance(&srv->instance);
+	intake_stop(srv->intake);
 	account_cache_stop(srv->accounts);
 	token_cache_destroy(srv->tokens);
 	db_pool_destroy(srv->pool);
@@ -530,20 +558,6 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 	srv->auth = auth;
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->listen_port)};
 	inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr);
-	/* ulfius refuses port 0, but the address that counts is MHD_OPTION_SOCK_ADDR below, so port
-	 * 0 (an ephemeral port, which tests use) still works. */
-	unsigned instance_port = cfg->listen_port ? (unsigned)cfg->listen_port : 8080;
-	if (ulfius_init_instance(&srv->instance, instance_port, &addr, NULL) != U_OK) {
-		free(srv);
-		log_event(LOG_ERROR, "cannot initialise the HTTP server", NULL, NULL);
-		return NULL;
-	}
-	/* One byte more than allowed, so that an oversized body is seen (ulfius truncates). The
-	 * limit is instance-wide: the larger of the two, each route then applies its own. */
-	size_t largest = cfg->max_import_bytes > cfg->max_body_bytes ? cfg->max_import_bytes
-								      : cfg->max_body_bytes;
-	srv->instance.max_post_body_size = largest + 1;
-	srv->instance.allowed_post_processor = U_POST_PROCESS_URL_ENCODED;
 
 	char *conninfo = db_conninfo_for_requests(cfg->database_url, cfg->statement_timeout_ms);
 	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
@@ -565,40 +579,19 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 		}
 	}
 	if (!srv->pool || !srv->tokens || !srv->reps || collect_routes(srv, extra) != 0 ||
-	    !(srv->metrics = metrics_for_routes(srv)) || register_router(srv) != 0) {
+	    !(srv->metrics = metrics_for_routes(srv))) {
 		log_event(LOG_ERROR, "cannot set up the routes", NULL, NULL);
 		server_free(srv);
 		return NULL;
 	}
 
-	struct MHD_OptionItem options[] = {
-		{MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
-		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, NULL},
-		{MHD_OPTION_SOCK_ADDR, 0, &addr},
-		{MHD_OPTION_END, 0, NULL},
-	};
-	/* poll, not epoll: with a thread pool, MHD_quiesce_daemon races the workers over the
-	 * listen socket's epoll registration and aborts the process (MHD 0.9.75). */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
-	if (ulfius_start_framework_with_mhd_options(&srv->instance, flags, options) != U_OK) {
+	if (start_listening(srv, &addr) != 0) {
 		char where[80];
 		snprintf(where, sizeof where, "%s:%d", cfg->listen_host, cfg->listen_port);
 		log_event(LOG_ERROR, "cannot listen (address in use or not available)", "listen", where);
-		srv->instance.mhd_daemon = NULL;
 		server_free(srv);
 		return NULL;
 	}
-	/* The port actually bound (MHD's BIND_PORT reports the instance's, not the socket's). */
-	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(srv->instance.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	struct sockaddr_in bound;
-	socklen_t bound_len = sizeof bound;
-	srv->port = info && getsockname(info->listen_fd, (struct sockaddr *)&bound, &bound_len) == 0
-			    ? ntohs(bound.sin_port)
-			    : cfg->listen_port;
 	if (start_metrics_listener(srv) != 0) {
 		server_free(srv);
 		return NULL;
@@ -612,9 +605,7 @@ void server_stop(struct server *srv)
 		return;
 	atomic_store(&srv->stopping, 1);
 	/* Stop accepting first; connections already open may finish what they started. */
-	MHD_socket listener = MHD_quiesce_daemon(srv->instance.mhd_daemon);
-	if (listener != MHD_INVALID_SOCKET)
-		close(listener); /* new connections are refused from here on */
+	intake_quiesce(srv->intake);
 	struct timespec tick = {0, 20 * 1000 * 1000};
 	for (int waited = 0; atomic_load(&requests_in_flight) > 0 &&
 			     waited < srv->cfg->shutdown_grace * 50; waited++)

@@ -52,7 +52,7 @@ struct server {
 	struct route *routes; /* every module's table, in one array */
 	size_t n_routes;
 	struct route_info *route_info; /* what the router knows of each route, by index */
-	struct _u_instance instance;
+	struct intake *intake;  /* the listener (http/intake.h) */
 	int port;             /* the bound port (useful when CDTT_LISTEN asked for port 0) */
 	atomic_int stopping;
 };

@@ -20,7 +20,7 @@ build_pkgs=(gcc make pkg-config libc6-dev libulfius-dev libjansson-dev libjwt-de
             libssl-dev)
 run_pkgs=(postgresql-15 curl jq)
 test_pkgs=(check libsubunit-dev libcurl4-gnutls-dev postgresql-15 postgresql-contrib cppcheck
-           valgrind wrk procps openssl curl jq)
+           valgrind wrk procps openssl curl jq slowhttptest)
 
 case "$profile" in
   runtime) want=("${runtime_pkgs[@]}") ;;

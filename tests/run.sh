@@ -30,6 +30,10 @@ step "integration tests (PostgreSQL in $tmp)"
 if CDTT_PG_THROWAWAY=1 deploy/pg.sh start "$tmp" >/dev/null; then
   CDTT_TEST_PGDIR=$tmp CDTT_TEST_ADMIN_URL=$(deploy/pg.sh admin-url "$tmp") \
     CDTT_BIN=$build/cdtt "$build/tests/integration" || failed=1
+  if [ -z "${CK_RUN_SUITE:-}" ] || [ "${CK_RUN_SUITE}" = intake ]; then
+    step "slow clients (slowhttptest)"
+    tests/slow/slow-clients.sh "$build/cdtt" "$(deploy/pg.sh url "$tmp")" || failed=1
+  fi
   if [ -z "${CK_RUN_SUITE:-}" ] || [ "${CK_RUN_SUITE:-}" = prism ]; then
     step "OpenAPI against real traffic (Prism)"
     tests/contract/prism-check.sh "$build" "$tmp" || failed=1

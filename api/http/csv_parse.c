@@ -5,6 +5,9 @@
  * without a final line end needs the extra byte. So the parser allocates the block once and
  * grows only the array of field pointers.
  *
+ * csv_each() runs the same parser over records one at a time: the block holds one record's
+ * text and grows to the longest record, so memory does not follow the file's size.
+ *
  * Positions in errors: `record` counts records (0 = header, so it is the 1-based data row
  * number imports report); `line` counts LF bytes, quoted ones included, so it is the line an
  * editor shows.
@@ -26,6 +29,13 @@ struct parser {
 	size_t record, line, record_line;
 	size_t max_columns;
 	struct csv_error *err;
+	/* csv_each: one record at a time */
+	int each;
+	char *text_end;     /* end of the block */
+	size_t *offsets;    /* the current record's fields, as offsets into the block */
+	csv_record_fn fn;
+	void *cls;
+	const unsigned char *begin;
 };
 
 static enum csv_status fail(struct parser *ps, enum csv_status status, size_t line,
@@ -38,9 +48,30 @@ static enum csv_status fail(struct parser *ps, enum csv_status status, size_t li
 	return status;
 }
 
+/* Room for n more output bytes: csv_parse's block is always large enough; csv_each's grows. */
+static int room(struct parser *ps, size_t n)
+{
+	if (!ps->each || ps->out + n <= ps->text_end)
+		return 0;
+	size_t used = (size_t)(ps->out - ps->t->text), cap = (size_t)(ps->text_end - ps->t->text);
+	while (cap < used + n)
+		cap *= 2;
+	char *grown = realloc(ps->t->text, cap);
+	if (!grown) {
+		fail(ps, CSV_NO_MEMORY, ps->line, "is too large to hold in memory");
+		return -1;
+	}
+	ps->t->text = grown;
+	ps->out = grown + used;
+	ps->text_end = grown + cap;
+	return 0;
+}
+
 /* Copies one character (ASCII or a whole UTF-8 sequence) to the output; -1 when invalid. */
 static int copy_char(struct parser *ps)
 {
+	if (room(ps, 4) != 0)
+		return -1;
 	if (*ps->p == 0) {
 		fail(ps, CSV_BAD_ENCODING, ps->line, "contains a NUL byte");
 		return -1;
@@ -58,8 +89,10 @@ static int copy_char(struct parser *ps)
 	return 0;
 }
 
-static enum csv_status store_field(struct parser *ps, char *start)
+static enum csv_status store_field(struct parser *ps, size_t start)
 {
+	if (room(ps, 1) != 0)
+		return ps->err->status;
 	*ps->out++ = '\0';
 	if (ps->record == 0 && ps->max_columns && ps->in_record >= ps->max_columns)
 		return fail(ps, CSV_TOO_MANY_COLUMNS, ps->record_line, "the header has too many columns");
@@ -72,9 +105,17 @@ static enum csv_status store_field(struct parser *ps, char *start)
 		if (!grown)
 			return fail(ps, CSV_NO_MEMORY, ps->line, "is too large to hold in memory");
 		ps->t->fields = grown;
+		if (ps->each) {
+			size_t *offsets = realloc(ps->offsets, cap * sizeof *offsets);
+			if (!offsets)
+				return fail(ps, CSV_NO_MEMORY, ps->line, "is too large to hold in memory");
+			ps->offsets = offsets;
+		}
 		ps->cap = cap;
 	}
-	ps->t->fields[ps->n_fields++] = start;
+	if (ps->each)
+		ps->offsets[ps->n_fields] = start;
+	ps->t->fields[ps->n_fields++] = ps->t->text + start;
 	ps->in_record++;
 	return CSV_OK;
 }
@@ -90,6 +131,8 @@ static enum csv_status quoted_field(struct parser *ps)
 				    "has a quoted field that is never closed");
 		if (*ps->p == '"') {
 			if (ps->p + 1 < ps->end && ps->p[1] == '"') {
+				if (room(ps, 1) != 0)
+					return ps->err->status;
 				*ps->out++ = '"';
 				ps->p += 2;
 				continue;
@@ -128,6 +171,15 @@ static enum csv_status end_record(struct parser *ps)
 	else if (ps->in_record != ps->t->columns)
 		return fail(ps, CSV_FIELD_COUNT, ps->record_line,
 			    "has fewer fields than the header");
+	if (ps->each) { /* hand the record over, then start the block afresh */
+		for (size_t i = 0; i < ps->n_fields; i++)
+			ps->t->fields[i] = ps->t->text + ps->offsets[i];
+		ps->t->records = 1;
+		if (ps->fn && ps->fn(ps->cls, ps->t, ps->record, (size_t)(ps->p - ps->begin)) != 0)
+			return fail(ps, CSV_STOPPED, ps->record_line, "was not read to its end");
+		ps->out = ps->t->text;
+		ps->n_fields = 0;
+	}
 	ps->record++;
 	ps->in_record = 0;
 	ps->record_line = ps->line;
@@ -137,7 +189,7 @@ static enum csv_status end_record(struct parser *ps)
 static enum csv_status parse_all(struct parser *ps)
 {
 	for (;;) {
-		char *start = ps->out;
+		size_t start = (size_t)(ps->out - ps->t->text);
 		enum csv_status st = ps->p < ps->end && *ps->p == '"' ? quoted_field(ps)
 								       : unquoted_field(ps);
 		if (st != CSV_OK || (st = store_field(ps, start)) != CSV_OK)
@@ -185,6 +237,33 @@ enum csv_status csv_parse(const char *data, size_t len, size_t max_columns,
 	}
 	out->records = ps.record;
 	return CSV_OK;
+}
+
+enum csv_status csv_each(const char *data, size_t len, size_t max_columns, csv_record_fn fn,
+			 void *cls, size_t *records, struct csv_error *err)
+{
+	struct csv_table t = {0};
+	memset(err, 0, sizeof *err);
+	*records = 0;
+	const unsigned char *p = (const unsigned char *)data, *end = p + len;
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		p += 3;
+	struct parser ps = {.p = p, .end = end, .t = &t, .line = 1, .record_line = 1,
+			    .max_columns = max_columns, .err = err, .each = 1, .fn = fn, .cls = cls,
+			    .begin = (const unsigned char *)data};
+	if (p == end)
+		return fail(&ps, CSV_EMPTY, 1, "is empty: a header row is required");
+	t.text = malloc(4096);
+	if (!t.text)
+		return fail(&ps, CSV_NO_MEMORY, 1, "is too large to hold in memory");
+	ps.out = t.text;
+	ps.text_end = t.text + 4096;
+	enum csv_status st = parse_all(&ps);
+	if (st == CSV_OK)
+		*records = ps.record;
+	free(ps.offsets);
+	csv_free(&t);
+	return st;
 }
 
 void csv_free(struct csv_table *table)

@@ -24,6 +24,7 @@ enum csv_status {
 	CSV_FIELD_COUNT,      /* a record with more or fewer fields than the header */
 	CSV_TOO_MANY_COLUMNS, /* the header has more fields than the caller allows */
 	CSV_NO_MEMORY,
+	CSV_STOPPED,          /* csv_each: the callback asked to stop */
 };
 
 /*
@@ -52,6 +53,18 @@ struct csv_error {
  */
 enum csv_status csv_parse(const char *data, size_t len, size_t max_columns,
 			  struct csv_table *out, struct csv_error *err);
+
+/*
+ * The same parser, one record at a time, so that memory does not grow with the file: fn gets
+ * each record as a table of one record (record 0 of it), its number in the file (0 = header)
+ * and how many input bytes are consumed so far; it returns 0 to go on. The table is valid
+ * during the call only. fn may be NULL (check and count only). Returns CSV_OK with *records
+ * (the header included), CSV_STOPPED when fn returned non-zero, or the first error.
+ */
+typedef int (*csv_record_fn)(void *cls, const struct csv_table *record, size_t number,
+			     size_t consumed);
+enum csv_status csv_each(const char *data, size_t len, size_t max_columns, csv_record_fn fn,
+			 void *cls, size_t *records, struct csv_error *err);
 
 void csv_free(struct csv_table *table);
 

@@ -2,10 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include "problem.h"
+#include "proxy.h"
 
 void http_header(struct _u_response *resp, const char *name, const char *value)
 {
@@ -37,10 +36,8 @@ void http_json_result(struct _u_response *resp, unsigned status, const PGresult 
 
 void http_client_address(const struct _u_request *req, char out[64])
 {
-	out[0] = '\0';
-	const struct sockaddr *sa = req->client_address;
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, 64);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, 64);
+	char peer[64];
+	proxy_peer_text(req->client_address, peer);
+	proxy_client(proxy_trusted(), peer, http_request_header(req, "Forwarded"),
+		     http_request_header(req, "X-Forwarded-For"), out);
 }

@@ -82,7 +82,9 @@ PGresult *request_refusal_query(struct req_ctx *ctx, struct _u_response *resp,
 /* Answers a one-row, one-column JSON result built by PostgreSQL, as is. */
 void http_json_result(struct _u_response *resp, unsigned status, const PGresult *res);
 
-/* A client IP address for throttling ("" when unknown); out has room for 64 bytes. */
+/* The client's IP address ("" when unknown), for throttling and the log: the TCP peer, or
+ * when the peer is a trusted proxy (CDTT_TRUSTED_PROXIES) the address it forwarded for
+ * (http/proxy.h). out has room for 64 bytes. */
 void http_client_address(const struct _u_request *req, char out[64]);
 
 /* Sets a header on the response (copied). */

@@ -52,8 +52,8 @@ void log_event(enum log_level level, const char *message, const char *key, const
 	emit(line);
 }
 
-void log_request(const struct req_ctx *ctx, const char *method, const char *route,
-		 unsigned status, double duration_ms)
+void log_request(const struct req_ctx *ctx, const char *client, const char *method,
+		 const char *route, unsigned status, double duration_ms)
 {
 	enum log_level level = status >= 500 ? LOG_ERROR : LOG_INFO;
 	if (level < min_level)
@@ -65,5 +65,6 @@ void log_request(const struct req_ctx *ctx, const char *method, const char *rout
 				 "route", route, "status", (int)status, "duration_ms",
 				 (double)((long long)(duration_ms * 1000)) / 1000);
 	json_object_set_new(line, "actor", ctx->actor[0] ? json_string(ctx->actor) : json_null());
+	json_object_set_new(line, "client", client && *client ? json_string(client) : json_null());
 	emit(line);
 }

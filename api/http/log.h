@@ -12,8 +12,9 @@ void log_set_level(enum log_level level);
 /* A line about the service itself (start, stop, migrations). */
 void log_event(enum log_level level, const char *message, const char *key, const char *value);
 
-/* The line for one answered request. */
-void log_request(const struct req_ctx *ctx, const char *method, const char *route,
-		 unsigned status, double duration_ms);
+/* The line for one answered request; client is its address (http_client_address), the only
+ * thing about the requester besides the actor's id. */
+void log_request(const struct req_ctx *ctx, const char *client, const char *method,
+		 const char *route, unsigned status, double duration_ms);
 
 #endif

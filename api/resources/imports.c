@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../http/body.h"
 #include "../http/csv_export.h"
@@ -34,7 +36,7 @@ const char *import_value(struct import *im, size_t row, int column)
 {
 	if (column < 0 || (size_t)column >= im->kind->n_columns || im->column[column] < 0)
 		return NULL;
-	char *v = csv_field(&im->csv, row, (size_t)im->column[column]);
+	char *v = csv_field(&im->csv, im->kind->streams ? 0 : row, (size_t)im->column[column]);
 	if (!v)
 		return NULL;
 	/* A cell our exports guarded against spreadsheets ('=…, ' -3): the value exactly as it
@@ -349,6 +351,100 @@ static void run_in_transaction(struct import *im)
 		respond_checked(im);
 }
 
+/*
+ * The body is read from start to end once or twice; what is behind the reader is given back
+ * (MADV_PAGEOUT: for an upload mapped from its temporary file the pages are dropped and
+ * would be read again from the file; for memory it changes nothing), every 4 MiB.
+ */
+static void release_read(struct import *im, size_t consumed)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	if (page <= 0 || consumed < im->released + 4 * 1024 * 1024)
+		return;
+	uintptr_t from = ((uintptr_t)im->body + im->released + (uintptr_t)page - 1) &
+			 ~((uintptr_t)page - 1);
+	uintptr_t to = ((uintptr_t)im->body + consumed) & ~((uintptr_t)page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_PAGEOUT);
+	im->released = consumed;
+}
+
+static int count_row(void *cls, const struct csv_table *record, size_t number, size_t consumed)
+{
+	(void)record, (void)number;
+	release_read(cls, consumed);
+	return 0;
+}
+
+struct each_row {
+	struct import *im;
+	void (*fn)(struct import *im, size_t row, void *cls);
+	void *cls;
+};
+
+static int data_row(void *cls, const struct csv_table *record, size_t number, size_t consumed)
+{
+	struct each_row *e = cls;
+	if (number > 0) {
+		e->im->csv = *record;
+		e->fn(e->im, number, e->cls);
+		memset(&e->im->csv, 0, sizeof e->im->csv);
+	}
+	release_read(e->im, consumed);
+	return 0;
+}
+
+void import_each_row(struct import *im, void (*fn)(struct import *im, size_t row, void *cls),
+		     void *cls)
+{
+	struct each_row e = {im, fn, cls};
+	struct csv_error err;
+	size_t records;
+	im->released = 0;
+	/* the file was parsed whole before: it cannot fail now */
+	csv_each(im->body, im->body_len, IMPORT_MAX_COLUMNS * 4, data_row, &e, &records, &err);
+}
+
+struct header_read {
+	struct import *im;
+	int rc;
+};
+
+/* The header only, mapped by read_header while the parser holds it; then the parser stops. */
+static int header_row(void *cls, const struct csv_table *record, size_t number, size_t consumed)
+{
+	(void)number, (void)consumed;
+	struct header_read *h = cls;
+	h->im->csv = *record;
+	h->rc = read_header(h->im);
+	memset(&h->im->csv, 0, sizeof h->im->csv);
+	return 1;
+}
+
+/*
+ * A streaming kind's file: checked whole as CSV and counted without being kept, then its
+ * header mapped. 0 with im->rows set, or -1 after answering (400, 422).
+ */
+static int read_streaming(struct import *im)
+{
+	struct csv_error err;
+	size_t records;
+	if (csv_each(im->body, im->body_len, IMPORT_MAX_COLUMNS * 4, count_row, im, &records,
+		     &err) != CSV_OK) {
+		csv_refused(im, &err);
+		return -1;
+	}
+	struct header_read h = {im, -1};
+	size_t ignored;
+	if (csv_each(im->body, im->body_len, IMPORT_MAX_COLUMNS * 4, header_row, &h, &ignored,
+		     &err) != CSV_STOPPED) {
+		internal_error(im->resp, im->ctx);
+		return -1;
+	}
+	im->rows = records - 1;
+	return h.rc;
+}
+
 static void import_run(const struct _u_request *req, struct _u_response *resp,
 		       struct req_ctx *ctx, const struct import_kind *kind)
 {
@@ -357,11 +453,19 @@ static void import_run(const struct _u_request *req, struct _u_response *resp,
 	    parse_dry_run(req, resp, ctx, &im.dry_run) != 0 || (kind->guard && kind->guard(&im)))
 		return;
 	struct csv_error err;
-	const char *body = req->binary_body ? req->binary_body : "";
-	if (csv_parse(body, req->binary_body_length, IMPORT_MAX_COLUMNS * 4, &im.csv, &err) != CSV_OK) {
+	im.body = req->binary_body ? req->binary_body : "";
+	im.body_len = req->binary_body_length;
+	int ready;
+	if (kind->streams) {
+		ready = read_streaming(&im) == 0;
+	} else if (csv_parse(im.body, im.body_len, IMPORT_MAX_COLUMNS * 4, &im.csv, &err) != CSV_OK) {
 		csv_refused(&im, &err);
-	} else if (read_header(&im) == 0) {
+		ready = 0;
+	} else {
+		ready = read_header(&im) == 0;
 		im.rows = im.csv.records - 1;
+	}
+	if (ready) {
 		if (im.rows == 0) {
 			add_error(&im, 1, 0, NULL, "no_rows", "the file has a header but no data rows");
 			problem_with_errors(resp, ctx, 422, "The file has no data rows; nothing was imported.",

@@ -54,13 +54,19 @@ struct import_kind {
 	/* Optional, once a transaction that wrote nothing has ended and before the answer (what
 	 * must outlive the rollback, e.g. counting unseen conflicts): -1 after answering. */
 	int (*refused)(struct import *im);
+	/* Rows are read one at a time (import_each_row), never all at once: check must not
+	 * keep values of one row for another. */
+	int streams;
 };
 
 struct import {
 	struct req_ctx *ctx;
 	struct _u_response *resp;
 	const struct import_kind *kind;
-	struct csv_table csv;
+	struct csv_table csv;             /* the whole file; or, for a kind that streams, the
+					    current row only (import_each_row) */
+	const char *body;
+	size_t body_len, released;        /* bytes of body given back to the system */
 	int column[IMPORT_MAX_COLUMNS]; /* the CSV column of each kind column, -1 when absent */
 	size_t rows;                    /* data rows */
 	int dry_run;
@@ -99,6 +105,14 @@ int import_utf8_prefix(const char *s, size_t max);
 /* Records an error; column -1 for the whole row. The message is printf-formatted. */
 void import_error(struct import *im, size_t row, int column, const char *code, const char *fmt,
 		  ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * For a kind that streams: calls fn for each data row of the file (1-based, in order), with
+ * import_value reading that row; the file's text is read again from the body as it goes, and
+ * what was read is given back to the system, so memory stays flat whatever the file's size.
+ */
+void import_each_row(struct import *im, void (*fn)(struct import *im, size_t row, void *cls),
+		     void *cls);
 
 /* Runs a parameterless command on the request's connection; -1 after answering 503/500. */
 int import_command(struct import *im, const char *sql);

@@ -20,8 +20,9 @@
  * even in a dry run): the file is refused as a whole, and the account's count of such
  * duplicates grows (unseen_duplicates.h), past which its members imports answer 429.
  *
- * Rows are checked in C for everything a row alone can tell, staged with COPY, and checked
- * against the registry with one query per rule; then one statement inserts the members,
+ * Rows are read one at a time (the file is never held whole), checked in C for everything a
+ * row alone can tell, staged with COPY, and checked within the file and against the registry
+ * with one query per rule; then one statement inserts the members,
  * their memberships and the audit event.
  */
 #define _GNU_SOURCE
@@ -85,6 +86,24 @@ static struct db_stmt check_languages = {
 	" JOIN members m ON m.phone = s.phone"                                                 \
 	" UNION ALL SELECT s.row_no, 'id', m.id, m.unit_code FROM import_members s"           \
 	" JOIN members m ON m.id = s.id WHERE s.given_id"
+
+/* Twice in the file: a phone, an id, or a leader for one unit's team; the later rows name
+ * the first. (Checked here rather than in C, so that no row is kept in memory for another.) */
+static struct db_stmt check_in_file = {
+	.name = "imports_members_in_file",
+	.sql = "SELECT row_no, 'phone', 'duplicate', 'the same phone number as row ' || first"
+	       " FROM (SELECT row_no, min(row_no) OVER (PARTITION BY phone) AS first"
+	       "  FROM import_members WHERE phone IS NOT NULL) d WHERE row_no <> first"
+	       " UNION ALL SELECT row_no, 'id', 'duplicate', 'the same id as row ' || first"
+	       " FROM (SELECT row_no, min(row_no) OVER (PARTITION BY given) AS first"
+	       "  FROM import_members WHERE given IS NOT NULL) d WHERE row_no <> first"
+	       " UNION ALL SELECT row_no, 'team_role', 'duplicate',"
+	       " 'row ' || first || ' already makes a leader of this unit''s team'"
+	       " FROM (SELECT row_no, min(row_no) OVER (PARTITION BY unit_code) AS first"
+	       "  FROM import_members WHERE team_role = 'leader' AND unit_code IS NOT NULL) d"
+	       " WHERE row_no <> first ORDER BY 1, 2",
+	.nparams = 0,
+};
 
 /* Those of members in the caller's scope, named by row. */
 static struct db_stmt check_phones = {
@@ -259,8 +278,7 @@ static const char *list(struct import *im, size_t r, int column, const struct li
 	return out;
 }
 
-static const char *phone(struct import *im, size_t r, char out[MEMBER_PHONE_SIZE],
-			 struct import_map *seen)
+static const char *phone(struct import *im, size_t r, char out[MEMBER_PHONE_SIZE])
 {
 	const char *v = import_value(im, r, M_PHONE);
 	if (!v)
@@ -271,21 +289,16 @@ static const char *phone(struct import *im, size_t r, char out[MEMBER_PHONE_SIZE
 			     "digits (landline 02)");
 		return NULL;
 	}
-	size_t first = import_map_first(seen, out, r);
-	if (first != r)
-		import_error(im, r, M_PHONE, "duplicate", "the same phone number as row %zu", first);
 	return out;
 }
 
 struct member_state {
-	char (*phones)[MEMBER_PHONE_SIZE];
-	char (*ids)[37]; /* lowercased, so that the same id twice is seen whatever its case */
-	struct import_map phone_rows, leader_rows, id_rows;
+	struct import_copy cp;
 	int max_year;
 };
 
 /* The id a row asks to keep, or NULL (after an error when it is not a UUID or repeated). */
-static const char *given_id(struct import *im, size_t r, struct member_state *ms)
+static const char *given_id(struct import *im, size_t r, char id[37])
 {
 	const char *v = import_value(im, r, M_ID);
 	if (!v)
@@ -294,36 +307,28 @@ static const char *given_id(struct import *im, size_t r, struct member_state *ms
 		import_error(im, r, M_ID, "invalid_format", "must be a UUID");
 		return NULL;
 	}
-	char *id = ms->ids[r];
 	for (int i = 0; i < 36; i++)
 		id[i] = v[i] >= 'A' && v[i] <= 'F' ? (char)(v[i] - 'A' + 'a') : v[i];
 	id[36] = '\0';
-	size_t first = import_map_first(&ms->id_rows, id, r);
-	if (first != r)
-		import_error(im, r, M_ID, "duplicate", "the same id as row %zu", first);
 	return id;
 }
 
-/* Checks row r in C and stages it. */
-static void stage_row(struct import *im, struct import_copy *cp, struct member_state *ms,
-		      size_t r)
+/* Checks row r in C for what the row alone can tell, and stages it. */
+static void stage_row(struct import *im, size_t r, void *cls)
 {
+	struct member_state *ms = cls;
+	struct import_copy *cp = &ms->cp;
 	char number[24], languages[LIST_MAX], affiliations[LIST_MAX], address[MEMBER_EMAIL_MAX + 1];
+	char phone_number[MEMBER_PHONE_SIZE], id[37];
 	const char *unit = import_code(im, r, M_UNIT_CODE, 1);
 	const char *role = import_enum(im, r, M_TEAM_ROLE, member_team_role_values, 0);
-	if (role && unit && !strcmp(role, "leader")) {
-		size_t first = import_map_first(&ms->leader_rows, unit, r);
-		if (first != r)
-			import_error(im, r, M_TEAM_ROLE, "duplicate",
-				     "row %zu already makes a leader of this unit's team", first);
-	}
 	snprintf(number, sizeof number, "%zu", r);
 	import_copy_raw(cp, number);
 	import_copy_text(cp, unit);
 	import_copy_text(cp, import_text(im, r, M_FULL_NAME, 200, 1));
 	import_copy_text(cp, import_enum(im, r, M_GENDER, member_gender_values, 0));
 	import_copy_text(cp, birth_year(im, r, ms->max_year));
-	import_copy_text(cp, phone(im, r, ms->phones[r], &ms->phone_rows));
+	import_copy_text(cp, phone(im, r, phone_number));
 	import_copy_text(cp, email(im, r, address));
 	import_copy_text(cp, import_text(im, r, M_ETHNICITY, 64, 0));
 	import_copy_text(cp, list(im, r, M_LANGUAGES, &language_rule, languages));
@@ -331,7 +336,7 @@ static void stage_row(struct import *im, struct import_copy *cp, struct member_s
 	import_copy_text(cp, import_enum(im, r, M_DIGITAL_SKILL, member_skill_values, 0));
 	import_copy_text(cp, role);
 	import_copy_text(cp, import_enum(im, r, M_STATUS, member_status_values, 0));
-	import_copy_text(cp, given_id(im, r, ms));
+	import_copy_text(cp, given_id(im, r, id));
 	import_copy_end_row(cp);
 }
 
@@ -345,14 +350,12 @@ static int stage(struct import *im, struct member_state *ms)
 			       " given_id boolean GENERATED ALWAYS AS (given IS NOT NULL) STORED)"
 			       " ON COMMIT DROP") != 0)
 		return -1;
-	struct import_copy cp;
-	if (import_copy_begin(&cp, im, "COPY import_members (row_no, unit_code, full_name, gender,"
+	if (import_copy_begin(&ms->cp, im, "COPY import_members (row_no, unit_code, full_name, gender,"
 				       " birth_year, phone, email, ethnicity, languages, affiliations,"
 				       " digital_skill, team_role, status, given) FROM STDIN") != 0)
 		return -1;
-	for (size_t r = 1; r <= im->rows; r++)
-		stage_row(im, &cp, ms, r);
-	if (import_copy_finish(&cp) != 0 ||
+	import_each_row(im, stage_row, ms);
+	if (import_copy_finish(&ms->cp) != 0 ||
 	    import_command(im, "UPDATE import_members SET id = given WHERE given IS NOT NULL") != 0)
 		return -1;
 	/* Statistics, so that the checks join 50,000 staged rows by hash, not by guesswork. */
@@ -399,29 +402,14 @@ static int members_check(struct import *im)
 {
 	char today[11];
 	struct member_state ms = {.max_year = member_today(today) - MEMBER_MIN_AGE};
-	ms.phones = calloc(im->rows + 1, sizeof *ms.phones);
-	ms.ids = calloc(im->rows + 1, sizeof *ms.ids);
-	int rc = -1;
-	if (!ms.phones || !ms.ids || import_map_init(&ms.phone_rows, im->rows) != 0 ||
-	    import_map_init(&ms.leader_rows, im->rows) != 0 ||
-	    import_map_init(&ms.id_rows, im->rows) != 0) {
-		internal_error(im->resp, im->ctx);
-		goto out;
-	}
 	const char *scope[1] = {im->ctx->principal.scope_path};
-	if (stage(im, &ms) != 0 || import_sql_errors(im, &check_units, scope) != 0 ||
+	if (stage(im, &ms) != 0 || import_sql_errors(im, &check_in_file, NULL) != 0 ||
+	    import_sql_errors(im, &check_units, scope) != 0 ||
 	    import_sql_errors(im, &check_languages, NULL) != 0 ||
 	    import_sql_errors(im, &check_phones, scope) != 0 || count_unseen(im, scope) != 0 ||
 	    import_sql_errors(im, &check_teams, scope) != 0)
-		goto out;
-	rc = 0;
-out:
-	import_map_free(&ms.phone_rows);
-	import_map_free(&ms.leader_rows);
-	import_map_free(&ms.id_rows);
-	free(ms.phones);
-	free(ms.ids);
-	return rc;
+		return -1;
+	return 0;
 }
 
 static int members_write(struct import *im)
@@ -445,4 +433,5 @@ const struct import_kind import_members_kind = {
 	.write = members_write,
 	.guard = members_guard,
 	.refused = members_refused,
+	.streams = 1,
 };

@@ -23,4 +23,5 @@ Suite *contract_suite(void);
 Suite *personal_data_suite(void);
 Suite *csv_export_suite(void);
 Suite *enums_suite(void);
+Suite *intake_suite(void);
 #endif

@@ -582,7 +582,8 @@ START_TEST(test_a_team_leader_is_bound_only_to_a_team_under_the_account_unit)
 	ck_assert_str_eq(now, want);
 	free(now);
 
-	/* cdtt create-user --team: the same rule */
+	/* cdtt create-user --team: the same rule; a team that is not there is a usage error (2),
+	 * like an unknown --unit */
 	char var[600];
 	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
 	const char *env[] = {var, "CDTT_PASSWORD=" WORLD_PASSWORD, NULL};
@@ -591,7 +592,7 @@ START_TEST(test_a_team_leader_is_bound_only_to_a_team_under_the_account_unit)
 		const char *args[] = {"create-user", "--username", "cli.leader", "--role", "team_leader",
 				      "--unit", "TQ", "--team", bad[i], NULL};
 		proc_spawn(&p, env, args);
-		ck_assert_int_eq(proc_wait(&p, 10000), 1);
+		ck_assert_int_eq(proc_wait(&p, 10000), 2);
 		char *out = proc_output(&p);
 		ck_assert_msg(strstr(out, "no team"), "%s", out);
 		free(out);

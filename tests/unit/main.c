@@ -12,6 +12,7 @@ Suite *token_cache_suite(void);
 Suite *rep_cache_suite(void);
 Suite *negotiate_suite(void);
 Suite *csv_guard_suite(void);
+Suite *proxy_suite(void);
 
 int main(void)
 {
@@ -27,6 +28,7 @@ int main(void)
 	srunner_add_suite(sr, rep_cache_suite());
 	srunner_add_suite(sr, negotiate_suite());
 	srunner_add_suite(sr, csv_guard_suite());
+	srunner_add_suite(sr, proxy_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

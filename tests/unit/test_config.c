@@ -90,6 +90,44 @@ START_TEST(test_every_value_is_read)
 }
 END_TEST
 
+START_TEST(test_intake_limits_and_trusted_proxies)
+{
+	const char *defaults[] = {URL, SECRET, NULL};
+	struct config cfg;
+	char err[256];
+	ck_assert_int_eq(load(defaults, CONFIG_DATABASE | CONFIG_SERVE, &cfg, err), 0);
+	ck_assert_int_eq(cfg.trusted_proxies.n, 0);
+	ck_assert_int_eq(cfg.max_connections, 1024);
+	ck_assert_int_eq(cfg.max_connections_per_address, 64);
+	ck_assert_int_eq(cfg.header_timeout, 10);
+	ck_assert_int_eq(cfg.body_timeout, 120);
+	config_free(&cfg);
+	const char *set[] = {URL, SECRET, "CDTT_TRUSTED_PROXIES=10.0.0.0/8, fd00::/8",
+			     "CDTT_MAX_CONNECTIONS=5000", "CDTT_MAX_CONNECTIONS_PER_ADDRESS=8",
+			     "CDTT_HEADER_TIMEOUT=5", "CDTT_BODY_TIMEOUT=300", NULL};
+	ck_assert_int_eq(load(set, CONFIG_DATABASE | CONFIG_SERVE, &cfg, err), 0);
+	ck_assert_int_eq(cfg.trusted_proxies.n, 2);
+	ck_assert(proxy_trusts(&cfg.trusted_proxies, "fd12::1"));
+	ck_assert_int_eq(cfg.max_connections, 5000);
+	ck_assert_int_eq(cfg.max_connections_per_address, 8);
+	ck_assert_int_eq(cfg.header_timeout, 5);
+	ck_assert_int_eq(cfg.body_timeout, 300);
+	config_free(&cfg);
+	static const char *const bad[][2] = {
+		{"CDTT_TRUSTED_PROXIES=10.0.0.0/33", "CDTT_TRUSTED_PROXIES must be"},
+		{"CDTT_TRUSTED_PROXIES=proxy.internal", "CDTT_TRUSTED_PROXIES"},
+		{"CDTT_MAX_CONNECTIONS=0", "CDTT_MAX_CONNECTIONS must be"},
+		{"CDTT_MAX_CONNECTIONS_PER_ADDRESS=x", "CDTT_MAX_CONNECTIONS_PER_ADDRESS"},
+		{"CDTT_HEADER_TIMEOUT=0", "CDTT_HEADER_TIMEOUT"},
+		{"CDTT_BODY_TIMEOUT=1.5", "CDTT_BODY_TIMEOUT"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *env[] = {URL, SECRET, bad[i][0], NULL};
+		assert_refused(env, bad[i][1]);
+	}
+}
+END_TEST
+
 START_TEST(test_migrate_needs_only_the_database_url)
 {
 	const char *env[] = {URL, "CDTT_LISTEN=garbage", NULL};
@@ -172,6 +210,7 @@ Suite *config_suite(void)
 	TCase *tc = tcase_create("load");
 	tcase_add_test(tc, test_defaults_when_only_required_values_are_set);
 	tcase_add_test(tc, test_every_value_is_read);
+	tcase_add_test(tc, test_intake_limits_and_trusted_proxies);
 	tcase_add_test(tc, test_migrate_needs_only_the_database_url);
 	tcase_add_test(tc, test_bad_values_are_refused_naming_the_variable);
 	tcase_add_test(tc, test_signing_key_rules);
