@@ -71,14 +71,12 @@ int login_throttled(struct req_ctx *ctx, struct _u_response *resp, const char *k
 	PQclear(res);
 	if (wait <= 0)
 		return 0;
-	char detail[160], seconds[16];
+	char detail[160];
 	snprintf(detail, sizeof detail,
 		 "Too many failed attempts for this account; the next one is checked in %d "
 		 "seconds.",
 		 wait);
-	problem(resp, ctx, 429, detail);
-	snprintf(seconds, sizeof seconds, "%d", wait);
-	http_header(resp, "Retry-After", seconds);
+	problem_retry_after(resp, ctx, wait, detail);
 	return 1;
 }
 

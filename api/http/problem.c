@@ -85,6 +85,15 @@ void problem_unavailable(struct _u_response *resp, const struct req_ctx *ctx, in
 	http_header(resp, "Retry-After", "1");
 }
 
+void problem_retry_after(struct _u_response *resp, const struct req_ctx *ctx, int seconds,
+			 const char *detail)
+{
+	char value[16];
+	snprintf(value, sizeof value, "%d", seconds > 0 ? seconds : 1);
+	problem(resp, ctx, 429, detail);
+	http_header(resp, "Retry-After", value);
+}
+
 void problem_add_error(json_t **errors, const char *field, const char *code, const char *message)
 {
 	if (!*errors)

@@ -25,6 +25,10 @@ void problem_with_members(struct _u_response *resp, const struct req_ctx *ctx, u
 /* 503 with Retry-After: the database cannot be reached or every connection is busy. */
 void problem_unavailable(struct _u_response *resp, const struct req_ctx *ctx, int busy);
 
+/* 429 with Retry-After: seconds (> 0) until the caller may try again; detail says why. */
+void problem_retry_after(struct _u_response *resp, const struct req_ctx *ctx, int seconds,
+			 const char *detail);
+
 /* Appends {"field","code","message"} to an errors array (created when *errors is NULL). */
 void problem_add_error(json_t **errors, const char *field, const char *code, const char *message);
 

@@ -56,18 +56,21 @@ int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp)
 	PGresult *res = request_query(ctx, resp, &wait_for, params, &st);
 	if (!res)
 		return 1;
-	int wait = st == DB_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	if (st != DB_OK) { /* fail closed: the allowance could not be read */
+		PQclear(res);
+		internal_error(resp, ctx);
+		return 1;
+	}
+	int wait = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (wait <= 0)
 		return 0;
-	char detail[240], seconds[16];
+	char detail[240];
 	snprintf(detail, sizeof detail,
 		 "Your writes met %d or more phone numbers or ids of members outside your scope "
 		 "within 24 hours; writes that carry phone numbers can resume in %d seconds.",
 		 UNSEEN_DUPLICATES_PER_DAY, wait);
-	problem(resp, ctx, 429, detail);
-	snprintf(seconds, sizeof seconds, "%d", wait);
-	http_header(resp, "Retry-After", seconds);
+	problem_retry_after(resp, ctx, wait, detail);
 	return 1;
 }
 
