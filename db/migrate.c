@@ -3,6 +3,13 @@
  * the last insert, so a second process waits, then finds everything applied and does nothing.
  * Each file runs with its record insert inside one transaction: a failing file leaves neither
  * its changes nor its record behind.
+ *
+ * An applied file never changes, with one exception: a released file amended only so that it
+ * also applies on a newer PostgreSQL (15.20 refuses some ALTER TABLEs that 15.18 applied) names
+ * the checksum of each content it replaces in its leading comments, one line each:
+ *   -- replaces: sha256:<64 hex digits>
+ * A database that recorded one of those checksums ran an equivalent file: it is accepted, and its
+ * record takes the amended file's checksum. Any other difference still stops start-up.
  */
 #include "migrate.h"
 
@@ -53,6 +60,28 @@ static void sha256_hex(const unsigned char *data, size_t len, char out[65])
 	sodium_bin2hex(out, 65, digest, sizeof digest);
 }
 
+int migrate_replaces(const unsigned char *data, size_t len, const char *recorded)
+{
+	static const char tag[] = "-- replaces: sha256:";
+	const size_t taglen = sizeof tag - 1, hexlen = 64;
+	if (strlen(recorded) != hexlen)
+		return 0;
+	const char *p = (const char *)data, *end = p + len;
+	/* Only the leading comment lines: a declaration further down would be easy to miss. */
+	while (p < end && end - p >= 2 && p[0] == '-' && p[1] == '-') {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = eol ? eol : end;
+		size_t n = (size_t)(line_end - p);
+		if (n >= taglen + hexlen && !memcmp(p, tag, taglen) &&
+		    !memcmp(p + taglen, recorded, hexlen) &&
+		    (n == taglen + hexlen || p[taglen + hexlen] == ' ' ||
+		     p[taglen + hexlen] == '\r'))
+			return 1;
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
+}
+
 /* Runs one statement without parameters; on failure copies PostgreSQL's message into err. */
 static int run(PGconn *pg, const char *sql, char *err, size_t errlen, const char *context)
 {
@@ -97,6 +126,24 @@ rollback:
 	return -1;
 }
 
+/* The database ran a content that f replaces: its record now names f's checksum. */
+static int record_amended(PGconn *pg, long version, const char *sum, const char *name, char *err,
+			  size_t errlen)
+{
+	char vbuf[24];
+	snprintf(vbuf, sizeof vbuf, "%ld", version);
+	const char *params[2] = {vbuf, sum};
+	PGresult *res = PQexecParams(pg, "UPDATE schema_migrations SET checksum = $2 "
+					 "WHERE version = $1",
+				     2, NULL, params, NULL, NULL, 0);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		return fail(err, errlen, "migration %s: cannot record its amended checksum: %s", name,
+			    PQerrorMessage(pg));
+	return 0;
+}
+
 /* Finds version in the applied result; returns its row or -1. */
 static int applied_row(PGresult *applied, long version)
 {
@@ -137,7 +184,14 @@ int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, c
 		sha256_hex(f->data, f->len, sum);
 		int row = applied_row(applied, version);
 		if (row >= 0) {
-			if (strcmp(PQgetvalue(applied, row, 2), sum) != 0) {
+			const char *recorded = PQgetvalue(applied, row, 2);
+			if (strcmp(recorded, sum) != 0 &&
+			    migrate_replaces(f->data, f->len, recorded)) {
+				if (record_amended(pg, version, sum, f->name, err, errlen))
+					goto fail;
+				continue;
+			}
+			if (strcmp(recorded, sum) != 0) {
 				fail(err, errlen,
 				     "migration %s was changed after it was applied (recorded checksum "
 				     "%.12s..., file %.12s...): restore it and add a new migration instead",
