@@ -8,8 +8,9 @@
  * also applies on a newer PostgreSQL (15.20 refuses some ALTER TABLEs that 15.18 applied) names
  * the checksum of each content it replaces in its leading comments, one line each:
  *   -- replaces: sha256:<64 hex digits>
- * A database that recorded one of those checksums ran an equivalent file: it is accepted, and its
- * record takes the amended file's checksum. Any other difference still stops start-up.
+ * A database that recorded one of those checksums ran an equivalent file: it is accepted. Its
+ * record keeps the checksum of what it ran, so that the previous release, which still has that
+ * file, starts on it too (a rolling update, a rollback). Any other difference stops start-up.
  */
 #include "migrate.h"
 
@@ -126,24 +127,6 @@ rollback:
 	return -1;
 }
 
-/* The database ran a content that f replaces: its record now names f's checksum. */
-static int record_amended(PGconn *pg, long version, const char *sum, const char *name, char *err,
-			  size_t errlen)
-{
-	char vbuf[24];
-	snprintf(vbuf, sizeof vbuf, "%ld", version);
-	const char *params[2] = {vbuf, sum};
-	PGresult *res = PQexecParams(pg, "UPDATE schema_migrations SET checksum = $2 "
-					 "WHERE version = $1",
-				     2, NULL, params, NULL, NULL, 0);
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok)
-		return fail(err, errlen, "migration %s: cannot record its amended checksum: %s", name,
-			    PQerrorMessage(pg));
-	return 0;
-}
-
 /* Finds version in the applied result; returns its row or -1. */
 static int applied_row(PGresult *applied, long version)
 {
@@ -186,12 +169,7 @@ int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, c
 		if (row >= 0) {
 			const char *recorded = PQgetvalue(applied, row, 2);
 			if (strcmp(recorded, sum) != 0 &&
-			    migrate_replaces(f->data, f->len, recorded)) {
-				if (record_amended(pg, version, sum, f->name, err, errlen))
-					goto fail;
-				continue;
-			}
-			if (strcmp(recorded, sum) != 0) {
+			    !migrate_replaces(f->data, f->len, recorded)) {
 				fail(err, errlen,
 				     "migration %s was changed after it was applied (recorded checksum "
 				     "%.12s..., file %.12s...): restore it and add a new migration instead",

@@ -9,7 +9,8 @@
 # It runs `cdtt migrate` twice (the second must apply nothing) and prints the server's version
 # and the latest recorded migration. Exit code: 0 when every migration applied.
 #   CDTT_OLD=path/to/an/older/cdtt   migrate with it first, as a database made by an earlier
-#                                   release (its files, its checksums), then with BUILD_DIR's
+#                                   release (its files, its checksums), then with BUILD_DIR's,
+#                                   then with it again (a rollback: it must still start)
 #   CDTT_OLD_PG_BIN=dir               ... on a cluster made and run by that PostgreSQL, which is
 #                                   then stopped and started again with PGBIN_DIR's (a minor
 #                                   upgrade of the server under a database already migrated)
@@ -48,6 +49,10 @@ CDTT_DATABASE_URL=$url "$build/cdtt" migrate || rc=1
 if [ $rc -eq 0 ]; then
   again=$(CDTT_DATABASE_URL=$url "$build/cdtt" migrate) || rc=1
   [ "$again" = "migrations applied: 0" ] || { echo "second run: $again" >&2; rc=1; }
+fi
+if [ $rc -eq 0 ] && [ -n "${CDTT_OLD:-}" ]; then
+  back=$(CDTT_DATABASE_URL=$url "$CDTT_OLD" migrate) || rc=1
+  [ "$back" = "migrations applied: 0" ] || { echo "$CDTT_OLD again: $back" >&2; rc=1; }
 fi
 echo "latest recorded migration: $(psql -X -tAc 'SELECT max(version) FROM schema_migrations' "$url" 2>/dev/null)"
 if [ -n "${SCHEMA_OUT:-}" ]; then
