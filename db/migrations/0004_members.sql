@@ -9,9 +9,10 @@
 -- that meant unaccent() on every row read (3.6 µs a row against 0.3 µs for a stored column,
 -- measured on 500,000 members), so a commune-wide `q` cost tens of milliseconds. Same meaning
 -- as before: search_fold(full_name) LIKE search_pattern(q).
--- PostgreSQL 15.20 and later refuse to add a column to a table whose row type a function with
--- an SQL-standard body (RETURN ...) takes: member_json(members, boolean) is set aside for the
--- ALTER and made again exactly as 0003 made it.
+-- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
+-- table whose row type a function with an SQL-standard body (RETURN ...) uses:
+-- member_json(members, boolean) is set aside for the ALTER and made again exactly as 0003
+-- made it.
 DROP FUNCTION member_json(members, boolean);
 ALTER TABLE members ADD COLUMN full_name_folded text
     GENERATED ALWAYS AS (search_fold(full_name)) STORED;

@@ -46,9 +46,9 @@ RETURN (SELECT string_agg(CASE WHEN g IS NULL THEN ''
 
 -- 3. Tokens issued before a password change or a disabling stop working: the account
 -- records from when its tokens count.
--- PostgreSQL 15.20 and later refuse to add a column to a table whose row type a function with
--- an SQL-standard body (RETURN ...) takes: user_json(users) is set aside for the ALTER and made
--- again exactly as 0002 made it.
+-- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
+-- table whose row type a function with an SQL-standard body (RETURN ...) uses:
+-- user_json(users) is set aside for the ALTER and made again exactly as 0002 made it.
 DROP FUNCTION user_json(users);
 ALTER TABLE users ADD COLUMN tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity';
 CREATE FUNCTION user_json(u users) RETURNS json

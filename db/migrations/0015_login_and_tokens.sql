@@ -4,9 +4,9 @@
 -- Disabling a client ends the tokens issued before it, as disabling a user does: a token
 -- counts only when its iat is at or after tokens_valid_after, which stays set when the
 -- account is enabled again.
--- PostgreSQL 15.20 and later refuse to add a column to a table whose row type a function with
--- an SQL-standard body (RETURN ...) takes: client_json(clients) is set aside for the ALTER and
--- made again exactly as 0002 made it.
+-- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
+-- table whose row type a function with an SQL-standard body (RETURN ...) uses:
+-- client_json(clients) is set aside for the ALTER and made again exactly as 0002 made it.
 DROP FUNCTION client_json(clients);
 ALTER TABLE clients ADD COLUMN tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity';
 CREATE FUNCTION client_json(c clients) RETURNS json
