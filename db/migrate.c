@@ -3,6 +3,14 @@
  * the last insert, so a second process waits, then finds everything applied and does nothing.
  * Each file runs with its record insert inside one transaction: a failing file leaves neither
  * its changes nor its record behind.
+ *
+ * An applied file never changes, with one exception: a released file amended only so that it
+ * also applies on a newer PostgreSQL (15.20 refuses some ALTER TABLEs that 15.18 applied) names
+ * the checksum of each content it replaces in its leading comments, one line each:
+ *   -- replaces: sha256:<64 hex digits>
+ * A database that recorded one of those checksums ran an equivalent file: it is accepted. Its
+ * record keeps the checksum of what it ran, so that the previous release, which still has that
+ * file, starts on it too (a rolling update, a rollback). Any other difference stops start-up.
  */
 #include "migrate.h"
 
@@ -51,6 +59,28 @@ static void sha256_hex(const unsigned char *data, size_t len, char out[65])
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(digest, data, len);
 	sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+int migrate_replaces(const unsigned char *data, size_t len, const char *recorded)
+{
+	static const char tag[] = "-- replaces: sha256:";
+	const size_t taglen = sizeof tag - 1, hexlen = 64;
+	if (strlen(recorded) != hexlen)
+		return 0;
+	const char *p = (const char *)data, *end = p + len;
+	/* Only the leading comment lines: a declaration further down would be easy to miss. */
+	while (p < end && end - p >= 2 && p[0] == '-' && p[1] == '-') {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = eol ? eol : end;
+		size_t n = (size_t)(line_end - p);
+		if (n >= taglen + hexlen && !memcmp(p, tag, taglen) &&
+		    !memcmp(p + taglen, recorded, hexlen) &&
+		    (n == taglen + hexlen || p[taglen + hexlen] == ' ' ||
+		     p[taglen + hexlen] == '\r'))
+			return 1;
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
 }
 
 /* Runs one statement without parameters; on failure copies PostgreSQL's message into err. */
@@ -137,7 +167,9 @@ int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, c
 		sha256_hex(f->data, f->len, sum);
 		int row = applied_row(applied, version);
 		if (row >= 0) {
-			if (strcmp(PQgetvalue(applied, row, 2), sum) != 0) {
+			const char *recorded = PQgetvalue(applied, row, 2);
+			if (strcmp(recorded, sum) != 0 &&
+			    !migrate_replaces(f->data, f->len, recorded)) {
 				fail(err, errlen,
 				     "migration %s was changed after it was applied (recorded checksum "
 				     "%.12s..., file %.12s...): restore it and add a new migration instead",

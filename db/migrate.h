@@ -12,7 +12,7 @@
 /*
  * Applies what `files` holds and the database lacks. Returns the number applied (>= 0), or -1
  * with one line in err: unreachable database, a failing file, or an applied file whose content
- * changed since.
+ * changed since (unless the file declares it replaces the recorded content: see migrate.c).
  */
 int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, char *err,
 		  size_t errlen);
@@ -28,6 +28,12 @@ long migrate_latest_version(const struct embedded_file *files, size_t count);
 
 /* The leading number of a migration file name ("0007_x.sql" -> 7), or -1 when it has none. */
 long migrate_version_of(const char *name);
+
+/*
+ * Whether the migration file `data` declares, in its leading comment lines, that it replaces the
+ * content whose SHA-256 is `recorded` (64 lowercase hex digits): `-- replaces: sha256:<hex>`.
+ */
+int migrate_replaces(const unsigned char *data, size_t len, const char *recorded);
 
 /* SQL that answers the newest applied version (0 when none); used by /readyz. */
 #define MIGRATE_APPLIED_VERSION_SQL \

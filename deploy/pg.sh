@@ -11,7 +11,9 @@
 #                       project, or a folder under /var/tmp when the postgres user cannot reach
 #                       the project folder
 set -euo pipefail
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+# CDTT_PG_BIN: the folder of the PostgreSQL server binaries (initdb, pg_ctl, postgres) to use
+# instead of the installed ones, e.g. another minor release unpacked beside them.
+PGBIN=${CDTT_PG_BIN:-${PGBIN:-/usr/lib/postgresql/15/bin}}
 cmd=${1:-}; dir=${2:-}
 
 as_owner() {

@@ -28,6 +28,8 @@ fi
 
 step "integration tests (PostgreSQL in $tmp)"
 if CDTT_PG_THROWAWAY=1 deploy/pg.sh start "$tmp" >/dev/null; then
+  # which release ran the suite (CDTT_PG_BIN chooses another than the installed one)
+  echo "PostgreSQL $(psql -X -tAc 'SHOW server_version' "$(deploy/pg.sh admin-url "$tmp")")"
   CDTT_TEST_PGDIR=$tmp CDTT_TEST_ADMIN_URL=$(deploy/pg.sh admin-url "$tmp") \
     CDTT_BIN=$build/cdtt "$build/tests/integration" || failed=1
   if [ -z "${CK_RUN_SUITE:-}" ] || [ "${CK_RUN_SUITE}" = intake ]; then

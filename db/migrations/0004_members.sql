@@ -1,3 +1,6 @@
+-- replaces: sha256:8132862237a11c8d4e082bd46deecd94d33bda180280d93655fefeb2601d8c5d
+-- (Amended, same result, so that it also applies on PostgreSQL 15.20 and later: see the
+-- ALTER TABLE below. A database that ran the content above keeps it.)
 -- Members at national scale: name search cheap per row, an index the lists read alone, and
 -- the CSV export line.
 
@@ -6,8 +9,25 @@
 -- that meant unaccent() on every row read (3.6 µs a row against 0.3 µs for a stored column,
 -- measured on 500,000 members), so a commune-wide `q` cost tens of milliseconds. Same meaning
 -- as before: search_fold(full_name) LIKE search_pattern(q).
+-- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
+-- table whose row type a function with an SQL-standard body (RETURN ...) uses:
+-- member_json(members, boolean) is set aside for the ALTER and made again exactly as 0003
+-- made it.
+DROP FUNCTION member_json(members, boolean);
 ALTER TABLE members ADD COLUMN full_name_folded text
     GENERATED ALWAYS AS (search_fold(full_name)) STORED;
+CREATE FUNCTION member_json(m members, personal_data boolean) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN json_build_object('id', m.id, 'unit_code', m.unit_code, 'full_name', m.full_name,
+    'gender', m.gender,
+    'birth_year', CASE WHEN personal_data THEN m.birth_year END,
+    'phone', CASE WHEN personal_data THEN m.phone ELSE mask_phone(m.phone) END,
+    'email', CASE WHEN personal_data THEN m.email ELSE mask_email(m.email) END,
+    'ethnicity', m.ethnicity, 'languages', to_json(m.languages),
+    'affiliations', to_json(m.affiliations), 'digital_skill', m.digital_skill,
+    'trainings', m.trainings, 'status', m.status,
+    'created_at', rfc3339(m.created_at), 'updated_at', rfc3339(m.updated_at),
+    'version', m.version);
 CREATE INDEX members_full_name_folded ON members USING gin (full_name_folded gin_trgm_ops);
 -- Replaced by the index above; keeping both would make every write fold the name twice.
 DROP INDEX members_name_search;

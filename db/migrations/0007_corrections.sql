@@ -1,3 +1,6 @@
+-- replaces: sha256:4fdffd5e5c81309487b810884b3068fb94534ededcb0a02dbe9ea27469ec38ba
+-- (Amended, same result, so that it also applies on PostgreSQL 15.20 and later: see the
+-- ALTER TABLE of part 3. A database that ran the content above keeps it.)
 -- Corrections after review.
 
 -- 1. ISO 639-3 codes that were wrong: "tay" is Atayal (Tày is tyz), "dao" is Daai Chin (the
@@ -43,4 +46,14 @@ RETURN (SELECT string_agg(CASE WHEN g IS NULL THEN ''
 
 -- 3. Tokens issued before a password change or a disabling stop working: the account
 -- records from when its tokens count.
+-- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
+-- table whose row type a function with an SQL-standard body (RETURN ...) uses:
+-- user_json(users) is set aside for the ALTER and made again exactly as 0002 made it.
+DROP FUNCTION user_json(users);
 ALTER TABLE users ADD COLUMN tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity';
+CREATE FUNCTION user_json(u users) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN json_build_object('id', u.id, 'username', u.username, 'role', u.role,
+    'unit_code', u.unit_code, 'team_id', u.team_id, 'status', u.status,
+    'last_login_at', rfc3339(u.last_login_at), 'created_at', rfc3339(u.created_at),
+    'updated_at', rfc3339(u.updated_at), 'version', u.version);

@@ -1,7 +1,20 @@
+-- replaces: sha256:2997ea48c84e7483a4d52501f86a9d73f10b25adc5e21cedfa468b678dbc60ea
+-- (Amended, same result, so that it also applies on PostgreSQL 15.20 and later: see the
+-- ALTER TABLE below. A database that ran the content above keeps it.)
 -- Disabling a client ends the tokens issued before it, as disabling a user does: a token
 -- counts only when its iat is at or after tokens_valid_after, which stays set when the
 -- account is enabled again.
+-- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
+-- table whose row type a function with an SQL-standard body (RETURN ...) uses:
+-- client_json(clients) is set aside for the ALTER and made again exactly as 0002 made it.
+DROP FUNCTION client_json(clients);
 ALTER TABLE clients ADD COLUMN tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity';
+CREATE FUNCTION client_json(c clients) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN json_build_object('id', c.id, 'client_id', c.client_id, 'name', c.name,
+    'scopes', to_json(c.scopes), 'unit_code', c.unit_code, 'status', c.status,
+    'created_at', rfc3339(c.created_at), 'updated_at', rfc3339(c.updated_at),
+    'version', c.version);
 
 -- However the account is disabled (the API, an operator's SQL), every token issued so far ends,
 -- this second's included (iat has whole seconds); tokens issued later carry an iat no earlier
