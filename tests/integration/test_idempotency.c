@@ -28,10 +28,11 @@ static struct world w;
 #define HOLD_LOCK "4242"
 
 /*
- * Units whose code starts with IK-HOLD wait for HOLD_LOCK after their insert, IK-ATCOMMIT
- * ones at COMMIT (a deferred trigger); test_failing names what fails with an unexpected
- * error: "write" (IK-FAIL units), "store" (every stored answer), "commit" (IK-CFAIL units,
- * at COMMIT).
+ * Units whose code starts with IK-HOLD wait for HOLD_LOCK after their insert; test_sleeping
+ * names where units sleep until their session is ended: "write" (IK-SLEEP units, after the
+ * insert), "commit" (IK-ATCOMMIT units, at COMMIT: a deferred trigger); test_failing names what
+ * fails with an unexpected error: "write" (IK-FAIL units), "store" (every stored answer),
+ * "commit" (IK-CFAIL units, at COMMIT).
  */
 static const char holds_sql[] =
 	"CREATE TABLE test_failing (what text PRIMARY KEY);"
@@ -42,9 +43,15 @@ static const char holds_sql[] =
 	"  RAISE EXCEPTION 'test failure' USING ERRCODE = 'XX000'; END IF; RETURN NULL; END $$;"
 	"CREATE TRIGGER test_hold AFTER INSERT ON units FOR EACH ROW"
 	" WHEN (NEW.code LIKE 'IK-HOLD%') EXECUTE FUNCTION test_hold();"
-	"CREATE CONSTRAINT TRIGGER test_hold_at_commit AFTER INSERT ON units"
+	"CREATE TABLE test_sleeping (what text PRIMARY KEY);"
+	"CREATE FUNCTION test_sleep() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN IF EXISTS (SELECT 1 FROM test_sleeping WHERE what = TG_ARGV[0]) THEN"
+	"  PERFORM pg_sleep(60); END IF; RETURN NULL; END $$;"
+	"CREATE TRIGGER test_sleep_write AFTER INSERT ON units FOR EACH ROW"
+	" WHEN (NEW.code LIKE 'IK-SLEEP%') EXECUTE FUNCTION test_sleep('write');"
+	"CREATE CONSTRAINT TRIGGER test_sleep_commit AFTER INSERT ON units"
 	" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
-	" WHEN (NEW.code LIKE 'IK-ATCOMMIT%') EXECUTE FUNCTION test_hold();"
+	" WHEN (NEW.code LIKE 'IK-ATCOMMIT%') EXECUTE FUNCTION test_sleep('commit');"
 	"CREATE TRIGGER test_fail_write AFTER INSERT ON units FOR EACH ROW"
 	" WHEN (NEW.code LIKE 'IK-FAIL%') EXECUTE FUNCTION test_fail('write');"
 	"CREATE TRIGGER test_fail_store AFTER UPDATE ON idempotency_keys FOR EACH ROW"
@@ -233,6 +240,17 @@ static int sessions_waiting(const char *event, long want)
 	return 0;
 }
 
+/* Waits up to 10 s for want sessions to be asleep in test_sleep; 1 when they are. */
+static int sessions_sleeping(long want)
+{
+	const char *sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+			  " AND wait_event = 'PgSleep'";
+	for (double start = now_s(); now_s() - start < 10; usleep(20000))
+		if (count_of(sql) == want)
+			return 1;
+	return 0;
+}
+
 static long units_coded(const char *code)
 {
 	char sql[160];
@@ -333,17 +351,27 @@ static void call_now(struct call *c, int port, const char *code, const char *key
 
 /* Stops PostgreSQL while a create with a key is held (in its INSERT, or in its COMMIT), then
  * retries with the key once it is back: the write is made once, and that answer replayed. */
-static void database_dies_during(const char *code, const char *key)
+/*
+ * The database stops while the keyed create of unit code sleeps at `where` ("write": after
+ * its insert; "commit": inside its COMMIT). The sleeping session is the one PostgreSQL's
+ * shutdown ends (no other session's end can let it finish first): 503, and after the restart
+ * the retry runs once, then replays.
+ */
+static void database_dies_during(const char *code, const char *key, const char *where)
 {
-	PGconn *holder = hold();
+	char sql[120];
+	snprintf(sql, sizeof sql, "INSERT INTO test_sleeping VALUES ('%s')", where);
+	db_exec_ok(w.url, sql);
 	struct call c;
 	call_start(&c, w.server.port, code, key);
-	ck_assert(sessions_waiting("advisory", 1));
+	ck_assert(sessions_sleeping(1));
 	cluster_stop();
 	call_join(&c);
 	ck_assert_msg(c.status == 503, "%ld %s", c.status, c.body);
-	let_go(holder);
 	cluster_start();
+	ck_assert_int_eq(units_coded(code), 0);
+	ck_assert_int_eq(keys_named(key), 0);
+	db_exec_ok(w.url, "DELETE FROM test_sleeping");
 	call_now(&c, w.server.port, code, key);
 	ck_assert_msg(c.status == 201 && !c.replayed, "%ld %s", c.status, c.body);
 	ck_assert_int_eq(units_coded(code), 1);
@@ -354,13 +382,13 @@ static void database_dies_during(const char *code, const char *key)
 
 START_TEST(test_database_stopped_mid_write_keeps_neither_write_nor_key)
 {
-	database_dies_during("IK-HOLD-DB", "db-dies-mid-write");
+	database_dies_during("IK-SLEEP-DB", "db-dies-mid-write", "write");
 }
 END_TEST
 
 START_TEST(test_database_stopped_during_the_commit_keeps_neither_write_nor_key)
 {
-	database_dies_during("IK-ATCOMMIT-DB", "db-dies-at-commit");
+	database_dies_during("IK-ATCOMMIT-DB", "db-dies-at-commit", "commit");
 }
 END_TEST
 
