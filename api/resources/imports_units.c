@@ -55,7 +55,7 @@ static struct db_stmt outside_parents = {
 	       "  ELSE 'must be a unit of a higher level' END"
 	       " FROM import_units s LEFT JOIN units p ON p.code = s.parent_code AND p.path <@ $1::ltree"
 	       " WHERE s.parent_code IS NOT NULL"
-	       " AND NOT EXISTS (SELECT 1 FROM import_units f WHERE f.code = s.parent_code)"
+	       " AND s.parent_row IS NULL AND s.code IS DISTINCT FROM s.parent_code"
 	       " AND (p.code IS NULL OR p.status <> 'active'"
 	       "  OR unit_level_rank(p.level) >= unit_level_rank(s.level))"
 	       " ORDER BY s.row_no",
@@ -66,20 +66,18 @@ static struct db_stmt outside_parents = {
 static struct db_stmt duplicate_codes = {
 	.name = "imports_units_duplicates",
 	.sql = "SELECT row_no, 'code', 'duplicate', 'the same code as row ' || first"
-	       " FROM (SELECT row_no, min(row_no) OVER (PARTITION BY code) AS first"
-	       "  FROM import_units WHERE code IS NOT NULL) d WHERE row_no <> first ORDER BY 1",
+	       " FROM import_units WHERE first <> row_no ORDER BY 1",
 	.nparams = 0,
 };
 
 /* Parents inside the file: another unit, of a higher level. */
 static struct db_stmt file_parents = {
 	.name = "imports_units_file_parents",
-	.sql = "SELECT row_no, 'parent_code', 'invalid_value', 'must be another unit'"
-	       " FROM import_units WHERE code = parent_code"
-	       " UNION ALL SELECT s.row_no, 'parent_code', 'parent_level',"
-	       " 'must be a unit of a higher level (row ' || p.row_no || ')'"
-	       " FROM import_units s JOIN import_units p ON p.row_no = s.parent_row"
-	       " WHERE unit_level_rank(p.level) >= unit_level_rank(s.level) ORDER BY 1",
+	.sql = "SELECT row_no, 'parent_code',"
+	       " CASE WHEN code = parent_code THEN 'invalid_value' ELSE 'parent_level' END,"
+	       " CASE WHEN code = parent_code THEN 'must be another unit'"
+	       "  ELSE 'must be a unit of a higher level (row ' || parent_row || ')' END"
+	       " FROM import_units WHERE code = parent_code OR parent_rank >= rank ORDER BY 1",
 	.nparams = 0,
 };
 
@@ -137,6 +135,15 @@ static struct db_stmt insert_units = {
 	.nparams = 5,
 };
 
+/* 1 for a province to 4 for a village, as unit_level_rank() in the database. */
+static int level_rank(const char *level)
+{
+	for (int i = 0; level_values[i]; i++)
+		if (!strcmp(level_values[i], level))
+			return i + 1;
+	return 0;
+}
+
 /* Checks row r in C for what the row alone can tell, and stages it. */
 static void stage_row(struct import *im, size_t r, void *cls)
 {
@@ -153,30 +160,38 @@ static void stage_row(struct import *im, size_t r, void *cls)
 	import_copy_text(cp, code);
 	import_copy_text(cp, name);
 	import_copy_text(cp, level);
+	snprintf(number, sizeof number, "%d", level ? level_rank(level) : 0);
+	import_copy_raw(cp, level ? number : "\\N");
 	import_copy_text(cp, parent);
 	import_copy_end_row(cp);
 }
 
 /*
- * Stages the rows, then links each row to its parent in the file (the first row with that
- * code; none for a row that names itself), indexed for the walks and the joins that follow.
+ * Stages the rows, then makes the table the checks read: each row with the first row of its
+ * code, and its parent in the file (the first row with that code; none for a row that names
+ * itself) with that row's level rank. Written once by CREATE TABLE AS rather than updated in
+ * place, which for a million rows is several times faster.
  */
 static int stage(struct import *im)
 {
 	struct import_copy cp;
-	if (import_command(im, "CREATE TEMP TABLE import_units (row_no integer NOT NULL,"
-			       " code text, name text, level text, parent_code text,"
-			       " parent_row integer) ON COMMIT DROP") != 0 ||
-	    import_copy_begin(&cp, im, "COPY import_units (row_no, code, name, level, parent_code)"
-				       " FROM STDIN") != 0)
+	if (import_command(im, "SET LOCAL work_mem = '32MB'") != 0 ||
+	    import_command(im, "CREATE TEMP TABLE import_units_file (row_no integer NOT NULL,"
+			       " code text, name text, level text, rank integer, parent_code text)"
+			       " ON COMMIT DROP") != 0 ||
+	    import_copy_begin(&cp, im, "COPY import_units_file (row_no, code, name, level, rank,"
+				       " parent_code) FROM STDIN") != 0)
 		return -1;
 	import_each_row(im, stage_row, &cp);
 	if (import_copy_finish(&cp) != 0 ||
-	    import_command(im, "CREATE INDEX ON import_units (code)") != 0 ||
-	    import_command(im, "UPDATE import_units s SET parent_row = f.first"
-			       " FROM (SELECT code, min(row_no) AS first FROM import_units"
-			       "  WHERE code IS NOT NULL GROUP BY code) f"
-			       " WHERE f.code = s.parent_code AND s.code IS DISTINCT FROM s.parent_code") != 0 ||
+	    import_command(im, "CREATE TEMP TABLE import_units ON COMMIT DROP AS"
+			       " WITH firsts AS (SELECT DISTINCT ON (code) code, row_no, rank"
+			       "  FROM import_units_file WHERE code IS NOT NULL ORDER BY code, row_no)"
+			       " SELECT s.*, f.row_no AS first, p.row_no AS parent_row,"
+			       " p.rank AS parent_rank FROM import_units_file s"
+			       " LEFT JOIN firsts f ON f.code = s.code"
+			       " LEFT JOIN firsts p ON p.code = s.parent_code"
+			       "  AND s.code IS DISTINCT FROM s.parent_code") != 0 ||
 	    import_command(im, "CREATE INDEX ON import_units (parent_row)") != 0)
 		return -1;
 	/* Statistics, so that the checks join the staged rows by hash, not by guesswork. */
