@@ -94,15 +94,17 @@ static struct db_stmt file_parents = {
 	"  JOIN import_units c ON c.parent_row = t.row_no WHERE t.depth < 4)"
 
 /*
- * Rows the tree did not reach, to be walked up: up is the next row above, NULL once the chain
- * reaches a row of the tree; a row that is its own parent stands for a loop of one.
+ * Rows the tree did not reach, to be walked up: parent is the row above, NULL once the chain
+ * reaches a row of the tree; a row that is its own parent stands for a loop of one (and gets
+ * no cycle error itself). up and first are the doubling's state (find_cycles).
  */
 #define UNITS_UNREACHED                                                                     \
 	"CREATE TEMP TABLE import_units_loops ON COMMIT DROP AS " UNITS_TREE                  \
-	" SELECT s.row_no, s.parent_row AS up, s.row_no AS low, false AS self"                \
-	" FROM import_units s WHERE s.parent_row IS NOT NULL"                                 \
+	" SELECT s.row_no, s.parent_row AS parent, s.parent_row AS up, s.row_no AS first,"    \
+	" false AS self FROM import_units s WHERE s.parent_row IS NOT NULL"                   \
 	" AND NOT EXISTS (SELECT 1 FROM tree t WHERE t.row_no = s.row_no)"                    \
-	" UNION ALL SELECT row_no, row_no, row_no, true FROM import_units WHERE code = parent_code"
+	" UNION ALL SELECT row_no, NULL, row_no, row_no, true FROM import_units"              \
+	" WHERE code = parent_code"
 
 static struct db_stmt unreached_count = {
 	.name = "imports_units_unreached",
@@ -111,16 +113,37 @@ static struct db_stmt unreached_count = {
 };
 
 /*
- * After enough doublings, up is a row 2^k rows above (a row of the loop the chain ends in,
- * when it loops) and low the lowest row among the 2^k rows from this one: for a row of a loop,
- * the loop's first row, which the error names.
+ * One doubling round: up jumps twice as far, and first (the lowest row whose chain leads to
+ * this one within the distance covered) takes the lowest first of the rows that land here.
+ */
+#define UNITS_DOUBLE                                                                        \
+	"UPDATE import_units_loops l SET up = n.up, first = n.first"                          \
+	" FROM (SELECT x.row_no, p.up, least(x.first, c.first) AS first"                      \
+	"  FROM import_units_loops x LEFT JOIN import_units_loops p ON p.row_no = x.up"       \
+	"  LEFT JOIN (SELECT up, min(first) AS first FROM import_units_loops"                 \
+	"   WHERE up IS NOT NULL GROUP BY up) c ON c.up = x.row_no) n"                        \
+	" WHERE n.row_no = l.row_no"
+
+/*
+ * The rows whose chain still goes on after the doubling loop. Each error names a row as the
+ * loop is met going up from the file's order: the rows sharing a first are those met on one
+ * walk up from that row (in file order, each walk stops at a row met before); the row named
+ * is where the walk stopped: the parent outside the walk, or, when the walk closes on itself,
+ * the row it came back to (the one with two children on it), or the walk's first row.
  */
 static struct db_stmt cycles = {
 	.name = "imports_units_cycles",
-	.sql = "SELECT l.row_no, 'parent_code', 'cycle',"
-	       " 'the chain of parents in the file loops (through row ' || p.low || ')'"
-	       " FROM import_units_loops l JOIN import_units_loops p ON p.row_no = l.up"
-	       " WHERE NOT l.self ORDER BY 1",
+	.sql = "WITH c AS (SELECT row_no, parent, first FROM import_units_loops"
+	       "  WHERE NOT self AND up IS NOT NULL),"
+	       " stops AS (SELECT c.first, c.parent AS stop FROM c LEFT JOIN c p ON p.row_no = c.parent"
+	       "  WHERE p.row_no IS NULL OR p.first <> c.first),"
+	       " forks AS (SELECT p.first, p.row_no AS stop FROM c JOIN c p ON p.row_no = c.parent"
+	       "  AND p.first = c.first GROUP BY p.first, p.row_no HAVING count(*) > 1)"
+	       " SELECT c.row_no, 'parent_code', 'cycle',"
+	       " 'the chain of parents in the file loops (through row '"
+	       "  || coalesce(s.stop, f.stop, c.first) || ')'"
+	       " FROM c LEFT JOIN stops s ON s.first = c.first LEFT JOIN forks f ON f.first = c.first"
+	       " ORDER BY 1",
 	.nparams = 0,
 };
 
@@ -200,8 +223,9 @@ static int stage(struct import *im)
 
 /*
  * Loops: the rows the tree did not reach are walked up by doubling (each round, every row
- * jumps to the row its next row jumps to), so a loop of any length costs log2(rows) rounds
- * over those rows only, not one walk per row. A file without errors has none.
+ * jumps to the row its landing row jumps to), so a chain of any length costs log2(rows)
+ * rounds over those rows only, not one walk per row; rows still going after that lead into a
+ * loop. A file without errors has no such rows.
  */
 static int find_cycles(struct import *im)
 {
@@ -220,14 +244,12 @@ static int find_cycles(struct import *im)
 	if (n == 0)
 		return 0;
 	if (import_command(im, "CREATE INDEX ON import_units_loops (row_no)") != 0 ||
-	    import_command(im, "UPDATE import_units_loops l SET up = NULL WHERE NOT EXISTS"
-			       " (SELECT 1 FROM import_units_loops p WHERE p.row_no = l.up)") != 0 ||
+	    import_command(im, "UPDATE import_units_loops l SET up = NULL, parent = NULL WHERE NOT"
+			       " EXISTS (SELECT 1 FROM import_units_loops p WHERE p.row_no = l.up)") != 0 ||
 	    import_command(im, "ANALYZE import_units_loops") != 0)
 		return -1;
 	for (long reach = 1; reach < n; reach *= 2)
-		if (import_command(im, "UPDATE import_units_loops l SET up = p.up,"
-				       " low = least(l.low, p.low) FROM import_units_loops p"
-				       " WHERE p.row_no = l.up") != 0)
+		if (import_command(im, UNITS_DOUBLE) != 0)
 			return -1;
 	return import_sql_errors(im, &cycles, NULL);
 }
