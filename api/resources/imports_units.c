@@ -115,14 +115,15 @@ static struct db_stmt unreached_count = {
 /*
  * One doubling round: up jumps twice as far, and first (the lowest row whose chain leads to
  * this one within the distance covered) takes the lowest first of the rows that land here.
+ * Rows whose chain has ended are left out. A new table each round, not an UPDATE: rewriting
+ * every row in place twenty times bloats the table and slows each round more.
  */
 #define UNITS_DOUBLE                                                                        \
-	"UPDATE import_units_loops l SET up = n.up, first = n.first"                          \
-	" FROM (SELECT x.row_no, p.up, least(x.first, c.first) AS first"                      \
-	"  FROM import_units_loops x LEFT JOIN import_units_loops p ON p.row_no = x.up"       \
-	"  LEFT JOIN (SELECT up, min(first) AS first FROM import_units_loops"                 \
-	"   WHERE up IS NOT NULL GROUP BY up) c ON c.up = x.row_no) n"                        \
-	" WHERE n.row_no = l.row_no"
+	"CREATE TEMP TABLE import_units_next ON COMMIT DROP AS"                               \
+	" SELECT x.row_no, x.parent, p.up, least(x.first, c.first) AS first, x.self"          \
+	" FROM import_units_loops x LEFT JOIN import_units_loops p ON p.row_no = x.up"        \
+	" LEFT JOIN (SELECT up, min(first) AS first FROM import_units_loops"                  \
+	"  GROUP BY up) c ON c.up = x.row_no WHERE x.up IS NOT NULL"
 
 /*
  * The rows whose chain still goes on after the doubling loop. Each error names a row as the
@@ -243,13 +244,14 @@ static int find_cycles(struct import *im)
 	}
 	if (n == 0)
 		return 0;
-	if (import_command(im, "CREATE INDEX ON import_units_loops (row_no)") != 0 ||
-	    import_command(im, "UPDATE import_units_loops l SET up = NULL, parent = NULL WHERE NOT"
+	if (import_command(im, "UPDATE import_units_loops l SET up = NULL, parent = NULL WHERE NOT"
 			       " EXISTS (SELECT 1 FROM import_units_loops p WHERE p.row_no = l.up)") != 0 ||
 	    import_command(im, "ANALYZE import_units_loops") != 0)
 		return -1;
 	for (long reach = 1; reach < n; reach *= 2)
-		if (import_command(im, UNITS_DOUBLE) != 0)
+		if (import_command(im, UNITS_DOUBLE) != 0 ||
+		    import_command(im, "DROP TABLE import_units_loops") != 0 ||
+		    import_command(im, "ALTER TABLE import_units_next RENAME TO import_units_loops") != 0)
 			return -1;
 	return import_sql_errors(im, &cycles, NULL);
 }
