@@ -283,5 +283,4 @@ const struct import_kind import_units_kind = {
 	.n_columns = sizeof unit_columns / sizeof unit_columns[0],
 	.check = units_check,
 	.write = units_write,
-	.streams = 1,
 };
