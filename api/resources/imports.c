@@ -36,7 +36,8 @@ const char *import_value(struct import *im, size_t row, int column)
 {
 	if (column < 0 || (size_t)column >= im->kind->n_columns || im->column[column] < 0)
 		return NULL;
-	char *v = csv_field(&im->csv, im->kind->streams ? 0 : row, (size_t)im->column[column]);
+	(void)row; /* the current row (import_each_row) */
+	char *v = csv_field(&im->csv, 0, (size_t)im->column[column]);
 	if (!v)
 		return NULL;
 	/* A cell our exports guarded against spreadsheets ('=…, ' -3): the value exactly as it
@@ -422,7 +423,7 @@ static int header_row(void *cls, const struct csv_table *record, size_t number, 
 }
 
 /*
- * A streaming kind's file: checked whole as CSV and counted without being kept, then its
+ * The file: checked whole as CSV and counted without being kept, then its
  * header mapped. 0 with im->rows set, or -1 after answering (400, 422).
  */
 static int read_streaming(struct import *im)
@@ -452,20 +453,9 @@ static void import_run(const struct _u_request *req, struct _u_response *resp,
 	if (!csv_content_type(req, resp, ctx) || !allowed(resp, ctx, ACT_WRITE_REGISTRY) ||
 	    parse_dry_run(req, resp, ctx, &im.dry_run) != 0 || (kind->guard && kind->guard(&im)))
 		return;
-	struct csv_error err;
 	im.body = req->binary_body ? req->binary_body : "";
 	im.body_len = req->binary_body_length;
-	int ready;
-	if (kind->streams) {
-		ready = read_streaming(&im) == 0;
-	} else if (csv_parse(im.body, im.body_len, IMPORT_MAX_COLUMNS * 4, &im.csv, &err) != CSV_OK) {
-		csv_refused(&im, &err);
-		ready = 0;
-	} else {
-		ready = read_header(&im) == 0;
-		im.rows = im.csv.records - 1;
-	}
-	if (ready) {
+	if (read_streaming(&im) == 0) {
 		if (im.rows == 0) {
 			add_error(&im, 1, 0, NULL, "no_rows", "the file has a header but no data rows");
 			problem_with_errors(resp, ctx, 422, "The file has no data rows; nothing was imported.",

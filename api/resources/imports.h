@@ -54,17 +54,14 @@ struct import_kind {
 	/* Optional, once a transaction that wrote nothing has ended and before the answer (what
 	 * must outlive the rollback, e.g. counting unseen conflicts): -1 after answering. */
 	int (*refused)(struct import *im);
-	/* Rows are read one at a time (import_each_row), never all at once: check must not
-	 * keep values of one row for another. */
-	int streams;
 };
 
 struct import {
 	struct req_ctx *ctx;
 	struct _u_response *resp;
 	const struct import_kind *kind;
-	struct csv_table csv;             /* the whole file; or, for a kind that streams, the
-					    current row only (import_each_row) */
+	struct csv_table csv;             /* the header, then the current row only
+					    (import_each_row): rows are never held all at once */
 	const char *body;
 	size_t body_len, released;        /* bytes of body given back to the system */
 	int column[IMPORT_MAX_COLUMNS]; /* the CSV column of each kind column, -1 when absent */
@@ -107,7 +104,7 @@ void import_error(struct import *im, size_t row, int column, const char *code, c
 		  ...) __attribute__((format(printf, 5, 6)));
 
 /*
- * For a kind that streams: calls fn for each data row of the file (1-based, in order), with
+ * Calls fn for each data row of the file (1-based, in order), with
  * import_value reading that row; the file's text is read again from the body as it goes, and
  * what was read is given back to the system, so memory stays flat whatever the file's size.
  */
@@ -140,18 +137,6 @@ void import_copy_raw(struct import_copy *cp, const char *value);
 void import_copy_end_row(struct import_copy *cp);
 /* Sends the rest and ends the COPY. -1 after answering. */
 int import_copy_finish(struct import_copy *cp);
-
-/* Maps strings (borrowed) to data rows (1-based); 0 means absent. Fixed capacity. */
-struct import_map {
-	const char **keys;
-	size_t *rows;
-	size_t mask;
-};
-int import_map_init(struct import_map *m, size_t expected);
-void import_map_free(struct import_map *m);
-/* The row stored for key, after storing `row` there when the key was new. */
-size_t import_map_first(struct import_map *m, const char *key, size_t row);
-size_t import_map_get(const struct import_map *m, const char *key);
 
 /*
  * SQL fragment: the CTE `audit` of a kind's write statement, one event for the whole file.

@@ -433,5 +433,4 @@ const struct import_kind import_members_kind = {
 	.write = members_write,
 	.guard = members_guard,
 	.refused = members_refused,
-	.streams = 1,
 };

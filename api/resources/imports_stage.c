@@ -1,8 +1,7 @@
 /*
  * Imports' side of the database: staging the rows of a file in a temporary table with COPY
  * FROM STDIN (PostgreSQL's text format, streamed in 64 KiB chunks), the set-wise checks that
- * turn query rows into row errors, the answer to a write that met a conflict, and the string
- * map the C checks use to find a code or phone seen earlier in the file.
+ * turn query rows into row errors and the answer to a write that met a conflict.
  *
  * COPY needs the request's own PGconn (db_conn_pg): the staged rows live in a temporary
  * table of that session, dropped at the end of the transaction imports.c opens and always
@@ -196,51 +195,3 @@ int import_copy_finish(struct import_copy *cp)
 		database_failed(cp->im, cp->pg);
 	return ok ? 0 : -1;
 }
-
-/* ---- string map --------------------------------------------------------------------- */
-
-int import_map_init(struct import_map *m, size_t expected)
-{
-	size_t cap = 64;
-	while (cap < expected * 2)
-		cap *= 2;
-	m->keys = calloc(cap, sizeof *m->keys);
-	m->rows = calloc(cap, sizeof *m->rows);
-	m->mask = cap - 1;
-	if (m->keys && m->rows)
-		return 0;
-	import_map_free(m);
-	return -1;
-}
-
-void import_map_free(struct import_map *m)
-{
-	free(m->keys);
-	free(m->rows);
-	memset(m, 0, sizeof *m);
-}
-
-static size_t slot_of(const struct import_map *m, const char *key)
-{
-	size_t i = (size_t)text_hash(key) & m->mask;
-	while (m->keys[i] && strcmp(m->keys[i], key))
-		i = (i + 1) & m->mask;
-	return i;
-}
-
-size_t import_map_first(struct import_map *m, const char *key, size_t row)
-{
-	size_t i = slot_of(m, key);
-	if (!m->keys[i]) {
-		m->keys[i] = key;
-		m->rows[i] = row;
-	}
-	return m->rows[i];
-}
-
-size_t import_map_get(const struct import_map *m, const char *key)
-{
-	size_t i = slot_of(m, key);
-	return m->keys[i] ? m->rows[i] : 0;
-}
-

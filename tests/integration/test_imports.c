@@ -444,6 +444,50 @@ START_TEST(test_units_bad_value_in_each_column_is_reported_by_row_and_column)
 }
 END_TEST
 
+/* Loops are named by the row the chain meets again, going up from the first row of the file
+ * that leads there; a row below a row that is its own parent loops through it; a chain of
+ * wrong levels deeper than any valid tree does not loop. */
+START_TEST(test_units_loops_name_the_row_they_go_through_and_deep_chains_do_not_loop)
+{
+	struct world_counts before = counts_now();
+	struct http_response r;
+	upload(&r, "units", "?dry_run=true", w.admin,
+	       "code,name,level,parent_code\n"
+	       "LP-A,A,village,LP-B\n"  /* 1, into the loop of 2 and 3 */
+	       "LP-B,B,commune,LP-C\n"  /* 2 */
+	       "LP-C,C,district,LP-B\n" /* 3 */
+	       "LP-D,D,commune,LP-D\n"  /* 4, its own parent */
+	       "LP-E,E,village,LP-D\n"  /* 5, under 4 */
+	       "LP-1,1,commune,BQ\n"
+	       "LP-2,2,commune,LP-1\n"
+	       "LP-3,3,commune,LP-2\n"
+	       "LP-4,4,commune,LP-3\n"
+	       "LP-5,5,commune,LP-4\n"
+	       "LP-6,6,commune,LP-5\n"
+	       "LP-7,7,commune,LP-6\n");
+	ck_assert_int_eq(r.status, 200);
+	for (long row = 1; row <= 3; row++)
+		assert_error(&r, row, "parent_code", "cycle");
+	assert_error(&r, 4, "parent_code", "invalid_value");
+	assert_error(&r, 5, "parent_code", "cycle");
+	for (long row = 7; row <= 12; row++)
+		assert_error(&r, row, "parent_code", "parent_level");
+	const char *p = r.body;
+	int through_2 = 0, through_4 = 0, cycles = 0;
+	while ((p = strstr(p, "\"code\":\"cycle\"")))
+		cycles++, p++;
+	for (p = r.body; (p = strstr(p, "(through row 2)")); p++)
+		through_2++;
+	for (p = r.body; (p = strstr(p, "(through row 4)")); p++)
+		through_4++;
+	ck_assert_int_eq(cycles, 4);
+	ck_assert_int_eq(through_2, 3);
+	ck_assert_int_eq(through_4, 1);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+}
+END_TEST
+
 START_TEST(test_duplicate_phones_in_the_file_and_in_the_registry)
 {
 	village_with_team("DP-V");
@@ -729,6 +773,7 @@ Suite *imports_suite(void)
 	tcase_add_test(tc, test_header_problems_are_422_naming_the_column);
 	tcase_add_test(tc, test_members_bad_value_in_each_column_is_reported_by_row_and_column);
 	tcase_add_test(tc, test_units_bad_value_in_each_column_is_reported_by_row_and_column);
+	tcase_add_test(tc, test_units_loops_name_the_row_they_go_through_and_deep_chains_do_not_loop);
 	tcase_add_test(tc, test_duplicate_phones_in_the_file_and_in_the_registry);
 	tcase_add_test(tc, test_a_members_export_imports_as_is_keeping_ids_and_status);
 	tcase_add_test(tc, test_ids_must_be_uuids_and_appear_once);
