@@ -32,11 +32,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# migrated first, so that the wait below is for the listener only, however busy the machine
+CDTT_DATABASE_URL=$url "$bin" migrate >"$work/server.log" 2>&1 ||
+  { echo "cdtt migrate failed:"; cat "$work/server.log"; exit 1; }
 CDTT_DATABASE_URL=$url CDTT_LISTEN=127.0.0.1:$port CDTT_THREADS=4 CDTT_LOG_LEVEL=error \
   CDTT_JWT_SECRET=slow-clients-test-secret-0123456789abcdef \
   "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
   sleep 0.1
 done
