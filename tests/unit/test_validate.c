@@ -381,6 +381,40 @@ START_TEST(test_validate_body_names_a_long_non_ascii_unknown_field_in_valid_utf8
 }
 END_TEST
 
+START_TEST(test_member_pointer_escapes_and_cuts_on_a_character_boundary)
+{
+	char out[80];
+	member_pointer(out, sizeof out, "/", "plain");
+	ck_assert_str_eq(out, "/plain");
+	member_pointer(out, sizeof out, "/", "a/b~c");
+	ck_assert_str_eq(out, "/a~1b~0c");
+	member_pointer(out, sizeof out, "", "a/b~c"); /* a query parameter is named as it is */
+	ck_assert_str_eq(out, "a/b~c");
+	member_pointer(out, sizeof out, "/", "");
+	ck_assert_str_eq(out, "/");
+	/* 100 two-byte letters: cut to whole letters, never inside one */
+	char key[256] = "";
+	for (int i = 0; i < 100; i++)
+		strncat(key, "ư", sizeof key - strlen(key) - 1);
+	member_pointer(out, sizeof out, "/", key);
+	ck_assert(utf8_valid(out));
+	ck_assert_uint_ge(strlen(out), 50);
+	ck_assert_uint_lt(strlen(out), sizeof out);
+	ck_assert(!strncmp(out + 1, key, strlen(out + 1)));
+	/* escapes count towards the cut and are never split */
+	char slashes[128];
+	memset(slashes, '/', 100);
+	slashes[100] = '\0';
+	member_pointer(out, sizeof out, "/", slashes);
+	ck_assert_uint_eq(strlen(out) % 2, 1);
+	ck_assert_uint_eq(strspn(out + 1, "~1"), strlen(out + 1));
+	/* a small buffer is not overrun */
+	char tiny[8];
+	member_pointer(tiny, sizeof tiny, "/", "abcdefghijkl");
+	ck_assert_str_eq(tiny, "/abcdef");
+}
+END_TEST
+
 Suite *validate_suite(void)
 {
 	Suite *s = suite_create("validate");
@@ -400,6 +434,7 @@ Suite *validate_suite(void)
 	tcase_add_test(tc, test_validate_body_appends_to_errors_already_collected);
 	tcase_add_test(tc, test_validate_body_names_body_fields_by_json_pointer_and_query_params_by_name);
 	tcase_add_test(tc, test_validate_body_names_a_long_non_ascii_unknown_field_in_valid_utf8);
+	tcase_add_test(tc, test_member_pointer_escapes_and_cuts_on_a_character_boundary);
 	suite_add_tcase(s, tc);
 	return s;
 }
