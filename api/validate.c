@@ -126,6 +126,26 @@ static void add(json_t **errors, const char *prefix, const char *field, const ch
 	problem_add_error(errors, pointer, code, message);
 }
 
+/* "~" and "/" escaped, else "/a/b" would name a nested member; cut on a character boundary,
+ * since a string cut inside a character is not UTF-8 and jansson would drop the error. */
+void member_pointer(char *out, size_t size, const char *prefix, const char *key)
+{
+	size_t n = (size_t)snprintf(out, size, "%s", prefix), cap = n + 60;
+	const unsigned char *p = (const unsigned char *)key, *end = p + strlen(key);
+	if (cap >= size)
+		cap = size - 1;
+	while (p < end) {
+		const char *escape = !*prefix ? NULL : *p == '~' ? "~0" : *p == '/' ? "~1" : NULL;
+		size_t len = escape ? 2 : utf8_sequence(p, end);
+		if (!len || n + len > cap)
+			break;
+		memcpy(out + n, escape ? escape : (const char *)p, len);
+		n += len;
+		p += escape ? 1 : len;
+	}
+	out[n] = '\0';
+}
+
 /* Checks a string value against its field; 0 or 1 error. */
 static int check_string(const struct field *f, const char *s, const char *prefix, json_t **errors)
 {
@@ -242,7 +262,7 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 			f++;
 		if (!f->name) {
 			char pointer[80];
-			snprintf(pointer, sizeof pointer, "%s%.60s", prefix, key);
+			member_pointer(pointer, sizeof pointer, prefix, key);
 			problem_add_error(errors, pointer, "unknown_field", "is not a field of this resource");
 			count++;
 		} else if ((f->flags & FIELD_READONLY) ||

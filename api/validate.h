@@ -47,6 +47,13 @@ enum validate_mode {
 int validate_body(const json_t *body, const struct field *table, enum validate_mode mode,
 		  json_t **errors);
 
+/*
+ * The name an error gives a member the client sent (any string): with prefix "/", a JSON Pointer
+ * (RFC 6901); with "", a query parameter's name as it is. At most about 60 bytes of the name,
+ * always valid UTF-8. size: 80 is enough.
+ */
+void member_pointer(char *out, size_t size, const char *prefix, const char *key);
+
 /* True when s is valid UTF-8 without control characters (tabs and newlines allowed if multiline). */
 int text_is_clean(const char *s, int multiline);
 

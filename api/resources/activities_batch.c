@@ -52,7 +52,7 @@ static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx
 	json_object_foreach(ctx->body, key, v) if (strcmp(key, "items"))
 	{
 		char pointer[80];
-		snprintf(pointer, sizeof pointer, "/%.60s", key);
+		member_pointer(pointer, sizeof pointer, "/", key);
 		problem_add_error(&errors, pointer, "unknown_field", "is not a field of a batch");
 	}
 	if (!items) {

@@ -142,6 +142,19 @@ START_TEST(test_batch_with_one_bad_item_writes_nothing_and_names_it)
 	assert_problem(&r, 422);
 	ck_assert(response_has_error(&r, "/items", "invalid_type"));
 	http_response_free(&r);
+	/* unknown members are named by JSON Pointer ("/" is "~1"), and a long name that is not
+	 * ASCII is cut between letters: its error is there, not dropped */
+	char body[256] = "{\"items\":{},\"a/b\":1,\"x";
+	for (int i = 0; i < 25; i++)
+		strncat(body, "ệ", sizeof body - strlen(body) - 1);
+	strncat(body, "\":2}", sizeof body - strlen(body) - 1);
+	world_call(&r, &aw, "POST", BATCH_PATH, aw.officer_tq, body, NULL);
+	assert_problem(&r, 422);
+	ck_assert(response_has_error(&r, "/a~1b", "unknown_field"));
+	json_t *doc = json_loads(r.body, 0, NULL);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "errors")), 3);
+	json_decref(doc);
+	http_response_free(&r);
 	world_assert_unchanged(&before);
 	free(good);
 	free(team);

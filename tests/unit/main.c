@@ -13,6 +13,9 @@ Suite *rep_cache_suite(void);
 Suite *negotiate_suite(void);
 Suite *csv_guard_suite(void);
 Suite *proxy_suite(void);
+Suite *validate_suite(void);
+Suite *paging_suite(void);
+Suite *authz_suite(void);
 
 int main(void)
 {
@@ -29,6 +32,9 @@ int main(void)
 	srunner_add_suite(sr, negotiate_suite());
 	srunner_add_suite(sr, csv_guard_suite());
 	srunner_add_suite(sr, proxy_suite());
+	srunner_add_suite(sr, validate_suite());
+	srunner_add_suite(sr, paging_suite());
+	srunner_add_suite(sr, authz_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
