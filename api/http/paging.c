@@ -109,7 +109,9 @@ void page_respond(struct _u_response *resp, const struct req_ctx *ctx, const PGr
 		problem(resp, ctx, 500, NULL);
 		return;
 	}
-	p += sprintf(p, "{\"items\":[");
+	static const char head[] = "{\"items\":[";
+	memcpy(p, head, sizeof head - 1);
+	p += sizeof head - 1;
 	for (int i = 0; i < shown; i++) {
 		if (i)
 			*p++ = ',';
@@ -117,7 +119,17 @@ void page_respond(struct _u_response *resp, const struct req_ctx *ctx, const PGr
 		memcpy(p, PQgetvalue(res, i, 0), n);
 		p += n;
 	}
-	p += next ? sprintf(p, "],\"next_cursor\":\"%s\"}", next) : sprintf(p, "],\"next_cursor\":null}");
+	/* cap counted the items, the cursor and 64 bytes for this punctuation */
+	size_t left = cap - (size_t)(p - body);
+	int n = next ? snprintf(p, left, "],\"next_cursor\":\"%s\"}", next)
+		     : snprintf(p, left, "],\"next_cursor\":null}");
+	if (n < 0 || (size_t)n >= left) {
+		free(body);
+		free(next);
+		problem(resp, ctx, 500, NULL);
+		return;
+	}
+	p += n;
 	http_json_text(resp, 200, body, (size_t)(p - body));
 	free(body);
 	free(next);
