@@ -172,22 +172,19 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	free(scopes);
 	if (!res)
 		return;
+	json_t *doc = NULL;
 	if (st != DB_OK) {
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "That client_id is taken.");
+	} else if (!(doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL)) ||
+		   json_object_set_new(doc, "client_secret", json_string(secret)) != 0) {
+		json_decref(doc); /* created, but its secret cannot be shown: delete it, create again */
+		internal_error(resp, ctx);
 	} else {
 		/* the only time the secret is ever shown */
-		json_t *doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-		if (!doc || json_object_set_new(doc, "client_secret", json_string(secret)) != 0) {
-			json_decref(doc); /* created, but its secret cannot be shown: delete it and create again */
-			internal_error(resp, ctx);
-			sodium_memzero(secret, sizeof secret);
-			PQclear(res);
-			return;
-		}
 		http_json(resp, 201, doc);
 		json_decref(doc);
 		etag_set(resp, PQgetvalue(res, 0, 2));
