@@ -25,6 +25,13 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* *field = a copy of v (NULL for NULL); -1 with err set when memory ran out. */
+static int keep(char **field, const char *v, char *err, size_t errlen)
+{
+	*field = v ? strdup(v) : NULL;
+	return v && !*field ? fail(err, errlen, "out of memory") : 0;
+}
+
 static const char *env_get(config_getenv_fn getenv_fn, const char *name)
 {
 	const char *v = getenv_fn ? getenv_fn(name) : getenv(name);
@@ -142,7 +149,9 @@ static int parse_origins(struct config *cfg, const char *v, char *err, size_t er
 				  "https://app.example.gov.vn, or *");
 			break;
 		}
-		cfg->cors_origins[cfg->n_cors_origins++] = strdup(tok);
+		if ((rc = keep(&cfg->cors_origins[cfg->n_cors_origins], tok, err, errlen)) != 0)
+			break;
+		cfg->n_cors_origins++;
 	}
 	if (rc == 0 && cfg->n_cors_origins > 1)
 		for (int i = 0; i < cfg->n_cors_origins; i++)
@@ -210,21 +219,23 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 		return fail(err, errlen, "CDTT_JWT_SECRET must be at least %d bytes", MIN_SECRET_BYTES);
 	if (key_file && access(key_file, R_OK) != 0)
 		return fail(err, errlen, "CDTT_JWT_KEY_FILE must name a readable PEM private key file");
-	cfg->jwt_secret = secret ? strdup(secret) : NULL;
-	cfg->jwt_key_file = key_file ? strdup(key_file) : NULL;
+	if (keep(&cfg->jwt_secret, secret, err, errlen) || keep(&cfg->jwt_key_file, key_file, err, errlen))
+		return -1;
 	const char *previous = env_get(g, "CDTT_JWT_PREVIOUS_KEY_FILE");
 	if (previous && access(previous, R_OK) != 0)
 		return fail(err, errlen,
 			    "CDTT_JWT_PREVIOUS_KEY_FILE must name a readable PEM key file");
-	cfg->jwt_previous_key_file = previous ? strdup(previous) : NULL;
+	if (keep(&cfg->jwt_previous_key_file, previous, err, errlen))
+		return -1;
 	const char *issuer = env_get(g, "CDTT_JWT_ISSUER");
 	if (issuer && !issuer_valid(issuer))
 		return fail(err, errlen,
 			    "CDTT_JWT_ISSUER must be an https URL without query or fragment "
 			    "(http only on localhost), or a name without \"://\"");
 	const char *audience = env_get(g, "CDTT_JWT_AUDIENCE");
-	cfg->jwt_issuer = strdup(issuer ? issuer : "cdtt");
-	cfg->jwt_audience = strdup(audience ? audience : "cdtt-api");
+	if (keep(&cfg->jwt_issuer, issuer ? issuer : "cdtt", err, errlen) ||
+	    keep(&cfg->jwt_audience, audience ? audience : "cdtt-api", err, errlen))
+		return -1;
 
 	const char *t_iss = env_get(g, "CDTT_TRUSTED_ISSUER");
 	const char *t_key = env_get(g, "CDTT_TRUSTED_ISSUER_KEY_FILE");
@@ -238,9 +249,10 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 			    "CDTT_TRUSTED_ISSUER_KEY_FILE must name a readable PEM public key file");
 	if (t_iss && !strcmp(t_iss, cfg->jwt_issuer))
 		return fail(err, errlen, "CDTT_TRUSTED_ISSUER must differ from CDTT_JWT_ISSUER");
-	cfg->trusted_issuer = t_iss ? strdup(t_iss) : NULL;
-	cfg->trusted_issuer_key_file = t_key ? strdup(t_key) : NULL;
-	cfg->trusted_audience = t_aud ? strdup(t_aud) : NULL;
+	if (keep(&cfg->trusted_issuer, t_iss, err, errlen) ||
+	    keep(&cfg->trusted_issuer_key_file, t_key, err, errlen) ||
+	    keep(&cfg->trusted_audience, t_aud, err, errlen))
+		return -1;
 
 	if (int_var(g, "CDTT_TOKEN_TTL", 3600, 60, 86400, &v, err, errlen))
 		return -1;
@@ -302,8 +314,7 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 	if (replica && !database_url_valid(replica))
 		return fail(err, errlen,
 			    "CDTT_DATABASE_REPLICA_URL must be a PostgreSQL URI (postgresql://...)");
-	cfg->replica_url = replica ? strdup(replica) : NULL;
-	return 0;
+	return keep(&cfg->replica_url, replica, err, errlen);
 }
 
 int config_load(struct config *cfg, unsigned needs, config_getenv_fn g, char *err, size_t errlen)
@@ -319,7 +330,8 @@ int config_load(struct config *cfg, unsigned needs, config_getenv_fn g, char *er
 		if (!database_url_valid(url))
 			return fail(err, errlen,
 				    "CDTT_DATABASE_URL must be a PostgreSQL URI (postgresql://...)");
-		cfg->database_url = strdup(url);
+		if (keep(&cfg->database_url, url, err, errlen))
+			return -1;
 	}
 	if (needs & (CONFIG_LISTEN | CONFIG_SERVE)) {
 		const char *listen = env_get(g, "CDTT_LISTEN");

@@ -62,13 +62,22 @@ static int cmd_migrate(void)
 	return 0;
 }
 
+static void print_route(const char *method, const char *path, void *arg)
+{
+	(void)arg;
+	printf("%s %s\n", method, path);
+}
+
 static int cmd_serve(void)
 {
 	struct config cfg;
 	if (load_config(&cfg, CONFIG_DATABASE | CONFIG_SERVE) != 0)
 		return 2;
-	int rc = server_run(&cfg);
+	char err[300] = "";
+	int rc = server_run(&cfg, err, sizeof err);
 	config_free(&cfg);
+	if (rc == 2)
+		fprintf(stderr, "cdtt: %s\n", err);
 	return rc;
 }
 
@@ -123,7 +132,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "routes")) {
-		server_print_routes();
+		server_each_route(print_route, NULL);
 		return 0;
 	}
 	if (!strcmp(cmd, "healthcheck"))

@@ -207,7 +207,8 @@ static void answer_unrouted(const struct _u_request *req, struct _u_response *re
 	if (nothing || allowed_methods(srv, path, allow, sizeof allow - 10) == 0) {
 		problem(resp, &ctx, 404, "No resource lives at this path.");
 	} else if (!strcmp(req->http_verb, "OPTIONS")) {
-		strcat(allow, ", OPTIONS");
+		size_t len = strlen(allow); /* allowed_methods left room for it */
+		snprintf(allow + len, sizeof allow - len, ", OPTIONS");
 		ulfius_set_empty_body_response(resp, 204);
 		http_header(resp, "Allow", allow);
 		cors_preflight(srv->cfg, req, resp, allow);
@@ -620,11 +621,11 @@ void server_stop(struct server *srv)
 	server_free(srv);
 }
 
-void server_print_routes(void)
+void server_each_route(void (*each)(const char *method, const char *path, void *arg), void *arg)
 {
 	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
 		for (const struct route *r = module_tables[t]; r->method; r++)
-			printf("%s %s\n", r->method, r->path);
+			each(r->method, r->path, arg);
 }
 
 static int migrate_at_start(const struct config *cfg)
@@ -641,7 +642,7 @@ static int migrate_at_start(const struct config *cfg)
 	return 0;
 }
 
-int server_run(const struct config *cfg)
+int server_run(const struct config *cfg, char *err, size_t errlen)
 {
 	/* Block the signals before any thread starts, so that only sigwait below receives them. */
 	sigset_t stop_signals;
@@ -652,9 +653,7 @@ int server_run(const struct config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct auth auth;
-	char err[300];
-	if (auth_init(&auth, cfg, err, sizeof err) != 0) {
-		fprintf(stderr, "cdtt: %s\n", err);
+	if (auth_init(&auth, cfg, err, errlen) != 0) {
 		auth_free(&auth);
 		return 2;
 	}

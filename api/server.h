@@ -84,8 +84,9 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 /* Stops accepting, lets requests in flight finish (up to cfg->shutdown_grace s), frees all. */
 void server_stop(struct server *srv);
 
-/* `cdtt serve`: migrate, start, wait for SIGTERM/SIGINT, stop. Returns the exit code. */
-int server_run(const struct config *cfg);
+/* `cdtt serve`: migrate, start, wait for SIGTERM/SIGINT, stop. Returns the exit code; on 2
+ * (unusable signing keys) err says why, for the caller to tell the operator. */
+int server_run(const struct config *cfg, char *err, size_t errlen);
 
 /* True when a concrete path (query allowed) fits a route template; {name} is one segment. */
 int route_path_matches(const char *tmpl, const char *path);
@@ -93,7 +94,7 @@ int route_path_matches(const char *tmpl, const char *path);
 /* The Prometheus text of a struct server's metrics (resources/ops.c); the caller frees it. */
 char *server_metrics_text(void *srv, size_t *len);
 
-/* Writes "METHOD PATH" for every route, one per line (for the route-inventory test). */
-void server_print_routes(void);
+/* Calls each(method, path, arg) for every route (`cdtt routes`, the route-inventory test). */
+void server_each_route(void (*each)(const char *method, const char *path, void *arg), void *arg);
 
 #endif

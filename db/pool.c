@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../api/http/log.h"
+
 #define MAX_STATEMENTS 1024
 #define RECONNECT_SPACING_MS 200
 
@@ -252,7 +254,10 @@ static PGresult *exec_once(struct db_conn *c, struct db_stmt *stmt, const char *
 {
 	int slot = statement_slot(stmt);
 	if (slot >= MAX_STATEMENTS) {
-		fprintf(stderr, "db: more than %d statements declared\n", MAX_STATEMENTS);
+		char n[16];
+		snprintf(n, sizeof n, "%d", MAX_STATEMENTS);
+		log_event(LOG_ERROR, "more database statements declared than the pool can prepare",
+			  "limit", n);
 		*status = DB_ERROR;
 		return NULL;
 	}

@@ -15,6 +15,9 @@ trap cleanup EXIT
 failed=0
 step() { echo; echo "== $1"; }
 
+step "source rules (tests/source-rules.sh)"
+tests/source-rules.sh || failed=1
+
 step "unit tests"
 "$build/tests/unit" || failed=1
 

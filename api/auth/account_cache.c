@@ -208,7 +208,7 @@ void account_cache_put(struct account_cache *c, const char *key, const struct pr
 	struct entry *e = calloc(1, sizeof *e);
 	if (!e)
 		return;
-	strcpy(e->key, key);
+	memcpy(e->key, key, strlen(key) + 1); /* fits: checked against KEY_MAX above */
 	e->principal = *p;
 	e->valid_after = valid_after;
 	e->expires_ms = now_ms() + c->ttl_ms;

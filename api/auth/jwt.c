@@ -224,7 +224,7 @@ int jwt_verify_token(const struct auth *a, const char *token, long now, struct t
 		     timely && is_uuid(sub);
 		if (ok) {
 			out->kind = json_object_get(claims, "client_id") ? PRINCIPAL_CLIENT : PRINCIPAL_USER;
-			strcpy(out->id, sub);
+			memcpy(out->id, sub, 37); /* is_uuid: 36 characters and the NUL */
 			const char *scope = json_string_value(json_object_get(claims, "scope"));
 			if (out->kind == PRINCIPAL_CLIENT)
 				ok = scope && scopes_parse(scope, &out->scopes) == 0;

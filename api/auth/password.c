@@ -48,9 +48,10 @@ int password_hash(const char *password, char out[PASSWORD_HASH_MAX])
 	int rc = crypto_pwhash_str_alg(hash, password, strlen(password), OPSLIMIT, MEMLIMIT,
 				       crypto_pwhash_ALG_ARGON2ID13);
 	gate_leave();
-	if (rc != 0 || strlen(hash) >= PASSWORD_HASH_MAX)
+	size_t len = rc == 0 ? strlen(hash) : 0;
+	if (rc != 0 || len >= PASSWORD_HASH_MAX)
 		return -1;
-	strcpy(out, hash);
+	memcpy(out, hash, len + 1);
 	return 0;
 }
 

@@ -82,7 +82,12 @@ static int fetch_page(struct stream *s, struct db_conn *conn)
 	}
 	if (rows > 0) {
 		free(s->params[s->after_index]);
+		/* without it the next page would start again from the first row */
 		s->params[s->after_index] = strdup(PQgetvalue(res, rows - 1, 1));
+		if (!s->params[s->after_index]) {
+			PQclear(res);
+			return -1;
+		}
 	}
 	s->done = rows < CSV_EXPORT_PAGE;
 	PQclear(res);
@@ -128,13 +133,15 @@ void csv_export_respond(struct _u_response *resp, struct req_ctx *ctx,
 	s->limit_index = ex->limit_index;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", CSV_EXPORT_PAGE);
-	for (int i = 0; i < ex->nparams; i++)
-		s->params[i] = i == ex->limit_index ? strdup(limit)
-			       : ex->params[i]	    ? strdup(ex->params[i])
-						    : NULL;
+	int copied = 1; /* a parameter lost to memory would widen the export, not fail it */
+	for (int i = 0; i < ex->nparams; i++) {
+		const char *v = i == ex->limit_index ? limit : ex->params[i];
+		s->params[i] = v ? strdup(v) : NULL;
+		copied = copied && (!v || s->params[i]);
+	}
 	/* The first page now, on the request's connection: errors still get a proper answer. */
 	size_t header_len = strlen(ex->header);
-	s->buf = malloc(header_len + 3);
+	s->buf = copied ? malloc(header_len + 3) : NULL;
 	if (!s->buf) {
 		stream_free(s);
 		problem(resp, ctx, 500, NULL);

@@ -431,7 +431,9 @@ static struct request *intake_request_open(struct intake *in, struct MHD_Connect
 		return NULL;
 	}
 	r->conn = conn_of(connection);
-	const char *uri = r->conn && r->conn->uri ? r->conn->uri : "/";
+	if (r->conn && !r->conn->uri)
+		goto fail; /* the target was lost to memory: not answered as if for "/" */
+	const char *uri = r->conn ? r->conn->uri : "/";
 	const union MHD_ConnectionInfo *peer =
 		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	r->req.http_verb = strdup(method);

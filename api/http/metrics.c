@@ -88,6 +88,7 @@ void metrics_observe(struct metrics *m, size_t label, unsigned status, double se
 struct text {
 	char *buf;
 	size_t len, cap;
+	int failed; /* a line was lost to memory: no text rather than one missing series */
 };
 
 static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -98,16 +99,20 @@ static void put(struct text *t, const char *fmt, ...)
 		va_start(ap, fmt);
 		int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
 		va_end(ap);
-		if (n < 0)
+		if (n < 0) {
+			t->failed = 1;
 			return;
+		}
 		if ((size_t)n < t->cap - t->len) {
 			t->len += (size_t)n;
 			return;
 		}
 		size_t cap = t->cap * 2 + (size_t)n;
 		char *grown = realloc(t->buf, cap);
-		if (!grown)
+		if (!grown) {
+			t->failed = 1;
 			return;
+		}
 		t->buf = grown;
 		t->cap = cap;
 	}
@@ -131,7 +136,7 @@ static void put_pool(struct text *t, const char *prefix, const char *what, struc
 
 char *metrics_render(struct metrics *m, const struct metrics_state *state, size_t *len)
 {
-	struct text t = {malloc(8192), 0, 8192};
+	struct text t = {malloc(8192), 0, 8192, 0};
 	if (!t.buf)
 		return NULL;
 	t.buf[0] = '\0';
@@ -180,6 +185,10 @@ char *metrics_render(struct metrics *m, const struct metrics_state *state, size_
 	    "cdtt_kept_reads_total{result=\"hit\"} %llu\n"
 	    "cdtt_kept_reads_total{result=\"miss\"} %llu\n",
 	    state->kept_hits, state->kept_misses);
+	if (t.failed) {
+		free(t.buf);
+		return NULL;
+	}
 	*len = t.len;
 	return t.buf;
 }

@@ -23,7 +23,7 @@ struct metrics_state {
 	unsigned long long kept_hits, kept_misses;
 };
 
-/* Renders the text exposition format; the caller frees the result. */
+/* Renders the text exposition format; the caller frees the result. NULL when out of memory. */
 char *metrics_render(struct metrics *m, const struct metrics_state *state, size_t *len);
 
 #endif

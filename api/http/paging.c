@@ -102,14 +102,16 @@ void page_respond(struct _u_response *resp, const struct req_ctx *ctx, const PGr
 	char *next = rows > limit ? cursor_encode(ctx->srv->auth->cursor_key, list,
 						  PQgetvalue(res, shown - 1, 1))
 				  : NULL;
+	char *body = NULL;
+	if (rows > limit && !next) /* a null next_cursor would say the list ends here */
+		goto failed;
 	cap += next ? strlen(next) : 0;
-	char *body = malloc(cap), *p = body;
-	if (!body) {
-		free(next);
-		problem(resp, ctx, 500, NULL);
-		return;
-	}
-	p += sprintf(p, "{\"items\":[");
+	char *p = body = malloc(cap);
+	if (!body)
+		goto failed;
+	static const char head[] = "{\"items\":[";
+	memcpy(p, head, sizeof head - 1);
+	p += sizeof head - 1;
 	for (int i = 0; i < shown; i++) {
 		if (i)
 			*p++ = ',';
@@ -117,8 +119,18 @@ void page_respond(struct _u_response *resp, const struct req_ctx *ctx, const PGr
 		memcpy(p, PQgetvalue(res, i, 0), n);
 		p += n;
 	}
-	p += next ? sprintf(p, "],\"next_cursor\":\"%s\"}", next) : sprintf(p, "],\"next_cursor\":null}");
+	/* cap counted the items, the cursor and 64 bytes for this punctuation */
+	size_t left = cap - (size_t)(p - body);
+	int n = next ? snprintf(p, left, "],\"next_cursor\":\"%s\"}", next)
+		     : snprintf(p, left, "],\"next_cursor\":null}");
+	if (n < 0 || (size_t)n >= left)
+		goto failed;
+	p += n;
 	http_json_text(resp, 200, body, (size_t)(p - body));
+	goto out;
+failed:
+	problem(resp, ctx, 500, NULL);
+out:
 	free(body);
 	free(next);
 }

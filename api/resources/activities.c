@@ -185,8 +185,12 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	}
 	json_t *items = json_array();
 	json_array_append_new(items, activity_item(ctx->body, team));
-	char *text = json_dumps(items, JSON_COMPACT);
+	char *text = json_dumps(items, JSON_COMPACT); /* NULL when any step had no memory */
 	json_decref(items);
+	if (!text) {
+		internal_error(resp, ctx);
+		return;
+	}
 	const char *params[7] = {text, ctx->principal.scope_path, only};
 	audit_actor_params(ctx, params + 3);
 	enum db_status st;
@@ -230,6 +234,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	char *patch = json_dumps(ctx->body, JSON_COMPACT);
+	if (!patch) {
+		internal_error(resp, ctx);
+		return;
+	}
 	const char *params[9] = {id, version, ctx->principal.scope_path, team_only_param(ctx), patch};
 	audit_actor_params(ctx, params + 5);
 	enum db_status st;

@@ -81,10 +81,13 @@ static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx
 				json_array_append_new(out, activity_item(item, NULL));
 		}
 	}
-	if (!errors)
+	if (!errors && out)
 		return out;
 	json_decref(out);
-	invalid_body(resp, ctx, errors);
+	if (errors)
+		invalid_body(resp, ctx, errors);
+	else
+		internal_error(resp, ctx); /* json_array() had no memory */
 	return NULL;
 }
 
@@ -99,6 +102,10 @@ void activities_batch(const struct _u_request *req, struct _u_response *resp,
 		return;
 	char *text = json_dumps(items, JSON_COMPACT);
 	json_decref(items);
+	if (!text) {
+		internal_error(resp, ctx);
+		return;
+	}
 	const char *params[7] = {text, ctx->principal.scope_path, team_only_param(ctx)};
 	audit_actor_params(ctx, params + 3);
 	enum db_status st;

@@ -159,6 +159,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	char secret[CLIENT_SECRET_LEN + 1], hash[65];
 	client_secret_generate(secret, hash);
 	char *scopes = json_dumps(json_object_get(ctx->body, "scopes"), JSON_COMPACT);
+	if (!scopes) {
+		internal_error(resp, ctx);
+		return;
+	}
 	const char *params[10] = {body_string(ctx->body, "client_id"), body_string(ctx->body, "name"),
 				  hash, scopes, body_string(ctx->body, "unit_code")};
 	audit_actor_params(ctx, params + 5);
@@ -168,16 +172,19 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	free(scopes);
 	if (!res)
 		return;
+	json_t *doc = NULL;
 	if (st != DB_OK) {
 		internal_error(resp, ctx);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else if (PQgetisnull(res, 0, 1)) {
 		problem(resp, ctx, 409, "That client_id is taken.");
+	} else if (!(doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL)) ||
+		   json_object_set_new(doc, "client_secret", json_string(secret)) != 0) {
+		json_decref(doc); /* created, but its secret cannot be shown: delete it, create again */
+		internal_error(resp, ctx);
 	} else {
 		/* the only time the secret is ever shown */
-		json_t *doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-		json_object_set_new(doc, "client_secret", json_string(secret));
 		http_json(resp, 201, doc);
 		json_decref(doc);
 		etag_set(resp, PQgetvalue(res, 0, 2));
@@ -201,6 +208,12 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	char *patch = json_dumps(ctx->body, JSON_COMPACT);
 	json_t *scopes_json = json_object_get(ctx->body, "scopes");
 	char *scopes = scopes_json ? json_dumps(scopes_json, JSON_COMPACT) : NULL;
+	if (!patch || (scopes_json && !scopes)) {
+		free(patch);
+		free(scopes);
+		internal_error(resp, ctx);
+		return;
+	}
 	const char *params[10] = {id, version, patch, scopes,
 				  body_string(ctx->body, "unit_code"), body_string(ctx->body, "status")};
 	audit_actor_params(ctx, params + 6);

@@ -232,7 +232,7 @@ static const char *list(struct import *im, size_t r, int column, const struct li
 {
 	const char *v = import_value(im, r, column);
 	if (!v)
-		return strcpy(out, "{}");
+		return memcpy(out, "{}", 3);
 	if (strlen(v) >= LIST_MAX / 2) {
 		import_error(im, r, column, "too_long", "is longer than %d characters",
 			     LIST_MAX / 2 - 1);
@@ -241,7 +241,7 @@ static const char *list(struct import *im, size_t r, int column, const struct li
 	char items[LIST_MAX / 2];
 	const char *listed[LIST_MAX / 4];
 	size_t n = 0, len = 0;
-	strcpy(items, v);
+	memcpy(items, v, strlen(v) + 1); /* fits: checked above */
 	out[len++] = '{';
 	for (char *item = items, *next; item; item = next) {
 		next = strchr(item, ';');

@@ -301,7 +301,8 @@ static int phone_writes_throttled(struct _u_response *resp, struct req_ctx *ctx,
 
 /*
  * Runs a create or an update with the prepared document as text in params[doc_at] and the
- * audit actor from params[actor_at] on; decrefs doc. The result, or NULL after answering 503.
+ * audit actor from params[actor_at] on; decrefs doc. The result, or NULL after answering 503
+ * (or 500 when the document could not be written out).
  */
 static PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx,
 				struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
@@ -309,6 +310,10 @@ static PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx,
 {
 	char *text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
+	if (!text) {
+		internal_error(resp, ctx);
+		return NULL;
+	}
 	params[doc_at] = text;
 	audit_actor_params(ctx, params + actor_at);
 	PGresult *res = request_query(ctx, resp, stmt, params, st);

@@ -429,13 +429,18 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 	invalid_body(resp, ctx, errors);
 }
 
-/* Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503. */
+/* Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503
+ * (or 500 when the document could not be written out). */
 static PGresult *write_service(struct _u_response *resp, struct req_ctx *ctx,
 			       struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
 			       json_t *doc, enum db_status *st)
 {
 	char *text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
+	if (!text) {
+		internal_error(resp, ctx);
+		return NULL;
+	}
 	params[doc_at] = text;
 	audit_actor_params(ctx, params + actor_at);
 	PGresult *res = request_query(ctx, resp, stmt, params, st);

@@ -49,11 +49,16 @@ static struct db_stmt list_units = {
 	.readonly = 1,
 };
 
+/* With $3 (include=ancestors) the unit's members in unit_json's order, then "ancestors". */
 static struct db_stmt get_unit = {
 	.name = "units_get",
-	.sql = "SELECT unit_json(u)::text, u.version, unit_ancestors_json(u)::text FROM units u"
+	.sql = "SELECT CASE WHEN $3::boolean THEN"
+	       "   (SELECT json_object_agg(k, v ORDER BY n) FROM"
+	       "     (SELECT k, v, n FROM json_each(unit_json(u)) WITH ORDINALITY AS e(k, v, n)"
+	       "      UNION ALL SELECT 'ancestors', unit_ancestors_json(u), 1000) m)::text"
+	       " ELSE unit_json(u)::text END, u.version FROM units u"
 	       " WHERE u.code = $1 AND u.path <@ $2::ltree",
-	.nparams = 2,
+	.nparams = 3,
 	.readonly = 1,
 };
 
@@ -193,27 +198,15 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	query_check_enum(&errors, "include", include, include_values, "must be ancestors");
 	if (query_checked(resp, ctx, errors) != 0)
 		return;
-	const char *params[2] = {code, ctx->principal.scope_path};
+	const char *params[3] = {code, ctx->principal.scope_path, include ? "true" : "false"};
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &get_unit, params, &st);
 	if (!res)
 		return;
-	if (st != DB_OK) {
+	if (st != DB_OK)
 		internal_error(resp, ctx);
-	} else if (!include || PQntuples(res) != 1) {
+	else
 		respond_row(resp, ctx, res, "unit");
-	} else {
-		/* splice "ancestors" into the unit's JSON, keeping its field order: the unit's text
-		 * but its final '}', the member, '}' and the NUL (the literal's size counts both) */
-		size_t n = (size_t)PQgetlength(res, 0, 0), m = (size_t)PQgetlength(res, 0, 2);
-		char *body = malloc(n - 1 + m + sizeof ", \"ancestors\" : }");
-		memcpy(body, PQgetvalue(res, 0, 0), n - 1);
-		int len = (int)(n - 1);
-		len += sprintf(body + len, ", \"ancestors\" : %s}", PQgetvalue(res, 0, 2));
-		http_json_text(resp, 200, body, (size_t)len);
-		etag_set(resp, PQgetvalue(res, 0, 1));
-		free(body);
-	}
 	PQclear(res);
 }
 
