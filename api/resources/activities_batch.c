@@ -109,7 +109,7 @@ void activities_batch(const struct _u_request *req, struct _u_response *resp,
 	json_t *errors = NULL;
 	if (st != DB_OK) {
 		const char *state = db_sqlstate(res);
-		if (!strcmp(state, "23503") || !strcmp(state, "23514"))
+		if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) || !strcmp(state, SQLSTATE_CHECK_VIOLATION))
 			problem(resp, ctx, 409,
 				"A team or a unit changed meanwhile; read them again and retry.");
 		else

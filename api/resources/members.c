@@ -321,11 +321,11 @@ static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 			  const PGresult *res)
 {
 	const char *state = db_sqlstate(res);
-	if (!strcmp(state, "23505"))
+	if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION))
 		phone_taken(resp, ctx, NULL);
-	else if (!strcmp(state, "23503") && !strcmp(ctx->route->method, "DELETE"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) && !strcmp(ctx->route->method, "DELETE"))
 		problem(resp, ctx, 409, "The member joined a team meanwhile; set status inactive instead.");
-	else if (!strcmp(state, "23503") || !strcmp(state, "23514"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) || !strcmp(state, SQLSTATE_CHECK_VIOLATION))
 		problem(resp, ctx, 422, "A value does not fit; read the member again and retry.");
 	else
 		internal_error(resp, ctx);

@@ -191,12 +191,12 @@ static void membership_write_failed(struct _u_response *resp, struct req_ctx *ct
 				    const char *member_id)
 {
 	const char *state = db_sqlstate(res), *constraint = db_constraint(res);
-	if (!strcmp(state, "23505"))
+	if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION))
 		explain_conflict(resp, ctx, team_id, member_id,
 				 !strcmp(constraint, "memberships_one_leader"));
-	else if (!strcmp(state, "23514") && strstr(constraint, "team_level"))
+	else if (!strcmp(state, SQLSTATE_CHECK_VIOLATION) && strstr(constraint, "team_level"))
 		problem(resp, ctx, 409, "The team's unit is no longer a village or a commune.");
-	else if (!strcmp(state, "23514")) {
+	else if (!strcmp(state, SQLSTATE_CHECK_VIOLATION)) {
 		/* left_on >= joined_on, changed by someone else meanwhile */
 		invalid_field(resp, ctx, "/left_on", "out_of_range", "must not be before joined_on");
 	} else

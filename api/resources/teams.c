@@ -218,16 +218,16 @@ static void team_write_failed(struct _u_response *resp, struct req_ctx *ctx,
 			      const PGresult *res, const char *unit_code, const char *team_id)
 {
 	const char *state = db_sqlstate(res), *constraint = db_constraint(res);
-	if (!strcmp(state, "23505") && !strcmp(constraint, "teams_one_active_per_unit"))
+	if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION) && !strcmp(constraint, "teams_one_active_per_unit"))
 		one_active_team_conflict(resp, ctx, unit_code, team_id);
-	else if (!strcmp(state, "23505") && !strcmp(constraint, "memberships_one_per_level"))
+	else if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION) && !strcmp(constraint, "memberships_one_per_level"))
 		problem(resp, ctx, 409,
 			"A member of this team is active in another team of the new unit's level; "
 			"a person serves in one village team and one commune team at a time.");
-	else if (!strcmp(state, "23503") && !strcmp(constraint, "users_team"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) && !strcmp(constraint, "users_team"))
 		problem(resp, ctx, 409,
 			"A team leader's account refers to this team; move that account first.");
-	else if (!strcmp(state, "23503"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 		problem(resp, ctx, 409,
 			"This team has memberships; set its status to dissolved instead.");
 	else

@@ -119,11 +119,11 @@ static struct db_stmt read_unit = {
 /* Refusals raised by the tree's trigger (HINT names which) become 422 on parent_code. */
 static int tree_refusal(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res)
 {
-	if (!strcmp(db_sqlstate(res), "23514")) { /* e.g. a unit named as its own parent */
+	if (!strcmp(db_sqlstate(res), SQLSTATE_CHECK_VIOLATION)) { /* e.g. a unit named as its own parent */
 		invalid_field(resp, ctx, "/parent_code", "invalid_value", "must be another unit");
 		return 1;
 	}
-	if (strcmp(db_sqlstate(res), "P0001") != 0)
+	if (strcmp(db_sqlstate(res), SQLSTATE_RAISE_EXCEPTION) != 0)
 		return 0;
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 	if (hint && !strcmp(hint, "child_level")) {
@@ -298,7 +298,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK) {
-		if (!strcmp(db_sqlstate(res), "23503"))
+		if (!strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
 			problem(resp, ctx, 409,
 				"The unit has sub-units, teams, members, accounts or history: retire it "
 				"into a successor instead.");
