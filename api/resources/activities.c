@@ -153,10 +153,10 @@ static void write_failed(struct _u_response *resp, const struct req_ctx *ctx,
 			 const PGresult *res)
 {
 	const char *state = db_sqlstate(res);
-	if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) || !strcmp(state, SQLSTATE_CHECK_VIOLATION))
+	if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 		problem(resp, ctx, 409, "The team or a unit changed meanwhile; read them again and retry.");
 	else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 /* 422 from the JSON text of the problems the statement found. */

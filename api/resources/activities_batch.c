@@ -109,11 +109,11 @@ void activities_batch(const struct _u_request *req, struct _u_response *resp,
 	json_t *errors = NULL;
 	if (st != DB_OK) {
 		const char *state = db_sqlstate(res);
-		if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) || !strcmp(state, SQLSTATE_CHECK_VIOLATION))
+		if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 			problem(resp, ctx, 409,
 				"A team or a unit changed meanwhile; read them again and retry.");
 		else
-			internal_error(resp, ctx);
+			write_failed_unexpectedly(resp, ctx, res);
 	} else if (!PQgetisnull(res, 0, 0)) {
 		activity_problems_to_errors(PQgetvalue(res, 0, 0), 1, &errors);
 		invalid_body(resp, ctx, errors);

@@ -78,7 +78,7 @@ PGresult *import_write_rows(struct import *im, struct db_stmt *stmt, const char 
 			"The registry changed while the file was being imported (a code, phone or "
 			"team leader was taken meanwhile); nothing was imported. Check the file again.");
 	else
-		internal_error(im->resp, im->ctx);
+		write_failed_unexpectedly(im->resp, im->ctx, res);
 	PQclear(res);
 	return NULL;
 }

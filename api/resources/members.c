@@ -325,10 +325,10 @@ static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 		phone_taken(resp, ctx, NULL);
 	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) && !strcmp(ctx->route->method, "DELETE"))
 		problem(resp, ctx, 409, "The member joined a team meanwhile; set status inactive instead.");
-	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) || !strcmp(state, SQLSTATE_CHECK_VIOLATION))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 		problem(resp, ctx, 422, "A value does not fit; read the member again and retry.");
 	else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 /*

@@ -196,11 +196,11 @@ static void membership_write_failed(struct _u_response *resp, struct req_ctx *ct
 				 !strcmp(constraint, "memberships_one_leader"));
 	else if (!strcmp(state, SQLSTATE_CHECK_VIOLATION) && strstr(constraint, "team_level"))
 		problem(resp, ctx, 409, "The team's unit is no longer a village or a commune.");
-	else if (!strcmp(state, SQLSTATE_CHECK_VIOLATION)) {
+	else if (!strcmp(state, SQLSTATE_CHECK_VIOLATION) && !strcmp(constraint, "memberships_check")) {
 		/* left_on >= joined_on, changed by someone else meanwhile */
 		invalid_field(resp, ctx, "/left_on", "out_of_range", "must not be before joined_on");
 	} else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 /* 0 when the row stmt reads is there for the caller; -1 after answering 404 (or 503/500). */

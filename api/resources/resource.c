@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../http/etag.h"
+#include "../http/log.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../server.h"
@@ -207,6 +208,16 @@ void invalid_field(struct _u_response *resp, const struct req_ctx *ctx, const ch
 void internal_error(struct _u_response *resp, const struct req_ctx *ctx)
 {
 	problem(resp, ctx, 500, NULL);
+}
+
+void write_failed_unexpectedly(struct _u_response *resp, const struct req_ctx *ctx,
+			       const PGresult *res)
+{
+	/* the constraint's name, never the failing row (DETAIL), which may hold personal data */
+	if (!strcmp(db_sqlstate(res), SQLSTATE_CHECK_VIOLATION))
+		log_event(LOG_ERROR, "a CHECK constraint refused a write the service had validated",
+			  "constraint", db_constraint(res));
+	internal_error(resp, ctx);
 }
 
 const char *personal_data(const struct req_ctx *ctx)

@@ -121,6 +121,14 @@ void invalid_field(struct _u_response *resp, const struct req_ctx *ctx, const ch
 /* 500 without detail, for database errors no input can cause. */
 void internal_error(struct _u_response *resp, const struct req_ctx *ctx);
 
+/*
+ * 500 for a write the database refused in a way no input can cause (the handler has answered
+ * the refusals it expects). A CHECK violation among them means C and SQL disagree on what is
+ * valid (C validates every value first): it is logged as a bug, with the constraint's name.
+ */
+void write_failed_unexpectedly(struct _u_response *resp, const struct req_ctx *ctx,
+			       const PGresult *res);
+
 /* "true" when the caller may see personal data unmasked, else "false" (a SQL parameter). */
 const char *personal_data(const struct req_ctx *ctx);
 

@@ -231,7 +231,7 @@ static void team_write_failed(struct _u_response *resp, struct req_ctx *ctx,
 		problem(resp, ctx, 409,
 			"This team has memberships; set its status to dissolved instead.");
 	else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)

@@ -119,10 +119,6 @@ static struct db_stmt read_unit = {
 /* Refusals raised by the tree's trigger (HINT names which) become 422 on parent_code. */
 static int tree_refusal(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res)
 {
-	if (!strcmp(db_sqlstate(res), SQLSTATE_CHECK_VIOLATION)) { /* e.g. a unit named as its own parent */
-		invalid_field(resp, ctx, "/parent_code", "invalid_value", "must be another unit");
-		return 1;
-	}
 	if (strcmp(db_sqlstate(res), SQLSTATE_RAISE_EXCEPTION) != 0)
 		return 0;
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
@@ -224,6 +220,12 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (!accept_body(resp, ctx, unit_fields, VALIDATE_CREATE))
 		return;
+	/* checked here, not left to the table's CHECK, which only a C/SQL mismatch may reach */
+	const char *parent = body_string(ctx->body, "parent_code");
+	if (parent && !strcmp(parent, body_string(ctx->body, "code"))) {
+		invalid_field(resp, ctx, "/parent_code", "invalid_value", "must be another unit");
+		return;
+	}
 	const char *params[9] = {body_string(ctx->body, "code"), body_string(ctx->body, "name"),
 				 body_string(ctx->body, "level"), body_string(ctx->body, "parent_code"),
 				 ctx->principal.scope_path};
@@ -234,7 +236,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK) {
 		if (!tree_refusal(resp, ctx, res))
-			internal_error(resp, ctx);
+			write_failed_unexpectedly(resp, ctx, res);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		invalid_field(resp, ctx, "/parent_code", "not_found",
 			      params[3] ? "no such unit in your scope"
@@ -270,7 +272,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK) {
 		if (!tree_refusal(resp, ctx, res))
-			internal_error(resp, ctx);
+			write_failed_unexpectedly(resp, ctx, res);
 	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		not_found(resp, ctx, "unit");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
@@ -303,7 +305,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 				"The unit has sub-units, teams, members, accounts or history: retire it "
 				"into a successor instead.");
 		else
-			internal_error(resp, ctx);
+			write_failed_unexpectedly(resp, ctx, res);
 	} else if (atoi(PQgetvalue(res, 0, 0)) == 1) {
 		ulfius_set_empty_body_response(resp, 204);
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
