@@ -156,8 +156,8 @@ static struct db_stmt delete_member = {
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'member.delete', 'member', id::text,"
 			   " to_jsonb(del)" NO_SEARCH_COLUMN " FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old), (SELECT b FROM busy),"
-	       " (SELECT count(*) FROM del)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS version,"
+	       " (SELECT b FROM busy) AS in_use, (SELECT count(*) FROM del) AS deleted",
 	.nparams = 7,
 };
 
