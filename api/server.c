@@ -408,7 +408,7 @@ PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db
 		problem_unavailable(resp, ctx, 0);
 		return NULL;
 	}
-	if (*status == DB_ERROR && !strcmp(db_sqlstate(res), "57014")) { /* statement_timeout */
+	if (*status == DB_ERROR && !strcmp(db_sqlstate(res), SQLSTATE_QUERY_CANCELED)) { /* statement_timeout */
 		PQclear(res);
 		problem(resp, ctx, 503, "The request took longer than the service allows; retry later "
 					"or ask for less (a smaller unit, a shorter period).");

@@ -9,6 +9,7 @@
 #define CDTT_DB_POOL_H
 #include <stdatomic.h>
 #include <libpq-fe.h>
+#include "sqlstate.h"
 
 enum db_status {
 	DB_OK = 0,

@@ -21,6 +21,9 @@ tests/source-rules.sh || failed=1
 step "unit tests"
 "$build/tests/unit" || failed=1
 
+step "SQLSTATE literals (tests/sqlstate-literals.sh)"
+tests/sqlstate-literals.sh || failed=1
+
 step "OpenAPI lint (Redocly)"
 # Redocly needs Node.js >= 20.19, which Debian 12 does not ship: skipped, and said so, without it.
 if why=$(tests/node-ok.sh redocly); then

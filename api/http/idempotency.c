@@ -135,7 +135,7 @@ enum idempotency_outcome idempotency_begin(const struct _u_request *req,
 		goto answered;
 	int claimed = st == DB_OK && PQntuples(res) == 1;
 	const char *state = st == DB_OK ? "" : db_sqlstate(res);
-	if (!strcmp(state, "55P03")) { /* lock_timeout: the first is still being answered */
+	if (!strcmp(state, SQLSTATE_LOCK_NOT_AVAILABLE)) { /* lock_timeout: the first is still being answered */
 		problem(resp, ctx, 409, "A request with this Idempotency-Key is being answered; "
 					"retry shortly to get its answer.");
 		http_header(resp, "Retry-After", "1");

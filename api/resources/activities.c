@@ -61,8 +61,9 @@ static struct db_stmt create_activity = {
 	       ACTIVITY_INSERT_CANDIDATES
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'activity.create', 'activity', id::text, to_jsonb(ins) FROM ins")
-	       " SELECT " ACTIVITY_PROBLEMS_JSON ", (SELECT activity_json(ins)::text FROM ins),"
-	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
+	       " SELECT " ACTIVITY_PROBLEMS_JSON " AS problems,"
+	       " (SELECT activity_json(ins)::text FROM ins) AS json,"
+	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
 	.nparams = 7,
 };
 
@@ -105,9 +106,10 @@ static struct db_stmt update_activity = {
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
 			   "'activity.update', 'activity', upd.id::text,"
 			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT allowed FROM cand),"
-	       " (SELECT version FROM old), " ACTIVITY_PROBLEMS_JSON ","
-	       " (SELECT activity_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT allowed FROM cand) AS own_team,"
+	       " (SELECT version FROM old) AS current_version, " ACTIVITY_PROBLEMS_JSON " AS problems,"
+	       " (SELECT activity_json(upd)::text FROM upd) AS json,"
+	       " (SELECT version FROM upd) AS version",
 	.nparams = 9,
 };
 
@@ -120,9 +122,9 @@ static struct db_stmt delete_activity = {
 	       "   RETURNING a.*),"
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(5, 6, 7, 8),
 			   "'activity.delete', 'activity', id::text, to_jsonb(del) FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old),"
-	       " (SELECT $4::uuid IS NULL OR team_id = $4::uuid FROM old),"
-	       " (SELECT version FROM old), (SELECT count(*) FROM del)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
+	       " (SELECT $4::uuid IS NULL OR team_id = $4::uuid FROM old) AS own_team,"
+	       " (SELECT version FROM old) AS current_version, (SELECT count(*) FROM del) AS deleted",
 	.nparams = 8,
 };
 
@@ -153,10 +155,10 @@ static void write_failed(struct _u_response *resp, const struct req_ctx *ctx,
 			 const PGresult *res)
 {
 	const char *state = db_sqlstate(res);
-	if (!strcmp(state, "23503") || !strcmp(state, "23514"))
+	if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 		problem(resp, ctx, 409, "The team or a unit changed meanwhile; read them again and retry.");
 	else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 /* 422 from the JSON text of the problems the statement found. */
@@ -198,14 +200,15 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	free(text);
 	if (!res)
 		return;
+	const char *problems = st == DB_OK ? result_value(res, "problems") : NULL;
 	if (st != DB_OK)
 		write_failed(resp, ctx, res);
-	else if (!PQgetisnull(res, 0, 0) && strstr(PQgetvalue(res, 0, 0), "\"/team_id\""))
-		not_found(resp, ctx, "team");
-	else if (!PQgetisnull(res, 0, 0))
-		refused(resp, ctx, PQgetvalue(res, 0, 0));
+	else if (problems && activity_problems_name(problems, "/team_id"))
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "team", NULL);
+	else if (problems)
+		refused(resp, ctx, problems);
 	else
-		respond_written(resp, res, 201, 1, 2, "/api/v1/activities/", 3);
+		respond_written_named(resp, ctx, res, 201, "/api/v1/activities/", "id");
 	PQclear(res);
 }
 
@@ -245,18 +248,22 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	free(patch);
 	if (!res)
 		return;
+	const char *current = st == DB_OK ? result_value(res, "current_version") : NULL;
+	const char *problems = st == DB_OK ? result_value(res, "problems") : NULL;
 	if (st != DB_OK)
 		write_failed(resp, ctx, res);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, "activity");
-	else if (strcmp(PQgetvalue(res, 0, 1), "t"))
+	else if (!result_true(res, "found"))
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "activity", NULL);
+	else if (!result_true(res, "own_team"))
 		problem(resp, ctx, 403, OWN_TEAM_ONLY);
-	else if (strcmp(PQgetvalue(res, 0, 2), version))
-		changed_meanwhile(resp, ctx, "activity");
-	else if (!PQgetisnull(res, 0, 3))
-		refused(resp, ctx, PQgetvalue(res, 0, 3));
+	else if (!current || strcmp(current, version))
+		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
+	else if (problems)
+		refused(resp, ctx, problems);
+	else if (!result_value(res, "json")) /* changed between the read and the write */
+		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else
-		respond_updated(resp, ctx, res, 4, "activity");
+		respond_written_named(resp, ctx, res, 200, NULL, NULL);
 	PQclear(res);
 }
 
@@ -274,14 +281,16 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_activity, params, &st);
 	if (!res)
 		return;
+	const char *current = st == DB_OK ? result_value(res, "current_version") : NULL;
+	const char *deleted = st == DB_OK ? result_value(res, "deleted") : NULL;
 	if (st != DB_OK)
-		internal_error(resp, ctx);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, "activity");
-	else if (strcmp(PQgetvalue(res, 0, 1), "t"))
+		write_failed_unexpectedly(resp, ctx, res);
+	else if (!result_true(res, "found"))
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "activity", NULL);
+	else if (!result_true(res, "own_team"))
 		problem(resp, ctx, 403, OWN_TEAM_ONLY);
-	else if (strcmp(PQgetvalue(res, 0, 2), version) || strcmp(PQgetvalue(res, 0, 3), "1"))
-		changed_meanwhile(resp, ctx, "activity");
+	else if (!current || strcmp(current, version) || !deleted || strcmp(deleted, "1"))
+		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else
 		ulfius_set_empty_body_response(resp, 204);
 	PQclear(res);

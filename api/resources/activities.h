@@ -48,6 +48,9 @@ void activity_errors_prefixed(json_t **dest, json_t *src, const char *prefix);
  */
 int activity_problems_to_errors(const char *text, int batch, json_t **errors);
 
+/* 1 when one of the problems in that JSON text is about field (e.g. "/team_id"). */
+int activity_problems_name(const char *text, const char *field);
+
 /*
  * SQL: the CTEs `svc` and `problems` over a CTE `cand` of candidate activities, one row each:
  *   idx int, team_id uuid (NULL: no such team in scope), team_unit text, team_path ltree,

@@ -32,10 +32,10 @@ static struct db_stmt create_batch = {
 			   " jsonb_build_object('count', n.count, 'ids',"
 			   "   (SELECT jsonb_agg(id ORDER BY idx) FROM cand))"
 			   " FROM (SELECT count(*) FROM ins) n WHERE n.count > 0")
-	       " SELECT " ACTIVITY_PROBLEMS_JSON ","
+	       " SELECT " ACTIVITY_PROBLEMS_JSON " AS problems,"
 	       " (SELECT json_build_object('created', count(*), 'ids',"
 	       "   (SELECT coalesce(json_agg(id ORDER BY idx), '[]') FROM cand"
-	       "    WHERE EXISTS (SELECT 1 FROM ins)))::text FROM ins)",
+	       "    WHERE EXISTS (SELECT 1 FROM ins)))::text FROM ins) AS json",
 	.nparams = 7,
 };
 
@@ -114,18 +114,21 @@ void activities_batch(const struct _u_request *req, struct _u_response *resp,
 	if (!res)
 		return;
 	json_t *errors = NULL;
+	const char *problems, *created;
 	if (st != DB_OK) {
 		const char *state = db_sqlstate(res);
-		if (!strcmp(state, "23503") || !strcmp(state, "23514"))
+		if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 			problem(resp, ctx, 409,
 				"A team or a unit changed meanwhile; read them again and retry.");
 		else
-			internal_error(resp, ctx);
-	} else if (!PQgetisnull(res, 0, 0)) {
-		activity_problems_to_errors(PQgetvalue(res, 0, 0), 1, &errors);
+			write_failed_unexpectedly(resp, ctx, res);
+	} else if ((problems = result_value(res, "problems"))) {
+		activity_problems_to_errors(problems, 1, &errors);
 		invalid_body(resp, ctx, errors);
+	} else if (!(created = result_value(res, "json"))) {
+		internal_error(resp, ctx);
 	} else {
-		http_json_text(resp, 201, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+		http_json_text(resp, 201, created, strlen(created));
 	}
 	PQclear(res);
 }

@@ -170,6 +170,22 @@ void activity_errors_prefixed(json_t **dest, json_t *src, const char *prefix)
 	json_decref(src);
 }
 
+int activity_problems_name(const char *text, const char *field)
+{
+	json_t *problems = json_loads(text, 0, NULL);
+	size_t i;
+	const json_t *p;
+	int found = 0;
+	json_array_foreach(problems, i, p)
+	{
+		const char *f = json_string_value(json_object_get(p, "field"));
+		if (f && !strcmp(f, field))
+			found = 1;
+	}
+	json_decref(problems);
+	return found;
+}
+
 int activity_problems_to_errors(const char *text, int batch, json_t **errors)
 {
 	json_t *problems = json_loads(text, 0, NULL);

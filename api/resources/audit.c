@@ -72,7 +72,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 		return;
 	if (st == DB_OK)
 		page_respond(resp, ctx, res, "audit-events", page.limit);
-	else if (!strcmp(db_sqlstate(res), "22008")) /* a date out of range, e.g. 2025-02-30 */
+	else if (!strcmp(db_sqlstate(res), SQLSTATE_DATETIME_FIELD_OVERFLOW)) /* a date out of range, e.g. 2025-02-30 */
 		problem(resp, ctx, 422, "from or to is not a real date.");
 	else
 		internal_error(resp, ctx);

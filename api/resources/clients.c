@@ -67,8 +67,9 @@ static struct db_stmt create_client = {
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
 			   "'client.create', 'client', id::text,"
 			   " to_jsonb(ins) - 'secret_hash' FROM ins")
-	       " SELECT EXISTS (SELECT 1 FROM unit), (SELECT client_json(ins)::text FROM ins),"
-	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
+	       " SELECT EXISTS (SELECT 1 FROM unit) AS unit_ok,"
+	       " (SELECT client_json(ins)::text FROM ins) AS json, (SELECT version FROM ins) AS version,"
+	       " (SELECT id::text FROM ins) AS id",
 	.nparams = 10,
 };
 
@@ -88,8 +89,8 @@ static struct db_stmt update_client = {
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
 			   "'client.update', 'client', upd.id::text,"
 			   " to_jsonb(old) - 'secret_hash', to_jsonb(upd) - 'secret_hash' FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT ok FROM unit_ok),"
-	       " (SELECT client_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT ok FROM unit_ok) AS unit_ok,"
+	       " (SELECT client_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
 	.nparams = 10,
 };
 
@@ -99,7 +100,7 @@ static struct db_stmt delete_client = {
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(2, 3, 4, 5),
 			   "'client.delete', 'client', id::text,"
 			   " to_jsonb(del) - 'secret_hash' FROM del")
-	       " SELECT count(*) FROM del",
+	       " SELECT count(*) AS deleted FROM del",
 	.nparams = 5,
 };
 
@@ -173,13 +174,18 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	json_t *doc = NULL;
+	const char *json = st == DB_OK ? result_value(res, "json") : NULL;
+	const char *version = st == DB_OK ? result_value(res, "version") : NULL;
+	const char *id = st == DB_OK ? result_value(res, "id") : NULL;
 	if (st != DB_OK) {
-		internal_error(resp, ctx);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		write_failed_unexpectedly(resp, ctx, res);
+	} else if (!result_true(res, "unit_ok")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
-	} else if (PQgetisnull(res, 0, 1)) {
-		problem(resp, ctx, 409, "That client_id is taken.");
-	} else if (!(doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL)) ||
+	} else if (!json) {
+		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "client", "That client_id is taken.");
+	} else if (!version || !id) {
+		internal_error(resp, ctx);
+	} else if (!(doc = json_loads(json, 0, NULL)) ||
 		   json_object_set_new(doc, "client_secret", json_string(secret)) != 0) {
 		json_decref(doc); /* created, but its secret cannot be shown: delete it, create again */
 		internal_error(resp, ctx);
@@ -187,10 +193,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		/* the only time the secret is ever shown */
 		http_json(resp, 201, doc);
 		json_decref(doc);
-		etag_set(resp, PQgetvalue(res, 0, 2));
+		etag_set(resp, version);
 		http_header(resp, "Cache-Control", "no-store");
 		char location[96];
-		snprintf(location, sizeof location, "/api/v1/clients/%s", PQgetvalue(res, 0, 3));
+		snprintf(location, sizeof location, "/api/v1/clients/%s", id);
 		http_header(resp, "Location", location); /* the body is not the stored JSON */
 	}
 	sodium_memzero(secret, sizeof secret);
@@ -224,14 +230,17 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK) {
-		internal_error(resp, ctx);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		not_found(resp, ctx, "client");
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+		write_failed_unexpectedly(resp, ctx, res);
+	} else if (!result_true(res, "found")) {
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "client", NULL);
+	} else if (!result_true(res, "unit_ok")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
 		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
-		respond_updated(resp, ctx, res, 2, "client");
+		if (!result_value(res, "json")) /* the version If-Match named is gone */
+			respond_outcome(resp, ctx, OUTCOME_STALE, "client", NULL);
+		else
+			respond_written_named(resp, ctx, res, 200, NULL, NULL);
 	}
 	PQclear(res);
 }
@@ -247,11 +256,14 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_client, params, &st);
 	if (!res)
 		return;
-	if (st == DB_OK && atoi(PQgetvalue(res, 0, 0)) == 1) {
+	const char *deleted = st == DB_OK ? result_value(res, "deleted") : NULL;
+	if (st != DB_OK) {
+		write_failed_unexpectedly(resp, ctx, res);
+	} else if (deleted && !strcmp(deleted, "1")) {
 		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
 		ulfius_set_empty_body_response(resp, 204);
 	} else {
-		problem(resp, ctx, st == DB_OK ? 404 : 500, st == DB_OK ? "No such client." : NULL);
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "client", NULL);
 	}
 	PQclear(res);
 }

@@ -73,12 +73,12 @@ PGresult *import_write_rows(struct import *im, struct db_stmt *stmt, const char 
 	if (!res || st == DB_OK)
 		return res;
 	const char *state = db_sqlstate(res);
-	if (!strcmp(state, "23505") || !strcmp(state, "23503") || !strcmp(state, "P0001"))
+	if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION) || !strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) || !strcmp(state, SQLSTATE_RAISE_EXCEPTION))
 		problem(im->resp, im->ctx, 409,
 			"The registry changed while the file was being imported (a code, phone or "
 			"team leader was taken meanwhile); nothing was imported. Check the file again.");
 	else
-		internal_error(im->resp, im->ctx);
+		write_failed_unexpectedly(im->resp, im->ctx, res);
 	PQclear(res);
 	return NULL;
 }

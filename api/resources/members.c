@@ -104,10 +104,11 @@ static struct db_stmt create_member = {
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'member.create', 'member', id::text,"
 			   " to_jsonb(ins)" NO_SEARCH_COLUMN " FROM ins")
-	       " SELECT (SELECT ok FROM unit), (SELECT unknown::text FROM langs),"
-	       " (SELECT id::text FROM dup), (SELECT visible FROM dup),"
-	       " (SELECT member_json(ins, $3::boolean)::text FROM ins), (SELECT version FROM ins),"
-	       " (SELECT id::text FROM ins)",
+	       " SELECT (SELECT ok FROM unit) AS unit_ok, (SELECT unknown::text FROM langs) AS"
+	       " unknown_languages, (SELECT id::text FROM dup) AS duplicate_id,"
+	       " (SELECT visible FROM dup) AS duplicate_visible,"
+	       " (SELECT member_json(ins, $3::boolean)::text FROM ins) AS json,"
+	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
 	.nparams = 7,
 };
 
@@ -139,10 +140,12 @@ static struct db_stmt update_member = {
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
 			   "'member.update', 'member', upd.id::text,"
 			   " to_jsonb(old)" NO_SEARCH_COLUMN ", to_jsonb(upd)" NO_SEARCH_COLUMN " FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old), (SELECT ok FROM unit),"
-	       " (SELECT unknown::text FROM langs), (SELECT id::text FROM dup),"
-	       " (SELECT visible FROM dup), (SELECT member_json(upd, $5::boolean)::text FROM upd),"
-	       " (SELECT version FROM upd)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS"
+	       " current_version, (SELECT ok FROM unit) AS unit_ok, (SELECT unknown::text FROM langs)"
+	       " AS unknown_languages, (SELECT id::text FROM dup) AS duplicate_id,"
+	       " (SELECT visible FROM dup) AS duplicate_visible,"
+	       " (SELECT member_json(upd, $5::boolean)::text FROM upd) AS json,"
+	       " (SELECT version FROM upd) AS version",
 	.nparams = 9,
 };
 
@@ -156,8 +159,8 @@ static struct db_stmt delete_member = {
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'member.delete', 'member', id::text,"
 			   " to_jsonb(del)" NO_SEARCH_COLUMN " FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old), (SELECT b FROM busy),"
-	       " (SELECT count(*) FROM del)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS version,"
+	       " (SELECT b FROM busy) AS in_use, (SELECT count(*) FROM del) AS deleted",
 	.nparams = 7,
 };
 
@@ -243,15 +246,15 @@ static void phone_taken(struct _u_response *resp, const struct req_ctx *ctx,
 			     existing_id ? json_pack("{s:s}", "existing_member_id", existing_id) : NULL);
 }
 
-/* Errors the database found: an unknown unit, unknown language codes. 0 when none. */
-static int database_errors(const PGresult *res, int unit_col, int langs_col, json_t **errors)
+/* Errors the database found (unit_ok, unknown_languages): an unknown unit, unknown language
+ * codes. 0 when none. */
+static int database_errors(const PGresult *res, json_t **errors)
 {
-	if (strcmp(PQgetvalue(res, 0, unit_col), "t"))
+	if (!result_true(res, "unit_ok"))
 		problem_add_error(errors, "/unit_code", "not_found",
 				  "no active village or commune with this code in your scope");
-	json_t *unknown = PQgetisnull(res, 0, langs_col)
-				  ? NULL
-				  : json_loads(PQgetvalue(res, 0, langs_col), 0, NULL);
+	const char *langs = result_value(res, "unknown_languages");
+	json_t *unknown = langs ? json_loads(langs, 0, NULL) : NULL;
 	size_t i;
 	json_t *u;
 	json_array_foreach(unknown, i, u)
@@ -268,23 +271,23 @@ static int database_errors(const PGresult *res, int unit_col, int langs_col, jso
 }
 
 /*
- * What a create or an update found in the database before writing, in the columns from col
- * on: unit ok, unknown languages, the id of a member with the same phone number and whether
- * the caller sees that member. Answers 422 or 409 and returns 1, or returns 0 when none. A
+ * What a create or an update found in the database before writing, in the columns unit_ok,
+ * unknown_languages, duplicate_id (a member with the same phone number) and
+ * duplicate_visible (whether the caller sees that member). Answers 422 or 409 and returns 1, or returns 0 when none. A
  * member the caller does not see is counted and audited first (unseen_duplicates.h).
  */
 static int refused_by_database(struct _u_response *resp, struct req_ctx *ctx,
-			       const PGresult *res, int col, const char *source)
+			       const PGresult *res, const char *source)
 {
 	json_t *errors = NULL;
-	if (database_errors(res, col, col + 1, &errors)) {
+	const char *duplicate = result_value(res, "duplicate_id");
+	if (database_errors(res, &errors)) {
 		invalid_body(resp, ctx, errors);
-	} else if (PQgetisnull(res, 0, col + 2)) {
+	} else if (!duplicate) {
 		return 0;
-	} else if (!strcmp(PQgetvalue(res, 0, col + 3), "t")) {
-		phone_taken(resp, ctx, PQgetvalue(res, 0, col + 2));
-	} else if (unseen_duplicates_record(ctx, resp, 1, PQgetvalue(res, 0, col + 2), source,
-					    NULL) == 0) {
+	} else if (result_true(res, "duplicate_visible")) {
+		phone_taken(resp, ctx, duplicate);
+	} else if (unseen_duplicates_record(ctx, resp, 1, duplicate, source, NULL) == 0) {
 		phone_taken(resp, ctx, NULL);
 	}
 	return 1;
@@ -326,30 +329,31 @@ static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 			  const PGresult *res)
 {
 	const char *state = db_sqlstate(res);
-	if (!strcmp(state, "23505"))
+	if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION))
 		phone_taken(resp, ctx, NULL);
-	else if (!strcmp(state, "23503") && !strcmp(ctx->route->method, "DELETE"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) && !strcmp(ctx->route->method, "DELETE"))
 		problem(resp, ctx, 409, "The member joined a team meanwhile; set status inactive instead.");
-	else if (!strcmp(state, "23503") || !strcmp(state, "23514"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 		problem(resp, ctx, 422, "A value does not fit; read the member again and retry.");
 	else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 /*
- * What an update and a delete answer first, from a result whose first columns are (the member
- * exists in scope, its version): the database's refusal, 404, or 412 when the version is not
- * the one If-Match named. 1 after answering; 0 to go on.
+ * What an update answers first, from its columns found (the member exists in scope) and
+ * current_version: the database's refusal, 404, or 412 when the version is not the one
+ * If-Match named. 1 after answering; 0 to go on.
  */
 static int write_refused_or_stale(struct _u_response *resp, const struct req_ctx *ctx,
 				  const PGresult *res, enum db_status st, const char *version)
 {
+	const char *current = st == DB_OK ? result_value(res, "current_version") : NULL;
 	if (st != DB_OK)
 		write_refused(resp, ctx, res);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, "member");
-	else if (strcmp(PQgetvalue(res, 0, 1), version))
-		changed_meanwhile(resp, ctx, "member");
+	else if (!result_true(res, "found"))
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "member", NULL);
+	else if (!current || strcmp(current, version))
+		respond_outcome(resp, ctx, OUTCOME_STALE, "member", NULL);
 	else
 		return 0;
 	return 1;
@@ -402,11 +406,11 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK) {
 		write_refused(resp, ctx, res);
-	} else if (!refused_by_database(resp, ctx, res, 0, "create")) {
-		if (PQgetisnull(res, 0, 4))
+	} else if (!refused_by_database(resp, ctx, res, "create")) {
+		if (!result_value(res, "json"))
 			phone_taken(resp, ctx, NULL); /* inserted by someone else since our check */
 		else
-			respond_written(resp, res, 201, 4, 5, "/api/v1/members/", 6);
+			respond_written_named(resp, ctx, res, 201, "/api/v1/members/", "id");
 	}
 	PQclear(res);
 }
@@ -431,8 +435,12 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (!write_refused_or_stale(resp, ctx, res, st, version) &&
-	    !refused_by_database(resp, ctx, res, 2, "update"))
-		respond_updated(resp, ctx, res, 6, "member");
+	    !refused_by_database(resp, ctx, res, "update")) {
+		if (!result_value(res, "json")) /* changed between the read and the write */
+			respond_outcome(resp, ctx, OUTCOME_STALE, "member", NULL);
+		else
+			respond_written_named(resp, ctx, res, 200, NULL, NULL);
+	}
 	PQclear(res);
 }
 

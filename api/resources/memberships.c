@@ -116,10 +116,12 @@ static struct db_stmt create_membership = {
 	       "   AND (team.status <> 'dissolved' OR $6::date IS NOT NULL) RETURNING *),"
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
 			   "'membership.create', 'membership', id::text, to_jsonb(ins) FROM ins")
-	       " SELECT EXISTS (SELECT 1 FROM team), EXISTS (SELECT 1 FROM member),"
-	       " (SELECT to_char(established_on, 'YYYY-MM-DD') FROM team),"
-	       " (SELECT status FROM team), (SELECT membership_json(ins)::text FROM ins),"
-	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
+	       " SELECT EXISTS (SELECT 1 FROM team) AS team_found,"
+	       " EXISTS (SELECT 1 FROM member) AS member_found,"
+	       " (SELECT to_char(established_on, 'YYYY-MM-DD') FROM team) AS established_on,"
+	       " (SELECT status FROM team) AS team_status,"
+	       " (SELECT membership_json(ins)::text FROM ins) AS json,"
+	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
 	.nparams = 10,
 };
 
@@ -137,8 +139,10 @@ static struct db_stmt update_membership = {
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
 			   "'membership.update', 'membership', upd.id::text,"
 			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT membership_json(upd)::text FROM upd),"
-	       " (SELECT version FROM upd), coalesce((SELECT refused FROM revive), false)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
+	       " (SELECT membership_json(upd)::text FROM upd) AS json,"
+	       " (SELECT version FROM upd) AS version,"
+	       " coalesce((SELECT refused FROM revive), false) AS revive_refused",
 	.nparams = 11,
 };
 
@@ -191,16 +195,16 @@ static void membership_write_failed(struct _u_response *resp, struct req_ctx *ct
 				    const char *member_id)
 {
 	const char *state = db_sqlstate(res), *constraint = db_constraint(res);
-	if (!strcmp(state, "23505"))
+	if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION))
 		explain_conflict(resp, ctx, team_id, member_id,
 				 !strcmp(constraint, "memberships_one_leader"));
-	else if (!strcmp(state, "23514") && strstr(constraint, "team_level"))
+	else if (!strcmp(state, SQLSTATE_CHECK_VIOLATION) && strstr(constraint, "team_level"))
 		problem(resp, ctx, 409, "The team's unit is no longer a village or a commune.");
-	else if (!strcmp(state, "23514")) {
+	else if (!strcmp(state, SQLSTATE_CHECK_VIOLATION) && !strcmp(constraint, "memberships_check")) {
 		/* left_on >= joined_on, changed by someone else meanwhile */
 		invalid_field(resp, ctx, "/left_on", "out_of_range", "must not be before joined_on");
 	} else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 /* 0 when the row stmt reads is there for the caller; -1 after answering 404 (or 503/500). */
@@ -309,21 +313,23 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	char text[160];
+	const char *established = st == DB_OK ? result_value(res, "established_on") : NULL;
 	if (st != DB_OK) {
 		membership_write_failed(resp, ctx, res, team, member);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		not_found(resp, ctx, "team");
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+	} else if (!result_true(res, "team_found")) {
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "team", NULL);
+	} else if (!result_true(res, "member_found")) {
 		invalid_field(resp, ctx, "/member_id", "not_found", "no such member in your scope");
-	} else if (strcmp(joined, PQgetvalue(res, 0, 2)) < 0) {
+	} else if (established && strcmp(joined, established) < 0) {
 		snprintf(text, sizeof text, "must not be before the team was established (%s)",
-			 PQgetvalue(res, 0, 2));
+			 established);
 		invalid_field(resp, ctx, "/joined_on", "out_of_range", text);
-	} else if (PQgetisnull(res, 0, 4)) {
-		problem(resp, ctx, 409, "The team is dissolved: it takes no new active membership.");
+	} else if (!result_value(res, "json")) {
+		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "team",
+				"The team is dissolved: it takes no new active membership.");
 	} else {
 		snprintf(text, sizeof text, "/api/v1/teams/%s/memberships/", team);
-		respond_written(resp, res, 201, 4, 5, text, 6);
+		respond_written_named(resp, ctx, res, 201, text, "id");
 	}
 	PQclear(res);
 }
@@ -382,12 +388,15 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	}
 	if (st != DB_OK)
 		membership_write_failed(resp, ctx, res, team, PQgetvalue(cur, 0, 6));
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, "membership");
-	else if (!strcmp(PQgetvalue(res, 0, 3), "t"))
-		problem(resp, ctx, 409, "The team is dissolved: its memberships cannot become active again.");
+	else if (!result_true(res, "found"))
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "membership", NULL);
+	else if (result_true(res, "revive_refused"))
+		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "membership",
+				"The team is dissolved: its memberships cannot become active again.");
+	else if (!result_value(res, "json")) /* the version If-Match named is gone */
+		respond_outcome(resp, ctx, OUTCOME_STALE, "membership", NULL);
 	else
-		respond_updated(resp, ctx, res, 1, "membership");
+		respond_written_named(resp, ctx, res, 200, NULL, NULL);
 	PQclear(res);
 	PQclear(cur);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../http/etag.h"
+#include "../http/log.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../server.h"
@@ -176,6 +177,62 @@ void respond_updated(struct _u_response *resp, const struct req_ctx *ctx, const 
 		respond_written(resp, res, 200, json_col, json_col + 1, NULL, 0);
 }
 
+void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
+		     enum write_outcome outcome, const char *what, const char *conflict_detail)
+{
+	switch (outcome) {
+	case OUTCOME_NOT_FOUND:
+		not_found(resp, ctx, what);
+		break;
+	case OUTCOME_STALE:
+		changed_meanwhile(resp, ctx, what);
+		break;
+	case OUTCOME_CONFLICT:
+		problem(resp, ctx, 409, conflict_detail);
+		break;
+	case OUTCOME_OK:
+	default:
+		/* the caller answers success; reaching here means it did not: a bug, not a 200 */
+		internal_error(resp, ctx);
+		break;
+	}
+}
+
+const char *result_value(const PGresult *res, const char *column)
+{
+	int col = PQfnumber(res, column);
+	if (col < 0) {
+		log_event(LOG_ERROR, "a statement does not return the column read", "column", column);
+		return NULL;
+	}
+	return PQntuples(res) < 1 || PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+}
+
+int result_true(const PGresult *res, const char *column)
+{
+	const char *v = result_value(res, column);
+	return v && !strcmp(v, "t");
+}
+
+void respond_written_named(struct _u_response *resp, const struct req_ctx *ctx,
+			   const PGresult *res, unsigned status, const char *location_prefix,
+			   const char *id_column)
+{
+	const char *json = result_value(res, "json"), *version = result_value(res, "version");
+	const char *id = location_prefix ? result_value(res, id_column) : NULL;
+	if (!json || !version || (location_prefix && !id)) {
+		internal_error(resp, ctx);
+		return;
+	}
+	http_json_text(resp, status, json, strlen(json));
+	etag_set(resp, version);
+	if (location_prefix) {
+		char location[160];
+		snprintf(location, sizeof location, "%s%s", location_prefix, id);
+		http_header(resp, "Location", location);
+	}
+}
+
 void respond_row(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		 const char *what)
 {
@@ -207,6 +264,16 @@ void invalid_field(struct _u_response *resp, const struct req_ctx *ctx, const ch
 void internal_error(struct _u_response *resp, const struct req_ctx *ctx)
 {
 	problem(resp, ctx, 500, NULL);
+}
+
+void write_failed_unexpectedly(struct _u_response *resp, const struct req_ctx *ctx,
+			       const PGresult *res)
+{
+	/* the constraint's name, never the failing row (DETAIL), which may hold personal data */
+	if (!strcmp(db_sqlstate(res), SQLSTATE_CHECK_VIOLATION))
+		log_event(LOG_ERROR, "a CHECK constraint refused a write the service had validated",
+			  "constraint", db_constraint(res));
+	internal_error(resp, ctx);
 }
 
 const char *personal_data(const struct req_ctx *ctx)
@@ -265,14 +332,18 @@ int query_checked(struct _u_response *resp, const struct req_ctx *ctx, json_t *e
 void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		     const char *version, const char *what, const char *in_use_detail)
 {
-	if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, what);
-	else if (strcmp(PQgetvalue(res, 0, 1), version))
-		changed_meanwhile(resp, ctx, what);
-	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
-		problem(resp, ctx, 409, in_use_detail);
-	else if (strcmp(PQgetvalue(res, 0, 3), "1"))
-		changed_meanwhile(resp, ctx, what);
-	else
+	const char *current = result_value(res, "version"), *deleted = result_value(res, "deleted");
+	enum write_outcome outcome = OUTCOME_OK;
+	if (!result_true(res, "found"))
+		outcome = OUTCOME_NOT_FOUND;
+	else if (!current || strcmp(current, version))
+		outcome = OUTCOME_STALE;
+	else if (result_true(res, "in_use"))
+		outcome = OUTCOME_CONFLICT;
+	else if (!deleted || strcmp(deleted, "1"))
+		outcome = OUTCOME_STALE; /* changed in between */
+	if (outcome == OUTCOME_OK)
 		ulfius_set_empty_body_response(resp, 204);
+	else
+		respond_outcome(resp, ctx, outcome, what, in_use_detail);
 }

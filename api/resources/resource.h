@@ -92,6 +92,42 @@ void respond_written(struct _u_response *resp, const PGresult *res, unsigned sta
 void respond_updated(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		     int json_col, const char *what);
 
+/*
+ * What a guarded write came to. A write statement tells it in named columns (read with
+ * result_value/result_true, never by position), and the handler names the outcome.
+ */
+enum write_outcome {
+	OUTCOME_OK,
+	OUTCOME_NOT_FOUND, /* absent, or outside the caller's scope: 404 */
+	OUTCOME_STALE,     /* the version If-Match named is not the current one: 412 */
+	OUTCOME_CONFLICT,  /* refused by the state of other rows: 409 */
+};
+
+/*
+ * Answers an outcome other than OUTCOME_OK: 404 "No such <what>.", 412, or 409 with
+ * conflict_detail. OUTCOME_OK is the caller's to answer (its status and body differ).
+ */
+void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
+		     enum write_outcome outcome, const char *what, const char *conflict_detail);
+
+/*
+ * Row 0's value of the named column, NULL when it is SQL NULL. A name the statement does not
+ * return is a programming error: logged, and read as NULL.
+ */
+const char *result_value(const PGresult *res, const char *column);
+
+/* 1 when row 0's named column is the boolean true. */
+int result_true(const PGresult *res, const char *column);
+
+/*
+ * Answers a write from its named columns: status with the JSON of "json" and ETag from
+ * "version"; when location_prefix is given, Location: <prefix><value of id_column>. A 500
+ * when the statement returned no JSON (the caller answers the other outcomes first).
+ */
+void respond_written_named(struct _u_response *resp, const struct req_ctx *ctx,
+			   const PGresult *res, unsigned status, const char *location_prefix,
+			   const char *id_column);
+
 /* A single read whose columns are (json, version): 200 with ETag, 404 when no row. */
 void respond_row(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		 const char *what);
@@ -104,8 +140,8 @@ void changed_meanwhile(struct _u_response *resp, const struct req_ctx *ctx, cons
 
 /*
  * Answers a delete guarded by If-Match and by "still in use", whose statement returned the
- * columns (exists in scope, current version, in use, rows deleted): 404, 412 (stale), 409
- * with in_use_detail, 412 (changed in between), or 204.
+ * columns found (exists in scope), version (the current one), in_use and deleted (rows): 404,
+ * 412 (stale), 409 with in_use_detail, 412 (changed in between), or 204.
  */
 void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		     const char *version, const char *what, const char *in_use_detail);
@@ -120,6 +156,14 @@ void invalid_field(struct _u_response *resp, const struct req_ctx *ctx, const ch
 
 /* 500 without detail, for database errors no input can cause. */
 void internal_error(struct _u_response *resp, const struct req_ctx *ctx);
+
+/*
+ * 500 for a write the database refused in a way no input can cause (the handler has answered
+ * the refusals it expects). A CHECK violation among them means C and SQL disagree on what is
+ * valid (C validates every value first): it is logged as a bug, with the constraint's name.
+ */
+void write_failed_unexpectedly(struct _u_response *resp, const struct req_ctx *ctx,
+			       const PGresult *res);
 
 /* "true" when the caller may see personal data unmasked, else "false" (a SQL parameter). */
 const char *personal_data(const struct req_ctx *ctx);

@@ -107,8 +107,9 @@ static struct db_stmt create_service = {
 	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(2, 3, 4, 5),
 			   "'service.create', 'service', code, to_jsonb(ins) FROM ins")
-	       " SELECT (SELECT codes::text FROM unknown), (SELECT service_json(ins)::text FROM ins),"
-	       " (SELECT version FROM ins), (SELECT code FROM ins)",
+	       " SELECT (SELECT codes::text FROM unknown) AS unknown_languages,"
+	       " (SELECT service_json(ins)::text FROM ins) AS json,"
+	       " (SELECT version FROM ins) AS version, (SELECT code FROM ins) AS code",
 	.nparams = 5,
 };
 
@@ -128,8 +129,9 @@ static struct db_stmt update_service = {
 			   "CASE WHEN old.status = 'active' AND upd.status = 'retired'"
 			   " THEN 'service.retire' ELSE 'service.update' END, 'service', upd.code,"
 			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT codes::text FROM unknown),"
-	       " (SELECT service_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
+	       " (SELECT codes::text FROM unknown) AS unknown_languages,"
+	       " (SELECT service_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
 	.nparams = 7,
 };
 
@@ -143,8 +145,8 @@ static struct db_stmt delete_service = {
 	       "   AND s.version = $2::int AND NOT used.in_use RETURNING s.*),"
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(3, 4, 5, 6),
 			   "'service.delete', 'service', code, to_jsonb(del) FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version FROM old),"
-	       " (SELECT in_use FROM used), (SELECT count(*) FROM del)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS version,"
+	       " (SELECT in_use FROM used) AS in_use, (SELECT count(*) FROM del) AS deleted",
 	.nparams = 6,
 };
 
@@ -496,14 +498,16 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 				      stored_service(ctx->body), &st);
 	if (!res)
 		return;
+	const char *unknown = st == DB_OK ? result_value(res, "unknown_languages") : NULL;
 	if (st != DB_OK)
-		internal_error(resp, ctx);
-	else if (!PQgetisnull(res, 0, 0))
-		unknown_languages(resp, ctx, PQgetvalue(res, 0, 0));
-	else if (PQgetisnull(res, 0, 1))
-		problem(resp, ctx, 409, "A service with this code already exists.");
+		write_failed_unexpectedly(resp, ctx, res);
+	else if (unknown)
+		unknown_languages(resp, ctx, unknown);
+	else if (!result_value(res, "json"))
+		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "service",
+				"A service with this code already exists.");
 	else
-		respond_written(resp, res, 201, 1, 2, "/api/v1/services/", 3);
+		respond_written_named(resp, ctx, res, 201, "/api/v1/services/", "code");
 	PQclear(res);
 }
 
@@ -558,14 +562,17 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = write_service(resp, ctx, &update_service, params, 2, 3, doc, &st);
 	if (!res)
 		return;
+	const char *unknown = st == DB_OK ? result_value(res, "unknown_languages") : NULL;
 	if (st != DB_OK)
-		internal_error(resp, ctx);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, "service");
-	else if (!PQgetisnull(res, 0, 1))
-		unknown_languages(resp, ctx, PQgetvalue(res, 0, 1));
+		write_failed_unexpectedly(resp, ctx, res);
+	else if (!result_true(res, "found"))
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "service", NULL);
+	else if (unknown)
+		unknown_languages(resp, ctx, unknown);
+	else if (!result_value(res, "json")) /* another write took the version If-Match named */
+		respond_outcome(resp, ctx, OUTCOME_STALE, "service", NULL);
 	else
-		respond_updated(resp, ctx, res, 2, "service");
+		respond_written_named(resp, ctx, res, 200, NULL, NULL);
 	PQclear(res);
 }
 
@@ -584,7 +591,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK)
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 	else
 		respond_deleted(resp, ctx, res, version, "service",
 				"Activities refer to this service, and deleting it would break their "

@@ -78,9 +78,10 @@ static struct db_stmt create_team = {
 	       "   WHERE " TARGET_UNIT_OK " RETURNING *),"
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
 			   "'team.create', 'team', id::text, to_jsonb(ins) FROM ins")
-	       " SELECT (SELECT level FROM unit), (SELECT status FROM unit),"
-	       " (SELECT successor_code FROM unit), (SELECT team_json(ins, $12::boolean)::text FROM ins),"
-	       " (SELECT version FROM ins), (SELECT id::text FROM ins)",
+	       " SELECT (SELECT level FROM unit) AS unit_level, (SELECT status FROM unit) AS unit_status,"
+	       " (SELECT successor_code FROM unit) AS unit_successor,"
+	       " (SELECT team_json(ins, $12::boolean)::text FROM ins) AS json,"
+	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
 	.nparams = 12,
 };
 
@@ -113,11 +114,12 @@ static struct db_stmt update_team = {
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(12, 13, 14, 15),
 			   "'team.update', 'team', upd.id::text,"
 			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT unit_ok FROM checks),"
-	       " (SELECT to_char(first_joined, 'YYYY-MM-DD') FROM checks),"
-	       " (SELECT level FROM unit), (SELECT status FROM unit),"
-	       " (SELECT successor_code FROM unit), (SELECT team_json(upd, $16::boolean)::text FROM upd),"
-	       " (SELECT version FROM upd)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT unit_ok FROM checks) AS unit_ok,"
+	       " (SELECT to_char(first_joined, 'YYYY-MM-DD') FROM checks) AS first_joined,"
+	       " (SELECT level FROM unit) AS unit_level, (SELECT status FROM unit) AS unit_status,"
+	       " (SELECT successor_code FROM unit) AS unit_successor,"
+	       " (SELECT team_json(upd, $16::boolean)::text FROM upd) AS json,"
+	       " (SELECT version FROM upd) AS version",
 	.nparams = 16,
 };
 
@@ -129,8 +131,9 @@ static struct db_stmt delete_team = {
 	       "   AND t.version = $2::int AND NOT used.in_use RETURNING t.*),"
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'team.delete', 'team', id::text, to_jsonb(del) FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old), (SELECT version = $2::int FROM old),"
-	       " (SELECT in_use FROM used), (SELECT count(*) FROM del)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version = $2::int FROM old) AS"
+	       " version_matches, (SELECT in_use FROM used) AS in_use, (SELECT count(*) FROM del) AS"
+	       " deleted",
 	.nparams = 7,
 };
 
@@ -169,18 +172,19 @@ static int validate_team(const json_t *body, enum validate_mode mode, json_t **e
  * Explains why the target unit whose (level, status, successor_code) start at column col
  * refuses a team; 0 when it does not.
  */
-static int unit_refusal(const PGresult *res, int col, json_t **errors)
+static int unit_refusal(const PGresult *res, json_t **errors)
 {
 	char message[160];
-	if (PQgetisnull(res, 0, col)) {
+	const char *level = result_value(res, "unit_level"), *status = result_value(res, "unit_status");
+	const char *successor = result_value(res, "unit_successor");
+	if (!level) {
 		problem_add_error(errors, "/unit_code", "not_found", "no such unit in your scope");
-	} else if (strcmp(PQgetvalue(res, 0, col), "village") &&
-		   strcmp(PQgetvalue(res, 0, col), "commune")) {
+	} else if (strcmp(level, "village") && strcmp(level, "commune")) {
 		problem_add_error(errors, "/unit_code", "invalid_value",
 				  "must be a village or a commune: teams serve one of them");
-	} else if (strcmp(PQgetvalue(res, 0, col + 1), "active")) {
+	} else if (!status || strcmp(status, "active")) {
 		snprintf(message, sizeof message, "is retired (merged into %s): use its successor",
-			 PQgetvalue(res, 0, col + 2));
+			 successor ? successor : "");
 		problem_add_error(errors, "/unit_code", "retired", message);
 	} else {
 		return 0;
@@ -218,20 +222,20 @@ static void team_write_failed(struct _u_response *resp, struct req_ctx *ctx,
 			      const PGresult *res, const char *unit_code, const char *team_id)
 {
 	const char *state = db_sqlstate(res), *constraint = db_constraint(res);
-	if (!strcmp(state, "23505") && !strcmp(constraint, "teams_one_active_per_unit"))
+	if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION) && !strcmp(constraint, "teams_one_active_per_unit"))
 		one_active_team_conflict(resp, ctx, unit_code, team_id);
-	else if (!strcmp(state, "23505") && !strcmp(constraint, "memberships_one_per_level"))
+	else if (!strcmp(state, SQLSTATE_UNIQUE_VIOLATION) && !strcmp(constraint, "memberships_one_per_level"))
 		problem(resp, ctx, 409,
 			"A member of this team is active in another team of the new unit's level; "
 			"a person serves in one village team and one commune team at a time.");
-	else if (!strcmp(state, "23503") && !strcmp(constraint, "users_team"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION) && !strcmp(constraint, "users_team"))
 		problem(resp, ctx, 409,
 			"A team leader's account refers to this team; move that account first.");
-	else if (!strcmp(state, "23503"))
+	else if (!strcmp(state, SQLSTATE_FOREIGN_KEY_VIOLATION))
 		problem(resp, ctx, 409,
 			"This team has memberships; set its status to dissolved instead.");
 	else
-		internal_error(resp, ctx);
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -272,10 +276,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK)
 		team_write_failed(resp, ctx, res, unit, NULL);
-	else if (unit_refusal(res, 0, &errors))
+	else if (unit_refusal(res, &errors))
 		invalid_body(resp, ctx, errors);
 	else
-		respond_written(resp, res, 201, 3, 4, "/api/v1/teams/", 5);
+		respond_written_named(resp, ctx, res, 201, "/api/v1/teams/", "id");
 	PQclear(res);
 }
 
@@ -307,19 +311,22 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	char message[160];
+	const char *first_joined = st == DB_OK ? result_value(res, "first_joined") : NULL;
 	if (st != DB_OK) {
 		team_write_failed(resp, ctx, res, unit, id);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		not_found(resp, ctx, "team");
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t") && unit_refusal(res, 3, &errors)) {
+	} else if (!result_true(res, "found")) {
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "team", NULL);
+	} else if (!result_true(res, "unit_ok") && unit_refusal(res, &errors)) {
 		invalid_body(resp, ctx, errors);
-	} else if (body_string(patch, "established_on") && !PQgetisnull(res, 0, 2) &&
-		   strcmp(body_string(patch, "established_on"), PQgetvalue(res, 0, 2)) > 0) {
+	} else if (body_string(patch, "established_on") && first_joined &&
+		   strcmp(body_string(patch, "established_on"), first_joined) > 0) {
 		snprintf(message, sizeof message,
-			 "must not be after the first membership began (%s)", PQgetvalue(res, 0, 2));
+			 "must not be after the first membership began (%s)", first_joined);
 		invalid_field(resp, ctx, "/established_on", "out_of_range", message);
+	} else if (!result_value(res, "json")) { /* the version If-Match named is gone */
+		respond_outcome(resp, ctx, OUTCOME_STALE, "team", NULL);
 	} else {
-		respond_updated(resp, ctx, res, 6, "team");
+		respond_written_named(resp, ctx, res, 200, NULL, NULL);
 	}
 	PQclear(res);
 }
@@ -338,20 +345,23 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_team, params, &st);
 	if (!res)
 		return;
-	if (st != DB_OK)
+	if (st != DB_OK) {
 		team_write_failed(resp, ctx, res, NULL, id);
-	else if (strcmp(PQgetvalue(res, 0, 0), "t"))
-		not_found(resp, ctx, "team");
-	else if (strcmp(PQgetvalue(res, 0, 1), "t"))
-		changed_meanwhile(resp, ctx, "team");
-	else if (!strcmp(PQgetvalue(res, 0, 2), "t"))
-		problem(resp, ctx, 409,
-			"This team has memberships, and deleting it would erase their history; "
-			"set its status to dissolved instead.");
-	else if (atoi(PQgetvalue(res, 0, 3)) != 1)
-		changed_meanwhile(resp, ctx, "team");
-	else
+		PQclear(res);
+		return;
+	}
+	const char *deleted = result_value(res, "deleted");
+	enum write_outcome outcome = !result_true(res, "found")             ? OUTCOME_NOT_FOUND
+				     : !result_true(res, "version_matches") ? OUTCOME_STALE
+				     : result_true(res, "in_use")           ? OUTCOME_CONFLICT
+				     : !deleted || strcmp(deleted, "1")     ? OUTCOME_STALE
+									    : OUTCOME_OK;
+	if (outcome == OUTCOME_OK)
 		ulfius_set_empty_body_response(resp, 204);
+	else
+		respond_outcome(resp, ctx, outcome, "team",
+				"This team has memberships, and deleting it would erase their history; "
+				"set its status to dissolved instead.");
 	PQclear(res);
 }
 

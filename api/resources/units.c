@@ -74,8 +74,9 @@ static struct db_stmt create_unit = {
 	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
 	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
 			   "'unit.create', 'unit', code, to_jsonb(ins) FROM ins")
-	       " SELECT " PARENT_IN_SCOPE("$4", "$5") ", (SELECT unit_json(ins)::text FROM ins),"
-	       " (SELECT version FROM ins), (SELECT code FROM ins)",
+	       " SELECT " PARENT_IN_SCOPE("$4", "$5") " AS parent_ok,"
+	       " (SELECT unit_json(ins)::text FROM ins) AS json, (SELECT version FROM ins) AS version,"
+	       " (SELECT code FROM ins) AS code",
 	.nparams = 9,
 };
 
@@ -91,8 +92,9 @@ static struct db_stmt update_unit = {
 	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
 			   "'unit.update', 'unit', upd.code,"
 			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old), NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ","
-	       " (SELECT unit_json(upd)::text FROM upd), (SELECT version FROM upd)",
+	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
+	       " (NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ") AS parent_ok,"
+	       " (SELECT unit_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
 	.nparams = 11,
 };
 
@@ -102,15 +104,15 @@ static struct db_stmt delete_unit = {
 	       "   AND version = $3::int AND status = 'active' RETURNING *),"
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
 			   "'unit.delete', 'unit', code, to_jsonb(del) FROM del")
-	       " SELECT (SELECT count(*) FROM del),"
-	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND path <@ $2::ltree),"
-	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND status = 'retired')",
+	       " SELECT (SELECT count(*) FROM del) AS deleted,"
+	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND path <@ $2::ltree) AS found,"
+	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND status = 'retired') AS retired",
 	.nparams = 7,
 };
 
 static struct db_stmt retire_unit = {
 	.name = "units_retire",
-	.sql = "SELECT unit_retire($1, $2, $3::ltree, $4, $5::uuid, $6, $7)",
+	.sql = "SELECT unit_retire($1, $2, $3::ltree, $4, $5::uuid, $6, $7) AS outcome",
 	.nparams = 7,
 };
 
@@ -124,11 +126,7 @@ static struct db_stmt read_unit = {
 /* Refusals raised by the tree's trigger (HINT names which) become 422 on parent_code. */
 static int tree_refusal(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res)
 {
-	if (!strcmp(db_sqlstate(res), "23514")) { /* e.g. a unit named as its own parent */
-		invalid_field(resp, ctx, "/parent_code", "invalid_value", "must be another unit");
-		return 1;
-	}
-	if (strcmp(db_sqlstate(res), "P0001") != 0)
+	if (strcmp(db_sqlstate(res), SQLSTATE_RAISE_EXCEPTION) != 0)
 		return 0;
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 	if (hint && !strcmp(hint, "child_level")) {
@@ -217,6 +215,12 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (!accept_body(resp, ctx, unit_fields, VALIDATE_CREATE))
 		return;
+	/* checked here, not left to the table's CHECK, which only a C/SQL mismatch may reach */
+	const char *parent = body_string(ctx->body, "parent_code");
+	if (parent && !strcmp(parent, body_string(ctx->body, "code"))) {
+		invalid_field(resp, ctx, "/parent_code", "invalid_value", "must be another unit");
+		return;
+	}
 	const char *params[9] = {body_string(ctx->body, "code"), body_string(ctx->body, "name"),
 				 body_string(ctx->body, "level"), body_string(ctx->body, "parent_code"),
 				 ctx->principal.scope_path};
@@ -227,15 +231,16 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK) {
 		if (!tree_refusal(resp, ctx, res))
-			internal_error(resp, ctx);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+			write_failed_unexpectedly(resp, ctx, res);
+	} else if (!result_true(res, "parent_ok")) {
 		invalid_field(resp, ctx, "/parent_code", "not_found",
 			      params[3] ? "no such unit in your scope"
 					: "only administrators create top-level units");
-	} else if (PQgetisnull(res, 0, 1)) {
-		problem(resp, ctx, 409, "A unit with this code exists already.");
+	} else if (!result_value(res, "json")) {
+		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "unit",
+				"A unit with this code exists already.");
 	} else {
-		respond_written(resp, res, 201, 1, 2, "/api/v1/units/", 3);
+		respond_written_named(resp, ctx, res, 201, "/api/v1/units/", "code");
 	}
 	PQclear(res);
 }
@@ -263,15 +268,17 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK) {
 		if (!tree_refusal(resp, ctx, res))
-			internal_error(resp, ctx);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-		not_found(resp, ctx, "unit");
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+			write_failed_unexpectedly(resp, ctx, res);
+	} else if (!result_true(res, "found")) {
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "unit", NULL);
+	} else if (!result_true(res, "parent_ok")) {
 		invalid_field(resp, ctx, "/parent_code", "not_found",
 			      params[2] ? "no such unit in your scope"
 					: "only administrators make top-level units");
+	} else if (!result_value(res, "json")) { /* the version If-Match named is gone */
+		respond_outcome(resp, ctx, OUTCOME_STALE, "unit", NULL);
 	} else {
-		respond_updated(resp, ctx, res, 2, "unit");
+		respond_written_named(resp, ctx, res, 200, NULL, NULL);
 	}
 	PQclear(res);
 }
@@ -291,20 +298,23 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (st != DB_OK) {
-		if (!strcmp(db_sqlstate(res), "23503"))
+		if (!strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
 			problem(resp, ctx, 409,
 				"The unit has sub-units, teams, members, accounts or history: retire it "
 				"into a successor instead.");
 		else
-			internal_error(resp, ctx);
-	} else if (atoi(PQgetvalue(res, 0, 0)) == 1) {
-		ulfius_set_empty_body_response(resp, 204);
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
-		not_found(resp, ctx, "unit");
-	} else if (!strcmp(PQgetvalue(res, 0, 2), "t")) {
-		problem(resp, ctx, 409, "A retired unit is kept: records made under it still name it.");
+			write_failed_unexpectedly(resp, ctx, res);
 	} else {
-		changed_meanwhile(resp, ctx, "unit");
+		const char *deleted = result_value(res, "deleted");
+		enum write_outcome outcome = deleted && !strcmp(deleted, "1") ? OUTCOME_OK
+					     : !result_true(res, "found")     ? OUTCOME_NOT_FOUND
+					     : result_true(res, "retired")    ? OUTCOME_CONFLICT
+									      : OUTCOME_STALE;
+		if (outcome == OUTCOME_OK)
+			ulfius_set_empty_body_response(resp, 204);
+		else
+			respond_outcome(resp, ctx, outcome, "unit",
+					"A retired unit is kept: records made under it still name it.");
 	}
 	PQclear(res);
 }
@@ -325,7 +335,14 @@ static void retire(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &retire_unit, params, &st);
 	if (!res)
 		return;
-	const char *outcome = st == DB_OK ? PQgetvalue(res, 0, 0) : "";
+	if (st != DB_OK) {
+		write_failed_unexpectedly(resp, ctx, res);
+		PQclear(res);
+		return;
+	}
+	const char *outcome = result_value(res, "outcome");
+	if (!outcome)
+		outcome = "";
 	static const struct {
 		const char *outcome;
 		unsigned status;

@@ -394,6 +394,32 @@ START_TEST(test_audit_events_are_for_admins_and_filter)
 }
 END_TEST
 
+/* A taken client_id is 409; a deleted client is 204, then 404 to a delete and to a change. */
+START_TEST(test_client_taken_deleted_and_absent)
+{
+	struct http_response r;
+	const char *body = "{\"client_id\":\"twice.sys\",\"scopes\":[\"reports:read\"],"
+			   "\"unit_code\":\"HG\"}";
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin, body, NULL);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/clients/%s", json_field(r.body, "id"));
+	http_response_free(&r);
+	world_call(&r, &w, "POST", "/api/v1/clients", w.admin, body, NULL);
+	assert_problem(&r, 409);
+	http_response_free(&r);
+	world_call(&r, &w, "DELETE", path, w.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 204);
+	http_response_free(&r);
+	world_call(&r, &w, "DELETE", path, w.admin, NULL, NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_call_if_match(&r, &w, "PATCH", path, w.admin, "{\"name\":\"x\"}", "1");
+	assert_problem(&r, 404);
+	http_response_free(&r);
+}
+END_TEST
+
 START_TEST(test_client_management_validation_and_concurrency)
 {
 	struct http_response r;
@@ -626,6 +652,7 @@ Suite *accounts_suite(void)
 	tcase_add_test(tc, test_lists_page_with_signed_cursors);
 	tcase_add_test(tc, test_audit_events_are_for_admins_and_filter);
 	tcase_add_test(tc, test_client_management_validation_and_concurrency);
+	tcase_add_test(tc, test_client_taken_deleted_and_absent);
 	tcase_add_test(tc, test_create_user_subcommand);
 	tcase_add_test(tc, test_personal_data_masking_functions);
 	tcase_add_test(tc, test_people_change_their_own_password_proving_the_current_one);

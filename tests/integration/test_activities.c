@@ -250,6 +250,43 @@ START_TEST(test_same_idempotency_key_records_once)
 }
 END_TEST
 
+/*
+ * A CHECK the service does not know (added behind its back) refuses a write it validated: only a
+ * mismatch between C and SQL can cause that, so it is a 500 logged with the constraint's name
+ * (no longer a 409 "changed meanwhile"), and the log holds no value of the refused row.
+ */
+START_TEST(test_unknown_check_violation_is_a_logged_500)
+{
+	char *team = at_village_team("CK-V");
+	db_exec_ok(aw.url, "ALTER TABLE activities ADD CONSTRAINT activities_test_unknown_rule"
+			   " CHECK (people_reached IS DISTINCT FROM 4321) NOT VALID");
+	struct world_counts before = at_counts();
+	char body[400];
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":"
+		 "[\"vneid_level2\"],\"people_reached\":4321,\"notes\":\"private-note-ck\"}",
+		 at_day(0));
+	struct http_response r;
+	at_post(&r, aw.officer_tq, team, body);
+	assert_problem(&r, 500);
+	world_assert_unchanged(&before);
+	char *log = proc_output(&aw.server);
+	ck_assert_msg(strstr(log, "activities_test_unknown_rule"), "%s", log);
+	ck_assert_msg(strstr(log, "a CHECK constraint refused a write"), "%s", log);
+	ck_assert_msg(!strstr(log, "private-note-ck") && !strstr(log, "4321"), "%s", log);
+	/* and every write this server answered so far read the result columns it named */
+	ck_assert_msg(!strstr(log, "does not return the column"), "%s", log);
+	free(log);
+	db_exec_ok(aw.url, "ALTER TABLE activities DROP CONSTRAINT activities_test_unknown_rule");
+	/* the same write, with the rule gone, is recorded */
+	http_response_free(&r);
+	at_post(&r, aw.officer_tq, team, body);
+	ck_assert_msg(r.status == 201, "%s", r.body);
+	http_response_free(&r);
+	free(team);
+}
+END_TEST
+
 Suite *activities_suite(void)
 {
 	Suite *s = suite_create("activities");
@@ -263,6 +300,7 @@ Suite *activities_suite(void)
 	tcase_add_test(tc, test_viewer_cannot_record_403);
 	tcase_add_test(tc, test_officer_of_another_commune_gets_404);
 	tcase_add_test(tc, test_same_idempotency_key_records_once);
+	tcase_add_test(tc, test_unknown_check_violation_is_a_logged_500);
 	activities_add_validation_tests(tc);
 	activities_add_batch_tests(tc);
 	activities_add_list_tests(tc);

@@ -337,6 +337,12 @@ START_TEST(test_level_changes_and_self_parents_that_break_the_tree_are_422)
 	free(level);
 	long units = world_count(&w, "units");
 	ck_assert_int_eq(post_unit(w.admin, "SELF", "Tự", "village", "SELF", NULL), 422);
+	/* an existing commune's code, as a village under itself: refused before the table's
+	 * CHECK (a CHECK violation is a 500, kept for C/SQL mismatches) */
+	char *body;
+	ck_assert_int_eq(post_unit(w.admin, "TQ", "Tự", "village", "TQ", &body), 422);
+	ck_assert_ptr_nonnull(strstr(body, "must be another unit"));
+	free(body);
 	ck_assert_int_eq(world_count(&w, "units"), units);
 }
 END_TEST
