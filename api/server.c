@@ -1,7 +1,13 @@
 /*
- * One pipeline for every request. ulfius hands every request to `route_request`, which finds
- * the route and runs `dispatch`, or answers 404/405 itself; both run the same steps around the
- * handler, so request id, CORS, the log line and metrics can never be forgotten by a route.
+ * One pipeline for every request, and the server's life cycle. ulfius hands every request to
+ * the router's `route_request` (router.c), which finds the route and runs `server_dispatch`, or
+ * answers 404/405 itself between `server_ctx_begin` and `server_ctx_finish`; both run the same
+ * steps around the answer, so request id, CORS, the log line and metrics can never be forgotten
+ * by a route.
+ *
+ * The cut: this file builds the route table (collect_routes) and runs what surrounds a handler;
+ * the router only reads that table and calls the three entry points above (server.h). This file
+ * calls only route_request and route_path_matches (router.h). Neither uses the other's statics.
  *
  * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (poll), driven by http/intake.c,
  * which builds ulfius' request, hands it to route_request and sends its response. It keeps
@@ -50,7 +56,7 @@ static const struct route *const module_tables[] = {
 
 static atomic_int requests_in_flight;
 
-static void ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_request *req)
+void server_ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_request *req)
 {
 	memset(ctx, 0, sizeof *ctx);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
@@ -63,7 +69,7 @@ static void ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_r
 		request_id_generate(ctx->request_id);
 }
 
-static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
+void server_ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 		       struct _u_response *resp, size_t label)
 {
 	struct server *srv = ctx->srv;
@@ -101,11 +107,11 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 	ctx->body = NULL;
 }
 
-static void dispatch(const struct _u_request *req, struct _u_response *resp, struct server *srv,
+void server_dispatch(const struct _u_request *req, struct _u_response *resp, struct server *srv,
 		     size_t index)
 {
 	struct req_ctx ctx;
-	ctx_begin(&ctx, srv, req);
+	server_ctx_begin(&ctx, srv, req);
 	ctx.route = &srv->routes[index];
 	ctx.route_index = (int)index;
 	unsigned flags = ctx.route->flags;
@@ -132,119 +138,7 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 		if (srv->route_info[index].changes_reps)
 			rep_cache_flush(srv->reps);
 	}
-	ctx_finish(&ctx, req, resp, index);
-}
-
-/* Puts the segment, percent-decoded, into map_url under the template segment's {name} (path
- * parameters win over query parameters of the same name); 0 when it is not clean UTF-8. */
-static int bind_segment(const struct _u_request *req, const char *tmpl, size_t tl,
-			const char *path, size_t pl)
-{
-	char name[64], *value = percent_decode(path, pl, 0);
-	snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tmpl + 1);
-	int ok = value && utf8_valid(value) && text_is_clean(value, 0) &&
-		 u_map_put(req->map_url, name, value) == U_OK;
-	free(value);
-	return ok;
-}
-
-/*
- * Walks a template and a concrete path segment by segment: 1 when the path fits ({name}
- * matches one non-empty segment). With req, each {name} segment is also bound (bind_segment),
- * and one that is not clean UTF-8 fits nothing.
- */
-static int route_walk(const char *tmpl, const char *path, const struct _u_request *req)
-{
-	for (;;) {
-		while (*tmpl == '/')
-			tmpl++;
-		while (*path == '/')
-			path++;
-		if (!*tmpl || !*path)
-			return !*tmpl && !*path;
-		size_t tl = strcspn(tmpl, "/"), pl = strcspn(path, "/?");
-		if (!(tmpl[0] == '{' && pl > 0) && (tl != pl || strncmp(tmpl, path, tl) != 0))
-			return 0;
-		if (tmpl[0] == '{' && req && !bind_segment(req, tmpl, tl, path, pl))
-			return 0;
-		tmpl += tl;
-		path += pl;
-		if (*path == '?')
-			return !*tmpl || !strcspn(tmpl, "/");
-	}
-}
-
-/* True when the concrete path fits the template; {name} matches one non-empty segment. */
-int route_path_matches(const char *tmpl, const char *path)
-{
-	return route_walk(tmpl, path, NULL);
-}
-
-/* Writes the methods the path takes ("GET, POST") into allow; returns how many. */
-static int allowed_methods(const struct server *srv, const char *path, char *allow, size_t cap)
-{
-	int n = 0;
-	allow[0] = '\0';
-	for (size_t i = 0; i < srv->n_routes; i++) {
-		if (!route_path_matches(srv->routes[i].path, path))
-			continue;
-		size_t len = strlen(allow);
-		snprintf(allow + len, cap - len, "%s%s", n ? ", " : "", srv->routes[i].method);
-		n++;
-	}
-	return n;
-}
-
-/* No route takes this method at this path (or a segment names nothing, `nothing` set): 404,
- * the preflight, or 405 with Allow. */
-static void answer_unrouted(const struct _u_request *req, struct _u_response *resp,
-			    struct server *srv, int nothing)
-{
-	struct req_ctx ctx;
-	ctx_begin(&ctx, srv, req);
-	char allow[160];
-	const char *path = req->url_path ? req->url_path : "/";
-	if (nothing || allowed_methods(srv, path, allow, sizeof allow - 10) == 0) {
-		problem(resp, &ctx, 404, "No resource lives at this path.");
-	} else if (!strcmp(req->http_verb, "OPTIONS")) {
-		size_t len = strlen(allow); /* allowed_methods left room for it */
-		snprintf(allow + len, sizeof allow - len, ", OPTIONS");
-		ulfius_set_empty_body_response(resp, 204);
-		http_header(resp, "Allow", allow);
-		cors_preflight(srv->cfg, req, resp, allow);
-	} else {
-		char detail[200];
-		snprintf(detail, sizeof detail, "This resource answers %s.", allow);
-		problem(resp, &ctx, 405, detail);
-		http_header(resp, "Allow", allow);
-	}
-	ctx_finish(&ctx, req, resp, srv->n_routes);
-}
-
-/*
- * Every request comes here (ulfius' own matching splits the URL once per registered route):
- * the route whose method and template fit, the most literal one when several do
- * ("/imports/members" before "/imports/{id}").
- */
-static int route_request(const struct _u_request *req, struct _u_response *resp, void *user_data)
-{
-	struct server *srv = user_data;
-	const char *path = req->url_path ? req->url_path : "/";
-	size_t best = srv->n_routes;
-	for (size_t i = 0; i < srv->n_routes; i++) {
-		const struct route *r = &srv->routes[i];
-		if (strcmp(r->method, req->http_verb) != 0 || !route_path_matches(r->path, path))
-			continue;
-		if (best == srv->n_routes || srv->route_info[i].params < srv->route_info[best].params)
-			best = i;
-	}
-	if (best == srv->n_routes)
-		answer_unrouted(req, resp, srv, 0);
-	else if (!route_walk(srv->routes[best].path, path, req)) /* binds its parameters */
-		answer_unrouted(req, resp, srv, 1);
-	else
-		dispatch(req, resp, srv, best);
-	return U_CALLBACK_COMPLETE;
+	server_ctx_finish(&ctx, req, resp, index);
 }
 
 static size_t count_routes(const struct route *table)
@@ -275,15 +169,8 @@ static int collect_routes(struct server *srv, const struct route *extra)
 		for (const char *p = srv->routes[i].path; *p; p++)
 			srv->route_info[i].params += *p == '{';
 	/* the writes of the modules the kept representations (teams, members) are made of */
-	static const struct route *const kept_parts[] = {
-		teams_routes, memberships_routes, members_routes, units_routes, imports_routes,
-	};
-	size_t i = 0;
-	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
-		for (const struct route *r = module_tables[t]; r->method; r++, i++)
-			for (size_t k = 0; k < sizeof kept_parts / sizeof kept_parts[0]; k++)
-				if (module_tables[t] == kept_parts[k] && strcmp(r->method, "GET") != 0)
-					srv->route_info[i].changes_reps = 1;
+	for (size_t i = 0; i < n; i++)
+		srv->route_info[i].changes_reps = !!(srv->routes[i].flags & ROUTE_CHANGES_KEPT);
 	return 0;
 }
 
@@ -313,7 +200,7 @@ static int route_admits_upload(void *cls, const struct _u_request *req)
 	struct _u_response resp;
 	if (ulfius_init_response(&resp) != U_OK)
 		return 0;
-	ctx_begin(&ctx, srv, req);
+	server_ctx_begin(&ctx, srv, req);
 	int ok = bearer_authenticate(srv->auth, req, &resp, &ctx) == 0;
 	if (ctx.conn)
 		db_release(srv->pool, ctx.conn);
