@@ -43,7 +43,6 @@
 #include "http/proxy.h"
 #include "http/query.h"
 #include "http/request_id.h"
-#include "validate.h"
 
 #define UNMATCHED_ROUTE "(unmatched)"
 

@@ -26,7 +26,7 @@
 #include "../http/body.h"
 #include "../http/csv_export.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "resource.h"
 

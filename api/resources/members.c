@@ -26,7 +26,7 @@
 #include "../auth/authz.h"
 #include "../http/etag.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "members_list.h"

@@ -15,7 +15,7 @@
 #include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "resource.h"
