@@ -1,7 +1,14 @@
 /*
- * One pipeline for every request. ulfius hands every request to `route_request`, which finds
- * the route and runs `dispatch`, or answers 404/405 itself; both run the same steps around the
- * handler, so request id, CORS, the log line and metrics can never be forgotten by a route.
+ * One pipeline for every request, and the server's life cycle. ulfius hands every request to
+ * the router's `route_request` (router.c), which finds the route and runs `server_dispatch`, or
+ * answers 404/405 itself between `server_ctx_begin` and `server_ctx_finish`; both run the same
+ * steps around the answer, so request id, CORS, the log line and metrics can never be forgotten
+ * by a route.
+ *
+ * The cut: this file builds the route table (collect_routes) and runs what surrounds a handler;
+ * the router only reads that table and calls the three entry points above (server.h). This file
+ * calls only route_request and route_path_matches (router.h). Neither uses the other's statics.
+ * The request's database work (request_db, request_query, its transaction) is http/request_db.c.
  *
  * libmicrohttpd runs a fixed pool of CDTT_THREADS threads (poll), driven by http/intake.c,
  * which builds ulfius' request, hands it to route_request and sends its response. It keeps
@@ -33,11 +40,9 @@
 #include "http/metrics.h"
 #include "http/metrics_listener.h"
 #include "http/negotiate.h"
-#include "http/problem.h"
 #include "http/proxy.h"
 #include "http/query.h"
 #include "http/request_id.h"
-#include "validate.h"
 
 #define UNMATCHED_ROUTE "(unmatched)"
 
@@ -50,7 +55,7 @@ static const struct route *const module_tables[] = {
 
 static atomic_int requests_in_flight;
 
-static void ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_request *req)
+void server_ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_request *req)
 {
 	memset(ctx, 0, sizeof *ctx);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
@@ -63,7 +68,7 @@ static void ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_r
 		request_id_generate(ctx->request_id);
 }
 
-static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
+void server_ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 		       struct _u_response *resp, size_t label)
 {
 	struct server *srv = ctx->srv;
@@ -101,11 +106,11 @@ static void ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 	ctx->body = NULL;
 }
 
-static void dispatch(const struct _u_request *req, struct _u_response *resp, struct server *srv,
+void server_dispatch(const struct _u_request *req, struct _u_response *resp, struct server *srv,
 		     size_t index)
 {
 	struct req_ctx ctx;
-	ctx_begin(&ctx, srv, req);
+	server_ctx_begin(&ctx, srv, req);
 	ctx.route = &srv->routes[index];
 	ctx.route_index = (int)index;
 	unsigned flags = ctx.route->flags;
@@ -132,119 +137,7 @@ static void dispatch(const struct _u_request *req, struct _u_response *resp, str
 		if (srv->route_info[index].changes_reps)
 			rep_cache_flush(srv->reps);
 	}
-	ctx_finish(&ctx, req, resp, index);
-}
-
-/* Puts the segment, percent-decoded, into map_url under the template segment's {name} (path
- * parameters win over query parameters of the same name); 0 when it is not clean UTF-8. */
-static int bind_segment(const struct _u_request *req, const char *tmpl, size_t tl,
-			const char *path, size_t pl)
-{
-	char name[64], *value = percent_decode(path, pl, 0);
-	snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tmpl + 1);
-	int ok = value && utf8_valid(value) && text_is_clean(value, 0) &&
-		 u_map_put(req->map_url, name, value) == U_OK;
-	free(value);
-	return ok;
-}
-
-/*
- * Walks a template and a concrete path segment by segment: 1 when the path fits ({name}
- * matches one non-empty segment). With req, each {name} segment is also bound (bind_segment),
- * and one that is not clean UTF-8 fits nothing.
- */
-static int route_walk(const char *tmpl, const char *path, const struct _u_request *req)
-{
-	for (;;) {
-		while (*tmpl == '/')
-			tmpl++;
-		while (*path == '/')
-			path++;
-		if (!*tmpl || !*path)
-			return !*tmpl && !*path;
-		size_t tl = strcspn(tmpl, "/"), pl = strcspn(path, "/?");
-		if (!(tmpl[0] == '{' && pl > 0) && (tl != pl || strncmp(tmpl, path, tl) != 0))
-			return 0;
-		if (tmpl[0] == '{' && req && !bind_segment(req, tmpl, tl, path, pl))
-			return 0;
-		tmpl += tl;
-		path += pl;
-		if (*path == '?')
-			return !*tmpl || !strcspn(tmpl, "/");
-	}
-}
-
-/* True when the concrete path fits the template; {name} matches one non-empty segment. */
-int route_path_matches(const char *tmpl, const char *path)
-{
-	return route_walk(tmpl, path, NULL);
-}
-
-/* Writes the methods the path takes ("GET, POST") into allow; returns how many. */
-static int allowed_methods(const struct server *srv, const char *path, char *allow, size_t cap)
-{
-	int n = 0;
-	allow[0] = '\0';
-	for (size_t i = 0; i < srv->n_routes; i++) {
-		if (!route_path_matches(srv->routes[i].path, path))
-			continue;
-		size_t len = strlen(allow);
-		snprintf(allow + len, cap - len, "%s%s", n ? ", " : "", srv->routes[i].method);
-		n++;
-	}
-	return n;
-}
-
-/* No route takes this method at this path (or a segment names nothing, `nothing` set): 404,
- * the preflight, or 405 with Allow. */
-static void answer_unrouted(const struct _u_request *req, struct _u_response *resp,
-			    struct server *srv, int nothing)
-{
-	struct req_ctx ctx;
-	ctx_begin(&ctx, srv, req);
-	char allow[160];
-	const char *path = req->url_path ? req->url_path : "/";
-	if (nothing || allowed_methods(srv, path, allow, sizeof allow - 10) == 0) {
-		problem(resp, &ctx, 404, "No resource lives at this path.");
-	} else if (!strcmp(req->http_verb, "OPTIONS")) {
-		size_t len = strlen(allow); /* allowed_methods left room for it */
-		snprintf(allow + len, sizeof allow - len, ", OPTIONS");
-		ulfius_set_empty_body_response(resp, 204);
-		http_header(resp, "Allow", allow);
-		cors_preflight(srv->cfg, req, resp, allow);
-	} else {
-		char detail[200];
-		snprintf(detail, sizeof detail, "This resource answers %s.", allow);
-		problem(resp, &ctx, 405, detail);
-		http_header(resp, "Allow", allow);
-	}
-	ctx_finish(&ctx, req, resp, srv->n_routes);
-}
-
-/*
- * Every request comes here (ulfius' own matching splits the URL once per registered route):
- * the route whose method and template fit, the most literal one when several do
- * ("/imports/members" before "/imports/{id}").
- */
-static int route_request(const struct _u_request *req, struct _u_response *resp, void *user_data)
-{
-	struct server *srv = user_data;
-	const char *path = req->url_path ? req->url_path : "/";
-	size_t best = srv->n_routes;
-	for (size_t i = 0; i < srv->n_routes; i++) {
-		const struct route *r = &srv->routes[i];
-		if (strcmp(r->method, req->http_verb) != 0 || !route_path_matches(r->path, path))
-			continue;
-		if (best == srv->n_routes || srv->route_info[i].params < srv->route_info[best].params)
-			best = i;
-	}
-	if (best == srv->n_routes)
-		answer_unrouted(req, resp, srv, 0);
-	else if (!route_walk(srv->routes[best].path, path, req)) /* binds its parameters */
-		answer_unrouted(req, resp, srv, 1);
-	else
-		dispatch(req, resp, srv, best);
-	return U_CALLBACK_COMPLETE;
+	server_ctx_finish(&ctx, req, resp, index);
 }
 
 static size_t count_routes(const struct route *table)
@@ -275,15 +168,8 @@ static int collect_routes(struct server *srv, const struct route *extra)
 		for (const char *p = srv->routes[i].path; *p; p++)
 			srv->route_info[i].params += *p == '{';
 	/* the writes of the modules the kept representations (teams, members) are made of */
-	static const struct route *const kept_parts[] = {
-		teams_routes, memberships_routes, members_routes, units_routes, imports_routes,
-	};
-	size_t i = 0;
-	for (size_t t = 0; t < sizeof module_tables / sizeof module_tables[0]; t++)
-		for (const struct route *r = module_tables[t]; r->method; r++, i++)
-			for (size_t k = 0; k < sizeof kept_parts / sizeof kept_parts[0]; k++)
-				if (module_tables[t] == kept_parts[k] && strcmp(r->method, "GET") != 0)
-					srv->route_info[i].changes_reps = 1;
+	for (size_t i = 0; i < n; i++)
+		srv->route_info[i].changes_reps = !!(srv->routes[i].flags & ROUTE_CHANGES_KEPT);
 	return 0;
 }
 
@@ -313,7 +199,7 @@ static int route_admits_upload(void *cls, const struct _u_request *req)
 	struct _u_response resp;
 	if (ulfius_init_response(&resp) != U_OK)
 		return 0;
-	ctx_begin(&ctx, srv, req);
+	server_ctx_begin(&ctx, srv, req);
 	int ok = bearer_authenticate(srv->auth, req, &resp, &ctx) == 0;
 	if (ctx.conn)
 		db_release(srv->pool, ctx.conn);
@@ -365,168 +251,6 @@ static struct metrics *metrics_for_routes(const struct server *srv)
 	struct metrics *m = metrics_create(srv->n_routes + 1, (const char *const(*)[2])labels);
 	free(labels);
 	return m;
-}
-
-struct db_conn *request_db(struct req_ctx *ctx, struct _u_response *resp)
-{
-	if (ctx->on_replica && !ctx->tx_depth) { /* an open transaction is the primary's */
-		enum db_status st;
-		if (!ctx->replica_conn)
-			ctx->replica_conn = db_acquire(ctx->srv->replica, &st);
-		if (ctx->replica_conn)
-			return ctx->replica_conn;
-		ctx->on_replica = 0; /* the replica is down or busy: the primary answers */
-		log_event(LOG_WARN, "replica unavailable; reading from the primary", "request_id",
-			  ctx->request_id);
-	}
-	if (ctx->conn)
-		return ctx->conn;
-	enum db_status st;
-	ctx->conn = db_acquire(ctx->srv->pool, &st);
-	if (!ctx->conn)
-		problem_unavailable(resp, ctx, st == DB_BUSY);
-	return ctx->conn;
-}
-
-PGresult *request_query(struct req_ctx *ctx, struct _u_response *resp, struct db_stmt *stmt,
-			const char *const *params, enum db_status *status)
-{
-	struct db_conn *conn = request_db(ctx, resp);
-	if (!conn)
-		return NULL;
-	PGresult *res = db_exec(conn, stmt, params, status);
-	if (*status == DB_ERROR && conn == ctx->conn && ctx->tx_depth >= 2) {
-		/* the failure aborted the transaction: back to the innermost savepoint (which stays),
-		 * remembering that this level's work was partly undone (see request_commit) */
-		char sql[48];
-		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT cdtt_%d", ctx->tx_depth);
-		if (db_command(conn, sql) == DB_OK && (!ctx->tx_undone || ctx->tx_undone > ctx->tx_depth))
-			ctx->tx_undone = ctx->tx_depth;
-	}
-	if (*status == DB_DOWN) {
-		PQclear(res);
-		problem_unavailable(resp, ctx, 0);
-		return NULL;
-	}
-	if (*status == DB_ERROR && !strcmp(db_sqlstate(res), SQLSTATE_QUERY_CANCELED)) { /* statement_timeout */
-		PQclear(res);
-		problem(resp, ctx, 503, "The request took longer than the service allows; retry later "
-					"or ask for less (a smaller unit, a shorter period).");
-		http_header(resp, "Retry-After", "5");
-		return NULL;
-	}
-	return res;
-}
-
-/* Answers a transaction that could not be kept: what the handler had answered (its Location
- * and ETag too) is replaced, since nothing of it was committed. */
-static void answer_not_kept(struct _u_response *resp, struct req_ctx *ctx, unsigned status)
-{
-	u_map_remove_from_key(resp->map_header, "Location");
-	u_map_remove_from_key(resp->map_header, "ETag");
-	if (status == 503) {
-		problem(resp, ctx, 503, "The change could not be saved; nothing was kept. Retry shortly.");
-		http_header(resp, "Retry-After", "1");
-	} else {
-		problem(resp, ctx, status, NULL);
-	}
-}
-
-int request_begin(struct req_ctx *ctx, struct _u_response *resp)
-{
-	int saved = ctx->on_replica;
-	ctx->on_replica = 0; /* writes go to the primary */
-	struct db_conn *conn = request_db(ctx, resp);
-	ctx->on_replica = saved;
-	if (!conn)
-		return -1;
-	char sql[48];
-	if (ctx->tx_depth == 0)
-		snprintf(sql, sizeof sql, "BEGIN");
-	else
-		snprintf(sql, sizeof sql, "SAVEPOINT cdtt_%d", ctx->tx_depth + 1);
-	if (db_command(conn, sql) != DB_OK) {
-		answer_not_kept(resp, ctx, PQstatus(db_conn_pg(conn)) == CONNECTION_BAD ? 503 : 500);
-		return -1;
-	}
-	ctx->tx_depth++;
-	return 0;
-}
-
-int request_commit(struct req_ctx *ctx, struct _u_response *resp)
-{
-	if (ctx->tx_depth <= 0 || !ctx->conn)
-		return 0;
-	int level = ctx->tx_depth;
-	if (level > 1) {
-		char sql[48];
-		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT cdtt_%d", level);
-		if (db_command(ctx->conn, sql) != DB_OK) {
-			request_rollback(ctx);
-			answer_not_kept(resp, ctx, 503);
-			return -1;
-		}
-		ctx->tx_depth--;
-		if (ctx->tx_undone >= level) /* the enclosing level now holds partial work */
-			ctx->tx_undone = level - 1;
-		return 0;
-	}
-	if (ctx->tx_undone) { /* part of the work was undone by a failed statement */
-		request_rollback(ctx);
-		answer_not_kept(resp, ctx, 500);
-		return -1;
-	}
-	/* An aborted transaction "commits" as ROLLBACK: only the tag COMMIT means it was kept. */
-	PGresult *res = PQexec(db_conn_pg(ctx->conn), "COMMIT");
-	int kept = PQresultStatus(res) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(res), "COMMIT");
-	PQclear(res);
-	ctx->tx_depth = 0;
-	if (!kept) {
-		log_event(LOG_WARN, "a transaction could not be committed", "request_id",
-			  ctx->request_id);
-		if (PQtransactionStatus(db_conn_pg(ctx->conn)) != PQTRANS_IDLE)
-			db_command(ctx->conn, "ROLLBACK");
-		answer_not_kept(resp, ctx, 503);
-		return -1;
-	}
-	return 0;
-}
-
-void request_rollback(struct req_ctx *ctx)
-{
-	if (ctx->tx_depth <= 0)
-		return;
-	int level = ctx->tx_depth--;
-	if (ctx->tx_undone >= level)
-		ctx->tx_undone = 0;
-	if (!ctx->conn)
-		return;
-	char sql[96];
-	if (level == 1)
-		snprintf(sql, sizeof sql, "ROLLBACK");
-	else
-		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT cdtt_%d; RELEASE SAVEPOINT cdtt_%d",
-			 level, level);
-	/* when it fails the connection is broken, and the pool replaces it on the next checkout */
-	db_command(ctx->conn, sql);
-}
-
-PGresult *request_refusal_query(struct req_ctx *ctx, struct _u_response *resp,
-				struct db_stmt *stmt, const char *const *params,
-				enum db_status *status)
-{
-	int reopen = 0;
-	while (ctx->tx_depth > ctx->tx_floor) {
-		request_rollback(ctx);
-		reopen++;
-	}
-	PGresult *res = request_query(ctx, resp, stmt, params, status);
-	while (res && reopen-- > 0)
-		if (request_begin(ctx, resp) != 0) { /* it answered 503 or 500 */
-			PQclear(res);
-			return NULL;
-		}
-	return res;
 }
 
 /* The change listener's news, for the representations kept in memory. */

@@ -1,36 +1,15 @@
 /*
- * The HTTP server: the route table every module contributes to, the pipeline each request goes
- * through (request id, CORS, body limit, JSON parsing, handler, log line, metrics), start-up and
- * graceful shutdown.
+ * The HTTP server: the route table every module contributes to (route.h), the pipeline each
+ * request goes through (request id, CORS, body limit, JSON parsing, handler, log line, metrics),
+ * start-up and graceful shutdown. Which route a request goes to is the router's (router.h).
  */
 #ifndef CDTT_SERVER_H
 #define CDTT_SERVER_H
 #include <stdatomic.h>
 #include "config.h"
 #include "http/http.h"
-
-enum route_flags {
-	ROUTE_JSON_BODY = 1 << 0, /* the body must be a JSON object: 415/400 otherwise */
-	ROUTE_PUBLIC = 1 << 1,    /* no bearer token needed (ops endpoints, the token endpoint) */
-	ROUTE_IDEMPOTENT = 1 << 2, /* a create: honours Idempotency-Key */
-	ROUTE_LARGE_BODY = 1 << 3, /* bulk uploads: CDTT_MAX_IMPORT_BYTES, not CDTT_MAX_BODY_BYTES */
-	ROUTE_CSV_BODY = 1 << 4,   /* the body must be text/csv: 415 otherwise */
-	ROUTE_REPLICA = 1 << 5,    /* a list or report: read from the replica when there is one */
-	ROUTE_CSV = 1 << 12,       /* can answer text/csv as well as JSON (http/negotiate.h) */
-	ROUTE_OWN_MEDIA = 1 << 13, /* answers one media type of its own (metrics, the docs page):
-				    * no negotiation */
-};
-
-typedef void (*route_handler)(const struct _u_request *req, struct _u_response *resp,
-			      struct req_ctx *ctx);
-
-/* Paths are written as in the OpenAPI document: /api/v1/units/{code}. */
-struct route {
-	const char *method;
-	const char *path;
-	route_handler handler;
-	unsigned flags;
-};
+#include "route.h"
+#include "router.h"
 
 struct auth;
 
@@ -57,23 +36,6 @@ struct server {
 	atomic_int stopping;
 };
 
-/* The route tables of the modules, each ending with a {0} entry. */
-extern const struct route ops_routes[];
-extern const struct route token_routes[];
-extern const struct route users_routes[];
-extern const struct route clients_routes[];
-extern const struct route audit_routes[];
-extern const struct route units_routes[];
-extern const struct route teams_routes[];
-extern const struct route members_routes[];
-extern const struct route memberships_routes[];
-extern const struct route imports_routes[];
-extern const struct route services_routes[];
-extern const struct route languages_routes[];
-extern const struct route activities_routes[];
-extern const struct route reports_routes[];
-extern const struct route discovery_routes[];
-
 /*
  * Starts serving: the modules' routes plus `extra` (NULL, or a {0}-terminated table, used by
  * tests). Returns NULL after logging why it could not start.
@@ -88,8 +50,18 @@ void server_stop(struct server *srv);
  * (unusable signing keys) err says why, for the caller to tell the operator. */
 int server_run(const struct config *cfg, char *err, size_t errlen);
 
-/* True when a concrete path (query allowed) fits a route template; {name} is one segment. */
-int route_path_matches(const char *tmpl, const char *path);
+/*
+ * The pipeline, for the router (router.c). server_dispatch runs route `index` of srv->routes
+ * with every step around its handler. An answer the router writes itself goes between
+ * server_ctx_begin and server_ctx_finish, which add what every response carries (request id,
+ * security headers, CORS), give the connections back, and write the log line and the metrics
+ * under `label` (the route's index; srv->n_routes for an unmatched request).
+ */
+void server_dispatch(const struct _u_request *req, struct _u_response *resp, struct server *srv,
+		     size_t index);
+void server_ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_request *req);
+void server_ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
+		       struct _u_response *resp, size_t label);
 
 /* The Prometheus text of a struct server's metrics (resources/ops.c); the caller frees it. */
 char *server_metrics_text(void *srv, size_t *len);

@@ -29,7 +29,7 @@
 #include "../auth/authz.h"
 #include "../http/etag.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "activities.h"
 #include "audit_actor.h"
 #include "resource.h"

@@ -16,7 +16,6 @@
 
 #include "../auth/authz.h"
 #include "../http/problem.h"
-#include "../server.h"
 #include "activities.h"
 #include "audit_actor.h"
 #include "resource.h"

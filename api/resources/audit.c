@@ -9,7 +9,7 @@
 #include "../auth/authz.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "resource.h"
 

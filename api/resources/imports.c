@@ -26,7 +26,7 @@
 #include "../http/body.h"
 #include "../http/csv_export.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "resource.h"
 
@@ -483,7 +483,7 @@ static void import_members(const struct _u_request *req, struct _u_response *res
 
 /* Not ROUTE_JSON_BODY: the body is CSV, checked here. */
 const struct route imports_routes[] = {
-#define IMPORT_ROUTE (ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY | ROUTE_CSV_BODY)
+#define IMPORT_ROUTE (ROUTE_IDEMPOTENT | ROUTE_LARGE_BODY | ROUTE_CSV_BODY | ROUTE_CHANGES_KEPT)
 	{"POST", "/api/v1/imports/units", import_units, IMPORT_ROUTE},
 	{"POST", "/api/v1/imports/members", import_members, IMPORT_ROUTE},
 	{0},

@@ -5,7 +5,7 @@
  * Any authenticated caller may read it (it holds no personal or scoped data). The whole list
  * is one page (a few dozen codes), so next_cursor is always null.
  */
-#include "../server.h"
+#include "../route.h"
 #include "resource.h"
 
 static struct db_stmt list_languages = {

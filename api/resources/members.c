@@ -26,7 +26,7 @@
 #include "../auth/authz.h"
 #include "../http/etag.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "members_list.h"
@@ -469,9 +469,9 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 
 const struct route members_routes[] = {
 	{"GET", "/api/v1/members", members_list, ROUTE_REPLICA | ROUTE_CSV},
-	{"POST", "/api/v1/members", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"POST", "/api/v1/members", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_CHANGES_KEPT},
 	{"GET", "/api/v1/members/{id}", get, 0},
-	{"PATCH", "/api/v1/members/{id}", update, ROUTE_JSON_BODY},
-	{"DELETE", "/api/v1/members/{id}", delete, 0},
+	{"PATCH", "/api/v1/members/{id}", update, ROUTE_JSON_BODY | ROUTE_CHANGES_KEPT},
+	{"DELETE", "/api/v1/members/{id}", delete, ROUTE_CHANGES_KEPT},
 	{0},
 };

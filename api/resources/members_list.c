@@ -31,7 +31,6 @@
 #include "../http/csv_export.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
 #include "../validate.h"
 #include "members_list.h"
 #include "members_validate.h"

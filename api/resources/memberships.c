@@ -25,7 +25,7 @@
 #include "../auth/authz.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "members_validate.h"
@@ -403,9 +403,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 
 const struct route memberships_routes[] = {
 	{"GET", "/api/v1/teams/{id}/memberships", list_for_team, 0},
-	{"POST", "/api/v1/teams/{id}/memberships", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"POST", "/api/v1/teams/{id}/memberships", create,
+	 ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_CHANGES_KEPT},
 	{"GET", "/api/v1/teams/{id}/memberships/{mid}", get, 0},
-	{"PATCH", "/api/v1/teams/{id}/memberships/{mid}", update, ROUTE_JSON_BODY},
+	{"PATCH", "/api/v1/teams/{id}/memberships/{mid}", update, ROUTE_JSON_BODY | ROUTE_CHANGES_KEPT},
 	{"GET", "/api/v1/members/{id}/memberships", list_for_member, 0},
 	{0},
 };

@@ -24,7 +24,7 @@
 #include "../http/csv_export.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "members_validate.h"
 #include "resource.h"
 

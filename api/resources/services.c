@@ -27,7 +27,7 @@
 #include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "activities.h"
 #include "audit_actor.h"

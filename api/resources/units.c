@@ -15,7 +15,7 @@
 #include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "resource.h"
@@ -383,10 +383,10 @@ static void retire(const struct _u_request *req, struct _u_response *resp, struc
 
 const struct route units_routes[] = {
 	{"GET", "/api/v1/units", list, ROUTE_REPLICA},
-	{"POST", "/api/v1/units", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT},
+	{"POST", "/api/v1/units", create, ROUTE_JSON_BODY | ROUTE_IDEMPOTENT | ROUTE_CHANGES_KEPT},
 	{"GET", "/api/v1/units/{code}", get, 0},
-	{"PATCH", "/api/v1/units/{code}", update, ROUTE_JSON_BODY},
-	{"DELETE", "/api/v1/units/{code}", delete, 0},
-	{"POST", "/api/v1/units/{code}/retire", retire, ROUTE_JSON_BODY},
+	{"PATCH", "/api/v1/units/{code}", update, ROUTE_JSON_BODY | ROUTE_CHANGES_KEPT},
+	{"DELETE", "/api/v1/units/{code}", delete, ROUTE_CHANGES_KEPT},
+	{"POST", "/api/v1/units/{code}/retire", retire, ROUTE_JSON_BODY | ROUTE_CHANGES_KEPT},
 	{0},
 };

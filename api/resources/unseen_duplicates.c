@@ -9,7 +9,6 @@
 #include <stdlib.h>
 
 #include "../http/problem.h"
-#include "../server.h"
 #include "audit_actor.h"
 #include "resource.h"
 

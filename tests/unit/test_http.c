@@ -69,6 +69,26 @@ START_TEST(test_route_templates)
 }
 END_TEST
 
+/* The writes of the modules a kept team or member is made of flush the kept representations
+ * (server.c reads ROUTE_CHANGES_KEPT): a write route added to these tables without the flag
+ * would leave stale teams and members in memory. */
+START_TEST(test_writes_to_kept_representations_are_flagged)
+{
+	const struct route *const kept_parts[] = {
+		teams_routes, memberships_routes, members_routes, units_routes, imports_routes,
+	};
+	int writes = 0;
+	for (size_t t = 0; t < sizeof kept_parts / sizeof kept_parts[0]; t++)
+		for (const struct route *r = kept_parts[t]; r->method; r++) {
+			int write = strcmp(r->method, "GET") != 0;
+			ck_assert_msg(!!(r->flags & ROUTE_CHANGES_KEPT) == write, "%s %s", r->method,
+				      r->path);
+			writes += write;
+		}
+	ck_assert_int_ge(writes, 14);
+}
+END_TEST
+
 START_TEST(test_problem_types_and_titles)
 {
 	ck_assert_str_eq(problem_type(404), "urn:cdtt:problem:not-found");
@@ -134,6 +154,7 @@ Suite *http_suite(void)
 	tcase_add_test(tc, test_request_id_acceptance);
 	tcase_add_test(tc, test_generated_request_ids_are_uuid_v4_and_differ);
 	tcase_add_test(tc, test_route_templates);
+	tcase_add_test(tc, test_writes_to_kept_representations_are_flagged);
 	tcase_add_test(tc, test_problem_types_and_titles);
 	tcase_add_test(tc, test_metrics_render_counters_and_cumulative_buckets);
 	tcase_add_test(tc, test_form_decode_of_basic_credentials_is_strict);
