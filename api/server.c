@@ -37,7 +37,7 @@
 #include "http/proxy.h"
 #include "http/query.h"
 #include "http/request_id.h"
-#include "validate.h"
+#include "text.h"
 
 #define UNMATCHED_ROUTE "(unmatched)"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../http/problem.h"
+#include "../text.h"
 #include "../validate.h"
 #include "activities.h"
 #include "members_validate.h"

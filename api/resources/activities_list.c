@@ -30,6 +30,7 @@
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "activities.h"
+#include "../dates.h"
 #include "members_validate.h"
 #include "resource.h"
 #include "teams_shared.h"

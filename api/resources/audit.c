@@ -10,7 +10,7 @@
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../server.h"
-#include "../validate.h"
+#include "../text.h"
 #include "resource.h"
 
 static struct db_stmt list_events = {

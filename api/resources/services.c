@@ -28,6 +28,7 @@
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../server.h"
+#include "../text.h"
 #include "../validate.h"
 #include "activities.h"
 #include "audit_actor.h"
