@@ -14,6 +14,7 @@
 #include "activities.h"
 #include "members_validate.h"
 #include "resource.h"
+#include "services_validate.h"
 #include "teams_shared.h"
 
 const char *const activity_kind_values[] = {"household_visit", "group_session", "campaign", NULL};
