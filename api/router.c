@@ -20,7 +20,7 @@
 #include "http/cors.h"
 #include "http/problem.h"
 #include "http/query.h"
-#include "validate.h"
+#include "text.h"
 
 /* Puts the segment, percent-decoded, into map_url under the template segment's {name} (path
  * parameters win over query parameters of the same name); 0 when it is not clean UTF-8. */

@@ -43,6 +43,7 @@
 #include "http/proxy.h"
 #include "http/query.h"
 #include "http/request_id.h"
+#include "text.h"
 
 #define UNMATCHED_ROUTE "(unmatched)"
 

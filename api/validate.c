@@ -4,78 +4,7 @@
 #include <string.h>
 
 #include "http/problem.h"
-
-int text_is_clean(const char *s, int multiline)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == 0x7f || (*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t' || *p == '\r'))))
-			return 0;
-		/* C1 controls U+0080..U+009F are encoded C2 80..C2 9F */
-		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			return 0;
-	}
-	return 1; /* jansson has already refused invalid UTF-8 */
-}
-
-/* The length of the valid UTF-8 sequence at p (1 for ASCII), or 0 when it is not valid. */
-size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0], cp, min;
-	size_t n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - p) < n)
-		return 0;
-	cp = c & (0x7fu >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-int utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-	while (p < end) {
-		size_t n = utf8_sequence(p, end);
-		if (!n)
-			return 0;
-		p += n;
-	}
-	return 1;
-}
-
-uint64_t text_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037u;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 1099511628211u;
-	return h;
-}
-
-size_t text_length(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xc0) != 0x80;
-	return n;
-}
+#include "text.h"
 
 static int in_values(const char *const *values, const char *s)
 {
@@ -83,37 +12,6 @@ static int in_values(const char *const *values, const char *s)
 		if (!strcmp(*values, s))
 			return 1;
 	return 0;
-}
-
-static int matches_charset(const char *s, const char *extra, int lowercase_only)
-{
-	for (const char *p = s; *p; p++) {
-		int ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-			 (!lowercase_only && *p >= 'A' && *p <= 'Z') || strchr(extra, *p);
-		if (!ok)
-			return 0;
-	}
-	return 1;
-}
-
-int text_is_code(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	return n >= 1 && n <= 32 && matches_charset(s, "._-", 0);
-}
-
-int text_is_uuid(const char *s)
-{
-	if (!s || strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		int dash = i == 8 || i == 13 || i == 18 || i == 23;
-		char c = s[i];
-		if (dash ? c != '-'
-			 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-			return 0;
-	}
-	return 1;
 }
 
 /* Errors name body fields by JSON Pointer ("/phone") and query parameters by name ("q"):
@@ -131,16 +29,18 @@ static void add(json_t **errors, const char *prefix, const char *field, const ch
 void member_pointer(char *out, size_t size, const char *prefix, const char *key)
 {
 	size_t n = (size_t)snprintf(out, size, "%s", prefix), cap = n + 60;
-	const unsigned char *p = (const unsigned char *)key, *end = p + strlen(key);
+	const char *p = key, *end = p + strlen(key);
 	if (cap >= size)
 		cap = size - 1;
 	while (p < end) {
 		const char *escape = !*prefix ? NULL : *p == '~' ? "~0" : *p == '/' ? "~1" : NULL;
-		size_t len = escape ? 2 : utf8_sequence(p, end);
-		if (!len || n + len > cap)
+		const char *next = p;
+		uint32_t cp;
+		int len = escape ? 2 : utf8_next(&next, end, &cp);
+		if (len < 0 || n + (size_t)len > cap)
 			break;
-		memcpy(out + n, escape ? escape : (const char *)p, len);
-		n += len;
+		memcpy(out + n, escape ? escape : p, (size_t)len);
+		n += (size_t)len;
 		p += escape ? 1 : len;
 	}
 	out[n] = '\0';
@@ -173,7 +73,7 @@ static int check_string(const struct field *f, const char *s, const char *prefix
 		add(errors, prefix, f->name, "invalid_format", "must be 1-32 characters of A-Z a-z 0-9 . _ -");
 		return 1;
 	case FIELD_NAME:
-		if (n >= 3 && n <= 64 && matches_charset(s, "._-", 1) && s[0] != '.' && s[0] != '_' &&
+		if (n >= 3 && n <= 64 && text_is_charset(s, "._-", 1) && s[0] != '.' && s[0] != '_' &&
 		    s[0] != '-')
 			return 0;
 		add(errors, prefix, f->name, "invalid_format",

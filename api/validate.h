@@ -54,27 +54,4 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
  */
 void member_pointer(char *out, size_t size, const char *prefix, const char *key);
 
-/* True when s is valid UTF-8 without control characters (tabs and newlines allowed if multiline). */
-int text_is_clean(const char *s, int multiline);
-
-/* The length of the valid UTF-8 sequence at p (1 for ASCII), or 0 when it is not valid
- * (overlong forms, surrogates, past U+10FFFF, truncated). */
-size_t utf8_sequence(const unsigned char *p, const unsigned char *end);
-
-/* True when the whole of s is valid UTF-8. */
-int utf8_valid(const char *s);
-
-/* A 64-bit FNV-1a hash of s, for the in-memory tables (not for anything an attacker must not
- * forge: only verified or locally made keys go into them). */
-uint64_t text_hash(const char *s);
-
-/* The number of characters (UTF-8 code points) in s. */
-size_t text_length(const char *s);
-
-/* True when s is a unit code: 1-32 of [A-Za-z0-9._-]. */
-int text_is_code(const char *s);
-
-/* True when s is a UUID in its 8-4-4-4-12 hex form. */
-int text_is_uuid(const char *s);
-
 #endif

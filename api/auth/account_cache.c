@@ -9,7 +9,7 @@
 #include <time.h>
 #include <libpq-fe.h>
 
-#include "../validate.h"
+#include "../text.h"
 
 #define BUCKETS 4096
 #define KEY_MAX 80

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "../validate.h"
+#include "../text.h"
 
 #define OPSLIMIT 2
 #define MEMLIMIT (19u * 1024 * 1024)

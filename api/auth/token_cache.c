@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../validate.h"
+#include "../text.h"
 
 /* Direct-mapped: a token has one slot, and a newer token in that slot replaces it. */
 struct slot {

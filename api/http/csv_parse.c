@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../validate.h"
+#include "../text.h"
 
 struct parser {
 	const unsigned char *p, *end;
@@ -76,14 +76,16 @@ static int copy_char(struct parser *ps)
 		fail(ps, CSV_BAD_ENCODING, ps->line, "contains a NUL byte");
 		return -1;
 	}
-	size_t n = utf8_sequence(ps->p, ps->end);
-	if (n == 0) {
+	const char *next = (const char *)ps->p;
+	uint32_t cp;
+	int n = utf8_next(&next, (const char *)ps->end, &cp);
+	if (n < 0) {
 		fail(ps, CSV_BAD_ENCODING, ps->line, "is not valid UTF-8");
 		return -1;
 	}
-	if (*ps->p == '\n')
+	if (cp == '\n')
 		ps->line++;
-	memcpy(ps->out, ps->p, n);
+	memcpy(ps->out, ps->p, (size_t)n);
 	ps->out += n;
 	ps->p += n;
 	return 0;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "../validate.h"
+#include "../text.h"
 #include "log.h"
 #include "problem.h"
 

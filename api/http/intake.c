@@ -44,7 +44,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
-#include "../validate.h"
+#include "../text.h"
 #include "log.h"
 #include "proxy.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../validate.h"
+#include "../text.h"
 #include "problem.h"
 
 static int hex_digit(char c)

@@ -24,9 +24,6 @@
 /* household_visit, group_session, campaign (NULL-terminated). */
 extern const char *const activity_kind_values[];
 
-/* True when s is a service code: 2-64 of [a-z0-9_.-], starting with a letter or digit (services.c). */
-int service_code_is_valid(const char *s);
-
 /*
  * Checks an activity body (create, or patch when mode is VALIDATE_PATCH) against every rule
  * that needs no database: the field table, the arrays item by item (/service_codes/2), the

@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "../http/problem.h"
+#include "../text.h"
 #include "../validate.h"
 #include "activities.h"
 #include "members_validate.h"
 #include "resource.h"
+#include "services_validate.h"
 #include "teams_shared.h"
 
 const char *const activity_kind_values[] = {"household_visit", "group_session", "campaign", NULL};

@@ -29,9 +29,11 @@
 #include "../http/csv_export.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
+#include "../dates.h"
 #include "activities.h"
 #include "members_validate.h"
 #include "resource.h"
+#include "services_validate.h"
 #include "teams_shared.h"
 
 #define SMALL_SUBTREE "300"

@@ -11,6 +11,7 @@
 #include "../http/problem.h"
 #include "../route.h"
 #include "../validate.h"
+#include "../text.h"
 #include "resource.h"
 
 static struct db_stmt list_events = {

@@ -28,6 +28,7 @@
 #include "../http/problem.h"
 #include "../route.h"
 #include "../validate.h"
+#include "../text.h"
 #include "resource.h"
 
 /* ---- values and errors -------------------------------------------------------------- */
@@ -58,9 +59,17 @@ int import_utf8_prefix(const char *s, size_t max)
 	size_t n = strlen(s);
 	if (n <= max)
 		return (int)n;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return (int)max;
+	const char *p = s, *end = s + n;
+	uint32_t cp;
+	while (p < end) {
+		const char *next = p;
+		if (utf8_next(&next, end, &cp) < 0)
+			next = p + 1; /* our own messages are UTF-8; a stray byte is cut as one */
+		if ((size_t)(next - s) > max)
+			break;
+		p = next;
+	}
+	return (int)(p - s);
 }
 
 static void add_error(struct import *im, size_t row, int order, const char *field,

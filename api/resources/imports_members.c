@@ -32,6 +32,8 @@
 
 #include "../http/problem.h"
 #include "imports.h"
+#include "../dates.h"
+#include "../text.h"
 #include "members_validate.h"
 #include "resource.h"
 #include "unseen_duplicates.h"

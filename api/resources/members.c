@@ -30,6 +30,7 @@
 #include "../validate.h"
 #include "audit_actor.h"
 #include "members_list.h"
+#include "../dates.h"
 #include "members_validate.h"
 #include "rep_cache.h"
 #include "resource.h"

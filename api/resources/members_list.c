@@ -32,6 +32,7 @@
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../validate.h"
+#include "../text.h"
 #include "members_list.h"
 #include "members_validate.h"
 #include "resource.h"

@@ -3,14 +3,14 @@
  * members_validate.h for the rules; nothing here touches the network or the database, so the
  * unit tests exercise every rule directly.
  */
+#include "../dates.h"
 #include "members_validate.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "../http/problem.h"
-#include "../validate.h"
+#include "../text.h"
 
 const char *const member_gender_values[] = {"female", "male", "other", NULL};
 const char *const member_affiliation_values[] = {
@@ -227,9 +227,13 @@ static int check_completed_on(const json_t *v, const char *pointer, const char *
 static void pointer_token(const char *key, char *out, size_t cap)
 {
 	size_t n = 0;
-	const unsigned char *k = (const unsigned char *)key; /* valid UTF-8: jansson checked it */
-	while (*k) {
-		size_t len = *k < 0x80 ? 1 : *k >= 0xf0 ? 4 : *k >= 0xe0 ? 3 : 2;
+	const char *k = key, *end = key + strlen(key); /* valid UTF-8: jansson checked it */
+	while (k < end) {
+		const char *next = k;
+		uint32_t cp;
+		if (utf8_next(&next, end, &cp) < 0)
+			break;
+		size_t len = (size_t)(next - k);
 		int escape = *k == '~' || *k == '/';
 		if (n + (escape ? 2 : len) >= cap || n >= 60)
 			break;
@@ -240,7 +244,7 @@ static void pointer_token(const char *key, char *out, size_t cap)
 			memcpy(out + n, k, len);
 			n += len;
 		}
-		k += len;
+		k = next;
 	}
 	out[n] = '\0';
 }
@@ -299,59 +303,7 @@ int member_trainings_validate(const json_t *value, const char *today, json_t **e
 	return count;
 }
 
-int member_date_is_valid(const char *s)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !(s[i] >= '0' && s[i] <= '9'))
-			return 0;
-	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1900 || m < 1 || m > 12 || d < 1)
-		return 0;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= days[m - 1] + (m == 2 && leap);
-}
-
 int member_text_is_utf8(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p;
-		size_t extra;
-		unsigned min;
-		if (c < 0x80) {
-			p++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			extra = 1, min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			extra = 2, min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			extra = 3, min = 0x10000;
-		} else {
-			return 0;
-		}
-		unsigned cp = c & (0x3f >> extra);
-		for (size_t i = 1; i <= extra; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += extra + 1;
-	}
-	return 1;
-}
-
-int member_today(char out[11])
-{
-	time_t now = time(NULL) + 7 * 3600; /* Vietnam has no daylight saving time */
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-	return tm.tm_year + 1900;
+	return utf8_valid(s);
 }

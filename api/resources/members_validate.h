@@ -9,6 +9,8 @@
 #define CDTT_RESOURCES_MEMBERS_VALIDATE_H
 #include <jansson.h>
 
+#include "../dates.h" /* the date checks the member rules use (trainings, birth years) */
+
 #define MEMBER_PHONE_SIZE 12      /* "0" + at most 10 digits + NUL */
 #define MEMBER_EMAIL_MAX 254
 #define MEMBER_TRAININGS_MAX 50
@@ -58,13 +60,7 @@ int member_languages_validate(const json_t *value, json_t **errors);
  */
 int member_trainings_validate(const json_t *value, const char *today, json_t **errors);
 
-/* True when s is a real calendar date written YYYY-MM-DD (year 1900 or later). */
-int member_date_is_valid(const char *s);
-
-/* True when s is well-formed UTF-8 (query parameters arrive as raw bytes). */
+/* True when s is well-formed UTF-8 (query parameters arrive as raw bytes); utf8_valid(). */
 int member_text_is_utf8(const char *s);
-
-/* Today in Vietnam (UTC+7), as YYYY-MM-DD into out[11]; also the current year there. */
-int member_today(char out[11]);
 
 #endif

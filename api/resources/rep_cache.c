@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../validate.h"
+#include "../text.h"
 
 /* Direct-mapped by key; an entry counts only if it was put in the current epoch. `data` holds
  * the representation (len bytes and a NUL) followed by the unit's path. */

@@ -25,6 +25,7 @@
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../route.h"
+#include "../dates.h"
 #include "members_validate.h"
 #include "resource.h"
 

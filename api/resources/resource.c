@@ -8,6 +8,7 @@
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../server.h"
+#include "../text.h"
 #include "rep_cache.h"
 
 int allowed_or_say(struct _u_response *resp, const struct req_ctx *ctx, enum action action,

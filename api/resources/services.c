@@ -9,7 +9,8 @@
  *   - only admins write (ACT_MANAGE_CATALOGUE); a service is retired with PATCH status
  *     "retired" (no new activity may name it; those that did keep it); a service any activity
  *     names cannot be deleted (409, saying to retire it);
- *   - steps: 1-30 objects {instruction (1-500), check (optional, at most 300)}; translations:
+ *   - the body (services_validate.c): steps: 1-30 objects {instruction (1-500), check
+ *     (optional, at most 300)}; translations:
  *     {"<code>": {name (1-200), steps (optional, as many as `steps`)}}, the codes existing in
  *     the `languages` table (asked in the same statement as the write). Every error is named
  *     by its JSON Pointer (/steps/2/instruction, /translations/hmn/steps/0/check).
@@ -32,34 +33,10 @@
 #include "activities.h"
 #include "audit_actor.h"
 #include "resource.h"
+#include "services_validate.h"
 #include "teams_shared.h"
 
-#define STEPS_MAX 30
-#define INSTRUCTION_MAX 500
-#define CHECK_MAX 300
-#define SERVICE_NAME_MAX 200
-#define TRANSLATIONS_MAX 50
 #define Q_MAX_CHARS 100
-#define POINTER_MAX 160
-
-static const char *const category_values[] = {"identity", "public_services", "payments",
-					      "health",   "commerce",	     "skills",
-					      "safety",   NULL};
-static const char *const status_values[] = {"active", "retired", NULL};
-
-/* steps and translations have their own checks (check_steps, check_translations). */
-static const struct field service_fields[] = {
-	{"code", FIELD_STRING, FIELD_REQUIRED | FIELD_CREATE_ONLY, 2, 64, NULL},
-	{"name_vi", FIELD_STRING, FIELD_REQUIRED, 1, SERVICE_NAME_MAX, NULL},
-	{"name_en", FIELD_STRING, FIELD_REQUIRED, 1, SERVICE_NAME_MAX, NULL},
-	{"category", FIELD_ENUM, FIELD_REQUIRED, 0, 0, category_values},
-	{"status", FIELD_ENUM, 0, 0, 0, status_values},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
-};
-
 static struct db_stmt list_services = {
 	.name = "services_list",
 	.sql = "SELECT service_json(s)::text, s.code FROM services s"
@@ -150,17 +127,6 @@ static struct db_stmt delete_service = {
 	.nparams = 6,
 };
 
-int service_code_is_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.-", *p)))
-			return 0;
-	return 1;
-}
-
 /* Reading the catalogue: any role, or a system with any scope at all. */
 static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
 {
@@ -169,187 +135,6 @@ static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
 		return 1;
 	problem(resp, ctx, 403, "Your role or scopes do not allow this.");
 	return 0;
-}
-
-/*
- * "<prefix>/<key>" with the key escaped as RFC 6901 says (~ as ~0, / as ~1) and cut, on a
- * character boundary, so that the pointer fits.
- */
-static void pointer_join(char out[POINTER_MAX], const char *prefix, const char *key)
-{
-	size_t o = (size_t)snprintf(out, POINTER_MAX, "%s/", prefix);
-	for (const unsigned char *k = (const unsigned char *)key; *k && o < 100; k++) {
-		if (*k == '~' || *k == '/') {
-			out[o++] = '~';
-			out[o++] = *k == '~' ? '0' : '1';
-		} else if ((*k & 0xc0) != 0x80 && o > 96) {
-			break; /* no room for a whole character */
-		} else {
-			out[o++] = (char)*k;
-		}
-	}
-	out[o] = '\0';
-}
-
-/* A text member: required or optional (null allowed), clean, at most max characters. */
-static int check_text(json_t **errors, const char *pointer, const json_t *v, long max,
-		      int required)
-{
-	char message[80];
-	if (!v || json_is_null(v)) {
-		if (!required)
-			return 0;
-		problem_add_error(errors, pointer, "required", v ? "must not be null" : "is required");
-	} else if (!json_is_string(v)) {
-		problem_add_error(errors, pointer, "invalid_type", "must be a string");
-	} else if (!text_is_clean(json_string_value(v), 0)) {
-		problem_add_error(errors, pointer, "invalid_characters",
-				  "must not contain control characters");
-	} else if (text_length(json_string_value(v)) == 0) {
-		problem_add_error(errors, pointer, "required",
-				  required ? "must not be empty" : "must not be empty; leave it out");
-	} else if ((long)text_length(json_string_value(v)) > max) {
-		snprintf(message, sizeof message, "must be at most %ld characters", max);
-		problem_add_error(errors, pointer, "too_long", message);
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
-/* Keys of obj that are not among allowed (NULL-terminated): unknown_field each. */
-static void check_keys(json_t **errors, const char *pointer, const json_t *obj,
-		       const char *const *allowed)
-{
-	const char *key;
-	const json_t *v;
-	json_object_foreach((json_t *)obj, key, v)
-	{
-		const char *const *a = allowed;
-		while (*a && strcmp(*a, key))
-			a++;
-		if (!*a) {
-			char at[POINTER_MAX];
-			pointer_join(at, pointer, key);
-			problem_add_error(errors, at, "unknown_field", "is not a field of a step");
-		}
-	}
-}
-
-/*
- * Steps at pointer: an array of 1-30 step objects, or exactly `expected` when not 0 (a
- * translation has as many steps as the service). Returns the number of errors added.
- */
-static int check_steps(const json_t *steps, const char *pointer, size_t expected,
-		       json_t **errors)
-{
-	static const char *const step_keys[] = {"instruction", "check", NULL};
-	size_t before = json_array_size(*errors), n = json_array_size(steps);
-	if (!json_is_array(steps)) {
-		problem_add_error(errors, pointer, "invalid_type", "must be an array of steps");
-		return 1;
-	}
-	if (expected && n != expected) {
-		char message[80];
-		snprintf(message, sizeof message, "must have %zu steps, as /steps has", expected);
-		problem_add_error(errors, pointer, "count_mismatch", message);
-		return 1;
-	}
-	if (n < 1 || n > STEPS_MAX) {
-		problem_add_error(errors, pointer, n < 1 ? "too_short" : "too_long",
-				  "must hold 1 to 30 steps");
-		return 1;
-	}
-	size_t i;
-	const json_t *step;
-	json_array_foreach(steps, i, step)
-	{
-		char at[POINTER_MAX];
-		snprintf(at, sizeof at, "%s/%zu", pointer, i);
-		if (!json_is_object(step)) {
-			problem_add_error(errors, at, "invalid_type",
-					  "must be an object {instruction, check}");
-			continue;
-		}
-		char field[POINTER_MAX + 16];
-		snprintf(field, sizeof field, "%s/instruction", at);
-		check_text(errors, field, json_object_get(step, "instruction"), INSTRUCTION_MAX, 1);
-		snprintf(field, sizeof field, "%s/check", at);
-		check_text(errors, field, json_object_get(step, "check"), CHECK_MAX, 0);
-		check_keys(errors, at, step, step_keys);
-	}
-	return (int)(json_array_size(*errors) - before);
-}
-
-/* One translation {name, steps}; steps_count 0 when /steps is itself invalid. */
-static void check_translation(const char *key, const json_t *t, size_t steps_count,
-			      json_t **errors)
-{
-	static const char *const translation_keys[] = {"name", "steps", NULL};
-	char at[POINTER_MAX], field[POINTER_MAX + 16];
-	pointer_join(at, "/translations", key);
-	if (!(strlen(key) == 3 && strspn(key, "abcdefghijklmnopqrstuvwxyz") == 3)) {
-		problem_add_error(errors, at, "invalid_format",
-				  "must be keyed by an ISO 639-3 code: three lowercase letters");
-		return;
-	}
-	if (!json_is_object(t)) {
-		problem_add_error(errors, at, "invalid_type", "must be an object {name, steps}");
-		return;
-	}
-	snprintf(field, sizeof field, "%s/name", at);
-	check_text(errors, field, json_object_get(t, "name"), SERVICE_NAME_MAX, 1);
-	const json_t *steps = json_object_get(t, "steps");
-	if (steps && !json_is_null(steps)) {
-		snprintf(field, sizeof field, "%s/steps", at);
-		check_steps(steps, field, steps_count, errors);
-	}
-	check_keys(errors, at, t, translation_keys);
-}
-
-/*
- * Checks a whole service (a create body, or the stored service with a patch merged in) and
- * appends every error. Returns the number of errors.
- */
-static int check_service(const json_t *doc, json_t **errors)
-{
-	json_t *plain = json_copy((json_t *)doc);
-	json_object_del(plain, "steps");
-	json_object_del(plain, "translations");
-	validate_body(plain, service_fields, VALIDATE_CREATE, errors);
-	json_decref(plain);
-	const char *code = body_string(doc, "code");
-	if (code && !has_field_error(*errors, "code") && !service_code_is_valid(code))
-		problem_add_error(errors, "/code", "invalid_format",
-				  "must be 2-64 characters of a-z 0-9 _ . -, starting with a letter "
-				  "or digit");
-	const json_t *steps = json_object_get(doc, "steps");
-	size_t steps_count = 0;
-	if (!steps)
-		problem_add_error(errors, "/steps", "required", "is required");
-	else if (json_is_null(steps))
-		problem_add_error(errors, "/steps", "required", "must not be null");
-	else if (check_steps(steps, "/steps", 0, errors) == 0 ||
-		 (json_array_size(steps) >= 1 && json_array_size(steps) <= STEPS_MAX))
-		steps_count = json_array_size(steps); /* translations must match it all the same */
-	const json_t *translations = json_object_get(doc, "translations");
-	if (translations && !json_is_null(translations)) {
-		if (!json_is_object(translations)) {
-			problem_add_error(errors, "/translations", "invalid_type",
-					  "must be an object keyed by language code");
-		} else if (json_object_size(translations) > TRANSLATIONS_MAX) {
-			problem_add_error(errors, "/translations", "too_long",
-					  "may hold at most 50 languages");
-		} else {
-			const char *key;
-			const json_t *t;
-			json_object_foreach((json_t *)translations, key, t)
-			{
-				check_translation(key, t, steps_count, errors);
-			}
-		}
-	}
-	return (int)json_array_size(*errors);
 }
 
 /* Steps as stored: every step {instruction, check}, check null when not given. New reference. */
@@ -422,8 +207,8 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 	const json_t *c;
 	json_array_foreach(codes, i, c)
 	{
-		char at[POINTER_MAX], message[64];
-		pointer_join(at, "/translations", json_string_value(c));
+		char at[SERVICE_POINTER_MAX], message[64];
+		service_pointer_join(at, "/translations", json_string_value(c));
 		snprintf(message, sizeof message, "no language has the code %s", json_string_value(c));
 		problem_add_error(&errors, at, "not_found", message);
 	}
@@ -458,10 +243,10 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	json_t *errors = NULL;
 	const char *category = query_param(req, "category"), *status = query_param(req, "status");
 	const char *q = query_param(req, "q");
-	query_check_enum(&errors, "category", category, category_values,
+	query_check_enum(&errors, "category", category, service_category_values,
 			 "must be identity, public_services, payments, health, commerce, skills "
 			 "or safety");
-	query_check_enum(&errors, "status", status, status_values, "must be active or retired");
+	query_check_enum(&errors, "status", status, service_status_values, "must be active or retired");
 	if (q && !query_text_ok(q, Q_MAX_CHARS))
 		problem_add_error(&errors, "q", "invalid_value",
 				  "must be text of at most 100 characters, without control characters");
@@ -488,7 +273,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (!allowed(resp, ctx, ACT_MANAGE_CATALOGUE))
 		return;
 	json_t *errors = NULL;
-	if (check_service(ctx->body, &errors)) {
+	if (service_check(ctx->body, &errors)) {
 		invalid_body(resp, ctx, errors);
 		return;
 	}
@@ -550,7 +335,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	json_t *merged = merge_patch(json_loads(PQgetvalue(cur, 0, 0), 0, NULL), ctx->body);
 	PQclear(cur);
 	json_t *errors = NULL;
-	if (check_service(merged, &errors)) {
+	if (service_check(merged, &errors)) {
 		json_decref(merged);
 		invalid_body(resp, ctx, errors);
 		return;

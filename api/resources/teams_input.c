@@ -10,7 +10,8 @@
 
 #include "../auth/principal.h"
 #include "../http/problem.h"
-#include "../validate.h"
+#include "../text.h"
+#include "../dates.h"
 #include "members_validate.h"
 #include "resource.h"
 #include "teams_shared.h"
@@ -48,12 +49,9 @@ int check_date_field(const json_t *body, const char *name, const char *not_befor
 
 int query_text_ok(const char *s, size_t max)
 {
-	if (!member_text_is_utf8(s) || !text_is_clean(s, 0))
+	if (!utf8_valid(s) || !text_is_clean(s, 0))
 		return 0;
-	size_t chars = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		chars += (*p & 0xc0) != 0x80;
-	return chars <= max;
+	return text_length(s) <= max;
 }
 
 const char *team_only_param(const struct req_ctx *ctx)

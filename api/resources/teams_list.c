@@ -28,7 +28,7 @@
 #include "../http/csv_export.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../validate.h"
+#include "../text.h"
 #include "resource.h"
 #include "teams_shared.h"
 

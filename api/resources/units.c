@@ -16,6 +16,7 @@
 #include "../http/paging.h"
 #include "../http/problem.h"
 #include "../route.h"
+#include "../text.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "resource.h"

@@ -16,6 +16,7 @@ Suite *proxy_suite(void);
 Suite *validate_suite(void);
 Suite *paging_suite(void);
 Suite *authz_suite(void);
+Suite *text_suite(void);
 
 int main(void)
 {
@@ -35,6 +36,7 @@ int main(void)
 	srunner_add_suite(sr, validate_suite());
 	srunner_add_suite(sr, paging_suite());
 	srunner_add_suite(sr, authz_suite());
+	srunner_add_suite(sr, text_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

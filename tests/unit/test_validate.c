@@ -7,6 +7,7 @@
 #include <check.h>
 #include <jansson.h>
 
+#include "../../api/text.h"
 #include "../../api/validate.h"
 
 static const char *const colours[] = {"red", "green", "blue", NULL};
