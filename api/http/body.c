@@ -24,18 +24,21 @@ int media_type_is(const char *header, const char *type)
 	return *rest == '\0' || *rest == ';';
 }
 
+int content_length_exceeds(const char *value, size_t limit)
+{
+	if (!value)
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(value, &end, 10);
+	return errno == ERANGE || (end != value && *end == '\0' && n > limit);
+}
+
 int body_check_size(const struct _u_request *req, struct _u_response *resp,
 		    const struct req_ctx *ctx, size_t limit)
 {
-	const char *length = http_request_header(req, "Content-Length");
-	int too_large = req->binary_body_length > limit;
-	if (length && !too_large) {
-		char *end;
-		errno = 0;
-		unsigned long long n = strtoull(length, &end, 10);
-		too_large = errno == ERANGE || (*end == '\0' && end != length && n > limit);
-	}
-	if (!too_large)
+	if (req->binary_body_length <= limit &&
+	    !content_length_exceeds(http_request_header(req, "Content-Length"), limit))
 		return 0;
 	char detail[96];
 	snprintf(detail, sizeof detail, "The body may hold at most %zu bytes.", limit);

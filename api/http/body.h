@@ -9,6 +9,10 @@
 /* True when the Content-Type header names `type` (case-insensitive, parameters ignored). */
 int media_type_is(const char *header, const char *type);
 
+/* True when a Content-Length value declares more than limit bytes (or a number too large to
+ * read); a value that is not a number is not "too large" (it is refused elsewhere). */
+int content_length_exceeds(const char *value, size_t limit);
+
 /* 413 when the request is larger than limit; returns -1 after answering, 0 to go on. */
 int body_check_size(const struct _u_request *req, struct _u_response *resp,
 		    const struct req_ctx *ctx, size_t limit);

@@ -45,6 +45,7 @@
 #include <microhttpd.h>
 
 #include "../text.h"
+#include "body.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -468,17 +469,13 @@ fail:
 	return NULL;
 }
 
-/* The declared length is over the limit (or not a length at all). */
+/* The declared length is over the limit (the same rule as the pipeline's 413). */
 static int declared_too_large(struct MHD_Connection *connection, size_t limit)
 {
-	const char *v =
-		MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (!v)
-		return 0;
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	return errno == ERANGE || (end != v && *end == '\0' && n > limit);
+	return content_length_exceeds(
+		MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_CONTENT_LENGTH),
+		limit);
 }
 
 /* Takes a piece of body: into memory or the spool file, and the form parser. At most one
