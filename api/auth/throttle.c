@@ -58,19 +58,9 @@ int login_throttled(struct req_ctx *ctx, struct _u_response *resp, const char *k
 	char key[96];
 	account_key(key, kind, who);
 	const char *params[2] = {key, address};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &attempt_begin, params, &st);
-	if (!res)
-		return 1;
-	if (st != DB_OK) {
-		PQclear(res);
-		problem(resp, ctx, 500, NULL);
-		return 1;
-	}
-	int wait = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	int wait = request_wait_seconds(ctx, resp, &attempt_begin, params);
 	if (wait <= 0)
-		return 0;
+		return wait < 0;
 	char detail[160];
 	snprintf(detail, sizeof detail,
 		 "Too many failed attempts for this account; the next one is checked in %d "

@@ -79,6 +79,14 @@ PGresult *request_refusal_query(struct req_ctx *ctx, struct _u_response *resp,
 				struct db_stmt *stmt, const char *const *params,
 				enum db_status *status);
 
+/*
+ * Runs a statement whose one value is how many seconds the caller must wait before it may go on
+ * (a throttle's verdict). Returns them (0: go on), or -1 after answering: 503 when the database
+ * is out of reach, 500 when the statement failed (a throttle that cannot be read holds).
+ */
+int request_wait_seconds(struct req_ctx *ctx, struct _u_response *resp, struct db_stmt *stmt,
+			 const char *const *params);
+
 /* Answers a one-row, one-column JSON result built by PostgreSQL, as is. */
 void http_json_result(struct _u_response *resp, unsigned status, const PGresult *res);
 

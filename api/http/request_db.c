@@ -5,6 +5,7 @@
  * (server_ctx_finish, server.c), which also rolls back a transaction a path left open.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../db/pool.h"
@@ -173,4 +174,18 @@ PGresult *request_refusal_query(struct req_ctx *ctx, struct _u_response *resp,
 			return NULL;
 		}
 	return res;
+}
+
+int request_wait_seconds(struct req_ctx *ctx, struct _u_response *resp, struct db_stmt *stmt,
+			 const char *const *params)
+{
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, stmt, params, &st);
+	if (!res)
+		return -1;
+	int wait = st == DB_OK && PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : -1;
+	PQclear(res);
+	if (wait < 0)
+		problem(resp, ctx, 500, NULL);
+	return wait;
 }

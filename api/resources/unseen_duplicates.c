@@ -51,19 +51,9 @@ int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp)
 	if (!ctx->principal.id[0])
 		return 0;
 	const char *params[1] = {ctx->principal.id};
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &wait_for, params, &st);
-	if (!res)
-		return 1;
-	if (st != DB_OK) { /* fail closed: the allowance could not be read */
-		PQclear(res);
-		internal_error(resp, ctx);
-		return 1;
-	}
-	int wait = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	int wait = request_wait_seconds(ctx, resp, &wait_for, params); /* fails closed */
 	if (wait <= 0)
-		return 0;
+		return wait < 0;
 	char detail[240];
 	snprintf(detail, sizeof detail,
 		 "Your writes met %d or more phone numbers or ids of members outside your scope "
