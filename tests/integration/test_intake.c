@@ -378,6 +378,29 @@ static long peak_kb(pid_t pid)
 static struct world big;
 WORLD_FIXTURE(big, NULL)
 
+/* POSTs the n-byte CSV of rows valid rows as a dry run of /api/v1/imports/<what> (and frees
+ * it): it must be found valid, and the server's peak memory may grow by less than 24 MiB. */
+static void assert_dry_run_keeps_memory_flat(const char *what, const char *token, char *csv,
+					     size_t n, size_t rows)
+{
+	char auth[1200], path[64];
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+	snprintf(path, sizeof path, "/api/v1/imports/%s?dry_run=true", what);
+	const char *h[] = {auth, "Content-Type: text/csv", NULL};
+	long before = peak_kb(big.server.pid);
+	struct http_response r;
+	http_request(&r, "POST", big.server.port, path, h, csv, n);
+	free(csv);
+	ck_assert_msg(r.status == 200, "%ld %.300s", r.status, r.body);
+	char want[64];
+	snprintf(want, sizeof want, "\"rows\":%zu,\"valid\":true", rows);
+	ck_assert_msg(strstr(r.body, want), "%.300s", r.body);
+	http_response_free(&r);
+	long grown = peak_kb(big.server.pid) - before;
+	ck_assert_msg(grown < 24 * 1024, "peak memory grew by %ld kB for a %zu kB file", grown,
+		      n / 1024);
+}
+
 /* A 48 MiB members file (dry run) used to cost the server about three times its size in
  * memory (body, parsed copy, per-row tables); now the upload is spooled to a file and read
  * row by row, so the server's peak grows by a small fraction of it. */
@@ -394,21 +417,7 @@ START_TEST(test_a_large_import_keeps_memory_flat)
 				      rows % 2 ? "female" : "male", 1960 + rows % 45, rows, rows);
 		rows++;
 	}
-	char auth[1200];
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", big.officer_tq);
-	const char *h[] = {auth, "Content-Type: text/csv", NULL};
-	long before = peak_kb(big.server.pid);
-	struct http_response r;
-	http_request(&r, "POST", big.server.port, "/api/v1/imports/members?dry_run=true", h, csv, n);
-	free(csv);
-	ck_assert_msg(r.status == 200, "%ld %.300s", r.status, r.body);
-	char want[64];
-	snprintf(want, sizeof want, "\"rows\":%zu,\"valid\":true", rows);
-	ck_assert_msg(strstr(r.body, want), "%.300s", r.body);
-	http_response_free(&r);
-	long grown = peak_kb(big.server.pid) - before;
-	ck_assert_msg(grown < 24 * 1024, "peak memory grew by %ld kB for a %zu kB file", grown,
-		      n / 1024);
+	assert_dry_run_keeps_memory_flat("members", big.officer_tq, csv, n, rows);
 }
 END_TEST
 
@@ -437,21 +446,7 @@ START_TEST(test_a_large_units_import_keeps_memory_flat)
 	/* the last block's villages under the next commune: give it one */
 	n += (size_t)snprintf(csv + n, 128, "LC%07zu,Xã cuối,commune,BQ\r\n", (rows - 1) / 50 + 1);
 	rows++;
-	char auth[1200];
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", big.admin);
-	const char *h[] = {auth, "Content-Type: text/csv", NULL};
-	long before = peak_kb(big.server.pid);
-	struct http_response r;
-	http_request(&r, "POST", big.server.port, "/api/v1/imports/units?dry_run=true", h, csv, n);
-	free(csv);
-	ck_assert_msg(r.status == 200, "%ld %.300s", r.status, r.body);
-	char want[64];
-	snprintf(want, sizeof want, "\"rows\":%zu,\"valid\":true", rows);
-	ck_assert_msg(strstr(r.body, want), "%.300s", r.body);
-	http_response_free(&r);
-	long grown = peak_kb(big.server.pid) - before;
-	ck_assert_msg(grown < 24 * 1024, "peak memory grew by %ld kB for a %zu kB file", grown,
-		      n / 1024);
+	assert_dry_run_keeps_memory_flat("units", big.admin, csv, n, rows);
 }
 END_TEST
 
