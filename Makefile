@@ -23,9 +23,10 @@ TEST_LIBS = $(shell pkg-config --libs check) $(shell pkg-config --libs libcurl 2
 LIB_SRC   = $(filter-out api/main.c, $(wildcard api/*.c api/http/*.c api/auth/*.c api/resources/*.c)) \
             $(wildcard db/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/spec.o \
-            $(BUILD)/obj/gen/seed.o
+            $(BUILD)/obj/gen/seed.o $(BUILD)/obj/gen/functions.o
 MIGRATIONS = $(sort $(wildcard db/migrations/*.sql))
 SEEDS     = $(sort $(wildcard db/seed/*.sql))
+FUNCTIONS = $(sort $(wildcard db/functions/*.sql))
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 INTEG_SRC = $(wildcard tests/integration/*.c)
 TOOLS     = build/tools
@@ -76,6 +77,9 @@ $(TOOLS)/docs.html: openapi/docs.html $(TOOLS)/openapi.json
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) $(TOOLS)/embed
 	@mkdir -p $(dir $@)
 	$(TOOLS)/embed $@ migrations_embedded $(MIGRATIONS)
+$(BUILD)/gen/functions.c: $(FUNCTIONS) $(TOOLS)/embed
+	@mkdir -p $(dir $@)
+	$(TOOLS)/embed $@ functions_embedded $(FUNCTIONS)
 $(BUILD)/gen/seed.c: $(SEEDS) $(TOOLS)/embed
 	@mkdir -p $(dir $@)
 	$(TOOLS)/embed $@ seed_embedded $(SEEDS)

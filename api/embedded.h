@@ -11,6 +11,8 @@ struct embedded_file {
 
 extern const struct embedded_file migrations_embedded[];
 extern const size_t migrations_embedded_count;
+extern const struct embedded_file functions_embedded[]; /* db/functions/ in name order */
+extern const size_t functions_embedded_count;
 extern const struct embedded_file spec_embedded[]; /* [0] openapi.json, [1] docs.html */
 extern const size_t spec_embedded_count;
 extern const struct embedded_file seed_embedded[]; /* db/seed/ in order */

@@ -11,6 +11,11 @@
  * A database that recorded one of those checksums ran an equivalent file: it is accepted. Its
  * record keeps the checksum of what it ran, so that the previous release, which still has that
  * file, starts on it too (a rolling update, a rollback). Any other difference stops start-up.
+ *
+ * Functions, views and triggers live in db/functions/, one file per resource plus shared ones,
+ * written to be applied again (CREATE OR REPLACE). After the migrations, under the same lock,
+ * all of them are applied in name order in one transaction whenever a file's checksum differs
+ * from the one recorded in schema_functions, a file was added or removed, or a migration ran.
  */
 #include "migrate.h"
 
@@ -136,14 +141,12 @@ static int applied_row(PGresult *applied, long version)
 	return -1;
 }
 
-int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, char *err,
-		  size_t errlen)
+/* Applies the migrations the database lacks; the caller holds the lock. */
+static int apply_migrations(PGconn *pg, const struct embedded_file *files, size_t count,
+			    char *err, size_t errlen)
 {
 	int applied_now = 0;
 	PGresult *applied = NULL;
-	if (run(pg, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", err, errlen,
-		"cannot take the migration lock"))
-		return -1;
 	if (run(pg,
 		"CREATE TABLE IF NOT EXISTS schema_migrations ("
 		" version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
@@ -183,12 +186,113 @@ int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, c
 		applied_now++;
 	}
 	PQclear(applied);
-	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
 	return applied_now;
 fail:
 	PQclear(applied);
-	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
 	return -1;
+}
+
+/*
+ * Whether the database must have the function files applied again: a migration ran in this
+ * call (it may have dropped or replaced one), or the recorded set of names and checksums differs
+ * from the files. Returns 1, 0, or -1 with err.
+ */
+static int functions_changed(PGconn *pg, const struct embedded_file *files, size_t count,
+			     char sums[][65], char *err, size_t errlen)
+{
+	PGresult *rec = PQexec(pg, "SELECT name, checksum FROM schema_functions ORDER BY name");
+	if (PQresultStatus(rec) != PGRES_TUPLES_OK) {
+		fail(err, errlen, "cannot read schema_functions: %s", PQerrorMessage(pg));
+		PQclear(rec);
+		return -1;
+	}
+	int changed = (size_t)PQntuples(rec) != count;
+	for (size_t i = 0; i < count && !changed; i++) {
+		int found = 0;
+		for (int r = 0; r < PQntuples(rec) && !found; r++)
+			found = !strcmp(PQgetvalue(rec, r, 0), files[i].name) &&
+				!strcmp(PQgetvalue(rec, r, 1), sums[i]);
+		changed = !found;
+	}
+	PQclear(rec);
+	return changed;
+}
+
+/*
+ * Applies every function file, in order, in one transaction, and records their checksums; only
+ * when something changed (see functions_changed). The caller holds the lock. Returns 1 when
+ * applied, 0 when nothing changed, -1 with err.
+ */
+static int apply_functions(PGconn *pg, const struct embedded_file *files, size_t count,
+			   int force, char *err, size_t errlen)
+{
+	if (run(pg,
+		"CREATE TABLE IF NOT EXISTS schema_functions ("
+		" name text PRIMARY KEY, checksum text NOT NULL,"
+		" applied_at timestamptz NOT NULL DEFAULT now())",
+		err, errlen, "cannot create schema_functions"))
+		return -1;
+	char(*sums)[65] = calloc(count ? count : 1, sizeof *sums);
+	if (!sums)
+		return fail(err, errlen, "out of memory");
+	for (size_t i = 0; i < count; i++)
+		sha256_hex(files[i].data, files[i].len, sums[i]);
+	int changed = force ? 1 : functions_changed(pg, files, count, sums, err, errlen);
+	if (changed <= 0) {
+		free(sums);
+		return changed;
+	}
+	if (run(pg, "BEGIN", err, errlen, "cannot apply the function files"))
+		goto fail;
+	if (run(pg, "DELETE FROM schema_functions", err, errlen, "cannot clear schema_functions"))
+		goto rollback;
+	for (size_t i = 0; i < count; i++) {
+		char context[160];
+		snprintf(context, sizeof context, "function file %s failed", files[i].name);
+		if (run(pg, (const char *)files[i].data, err, errlen, context))
+			goto rollback;
+		const char *params[2] = {files[i].name, sums[i]};
+		PGresult *res = PQexecParams(pg,
+					     "INSERT INTO schema_functions (name, checksum) "
+					     "VALUES ($1, $2)",
+					     2, NULL, params, NULL, NULL, 0);
+		int inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!inserted) {
+			fail(err, errlen, "%s: cannot record it: %s", context, PQerrorMessage(pg));
+			goto rollback;
+		}
+	}
+	if (run(pg, "COMMIT", err, errlen, "cannot apply the function files"))
+		goto fail;
+	free(sums);
+	return 1;
+rollback:
+	PQclear(PQexec(pg, "ROLLBACK"));
+fail:
+	free(sums);
+	return -1;
+}
+
+int migrate_all(PGconn *pg, const struct embedded_file *migrations, size_t migration_count,
+		const struct embedded_file *functions, size_t function_count, char *err,
+		size_t errlen)
+{
+	if (run(pg, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", err, errlen,
+		"cannot take the migration lock"))
+		return -1;
+	int applied = apply_migrations(pg, migrations, migration_count, err, errlen);
+	if (applied >= 0 && functions &&
+	    apply_functions(pg, functions, function_count, applied > 0, err, errlen) < 0)
+		applied = -1;
+	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+	return applied;
+}
+
+int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, char *err,
+		  size_t errlen)
+{
+	return migrate_all(pg, files, count, NULL, 0, err, errlen);
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -210,7 +314,8 @@ int migrate_database(const char *database_url, char *err, size_t errlen)
 		rc = fail(err, errlen, "cannot connect to the database: %s", msg);
 	} else {
 		PQsetNoticeProcessor(pg, ignore_notice, NULL);
-		rc = migrate_apply(pg, migrations_embedded, migrations_embedded_count, err, errlen);
+		rc = migrate_all(pg, migrations_embedded, migrations_embedded_count,
+				 functions_embedded, functions_embedded_count, err, errlen);
 	}
 	PQfinish(pg);
 	return rc;

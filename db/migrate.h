@@ -18,7 +18,17 @@ int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, c
 		  size_t errlen);
 
 /*
- * Connects to database_url and applies the embedded migrations (migrations_embedded). Returns
+ * Applies the migrations the database lacks, then, when any of them changed or a migration ran,
+ * all the function files (db/functions/) in one transaction; both under the migration lock.
+ * Returns the number of migrations applied, or -1 with one line in err.
+ */
+int migrate_all(PGconn *pg, const struct embedded_file *migrations, size_t migration_count,
+		const struct embedded_file *functions, size_t function_count, char *err,
+		size_t errlen);
+
+/*
+ * Connects to database_url and applies the embedded migrations (migrations_embedded) and the
+ * embedded function files (functions_embedded). Returns
  * the number applied, or -1 with one line in err.
  */
 int migrate_database(const char *database_url, char *err, size_t errlen);
