@@ -60,14 +60,14 @@ int login_throttled(struct req_ctx *ctx, struct _u_response *resp, const char *k
 	const char *params[2] = {key, address};
 	int wait = request_wait_seconds(ctx, resp, &attempt_begin, params);
 	if (wait <= 0)
-		return wait < 0;
+		return wait < 0 ? -1 : 0;
 	char detail[160];
 	snprintf(detail, sizeof detail,
 		 "Too many failed attempts for this account; the next one is checked in %d "
 		 "seconds.",
 		 wait);
 	problem_retry_after(resp, ctx, wait, detail);
-	return 1;
+	return -1;
 }
 
 int login_failed(struct req_ctx *ctx, struct _u_response *resp, const char *kind,

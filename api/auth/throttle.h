@@ -18,7 +18,7 @@
 
 /*
  * Claims one check of a secret for the account `who` (a username or client id, "" for a name
- * that cannot exist) from address. 1 after answering (429 with Retry-After, or 503 when the
+ * that cannot exist) from address. -1 after answering (429 with Retry-After, or 503 when the
  * database is down); 0 when the caller may check the secret now, and must then call
  * login_failed or login_succeeded.
  */

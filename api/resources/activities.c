@@ -172,7 +172,7 @@ static void refused(struct _u_response *resp, const struct req_ctx *ctx, const c
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *team;
-	if (!allowed(resp, ctx, ACT_RECORD_ACTIVITY) ||
+	if (allowed(resp, ctx, ACT_RECORD_ACTIVITY) != 0 ||
 	    !(team = path_uuid(req, resp, ctx, "id", "team")))
 		return;
 	const char *only = team_only_param(ctx);
@@ -215,7 +215,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
 	    !(id = path_uuid(req, resp, ctx, "id", "activity")))
 		return;
 	const char *params[3] = {id, ctx->principal.scope_path, team_only_param(ctx)};
@@ -226,7 +226,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *id;
 	char version[16];
-	if (!allowed(resp, ctx, ACT_RECORD_ACTIVITY) ||
+	if (allowed(resp, ctx, ACT_RECORD_ACTIVITY) != 0 ||
 	    !(id = path_uuid(req, resp, ctx, "id", "activity")))
 		return;
 	json_t *errors = NULL;
@@ -271,7 +271,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *id;
 	char version[16];
-	if (!allowed(resp, ctx, ACT_RECORD_ACTIVITY) ||
+	if (allowed(resp, ctx, ACT_RECORD_ACTIVITY) != 0 ||
 	    !(id = path_uuid(req, resp, ctx, "id", "activity")) ||
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;

@@ -94,7 +94,7 @@ void activities_batch(const struct _u_request *req, struct _u_response *resp,
 		      struct req_ctx *ctx)
 {
 	(void)req;
-	if (!allowed(resp, ctx, ACT_RECORD_ACTIVITY))
+	if (allowed(resp, ctx, ACT_RECORD_ACTIVITY) != 0)
 		return;
 	json_t *items = checked_items(resp, ctx);
 	if (!items)

@@ -208,7 +208,7 @@ void activities_list_of_team(const struct _u_request *req, struct _u_response *r
 	const char *team;
 	struct page_request page;
 	struct activity_filters f;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
 	    !(team = path_uuid(req, resp, ctx, "id", "team")) ||
 	    page_request_parse(req, resp, ctx, "team_activities", &page) != 0 ||
 	    read_filters(req, resp, ctx, 0, &f) != 0)
@@ -228,7 +228,7 @@ void activities_list(const struct _u_request *req, struct _u_response *resp,
 {
 	struct page_request page;
 	struct activity_filters f;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
 	    page_request_parse(req, resp, ctx, "activities", &page) != 0 ||
 	    read_filters(req, resp, ctx, 1, &f) != 0)
 		return;

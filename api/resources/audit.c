@@ -44,7 +44,7 @@ static int timestamp_valid(const char *s)
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!allowed_or_say(resp, ctx, ACT_READ_AUDIT, "Only administrators read the audit trail."))
+	if (allowed_or_say(resp, ctx, ACT_READ_AUDIT, "Only administrators read the audit trail.") != 0)
 		return;
 	struct page_request page;
 	if (page_request_parse(req, resp, ctx, "audit-events", &page) != 0)

@@ -127,7 +127,7 @@ static const char *path_id(const struct _u_request *req, struct _u_response *res
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!admin_only(resp, ctx))
+	if (admin_only(resp, ctx) != 0)
 		return;
 	struct page_request page;
 	if (page_request_parse(req, resp, ctx, "clients", &page) != 0)
@@ -144,7 +144,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
+	if (admin_only(resp, ctx) != 0 || !(id = path_id(req, resp, ctx)))
 		return;
 	const char *params[1] = {id};
 	respond_read(resp, ctx, &get_client, params, "client");
@@ -153,9 +153,9 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	if (!admin_only(resp, ctx))
+	if (admin_only(resp, ctx) != 0)
 		return;
-	if (!accept_body(resp, ctx, client_fields, VALIDATE_CREATE))
+	if (accept_body(resp, ctx, client_fields, VALIDATE_CREATE) != 0)
 		return;
 	char secret[CLIENT_SECRET_LEN + 1], hash[65];
 	client_secret_generate(secret, hash);
@@ -206,10 +206,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
+	if (admin_only(resp, ctx) != 0 || !(id = path_id(req, resp, ctx)))
 		return;
 	char version[16];
-	if (!accept_patch(req, resp, ctx, client_fields, version))
+	if (accept_patch(req, resp, ctx, client_fields, NULL, NULL, version) != 0)
 		return;
 	char *patch = json_dumps(ctx->body, JSON_COMPACT);
 	json_t *scopes_json = json_object_get(ctx->body, "scopes");
@@ -248,7 +248,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!admin_only(resp, ctx) || !(id = path_id(req, resp, ctx)))
+	if (admin_only(resp, ctx) != 0 || !(id = path_id(req, resp, ctx)))
 		return;
 	const char *params[5] = {id};
 	audit_actor_params(ctx, params + 1);

@@ -199,7 +199,7 @@ static size_t rows_with_errors(const struct import *im)
 
 /* ---- the request -------------------------------------------------------------------- */
 
-/* text/csv, and UTF-8 when a charset is named. */
+/* text/csv, and UTF-8 when a charset is named: 0, or -1 after answering 415. */
 static int csv_content_type(const struct _u_request *req, struct _u_response *resp,
 			    const struct req_ctx *ctx)
 {
@@ -213,9 +213,10 @@ static int csv_content_type(const struct _u_request *req, struct _u_response *re
 		p += 8 + (p[8] == '"');
 		ok = !strncasecmp(p, "utf-8", 5) && strchr("\"; \t", p[5]);
 	}
-	if (!ok)
-		problem(resp, ctx, 415, "Send the file as text/csv, encoded in UTF-8.");
-	return ok;
+	if (ok)
+		return 0;
+	problem(resp, ctx, 415, "Send the file as text/csv, encoded in UTF-8.");
+	return -1;
 }
 
 static int parse_dry_run(const struct _u_request *req, struct _u_response *resp,
@@ -459,8 +460,8 @@ static void import_run(const struct _u_request *req, struct _u_response *resp,
 		       struct req_ctx *ctx, const struct import_kind *kind)
 {
 	struct import im = {.ctx = ctx, .resp = resp, .kind = kind};
-	if (!csv_content_type(req, resp, ctx) || !allowed(resp, ctx, ACT_WRITE_REGISTRY) ||
-	    parse_dry_run(req, resp, ctx, &im.dry_run) != 0 || (kind->guard && kind->guard(&im)))
+	if (csv_content_type(req, resp, ctx) != 0 || allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 ||
+	    parse_dry_run(req, resp, ctx, &im.dry_run) != 0 || (kind->guard && kind->guard(&im) != 0))
 		return;
 	im.body = req->binary_body ? req->binary_body : "";
 	im.body_len = req->binary_body_length;

@@ -49,7 +49,7 @@ struct import_kind {
 	int (*check)(struct import *im);
 	/* Writes the staged rows and the audit event; sets created. -1 after answering. */
 	int (*write)(struct import *im);
-	/* Optional, before the file is read: 1 after answering (429). */
+	/* Optional, before the file is read: -1 after answering (429), 0 to go on. */
 	int (*guard)(struct import *im);
 	/* Optional, once a transaction that wrote nothing has ended and before the answer (what
 	 * must outlive the rollback, e.g. counting unseen conflicts): -1 after answering. */

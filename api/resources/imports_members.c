@@ -387,7 +387,8 @@ out:
 	return rc;
 }
 
-/* Before the file is read: 429 when the account's allowance of unseen duplicates is used up. */
+/* Before the file is read: -1 after answering 429 when the account's allowance of unseen
+ * duplicates is used up; 0 to go on. */
 static int members_guard(struct import *im)
 {
 	return unseen_duplicates_throttled(im->ctx, im->resp);

@@ -294,13 +294,14 @@ static int refused_by_database(struct _u_response *resp, struct req_ctx *ctx,
 	return 1;
 }
 
-/* 1 after answering 429 when the body carries a phone and the account's allowance of
+/* -1 after answering 429 when the body carries a phone and the account's allowance of
  * duplicates outside its scope is used up (unseen_duplicates.h); 0 to go on. */
 static int phone_writes_throttled(struct _u_response *resp, struct req_ctx *ctx,
 				  const json_t *doc)
 {
-	return json_is_string(json_object_get(doc, "phone")) &&
-	       unseen_duplicates_throttled(ctx, resp);
+	if (!json_is_string(json_object_get(doc, "phone")))
+		return 0;
+	return unseen_duplicates_throttled(ctx, resp);
 }
 
 /*
@@ -374,7 +375,7 @@ static struct db_stmt get_team_member = {
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 || !(id = path_uuid(req, resp, ctx, "id", "member")))
 		return;
 	int leader = ctx->principal.kind == PRINCIPAL_USER && ctx->principal.role == ROLE_TEAM_LEADER;
 	const char *params[4] = {id, ctx->principal.scope_path, personal_data(ctx),
@@ -391,7 +392,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0)
 		return;
 	json_t *doc = prepare_body(resp, ctx, VALIDATE_CREATE);
 	if (!doc)
@@ -419,7 +420,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(id = path_uuid(req, resp, ctx, "id", "member")))
 		return;
 	json_t *doc = prepare_body(resp, ctx, VALIDATE_PATCH);
 	if (!doc)
@@ -448,7 +449,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "member")))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(id = path_uuid(req, resp, ctx, "id", "member")))
 		return;
 	char version[16];
 	if (etag_require_if_match(req, resp, ctx, version) != 0)

@@ -267,7 +267,7 @@ static void respond_csv(struct _u_response *resp, struct req_ctx *ctx, struct db
 
 void members_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY))
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0)
 		return;
 	struct filters f;
 	if (parse_filters(req, resp, ctx, &f) != 0)

@@ -232,7 +232,7 @@ static void list_for_team(const struct _u_request *req, struct _u_response *resp
 {
 	const char *team, *active;
 	struct page_request page;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
 	    !(team = path_uuid(req, resp, ctx, "id", "team")) ||
 	    page_request_parse(req, resp, ctx, "team_memberships", &page) != 0 ||
 	    read_active(req, resp, ctx, &active) != 0)
@@ -249,7 +249,7 @@ static void list_for_member(const struct _u_request *req, struct _u_response *re
 {
 	const char *member, *active;
 	struct page_request page;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) ||
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
 	    !(member = path_uuid(req, resp, ctx, "id", "member")) ||
 	    page_request_parse(req, resp, ctx, "member_memberships", &page) != 0 ||
 	    read_active(req, resp, ctx, &active) != 0)
@@ -280,7 +280,7 @@ static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *team, *mid;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY))
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0)
 		return;
 	PGresult *res = fetch(req, resp, ctx, &team, &mid);
 	if (!res)
@@ -292,7 +292,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *team;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) ||
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 ||
 	    !(team = path_uuid(req, resp, ctx, "id", "team")))
 		return;
 	json_t *body = ctx->body, *errors = NULL;
@@ -360,11 +360,11 @@ static void check_patched_dates(const json_t *patch, const PGresult *cur, json_t
 
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0)
 		return;
 	json_t *patch = ctx->body, *errors = NULL;
 	char version[16];
-	if (!accept_patch(req, resp, ctx, membership_fields, version))
+	if (accept_patch(req, resp, ctx, membership_fields, NULL, NULL, version) != 0)
 		return;
 	const char *team, *mid, *joined, *left;
 	PGresult *cur = fetch(req, resp, ctx, &team, &mid);

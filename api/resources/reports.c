@@ -161,7 +161,7 @@ static int report_query_parse(const struct _u_request *req, struct _u_response *
 			      struct report_query *q)
 {
 	memset(q, 0, sizeof *q);
-	if (!allowed(resp, ctx, ACT_READ_REPORTS)) {
+	if (allowed(resp, ctx, ACT_READ_REPORTS) != 0) {
 		json_decref(errors);
 		return -1;
 	}

@@ -15,9 +15,9 @@ int allowed_or_say(struct _u_response *resp, const struct req_ctx *ctx, enum act
 		   const char *detail)
 {
 	if (authz_allows(&ctx->principal, action))
-		return 1;
+		return 0;
 	problem(resp, ctx, 403, detail);
-	return 0;
+	return -1;
 }
 
 int allowed(struct _u_response *resp, const struct req_ctx *ctx, enum action action)
@@ -62,16 +62,25 @@ int accept_body(struct _u_response *resp, const struct req_ctx *ctx, const struc
 {
 	json_t *errors = NULL;
 	if (!validate_body(ctx->body, fields, mode, &errors))
-		return 1;
+		return 0;
 	invalid_body(resp, ctx, errors);
-	return 0;
+	return -1;
 }
 
 int accept_patch(const struct _u_request *req, struct _u_response *resp,
-		 const struct req_ctx *ctx, const struct field *fields, char version[16])
+		 const struct req_ctx *ctx, const struct field *fields, body_check check,
+		 void *out, char version[16])
 {
-	return accept_body(resp, ctx, fields, VALIDATE_PATCH) &&
-	       etag_require_if_match(req, resp, ctx, version) == 0;
+	json_t *errors = NULL;
+	if (fields)
+		validate_body(ctx->body, fields, VALIDATE_PATCH, &errors);
+	if (check)
+		check(ctx->body, VALIDATE_PATCH, &errors, out);
+	if (errors) {
+		invalid_body(resp, ctx, errors);
+		return -1;
+	}
+	return etag_require_if_match(req, resp, ctx, version);
 }
 
 const char *body_string(const json_t *body, const char *name)

@@ -14,6 +14,11 @@
  *   invalid_query() / invalid_body() / invalid_field()   422 with the collected errors
  *   query_check_*()    query parameter checks that list handlers share
  *   personal_data()    "true"/"false", the SQL parameter that masks phone, email, birth year
+ *
+ * One convention for a step that may answer the request itself (here, in http/ and auth/):
+ * it returns 0 when the handler goes on and -1 once it has answered; a step that yields a
+ * pointer returns NULL once it has answered. So `if (step(...) != 0) return;` reads the same
+ * everywhere.
  */
 #ifndef CDTT_RESOURCES_RESOURCE_H
 #define CDTT_RESOURCES_RESOURCE_H
@@ -21,7 +26,7 @@
 #include "../http/http.h"
 #include "../validate.h"
 
-/* 1 when the principal may; 0 after answering 403. */
+/* 0 when the principal may; -1 after answering 403. */
 int allowed(struct _u_response *resp, const struct req_ctx *ctx, enum action action);
 
 /* As allowed(), with the 403's own detail. */
@@ -37,16 +42,26 @@ const char *path_param(const struct _u_request *req, struct _u_response *resp,
 const char *path_uuid(const struct _u_request *req, struct _u_response *resp,
 		      const struct req_ctx *ctx, const char *name, const char *what);
 
-/* 1 when ctx->body passes the field table in mode; 0 after answering 422 with every error. */
+/* 0 when ctx->body passes the field table in mode; -1 after answering 422 with every error. */
 int accept_body(struct _u_response *resp, const struct req_ctx *ctx, const struct field *fields,
 		enum validate_mode mode);
 
 /*
- * The start of every update: the patch checked against the field table (422), then If-Match
- * read into version (428 when missing, 412 when unparsable). 1 to go on; 0 after answering.
+ * A resource's own check of a body beyond its field table (dates, related fields, normalised
+ * values): appends every error to *errors and returns nonzero when it found one. What it
+ * derives (a normalised phone number...) goes to *out, as the check documents.
+ */
+typedef int (*body_check)(const json_t *body, enum validate_mode mode, json_t **errors,
+			  void *out);
+
+/*
+ * The start of every update (PATCH): the merge patch checked against the field table (when
+ * fields is not NULL) and by check (when not NULL), every error in one 422, then If-Match read
+ * into version (428 when missing, 412 when unparsable). 0 to go on; -1 after answering.
  */
 int accept_patch(const struct _u_request *req, struct _u_response *resp,
-		 const struct req_ctx *ctx, const struct field *fields, char version[16]);
+		 const struct req_ctx *ctx, const struct field *fields, body_check check,
+		 void *out, char version[16]);
 
 /* A string member of a JSON body, or NULL (absent, null or not a string). Borrowed. */
 const char *body_string(const json_t *body, const char *name);

@@ -270,7 +270,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	if (!allowed(resp, ctx, ACT_MANAGE_CATALOGUE))
+	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0)
 		return;
 	json_t *errors = NULL;
 	if (service_check(ctx->body, &errors)) {
@@ -319,7 +319,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *code;
 	char version[16];
-	if (!allowed(resp, ctx, ACT_MANAGE_CATALOGUE) ||
+	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
 	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
 	    !accept_service_patch(resp, ctx) || etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
@@ -365,7 +365,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *code;
 	char version[16];
-	if (!allowed(resp, ctx, ACT_MANAGE_CATALOGUE) ||
+	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
 	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;

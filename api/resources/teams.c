@@ -241,7 +241,7 @@ static void team_write_failed(struct _u_response *resp, struct req_ctx *ctx,
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "team")))
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 || !(id = path_uuid(req, resp, ctx, "id", "team")))
 		return;
 	const char *params[4] = {id, ctx->principal.scope_path, team_only_param(ctx),
 				 personal_data(ctx)};
@@ -256,7 +256,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0)
 		return;
 	json_t *body = ctx->body, *errors = NULL;
 	char phone[MEMBER_PHONE_SIZE];
@@ -286,7 +286,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(id = path_uuid(req, resp, ctx, "id", "team")))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(id = path_uuid(req, resp, ctx, "id", "team")))
 		return;
 	json_t *patch = ctx->body, *errors = NULL;
 	char phone[MEMBER_PHONE_SIZE], version[16];
@@ -335,7 +335,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *id;
 	char version[16];
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) ||
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 ||
 	    !(id = path_uuid(req, resp, ctx, "id", "team")) ||
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;

@@ -130,7 +130,7 @@ static enum page_way page_way(const struct req_ctx *ctx, const struct team_filte
 
 void teams_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY))
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0)
 		return;
 	struct page_request page;
 	struct team_filters f;

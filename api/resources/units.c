@@ -154,7 +154,7 @@ static const char *unit_code_param(const struct _u_request *req, struct _u_respo
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY))
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0)
 		return;
 	struct page_request page;
 	if (page_request_parse(req, resp, ctx, "units", &page) != 0)
@@ -189,7 +189,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *code;
-	if (!allowed(resp, ctx, ACT_READ_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 || !(code = unit_code_param(req, resp, ctx)))
 		return;
 	static const char *const include_values[] = {"ancestors", NULL};
 	const char *include = query_param(req, "include");
@@ -212,9 +212,9 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0)
 		return;
-	if (!accept_body(resp, ctx, unit_fields, VALIDATE_CREATE))
+	if (accept_body(resp, ctx, unit_fields, VALIDATE_CREATE) != 0)
 		return;
 	/* checked here, not left to the table's CHECK, which only a C/SQL mismatch may reach */
 	const char *parent = body_string(ctx->body, "parent_code");
@@ -249,10 +249,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *code;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(code = unit_code_param(req, resp, ctx)))
 		return;
 	char version[16];
-	if (!accept_patch(req, resp, ctx, unit_fields, version))
+	if (accept_patch(req, resp, ctx, unit_fields, NULL, NULL, version) != 0)
 		return;
 	int moving = json_object_get(ctx->body, "parent_code") != NULL;
 	const char *params[11] = {code,
@@ -287,7 +287,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *code;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(code = unit_code_param(req, resp, ctx)))
 		return;
 	char version[16];
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
@@ -323,11 +323,11 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 static void retire(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *code;
-	if (!allowed(resp, ctx, ACT_WRITE_REGISTRY) || !(code = unit_code_param(req, resp, ctx)))
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(code = unit_code_param(req, resp, ctx)))
 		return;
 	static const struct field retire_fields[] = {
 		{"successor_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL}, {0}};
-	if (!accept_body(resp, ctx, retire_fields, VALIDATE_CREATE))
+	if (accept_body(resp, ctx, retire_fields, VALIDATE_CREATE) != 0)
 		return;
 	const char *params[7] = {code, body_string(ctx->body, "successor_code"),
 				 ctx->principal.scope_path};

@@ -53,14 +53,14 @@ int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp)
 	const char *params[1] = {ctx->principal.id};
 	int wait = request_wait_seconds(ctx, resp, &wait_for, params); /* fails closed */
 	if (wait <= 0)
-		return wait < 0;
+		return wait < 0 ? -1 : 0;
 	char detail[240];
 	snprintf(detail, sizeof detail,
 		 "Your writes met %d or more phone numbers or ids of members outside your scope "
 		 "within 24 hours; writes that carry phone numbers can resume in %d seconds.",
 		 UNSEEN_DUPLICATES_PER_DAY, wait);
 	problem_retry_after(resp, ctx, wait, detail);
-	return 1;
+	return -1;
 }
 
 int unseen_duplicates_record(struct req_ctx *ctx, struct _u_response *resp, long n,

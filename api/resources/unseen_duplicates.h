@@ -14,7 +14,7 @@
 
 #define UNSEEN_DUPLICATES_PER_DAY 10
 
-/* 1 after answering 429 (or 503) when the allowance is used up; 0 when the caller may go on. */
+/* -1 after answering 429 (or 503) when the allowance is used up; 0 when the caller may go on. */
 int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp);
 
 /*

@@ -176,7 +176,7 @@ static int check_role_unit_team(const char *role, const char *unit, const char *
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
+	if (allowed(resp, ctx, ACT_MANAGE_USERS) != 0)
 		return;
 	struct page_request page;
 	if (page_request_parse(req, resp, ctx, "users", &page) != 0)
@@ -209,7 +209,7 @@ static PGresult *fetch(const struct _u_request *req, struct _u_response *resp,
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
+	if (allowed(resp, ctx, ACT_MANAGE_USERS) != 0)
 		return;
 	PGresult *res = fetch(req, resp, ctx);
 	if (!res)
@@ -222,10 +222,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 {
 	(void)req;
 	const struct principal *caller = &ctx->principal;
-	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
+	if (allowed(resp, ctx, ACT_MANAGE_USERS) != 0)
 		return;
 	lowercase_username(ctx->body);
-	if (!accept_body(resp, ctx, user_fields, VALIDATE_CREATE))
+	if (accept_body(resp, ctx, user_fields, VALIDATE_CREATE) != 0)
 		return;
 	json_t *errors = NULL;
 	const char *role = body_string(ctx->body, "role");
@@ -272,11 +272,11 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const struct principal *caller = &ctx->principal;
-	if (!allowed(resp, ctx, ACT_MANAGE_USERS))
+	if (allowed(resp, ctx, ACT_MANAGE_USERS) != 0)
 		return;
 	json_t *patch = ctx->body, *errors = NULL;
 	char version[16];
-	if (!accept_patch(req, resp, ctx, user_fields, version))
+	if (accept_patch(req, resp, ctx, user_fields, NULL, NULL, version) != 0)
 		return;
 	PGresult *target = fetch(req, resp, ctx);
 	if (!target)
