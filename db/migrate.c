@@ -4,18 +4,33 @@
  * Each file runs with its record insert inside one transaction: a failing file leaves neither
  * its changes nor its record behind.
  *
- * An applied file never changes, with one exception: a released file amended only so that it
- * also applies on a newer PostgreSQL (15.20 refuses some ALTER TABLEs that 15.18 applied) names
+ * An applied file never changes, with one exception: a released file amended to an equivalent
+ * content (so that it also applies on a newer PostgreSQL: 15.20 refuses some ALTER TABLEs that
+ * 15.18 applied; or because the functions and triggers it made are now in db/functions/) names
  * the checksum of each content it replaces in its leading comments, one line each:
  *   -- replaces: sha256:<64 hex digits>
  * A database that recorded one of those checksums ran an equivalent file: it is accepted. Its
  * record keeps the checksum of what it ran, so that the previous release, which still has that
  * file, starts on it too (a rolling update, a rollback). Any other difference stops start-up.
+ * tests/pg-versions/amended-history.sh checks that a database migrated with the released files,
+ * then with these, has the schema of a fresh one.
  *
  * Functions, views and triggers live in db/functions/, one file per resource plus shared ones,
- * written to be applied again (CREATE OR REPLACE). After the migrations, under the same lock,
- * all of them are applied in name order in one transaction whenever a file's checksum differs
- * from the one recorded in schema_functions, a file was added or removed, or a migration ran.
+ * written to be applied again (CREATE OR REPLACE, `AS $$ ... $$` bodies). After the migrations,
+ * under the same lock, all of them are applied in name order in one transaction whenever a
+ * file's checksum differs from the one recorded in schema_functions, a file was added or
+ * removed, or a migration ran. Migrations hold tables, indexes and data changes: on a fresh
+ * database every migration runs before any function file, so a migration step cannot use what
+ * db/functions/ defines (one that needs a function, as an index expression does, makes it
+ * itself: search_fold in 0001).
+ *
+ * Data kept from functions' output (member_documents holds member_json()) is rebuilt in that
+ * same transaction when what builds it changed. A function file names, among its leading
+ * comment lines, the function without arguments that rebuilds it:
+ *   -- rebuild: member_documents_rebuild()
+ * schema_rebuilds records a checksum of that function's definition and of every function it
+ * calls, directly or not (read from the bodies); the runner calls it when the checksum differs
+ * from the recorded one, or none is recorded. A change elsewhere rebuilds nothing.
  */
 #include "migrate.h"
 
@@ -125,6 +140,23 @@ static int run(PGconn *pg, const char *sql, char *err, size_t errlen, const char
 	return ok ? 0 : -1;
 }
 
+/*
+ * Runs a file's SQL, then `record` with its parameters (the statement that records the file),
+ * inside the caller's transaction. Returns 0, or -1 with err (context first).
+ */
+static int run_recorded(PGconn *pg, const struct embedded_file *f, const char *record,
+			int nparams, const char *const *params, const char *context, char *err,
+			size_t errlen)
+{
+	if (run(pg, (const char *)f->data, err, errlen, context))
+		return -1;
+	PGresult *res = PQexecParams(pg, record, nparams, NULL, params, NULL, NULL, 0);
+	int recorded = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return recorded ? 0 : fail(err, errlen, "%s: cannot record it: %s", context,
+				   PQerrorMessage(pg));
+}
+
 static int apply_one(PGconn *pg, const struct embedded_file *f, long version, const char *sum,
 		     char *err, size_t errlen)
 {
@@ -132,21 +164,13 @@ static int apply_one(PGconn *pg, const struct embedded_file *f, long version, co
 	snprintf(context, sizeof context, "migration %s failed", f->name);
 	if (run(pg, "BEGIN", err, errlen, context))
 		return -1;
-	if (run(pg, (const char *)f->data, err, errlen, context))
-		goto rollback;
 	char vbuf[24];
 	snprintf(vbuf, sizeof vbuf, "%ld", version);
 	const char *params[3] = {vbuf, f->name, sum};
-	PGresult *res = PQexecParams(pg,
-				     "INSERT INTO schema_migrations (version, name, checksum) "
-				     "VALUES ($1, $2, $3)",
-				     3, NULL, params, NULL, NULL, 0);
-	int inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!inserted) {
-		fail(err, errlen, "%s: cannot record it: %s", context, PQerrorMessage(pg));
+	if (run_recorded(pg, f,
+			 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+			 3, params, context, err, errlen))
 		goto rollback;
-	}
 	return run(pg, "COMMIT", err, errlen, context);
 rollback:
 	PQclear(PQexec(pg, "ROLLBACK"));
@@ -359,19 +383,11 @@ static int apply_functions(PGconn *pg, const struct embedded_file *files, size_t
 	for (size_t i = 0; i < count; i++) {
 		char context[160];
 		snprintf(context, sizeof context, "function file %s failed", files[i].name);
-		if (run(pg, (const char *)files[i].data, err, errlen, context))
-			goto rollback;
 		const char *params[2] = {files[i].name, sums[i]};
-		PGresult *res = PQexecParams(pg,
-					     "INSERT INTO schema_functions (name, checksum) "
-					     "VALUES ($1, $2)",
-					     2, NULL, params, NULL, NULL, 0);
-		int inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		if (!inserted) {
-			fail(err, errlen, "%s: cannot record it: %s", context, PQerrorMessage(pg));
+		if (run_recorded(pg, &files[i],
+				 "INSERT INTO schema_functions (name, checksum) VALUES ($1, $2)", 2,
+				 params, context, err, errlen))
 			goto rollback;
-		}
 	}
 	if (apply_rebuilds(pg, files, count, err, errlen))
 		goto rollback;

@@ -37,14 +37,6 @@ CREATE OR REPLACE TRIGGER users_notify AFTER UPDATE OR DELETE ON users
     FOR EACH ROW EXECUTE FUNCTION accounts_notify('u');
 CREATE OR REPLACE TRIGGER clients_notify AFTER UPDATE OR DELETE ON clients
     FOR EACH ROW EXECUTE FUNCTION accounts_notify('c');
--- A unit's path changes when it moves: scopes hanging on it change with it.
-CREATE OR REPLACE FUNCTION units_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('cdtt_accounts', '*');
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE TRIGGER units_notify AFTER UPDATE OF parent_code, level ON units
-    FOR EACH STATEMENT EXECUTE FUNCTION units_notify();
 
 -- However the account is disabled (the API, an operator's SQL), every token issued so far ends,
 -- this second's included (iat has whole seconds); tokens issued later carry an iat no earlier
@@ -62,6 +54,15 @@ CREATE OR REPLACE TRIGGER users_end_tokens_on_disable BEFORE UPDATE OF status ON
     FOR EACH ROW EXECUTE FUNCTION accounts_end_tokens_on_disable();
 CREATE OR REPLACE TRIGGER clients_end_tokens_on_disable BEFORE UPDATE OF status ON clients
     FOR EACH ROW EXECUTE FUNCTION accounts_end_tokens_on_disable();
+
+-- A unit's path changes when it moves: scopes hanging on it change with it.
+CREATE OR REPLACE FUNCTION units_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('cdtt_accounts', '*');
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER units_notify AFTER UPDATE OF parent_code, level ON units
+    FOR EACH STATEMENT EXECUTE FUNCTION units_notify();
 
 -- Login throttling without lock-outs (the tables: 0015_login_and_tokens.sql). A wrong secret
 -- makes the account wait before its next secret is checked (after 5 free attempts: 30 s, then

@@ -243,6 +243,293 @@ START_TEST(test_database_migrated_with_the_released_files_still_migrates)
 }
 END_TEST
 
+/*
+ * The function files (db/functions/): applied again, all in one transaction, only when one of
+ * them changed; the stored member documents rebuilt when what builds them changed.
+ */
+
+/* A copy of the embedded function files, some of which a test changes. */
+struct function_set {
+	struct embedded_file files[32];
+	char *owned[32]; /* texts the test made, freed by set_free */
+	size_t count;
+};
+
+static void set_init(struct function_set *set)
+{
+	ck_assert_uint_le(functions_embedded_count, 32);
+	memset(set, 0, sizeof *set);
+	memcpy(set->files, functions_embedded, functions_embedded_count * sizeof *set->files);
+	set->count = functions_embedded_count;
+}
+
+static size_t set_find(const struct function_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (!strcmp(set->files[i].name, name))
+			return i;
+	ck_abort_msg("no function file %s", name);
+	return 0;
+}
+
+/* Replaces the first `from` of file `name` by `to` (which must be there), or appends `to` when
+ * `from` is NULL. */
+static void set_edit(struct function_set *set, const char *name, const char *from, const char *to)
+{
+	size_t i = set_find(set, name);
+	const char *text = (const char *)set->files[i].data;
+	size_t len = set->files[i].len, at = len, skip = 0;
+	if (from) {
+		const char *hit = strstr(text, from);
+		ck_assert_msg(hit != NULL, "%s has no %s", name, from);
+		at = (size_t)(hit - text);
+		skip = strlen(from);
+	}
+	size_t n = len - skip + strlen(to);
+	char *edited = malloc(n + 1);
+	ck_assert_ptr_nonnull(edited);
+	snprintf(edited, n + 1, "%.*s%s%s", (int)at, text, to, text + at + skip);
+	free(set->owned[i]);
+	set->owned[i] = edited;
+	set->files[i].data = (const unsigned char *)edited;
+	set->files[i].len = n;
+}
+
+static void set_remove(struct function_set *set, const char *name)
+{
+	size_t i = set_find(set, name);
+	free(set->owned[i]);
+	memmove(&set->files[i], &set->files[i + 1], (set->count - i - 1) * sizeof *set->files);
+	memmove(&set->owned[i], &set->owned[i + 1], (set->count - i - 1) * sizeof *set->owned);
+	set->owned[--set->count] = NULL;
+}
+
+static void set_free(struct function_set *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		free(set->owned[i]);
+}
+
+/* migrate_all with the embedded migrations and these function files. */
+static int migrate_with(const char *url, const struct function_set *set, char *err,
+			size_t errlen)
+{
+	PGconn *pg = PQconnectdb(url);
+	ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+	PQsetNoticeProcessor(pg, quiet, NULL);
+	int rc = migrate_all(pg, migrations_embedded, migrations_embedded_count, set->files,
+			     set->count, err, errlen);
+	PQfinish(pg);
+	return rc;
+}
+
+/* A migrated database holding one member, for the function file tests. */
+static const char *migrated_with_a_member(void)
+{
+	const char *url = db_create("fun");
+	char *out;
+	ck_assert_int_eq(run_migrate(url, &out), 0);
+	free(out);
+	db_exec_ok(url, "INSERT INTO units (code, name, level) VALUES ('P1', 'P', 'province')");
+	db_exec_ok(url, "INSERT INTO members (unit_code, full_name, phone) "
+			"VALUES ('P1', 'Mai', '0912345623')");
+	return url;
+}
+
+#define FUNCTION_RECORDS \
+	"SELECT string_agg(name || ' ' || checksum || ' ' || applied_at, ', ' ORDER BY name) " \
+	"FROM schema_functions"
+
+START_TEST(test_unchanged_function_files_apply_nothing)
+{
+	const char *url = migrated_with_a_member();
+	char *before = db_query_value(url, FUNCTION_RECORDS);
+	char *count = db_query_value(url, "SELECT count(*) FROM schema_functions");
+	ck_assert_int_eq(atoi(count), (int)functions_embedded_count);
+	free(count);
+	struct function_set set;
+	set_init(&set);
+	char err[512] = "";
+	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
+	char *after = db_query_value(url, FUNCTION_RECORDS);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	set_free(&set);
+}
+END_TEST
+
+START_TEST(test_a_changed_function_file_is_applied_again)
+{
+	const char *url = migrated_with_a_member();
+	char *before = db_query_value(url, "SELECT checksum FROM schema_functions "
+					   "WHERE name = '80_audit.sql'");
+	struct function_set set;
+	set_init(&set);
+	set_edit(&set, "80_audit.sql", "'before', e.before", "/* changed */ 'before', e.before");
+	char err[512] = "";
+	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
+	char *def = db_query_value(url, "SELECT pg_get_functiondef('audit_json(audit_events)'"
+					"::regprocedure)");
+	ck_assert_msg(strstr(def, "/* changed */"), "%s", def);
+	free(def);
+	char *after = db_query_value(url, "SELECT checksum FROM schema_functions "
+					  "WHERE name = '80_audit.sql'");
+	ck_assert_str_ne(after, before);
+	free(before);
+	free(after);
+	set_free(&set);
+}
+END_TEST
+
+START_TEST(test_a_failing_function_file_leaves_definitions_and_records_untouched)
+{
+	const char *url = migrated_with_a_member();
+	char *before = db_query_value(url, FUNCTION_RECORDS);
+	struct function_set set;
+	set_init(&set);
+	set_edit(&set, "80_audit.sql", "'before', e.before", "/* changed */ 'before', e.before");
+	set_edit(&set, "90_idempotency.sql", NULL, "\nSELECT 1 / 0;\n");
+	char err[512] = "";
+	ck_assert_int_eq(migrate_with(url, &set, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "function file 90_idempotency.sql failed"), "%s", err);
+	char *def = db_query_value(url, "SELECT pg_get_functiondef('audit_json(audit_events)'"
+					"::regprocedure)");
+	ck_assert_msg(!strstr(def, "/* changed */"), "%s", def);
+	free(def);
+	char *after = db_query_value(url, FUNCTION_RECORDS);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	set_free(&set);
+}
+END_TEST
+
+START_TEST(test_a_removed_function_file_is_noticed)
+{
+	const char *url = migrated_with_a_member();
+	struct function_set set;
+	set_init(&set);
+	set_remove(&set, "80_audit.sql");
+	char err[512] = "";
+	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
+	char *names = db_query_value(url, "SELECT string_agg(name, ' ' ORDER BY name) "
+					  "FROM schema_functions");
+	ck_assert_msg(!strstr(names, "80_audit.sql") && strstr(names, "90_idempotency.sql"),
+		      "%s", names);
+	free(names);
+	char *count = db_query_value(url, "SELECT count(*) FROM schema_functions");
+	ck_assert_int_eq(atoi(count), (int)functions_embedded_count - 1);
+	free(count);
+	set_free(&set);
+}
+END_TEST
+
+START_TEST(test_two_concurrent_runs_apply_the_function_files_safely)
+{
+	const char *url = migrated_with_a_member();
+	db_exec_ok(url, "UPDATE schema_functions SET checksum = repeat('0', 64) "
+			"WHERE name = '40_members.sql'");
+	db_exec_ok(url, "UPDATE member_documents SET masked = 'stale'");
+	db_exec_ok(url, "DELETE FROM schema_rebuilds");
+	char var[600];
+	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", url);
+	const char *env[] = {var, NULL};
+	const char *args[] = {"migrate", NULL};
+	struct proc a = {0}, b = {0};
+	proc_spawn(&a, env, args);
+	proc_spawn(&b, env, args);
+	ck_assert_int_eq(proc_wait(&a, 20000), 0);
+	ck_assert_int_eq(proc_wait(&b, 20000), 0);
+	char *rows = db_query_value(url, "SELECT count(*) FROM schema_functions "
+					 "WHERE checksum <> repeat('0', 64)");
+	ck_assert_int_eq(atoi(rows), (int)functions_embedded_count);
+	free(rows);
+	char *rebuilt = db_query_value(url, "SELECT count(*) FROM schema_rebuilds");
+	ck_assert_str_eq(rebuilt, "1");
+	free(rebuilt);
+	char *masked = db_query_value(url, "SELECT masked::json->>'phone' FROM member_documents");
+	ck_assert_str_eq(masked, "09******23");
+	free(masked);
+}
+END_TEST
+
+START_TEST(test_member_documents_are_rebuilt_when_member_json_changes)
+{
+	const char *url = migrated_with_a_member();
+	struct function_set set;
+	set_init(&set);
+	set_edit(&set, "40_members.sql", "'full_name', m.full_name,",
+		 "'full_name', upper(m.full_name),");
+	char err[512] = "";
+	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
+	char *name = db_query_value(url, "SELECT personal::json->>'full_name' FROM member_documents");
+	ck_assert_str_eq(name, "MAI");
+	free(name);
+	set_free(&set);
+}
+END_TEST
+
+START_TEST(test_member_documents_are_rebuilt_when_a_function_member_json_calls_changes)
+{
+	/* mask_phone lives in another file than member_json */
+	const char *url = migrated_with_a_member();
+	struct function_set set;
+	set_init(&set);
+	set_edit(&set, "00_text.sql", "repeat('*', length(phone) - 4)",
+		 "repeat('#', length(phone) - 4)");
+	char err[512] = "";
+	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
+	char *phone = db_query_value(url, "SELECT masked::json->>'phone' FROM member_documents");
+	ck_assert_str_eq(phone, "09######23");
+	free(phone);
+	set_free(&set);
+}
+END_TEST
+
+START_TEST(test_an_unrelated_function_change_does_not_rebuild_member_documents)
+{
+	const char *url = migrated_with_a_member();
+	db_exec_ok(url, "UPDATE member_documents SET masked = 'stale'");
+	char *before = db_query_value(url, "SELECT checksum || rebuilt_at FROM schema_rebuilds");
+	struct function_set set;
+	set_init(&set);
+	set_edit(&set, "80_audit.sql", "'before', e.before", "/* changed */ 'before', e.before");
+	set_edit(&set, "40_members.sql", NULL, "\n-- a comment outside every function\n");
+	char err[512] = "";
+	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
+	char *def = db_query_value(url, "SELECT pg_get_functiondef('audit_json(audit_events)'"
+					"::regprocedure)");
+	ck_assert_msg(strstr(def, "/* changed */"), "the files were not applied: %s", def);
+	free(def);
+	char *masked = db_query_value(url, "SELECT masked FROM member_documents");
+	ck_assert_str_eq(masked, "stale");
+	free(masked);
+	char *after = db_query_value(url, "SELECT checksum || rebuilt_at FROM schema_rebuilds");
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	set_free(&set);
+}
+END_TEST
+
+START_TEST(test_a_rebuild_line_must_name_one_function_without_arguments)
+{
+	const char *url = migrated_with_a_member();
+	struct function_set set;
+	set_init(&set);
+	set_edit(&set, "40_members.sql", "-- rebuild: member_documents_rebuild()",
+		 "-- rebuild: member_documents_rebuild(); DROP TABLE members");
+	char err[512] = "";
+	ck_assert_int_eq(migrate_with(url, &set, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "40_members.sql: a rebuild line names one function"), "%s", err);
+	char *n = db_query_value(url, "SELECT count(*) FROM members");
+	ck_assert_str_eq(n, "1");
+	free(n);
+	set_free(&set);
+}
+END_TEST
+
 Suite *migrations_suite(void)
 {
 	Suite *s = suite_create("migrations");
@@ -256,5 +543,17 @@ Suite *migrations_suite(void)
 	tcase_add_test(tc, test_amended_migration_that_names_the_recorded_checksum_is_accepted);
 	tcase_add_test(tc, test_database_migrated_with_the_released_files_still_migrates);
 	suite_add_tcase(s, tc);
+	TCase *fn = tcase_create("functions");
+	tcase_set_timeout(fn, 60);
+	tcase_add_test(fn, test_unchanged_function_files_apply_nothing);
+	tcase_add_test(fn, test_a_changed_function_file_is_applied_again);
+	tcase_add_test(fn, test_a_failing_function_file_leaves_definitions_and_records_untouched);
+	tcase_add_test(fn, test_a_removed_function_file_is_noticed);
+	tcase_add_test(fn, test_two_concurrent_runs_apply_the_function_files_safely);
+	tcase_add_test(fn, test_member_documents_are_rebuilt_when_member_json_changes);
+	tcase_add_test(fn, test_member_documents_are_rebuilt_when_a_function_member_json_calls_changes);
+	tcase_add_test(fn, test_an_unrelated_function_change_does_not_rebuild_member_documents);
+	tcase_add_test(fn, test_a_rebuild_line_must_name_one_function_without_arguments);
+	suite_add_tcase(s, fn);
 	return s;
 }
