@@ -342,8 +342,9 @@ static int apply_rebuilds(PGconn *pg, const struct embedded_file *files, size_t 
 	}
 	snprintf(declared + used, sizeof declared - used, "}");
 	const char *params[1] = {declared};
-	PGresult *res = PQexecParams(pg, "DELETE FROM schema_rebuilds WHERE rebuild <> ALL ($1::text[])",
-				     1, NULL, params, NULL, NULL, 0);
+	PGresult *res = PQexecParams(pg,
+				     "DELETE FROM schema_rebuilds WHERE rebuild <> ALL ($1::text[])", 1,
+				     NULL, params, NULL, NULL, 0);
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	return ok ? 0 : fail(err, errlen, "cannot clear schema_rebuilds: %s", PQerrorMessage(pg));

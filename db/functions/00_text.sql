@@ -14,7 +14,9 @@
 -- too: the indexes and the generated column of later migrations need it before this file runs.)
 CREATE OR REPLACE FUNCTION search_fold(input text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-    AS $$ SELECT lower(translate(public.unaccent('public.unaccent'::regdictionary, input), 'đĐ', 'dD')) $$;
+    AS $$
+    SELECT lower(translate(public.unaccent('public.unaccent'::regdictionary, input), 'đĐ', 'dD'))
+$$;
 
 -- Escapes LIKE's metacharacters so that a search for "50%" or "a_b" means what it says.
 CREATE OR REPLACE FUNCTION like_escape(input text) RETURNS text

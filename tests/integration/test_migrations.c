@@ -73,9 +73,9 @@ START_TEST(test_migrate_refuses_an_applied_file_that_changed)
 }
 END_TEST
 
-START_TEST(test_two_concurrent_migrations_both_succeed_and_apply_each_file_once)
+/* Two `cdtt migrate` at once on url; both must succeed. Their outputs are malloc'd. */
+static void migrate_twice_at_once(const char *url, char **out_a, char **out_b)
 {
-	const char *url = db_create("mig");
 	char var[600];
 	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", url);
 	const char *env[] = {var, NULL};
@@ -85,7 +85,15 @@ START_TEST(test_two_concurrent_migrations_both_succeed_and_apply_each_file_once)
 	proc_spawn(&b, env, args);
 	ck_assert_int_eq(proc_wait(&a, 20000), 0);
 	ck_assert_int_eq(proc_wait(&b, 20000), 0);
-	char *out_a = proc_output(&a), *out_b = proc_output(&b);
+	*out_a = proc_output(&a);
+	*out_b = proc_output(&b);
+}
+
+START_TEST(test_two_concurrent_migrations_both_succeed_and_apply_each_file_once)
+{
+	const char *url = db_create("mig");
+	char *out_a, *out_b;
+	migrate_twice_at_once(url, &out_a, &out_b);
 	char all[64];
 	snprintf(all, sizeof all, "migrations applied: %d", count_files());
 	/* one of them did the work, the other waited for the lock and found nothing to do */
@@ -323,6 +331,35 @@ static int migrate_with(const char *url, const struct function_set *set, char *e
 	return rc;
 }
 
+/* migrate_with, which must succeed. */
+static void migrate_ok(const char *url, const struct function_set *set)
+{
+	char err[512] = "";
+	ck_assert_msg(migrate_with(url, set, err, sizeof err) == 0, "%s", err);
+}
+
+/* migrate_with, which must fail saying `reason`. */
+static void migrate_fails(const char *url, const struct function_set *set, const char *reason)
+{
+	char err[512] = "";
+	ck_assert_int_eq(migrate_with(url, set, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, reason), "%s", err);
+}
+
+/* A change to 80_audit.sql that changes nothing else, and whether the database has it. */
+static void change_audit(struct function_set *set)
+{
+	set_edit(set, "80_audit.sql", "'before', e.before", "/* changed */ 'before', e.before");
+}
+static int audit_changed(const char *url)
+{
+	char *def = db_query_value(url, "SELECT pg_get_functiondef('audit_json(audit_events)'"
+					"::regprocedure)");
+	int changed = strstr(def, "/* changed */") != NULL;
+	free(def);
+	return changed;
+}
+
 /* A migrated database holding one member, for the function file tests. */
 static const char *migrated_with_a_member(void)
 {
@@ -340,6 +377,18 @@ static const char *migrated_with_a_member(void)
 	"SELECT string_agg(name || ' ' || checksum || ' ' || applied_at, ', ' ORDER BY name) " \
 	"FROM schema_functions"
 
+/* Asserts that `query` answers `before` again (same) or not; frees before. */
+static void assert_answer(const char *url, const char *query, char *before, int same)
+{
+	char *after = db_query_value(url, query);
+	if (same)
+		ck_assert_str_eq(after, before);
+	else
+		ck_assert_str_ne(after, before);
+	free(before);
+	free(after);
+}
+
 START_TEST(test_unchanged_function_files_apply_nothing)
 {
 	const char *url = migrated_with_a_member();
@@ -349,35 +398,24 @@ START_TEST(test_unchanged_function_files_apply_nothing)
 	free(count);
 	struct function_set set;
 	set_init(&set);
-	char err[512] = "";
-	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
-	char *after = db_query_value(url, FUNCTION_RECORDS);
-	ck_assert_str_eq(after, before);
-	free(before);
-	free(after);
+	migrate_ok(url, &set);
+	assert_answer(url, FUNCTION_RECORDS, before, 1);
 	set_free(&set);
 }
 END_TEST
 
+#define AUDIT_RECORD "SELECT checksum FROM schema_functions WHERE name = '80_audit.sql'"
+
 START_TEST(test_a_changed_function_file_is_applied_again)
 {
 	const char *url = migrated_with_a_member();
-	char *before = db_query_value(url, "SELECT checksum FROM schema_functions "
-					   "WHERE name = '80_audit.sql'");
+	char *before = db_query_value(url, AUDIT_RECORD);
 	struct function_set set;
 	set_init(&set);
-	set_edit(&set, "80_audit.sql", "'before', e.before", "/* changed */ 'before', e.before");
-	char err[512] = "";
-	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
-	char *def = db_query_value(url, "SELECT pg_get_functiondef('audit_json(audit_events)'"
-					"::regprocedure)");
-	ck_assert_msg(strstr(def, "/* changed */"), "%s", def);
-	free(def);
-	char *after = db_query_value(url, "SELECT checksum FROM schema_functions "
-					  "WHERE name = '80_audit.sql'");
-	ck_assert_str_ne(after, before);
-	free(before);
-	free(after);
+	change_audit(&set);
+	migrate_ok(url, &set);
+	ck_assert(audit_changed(url));
+	assert_answer(url, AUDIT_RECORD, before, 0);
 	set_free(&set);
 }
 END_TEST
@@ -388,19 +426,11 @@ START_TEST(test_a_failing_function_file_leaves_definitions_and_records_untouched
 	char *before = db_query_value(url, FUNCTION_RECORDS);
 	struct function_set set;
 	set_init(&set);
-	set_edit(&set, "80_audit.sql", "'before', e.before", "/* changed */ 'before', e.before");
+	change_audit(&set);
 	set_edit(&set, "90_idempotency.sql", NULL, "\nSELECT 1 / 0;\n");
-	char err[512] = "";
-	ck_assert_int_eq(migrate_with(url, &set, err, sizeof err), -1);
-	ck_assert_msg(strstr(err, "function file 90_idempotency.sql failed"), "%s", err);
-	char *def = db_query_value(url, "SELECT pg_get_functiondef('audit_json(audit_events)'"
-					"::regprocedure)");
-	ck_assert_msg(!strstr(def, "/* changed */"), "%s", def);
-	free(def);
-	char *after = db_query_value(url, FUNCTION_RECORDS);
-	ck_assert_str_eq(after, before);
-	free(before);
-	free(after);
+	migrate_fails(url, &set, "function file 90_idempotency.sql failed");
+	ck_assert(!audit_changed(url));
+	assert_answer(url, FUNCTION_RECORDS, before, 1);
 	set_free(&set);
 }
 END_TEST
@@ -411,8 +441,7 @@ START_TEST(test_a_removed_function_file_is_noticed)
 	struct function_set set;
 	set_init(&set);
 	set_remove(&set, "80_audit.sql");
-	char err[512] = "";
-	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
+	migrate_ok(url, &set);
 	char *names = db_query_value(url, "SELECT string_agg(name, ' ' ORDER BY name) "
 					  "FROM schema_functions");
 	ck_assert_msg(!strstr(names, "80_audit.sql") && strstr(names, "90_idempotency.sql"),
@@ -432,15 +461,10 @@ START_TEST(test_two_concurrent_runs_apply_the_function_files_safely)
 			"WHERE name = '40_members.sql'");
 	db_exec_ok(url, "UPDATE member_documents SET masked = 'stale'");
 	db_exec_ok(url, "DELETE FROM schema_rebuilds");
-	char var[600];
-	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", url);
-	const char *env[] = {var, NULL};
-	const char *args[] = {"migrate", NULL};
-	struct proc a = {0}, b = {0};
-	proc_spawn(&a, env, args);
-	proc_spawn(&b, env, args);
-	ck_assert_int_eq(proc_wait(&a, 20000), 0);
-	ck_assert_int_eq(proc_wait(&b, 20000), 0);
+	char *out_a, *out_b;
+	migrate_twice_at_once(url, &out_a, &out_b);
+	free(out_a);
+	free(out_b);
 	char *rows = db_query_value(url, "SELECT count(*) FROM schema_functions "
 					 "WHERE checksum <> repeat('0', 64)");
 	ck_assert_int_eq(atoi(rows), (int)functions_embedded_count);
@@ -454,61 +478,57 @@ START_TEST(test_two_concurrent_runs_apply_the_function_files_safely)
 }
 END_TEST
 
-START_TEST(test_member_documents_are_rebuilt_when_member_json_changes)
+/* A member's stored document, read by `query`, after the files applied with one edit. */
+static char *document_after_edit(const char *file, const char *from, const char *to,
+				 const char *query)
 {
 	const char *url = migrated_with_a_member();
 	struct function_set set;
 	set_init(&set);
-	set_edit(&set, "40_members.sql", "'full_name', m.full_name,",
-		 "'full_name', upper(m.full_name),");
-	char err[512] = "";
-	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
-	char *name = db_query_value(url, "SELECT personal::json->>'full_name' FROM member_documents");
+	set_edit(&set, file, from, to);
+	migrate_ok(url, &set);
+	set_free(&set);
+	return db_query_value(url, query);
+}
+
+START_TEST(test_member_documents_are_rebuilt_when_member_json_changes)
+{
+	char *name = document_after_edit("40_members.sql", "'full_name', m.full_name,",
+					 "'full_name', upper(m.full_name),",
+					 "SELECT personal::json->>'full_name' FROM member_documents");
 	ck_assert_str_eq(name, "MAI");
 	free(name);
-	set_free(&set);
 }
 END_TEST
 
 START_TEST(test_member_documents_are_rebuilt_when_a_function_member_json_calls_changes)
 {
 	/* mask_phone lives in another file than member_json */
-	const char *url = migrated_with_a_member();
-	struct function_set set;
-	set_init(&set);
-	set_edit(&set, "00_text.sql", "repeat('*', length(phone) - 4)",
-		 "repeat('#', length(phone) - 4)");
-	char err[512] = "";
-	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
-	char *phone = db_query_value(url, "SELECT masked::json->>'phone' FROM member_documents");
+	char *phone = document_after_edit("00_text.sql", "repeat('*', length(phone) - 4)",
+					  "repeat('#', length(phone) - 4)",
+					  "SELECT masked::json->>'phone' FROM member_documents");
 	ck_assert_str_eq(phone, "09######23");
 	free(phone);
-	set_free(&set);
 }
 END_TEST
+
+#define REBUILD_RECORD "SELECT checksum || ' ' || rebuilt_at FROM schema_rebuilds"
 
 START_TEST(test_an_unrelated_function_change_does_not_rebuild_member_documents)
 {
 	const char *url = migrated_with_a_member();
 	db_exec_ok(url, "UPDATE member_documents SET masked = 'stale'");
-	char *before = db_query_value(url, "SELECT checksum || rebuilt_at FROM schema_rebuilds");
+	char *before = db_query_value(url, REBUILD_RECORD);
 	struct function_set set;
 	set_init(&set);
-	set_edit(&set, "80_audit.sql", "'before', e.before", "/* changed */ 'before', e.before");
+	change_audit(&set);
 	set_edit(&set, "40_members.sql", NULL, "\n-- a comment outside every function\n");
-	char err[512] = "";
-	ck_assert_msg(migrate_with(url, &set, err, sizeof err) == 0, "%s", err);
-	char *def = db_query_value(url, "SELECT pg_get_functiondef('audit_json(audit_events)'"
-					"::regprocedure)");
-	ck_assert_msg(strstr(def, "/* changed */"), "the files were not applied: %s", def);
-	free(def);
+	migrate_ok(url, &set);
+	ck_assert_msg(audit_changed(url), "the files were not applied");
 	char *masked = db_query_value(url, "SELECT masked FROM member_documents");
 	ck_assert_str_eq(masked, "stale");
 	free(masked);
-	char *after = db_query_value(url, "SELECT checksum || rebuilt_at FROM schema_rebuilds");
-	ck_assert_str_eq(after, before);
-	free(before);
-	free(after);
+	assert_answer(url, REBUILD_RECORD, before, 1);
 	set_free(&set);
 }
 END_TEST
@@ -520,9 +540,7 @@ START_TEST(test_a_rebuild_line_must_name_one_function_without_arguments)
 	set_init(&set);
 	set_edit(&set, "40_members.sql", "-- rebuild: member_documents_rebuild()",
 		 "-- rebuild: member_documents_rebuild(); DROP TABLE members");
-	char err[512] = "";
-	ck_assert_int_eq(migrate_with(url, &set, err, sizeof err), -1);
-	ck_assert_msg(strstr(err, "40_members.sql: a rebuild line names one function"), "%s", err);
+	migrate_fails(url, &set, "40_members.sql: a rebuild line names one function");
 	char *n = db_query_value(url, "SELECT count(*) FROM members");
 	ck_assert_str_eq(n, "1");
 	free(n);
