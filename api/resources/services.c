@@ -62,68 +62,33 @@ static struct db_stmt get_writable = {
 	.name = "services_get_writable",
 	.sql = "SELECT json_build_object('code', code, 'name_vi', name_vi, 'name_en', name_en,"
 	       " 'category', category, 'steps', steps, 'translations', translations,"
-	       " 'status', status)::text, version FROM services WHERE code = $1",
+	       " 'status', status)::text AS service, version FROM services WHERE code = $1",
 	.nparams = 1,
 	.readonly = 1,
 };
 
-/* Translation codes the languages table does not hold, as a JSON array, or NULL. */
-#define UNKNOWN_LANGUAGES                                                                   \
-	" unknown AS (SELECT json_agg(k ORDER BY k) AS codes FROM p,"                         \
-	"   jsonb_object_keys(coalesce(j->'translations', '{}')) k"                            \
-	"   WHERE NOT EXISTS (SELECT 1 FROM languages l WHERE l.code = k)),"
-
-/* $1 the service as stored (jsonb), $2-$5 audit actor. */
+/*
+ * The writes call the functions of db/functions/50_services.sql, which ask the languages
+ * table, write and record the audit event; their columns are read by name.
+ * $1 the service as stored (jsonb), $2-$5 audit actor.
+ */
 static struct db_stmt create_service = {
 	.name = "services_create",
-	.sql = "WITH p AS (SELECT $1::jsonb AS j)," UNKNOWN_LANGUAGES
-	       " ins AS (INSERT INTO services (code, name_vi, name_en, category, steps, translations,"
-	       "   status) SELECT j->>'code', j->>'name_vi', j->>'name_en', j->>'category', j->'steps',"
-	       "   coalesce(j->'translations', '{}'), coalesce(j->>'status', 'active')"
-	       "   FROM p WHERE (SELECT codes FROM unknown) IS NULL"
-	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(2, 3, 4, 5),
-			   "'service.create', 'service', code, to_jsonb(ins) FROM ins")
-	       " SELECT (SELECT codes::text FROM unknown) AS unknown_languages,"
-	       " (SELECT service_json(ins)::text FROM ins) AS json,"
-	       " (SELECT version FROM ins) AS version, (SELECT code FROM ins) AS code",
+	.sql = "SELECT * FROM service_create($1::jsonb, $2, $3::uuid, $4, $5)",
 	.nparams = 5,
 };
 
 /* $1 code, $2 version, $3 the merged service (jsonb), $4-$7 audit actor. */
 static struct db_stmt update_service = {
 	.name = "services_update",
-	.sql = "WITH p AS (SELECT $3::jsonb AS j)," UNKNOWN_LANGUAGES
-	       " old AS (SELECT * FROM services WHERE code = $1),"
-	       " upd AS (UPDATE services s SET name_vi = j->>'name_vi', name_en = j->>'name_en',"
-	       "   category = j->>'category', steps = j->'steps',"
-	       "   translations = coalesce(j->'translations', '{}'),"
-	       "   status = coalesce(j->>'status', s.status), version = s.version + 1,"
-	       "   updated_at = now()"
-	       "   FROM p, old WHERE s.code = old.code AND s.version = $2::int"
-	       "   AND (SELECT codes FROM unknown) IS NULL RETURNING s.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "CASE WHEN old.status = 'active' AND upd.status = 'retired'"
-			   " THEN 'service.retire' ELSE 'service.update' END, 'service', upd.code,"
-			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
-	       " (SELECT codes::text FROM unknown) AS unknown_languages,"
-	       " (SELECT service_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
+	.sql = "SELECT * FROM service_update($1, $2::int, $3::jsonb, $4, $5::uuid, $6, $7)",
 	.nparams = 7,
 };
 
-/* $1 code, $2 version, $3-$6 audit actor. The GIN index on service_codes answers "in use". */
+/* $1 code, $2 version, $3-$6 audit actor. */
 static struct db_stmt delete_service = {
 	.name = "services_delete",
-	.sql = "WITH old AS (SELECT * FROM services WHERE code = $1),"
-	       " used AS (SELECT EXISTS (SELECT 1 FROM activities"
-	       "   WHERE service_codes @> ARRAY[$1::text]) AS in_use),"
-	       " del AS (DELETE FROM services s USING old, used WHERE s.code = old.code"
-	       "   AND s.version = $2::int AND NOT used.in_use RETURNING s.*),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(3, 4, 5, 6),
-			   "'service.delete', 'service', code, to_jsonb(del) FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS version,"
-	       " (SELECT in_use FROM used) AS in_use, (SELECT count(*) FROM del) AS deleted",
+	.sql = "SELECT * FROM service_delete($1, $2::int, $3, $4::uuid, $5, $6)",
 	.nparams = 6,
 };
 
@@ -297,43 +262,58 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 }
 
 /*
- * Checks a patch's own members (unknown, read-only, create-only, null where not allowed,
- * wrong types of the plain fields); the rest is checked on the merged service. 1 to go on.
+ * A patch's own checks (a body_check): its plain members (unknown, read-only, create-only,
+ * null where not allowed, wrong types) by the field table, and steps not null; the rest is
+ * checked on the merged service. Returns the number of errors it appended; out (int *) is set
+ * to 1 when memory ran out and nothing could be checked.
  */
-static int accept_service_patch(struct _u_response *resp, const struct req_ctx *ctx)
+static int service_patch_check(const json_t *patch, enum validate_mode mode, json_t **errors,
+			       void *out)
 {
-	json_t *errors = NULL, *plain = json_copy(ctx->body);
+	size_t before = json_array_size(*errors);
+	json_t *plain = json_copy((json_t *)patch);
+	if (!plain) {
+		*(int *)out = 1;
+		return 0;
+	}
 	json_object_del(plain, "steps");
 	json_object_del(plain, "translations");
-	validate_body(plain, service_fields, VALIDATE_PATCH, &errors);
+	validate_body(plain, service_fields, mode, errors);
 	json_decref(plain);
-	if (json_is_null(json_object_get(ctx->body, "steps")))
-		problem_add_error(&errors, "/steps", "required", "must not be null");
-	if (!errors)
-		return 1;
-	invalid_body(resp, ctx, errors);
-	return 0;
+	if (json_is_null(json_object_get(patch, "steps")))
+		problem_add_error(errors, "/steps", "required", "must not be null");
+	return (int)(json_array_size(*errors) - before);
 }
 
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *code;
 	char version[16];
+	int no_memory = 0;
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
 	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
-	    !accept_service_patch(resp, ctx) || etag_require_if_match(req, resp, ctx, version) != 0)
+	    accept_patch(req, resp, ctx, NULL, service_patch_check, &no_memory, version) != 0)
 		return;
+	if (no_memory) {
+		internal_error(resp, ctx);
+		return;
+	}
 	const char *key[1] = {code};
 	PGresult *cur = fetch_row(resp, ctx, &get_writable, key, "service");
 	if (!cur)
 		return;
-	if (strcmp(PQgetvalue(cur, 0, 1), version)) {
+	const char *stored = result_value(cur, "service"), *current = result_value(cur, "version");
+	if (!current || strcmp(current, version)) {
 		PQclear(cur);
 		changed_meanwhile(resp, ctx, "service");
 		return;
 	}
-	json_t *merged = merge_patch(json_loads(PQgetvalue(cur, 0, 0), 0, NULL), ctx->body);
+	json_t *merged = merge_patch(stored ? json_loads(stored, 0, NULL) : NULL, ctx->body);
 	PQclear(cur);
+	if (!merged) {
+		internal_error(resp, ctx);
+		return;
+	}
 	json_t *errors = NULL;
 	if (service_check(merged, &errors)) {
 		json_decref(merged);
