@@ -102,7 +102,10 @@ static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
 	return 0;
 }
 
-/* Steps as stored: every step {instruction, check}, check null when not given. New reference. */
+/*
+ * Steps as stored: every step {instruction, check}, check null when not given. New reference,
+ * NULL when memory ran out.
+ */
 static json_t *stored_steps(const json_t *steps)
 {
 	json_t *out = json_array();
@@ -111,18 +114,25 @@ static json_t *stored_steps(const json_t *steps)
 	json_array_foreach(steps, i, s)
 	{
 		const json_t *check = json_object_get(s, "check");
-		json_array_append_new(out, json_pack("{s:O, s:O}", "instruction",
-						     json_object_get(s, "instruction"), "check",
-						     check ? check : json_null()));
+		if (!out || json_array_append_new(out, json_pack("{s:O, s:O}", "instruction",
+								 json_object_get(s, "instruction"),
+								 "check", check ? check : json_null())) != 0) {
+			json_decref(out);
+			return NULL;
+		}
 	}
 	return out;
 }
 
-/* The service as stored, from a checked document: normalised steps. New reference. */
+/*
+ * The service as stored, from a checked document: normalised steps. New reference, NULL when
+ * memory ran out.
+ */
 static json_t *stored_service(const json_t *doc)
 {
 	json_t *out = json_deep_copy(doc);
-	json_object_set_new(out, "steps", stored_steps(json_object_get(doc, "steps")));
+	if (!out || json_object_set_new(out, "steps", stored_steps(json_object_get(doc, "steps"))) != 0)
+		goto fail;
 	json_t *translations = json_object_get(out, "translations");
 	if (json_is_null(translations))
 		json_object_del(out, "translations");
@@ -133,13 +143,19 @@ static json_t *stored_service(const json_t *doc)
 		json_t *steps = json_object_get(t, "steps");
 		if (json_is_null(steps))
 			json_object_del(t, "steps");
-		else if (steps)
-			json_object_set_new(t, "steps", stored_steps(steps));
+		else if (steps && json_object_set_new(t, "steps", stored_steps(steps)) != 0)
+			goto fail;
 	}
 	return out;
+fail:
+	json_decref(out);
+	return NULL;
 }
 
-/* RFC 7396: patch applied to target (consumed); returns the result (a new reference). */
+/*
+ * RFC 7396: patch applied to target (consumed); returns the result (a new reference), NULL
+ * when memory ran out.
+ */
 static json_t *merge_patch(json_t *target, const json_t *patch)
 {
 	if (!json_is_object(patch)) {
@@ -148,17 +164,21 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
 	}
 	if (!json_is_object(target)) {
 		json_decref(target);
-		target = json_object();
+		if (!(target = json_object()))
+			return NULL;
 	}
 	const char *key;
 	const json_t *value;
 	json_object_foreach((json_t *)patch, key, value)
 	{
-		if (json_is_null(value))
+		if (json_is_null(value)) {
 			json_object_del(target, key);
-		else
-			json_object_set_new(target, key,
-					    merge_patch(json_incref(json_object_get(target, key)), value));
+		} else if (json_object_set_new(target, key,
+					       merge_patch(json_incref(json_object_get(target, key)),
+							   value)) != 0) {
+			json_decref(target);
+			return NULL;
+		}
 	}
 	return target;
 }
@@ -168,6 +188,10 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 			      const char *codes_text)
 {
 	json_t *codes = json_loads(codes_text, 0, NULL), *errors = NULL;
+	if (!codes) {
+		internal_error(resp, ctx);
+		return;
+	}
 	size_t i;
 	const json_t *c;
 	json_array_foreach(codes, i, c)
@@ -181,8 +205,10 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 	invalid_body(resp, ctx, errors);
 }
 
-/* Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503
- * (or 500 when the document could not be written out). */
+/*
+ * Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503, or
+ * 500 when the document is NULL or could not be written out (memory ran out).
+ */
 static PGresult *write_service(struct _u_response *resp, struct req_ctx *ctx,
 			       struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
 			       json_t *doc, enum db_status *st)
@@ -238,8 +264,12 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0)
 		return;
 	json_t *errors = NULL;
-	if (service_check(ctx->body, &errors)) {
-		invalid_body(resp, ctx, errors);
+	int n = service_check(ctx->body, &errors);
+	if (n != 0) {
+		if (n > 0)
+			invalid_body(resp, ctx, errors);
+		else
+			internal_error(resp, ctx);
 		return;
 	}
 	const char *params[5] = {NULL};
@@ -308,16 +338,16 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		changed_meanwhile(resp, ctx, "service");
 		return;
 	}
-	json_t *merged = merge_patch(stored ? json_loads(stored, 0, NULL) : NULL, ctx->body);
+	json_t *base = stored ? json_loads(stored, 0, NULL) : NULL;
 	PQclear(cur);
-	if (!merged) {
-		internal_error(resp, ctx);
-		return;
-	}
-	json_t *errors = NULL;
-	if (service_check(merged, &errors)) {
+	json_t *merged = base ? merge_patch(base, ctx->body) : NULL, *errors = NULL;
+	int n = merged ? service_check(merged, &errors) : -1;
+	if (n != 0) {
 		json_decref(merged);
-		invalid_body(resp, ctx, errors);
+		if (n > 0)
+			invalid_body(resp, ctx, errors);
+		else
+			internal_error(resp, ctx);
 		return;
 	}
 	json_t *doc = stored_service(merged);
