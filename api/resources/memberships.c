@@ -83,7 +83,8 @@ static struct db_stmt list_of_member = {
 	.name = "memberships_of_member",
 	.sql = "SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
 	       " JOIN visible_teams($2::ltree, $3::uuid) t ON t.id = ms.team_id"
-	       " WHERE ms.member_id = $1::uuid AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5") HISTORY_ORDER " LIMIT $6::int",
+	       " WHERE ms.member_id = $1::uuid AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5")
+	       HISTORY_ORDER " LIMIT $6::int",
 	.nparams = 6,
 	.readonly = 1,
 };
