@@ -5,10 +5,11 @@
  * naming its item (/items/3/date).
  *
  * Three passes, so that a thousand items cost about what one does: every item is checked in
- * C (activity_check, as a single create); then one statement checks the references of all
- * items set-wise (ACTIVITY_PROBLEMS over the unnested items: one join per kind of reference,
- * not a query per item), and inserts them all, with ONE audit event (activities.batch, after
- * {count, ids}), only when nothing failed. A team leader may name their own team only.
+ * C (activity_check, as a single create); then one statement, activities_create() as for a
+ * single create, checks the references of all items (activity_problems() per item: index
+ * lookups, no query per item from C) and inserts them all, with ONE audit event
+ * (activities.batch, after {count, ids}), only when nothing failed. A team leader may name
+ * their own team only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,20 +22,12 @@
 #include "resource.h"
 #include "teams_shared.h"
 
-/* $1 items, $2 scope, $3 only team (leaders), $4-$7 audit actor. */
+/* activities_create() of db/functions/55_activities.sql, as a batch: $1 items, $2 scope, $3 the
+ * only team (leaders), $4-$7 the audit actor. */
 static struct db_stmt create_batch = {
 	.name = "activities_batch",
-	.sql = "WITH" ACTIVITY_NEW_CANDIDATES("$1", "$2", "$3") ACTIVITY_PROBLEMS ","
-	       ACTIVITY_INSERT_CANDIDATES
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "'activities.batch', 'activity', NULL,"
-			   " jsonb_build_object('count', n.count, 'ids',"
-			   "   (SELECT jsonb_agg(id ORDER BY idx) FROM cand))"
-			   " FROM (SELECT count(*) FROM ins) n WHERE n.count > 0")
-	       " SELECT " ACTIVITY_PROBLEMS_JSON " AS problems,"
-	       " (SELECT json_build_object('created', count(*), 'ids',"
-	       "   (SELECT coalesce(json_agg(id ORDER BY idx), '[]') FROM cand"
-	       "    WHERE EXISTS (SELECT 1 FROM ins)))::text FROM ins) AS json",
+	.sql = "SELECT * FROM activities_create($1::jsonb, $2::ltree, $3::uuid, true,"
+	       " $4, $5::uuid, $6, $7)",
 	.nparams = 7,
 };
 
