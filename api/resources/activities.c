@@ -131,8 +131,9 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	json_t *items = json_array();
-	json_array_append_new(items, activity_item(ctx->body, team));
-	char *text = json_dumps(items, JSON_COMPACT); /* NULL when any step had no memory */
+	char *text = NULL; /* stays NULL when any step had no memory */
+	if (items && json_array_append_new(items, activity_item(ctx->body, team)) == 0)
+		text = json_dumps(items, JSON_COMPACT);
 	json_decref(items);
 	if (!text) {
 		internal_error(resp, ctx);

@@ -38,6 +38,7 @@ static struct db_stmt create_batch = {
 static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx)
 {
 	json_t *errors = NULL, *out = NULL;
+	int no_memory = 0;
 	const json_t *items = json_object_get(ctx->body, "items");
 	const char *key;
 	const json_t *v;
@@ -69,17 +70,17 @@ static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx
 						  "must be an activity object");
 			else if (activity_check(item, VALIDATE_CREATE, 1, &item_errors))
 				activity_errors_prefixed(&errors, item_errors, prefix);
-			else
-				json_array_append_new(out, activity_item(item, NULL));
+			else if (json_array_append_new(out, activity_item(item, NULL)) != 0)
+				no_memory = 1;
 		}
 	}
-	if (!errors && out)
+	if (!errors && out && !no_memory)
 		return out;
 	json_decref(out);
 	if (errors)
 		invalid_body(resp, ctx, errors);
 	else
-		internal_error(resp, ctx); /* json_array() had no memory */
+		internal_error(resp, ctx); /* no memory for the items */
 	return NULL;
 }
 

@@ -150,10 +150,15 @@ json_t *activity_item(const json_t *body, const char *team_id)
 	json_t *item = json_object();
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)body, key, v) if (!json_is_null(v))
-		json_object_set(item, key, v);
-	if (team_id)
-		json_object_set_new(item, "team_id", json_string(team_id));
+	int failed = !item;
+	json_object_foreach((json_t *)body, key, v) if (!failed && !json_is_null(v))
+		failed = json_object_set(item, key, v) != 0;
+	if (!failed && team_id)
+		failed = json_object_set_new(item, "team_id", json_string(team_id)) != 0;
+	if (failed) {
+		json_decref(item);
+		return NULL;
+	}
 	return item;
 }
 
