@@ -136,11 +136,8 @@ $$;
 CREATE OR REPLACE FUNCTION member_delete(member_id uuid, expected integer, scope ltree,
     by_type text, by_id uuid, by_name text, by_request text)
     RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE plpgsql
+    LANGUAGE sql
     AS $$
-#variable_conflict use_column
-BEGIN
-    RETURN QUERY
     WITH old AS (SELECT m.* FROM visible_members(scope) m WHERE m.id = member_id),
     busy AS (SELECT EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = $1) AS b),
     del AS (DELETE FROM members m WHERE m.id = (SELECT o.id FROM old o)
@@ -150,6 +147,5 @@ BEGIN
               SELECT by_type, by_id, by_name, by_request, 'member.delete', 'member',
                      del.id::text, to_jsonb(del) - 'full_name_folded' FROM del)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT o.version FROM old o), (SELECT b FROM busy),
-           (SELECT count(*) FROM del);
-END
+           (SELECT count(*) FROM del)
 $$;
