@@ -61,7 +61,7 @@ static struct db_stmt create_activity = {
 
 static struct db_stmt update_activity = {
 	.name = "activities_update",
-	.sql = "SELECT * FROM activity_update($1::uuid, $2::int, $5::jsonb, $3::ltree, $4::uuid,"
+	.sql = "SELECT * FROM activity_update($1::uuid, $2::int, $3::jsonb, $4::ltree, $5::uuid,"
 	       " $6, $7::uuid, $8, $9)",
 	.nparams = 9,
 };
@@ -188,7 +188,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		internal_error(resp, ctx);
 		return;
 	}
-	const char *params[9] = {id, version, ctx->principal.scope_path, team_only_param(ctx), patch};
+	const char *params[9] = {id, version, patch, ctx->principal.scope_path,
+				 team_only_param(ctx)};
 	audit_actor_params(ctx, params + 5);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_activity, params, &st);

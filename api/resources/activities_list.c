@@ -101,15 +101,16 @@ static struct db_stmt team_visible = {
 	" FROM units WHERE within(path, (SELECT path FROM target))), false)"
 #define SCOPE_PAGE(select)                                                                  \
 	"WITH target AS (SELECT CASE WHEN $8::text IS NULL THEN $1::ltree"                    \
-	"   ELSE (SELECT path FROM units WHERE code = $8 AND within(path, $1::ltree)) END AS path)," \
+	"   ELSE (SELECT path FROM units WHERE code = $8 AND within(path, $1::ltree))"     \
+	"   END AS path),"                                                                 \
 	" size AS (SELECT count(*) <= " SMALL_SUBTREE " AS small FROM (SELECT 1 FROM units"    \
-	"   WHERE within(path, (SELECT path FROM target)) LIMIT " SMALL_SUBTREE " + 1) s),"    \
+	"   WHERE within(path, (SELECT path FROM target)) LIMIT " SMALL_SUBTREE " + 1) s)," \
 	" page AS ((SELECT a.* FROM activities a WHERE " ONE_TEAM " IS NOT NULL"               \
 	"   AND a.team_id = " ONE_TEAM SCOPE_FILTERS IN_TARGET NEWEST_FIRST " LIMIT $10::int)"  \
 	"  UNION ALL (SELECT x.* FROM units u CROSS JOIN LATERAL (SELECT a.* FROM activities a" \
 	"   WHERE a.unit_code = u.code" SCOPE_FILTERS NEWEST_FIRST " LIMIT $10::int) x"         \
 	"   WHERE " ONE_TEAM " IS NULL AND (SELECT small FROM size)"                           \
-	"   AND within(u.path, (SELECT path FROM target)))"                                    \
+	"   AND within(u.path, (SELECT path FROM target)))"                                \
 	"  UNION ALL (SELECT a.* FROM activities a WHERE " ONE_TEAM " IS NULL"                 \
 	"   AND NOT (SELECT small FROM size)" SCOPE_FILTERS IN_TARGET NEWEST_FIRST             \
 	"   LIMIT $10::int))"                                                                   \
@@ -126,9 +127,10 @@ static struct db_stmt team_visible = {
 #define EXPORT_AFTER_UNIT "coalesce(split_part($2, '/', 1), '')"
 #define EXPORT_PAGE(select)                                                                 \
 	"WITH target AS (SELECT CASE WHEN $8::text IS NULL THEN $1::ltree"                    \
-	"   ELSE (SELECT path FROM units WHERE code = $8 AND within(path, $1::ltree)) END AS path)" \
+	"   ELSE (SELECT path FROM units WHERE code = $8 AND within(path, $1::ltree))"     \
+	"   END AS path)"                                                                  \
 	" SELECT " select " FROM (SELECT code FROM units"                                      \
-	"   WHERE within(path, (SELECT path FROM target)) AND code >= " EXPORT_AFTER_UNIT      \
+	"   WHERE within(path, (SELECT path FROM target)) AND code >= " EXPORT_AFTER_UNIT  \
 	"   ORDER BY code) u CROSS JOIN LATERAL (SELECT a.* FROM activities a"                 \
 	"   WHERE a.unit_code = u.code" FILTERS("$3", "$5", "$6")                               \
 	"   AND a.date <= coalesce($4::date, 'infinity'::date)"                                \

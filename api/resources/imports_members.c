@@ -158,7 +158,8 @@ static struct db_stmt insert_members = {
 	       "   JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
 	       "   WHERE s.team_role IS NOT NULL ORDER BY s.row_no RETURNING 1),"
 	       IMPORT_AUDIT_EVENT("members.import", "member")
-	       " SELECT (SELECT count(*) FROM ins) AS members, (SELECT count(*) FROM ms) AS memberships",
+	       " SELECT (SELECT count(*) FROM ins) AS members,"
+	       " (SELECT count(*) FROM ms) AS memberships",
 	.nparams = 6,
 };
 

@@ -71,7 +71,8 @@ static struct db_stmt get_member = {
  * audit actor (audit_actor_params). */
 static struct db_stmt create_member = {
 	.name = "members_create",
-	.sql = "SELECT * FROM member_create($1::jsonb, $2::ltree, $3::boolean, $4, $5::uuid, $6, $7)",
+	.sql = "SELECT * FROM member_create($1::jsonb, $2::ltree, $3::boolean,"
+	       " $4, $5::uuid, $6, $7)",
 	.nparams = 7,
 };
 
