@@ -52,26 +52,14 @@ static struct db_stmt team_in_scope = {
 
 /* The writes are functions of db/functions/55_activities.sql; the last four parameters are
  * the audit actor (audit_actor_params). */
-static struct db_stmt create_activity = {
-	.name = "activities_create",
-	.sql = "SELECT * FROM activities_create($1::jsonb, $2::ltree, $3::uuid, false,"
-	       " $4, $5::uuid, $6, $7)",
-	.nparams = 7,
-};
+static struct db_stmt create_activity = {.name = "activities_create", .nparams = 7,
+	.sql = "SELECT * FROM activities_create($1, $2, $3, false, $4, $5, $6, $7)"};
 
-static struct db_stmt update_activity = {
-	.name = "activities_update",
-	.sql = "SELECT * FROM activity_update($1::uuid, $2::int, $3::jsonb, $4::ltree, $5::uuid,"
-	       " $6, $7::uuid, $8, $9)",
-	.nparams = 9,
-};
+static struct db_stmt update_activity = {.name = "activities_update", .nparams = 9,
+	.sql = "SELECT * FROM activity_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
 
-static struct db_stmt delete_activity = {
-	.name = "activities_delete",
-	.sql = "SELECT * FROM activity_delete($1::uuid, $2::int, $3::ltree, $4::uuid,"
-	       " $5, $6::uuid, $7, $8)",
-	.nparams = 8,
-};
+static struct db_stmt delete_activity = {.name = "activities_delete", .nparams = 8,
+	.sql = "SELECT * FROM activity_delete($1, $2, $3, $4, $5, $6, $7, $8)"};
 
 #define OWN_TEAM_ONLY "A team leader records the activities of their own team only."
 

@@ -24,12 +24,8 @@
 
 /* activities_create() of db/functions/55_activities.sql, as a batch: $1 items, $2 scope, $3 the
  * only team (leaders), $4-$7 the audit actor. */
-static struct db_stmt create_batch = {
-	.name = "activities_batch",
-	.sql = "SELECT * FROM activities_create($1::jsonb, $2::ltree, $3::uuid, true,"
-	       " $4, $5::uuid, $6, $7)",
-	.nparams = 7,
-};
+static struct db_stmt create_batch = {.name = "activities_batch", .nparams = 7,
+	.sql = "SELECT * FROM activities_create($1, $2, $3, true, $4, $5, $6, $7)"};
 
 /*
  * Checks the body and every item without the database. Returns the items as the statement

@@ -69,25 +69,14 @@ static struct db_stmt get_member = {
 
 /* The writes are functions of db/functions/40_members.sql; the last four parameters are the
  * audit actor (audit_actor_params). */
-static struct db_stmt create_member = {
-	.name = "members_create",
-	.sql = "SELECT * FROM member_create($1::jsonb, $2::ltree, $3::boolean,"
-	       " $4, $5::uuid, $6, $7)",
-	.nparams = 7,
-};
+static struct db_stmt create_member = {.name = "members_create", .nparams = 7,
+	.sql = "SELECT * FROM member_create($1, $2, $3, $4, $5, $6, $7)"};
 
-static struct db_stmt update_member = {
-	.name = "members_update",
-	.sql = "SELECT * FROM member_update($1::uuid, $2::int, $3::jsonb, $4::ltree, $5::boolean,"
-	       " $6, $7::uuid, $8, $9)",
-	.nparams = 9,
-};
+static struct db_stmt update_member = {.name = "members_update", .nparams = 9,
+	.sql = "SELECT * FROM member_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
 
-static struct db_stmt delete_member = {
-	.name = "members_delete",
-	.sql = "SELECT * FROM member_delete($1::uuid, $2::int, $3::ltree, $4, $5::uuid, $6, $7)",
-	.nparams = 7,
-};
+static struct db_stmt delete_member = {.name = "members_delete", .nparams = 7,
+	.sql = "SELECT * FROM member_delete($1, $2, $3, $4, $5, $6, $7)"};
 
 /* Replaces a string field of doc by its normalised form, or records why it has none. */
 static void normalise_field(json_t *doc, const char *name, json_t **errors,

@@ -33,11 +33,8 @@ static struct db_stmt wait_for = {
 
 /* unseen_duplicates_record() of db/functions/80_audit.sql: $1 count, $2 member id, $3 source,
  * $4 member ids, $5-$8 the audit actor (the account is $6). */
-static struct db_stmt record = {
-	.name = "unseen_duplicates_record",
-	.sql = "SELECT unseen_duplicates_record($1::int, $2, $3, $4::jsonb, $5, $6::uuid, $7, $8)",
-	.nparams = 8,
-};
+static struct db_stmt record = {.name = "unseen_duplicates_record", .nparams = 8,
+	.sql = "SELECT unseen_duplicates_record($1, $2, $3, $4, $5, $6, $7, $8)"};
 
 int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp)
 {
