@@ -13,7 +13,7 @@
  *     services exist and are not retired (a retired service already on a record may stay);
  *     every member was in the team on that date; the languages exist; the unit is the team's
  *     or under it; households_reached <= people_reached. The references are checked in SQL, in
- *     the statement that writes (ACTIVITY_PROBLEMS), and each failure is named (/member_ids/1
+ *     the statement that writes (activity_problems()), and each failure is named (/member_ids/1
  *     not_a_member);
  *   - PATCH is a merge patch with If-Match; the record is checked as the patch leaves it, but
  *     only against what the patch touches (changing the notes of an old record does not
@@ -35,98 +35,31 @@
 #include "resource.h"
 #include "teams_shared.h"
 
-/* An activity the caller may see: its unit under the scope; for a team leader, of their team. */
-#define ACTIVITY_VISIBLE(id, scope, only)                                                   \
-	" FROM activities a JOIN units u ON u.code = a.unit_code WHERE a.id = " id "::uuid"  \
-	" AND u.path <@ " scope "::ltree AND (" only "::uuid IS NULL OR a.team_id = " only "::uuid)"
-
 static struct db_stmt get_activity = {
 	.name = "activities_get",
-	.sql = "SELECT activity_json(a)::text, a.version" ACTIVITY_VISIBLE("$1", "$2", "$3"),
+	.sql = "SELECT activity_json(a)::text, a.version"
+	       " FROM visible_activities($2::ltree, $3::uuid) a WHERE a.id = $1::uuid",
 	.nparams = 3,
 	.readonly = 1,
 };
 
 static struct db_stmt team_in_scope = {
 	.name = "activities_team_in_scope",
-	.sql = "SELECT 1 FROM teams t WHERE " TEAM_VISIBLE("$1", "$2", "NULL"),
+	.sql = "SELECT 1 FROM visible_teams($2::ltree, NULL) t WHERE t.id = $1::uuid",
 	.nparams = 2,
 	.readonly = 1,
 };
 
-/* $1 items (one), $2 scope, $3 only team, $4-$7 audit actor. */
-static struct db_stmt create_activity = {
-	.name = "activities_create",
-	.sql = "WITH" ACTIVITY_NEW_CANDIDATES("$1", "$2", "$3") ACTIVITY_PROBLEMS ","
-	       ACTIVITY_INSERT_CANDIDATES
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "'activity.create', 'activity', id::text, to_jsonb(ins) FROM ins")
-	       " SELECT " ACTIVITY_PROBLEMS_JSON " AS problems,"
-	       " (SELECT activity_json(ins)::text FROM ins) AS json,"
-	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
-	.nparams = 7,
-};
+/* The writes are functions of db/functions/55_activities.sql; the last four parameters are
+ * the audit actor (audit_actor_params). */
+static struct db_stmt create_activity = {.name = "activities_create", .nparams = 7,
+	.sql = "SELECT * FROM activities_create($1, $2, $3, false, $4, $5, $6, $7)"};
 
-/* A member of the patch: its new value when the patch has it, else the stored one. */
-#define PATCHED(key, value, stored) "CASE WHEN j ? '" key "' THEN " value " ELSE " stored " END"
-#define PATCHED_ARRAY(key, stored, cast)                                                    \
-	PATCHED(key, "ARRAY(SELECT jsonb_array_elements_text(j->'" key "'))" cast, stored)
+static struct db_stmt update_activity = {.name = "activities_update", .nparams = 9,
+	.sql = "SELECT * FROM activity_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
 
-/* $1 id, $2 version, $3 scope, $4 only team (leaders), $5 the patch (jsonb), $6-$9 audit. */
-static struct db_stmt update_activity = {
-	.name = "activities_update",
-	.sql = "WITH p AS (SELECT $5::jsonb AS j),"
-	       " old AS (SELECT a.*" ACTIVITY_VISIBLE("$1", "$3", "NULL") " FOR UPDATE OF a),"
-	       " cand AS (SELECT 0 AS idx, t.id AS team_id, t.unit_code AS team_unit,"
-	       "   tu.path AS team_path, t.established_on,"
-	       "   ($4::uuid IS NULL OR t.id = $4::uuid) AS allowed,"
-	       "   " PATCHED("unit_code", "j->>'unit_code'", "o.unit_code") " AS unit_code,"
-	       "   " PATCHED("date", "(j->>'date')::date", "o.date") " AS date,"
-	       "   coalesce(j->>'kind', o.kind) AS kind,"
-	       "   " PATCHED_ARRAY("service_codes", "o.service_codes", "") " AS service_codes,"
-	       "   o.service_codes AS old_services,"
-	       "   " PATCHED_ARRAY("member_ids", "o.member_ids", "::uuid[]") " AS member_ids,"
-	       "   " PATCHED_ARRAY("languages", "o.languages", "") " AS languages,"
-	       "   " PATCHED("households_reached", "(j->>'households_reached')::int",
-			     "o.households_reached") " AS households,"
-	       "   " PATCHED("people_reached", "(j->>'people_reached')::int", "o.people_reached")
-	       "     AS people,"
-	       "   " PATCHED("notes", "j->>'notes'", "o.notes") " AS notes,"
-	       "   j ? 'date' AS chk_date, j ? 'date' OR j ? 'member_ids' AS chk_members,"
-	       "   j ? 'unit_code' AS chk_unit, j ? 'languages' AS chk_langs"
-	       "  FROM p, old o JOIN teams t ON t.id = o.team_id JOIN units tu ON tu.code = t.unit_code),"
-	       ACTIVITY_PROBLEMS ","
-	       " upd AS (UPDATE activities a SET unit_code = c.unit_code, date = c.date,"
-	       "   kind = c.kind, service_codes = c.service_codes, member_ids = c.member_ids,"
-	       "   languages = c.languages, households_reached = c.households,"
-	       "   people_reached = c.people, notes = c.notes, version = a.version + 1,"
-	       "   updated_at = now()"
-	       "   FROM cand c WHERE a.id = $1::uuid AND a.version = $2::int AND c.allowed"
-	       "   AND NOT EXISTS (SELECT 1 FROM problems) RETURNING a.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
-			   "'activity.update', 'activity', upd.id::text,"
-			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT allowed FROM cand) AS own_team,"
-	       " (SELECT version FROM old) AS current_version, " ACTIVITY_PROBLEMS_JSON " AS problems,"
-	       " (SELECT activity_json(upd)::text FROM upd) AS json,"
-	       " (SELECT version FROM upd) AS version",
-	.nparams = 9,
-};
-
-/* $1 id, $2 version, $3 scope, $4 only team (leaders), $5-$8 audit. */
-static struct db_stmt delete_activity = {
-	.name = "activities_delete",
-	.sql = "WITH old AS (SELECT a.*" ACTIVITY_VISIBLE("$1", "$3", "NULL") "),"
-	       " del AS (DELETE FROM activities a USING old WHERE a.id = old.id"
-	       "   AND a.version = $2::int AND ($4::uuid IS NULL OR a.team_id = $4::uuid)"
-	       "   RETURNING a.*),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(5, 6, 7, 8),
-			   "'activity.delete', 'activity', id::text, to_jsonb(del) FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
-	       " (SELECT $4::uuid IS NULL OR team_id = $4::uuid FROM old) AS own_team,"
-	       " (SELECT version FROM old) AS current_version, (SELECT count(*) FROM del) AS deleted",
-	.nparams = 8,
-};
+static struct db_stmt delete_activity = {.name = "activities_delete", .nparams = 8,
+	.sql = "SELECT * FROM activity_delete($1, $2, $3, $4, $5, $6, $7, $8)"};
 
 #define OWN_TEAM_ONLY "A team leader records the activities of their own team only."
 
@@ -186,8 +119,9 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	json_t *items = json_array();
-	json_array_append_new(items, activity_item(ctx->body, team));
-	char *text = json_dumps(items, JSON_COMPACT); /* NULL when any step had no memory */
+	char *text = NULL; /* stays NULL when any step had no memory */
+	if (items && json_array_append_new(items, activity_item(ctx->body, team)) == 0)
+		text = json_dumps(items, JSON_COMPACT);
 	json_decref(items);
 	if (!text) {
 		internal_error(resp, ctx);
@@ -203,7 +137,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	const char *problems = st == DB_OK ? result_value(res, "problems") : NULL;
 	if (st != DB_OK)
 		write_failed(resp, ctx, res);
-	else if (problems && activity_problems_name(problems, "/team_id"))
+	else if (result_true(res, "team_refused"))
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "team", NULL);
 	else if (problems)
 		refused(resp, ctx, problems);
@@ -222,26 +156,28 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	respond_read(resp, ctx, &get_activity, params, "activity");
 }
 
+/* activity_check as accept_patch() calls it. */
+static int patch_check(const json_t *body, enum validate_mode mode, json_t **errors, void *out)
+{
+	(void)out;
+	return activity_check(body, mode, 0, errors);
+}
+
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
 	char version[16];
 	if (allowed(resp, ctx, ACT_RECORD_ACTIVITY) != 0 ||
-	    !(id = path_uuid(req, resp, ctx, "id", "activity")))
-		return;
-	json_t *errors = NULL;
-	if (activity_check(ctx->body, VALIDATE_PATCH, 0, &errors)) {
-		invalid_body(resp, ctx, errors);
-		return;
-	}
-	if (etag_require_if_match(req, resp, ctx, version) != 0)
+	    !(id = path_uuid(req, resp, ctx, "id", "activity")) ||
+	    accept_patch(req, resp, ctx, NULL, patch_check, NULL, version) != 0)
 		return;
 	char *patch = json_dumps(ctx->body, JSON_COMPACT);
 	if (!patch) {
 		internal_error(resp, ctx);
 		return;
 	}
-	const char *params[9] = {id, version, ctx->principal.scope_path, team_only_param(ctx), patch};
+	const char *params[9] = {id, version, patch, ctx->principal.scope_path,
+				 team_only_param(ctx)};
 	audit_actor_params(ctx, params + 5);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_activity, params, &st);
@@ -281,18 +217,12 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_activity, params, &st);
 	if (!res)
 		return;
-	const char *current = st == DB_OK ? result_value(res, "current_version") : NULL;
-	const char *deleted = st == DB_OK ? result_value(res, "deleted") : NULL;
 	if (st != DB_OK)
 		write_failed_unexpectedly(resp, ctx, res);
-	else if (!result_true(res, "found"))
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "activity", NULL);
-	else if (!result_true(res, "own_team"))
+	else if (result_true(res, "found") && !result_true(res, "own_team"))
 		problem(resp, ctx, 403, OWN_TEAM_ONLY);
-	else if (!current || strcmp(current, version) || !deleted || strcmp(deleted, "1"))
-		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else
-		ulfius_set_empty_body_response(resp, 204);
+		respond_deleted(resp, ctx, res, version, "activity", NULL);
 	PQclear(res);
 }
 

@@ -5,10 +5,11 @@
  * naming its item (/items/3/date).
  *
  * Three passes, so that a thousand items cost about what one does: every item is checked in
- * C (activity_check, as a single create); then one statement checks the references of all
- * items set-wise (ACTIVITY_PROBLEMS over the unnested items: one join per kind of reference,
- * not a query per item), and inserts them all, with ONE audit event (activities.batch, after
- * {count, ids}), only when nothing failed. A team leader may name their own team only.
+ * C (activity_check, as a single create); then one statement, activities_create() as for a
+ * single create, checks the references of all items (activity_problems() per item: index
+ * lookups, no query per item from C) and inserts them all, with ONE audit event
+ * (activities.batch, after {count, ids}), only when nothing failed. A team leader may name
+ * their own team only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,22 +22,10 @@
 #include "resource.h"
 #include "teams_shared.h"
 
-/* $1 items, $2 scope, $3 only team (leaders), $4-$7 audit actor. */
-static struct db_stmt create_batch = {
-	.name = "activities_batch",
-	.sql = "WITH" ACTIVITY_NEW_CANDIDATES("$1", "$2", "$3") ACTIVITY_PROBLEMS ","
-	       ACTIVITY_INSERT_CANDIDATES
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "'activities.batch', 'activity', NULL,"
-			   " jsonb_build_object('count', n.count, 'ids',"
-			   "   (SELECT jsonb_agg(id ORDER BY idx) FROM cand))"
-			   " FROM (SELECT count(*) FROM ins) n WHERE n.count > 0")
-	       " SELECT " ACTIVITY_PROBLEMS_JSON " AS problems,"
-	       " (SELECT json_build_object('created', count(*), 'ids',"
-	       "   (SELECT coalesce(json_agg(id ORDER BY idx), '[]') FROM cand"
-	       "    WHERE EXISTS (SELECT 1 FROM ins)))::text FROM ins) AS json",
-	.nparams = 7,
-};
+/* activities_create() of db/functions/55_activities.sql, as a batch: $1 items, $2 scope, $3 the
+ * only team (leaders), $4-$7 the audit actor. */
+static struct db_stmt create_batch = {.name = "activities_batch", .nparams = 7,
+	.sql = "SELECT * FROM activities_create($1, $2, $3, true, $4, $5, $6, $7)"};
 
 /*
  * Checks the body and every item without the database. Returns the items as the statement
@@ -45,6 +34,7 @@ static struct db_stmt create_batch = {
 static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx)
 {
 	json_t *errors = NULL, *out = NULL;
+	int no_memory = 0;
 	const json_t *items = json_object_get(ctx->body, "items");
 	const char *key;
 	const json_t *v;
@@ -76,17 +66,17 @@ static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx
 						  "must be an activity object");
 			else if (activity_check(item, VALIDATE_CREATE, 1, &item_errors))
 				activity_errors_prefixed(&errors, item_errors, prefix);
-			else
-				json_array_append_new(out, activity_item(item, NULL));
+			else if (json_array_append_new(out, activity_item(item, NULL)) != 0)
+				no_memory = 1;
 		}
 	}
-	if (!errors && out)
+	if (!errors && out && !no_memory)
 		return out;
 	json_decref(out);
 	if (errors)
 		invalid_body(resp, ctx, errors);
 	else
-		internal_error(resp, ctx); /* json_array() had no memory */
+		internal_error(resp, ctx); /* no memory for the items */
 	return NULL;
 }
 

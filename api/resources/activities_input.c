@@ -2,8 +2,8 @@
  * The checks of an activity body that need no database (see activities.h): a single create,
  * a patch and every item of a batch go through activity_check, so they refuse the same input
  * with the same errors. What needs the database (the services exist and are not retired, the
- * members were in the team on the date, the languages and the unit exist) is ACTIVITY_PROBLEMS,
- * run in the statement that writes.
+ * members were in the team on the date, the languages and the unit exist) is
+ * activity_problems() in db/functions/55_activities.sql, run in the statement that writes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -150,10 +150,15 @@ json_t *activity_item(const json_t *body, const char *team_id)
 	json_t *item = json_object();
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)body, key, v) if (!json_is_null(v))
-		json_object_set(item, key, v);
-	if (team_id)
-		json_object_set_new(item, "team_id", json_string(team_id));
+	int failed = !item;
+	json_object_foreach((json_t *)body, key, v) if (!failed && !json_is_null(v))
+		failed = json_object_set(item, key, v) != 0;
+	if (!failed && team_id)
+		failed = json_object_set_new(item, "team_id", json_string(team_id)) != 0;
+	if (failed) {
+		json_decref(item);
+		return NULL;
+	}
 	return item;
 }
 
@@ -170,22 +175,6 @@ void activity_errors_prefixed(json_t **dest, json_t *src, const char *prefix)
 				  json_string_value(json_object_get(e, "message")));
 	}
 	json_decref(src);
-}
-
-int activity_problems_name(const char *text, const char *field)
-{
-	json_t *problems = json_loads(text, 0, NULL);
-	size_t i;
-	const json_t *p;
-	int found = 0;
-	json_array_foreach(problems, i, p)
-	{
-		const char *f = json_string_value(json_object_get(p, "field"));
-		if (f && !strcmp(f, field))
-			found = 1;
-	}
-	json_decref(problems);
-	return found;
 }
 
 int activity_problems_to_errors(const char *text, int batch, json_t **errors)

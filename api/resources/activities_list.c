@@ -74,7 +74,7 @@ static struct db_stmt list_of_team = {
 
 static struct db_stmt team_visible = {
 	.name = "activities_team_visible",
-	.sql = "SELECT 1 FROM teams t WHERE " TEAM_VISIBLE("$1", "$2", "$3"),
+	.sql = "SELECT 1 FROM visible_teams($2::ltree, $3::uuid) t WHERE t.id = $1::uuid",
 	.nparams = 3,
 	.readonly = 1,
 };
@@ -90,7 +90,7 @@ static struct db_stmt team_visible = {
 /*
  * The unit is in the subtree: an IN (hashed once per page: the subtree's unit codes) inside
  * coalesce(), not EXISTS or a join. The statement is prepared, so after a few runs
- * PostgreSQL plans it once for any parameters, estimating `path <@ $x` at 0.1 % of the
+ * PostgreSQL plans it once for any parameters, estimating `within(path, $x)` at 0.1 % of the
  * rows; with a join it then starts from the subtree's units and reads every activity of
  * each (a province: 270,000 rows for a page of 50). Inside coalesce() the condition counts
  * as a neutral 50 %, so the plan walks the date index backwards and stops after a page,
@@ -98,18 +98,19 @@ static struct db_stmt team_visible = {
  */
 #define IN_TARGET                                                                           \
 	" AND coalesce((SELECT path FROM target) = ''::ltree OR a.unit_code IN (SELECT code"   \
-	" FROM units WHERE path <@ (SELECT path FROM target)), false)"
+	" FROM units WHERE within(path, (SELECT path FROM target))), false)"
 #define SCOPE_PAGE(select)                                                                  \
 	"WITH target AS (SELECT CASE WHEN $8::text IS NULL THEN $1::ltree"                    \
-	"   ELSE (SELECT path FROM units WHERE code = $8 AND path <@ $1::ltree) END AS path),"  \
+	"   ELSE (SELECT path FROM units WHERE code = $8 AND within(path, $1::ltree))"     \
+	"   END AS path),"                                                                 \
 	" size AS (SELECT count(*) <= " SMALL_SUBTREE " AS small FROM (SELECT 1 FROM units"    \
-	"   WHERE path <@ (SELECT path FROM target) LIMIT " SMALL_SUBTREE " + 1) s),"          \
+	"   WHERE within(path, (SELECT path FROM target)) LIMIT " SMALL_SUBTREE " + 1) s)," \
 	" page AS ((SELECT a.* FROM activities a WHERE " ONE_TEAM " IS NOT NULL"               \
 	"   AND a.team_id = " ONE_TEAM SCOPE_FILTERS IN_TARGET NEWEST_FIRST " LIMIT $10::int)"  \
 	"  UNION ALL (SELECT x.* FROM units u CROSS JOIN LATERAL (SELECT a.* FROM activities a" \
 	"   WHERE a.unit_code = u.code" SCOPE_FILTERS NEWEST_FIRST " LIMIT $10::int) x"         \
 	"   WHERE " ONE_TEAM " IS NULL AND (SELECT small FROM size)"                           \
-	"   AND u.path <@ (SELECT path FROM target))"                                          \
+	"   AND within(u.path, (SELECT path FROM target)))"                                \
 	"  UNION ALL (SELECT a.* FROM activities a WHERE " ONE_TEAM " IS NULL"                 \
 	"   AND NOT (SELECT small FROM size)" SCOPE_FILTERS IN_TARGET NEWEST_FIRST             \
 	"   LIMIT $10::int))"                                                                   \
@@ -126,9 +127,10 @@ static struct db_stmt team_visible = {
 #define EXPORT_AFTER_UNIT "coalesce(split_part($2, '/', 1), '')"
 #define EXPORT_PAGE(select)                                                                 \
 	"WITH target AS (SELECT CASE WHEN $8::text IS NULL THEN $1::ltree"                    \
-	"   ELSE (SELECT path FROM units WHERE code = $8 AND path <@ $1::ltree) END AS path)"   \
+	"   ELSE (SELECT path FROM units WHERE code = $8 AND within(path, $1::ltree))"     \
+	"   END AS path)"                                                                  \
 	" SELECT " select " FROM (SELECT code FROM units"                                      \
-	"   WHERE path <@ (SELECT path FROM target) AND code >= " EXPORT_AFTER_UNIT            \
+	"   WHERE within(path, (SELECT path FROM target)) AND code >= " EXPORT_AFTER_UNIT  \
 	"   ORDER BY code) u CROSS JOIN LATERAL (SELECT a.* FROM activities a"                 \
 	"   WHERE a.unit_code = u.code" FILTERS("$3", "$5", "$6")                               \
 	"   AND a.date <= coalesce($4::date, 'infinity'::date)"                                \

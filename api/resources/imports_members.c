@@ -68,7 +68,7 @@ static struct db_stmt check_units = {
 	       " CASE WHEN u.code IS NULL THEN 'no such active unit in your scope'"
 	       "  ELSE 'a member''s unit must be a village or a commune' END"
 	       " FROM import_members s LEFT JOIN units u ON u.code = s.unit_code"
-	       "  AND u.status = 'active' AND u.path <@ $1::ltree"
+	       "  AND u.status = 'active' AND within(u.path, $1::ltree)"
 	       " WHERE s.unit_code IS NOT NULL"
 	       " AND (u.code IS NULL OR u.level NOT IN ('village', 'commune')) ORDER BY s.row_no",
 	.nparams = 1,
@@ -113,16 +113,16 @@ static struct db_stmt check_phones = {
 	.sql = "SELECT d.row_no, d.field, 'duplicate', 'a member with this ' || d.field"
 	       " || CASE d.field WHEN 'phone' THEN ' number' ELSE '' END || ' already exists'"
 	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
-	       " WHERE n.path <@ $1::ltree ORDER BY 1, 2",
+	       " WHERE within(n.path, $1::ltree) ORDER BY 1, 2",
 	.nparams = 1,
 };
 
 /* Those outside it: only counted, with the members' ids for the audit event. */
 static struct db_stmt unseen_duplicates = {
 	.name = "imports_members_unseen",
-	.sql = "SELECT count(*), coalesce(json_agg(DISTINCT d.id)::text, '[]')"
+	.sql = "SELECT count(*) AS conflicts, coalesce(json_agg(DISTINCT d.id)::text, '[]') AS ids"
 	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
-	       " WHERE NOT n.path <@ $1::ltree",
+	       " WHERE NOT within(n.path, $1::ltree)",
 	.nparams = 1,
 };
 
@@ -134,7 +134,7 @@ static struct db_stmt check_teams = {
 	       " CASE WHEN t.id IS NULL THEN 'the unit has no active team'"
 	       "  ELSE 'the team already has an active leader' END"
 	       " FROM import_members s JOIN units u ON u.code = s.unit_code AND u.status = 'active'"
-	       "  AND u.path <@ $1::ltree AND u.level IN ('village', 'commune')"
+	       "  AND within(u.path, $1::ltree) AND u.level IN ('village', 'commune')"
 	       " LEFT JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
 	       " WHERE s.team_role IS NOT NULL AND (t.id IS NULL OR (s.team_role = 'leader'"
 	       "  AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = t.id"
@@ -158,7 +158,8 @@ static struct db_stmt insert_members = {
 	       "   JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
 	       "   WHERE s.team_role IS NOT NULL ORDER BY s.row_no RETURNING 1),"
 	       IMPORT_AUDIT_EVENT("members.import", "member")
-	       " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM ms)",
+	       " SELECT (SELECT count(*) FROM ins) AS members,"
+	       " (SELECT count(*) FROM ms) AS memberships",
 	.nparams = 6,
 };
 
@@ -376,8 +377,9 @@ static int count_unseen(struct import *im, const char *const *scope)
 		internal_error(im->resp, im->ctx);
 		goto out;
 	}
-	im->unseen_conflicts = atol(PQgetvalue(res, 0, 0));
-	if (im->unseen_conflicts && !(im->unseen_ids = strdup(PQgetvalue(res, 0, 1)))) {
+	const char *conflicts = result_value(res, "conflicts"), *ids = result_value(res, "ids");
+	im->unseen_conflicts = conflicts ? atol(conflicts) : 0;
+	if (im->unseen_conflicts && !(im->unseen_ids = strdup(ids ? ids : "[]"))) {
 		internal_error(im->resp, im->ctx);
 		goto out;
 	}
@@ -422,8 +424,10 @@ static int members_write(struct import *im)
 	PGresult *res = import_write_rows(im, &insert_members, today);
 	if (!res)
 		return -1;
-	im->created = atol(PQgetvalue(res, 0, 0));
-	im->memberships_created = atol(PQgetvalue(res, 0, 1));
+	const char *members = result_value(res, "members");
+	const char *memberships = result_value(res, "memberships");
+	im->created = members ? atol(members) : 0;
+	im->memberships_created = memberships ? atol(memberships) : 0;
 	PQclear(res);
 	return 0;
 }

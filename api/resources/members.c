@@ -57,113 +57,26 @@ static const struct field member_fields[] = {
 };
 #define MEMBER_FIELDS (sizeof member_fields / sizeof member_fields[0])
 
-/* Members visible to a scope: their unit's path lies under it. */
-#define MEMBER_IN_SCOPE(m, scope) \
-	" JOIN units n ON n.code = " m ".unit_code WHERE n.path <@ " scope "::ltree"
-/* A unit a member may live in, for a caller of that scope. */
-#define HOME_UNIT(code, scope) \
-	"EXISTS (SELECT 1 FROM units WHERE code = " code " AND path <@ " scope "::ltree" \
-	" AND status = 'active' AND level IN ('village', 'commune'))"
-/* Language codes of the JSON array `arr` missing from the table, as [{index, code}] or NULL. */
-#define UNKNOWN_LANGUAGES(arr)                                                          \
-	"SELECT json_agg(json_build_object('index', n - 1, 'code', l) ORDER BY n) AS unknown" \
-	" FROM p, jsonb_array_elements_text(coalesce(" arr ", '[]')) WITH ORDINALITY t(l, n)" \
-	" WHERE NOT EXISTS (SELECT 1 FROM languages WHERE code = l)"
-/* Another member with the phone number the body gives, and whether the caller may see them. */
-#define SAME_PHONE(scope) \
-	"SELECT m.id, n.path <@ " scope "::ltree AS visible FROM p, members m" \
-	" JOIN units n ON n.code = m.unit_code WHERE m.phone = j->>'phone'"
-#define TEXT_ARRAY(v) "ARRAY(SELECT jsonb_array_elements_text(" v "))"
-#define NO_SEARCH_COLUMN " - 'full_name_folded'"
-
 static struct db_stmt get_member = {
 	.name = "members_get",
 	.sql = "SELECT CASE WHEN $3::boolean THEN d.personal ELSE d.masked END, m.version,"
-	       " n.path::text FROM members m JOIN member_documents d ON d.member_id = m.id"
-	       MEMBER_IN_SCOPE("m", "$2") " AND m.id = $1::uuid",
+	       " u.path::text FROM members m JOIN member_documents d ON d.member_id = m.id"
+	       " JOIN units u ON u.code = m.unit_code WHERE m.id = $1::uuid"
+	       " AND within(u.path, $2::ltree)",
 	.nparams = 3,
 	.readonly = 1,
 };
 
-/* $1 the body as stored (jsonb), $2 scope, $3 personal data, $4-$7 audit actor. */
-static struct db_stmt create_member = {
-	.name = "members_create",
-	.sql = "WITH p AS (SELECT $1::jsonb AS j),"
-	       " unit AS (SELECT " HOME_UNIT("(SELECT j->>'unit_code' FROM p)", "$2") " AS ok),"
-	       " langs AS (" UNKNOWN_LANGUAGES("j->'languages'") "),"
-	       " dup AS (" SAME_PHONE("$2") "),"
-	       " ins AS (INSERT INTO members (unit_code, full_name, gender, birth_year, phone, email,"
-	       "   ethnicity, languages, affiliations, digital_skill, trainings, status)"
-	       "   SELECT j->>'unit_code', j->>'full_name', j->>'gender', (j->>'birth_year')::int,"
-	       "   j->>'phone', j->>'email', j->>'ethnicity',"
-	       "   " TEXT_ARRAY("coalesce(j->'languages', '[]')") ","
-	       "   " TEXT_ARRAY("coalesce(j->'affiliations', '[]')") ","
-	       "   j->>'digital_skill', coalesce(j->'trainings', '[]'), coalesce(j->>'status', 'active')"
-	       "   FROM p WHERE (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)"
-	       "   AND NOT EXISTS (SELECT 1 FROM dup)"
-	       "   ON CONFLICT (phone) DO NOTHING RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "'member.create', 'member', id::text,"
-			   " to_jsonb(ins)" NO_SEARCH_COLUMN " FROM ins")
-	       " SELECT (SELECT ok FROM unit) AS unit_ok, (SELECT unknown::text FROM langs) AS"
-	       " unknown_languages, (SELECT id::text FROM dup) AS duplicate_id,"
-	       " (SELECT visible FROM dup) AS duplicate_visible,"
-	       " (SELECT member_json(ins, $3::boolean)::text FROM ins) AS json,"
-	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
-	.nparams = 7,
-};
+/* The writes are functions of db/functions/40_members.sql; the last four parameters are the
+ * audit actor (audit_actor_params). */
+static struct db_stmt create_member = {.name = "members_create", .nparams = 7,
+	.sql = "SELECT * FROM member_create($1, $2, $3, $4, $5, $6, $7)"};
 
-/* Merge patch: a key present sets the column (null clears it), an absent key keeps it. */
-#define PATCHED(col, value) col " = CASE WHEN j ? '" col "' THEN " value " ELSE m." col " END"
+static struct db_stmt update_member = {.name = "members_update", .nparams = 9,
+	.sql = "SELECT * FROM member_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
 
-/* $1 id, $2 version, $3 the patch as stored (jsonb), $4 scope, $5 personal data, $6-$9 audit. */
-static struct db_stmt update_member = {
-	.name = "members_update",
-	.sql = "WITH p AS (SELECT $3::jsonb AS j),"
-	       " old AS (SELECT m.* FROM members m" MEMBER_IN_SCOPE("m", "$4") " AND m.id = $1::uuid),"
-	       " unit AS (SELECT NOT (j ? 'unit_code') OR j->>'unit_code' = (SELECT unit_code FROM old)"
-	       "   OR " HOME_UNIT("j->>'unit_code'", "$4") " AS ok FROM p),"
-	       " langs AS (" UNKNOWN_LANGUAGES("j->'languages'") "),"
-	       " dup AS (" SAME_PHONE("$4") " AND m.id <> $1::uuid),"
-	       " upd AS (UPDATE members m SET " PATCHED("unit_code", "j->>'unit_code'") ","
-	       "   " PATCHED("full_name", "j->>'full_name'") ", " PATCHED("gender", "j->>'gender'") ","
-	       "   " PATCHED("birth_year", "(j->>'birth_year')::int") ","
-	       "   " PATCHED("phone", "j->>'phone'") ", " PATCHED("email", "j->>'email'") ","
-	       "   " PATCHED("ethnicity", "j->>'ethnicity'") ","
-	       "   " PATCHED("languages", TEXT_ARRAY("j->'languages'")) ","
-	       "   " PATCHED("affiliations", TEXT_ARRAY("j->'affiliations'")) ","
-	       "   " PATCHED("digital_skill", "j->>'digital_skill'") ","
-	       "   " PATCHED("trainings", "j->'trainings'") ", " PATCHED("status", "j->>'status'") ","
-	       "   version = m.version + 1, updated_at = now()"
-	       "   FROM p WHERE m.id = (SELECT id FROM old) AND m.version = $2::int"
-	       "   AND (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)"
-	       "   AND NOT EXISTS (SELECT 1 FROM dup) RETURNING m.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
-			   "'member.update', 'member', upd.id::text,"
-			   " to_jsonb(old)" NO_SEARCH_COLUMN ", to_jsonb(upd)" NO_SEARCH_COLUMN " FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS"
-	       " current_version, (SELECT ok FROM unit) AS unit_ok, (SELECT unknown::text FROM langs)"
-	       " AS unknown_languages, (SELECT id::text FROM dup) AS duplicate_id,"
-	       " (SELECT visible FROM dup) AS duplicate_visible,"
-	       " (SELECT member_json(upd, $5::boolean)::text FROM upd) AS json,"
-	       " (SELECT version FROM upd) AS version",
-	.nparams = 9,
-};
-
-/* $1 id, $2 version, $3 scope, $4-$7 audit. */
-static struct db_stmt delete_member = {
-	.name = "members_delete",
-	.sql = "WITH old AS (SELECT m.* FROM members m" MEMBER_IN_SCOPE("m", "$3") " AND m.id = $1::uuid),"
-	       " busy AS (SELECT EXISTS (SELECT 1 FROM memberships WHERE member_id = $1::uuid) AS b),"
-	       " del AS (DELETE FROM members m WHERE m.id = (SELECT id FROM old)"
-	       "   AND m.version = $2::int AND NOT (SELECT b FROM busy) RETURNING m.*),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "'member.delete', 'member', id::text,"
-			   " to_jsonb(del)" NO_SEARCH_COLUMN " FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS version,"
-	       " (SELECT b FROM busy) AS in_use, (SELECT count(*) FROM del) AS deleted",
-	.nparams = 7,
-};
+static struct db_stmt delete_member = {.name = "members_delete", .nparams = 7,
+	.sql = "SELECT * FROM member_delete($1, $2, $3, $4, $5, $6, $7)"};
 
 /* Replaces a string field of doc by its normalised form, or records why it has none. */
 static void normalise_field(json_t *doc, const char *name, json_t **errors,
@@ -198,13 +111,16 @@ static void check_list(const json_t *body, const char *name, enum validate_mode 
 }
 
 /*
- * Checks a create or patch body against every rule that needs no database, and builds the
- * document the statement stores: phone and e-mail normalised, and on create no nulls. Returns
- * the document (the caller decrefs), or NULL after answering 422 with every error.
+ * The members' body_check: every rule of a create or patch body that needs no database. When
+ * it finds nothing, *(json_t **)out is the document the statement stores (a new reference, the
+ * caller decrefs): phone and e-mail normalised, and on create no nulls; NULL when there was no
+ * memory for it.
  */
-static json_t *prepare_body(struct _u_response *resp, const struct req_ctx *ctx,
-			    enum validate_mode mode)
+static int member_body_check(const json_t *body, enum validate_mode mode, json_t **errors,
+			     void *out)
 {
+	json_t **doc_out = out;
+	*doc_out = NULL;
 	struct field fields[MEMBER_FIELDS];
 	memcpy(fields, member_fields, sizeof fields);
 	char today[11];
@@ -212,31 +128,33 @@ static json_t *prepare_body(struct _u_response *resp, const struct req_ctx *ctx,
 	for (struct field *f = fields; f->name; f++)
 		if (!strcmp(f->name, "birth_year"))
 			f->max = year - MEMBER_MIN_AGE;
-	json_t *errors = NULL, *plain = json_copy(ctx->body);
+	json_t *plain = json_copy((json_t *)body), *doc = json_deep_copy(body);
+	if (!plain || !doc)
+		goto out;
 	json_object_del(plain, "languages"); /* their own checks name items by index */
 	json_object_del(plain, "trainings");
-	validate_body(plain, fields, mode, &errors);
-	json_decref(plain);
-	check_list(ctx->body, "languages", mode, today, &errors);
-	check_list(ctx->body, "trainings", mode, today, &errors);
-	json_t *doc = json_deep_copy(ctx->body);
-	normalise_field(doc, "phone", &errors, member_phone_normalise,
+	validate_body(plain, fields, mode, errors);
+	check_list(body, "languages", mode, today, errors);
+	check_list(body, "trainings", mode, today, errors);
+	normalise_field(doc, "phone", errors, member_phone_normalise,
 			"must be a Vietnamese phone number: a mobile 03x/05x/07x/08x/09x with "
 			"10 digits or a landline 02x with 11 digits, optionally after +84");
-	normalise_field(doc, "email", &errors, member_email_normalise,
+	normalise_field(doc, "email", errors, member_email_normalise,
 			"must be an e-mail address local@domain.tld");
-	if (errors) {
-		json_decref(doc);
-		invalid_body(resp, ctx, errors);
-		return NULL;
-	}
+	if (*errors)
+		goto out;
 	if (mode == VALIDATE_CREATE) {
 		const char *key;
 		json_t *v, *tmp;
 		json_object_foreach_safe(doc, tmp, key, v) if (json_is_null(v))
 			json_object_del(doc, key);
 	}
-	return doc;
+	*doc_out = doc;
+	doc = NULL;
+out:
+	json_decref(plain);
+	json_decref(doc);
+	return *errors != NULL;
 }
 
 /* 409 for a phone number in use: existing_id only when the caller may see that member. */
@@ -274,8 +192,9 @@ static int database_errors(const PGresult *res, json_t **errors)
 /*
  * What a create or an update found in the database before writing, in the columns unit_ok,
  * unknown_languages, duplicate_id (a member with the same phone number) and
- * duplicate_visible (whether the caller sees that member). Answers 422 or 409 and returns 1, or returns 0 when none. A
- * member the caller does not see is counted and audited first (unseen_duplicates.h).
+ * duplicate_visible (whether the caller sees that member). Returns -1 after answering 422 or
+ * 409, or 0 when none. A member the caller does not see is counted and audited first
+ * (unseen_duplicates.h).
  */
 static int refused_by_database(struct _u_response *resp, struct req_ctx *ctx,
 			       const PGresult *res, const char *source)
@@ -291,7 +210,7 @@ static int refused_by_database(struct _u_response *resp, struct req_ctx *ctx,
 	} else if (unseen_duplicates_record(ctx, resp, 1, duplicate, source, NULL) == 0) {
 		phone_taken(resp, ctx, NULL);
 	}
-	return 1;
+	return -1;
 }
 
 /* -1 after answering 429 when the body carries a phone and the account's allowance of
@@ -344,7 +263,7 @@ static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 /*
  * What an update answers first, from its columns found (the member exists in scope) and
  * current_version: the database's refusal, 404, or 412 when the version is not the one
- * If-Match named. 1 after answering; 0 to go on.
+ * If-Match named. -1 after answering; 0 to go on.
  */
 static int write_refused_or_stale(struct _u_response *resp, const struct req_ctx *ctx,
 				  const PGresult *res, enum db_status st, const char *version)
@@ -358,15 +277,15 @@ static int write_refused_or_stale(struct _u_response *resp, const struct req_ctx
 		respond_outcome(resp, ctx, OUTCOME_STALE, "member", NULL);
 	else
 		return 0;
-	return 1;
+	return -1;
 }
 
 /* Team leaders see the people of their own team only: anyone else answers 404. */
 static struct db_stmt get_team_member = {
 	.name = "members_get_of_team",
-	.sql = "SELECT member_json(m, $3::boolean)::text, m.version FROM members m"
-	       MEMBER_IN_SCOPE("m", "$2") " AND m.id = $1::uuid AND EXISTS (SELECT 1 FROM"
-	       " memberships ms WHERE ms.member_id = m.id AND ms.team_id = $4::uuid"
+	.sql = "SELECT member_json(m, $3::boolean)::text, m.version"
+	       " FROM visible_members($2::ltree) m WHERE m.id = $1::uuid AND EXISTS (SELECT 1"
+	       " FROM memberships ms WHERE ms.member_id = m.id AND ms.team_id = $4::uuid"
 	       " AND ms.left_on IS NULL)",
 	.nparams = 4,
 	.readonly = 1,
@@ -394,10 +313,16 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	(void)req;
 	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0)
 		return;
-	json_t *doc = prepare_body(resp, ctx, VALIDATE_CREATE);
-	if (!doc)
+	json_t *errors = NULL, *doc = NULL;
+	if (member_body_check(ctx->body, VALIDATE_CREATE, &errors, &doc)) {
+		invalid_body(resp, ctx, errors);
 		return;
-	if (phone_writes_throttled(resp, ctx, doc)) {
+	}
+	if (!doc) {
+		internal_error(resp, ctx);
+		return;
+	}
+	if (phone_writes_throttled(resp, ctx, doc) != 0) {
 		json_decref(doc);
 		return;
 	}
@@ -408,7 +333,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	if (st != DB_OK) {
 		write_refused(resp, ctx, res);
-	} else if (!refused_by_database(resp, ctx, res, "create")) {
+	} else if (refused_by_database(resp, ctx, res, "create") == 0) {
 		if (!result_value(res, "json"))
 			phone_taken(resp, ctx, NULL); /* inserted by someone else since our check */
 		else
@@ -422,12 +347,12 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	const char *id;
 	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(id = path_uuid(req, resp, ctx, "id", "member")))
 		return;
-	json_t *doc = prepare_body(resp, ctx, VALIDATE_PATCH);
-	if (!doc)
-		return;
+	json_t *doc = NULL;
 	char version[16];
-	if (etag_require_if_match(req, resp, ctx, version) != 0 ||
-	    phone_writes_throttled(resp, ctx, doc)) {
+	int checked = accept_patch(req, resp, ctx, NULL, member_body_check, &doc, version);
+	if (checked == 0 && !doc)
+		internal_error(resp, ctx);
+	if (checked != 0 || !doc || phone_writes_throttled(resp, ctx, doc) != 0) {
 		json_decref(doc);
 		return;
 	}
@@ -436,8 +361,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = write_document(resp, ctx, &update_member, params, 2, 5, doc, &st);
 	if (!res)
 		return;
-	if (!write_refused_or_stale(resp, ctx, res, st, version) &&
-	    !refused_by_database(resp, ctx, res, "update")) {
+	if (write_refused_or_stale(resp, ctx, res, st, version) == 0 &&
+	    refused_by_database(resp, ctx, res, "update") == 0) {
 		if (!result_value(res, "json")) /* changed between the read and the write */
 			respond_outcome(resp, ctx, OUTCOME_STALE, "member", NULL);
 		else

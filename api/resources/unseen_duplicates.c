@@ -31,20 +31,10 @@ static struct db_stmt wait_for = {
 	.readonly = 1,
 };
 
-/* $1-$4 audit actor (the account is $2), $5 count, $6 member id, $7 source, $8 member ids. */
-static struct db_stmt record = {
-	.name = "unseen_duplicates_record",
-	.sql = "WITH h AS (INSERT INTO unseen_duplicates (principal_id, hits)"
-	       "   VALUES ($2::uuid, $5::int)),"
-	       " old AS (DELETE FROM unseen_duplicates WHERE principal_id = $2::uuid"
-	       "   AND at < now() - interval '24 hours')"
-	       " INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,"
-	       "  entity_type, entity_id, after)"
-	       " VALUES (" AUDIT_ACTOR_SQL(1, 2, 3, 4) ", 'member.duplicate_outside_scope', 'member',"
-	       "  $6, jsonb_build_object('duplicates', $5::int, 'source', $7::text,"
-	       "  'member_ids', coalesce($8::jsonb, '[]'::jsonb)))",
-	.nparams = 8,
-};
+/* unseen_duplicates_record() of db/functions/80_audit.sql: $1 count, $2 member id, $3 source,
+ * $4 member ids, $5-$8 the audit actor (the account is $6). */
+static struct db_stmt record = {.name = "unseen_duplicates_record", .nparams = 8,
+	.sql = "SELECT unseen_duplicates_record($1, $2, $3, $4, $5, $6, $7, $8)"};
 
 int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp)
 {
@@ -70,12 +60,8 @@ int unseen_duplicates_record(struct req_ctx *ctx, struct _u_response *resp, long
 		return 0;
 	char count[24];
 	snprintf(count, sizeof count, "%ld", n);
-	const char *params[8];
-	audit_actor_params(ctx, params);
-	params[4] = count;
-	params[5] = member_id;
-	params[6] = source;
-	params[7] = member_ids;
+	const char *params[8] = {count, member_id, source, member_ids};
+	audit_actor_params(ctx, params + 4);
 	enum db_status st;
 	PGresult *res = request_refusal_query(ctx, resp, &record, params, &st);
 	if (!res)
