@@ -36,16 +36,6 @@ int query_text_ok(const char *s, size_t max);
  */
 const char *team_only_param(const struct req_ctx *ctx);
 
-/*
- * SQL condition: team `t` is the team `id`, visible to a caller with `scope` and `only` (see
- * team_only_param): visible_teams() written as a condition on `t`, for statements that read
- * the team row themselves. Arguments are parameter references such as "$1".
- */
-#define TEAM_VISIBLE(id, scope, only)                                                      \
-	"t.id = " id "::uuid AND (" only "::uuid IS NULL OR t.id = " only "::uuid)"         \
-	" AND EXISTS (SELECT 1 FROM units u WHERE u.code = t.unit_code"                     \
-	" AND within(u.path, " scope "::ltree))"
-
 /* GET /api/v1/teams (JSON or, with Accept: text/csv, the streamed export); in teams_list.c. */
 void teams_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx);
 
