@@ -61,6 +61,7 @@ void server_ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_r
 	memset(ctx, 0, sizeof *ctx);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
 	ctx->srv = srv;
+	ctx->env = &srv->env;
 	ctx->route_index = -1;
 	const char *sent = http_request_header(req, "X-Request-Id");
 	if (request_id_acceptable(sent))
@@ -270,7 +271,7 @@ static int start_metrics_listener(struct server *srv)
 	if (!srv->cfg->metrics_host[0])
 		return 0;
 	srv->metrics_listener = metrics_listener_start(srv->cfg->metrics_host, srv->cfg->metrics_port,
-						       server_metrics_text, srv);
+						       server_metrics_text, &srv->env);
 	return srv->metrics_listener ? 0 : -1;
 }
 
@@ -310,7 +311,11 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 		server_free(srv);
 		return NULL;
 	}
-
+	/* before the first request can arrive; a metrics listener that fails stops start-up */
+	srv->env = (struct req_env){.auth = srv->auth, .pool = srv->pool, .replica = srv->replica,
+				    .accounts = srv->accounts, .tokens = srv->tokens, .reps = srv->reps,
+				    .metrics = srv->metrics,
+				    .metrics_elsewhere = cfg->metrics_host[0] != '\0'};
 	if (start_listening(srv, &addr) != 0) {
 		char where[80];
 		snprintf(where, sizeof where, "%s:%d", cfg->listen_host, cfg->listen_port);

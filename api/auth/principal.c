@@ -2,7 +2,8 @@
 
 #include <string.h>
 
-static const char *const role_names[] = {"", "admin", "officer", "team_leader", "viewer"};
+/* In enum role's order, from ROLE_ADMIN. */
+const char *const role_values[] = {"admin", "officer", "team_leader", "viewer", NULL};
 static const char *const scope_names[] = {"registry:read", "registry:write", "activities:write",
 					  "reports:read", "members:pii"};
 
@@ -13,15 +14,15 @@ const char *scope_name(size_t i)
 
 enum role role_from_name(const char *name)
 {
-	for (int i = 1; i < 5; i++)
-		if (name && !strcmp(name, role_names[i]))
-			return (enum role)i;
+	for (int i = 0; role_values[i]; i++)
+		if (name && !strcmp(name, role_values[i]))
+			return (enum role)(i + 1);
 	return ROLE_NONE;
 }
 
 const char *role_name(enum role role)
 {
-	return role_names[role];
+	return role == ROLE_NONE ? "" : role_values[role - 1];
 }
 
 int scopes_parse(const char *text, unsigned *out)

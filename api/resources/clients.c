@@ -16,7 +16,7 @@
 #include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "clients.h"
@@ -236,7 +236,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	} else if (!result_true(res, "unit_ok")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
-		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
+		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
 		if (!result_value(res, "json")) /* the version If-Match named is gone */
 			respond_outcome(resp, ctx, OUTCOME_STALE, "client", NULL);
 		else
@@ -260,7 +260,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (st != DB_OK) {
 		write_failed_unexpectedly(resp, ctx, res);
 	} else if (deleted && !strcmp(deleted, "1")) {
-		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
+		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
 		ulfius_set_empty_body_response(resp, 204);
 	} else {
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "client", NULL);

@@ -1,0 +1,114 @@
+-- Accounts of people: creation, update, password change.
+--
+-- One statement each, the change and its audit event together. Every path that makes an
+-- account (POST /api/v1/users, `cdtt create-user`, `cdtt seed-demo`) calls user_create(): the
+-- caller checks and hashes (api/auth/account_new.c), these functions check what only the
+-- database knows and say it in named columns.
+
+-- Whether a team leader's team exists and lies under the account's unit (never another
+-- commune's team). NULL team: nothing to check.
+CREATE OR REPLACE FUNCTION account_team_fits(p_team uuid, p_unit text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT p_team IS NULL OR EXISTS (
+        SELECT 1 FROM teams t JOIN units tu ON tu.code = t.unit_code
+          JOIN units au ON au.code = p_unit
+         WHERE t.id = p_team AND within(tu.path, au.path))
+$$;
+
+-- Whether an account's unit exists within the scope of whom gives it. NULL unit (an admin):
+-- nothing to check.
+CREATE OR REPLACE FUNCTION account_unit_fits(p_unit text, p_scope ltree) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT p_unit IS NULL OR EXISTS (SELECT 1 FROM visible_units(p_scope) u WHERE u.code = p_unit)
+$$;
+
+-- Creates an account (status NULL: active) and its audit event 'user.create'. p_scope is the
+-- creator's scope ('' for everything). Says why nothing was created: unit_found (the unit is
+-- not in the scope), team_found (account_team_fits), taken (the username is in use); else id,
+-- json and version of the new account.
+CREATE OR REPLACE FUNCTION user_create(p_username text, p_password_hash text, p_role text,
+    p_unit text, p_team uuid, p_status text, p_scope ltree, p_actor_type text, p_actor_id uuid,
+    p_actor_name text, p_request_id text)
+    RETURNS TABLE (unit_found boolean, team_found boolean, taken boolean, id text, json text,
+                   version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH fits AS (SELECT account_unit_fits(p_unit, p_scope) AS unit_ok,
+                         account_team_fits(p_team, p_unit) AS team_ok),
+    ins AS (INSERT INTO users (username, password_hash, role, unit_code, team_id, status)
+            SELECT p_username, p_password_hash, p_role, p_unit, p_team, coalesce(p_status, 'active')
+              FROM fits WHERE fits.unit_ok AND fits.team_ok
+            ON CONFLICT (username) DO NOTHING RETURNING *),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'user.create', 'user',
+                     ins.id::text, to_jsonb(ins) - 'password_hash' FROM ins)
+    SELECT fits.unit_ok, fits.team_ok,
+           fits.unit_ok AND fits.team_ok AND NOT EXISTS (SELECT 1 FROM ins),
+           (SELECT ins.id::text FROM ins), (SELECT user_json(ins)::text FROM ins),
+           (SELECT ins.version FROM ins)
+      FROM fits
+$$;
+
+-- The instant that ends every token issued so far, this second's included (iat has whole
+-- seconds), and those issued with an iat of the last end (token.c moves iat up to it); tokens
+-- issued from now on carry an iat no earlier than this, so they count. A password change ends
+-- tokens here; disabling an account does in a trigger (migration 0015).
+CREATE OR REPLACE FUNCTION account_tokens_end(valid_after timestamptz) RETURNS timestamptz
+    LANGUAGE sql STABLE
+    AS $$ SELECT greatest(valid_after, date_trunc('second', now())) + interval '1 second' $$;
+
+-- Updates an account whose version is p_version to the values given (the caller merged the
+-- patch into the current values); a new password hash ends the tokens issued so far. Audit
+-- event 'user.update'. unit_found and team_found as for user_create; json and version are NULL
+-- when nothing had that version.
+CREATE OR REPLACE FUNCTION user_update(p_id uuid, p_version integer, p_role text, p_unit text,
+    p_team uuid, p_status text, p_password_hash text, p_scope ltree, p_actor_type text,
+    p_actor_id uuid, p_actor_name text, p_request_id text)
+    RETURNS TABLE (unit_found boolean, team_found boolean, json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH old AS (SELECT * FROM users WHERE users.id = p_id),
+    fits AS (SELECT account_unit_fits(p_unit, p_scope) AS unit_ok,
+                    account_team_fits(p_team, p_unit) AS team_ok),
+    upd AS (UPDATE users u SET role = p_role, unit_code = p_unit, team_id = p_team,
+                   status = p_status, password_hash = coalesce(p_password_hash, u.password_hash),
+                   tokens_valid_after = CASE WHEN p_password_hash IS NULL THEN u.tokens_valid_after
+                                        ELSE account_tokens_end(u.tokens_valid_after) END,
+                   version = u.version + 1, updated_at = now()
+              FROM fits
+             WHERE u.id = p_id AND u.version = p_version AND fits.unit_ok AND fits.team_ok
+            RETURNING u.*),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'user.update', 'user',
+                     upd.id::text, to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'
+                FROM upd, old)
+    SELECT fits.unit_ok, fits.team_ok, (SELECT user_json(upd)::text FROM upd),
+           (SELECT upd.version FROM upd)
+      FROM fits
+$$;
+
+-- One's own new password (the caller proved the current one): ends the tokens issued so far.
+-- Audit event 'user.password_change'. json and version are NULL when nothing had p_version.
+CREATE OR REPLACE FUNCTION user_password_change(p_id uuid, p_version integer,
+    p_password_hash text, p_actor_type text, p_actor_id uuid, p_actor_name text,
+    p_request_id text)
+    RETURNS TABLE (json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH old AS (SELECT * FROM users WHERE users.id = p_id),
+    upd AS (UPDATE users u SET password_hash = p_password_hash, version = u.version + 1,
+                   tokens_valid_after = account_tokens_end(u.tokens_valid_after),
+                   updated_at = now()
+             WHERE u.id = p_id AND u.version = p_version RETURNING u.*),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'user.password_change', 'user', upd.id::text,
+                     to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'
+                FROM upd, old)
+    SELECT (SELECT user_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
+$$;
