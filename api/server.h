@@ -21,6 +21,7 @@ struct route_info {
 struct server {
 	const struct config *cfg;
 	const struct auth *auth;
+	struct db_listener *listener;   /* LISTENs for the caches (db/listen.h); NULL without them */
 	struct account_cache *accounts; /* NULL when CDTT_ACCOUNT_CACHE_TTL is 0 */
 	struct token_cache *tokens;     /* tokens already verified */
 	struct rep_cache *reps;         /* teams and members as last read (resources/rep_cache.h) */

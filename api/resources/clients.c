@@ -100,7 +100,8 @@ static struct db_stmt delete_client = {
 	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(2, 3, 4, 5),
 			   "'client.delete', 'client', id::text,"
 			   " to_jsonb(del) - 'secret_hash' FROM del")
-	       " SELECT count(*) AS deleted FROM del",
+	       " SELECT count(*) > 0 AS found, max(version) AS version, false AS in_use,"
+	       " count(*) AS deleted FROM del",
 	.nparams = 5,
 };
 
@@ -256,14 +257,12 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_client, params, &st);
 	if (!res)
 		return;
-	const char *deleted = st == DB_OK ? result_value(res, "deleted") : NULL;
 	if (st != DB_OK) {
 		write_failed_unexpectedly(resp, ctx, res);
-	} else if (deleted && !strcmp(deleted, "1")) {
-		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
-		ulfius_set_empty_body_response(resp, 204);
 	} else {
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "client", NULL);
+		if (result_true(res, "found"))
+			account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
+		respond_deleted(resp, ctx, res, NULL, "client", NULL); /* no If-Match: 204 or 404 */
 	}
 	PQclear(res);
 }

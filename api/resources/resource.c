@@ -346,7 +346,7 @@ void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const 
 	enum write_outcome outcome = OUTCOME_OK;
 	if (!result_true(res, "found"))
 		outcome = OUTCOME_NOT_FOUND;
-	else if (!current || strcmp(current, version))
+	else if (version && (!current || strcmp(current, version)))
 		outcome = OUTCOME_STALE;
 	else if (result_true(res, "in_use"))
 		outcome = OUTCOME_CONFLICT;
