@@ -79,13 +79,6 @@ static struct db_stmt get_me_user = {
 	.readonly = 1,
 };
 
-static int forbid_unless(int permitted, struct _u_response *resp, const struct req_ctx *ctx)
-{
-	if (!permitted)
-		problem(resp, ctx, 403, "Your role does not allow this.");
-	return permitted;
-}
-
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	if (allowed(resp, ctx, ACT_MANAGE_USERS) != 0)
@@ -142,8 +135,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_body(resp, ctx, errors);
 		return;
 	}
-	if (!forbid_unless(authz_may_manage_role(caller, role_from_name(account.role)), resp, ctx))
+	if (!authz_may_manage_role(caller, role_from_name(account.role))) {
+		problem(resp, ctx, 403, "Your role does not allow this.");
 		return;
+	}
 	if (account_new_hash(&account) != 0) {
 		internal_error(resp, ctx);
 		return;
