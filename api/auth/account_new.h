@@ -15,6 +15,7 @@
 
 /* The fields of an account of a person, for its creation and its updates. */
 extern const struct field account_fields[];
+/* The status of an account, of a person or of a system (users and clients alike). */
 extern const char *const account_status_values[];
 
 struct account_new {

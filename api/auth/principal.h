@@ -35,6 +35,8 @@ struct principal {
 
 /* The roles' names, NULL-terminated: the one list the field tables and role_from_name use. */
 extern const char *const role_values[];
+/* The OAuth scopes' names, NULL-terminated, in enum oauth_scope's order: the one list. */
+extern const char *const scope_values[];
 
 enum role role_from_name(const char *name);
 const char *role_name(enum role role);

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "../auth/account_cache.h"
+#include "../auth/account_new.h"
 #include "../auth/authz.h"
 #include "../http/etag.h"
 #include "../http/paging.h"
@@ -22,16 +23,13 @@
 #include "clients.h"
 #include "resource.h"
 
-static const char *const scope_values[] = {"registry:read", "registry:write", "activities:write",
-					   "reports:read", "members:pii", NULL};
-static const char *const status_values[] = {"active", "disabled", NULL};
 
 static const struct field client_fields[] = {
 	{"client_id", FIELD_NAME, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
 	{"name", FIELD_STRING, FIELD_NULLABLE, 1, 200, NULL},
 	{"scopes", FIELD_ENUM_ARRAY, FIELD_REQUIRED, 1, 0, scope_values},
 	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
-	{"status", FIELD_ENUM, 0, 0, 0, status_values},
+	{"status", FIELD_ENUM, 0, 0, 0, account_status_values},
 	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
 	{"client_secret", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
 	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
@@ -135,7 +133,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 		return;
 	const char *status = u_map_get(req->map_url, "status");
 	json_t *errors = NULL;
-	query_check_enum(&errors, "status", status, status_values, "must be active or disabled");
+	query_check_enum(&errors, "status", status, account_status_values, "must be active or disabled");
 	if (query_checked(resp, ctx, errors) != 0)
 		return;
 	const char *params[3] = {page.after[0] ? page.after : NULL, status, page.limit_text};

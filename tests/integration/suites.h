@@ -25,4 +25,5 @@ Suite *csv_export_suite(void);
 Suite *enums_suite(void);
 Suite *intake_suite(void);
 Suite *account_paths_suite(void);
+Suite *enum_sources_suite(void);
 #endif
