@@ -58,6 +58,20 @@ int cli_config_error(const char *err)
 	return CLI_USAGE;
 }
 
+PGconn *cli_connect(const char *database_url)
+{
+	char *conninfo = db_conninfo_with_defaults(database_url);
+	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
+	free(conninfo);
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "cdtt: cannot connect to the database: %s",
+			pg ? PQerrorMessage(pg) : "out of memory\n");
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
 /* The connection, or NULL with *rc the exit code: CLI_USAGE (configuration) or CLI_FAILED. */
 static PGconn *connect_db(int *rc)
 {
@@ -68,17 +82,10 @@ static PGconn *connect_db(int *rc)
 		config_free(&cfg);
 		return NULL;
 	}
-	char *conninfo = db_conninfo_with_defaults(cfg.database_url);
+	PGconn *pg = cli_connect(cfg.database_url);
 	config_free(&cfg);
-	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
-	free(conninfo);
-	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		fprintf(stderr, "cdtt: cannot connect to the database: %s",
-			pg ? PQerrorMessage(pg) : "out of memory\n");
-		PQfinish(pg);
+	if (!pg)
 		*rc = CLI_FAILED;
-		return NULL;
-	}
 	return pg;
 }
 
@@ -234,22 +241,18 @@ int cli_create_client(int argc, char **argv)
 	client_secret_generate(secret, hash);
 	const char *params[5] = {id, name, hash, scopes, unit};
 	PGresult *res;
+	/* the scopes as a set: each once, blanks between them dropped */
 	if (run(pg,
-		"WITH unit AS (SELECT code FROM units WHERE code = $5),"
-		" ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code)"
-		"  SELECT $1, $2, $3, ARRAY(SELECT DISTINCT unnest(string_to_array(trim($4), ' '))"
-		"   EXCEPT SELECT ''), $5 WHERE EXISTS (SELECT 1 FROM unit)"
-		"  ON CONFLICT (client_id) DO NOTHING RETURNING *),"
-		" audit AS (INSERT INTO audit_events (actor_type, action, entity_type, entity_id, after)"
-		"  SELECT 'system', 'client.create', 'client', id::text, to_jsonb(ins) - 'secret_hash'"
-		"  FROM ins)"
-		" SELECT EXISTS (SELECT 1 FROM unit) AS unit_found, (SELECT id FROM ins) AS id",
+		"SELECT unit_found, taken, id FROM client_create($1, $2, $3,"
+		" ARRAY(SELECT DISTINCT unnest(string_to_array(trim($4), ' ')) EXCEPT SELECT ''), $5,"
+		" NULL, 'system', NULL, NULL, NULL)",
 		5, params, &res) == 0) {
-		int unit_found = PQfnumber(res, "unit_found"), new_id = PQfnumber(res, "id");
+		int unit_found = PQfnumber(res, "unit_found"), taken = PQfnumber(res, "taken");
+		int new_id = PQfnumber(res, "id");
 		if (strcmp(PQgetvalue(res, 0, unit_found), "t")) {
 			fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
 			rc = CLI_USAGE;
-		} else if (PQgetisnull(res, 0, new_id)) {
+		} else if (!strcmp(PQgetvalue(res, 0, taken), "t")) {
 			fprintf(stderr, "cdtt: the client id %s is taken\n", id);
 			rc = CLI_EXISTS;
 		} else {

@@ -23,7 +23,6 @@
 #include <libpq-fe.h>
 
 #include "../db/migrate.h"
-#include "../db/pool.h"
 #include "auth/account_new.h"
 #include "cli.h"
 #include "config.h"
@@ -210,16 +209,10 @@ int cli_seed_demo(int argc, char **argv)
 	}
 	if (applied > 0)
 		printf("migrations applied: %d\n", applied);
-	char *conninfo = db_conninfo_with_defaults(cfg.database_url);
+	PGconn *pg = cli_connect(cfg.database_url);
 	config_free(&cfg);
-	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
-	free(conninfo);
-	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		fprintf(stderr, "cdtt: cannot connect to the database: %s",
-			pg ? PQerrorMessage(pg) : "out of memory\n");
-		PQfinish(pg);
+	if (!pg)
 		return 1;
-	}
 	PQsetNoticeProcessor(pg, ignore_notice, NULL);
 	int rc = seed_data(pg, scale) == 0 && seed_admin(pg) == 0 ? 0 : 1;
 	fflush(stdout);

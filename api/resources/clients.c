@@ -56,18 +56,9 @@ static struct db_stmt get_client = {
 
 static struct db_stmt create_client = {
 	.name = "clients_create",
-	.sql = "WITH unit AS (SELECT code FROM units WHERE code = $5),"
-	       " ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code, status)"
-	       "   SELECT $1, $2, $3, ARRAY(SELECT json_array_elements_text($4::json)), $5,"
-	       "   coalesce($10, 'active')"
-	       "   WHERE EXISTS (SELECT 1 FROM unit)"
-	       "   ON CONFLICT (client_id) DO NOTHING RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
-			   "'client.create', 'client', id::text,"
-			   " to_jsonb(ins) - 'secret_hash' FROM ins")
-	       " SELECT EXISTS (SELECT 1 FROM unit) AS unit_ok,"
-	       " (SELECT client_json(ins)::text FROM ins) AS json, (SELECT version FROM ins) AS version,"
-	       " (SELECT id::text FROM ins) AS id",
+	.sql = "SELECT unit_found, taken, id, json, version FROM client_create($1, $2, $3,"
+	       " ARRAY(SELECT json_array_elements_text($4::json)), $5, $10, "
+	       AUDIT_ACTOR_SQL(6, 7, 8, 9) ")",
 	.nparams = 10,
 };
 
@@ -178,11 +169,11 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	const char *id = st == DB_OK ? result_value(res, "id") : NULL;
 	if (st != DB_OK) {
 		write_failed_unexpectedly(resp, ctx, res);
-	} else if (!result_true(res, "unit_ok")) {
+	} else if (!result_true(res, "unit_found")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
-	} else if (!json) {
+	} else if (result_true(res, "taken")) {
 		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "client", "That client_id is taken.");
-	} else if (!version || !id) {
+	} else if (!json || !version || !id) {
 		internal_error(resp, ctx);
 	} else if (!(doc = json_loads(json, 0, NULL)) ||
 		   json_object_set_new(doc, "client_secret", json_string(secret)) != 0) {

@@ -112,3 +112,30 @@ CREATE OR REPLACE FUNCTION user_password_change(p_id uuid, p_version integer,
                 FROM upd, old)
     SELECT (SELECT user_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
 $$;
+
+-- Accounts of systems (OAuth 2.0 clients).
+
+-- Creates a client (status NULL: active) and its audit event 'client.create', for POST
+-- /api/v1/clients and `cdtt create-client`. unit_found: the unit exists; taken: the client_id
+-- is in use; else id, json and version of the new client.
+CREATE OR REPLACE FUNCTION client_create(p_client_id text, p_name text, p_secret_hash text,
+    p_scopes text[], p_unit text, p_status text, p_actor_type text, p_actor_id uuid,
+    p_actor_name text, p_request_id text)
+    RETURNS TABLE (unit_found boolean, taken boolean, id text, json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH fits AS (SELECT EXISTS (SELECT 1 FROM units WHERE code = p_unit) AS unit_ok),
+    ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code, status)
+            SELECT p_client_id, p_name, p_secret_hash, p_scopes, p_unit,
+                   coalesce(p_status, 'active')
+              FROM fits WHERE fits.unit_ok
+            ON CONFLICT (client_id) DO NOTHING RETURNING *),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.create',
+                     'client', ins.id::text, to_jsonb(ins) - 'secret_hash' FROM ins)
+    SELECT fits.unit_ok, fits.unit_ok AND NOT EXISTS (SELECT 1 FROM ins),
+           (SELECT ins.id::text FROM ins), (SELECT client_json(ins)::text FROM ins),
+           (SELECT ins.version FROM ins)
+      FROM fits
+$$;
