@@ -11,7 +11,7 @@
 #include "../embedded.h"
 #include "../http/metrics.h"
 #include "../http/problem.h"
-#include "../route.h"
+#include "../server.h" /* server_metrics_text, defined here */
 #include "rep_cache.h"
 
 static struct db_stmt applied_version = {
