@@ -33,9 +33,9 @@ static int create_user(const char *const *args, char **out)
 	return code;
 }
 
-/* user_create() called directly: "unit_found team_found taken" as t/f words. */
-static char *function_says(const char *username, const char *role, const char *unit,
-			   const char *team, const char *scope)
+/* Asserts what user_create() called directly says: "unit_found team_found taken" as t/f. */
+static void function_says(const char *username, const char *role, const char *unit,
+			  const char *team, const char *scope, const char *want)
 {
 	char sql[800];
 	snprintf(sql, sizeof sql,
@@ -45,35 +45,35 @@ static char *function_says(const char *username, const char *role, const char *u
 		 team ? "'" : "", team ? team : "NULL", team ? "'" : "", scope);
 	char *v = db_query_value(w.url, sql);
 	ck_assert_msg(v, "user_create failed: %s", sql);
-	return v;
+	ck_assert_msg(!strcmp(v, want), "user_create(%s) says %s, not %s", username, v, want);
+	free(v);
 }
 
-static char *team_in(const char *unit, const char *name)
+/* Asserts that POST /api/v1/users with body answers status, naming field with code when
+ * field is not NULL. */
+static void api_refuses(const char *token, const char *body, long status, const char *field,
+			const char *code)
 {
-	char sql[256];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO teams (unit_code, name, established_on) VALUES ('%s', '%s', '2023-01-01')"
-		 " RETURNING id",
-		 unit, name);
-	char *id = db_query_value(w.url, sql);
-	ck_assert_ptr_nonnull(id);
-	return id;
+	struct http_response r;
+	world_call(&r, &w, "POST", "/api/v1/users", token, body, NULL);
+	assert_problem(&r, status);
+	ck_assert_msg(!field || response_has_error(&r, field, code), "%s", r.body);
+	http_response_free(&r);
 }
 
 START_TEST(test_a_team_outside_the_unit_is_refused_by_the_api_the_cli_and_the_function)
 {
-	char *other = team_in("NX-V1", "Other commune team");
+	char *other = db_query_value(w.url, "INSERT INTO teams (unit_code, name, established_on)"
+					    " VALUES ('NX-V1', 'Other commune team', '2023-01-01')"
+					    " RETURNING id");
+	ck_assert_ptr_nonnull(other);
 	struct world_counts before = world_counts(&w, counted);
 	char body[400];
 	snprintf(body, sizeof body,
 		 "{\"username\":\"paths.leader\",\"password\":\"" WORLD_PASSWORD "\","
 		 "\"role\":\"team_leader\",\"unit_code\":\"TQ\",\"team_id\":\"%s\"}",
 		 other);
-	struct http_response r;
-	world_call(&r, &w, "POST", "/api/v1/users", w.admin, body, NULL);
-	assert_problem(&r, 422);
-	ck_assert_msg(response_has_error(&r, "/team_id", "not_found"), "%s", r.body);
-	http_response_free(&r);
+	api_refuses(w.admin, body, 422, "/team_id", "not_found");
 
 	const char *args[] = {"--username", "paths.leader", "--role", "team_leader", "--unit", "TQ",
 			      "--team", other, NULL};
@@ -82,9 +82,7 @@ START_TEST(test_a_team_outside_the_unit_is_refused_by_the_api_the_cli_and_the_fu
 	ck_assert_msg(strstr(out, "no team"), "%s", out);
 	free(out);
 
-	char *says = function_says("paths.leader", "team_leader", "TQ", other, "");
-	ck_assert_str_eq(says, "t f f");
-	free(says);
+	function_says("paths.leader", "team_leader", "TQ", other, "", "t f f");
 	world_assert_unchanged(&before);
 	free(other);
 }
@@ -93,19 +91,13 @@ END_TEST
 START_TEST(test_a_unit_out_of_reach_is_refused_by_the_api_the_cli_and_the_function)
 {
 	struct world_counts before = world_counts(&w, counted);
-	struct http_response r;
 	/* an officer of TQ cannot give an account a unit of NX */
-	world_call(&r, &w, "POST", "/api/v1/users", w.officer_tq,
-		   "{\"username\":\"paths.viewer\",\"password\":\"" WORLD_PASSWORD "\","
-		   "\"role\":\"viewer\",\"unit_code\":\"NX\"}",
-		   NULL);
-	assert_problem(&r, 422);
-	ck_assert_msg(response_has_error(&r, "/unit_code", "not_found"), "%s", r.body);
-	http_response_free(&r);
+	api_refuses(w.officer_tq,
+		    "{\"username\":\"paths.viewer\",\"password\":\"" WORLD_PASSWORD "\","
+		    "\"role\":\"viewer\",\"unit_code\":\"NX\"}",
+		    422, "/unit_code", "not_found");
 	char *scope = db_query_value(w.url, "SELECT path::text FROM units WHERE code = 'TQ'");
-	char *says = function_says("paths.viewer", "viewer", "NX", NULL, scope);
-	ck_assert_str_eq(says, "f t f");
-	free(says);
+	function_says("paths.viewer", "viewer", "NX", NULL, scope, "f t f");
 	free(scope);
 
 	/* the command line sees every unit: one that does not exist is a usage error */
@@ -115,9 +107,7 @@ START_TEST(test_a_unit_out_of_reach_is_refused_by_the_api_the_cli_and_the_functi
 	ck_assert_int_eq(create_user(args, &out), 2);
 	ck_assert_msg(strstr(out, "no unit has the code NOWHERE"), "%s", out);
 	free(out);
-	says = function_says("paths.viewer", "viewer", "NOWHERE", NULL, "");
-	ck_assert_str_eq(says, "f t f");
-	free(says);
+	function_says("paths.viewer", "viewer", "NOWHERE", NULL, "", "f t f");
 	world_assert_unchanged(&before);
 }
 END_TEST
@@ -132,21 +122,16 @@ START_TEST(test_a_username_in_use_is_409_exit_3_and_taken)
 	struct world_counts before = world_counts(&w, counted);
 	ck_assert_int_eq(create_user(args, &out), 3);
 	free(out);
-	struct http_response r;
-	world_call(&r, &w, "POST", "/api/v1/users", w.admin,
-		   "{\"username\":\"PATHS.taken\",\"password\":\"" WORLD_PASSWORD "\","
-		   "\"role\":\"viewer\",\"unit_code\":\"TQ\"}",
-		   NULL);
-	assert_problem(&r, 409);
-	http_response_free(&r);
-	char *says = function_says("paths.taken", "viewer", "TQ", NULL, "");
-	ck_assert_str_eq(says, "t t t");
-	free(says);
+	api_refuses(w.admin,
+		    "{\"username\":\"PATHS.taken\",\"password\":\"" WORLD_PASSWORD "\","
+		    "\"role\":\"viewer\",\"unit_code\":\"TQ\"}",
+		    409, NULL, NULL);
+	function_says("paths.taken", "viewer", "TQ", NULL, "", "t t t");
 	world_assert_unchanged(&before);
 }
 END_TEST
 
-/* The same checks before the database, in each path's words: a weak password, a unit missing. */
+/* The same checks before the database, in each path's words: a unit missing, a team not allowed. */
 START_TEST(test_the_rules_before_the_database_are_the_same_for_the_api_and_the_cli)
 {
 	struct world_counts before = world_counts(&w, counted);
