@@ -64,33 +64,15 @@ static struct db_stmt create_client = {
 
 static struct db_stmt update_client = {
 	.name = "clients_update",
-	.sql = "WITH old AS (SELECT * FROM clients WHERE id = $1::uuid),"
-	       " unit_ok AS (SELECT $5::text IS NULL OR EXISTS (SELECT 1 FROM units WHERE code = $5)"
-	       "   AS ok),"
-	       " upd AS (UPDATE clients c SET"
-	       "   name = CASE WHEN $3::jsonb ? 'name' THEN $3::jsonb->>'name' ELSE c.name END,"
-	       "   scopes = CASE WHEN $4::json IS NULL THEN c.scopes"
-	       "            ELSE ARRAY(SELECT json_array_elements_text($4::json)) END,"
-	       "   unit_code = coalesce($5, c.unit_code), status = coalesce($6, c.status),"
-	       "   version = c.version + 1, updated_at = now()"
-	       "   WHERE c.id = $1::uuid AND c.version = $2::int AND (SELECT ok FROM unit_ok)"
-	       "   RETURNING c.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
-			   "'client.update', 'client', upd.id::text,"
-			   " to_jsonb(old) - 'secret_hash', to_jsonb(upd) - 'secret_hash' FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT ok FROM unit_ok) AS unit_ok,"
-	       " (SELECT client_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
-	.nparams = 10,
+	.sql = "SELECT found, unit_found, json, version FROM client_update($1::uuid, $2::int,"
+	       " $3::jsonb, " AUDIT_ACTOR_SQL(4, 5, 6, 7) ")",
+	.nparams = 7,
 };
 
 static struct db_stmt delete_client = {
 	.name = "clients_delete",
-	.sql = "WITH del AS (DELETE FROM clients WHERE id = $1::uuid RETURNING *),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(2, 3, 4, 5),
-			   "'client.delete', 'client', id::text,"
-			   " to_jsonb(del) - 'secret_hash' FROM del")
-	       " SELECT count(*) > 0 AS found, max(version) AS version, false AS in_use,"
-	       " count(*) AS deleted FROM del",
+	.sql = "SELECT found, version, in_use, deleted FROM client_delete($1::uuid, "
+	       AUDIT_ACTOR_SQL(2, 3, 4, 5) ")",
 	.nparams = 5,
 };
 
@@ -202,28 +184,22 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (accept_patch(req, resp, ctx, client_fields, NULL, NULL, version) != 0)
 		return;
 	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	json_t *scopes_json = json_object_get(ctx->body, "scopes");
-	char *scopes = scopes_json ? json_dumps(scopes_json, JSON_COMPACT) : NULL;
-	if (!patch || (scopes_json && !scopes)) {
-		free(patch);
-		free(scopes);
+	if (!patch) {
 		internal_error(resp, ctx);
 		return;
 	}
-	const char *params[10] = {id, version, patch, scopes,
-				  body_string(ctx->body, "unit_code"), body_string(ctx->body, "status")};
-	audit_actor_params(ctx, params + 6);
+	const char *params[7] = {id, version, patch};
+	audit_actor_params(ctx, params + 3);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_client, params, &st);
 	free(patch);
-	free(scopes);
 	if (!res)
 		return;
 	if (st != DB_OK) {
 		write_failed_unexpectedly(resp, ctx, res);
 	} else if (!result_true(res, "found")) {
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "client", NULL);
-	} else if (!result_true(res, "unit_ok")) {
+	} else if (!result_true(res, "unit_found")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
 		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */

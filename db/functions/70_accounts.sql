@@ -139,3 +139,52 @@ CREATE OR REPLACE FUNCTION client_create(p_client_id text, p_name text, p_secret
            (SELECT ins.version FROM ins)
       FROM fits
 $$;
+
+-- Applies a merge patch (name, scopes, unit_code, status; validated by the caller) to the client
+-- whose version is p_version, with its audit event 'client.update'. found: the client exists;
+-- unit_found: a unit_code given exists; json and version are NULL when nothing had p_version.
+CREATE OR REPLACE FUNCTION client_update(p_id uuid, p_version integer, p_patch jsonb,
+    p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text)
+    RETURNS TABLE (found boolean, unit_found boolean, json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH old AS (SELECT * FROM clients WHERE clients.id = p_id),
+    fits AS (SELECT p_patch->>'unit_code' IS NULL
+                    OR EXISTS (SELECT 1 FROM units WHERE code = p_patch->>'unit_code') AS unit_ok),
+    upd AS (UPDATE clients c SET
+                   name = CASE WHEN p_patch ? 'name' THEN p_patch->>'name' ELSE c.name END,
+                   scopes = CASE WHEN p_patch ? 'scopes'
+                            THEN ARRAY(SELECT jsonb_array_elements_text(p_patch->'scopes'))
+                            ELSE c.scopes END,
+                   unit_code = coalesce(p_patch->>'unit_code', c.unit_code),
+                   status = coalesce(p_patch->>'status', c.status),
+                   version = c.version + 1, updated_at = now()
+              FROM fits
+             WHERE c.id = p_id AND c.version = p_version AND fits.unit_ok
+            RETURNING c.*),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.update',
+                     'client', upd.id::text, to_jsonb(old) - 'secret_hash',
+                     to_jsonb(upd) - 'secret_hash'
+                FROM upd, old)
+    SELECT EXISTS (SELECT 1 FROM old), fits.unit_ok, (SELECT client_json(upd)::text FROM upd),
+           (SELECT upd.version FROM upd)
+      FROM fits
+$$;
+
+-- Deletes a client (no If-Match: a deleted client's tokens stop working at once), with its
+-- audit event 'client.delete'. The columns respond_deleted() reads: found, version (the one
+-- deleted), in_use (never: nothing refers to a client), deleted (rows).
+CREATE OR REPLACE FUNCTION client_delete(p_id uuid, p_actor_type text, p_actor_id uuid,
+    p_actor_name text, p_request_id text)
+    RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH del AS (DELETE FROM clients WHERE clients.id = p_id RETURNING *),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.delete',
+                     'client', del.id::text, to_jsonb(del) - 'secret_hash' FROM del)
+    SELECT count(*) > 0, max(del.version), false, count(*) FROM del
+$$;
