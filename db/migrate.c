@@ -4,18 +4,33 @@
  * Each file runs with its record insert inside one transaction: a failing file leaves neither
  * its changes nor its record behind.
  *
- * An applied file never changes, with one exception: a released file amended only so that it
- * also applies on a newer PostgreSQL (15.20 refuses some ALTER TABLEs that 15.18 applied) names
+ * An applied file never changes, with one exception: a released file amended to an equivalent
+ * content (so that it also applies on a newer PostgreSQL: 15.20 refuses some ALTER TABLEs that
+ * 15.18 applied; or because the functions and triggers it made are now in db/functions/) names
  * the checksum of each content it replaces in its leading comments, one line each:
  *   -- replaces: sha256:<64 hex digits>
  * A database that recorded one of those checksums ran an equivalent file: it is accepted. Its
  * record keeps the checksum of what it ran, so that the previous release, which still has that
  * file, starts on it too (a rolling update, a rollback). Any other difference stops start-up.
+ * tests/pg-versions/amended-history.sh checks that a database migrated with the released files,
+ * then with these, has the schema of a fresh one.
  *
  * Functions, views and triggers live in db/functions/, one file per resource plus shared ones,
- * written to be applied again (CREATE OR REPLACE). After the migrations, under the same lock,
- * all of them are applied in name order in one transaction whenever a file's checksum differs
- * from the one recorded in schema_functions, a file was added or removed, or a migration ran.
+ * written to be applied again (CREATE OR REPLACE, `AS $$ ... $$` bodies). After the migrations,
+ * under the same lock, all of them are applied in name order in one transaction whenever a
+ * file's checksum differs from the one recorded in schema_functions, a file was added or
+ * removed, or a migration ran. Migrations hold tables, indexes and data changes: on a fresh
+ * database every migration runs before any function file, so a migration step cannot use what
+ * db/functions/ defines (one that needs a function, as an index expression does, makes it
+ * itself: search_fold in 0001).
+ *
+ * Data kept from functions' output (member_documents holds member_json()) is rebuilt in that
+ * same transaction when what builds it changed. A function file names, among its leading
+ * comment lines, the function without arguments that rebuilds it:
+ *   -- rebuild: member_documents_rebuild()
+ * schema_rebuilds records a checksum of that function's definition and of every function it
+ * calls, directly or not (read from the bodies); the runner calls it when the checksum differs
+ * from the recorded one, or none is recorded. A change elsewhere rebuilds nothing.
  */
 #include "migrate.h"
 
@@ -66,25 +81,45 @@ static void sha256_hex(const unsigned char *data, size_t len, char out[65])
 	sodium_bin2hex(out, 65, digest, sizeof digest);
 }
 
-int migrate_replaces(const unsigned char *data, size_t len, const char *recorded)
+/*
+ * The next of data's leading comment lines (those before its first line that is not a comment)
+ * that starts with tag, from *pos on: sets *value and *vlen to the rest of the line (without a
+ * final '\r') and moves *pos past it. Returns 0 when there is none. Only the leading lines: a
+ * declaration further down would be easy to miss.
+ */
+static int next_declaration(const unsigned char *data, size_t len, const char *tag, size_t *pos,
+			    const char **value, size_t *vlen)
 {
-	static const char tag[] = "-- replaces: sha256:";
-	const size_t taglen = sizeof tag - 1, hexlen = 64;
-	if (strlen(recorded) != hexlen)
-		return 0;
-	const char *p = (const char *)data, *end = p + len;
-	/* Only the leading comment lines: a declaration further down would be easy to miss. */
+	const size_t taglen = strlen(tag);
+	const char *p = (const char *)data + *pos, *end = (const char *)data + len;
 	while (p < end && end - p >= 2 && p[0] == '-' && p[1] == '-') {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *line_end = eol ? eol : end;
-		size_t n = (size_t)(line_end - p);
-		if (n >= taglen + hexlen && !memcmp(p, tag, taglen) &&
-		    !memcmp(p + taglen, recorded, hexlen) &&
-		    (n == taglen + hexlen || p[taglen + hexlen] == ' ' ||
-		     p[taglen + hexlen] == '\r'))
+		const char *next = eol ? eol + 1 : end;
+		if (line_end > p && line_end[-1] == '\r')
+			line_end--;
+		if ((size_t)(line_end - p) >= taglen && !memcmp(p, tag, taglen)) {
+			*value = p + taglen;
+			*vlen = (size_t)(line_end - *value);
+			*pos = (size_t)(next - (const char *)data);
 			return 1;
-		p = eol ? eol + 1 : end;
+		}
+		p = next;
 	}
+	*pos = len;
+	return 0;
+}
+
+int migrate_replaces(const unsigned char *data, size_t len, const char *recorded)
+{
+	const size_t hexlen = 64;
+	if (strlen(recorded) != hexlen)
+		return 0;
+	size_t pos = 0, n;
+	const char *hex;
+	while (next_declaration(data, len, "-- replaces: sha256:", &pos, &hex, &n))
+		if (n >= hexlen && !memcmp(hex, recorded, hexlen) && (n == hexlen || hex[hexlen] == ' '))
+			return 1;
 	return 0;
 }
 
@@ -93,7 +128,8 @@ static int run(PGconn *pg, const char *sql, char *err, size_t errlen, const char
 {
 	PGresult *res = PQexec(pg, sql);
 	ExecStatusType st = PQresultStatus(res);
-	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	/* a file of comments only is empty to PostgreSQL: a migration with nothing left to do */
+	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 	if (!ok) {
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
@@ -104,6 +140,23 @@ static int run(PGconn *pg, const char *sql, char *err, size_t errlen, const char
 	return ok ? 0 : -1;
 }
 
+/*
+ * Runs a file's SQL, then `record` with its parameters (the statement that records the file),
+ * inside the caller's transaction. Returns 0, or -1 with err (context first).
+ */
+static int run_recorded(PGconn *pg, const struct embedded_file *f, const char *record,
+			int nparams, const char *const *params, const char *context, char *err,
+			size_t errlen)
+{
+	if (run(pg, (const char *)f->data, err, errlen, context))
+		return -1;
+	PGresult *res = PQexecParams(pg, record, nparams, NULL, params, NULL, NULL, 0);
+	int recorded = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return recorded ? 0 : fail(err, errlen, "%s: cannot record it: %s", context,
+				   PQerrorMessage(pg));
+}
+
 static int apply_one(PGconn *pg, const struct embedded_file *f, long version, const char *sum,
 		     char *err, size_t errlen)
 {
@@ -111,21 +164,13 @@ static int apply_one(PGconn *pg, const struct embedded_file *f, long version, co
 	snprintf(context, sizeof context, "migration %s failed", f->name);
 	if (run(pg, "BEGIN", err, errlen, context))
 		return -1;
-	if (run(pg, (const char *)f->data, err, errlen, context))
-		goto rollback;
 	char vbuf[24];
 	snprintf(vbuf, sizeof vbuf, "%ld", version);
 	const char *params[3] = {vbuf, f->name, sum};
-	PGresult *res = PQexecParams(pg,
-				     "INSERT INTO schema_migrations (version, name, checksum) "
-				     "VALUES ($1, $2, $3)",
-				     3, NULL, params, NULL, NULL, 0);
-	int inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!inserted) {
-		fail(err, errlen, "%s: cannot record it: %s", context, PQerrorMessage(pg));
+	if (run_recorded(pg, f,
+			 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+			 3, params, context, err, errlen))
 		goto rollback;
-	}
 	return run(pg, "COMMIT", err, errlen, context);
 rollback:
 	PQclear(PQexec(pg, "ROLLBACK"));
@@ -219,6 +264,93 @@ static int functions_changed(PGconn *pg, const struct embedded_file *files, size
 }
 
 /*
+ * The checksum of a rebuild function's definition and of every function it calls, directly or
+ * not, recorded for $1 when it differs from the one recorded; answers a row only then. "Calls"
+ * is read from the bodies: a function of a schema other than pg_catalog whose name stands in a
+ * body before "(" (more than it calls, never less: an unneeded rebuild, never a missed one).
+ */
+static const char REBUILD_RECORD_SQL[] =
+	"WITH RECURSIVE called(oid) AS ("
+	"  SELECT $1::regprocedure::oid"
+	"  UNION"
+	"  SELECT p.oid FROM called c JOIN pg_proc f ON f.oid = c.oid"
+	"    JOIN pg_proc p ON p.prokind = 'f' AND p.proname ~ '^\\w+$'"
+	"     AND p.pronamespace NOT IN ('pg_catalog'::regnamespace,"
+	"                                'information_schema'::regnamespace)"
+	"     AND f.prosrc ~* ('\\m' || p.proname || '\\s*\\(')"
+	"), definition AS ("
+	"  SELECT encode(sha256(convert_to(string_agg(pg_get_functiondef(oid), E'\\n'"
+	"                ORDER BY oid::regprocedure::text), 'UTF8')), 'hex') AS checksum FROM called"
+	")"
+	"INSERT INTO schema_rebuilds AS r (rebuild, checksum) SELECT $1, checksum FROM definition "
+	"ON CONFLICT (rebuild) DO UPDATE SET checksum = EXCLUDED.checksum, rebuilt_at = now() "
+	"WHERE r.checksum <> EXCLUDED.checksum "
+	"RETURNING rebuild";
+
+/* Whether name is "identifier()", the only form a rebuild line may name. */
+static int rebuild_name_ok(const char *name, size_t n)
+{
+	if (n < 3 || n > 65 || memcmp(name + n - 2, "()", 2) != 0 ||
+	    !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < n - 2; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Runs the rebuilds the function files declare (`-- rebuild: name()` among a file's leading
+ * comment lines) whose definitions changed since they last ran, and forgets the ones no file
+ * declares any more. Inside the function files' transaction. Returns 0, or -1 with err.
+ */
+static int apply_rebuilds(PGconn *pg, const struct embedded_file *files, size_t count, char *err,
+			  size_t errlen)
+{
+	char declared[2048] = "{";
+	size_t used = 1;
+	for (size_t i = 0; i < count; i++) {
+		size_t pos = 0, n;
+		const char *value;
+		while (next_declaration(files[i].data, files[i].len, "-- rebuild: ", &pos, &value,
+					&n)) {
+			if (!rebuild_name_ok(value, n) || used + n + 2 > sizeof declared)
+				return fail(err, errlen,
+					    "function file %s: a rebuild line names one function "
+					    "without arguments, as name(): %.*s",
+					    files[i].name, (int)(n > 80 ? 80 : n), value);
+			char name[66], call[80];
+			snprintf(name, sizeof name, "%.*s", (int)n, value);
+			used += (size_t)snprintf(declared + used, sizeof declared - used, "%s%s",
+						 used > 1 ? "," : "", name);
+			const char *params[1] = {name};
+			PGresult *res = PQexecParams(pg, REBUILD_RECORD_SQL, 1, NULL, params, NULL, NULL,
+						     0);
+			int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+			int changed = ok && PQntuples(res) > 0;
+			PQclear(res);
+			if (!ok)
+				return fail(err, errlen, "function file %s: cannot read %s: %s",
+					    files[i].name, name, PQerrorMessage(pg));
+			snprintf(call, sizeof call, "SELECT %s", name);
+			char context[160];
+			snprintf(context, sizeof context, "rebuild %s (%s) failed", name, files[i].name);
+			if (changed && run(pg, call, err, errlen, context))
+				return -1;
+		}
+	}
+	snprintf(declared + used, sizeof declared - used, "}");
+	const char *params[1] = {declared};
+	PGresult *res = PQexecParams(pg,
+				     "DELETE FROM schema_rebuilds WHERE rebuild <> ALL ($1::text[])", 1,
+				     NULL, params, NULL, NULL, 0);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return ok ? 0 : fail(err, errlen, "cannot clear schema_rebuilds: %s", PQerrorMessage(pg));
+}
+
+/*
  * Applies every function file, in order, in one transaction, and records their checksums; only
  * when something changed (see functions_changed). The caller holds the lock. Returns 1 when
  * applied, 0 when nothing changed, -1 with err.
@@ -229,7 +361,10 @@ static int apply_functions(PGconn *pg, const struct embedded_file *files, size_t
 	if (run(pg,
 		"CREATE TABLE IF NOT EXISTS schema_functions ("
 		" name text PRIMARY KEY, checksum text NOT NULL,"
-		" applied_at timestamptz NOT NULL DEFAULT now())",
+		" applied_at timestamptz NOT NULL DEFAULT now());"
+		"CREATE TABLE IF NOT EXISTS schema_rebuilds ("
+		" rebuild text PRIMARY KEY, checksum text NOT NULL,"
+		" rebuilt_at timestamptz NOT NULL DEFAULT now())",
 		err, errlen, "cannot create schema_functions"))
 		return -1;
 	char(*sums)[65] = calloc(count ? count : 1, sizeof *sums);
@@ -249,20 +384,14 @@ static int apply_functions(PGconn *pg, const struct embedded_file *files, size_t
 	for (size_t i = 0; i < count; i++) {
 		char context[160];
 		snprintf(context, sizeof context, "function file %s failed", files[i].name);
-		if (run(pg, (const char *)files[i].data, err, errlen, context))
-			goto rollback;
 		const char *params[2] = {files[i].name, sums[i]};
-		PGresult *res = PQexecParams(pg,
-					     "INSERT INTO schema_functions (name, checksum) "
-					     "VALUES ($1, $2)",
-					     2, NULL, params, NULL, NULL, 0);
-		int inserted = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		if (!inserted) {
-			fail(err, errlen, "%s: cannot record it: %s", context, PQerrorMessage(pg));
+		if (run_recorded(pg, &files[i],
+				 "INSERT INTO schema_functions (name, checksum) VALUES ($1, $2)", 2,
+				 params, context, err, errlen))
 			goto rollback;
-		}
 	}
+	if (apply_rebuilds(pg, files, count, err, errlen))
+		goto rollback;
 	if (run(pg, "COMMIT", err, errlen, "cannot apply the function files"))
 		goto fail;
 	free(sums);

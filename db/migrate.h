@@ -1,7 +1,8 @@
 /*
  * Migrations: the numbered SQL files of db/migrations/, built into the binary, applied in order,
  * each once and in its own transaction, recorded in schema_migrations with a SHA-256 checksum,
- * under a PostgreSQL advisory lock so that replicas starting together are safe.
+ * under a PostgreSQL advisory lock so that replicas starting together are safe; then the
+ * function files of db/functions/, applied again whenever one of them changed.
  */
 #ifndef CDTT_DB_MIGRATE_H
 #define CDTT_DB_MIGRATE_H
@@ -19,8 +20,9 @@ int migrate_apply(PGconn *pg, const struct embedded_file *files, size_t count, c
 
 /*
  * Applies the migrations the database lacks, then, when any of them changed or a migration ran,
- * all the function files (db/functions/) in one transaction; both under the migration lock.
- * Returns the number of migrations applied, or -1 with one line in err.
+ * all the function files (db/functions/) in one transaction, with the rebuilds they declare
+ * whose definitions changed (see migrate.c); both under the migration lock. Returns the number
+ * of migrations applied, or -1 with one line in err.
  */
 int migrate_all(PGconn *pg, const struct embedded_file *migrations, size_t migration_count,
 		const struct embedded_file *functions, size_t function_count, char *err,

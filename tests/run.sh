@@ -38,6 +38,10 @@ if CDTT_PG_THROWAWAY=1 deploy/pg.sh start "$tmp" >/dev/null; then
   echo "PostgreSQL $(psql -X -tAc 'SHOW server_version' "$(deploy/pg.sh admin-url "$tmp")")"
   CDTT_TEST_PGDIR=$tmp CDTT_TEST_ADMIN_URL=$(deploy/pg.sh admin-url "$tmp") \
     CDTT_BIN=$build/cdtt "$build/tests/integration" || failed=1
+  if [ -z "${CK_RUN_SUITE:-}" ] || [ "${CK_RUN_SUITE}" = migrations ]; then
+    step "released migrations, then these, make the schema fresh ones make (tests/pg-versions/amended-history.sh)"
+    CDTT_TEST_PGDIR=$tmp tests/pg-versions/amended-history.sh "$build" || failed=1
+  fi
   if [ -z "${CK_RUN_SUITE:-}" ] || [ "${CK_RUN_SUITE}" = intake ]; then
     step "slow clients (slowhttptest)"
     tests/slow/slow-clients.sh "$build/cdtt" "$(deploy/pg.sh url "$tmp")" || failed=1

@@ -24,5 +24,22 @@ if hits=$(code '\b(v?printf|puts|perror)\s*\(|\b(v?fprintf|fputs|fputc|fwrite)\s
   echo "$hits"
   failed=1
 fi
+# db/functions/: every body an `AS $$ ... $$` string, never an SQL-standard body (BEGIN ATOMIC
+# ... END, or a bare RETURN expr). PostgreSQL records what an SQL-standard body uses as
+# dependencies, and PostgreSQL 15.20 then refuses ALTER TABLE ... ADD COLUMN with a default or a
+# generated value on any table whose row type such a function uses; those files are applied
+# again on every change, so they must never hold one. Comments, quoted strings and dollar-quoted
+# bodies are skipped; what remains may not say BEGIN ATOMIC or RETURN.
+if hits=$(perl -0777 -ne '
+    s{(--[^\n]*|(\$[A-Za-z_0-9]*\$).*?\2|\x27(?:[^\x27]|\x27\x27)*\x27)}{"\n" x ($1 =~ tr/\n//)}gse;
+    my $n = 0;
+    for (split /\n/, $_, -1) { $n++; print "$ARGV:$n: $_\n" if /\bBEGIN\s+ATOMIC\b|\bRETURN\b/i }
+  ' db/functions/*.sql); then
+  if [ -n "$hits" ]; then
+    echo "SQL-standard function bodies in db/functions/ (write AS \$\$ ... \$\$):"
+    echo "$hits"
+    failed=1
+  fi
+fi
 [ $failed -eq 0 ] && echo "source rules: kept"
 exit $failed

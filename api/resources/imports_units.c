@@ -53,7 +53,8 @@ static struct db_stmt outside_parents = {
 	       " CASE WHEN p.code IS NULL THEN 'no such unit in your scope'"
 	       "  WHEN p.status <> 'active' THEN 'is retired: use its successor'"
 	       "  ELSE 'must be a unit of a higher level' END"
-	       " FROM import_units s LEFT JOIN units p ON p.code = s.parent_code AND p.path <@ $1::ltree"
+	       " FROM import_units s LEFT JOIN units p ON p.code = s.parent_code"
+	       "  AND within(p.path, $1::ltree)"
 	       " WHERE s.parent_code IS NOT NULL"
 	       " AND s.parent_row IS NULL AND s.code IS DISTINCT FROM s.parent_code"
 	       " AND (p.code IS NULL OR p.status <> 'active'"
@@ -108,7 +109,7 @@ static struct db_stmt file_parents = {
 
 static struct db_stmt unreached_count = {
 	.name = "imports_units_unreached",
-	.sql = "SELECT count(*) FROM import_units_loops",
+	.sql = "SELECT count(*) AS unreached FROM import_units_loops",
 	.nparams = 0,
 };
 
@@ -155,7 +156,7 @@ static struct db_stmt insert_units = {
 	       "   SELECT s.code, s.name, s.level, s.parent_code FROM import_units s"
 	       "   JOIN tree t USING (row_no) ORDER BY t.depth, s.row_no RETURNING 1),"
 	       IMPORT_AUDIT_EVENT("units.import", "unit")
-	       " SELECT count(*) FROM ins",
+	       " SELECT count(*) AS created FROM ins",
 	.nparams = 5,
 };
 
@@ -236,7 +237,8 @@ static int find_cycles(struct import *im)
 	PGresult *res = request_query(im->ctx, im->resp, &unreached_count, NULL, &st);
 	if (!res)
 		return -1;
-	long n = st == DB_OK ? atol(PQgetvalue(res, 0, 0)) : -1;
+	const char *unreached = st == DB_OK ? result_value(res, "unreached") : NULL;
+	long n = unreached ? atol(unreached) : -1;
 	PQclear(res);
 	if (n < 0) {
 		internal_error(im->resp, im->ctx);
@@ -272,7 +274,8 @@ static int units_write(struct import *im)
 	PGresult *res = import_write_rows(im, &insert_units, NULL);
 	if (!res)
 		return -1;
-	im->created = atol(PQgetvalue(res, 0, 0));
+	const char *created = result_value(res, "created");
+	im->created = created ? atol(created) : 0;
 	PQclear(res);
 	return 0;
 }

@@ -58,15 +58,14 @@ static const struct field membership_fields[] = {
 
 static struct db_stmt team_visible = {
 	.name = "memberships_team_visible",
-	.sql = "SELECT 1 FROM teams t WHERE " TEAM_VISIBLE("$1", "$2", "$3"),
+	.sql = "SELECT 1 FROM visible_teams($2::ltree, $3::uuid) t WHERE t.id = $1::uuid",
 	.nparams = 3,
 	.readonly = 1,
 };
 
 static struct db_stmt member_visible = {
 	.name = "memberships_member_visible",
-	.sql = "SELECT 1 FROM members m JOIN units u ON u.code = m.unit_code"
-	       " WHERE m.id = $1::uuid AND u.path <@ $2::ltree",
+	.sql = "SELECT 1 FROM visible_members($2::ltree) m WHERE m.id = $1::uuid",
 	.nparams = 2,
 	.readonly = 1,
 };
@@ -83,67 +82,38 @@ static struct db_stmt list_of_team = {
 static struct db_stmt list_of_member = {
 	.name = "memberships_of_member",
 	.sql = "SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
-	       " JOIN teams t ON t.id = ms.team_id"
-	       " WHERE ms.member_id = $1::uuid AND " TEAM_VISIBLE("ms.team_id", "$2", "$3")
-	       " AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5") HISTORY_ORDER " LIMIT $6::int",
+	       " JOIN visible_teams($2::ltree, $3::uuid) t ON t.id = ms.team_id"
+	       " WHERE ms.member_id = $1::uuid AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5")
+	       HISTORY_ORDER " LIMIT $6::int",
 	.nparams = 6,
 	.readonly = 1,
 };
 
-/* Columns: json, version, role, joined_on, left_on ("" when active), the team's
- * established_on, member_id. */
+/*
+ * A membership and what a patch is checked against (db/functions/30_teams.sql, as the
+ * writes): the columns json, version, role, joined_on, left_on ("" when active),
+ * team_established_on, member_id.
+ */
 static struct db_stmt get_membership = {
 	.name = "memberships_get",
-	.sql = "SELECT membership_json(ms)::text, ms.version, ms.role,"
-	       " to_char(ms.joined_on, 'YYYY-MM-DD'), coalesce(to_char(ms.left_on, 'YYYY-MM-DD'), ''),"
-	       " to_char(t.established_on, 'YYYY-MM-DD'), ms.member_id::text"
-	       " FROM memberships ms JOIN teams t ON t.id = ms.team_id"
-	       " WHERE ms.id = $1::uuid AND " TEAM_VISIBLE("$2", "$3", "$4"),
+	.sql = "SELECT * FROM membership_read($1::uuid, $2::uuid, $3::ltree, $4::uuid)",
 	.nparams = 4,
 	.readonly = 1,
 };
 
 static struct db_stmt create_membership = {
 	.name = "memberships_create",
-	.sql = "WITH team AS (SELECT t.id, t.established_on, t.status, u.level FROM teams t"
-	       "   JOIN units u ON u.code = t.unit_code"
-	       "   WHERE t.id = $1::uuid AND u.path <@ $2::ltree FOR SHARE OF t),"
-	       " member AS (SELECT m.id FROM members m JOIN units u ON u.code = m.unit_code"
-	       "   WHERE m.id = $3::uuid AND u.path <@ $2::ltree),"
-	       " ins AS (INSERT INTO memberships (team_id, member_id, team_level, role, joined_on,"
-	       "   left_on) SELECT team.id, member.id, team.level, $4, $5::date, $6::date"
-	       "   FROM team, member WHERE $5::date >= team.established_on"
-	       "   AND (team.status <> 'dissolved' OR $6::date IS NOT NULL) RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
-			   "'membership.create', 'membership', id::text, to_jsonb(ins) FROM ins")
-	       " SELECT EXISTS (SELECT 1 FROM team) AS team_found,"
-	       " EXISTS (SELECT 1 FROM member) AS member_found,"
-	       " (SELECT to_char(established_on, 'YYYY-MM-DD') FROM team) AS established_on,"
-	       " (SELECT status FROM team) AS team_status,"
-	       " (SELECT membership_json(ins)::text FROM ins) AS json,"
-	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
+	.sql = "SELECT * FROM membership_create($1::uuid, $2::ltree, $3::uuid, $4, $5::date, $6::date,"
+	       " $7, $8::uuid, $9, $10)",
 	.nparams = 10,
 };
 
+/* $1 id, $2 team, $3 version, $4 the patch (jsonb), $5 scope, $6-$9 audit. */
 static struct db_stmt update_membership = {
 	.name = "memberships_update",
-	.sql = "WITH old AS (SELECT ms.* FROM memberships ms JOIN teams t ON t.id = ms.team_id"
-	       "   WHERE ms.id = $1::uuid AND " TEAM_VISIBLE("$2", "$3", "NULL") "),"
-	       /* an ended membership of a dissolved team is not brought back to life */
-	       " revive AS (SELECT old.left_on IS NOT NULL AND $7::date IS NULL"
-	       "   AND t.status = 'dissolved' AS refused FROM old JOIN teams t ON t.id = old.team_id),"
-	       " upd AS (UPDATE memberships ms SET role = $5, joined_on = $6::date,"
-	       "   left_on = $7::date, version = ms.version + 1, updated_at = now()"
-	       "   FROM old WHERE ms.id = old.id AND ms.version = $4::int"
-	       "   AND NOT coalesce((SELECT refused FROM revive), false) RETURNING ms.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
-			   "'membership.update', 'membership', upd.id::text,"
-			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
-	       " (SELECT membership_json(upd)::text FROM upd) AS json,"
-	       " (SELECT version FROM upd) AS version,"
-	       " coalesce((SELECT refused FROM revive), false) AS revive_refused",
-	.nparams = 11,
+	.sql = "SELECT * FROM membership_update($1::uuid, $2::uuid, $3::int, $4::jsonb, $5::ltree, $6,"
+	       " $7::uuid, $8, $9)",
+	.nparams = 9,
 };
 
 /* What a refused membership write conflicts with: the active leader's membership, the team's
@@ -151,11 +121,11 @@ static struct db_stmt update_membership = {
 static struct db_stmt conflict_facts = {
 	.name = "memberships_conflict_facts",
 	.sql = "SELECT (SELECT id::text FROM memberships WHERE team_id = $1::uuid"
-	       "   AND role = 'leader' AND left_on IS NULL),"
+	       "   AND role = 'leader' AND left_on IS NULL) AS leader_membership,"
 	       " (SELECT u.level FROM teams t JOIN units u ON u.code = t.unit_code"
-	       "   WHERE t.id = $1::uuid),"
+	       "   WHERE t.id = $1::uuid) AS team_level,"
 	       " EXISTS (SELECT 1 FROM memberships WHERE team_id = $1::uuid"
-	       "   AND member_id = $2::uuid AND left_on IS NULL)",
+	       "   AND member_id = $2::uuid AND left_on IS NULL) AS already_active",
 	.nparams = 2,
 	.readonly = 1,
 };
@@ -170,21 +140,22 @@ static void explain_conflict(struct _u_response *resp, struct req_ctx *ctx, cons
 	if (!res)
 		return;
 	int known = st == DB_OK && PQntuples(res) == 1;
+	const char *leader_membership = known ? result_value(res, "leader_membership") : NULL;
+	const char *level = known ? result_value(res, "team_level") : NULL;
 	char detail[300];
 	if (leader)
 		snprintf(detail, sizeof detail,
 			 "The team already has an active leader%s%s%s; end that membership or "
 			 "change its role first.",
-			 known && !PQgetisnull(res, 0, 0) ? " (membership " : "",
-			 known ? PQgetvalue(res, 0, 0) : "",
-			 known && !PQgetisnull(res, 0, 0) ? ")" : "");
-	else if (known && !strcmp(PQgetvalue(res, 0, 2), "t"))
+			 leader_membership ? " (membership " : "",
+			 leader_membership ? leader_membership : "", leader_membership ? ")" : "");
+	else if (known && result_true(res, "already_active"))
 		snprintf(detail, sizeof detail, "This person is already an active member of this team.");
 	else
 		snprintf(detail, sizeof detail,
 			 "This person is already active in another %s team; a person serves in one "
 			 "village team and one commune team at a time: end that membership first.",
-			 known ? PQgetvalue(res, 0, 1) : "");
+			 level ? level : "");
 	problem(resp, ctx, 409, detail);
 	PQclear(res);
 }
@@ -334,26 +305,33 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	PQclear(res);
 }
 
-/*
- * Checks the dates of a membership as the patch would leave them (cur: the fetched row),
- * appending errors. Fills joined/left with the resulting values (left "" when active).
- */
-static void check_patched_dates(const json_t *patch, const PGresult *cur, json_t **errors,
-				const char **joined, const char **left)
+/* Row 0's value of the named column, "" when it is NULL. */
+static const char *column_text(const PGresult *res, const char *column)
 {
-	const char *established = PQgetvalue(cur, 0, 5);
+	const char *v = result_value(res, column);
+	return v ? v : "";
+}
+
+/*
+ * Checks the dates of a membership as the patch would leave them (cur: the membership read
+ * by get_membership), appending errors.
+ */
+static void check_patched_dates(const json_t *patch, const PGresult *cur, json_t **errors)
+{
+	const char *established = column_text(cur, "team_established_on");
 	check_date_field(patch, "joined_on", established, "the team's established_on", errors);
-	*joined = body_string(patch, "joined_on") ? body_string(patch, "joined_on") : PQgetvalue(cur, 0, 3);
+	const char *joined = body_string(patch, "joined_on") ? body_string(patch, "joined_on")
+							      : column_text(cur, "joined_on");
 	json_t *given_left = json_object_get(patch, "left_on");
-	*left = given_left ? (json_is_string(given_left) ? json_string_value(given_left) : "")
-			   : PQgetvalue(cur, 0, 4);
+	const char *left = given_left ? (json_is_string(given_left) ? json_string_value(given_left) : "")
+				      : column_text(cur, "left_on");
 	if (has_field_error(*errors, "joined_on"))
 		return;
 	if (given_left) {
-		check_date_field(patch, "left_on", *joined, "joined_on", errors);
-	} else if (**left && strcmp(*left, *joined) < 0) {
+		check_date_field(patch, "left_on", joined, "joined_on", errors);
+	} else if (*left && strcmp(left, joined) < 0) {
 		char message[120];
-		snprintf(message, sizeof message, "must not be after left_on (%s)", *left);
+		snprintf(message, sizeof message, "must not be after left_on (%s)", left);
 		problem_add_error(errors, "/joined_on", "out_of_range", message);
 	}
 }
@@ -366,28 +344,31 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	char version[16];
 	if (accept_patch(req, resp, ctx, membership_fields, NULL, NULL, version) != 0)
 		return;
-	const char *team, *mid, *joined, *left;
-	PGresult *cur = fetch(req, resp, ctx, &team, &mid);
+	const char *team, *mid, *params[9] = {NULL};
+	char *doc = NULL;
+	enum db_status st;
+	PGresult *res = NULL, *cur = fetch(req, resp, ctx, &team, &mid);
 	if (!cur)
 		return;
-	check_patched_dates(patch, cur, &errors, &joined, &left);
+	check_patched_dates(patch, cur, &errors);
 	if (errors) {
-		PQclear(cur);
 		invalid_body(resp, ctx, errors);
-		return;
+		goto out;
 	}
-	const char *role = body_string(patch, "role") ? body_string(patch, "role") : PQgetvalue(cur, 0, 2);
-	const char *params[11] = {mid, team, ctx->principal.scope_path, version, role, joined,
-				  *left ? left : NULL};
-	audit_actor_params(ctx, params + 7);
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_membership, params, &st);
-	if (!res) {
-		PQclear(cur);
-		return;
+	if (!(doc = json_dumps(patch, JSON_COMPACT))) {
+		internal_error(resp, ctx);
+		goto out;
 	}
+	params[0] = mid;
+	params[1] = team;
+	params[2] = version;
+	params[3] = doc;
+	params[4] = ctx->principal.scope_path;
+	audit_actor_params(ctx, params + 5);
+	if (!(res = request_query(ctx, resp, &update_membership, params, &st)))
+		goto out;
 	if (st != DB_OK)
-		membership_write_failed(resp, ctx, res, team, PQgetvalue(cur, 0, 6));
+		membership_write_failed(resp, ctx, res, team, column_text(cur, "member_id"));
 	else if (!result_true(res, "found"))
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "membership", NULL);
 	else if (result_true(res, "revive_refused"))
@@ -397,6 +378,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		respond_outcome(resp, ctx, OUTCOME_STALE, "membership", NULL);
 	else
 		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+out:
+	free(doc);
 	PQclear(res);
 	PQclear(cur);
 }

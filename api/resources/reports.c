@@ -33,21 +33,21 @@
 
 static struct db_stmt coverage_stmt = {
 	.name = "reports_coverage",
-	.sql = "SELECT report_coverage($1, $2::ltree, $3, $4::text[])",
+	.sql = "SELECT report_coverage($1, $2::ltree, $3, $4::text[]) AS body",
 	.nparams = 4,
 	.readonly = 1,
 };
 
 static struct db_stmt activity_stmt = {
 	.name = "reports_activity",
-	.sql = "SELECT report_activity($1, $2::ltree, $3, $4::date, $5::date, $6)",
+	.sql = "SELECT report_activity($1, $2::ltree, $3, $4::date, $5::date, $6) AS body",
 	.nparams = 6,
 	.readonly = 1,
 };
 
 static struct db_stmt lagging_stmt = {
 	.name = "reports_lagging",
-	.sql = "SELECT report_lagging($1, $2::ltree, $3, $4::date, $5::date, $6::int)",
+	.sql = "SELECT report_lagging($1, $2::ltree, $3, $4::date, $5::date, $6::int) AS body",
 	.nparams = 6,
 	.readonly = 1,
 };
@@ -175,7 +175,10 @@ static int report_query_parse(const struct _u_request *req, struct _u_response *
 	return query_checked(resp, ctx, errors);
 }
 
-/* Runs a report statement and answers its body: 200 JSON or CSV, 404 for no unit. */
+/*
+ * Runs a report statement (its one column: body) and answers it: 200 JSON or CSV, 404 for no
+ * unit.
+ */
 static void report_respond(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
 			   const char *const *params, const char *name, const struct report_query *q)
 {
@@ -183,15 +186,15 @@ static void report_respond(struct _u_response *resp, struct req_ctx *ctx, struct
 	PGresult *res = request_query(ctx, resp, stmt, params, &st);
 	if (!res)
 		return;
+	const char *body = st == DB_OK && PQntuples(res) == 1 ? result_value(res, "body") : NULL;
 	if (st != DB_OK || PQntuples(res) != 1) {
 		internal_error(resp, ctx);
-	} else if (PQgetisnull(res, 0, 0)) {
+	} else if (!body) {
 		not_found(resp, ctx, "unit");
 	} else if (strcmp(q->format, "csv")) {
-		http_json_result(resp, 200, res);
+		http_json_text(resp, 200, body, strlen(body));
 	} else {
-		ulfius_set_binary_body_response(resp, 200, PQgetvalue(res, 0, 0),
-						(size_t)PQgetlength(res, 0, 0));
+		ulfius_set_binary_body_response(resp, 200, body, strlen(body));
 		http_header(resp, "Content-Type", "text/csv; charset=utf-8");
 		char disposition[128];
 		snprintf(disposition, sizeof disposition, "attachment; filename=\"%s-%s.csv\"", name,

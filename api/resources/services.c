@@ -62,68 +62,33 @@ static struct db_stmt get_writable = {
 	.name = "services_get_writable",
 	.sql = "SELECT json_build_object('code', code, 'name_vi', name_vi, 'name_en', name_en,"
 	       " 'category', category, 'steps', steps, 'translations', translations,"
-	       " 'status', status)::text, version FROM services WHERE code = $1",
+	       " 'status', status)::text AS service, version FROM services WHERE code = $1",
 	.nparams = 1,
 	.readonly = 1,
 };
 
-/* Translation codes the languages table does not hold, as a JSON array, or NULL. */
-#define UNKNOWN_LANGUAGES                                                                   \
-	" unknown AS (SELECT json_agg(k ORDER BY k) AS codes FROM p,"                         \
-	"   jsonb_object_keys(coalesce(j->'translations', '{}')) k"                            \
-	"   WHERE NOT EXISTS (SELECT 1 FROM languages l WHERE l.code = k)),"
-
-/* $1 the service as stored (jsonb), $2-$5 audit actor. */
+/*
+ * The writes call the functions of db/functions/50_services.sql, which ask the languages
+ * table, write and record the audit event; their columns are read by name.
+ * $1 the service as stored (jsonb), $2-$5 audit actor.
+ */
 static struct db_stmt create_service = {
 	.name = "services_create",
-	.sql = "WITH p AS (SELECT $1::jsonb AS j)," UNKNOWN_LANGUAGES
-	       " ins AS (INSERT INTO services (code, name_vi, name_en, category, steps, translations,"
-	       "   status) SELECT j->>'code', j->>'name_vi', j->>'name_en', j->>'category', j->'steps',"
-	       "   coalesce(j->'translations', '{}'), coalesce(j->>'status', 'active')"
-	       "   FROM p WHERE (SELECT codes FROM unknown) IS NULL"
-	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(2, 3, 4, 5),
-			   "'service.create', 'service', code, to_jsonb(ins) FROM ins")
-	       " SELECT (SELECT codes::text FROM unknown) AS unknown_languages,"
-	       " (SELECT service_json(ins)::text FROM ins) AS json,"
-	       " (SELECT version FROM ins) AS version, (SELECT code FROM ins) AS code",
+	.sql = "SELECT * FROM service_create($1::jsonb, $2, $3::uuid, $4, $5)",
 	.nparams = 5,
 };
 
 /* $1 code, $2 version, $3 the merged service (jsonb), $4-$7 audit actor. */
 static struct db_stmt update_service = {
 	.name = "services_update",
-	.sql = "WITH p AS (SELECT $3::jsonb AS j)," UNKNOWN_LANGUAGES
-	       " old AS (SELECT * FROM services WHERE code = $1),"
-	       " upd AS (UPDATE services s SET name_vi = j->>'name_vi', name_en = j->>'name_en',"
-	       "   category = j->>'category', steps = j->'steps',"
-	       "   translations = coalesce(j->'translations', '{}'),"
-	       "   status = coalesce(j->>'status', s.status), version = s.version + 1,"
-	       "   updated_at = now()"
-	       "   FROM p, old WHERE s.code = old.code AND s.version = $2::int"
-	       "   AND (SELECT codes FROM unknown) IS NULL RETURNING s.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "CASE WHEN old.status = 'active' AND upd.status = 'retired'"
-			   " THEN 'service.retire' ELSE 'service.update' END, 'service', upd.code,"
-			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
-	       " (SELECT codes::text FROM unknown) AS unknown_languages,"
-	       " (SELECT service_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
+	.sql = "SELECT * FROM service_update($1, $2::int, $3::jsonb, $4, $5::uuid, $6, $7)",
 	.nparams = 7,
 };
 
-/* $1 code, $2 version, $3-$6 audit actor. The GIN index on service_codes answers "in use". */
+/* $1 code, $2 version, $3-$6 audit actor. */
 static struct db_stmt delete_service = {
 	.name = "services_delete",
-	.sql = "WITH old AS (SELECT * FROM services WHERE code = $1),"
-	       " used AS (SELECT EXISTS (SELECT 1 FROM activities"
-	       "   WHERE service_codes @> ARRAY[$1::text]) AS in_use),"
-	       " del AS (DELETE FROM services s USING old, used WHERE s.code = old.code"
-	       "   AND s.version = $2::int AND NOT used.in_use RETURNING s.*),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(3, 4, 5, 6),
-			   "'service.delete', 'service', code, to_jsonb(del) FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version FROM old) AS version,"
-	       " (SELECT in_use FROM used) AS in_use, (SELECT count(*) FROM del) AS deleted",
+	.sql = "SELECT * FROM service_delete($1, $2::int, $3, $4::uuid, $5, $6)",
 	.nparams = 6,
 };
 
@@ -137,7 +102,10 @@ static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
 	return 0;
 }
 
-/* Steps as stored: every step {instruction, check}, check null when not given. New reference. */
+/*
+ * Steps as stored: every step {instruction, check}, check null when not given. New reference,
+ * NULL when memory ran out.
+ */
 static json_t *stored_steps(const json_t *steps)
 {
 	json_t *out = json_array();
@@ -146,18 +114,25 @@ static json_t *stored_steps(const json_t *steps)
 	json_array_foreach(steps, i, s)
 	{
 		const json_t *check = json_object_get(s, "check");
-		json_array_append_new(out, json_pack("{s:O, s:O}", "instruction",
-						     json_object_get(s, "instruction"), "check",
-						     check ? check : json_null()));
+		if (!out || json_array_append_new(out, json_pack("{s:O, s:O}", "instruction",
+								 json_object_get(s, "instruction"),
+								 "check", check ? check : json_null())) != 0) {
+			json_decref(out);
+			return NULL;
+		}
 	}
 	return out;
 }
 
-/* The service as stored, from a checked document: normalised steps. New reference. */
+/*
+ * The service as stored, from a checked document: normalised steps. New reference, NULL when
+ * memory ran out.
+ */
 static json_t *stored_service(const json_t *doc)
 {
 	json_t *out = json_deep_copy(doc);
-	json_object_set_new(out, "steps", stored_steps(json_object_get(doc, "steps")));
+	if (!out || json_object_set_new(out, "steps", stored_steps(json_object_get(doc, "steps"))) != 0)
+		goto fail;
 	json_t *translations = json_object_get(out, "translations");
 	if (json_is_null(translations))
 		json_object_del(out, "translations");
@@ -168,13 +143,19 @@ static json_t *stored_service(const json_t *doc)
 		json_t *steps = json_object_get(t, "steps");
 		if (json_is_null(steps))
 			json_object_del(t, "steps");
-		else if (steps)
-			json_object_set_new(t, "steps", stored_steps(steps));
+		else if (steps && json_object_set_new(t, "steps", stored_steps(steps)) != 0)
+			goto fail;
 	}
 	return out;
+fail:
+	json_decref(out);
+	return NULL;
 }
 
-/* RFC 7396: patch applied to target (consumed); returns the result (a new reference). */
+/*
+ * RFC 7396: patch applied to target (consumed); returns the result (a new reference), NULL
+ * when memory ran out.
+ */
 static json_t *merge_patch(json_t *target, const json_t *patch)
 {
 	if (!json_is_object(patch)) {
@@ -183,17 +164,21 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
 	}
 	if (!json_is_object(target)) {
 		json_decref(target);
-		target = json_object();
+		if (!(target = json_object()))
+			return NULL;
 	}
 	const char *key;
 	const json_t *value;
 	json_object_foreach((json_t *)patch, key, value)
 	{
-		if (json_is_null(value))
+		if (json_is_null(value)) {
 			json_object_del(target, key);
-		else
-			json_object_set_new(target, key,
-					    merge_patch(json_incref(json_object_get(target, key)), value));
+		} else if (json_object_set_new(target, key,
+					       merge_patch(json_incref(json_object_get(target, key)),
+							   value)) != 0) {
+			json_decref(target);
+			return NULL;
+		}
 	}
 	return target;
 }
@@ -203,6 +188,10 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 			      const char *codes_text)
 {
 	json_t *codes = json_loads(codes_text, 0, NULL), *errors = NULL;
+	if (!codes) {
+		internal_error(resp, ctx);
+		return;
+	}
 	size_t i;
 	const json_t *c;
 	json_array_foreach(codes, i, c)
@@ -216,8 +205,10 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 	invalid_body(resp, ctx, errors);
 }
 
-/* Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503
- * (or 500 when the document could not be written out). */
+/*
+ * Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503, or
+ * 500 when the document is NULL or could not be written out (memory ran out).
+ */
 static PGresult *write_service(struct _u_response *resp, struct req_ctx *ctx,
 			       struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
 			       json_t *doc, enum db_status *st)
@@ -273,8 +264,12 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0)
 		return;
 	json_t *errors = NULL;
-	if (service_check(ctx->body, &errors)) {
-		invalid_body(resp, ctx, errors);
+	int n = service_check(ctx->body, &errors);
+	if (n != 0) {
+		if (n > 0)
+			invalid_body(resp, ctx, errors);
+		else
+			internal_error(resp, ctx);
 		return;
 	}
 	const char *params[5] = {NULL};
@@ -297,47 +292,62 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 }
 
 /*
- * Checks a patch's own members (unknown, read-only, create-only, null where not allowed,
- * wrong types of the plain fields); the rest is checked on the merged service. 1 to go on.
+ * A patch's own checks (a body_check): its plain members (unknown, read-only, create-only,
+ * null where not allowed, wrong types) by the field table, and steps not null; the rest is
+ * checked on the merged service. Returns the number of errors it appended; out (int *) is set
+ * to 1 when memory ran out and nothing could be checked.
  */
-static int accept_service_patch(struct _u_response *resp, const struct req_ctx *ctx)
+static int service_patch_check(const json_t *patch, enum validate_mode mode, json_t **errors,
+			       void *out)
 {
-	json_t *errors = NULL, *plain = json_copy(ctx->body);
+	size_t before = json_array_size(*errors);
+	json_t *plain = json_copy((json_t *)patch);
+	if (!plain) {
+		*(int *)out = 1;
+		return 0;
+	}
 	json_object_del(plain, "steps");
 	json_object_del(plain, "translations");
-	validate_body(plain, service_fields, VALIDATE_PATCH, &errors);
+	validate_body(plain, service_fields, mode, errors);
 	json_decref(plain);
-	if (json_is_null(json_object_get(ctx->body, "steps")))
-		problem_add_error(&errors, "/steps", "required", "must not be null");
-	if (!errors)
-		return 1;
-	invalid_body(resp, ctx, errors);
-	return 0;
+	if (json_is_null(json_object_get(patch, "steps")))
+		problem_add_error(errors, "/steps", "required", "must not be null");
+	return (int)(json_array_size(*errors) - before);
 }
 
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *code;
 	char version[16];
+	int no_memory = 0;
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
 	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
-	    !accept_service_patch(resp, ctx) || etag_require_if_match(req, resp, ctx, version) != 0)
+	    accept_patch(req, resp, ctx, NULL, service_patch_check, &no_memory, version) != 0)
 		return;
+	if (no_memory) {
+		internal_error(resp, ctx);
+		return;
+	}
 	const char *key[1] = {code};
 	PGresult *cur = fetch_row(resp, ctx, &get_writable, key, "service");
 	if (!cur)
 		return;
-	if (strcmp(PQgetvalue(cur, 0, 1), version)) {
+	const char *stored = result_value(cur, "service"), *current = result_value(cur, "version");
+	if (!current || strcmp(current, version)) {
 		PQclear(cur);
 		changed_meanwhile(resp, ctx, "service");
 		return;
 	}
-	json_t *merged = merge_patch(json_loads(PQgetvalue(cur, 0, 0), 0, NULL), ctx->body);
+	json_t *base = stored ? json_loads(stored, 0, NULL) : NULL;
 	PQclear(cur);
-	json_t *errors = NULL;
-	if (service_check(merged, &errors)) {
+	json_t *merged = base ? merge_patch(base, ctx->body) : NULL, *errors = NULL;
+	int n = merged ? service_check(merged, &errors) : -1;
+	if (n != 0) {
 		json_decref(merged);
-		invalid_body(resp, ctx, errors);
+		if (n > 0)
+			invalid_body(resp, ctx, errors);
+		else
+			internal_error(resp, ctx);
 		return;
 	}
 	json_t *doc = stored_service(merged);

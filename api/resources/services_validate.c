@@ -187,6 +187,8 @@ static void check_translation(const char *key, const json_t *t, size_t steps_cou
 int service_check(const json_t *doc, json_t **errors)
 {
 	json_t *plain = json_copy((json_t *)doc);
+	if (!plain)
+		return -1;
 	json_object_del(plain, "steps");
 	json_object_del(plain, "translations");
 	validate_body(plain, service_fields, VALIDATE_CREATE, errors);

@@ -54,93 +54,42 @@ static const struct field team_fields[] = {
 	{0},
 };
 
-/* The unit a team may be placed in, with what is needed to explain a refusal. */
-#define TARGET_UNIT(code, scope)                                                           \
-	"SELECT code, level, status, successor_code FROM units WHERE code = " code          \
-	" AND path <@ " scope "::ltree FOR SHARE"
-#define TARGET_UNIT_OK "level IN ('village', 'commune') AND status = 'active'"
-
-/* TEAM_VISIBLE written as a join, for the unit's path that rep_cache keeps beside the team. */
+/*
+ * The statements call the functions of db/functions/30_teams.sql, which keep the scope rule,
+ * the unit a team may be placed in and the audit event; their columns are read by name.
+ */
 static struct db_stmt get_team = {
 	.name = "teams_get",
-	.sql = "SELECT team_json(t, $4::boolean)::text, t.version, u.path::text FROM teams t"
-	       " JOIN units u ON u.code = t.unit_code WHERE t.id = $1::uuid"
-	       " AND ($3::uuid IS NULL OR t.id = $3::uuid) AND u.path <@ $2::ltree",
+	.sql = "SELECT json, version, path FROM team_read($1::uuid, $2::ltree, $3::uuid, $4::boolean)",
 	.nparams = 4,
 	.readonly = 1,
 };
 
 static struct db_stmt create_team = {
 	.name = "teams_create",
-	.sql = "WITH unit AS (" TARGET_UNIT("$1", "$7") "),"
-	       " ins AS (INSERT INTO teams (unit_code, name, status, established_on, contact_phone,"
-	       "   notes) SELECT code, $2, coalesce($3, 'active'), $4::date, $5, $6 FROM unit"
-	       "   WHERE " TARGET_UNIT_OK " RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
-			   "'team.create', 'team', id::text, to_jsonb(ins) FROM ins")
-	       " SELECT (SELECT level FROM unit) AS unit_level, (SELECT status FROM unit) AS unit_status,"
-	       " (SELECT successor_code FROM unit) AS unit_successor,"
-	       " (SELECT team_json(ins, $12::boolean)::text FROM ins) AS json,"
-	       " (SELECT version FROM ins) AS version, (SELECT id::text FROM ins) AS id",
+	.sql = "SELECT * FROM team_create($1, $2, $3, $4::date, $5, $6, $7::ltree, $8, $9::uuid, $10,"
+	       " $11, $12::boolean)",
 	.nparams = 12,
 };
 
-/*
- * A merge patch: NULL parameters keep the current value; the nullable fields take a "given"
- * flag. Moving a team to a unit of another level moves its memberships' team_level with it
- * (the index that keeps one active village team and one commune team per person may then
- * refuse: 23505).
- */
+/* $1 id, $2 version, $3 the patch as stored (jsonb), $4 scope, $5-$8 audit, $9 personal data. */
 static struct db_stmt update_team = {
 	.name = "teams_update",
-	.sql = "WITH old AS (SELECT t.* FROM teams t WHERE " TEAM_VISIBLE("$1", "$3", "NULL") "),"
-	       " unit AS (" TARGET_UNIT("$4", "$3") "),"
-	       " checks AS (SELECT $4::text IS NULL OR $4 = (SELECT unit_code FROM old)"
-	       "     OR EXISTS (SELECT 1 FROM unit WHERE " TARGET_UNIT_OK ") AS unit_ok,"
-	       "   (SELECT min(joined_on) FROM memberships WHERE team_id = $1::uuid) AS first_joined),"
-	       " upd AS (UPDATE teams t SET unit_code = coalesce($4, t.unit_code),"
-	       "   name = coalesce($5, t.name), status = coalesce($6, t.status),"
-	       "   established_on = coalesce($7::date, t.established_on),"
-	       "   contact_phone = CASE WHEN $8::boolean THEN $9 ELSE t.contact_phone END,"
-	       "   notes = CASE WHEN $10::boolean THEN $11 ELSE t.notes END,"
-	       "   version = t.version + 1, updated_at = now()"
-	       "   FROM old, checks WHERE t.id = old.id AND t.version = $2::int AND checks.unit_ok"
-	       "   AND ($7::date IS NULL OR checks.first_joined IS NULL"
-	       "        OR $7::date <= checks.first_joined)"
-	       "   RETURNING t.*),"
-	       " relevel AS (UPDATE memberships ms SET team_level = u.level FROM upd"
-	       "   JOIN units u ON u.code = upd.unit_code"
-	       "   WHERE ms.team_id = upd.id AND ms.team_level <> u.level RETURNING 1),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(12, 13, 14, 15),
-			   "'team.update', 'team', upd.id::text,"
-			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT unit_ok FROM checks) AS unit_ok,"
-	       " (SELECT to_char(first_joined, 'YYYY-MM-DD') FROM checks) AS first_joined,"
-	       " (SELECT level FROM unit) AS unit_level, (SELECT status FROM unit) AS unit_status,"
-	       " (SELECT successor_code FROM unit) AS unit_successor,"
-	       " (SELECT team_json(upd, $16::boolean)::text FROM upd) AS json,"
-	       " (SELECT version FROM upd) AS version",
-	.nparams = 16,
+	.sql = "SELECT * FROM team_update($1::uuid, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8,"
+	       " $9::boolean)",
+	.nparams = 9,
 };
 
 static struct db_stmt delete_team = {
 	.name = "teams_delete",
-	.sql = "WITH old AS (SELECT t.* FROM teams t WHERE " TEAM_VISIBLE("$1", "$3", "NULL") "),"
-	       " used AS (SELECT EXISTS (SELECT 1 FROM memberships WHERE team_id = $1::uuid) AS in_use),"
-	       " del AS (DELETE FROM teams t USING old, used WHERE t.id = old.id"
-	       "   AND t.version = $2::int AND NOT used.in_use RETURNING t.*),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "'team.delete', 'team', id::text, to_jsonb(del) FROM del")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT version = $2::int FROM old) AS"
-	       " version_matches, (SELECT in_use FROM used) AS in_use, (SELECT count(*) FROM del) AS"
-	       " deleted",
+	.sql = "SELECT * FROM team_delete($1::uuid, $2::int, $3::ltree, $4, $5::uuid, $6, $7)",
 	.nparams = 7,
 };
 
 /* The other active team of a unit: the given one, or else the unit of team $2. */
 static struct db_stmt active_team_of_unit = {
 	.name = "teams_active_of_unit",
-	.sql = "SELECT t.id::text, t.unit_code FROM teams t WHERE t.status = 'active'"
+	.sql = "SELECT t.id::text AS id, t.unit_code FROM teams t WHERE t.status = 'active'"
 	       " AND t.unit_code = coalesce($1, (SELECT unit_code FROM teams WHERE id = $2::uuid))"
 	       " AND t.id IS DISTINCT FROM $2::uuid",
 	.nparams = 2,
@@ -148,14 +97,15 @@ static struct db_stmt active_team_of_unit = {
 };
 
 /*
- * Validates a team body: the field table, then dates and the phone number. The phone, when
- * given, is normalised into phone[]. Returns the number of errors (appended to *errors).
+ * A team body's checks beyond the field table (a body_check, run after it): established_on,
+ * and the phone number, which, when given, is normalised into out (char[MEMBER_PHONE_SIZE]).
+ * Returns the number of errors (appended to *errors).
  */
-static int validate_team(const json_t *body, enum validate_mode mode, json_t **errors,
-			 char phone[MEMBER_PHONE_SIZE])
+static int team_check(const json_t *body, enum validate_mode mode, json_t **errors, void *out)
 {
-	int n = validate_body(body, team_fields, mode, errors);
-	n += check_date_field(body, "established_on", NULL, NULL, errors);
+	(void)mode;
+	char *phone = out;
+	int n = check_date_field(body, "established_on", NULL, NULL, errors);
 	const char *given = body_string(body, "contact_phone");
 	phone[0] = '\0';
 	if (given && !has_field_error(*errors, "contact_phone") &&
@@ -169,8 +119,8 @@ static int validate_team(const json_t *body, enum validate_mode mode, json_t **e
 }
 
 /*
- * Explains why the target unit whose (level, status, successor_code) start at column col
- * refuses a team; 0 when it does not.
+ * Explains why the target unit (the columns unit_level, unit_status, unit_successor) refuses
+ * a team, appending the error; 0 when it does not.
  */
 static int unit_refusal(const PGresult *res, json_t **errors)
 {
@@ -206,7 +156,7 @@ static void one_active_team_conflict(struct _u_response *resp, struct req_ctx *c
 		snprintf(detail, sizeof detail,
 			 "Unit %s already has an active team (%s); a unit has one active team at a "
 			 "time: suspend or dissolve that team first.",
-			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+			 result_value(res, "unit_code"), result_value(res, "id"));
 	else
 		snprintf(detail, sizeof detail,
 			 "The unit already has an active team; a unit has one active team at a time.");
@@ -260,7 +210,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	json_t *body = ctx->body, *errors = NULL;
 	char phone[MEMBER_PHONE_SIZE];
-	if (validate_team(body, VALIDATE_CREATE, &errors, phone)) {
+	validate_body(body, team_fields, VALIDATE_CREATE, &errors);
+	if (team_check(body, VALIDATE_CREATE, &errors, phone) || errors) {
 		invalid_body(resp, ctx, errors);
 		return;
 	}
@@ -283,31 +234,43 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	PQclear(res);
 }
 
+/*
+ * The patch as stored, as JSON text (the caller frees it): the body with contact_phone in its
+ * normalised form (phone, "" when the body sets none). NULL when memory ran out.
+ */
+static char *team_patch_document(const json_t *patch, const char *phone)
+{
+	if (!phone[0])
+		return json_dumps(patch, JSON_COMPACT);
+	json_t *doc = json_deep_copy(patch);
+	char *text = NULL;
+	if (doc && json_object_set_new(doc, "contact_phone", json_string(phone)) == 0)
+		text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return text;
+}
+
 static void update(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *id;
-	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 || !(id = path_uuid(req, resp, ctx, "id", "team")))
+	char phone[MEMBER_PHONE_SIZE], version[16];
+	if (allowed(resp, ctx, ACT_WRITE_REGISTRY) != 0 ||
+	    !(id = path_uuid(req, resp, ctx, "id", "team")) ||
+	    accept_patch(req, resp, ctx, team_fields, team_check, phone, version) != 0)
 		return;
 	json_t *patch = ctx->body, *errors = NULL;
-	char phone[MEMBER_PHONE_SIZE], version[16];
-	if (validate_team(patch, VALIDATE_PATCH, &errors, phone)) {
-		invalid_body(resp, ctx, errors);
+	char *doc = team_patch_document(patch, phone);
+	if (!doc) {
+		internal_error(resp, ctx);
 		return;
 	}
-	if (etag_require_if_match(req, resp, ctx, version) != 0)
-		return;
 	const char *unit = body_string(patch, "unit_code");
-	const char *params[16] = {id, version, ctx->principal.scope_path, unit,
-				  body_string(patch, "name"), body_string(patch, "status"),
-				  body_string(patch, "established_on"),
-				  json_object_get(patch, "contact_phone") ? "true" : "false",
-				  phone[0] ? phone : NULL,
-				  json_object_get(patch, "notes") ? "true" : "false",
-				  body_string(patch, "notes")};
-	audit_actor_params(ctx, params + 11);
-	params[15] = personal_data(ctx);
+	const char *params[9] = {id, version, doc, ctx->principal.scope_path};
+	audit_actor_params(ctx, params + 4);
+	params[8] = personal_data(ctx);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_team, params, &st);
+	free(doc);
 	if (!res)
 		return;
 	char message[160];
@@ -345,21 +308,10 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_team, params, &st);
 	if (!res)
 		return;
-	if (st != DB_OK) {
+	if (st != DB_OK)
 		team_write_failed(resp, ctx, res, NULL, id);
-		PQclear(res);
-		return;
-	}
-	const char *deleted = result_value(res, "deleted");
-	enum write_outcome outcome = !result_true(res, "found")             ? OUTCOME_NOT_FOUND
-				     : !result_true(res, "version_matches") ? OUTCOME_STALE
-				     : result_true(res, "in_use")           ? OUTCOME_CONFLICT
-				     : !deleted || strcmp(deleted, "1")     ? OUTCOME_STALE
-									    : OUTCOME_OK;
-	if (outcome == OUTCOME_OK)
-		ulfius_set_empty_body_response(resp, 204);
 	else
-		respond_outcome(resp, ctx, outcome, "team",
+		respond_deleted(resp, ctx, res, version, "team",
 				"This team has memberships, and deleting it would erase their history; "
 				"set its status to dissolved instead.");
 	PQclear(res);

@@ -59,8 +59,8 @@
 #define IDS_IN_SUBTREE                                                                      \
 	"SELECT t.id FROM units u CROSS JOIN LATERAL (SELECT t.id FROM teams t"               \
 	"  WHERE t.unit_code = u.code" TEAM_FILTERS " ORDER BY t.id LIMIT $8::int) t"          \
-	" WHERE u.path <@ $1::ltree AND u.path <@ CASE WHEN $7::text IS NULL THEN $1::ltree"  \
-	"  ELSE (SELECT path FROM units WHERE code = $7) END"                                  \
+	" WHERE within(u.path, $1::ltree) AND within(u.path, CASE WHEN $7::text IS NULL"       \
+	"  THEN $1::ltree ELSE (SELECT path FROM units WHERE code = $7) END)"                  \
 	" ORDER BY t.id LIMIT $8::int"
 
 /* Chosen only for the empty scope and no unit: the first conditions say so, failing closed. */

@@ -4,7 +4,8 @@
  *     in Vietnam, not before another date) and query parameter text (valid UTF-8, no control
  *     characters) before it reaches a SQL cast;
  *   - the team-leader rule: a team leader reads only their own team, so every team query takes
- *     one more parameter, the only team the caller may see (NULL for everyone else).
+ *     one more parameter, the only team the caller may see (NULL for everyone else), which
+ *     SQL's visible_teams(scope, only_team) applies (db/functions/10_scope.sql).
  */
 #ifndef CDTT_RESOURCES_TEAMS_SHARED_H
 #define CDTT_RESOURCES_TEAMS_SHARED_H
@@ -36,13 +37,14 @@ int query_text_ok(const char *s, size_t max);
 const char *team_only_param(const struct req_ctx *ctx);
 
 /*
- * SQL condition: team `t` is the team `id`, its unit lies under `scope`, and it is `only` when
- * that is not NULL (see team_only_param). Arguments are parameter references such as "$1".
+ * SQL condition: team `t` is the team `id`, visible to a caller with `scope` and `only` (see
+ * team_only_param): visible_teams() written as a condition on `t`, for statements that read
+ * the team row themselves. Arguments are parameter references such as "$1".
  */
 #define TEAM_VISIBLE(id, scope, only)                                                      \
 	"t.id = " id "::uuid AND (" only "::uuid IS NULL OR t.id = " only "::uuid)"         \
-	" AND EXISTS (SELECT 1 FROM units u WHERE u.code = t.unit_code AND u.path <@ " scope \
-	"::ltree)"
+	" AND EXISTS (SELECT 1 FROM units u WHERE u.code = t.unit_code"                     \
+	" AND within(u.path, " scope "::ltree))"
 
 /* GET /api/v1/teams (JSON or, with Accept: text/csv, the streamed export); in teams_list.c. */
 void teams_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx);

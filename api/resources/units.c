@@ -41,7 +41,7 @@ static const struct field unit_fields[] = {
 static struct db_stmt list_units = {
 	.name = "units_list",
 	.sql = "SELECT unit_json(u)::text, u.code FROM units u"
-	       " WHERE u.path <@ $1::ltree AND ($2::text IS NULL OR u.code > $2)"
+	       " WHERE within(u.path, $1::ltree) AND ($2::text IS NULL OR u.code > $2)"
 	       " AND ($3::text IS NULL OR u.parent_code = $3) AND ($4::text IS NULL OR u.level = $4)"
 	       " AND ($5::text IS NULL OR u.status = $5)"
 	       " AND ($6::text IS NULL OR search_fold(u.name) LIKE search_pattern($6))"
@@ -58,56 +58,31 @@ static struct db_stmt get_unit = {
 	       "     (SELECT k, v, n FROM json_each(unit_json(u)) WITH ORDINALITY AS e(k, v, n)"
 	       "      UNION ALL SELECT 'ancestors', unit_ancestors_json(u), 1000) m)::text"
 	       " ELSE unit_json(u)::text END, u.version FROM units u"
-	       " WHERE u.code = $1 AND u.path <@ $2::ltree",
+	       " WHERE u.code = $1 AND within(u.path, $2::ltree)",
 	.nparams = 3,
 	.readonly = 1,
 };
 
-/* Roots (no parent) only for admins, whose scope path is the empty path. */
-#define PARENT_IN_SCOPE(parent, scope)                                                       \
-	"(" parent "::text IS NULL AND " scope "::ltree = ''::ltree OR EXISTS (SELECT 1 FROM units" \
-	" WHERE code = " parent " AND path <@ " scope "::ltree))"
-
+/*
+ * The writes call the functions of db/functions/20_units.sql, which keep the scope rule, who
+ * may place a unit where, and the audit event; their columns are read by name.
+ */
 static struct db_stmt create_unit = {
 	.name = "units_create",
-	.sql = "WITH ins AS (INSERT INTO units (code, name, level, parent_code)"
-	       "   SELECT $1, $2, $3, $4 WHERE " PARENT_IN_SCOPE("$4", "$5")
-	       "   ON CONFLICT (code) DO NOTHING RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
-			   "'unit.create', 'unit', code, to_jsonb(ins) FROM ins")
-	       " SELECT " PARENT_IN_SCOPE("$4", "$5") " AS parent_ok,"
-	       " (SELECT unit_json(ins)::text FROM ins) AS json, (SELECT version FROM ins) AS version,"
-	       " (SELECT code FROM ins) AS code",
+	.sql = "SELECT * FROM unit_create($1, $2, $3, $4, $5::ltree, $6, $7::uuid, $8, $9)",
 	.nparams = 9,
 };
 
+/* $1 code, $2 version, $3 the patch (jsonb), $4 scope, $5-$8 audit. */
 static struct db_stmt update_unit = {
 	.name = "units_update",
-	.sql = "WITH old AS (SELECT * FROM units WHERE code = $1 AND path <@ $5::ltree),"
-	       " upd AS (UPDATE units u SET name = coalesce($2, u.name),"
-	       "   level = coalesce($6, u.level),"
-	       "   parent_code = CASE WHEN $4::boolean THEN $3 ELSE u.parent_code END,"
-	       "   version = u.version + 1, updated_at = now()"
-	       "   FROM old WHERE u.code = old.code AND u.version = $7::int"
-	       "   AND (NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ") RETURNING u.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(8, 9, 10, 11),
-			   "'unit.update', 'unit', upd.code,"
-			   " to_jsonb(old), to_jsonb(upd) FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found,"
-	       " (NOT $4::boolean OR " PARENT_IN_SCOPE("$3", "$5") ") AS parent_ok,"
-	       " (SELECT unit_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
-	.nparams = 11,
+	.sql = "SELECT * FROM unit_update($1, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8)",
+	.nparams = 8,
 };
 
 static struct db_stmt delete_unit = {
 	.name = "units_delete",
-	.sql = "WITH del AS (DELETE FROM units WHERE code = $1 AND path <@ $2::ltree"
-	       "   AND version = $3::int AND status = 'active' RETURNING *),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(4, 5, 6, 7),
-			   "'unit.delete', 'unit', code, to_jsonb(del) FROM del")
-	       " SELECT (SELECT count(*) FROM del) AS deleted,"
-	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND path <@ $2::ltree) AS found,"
-	       " EXISTS (SELECT 1 FROM units WHERE code = $1 AND status = 'retired') AS retired",
+	.sql = "SELECT * FROM unit_delete($1, $2::int, $3::ltree, $4, $5::uuid, $6, $7)",
 	.nparams = 7,
 };
 
@@ -254,17 +229,16 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	char version[16];
 	if (accept_patch(req, resp, ctx, unit_fields, NULL, NULL, version) != 0)
 		return;
-	int moving = json_object_get(ctx->body, "parent_code") != NULL;
-	const char *params[11] = {code,
-				  body_string(ctx->body, "name"),
-				  body_string(ctx->body, "parent_code"),
-				  moving ? "true" : "false",
-				  ctx->principal.scope_path,
-				  body_string(ctx->body, "level"),
-				  version};
-	audit_actor_params(ctx, params + 7);
+	char *patch = json_dumps(ctx->body, JSON_COMPACT);
+	if (!patch) {
+		internal_error(resp, ctx);
+		return;
+	}
+	const char *params[8] = {code, version, patch, ctx->principal.scope_path};
+	audit_actor_params(ctx, params + 4);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_unit, params, &st);
+	free(patch);
 	if (!res)
 		return;
 	if (st != DB_OK) {
@@ -274,8 +248,9 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "unit", NULL);
 	} else if (!result_true(res, "parent_ok")) {
 		invalid_field(resp, ctx, "/parent_code", "not_found",
-			      params[2] ? "no such unit in your scope"
-					: "only administrators make top-level units");
+			      body_string(ctx->body, "parent_code")
+				      ? "no such unit in your scope"
+				      : "only administrators make top-level units");
 	} else if (!result_value(res, "json")) { /* the version If-Match named is gone */
 		respond_outcome(resp, ctx, OUTCOME_STALE, "unit", NULL);
 	} else {
@@ -292,31 +267,21 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	char version[16];
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
-	const char *params[7] = {code, ctx->principal.scope_path, version};
+	const char *params[7] = {code, version, ctx->principal.scope_path};
 	audit_actor_params(ctx, params + 3);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &delete_unit, params, &st);
 	if (!res)
 		return;
-	if (st != DB_OK) {
-		if (!strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
-			problem(resp, ctx, 409,
-				"The unit has sub-units, teams, members, accounts or history: retire it "
-				"into a successor instead.");
-		else
-			write_failed_unexpectedly(resp, ctx, res);
-	} else {
-		const char *deleted = result_value(res, "deleted");
-		enum write_outcome outcome = deleted && !strcmp(deleted, "1") ? OUTCOME_OK
-					     : !result_true(res, "found")     ? OUTCOME_NOT_FOUND
-					     : result_true(res, "retired")    ? OUTCOME_CONFLICT
-									      : OUTCOME_STALE;
-		if (outcome == OUTCOME_OK)
-			ulfius_set_empty_body_response(resp, 204);
-		else
-			respond_outcome(resp, ctx, outcome, "unit",
-					"A retired unit is kept: records made under it still name it.");
-	}
+	if (st != DB_OK && !strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
+		problem(resp, ctx, 409,
+			"The unit has sub-units, teams, members, accounts or history: retire it into a "
+			"successor instead.");
+	else if (st != DB_OK)
+		write_failed_unexpectedly(resp, ctx, res);
+	else
+		respond_deleted(resp, ctx, res, version, "unit",
+				"A retired unit is kept: records made under it still name it.");
 	PQclear(res);
 }
 

@@ -1,9 +1,12 @@
+-- replaces: sha256:09a015738dadfed9865b99522f485af6cde0cc5d0133f862c17410c92df8256b
+-- (Amended, same result: the functions and triggers it made are defined in db/functions/,
+-- applied after the migrations. A database that ran a content above keeps it.)
 -- Identity and access: the administrative units scopes hang on (completed by the registry),
 -- accounts of people and of systems, login throttling, and the audit trail.
 
--- Units form a tree. `path` is the ltree of surrogate ids from the root ("1.17.240"): codes
--- may hold '.' and '-', which ltree labels cannot. "Everything under X" is `path <@ X.path`,
--- answered by the GiST index.
+-- Units form a tree. `path` is the ltree of surrogate ids from the root ("1.17.240"), set by
+-- the trigger units_path (db/functions/20_units.sql): codes may hold '.' and '-', which ltree
+-- labels cannot. "Everything under X" is `path <@ X.path`, answered by the GiST index.
 CREATE TABLE units (
     id          bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     code        text PRIMARY KEY CHECK (code ~ '^[A-Za-z0-9._-]{1,32}$'),
@@ -20,17 +23,6 @@ CREATE TABLE units (
 );
 CREATE INDEX units_path_gist ON units USING gist (path);
 CREATE INDEX units_parent ON units (parent_code);
-
-CREATE FUNCTION units_set_path() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.parent_code IS NULL THEN
-        NEW.path := NEW.id::text::ltree;
-    ELSE
-        SELECT p.path || NEW.id::text INTO NEW.path FROM units p WHERE p.code = NEW.parent_code;
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER units_path BEFORE INSERT ON units FOR EACH ROW EXECUTE FUNCTION units_set_path();
 
 -- People. Usernames are stored lowercased; an admin's scope is everything (no unit), every
 -- other role must have one.
@@ -94,43 +86,3 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_entity ON audit_events (entity_type, entity_id, id);
 CREATE INDEX audit_events_actor ON audit_events (actor_id, id);
 CREATE INDEX audit_events_at ON audit_events (at);
-
--- Personal data masking, used by every representation that carries it:
--- phone 0912345623 -> 09******23, email nguyen.van.a@example.vn -> n***@example.vn,
--- birth year -> null.
-CREATE FUNCTION mask_phone(phone text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-RETURN CASE WHEN length(phone) <= 4 THEN repeat('*', length(phone))
-            ELSE left(phone, 2) || repeat('*', length(phone) - 4) || right(phone, 2) END;
-
-CREATE FUNCTION mask_email(email text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-RETURN CASE WHEN strpos(email, '@') < 2 THEN '***'
-            ELSE left(email, 1) || '***' || substr(email, strpos(email, '@')) END;
-
--- Representations, built by PostgreSQL and sent as they are.
-CREATE FUNCTION rfc3339(t timestamptz) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
-
-CREATE FUNCTION user_json(u users) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN json_build_object('id', u.id, 'username', u.username, 'role', u.role,
-    'unit_code', u.unit_code, 'team_id', u.team_id, 'status', u.status,
-    'last_login_at', rfc3339(u.last_login_at), 'created_at', rfc3339(u.created_at),
-    'updated_at', rfc3339(u.updated_at), 'version', u.version);
-
-CREATE FUNCTION client_json(c clients) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN json_build_object('id', c.id, 'client_id', c.client_id, 'name', c.name,
-    'scopes', to_json(c.scopes), 'unit_code', c.unit_code, 'status', c.status,
-    'created_at', rfc3339(c.created_at), 'updated_at', rfc3339(c.updated_at),
-    'version', c.version);
-
-CREATE FUNCTION audit_json(e audit_events) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN json_build_object('id', e.id, 'at', to_char(e.at AT TIME ZONE 'UTC',
-        'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    'actor', json_build_object('type', e.actor_type, 'id', e.actor_id, 'name', e.actor_name),
-    'action', e.action, 'entity_type', e.entity_type, 'entity_id', e.entity_id,
-    'before', e.before, 'after', e.after, 'request_id', e.request_id);

@@ -1,8 +1,9 @@
 -- replaces: sha256:8132862237a11c8d4e082bd46deecd94d33bda180280d93655fefeb2601d8c5d
--- (Amended, same result, so that it also applies on PostgreSQL 15.20 and later: see the
--- ALTER TABLE below. A database that ran the content above keeps it.)
--- Members at national scale: name search cheap per row, an index the lists read alone, and
--- the CSV export line.
+-- replaces: sha256:6d69d45799ba7802bfc57637e967c755213a1ca2cbe38599dae104d8ec27e75d
+-- replaces: sha256:5dec7cf5021708c8df973246fecde834f4533e638867fa6acb379636659cbfd1
+-- (Amended, same result: the functions and triggers it made are defined in db/functions/,
+-- applied after the migrations. A database that ran a content above keeps it.)
+-- Members at national scale: name search cheap per row, and an index the lists read alone.
 
 -- search_fold(full_name), stored. The trigram index only narrows the candidates: PostgreSQL
 -- rechecks each one, and the lists test the rows they read against q. Through the expression
@@ -10,24 +11,12 @@
 -- measured on 500,000 members), so a commune-wide `q` cost tens of milliseconds. Same meaning
 -- as before: search_fold(full_name) LIKE search_pattern(q).
 -- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
--- table whose row type a function with an SQL-standard body (RETURN ...) uses:
--- member_json(members, boolean) is set aside for the ALTER and made again exactly as 0003
--- made it.
-DROP FUNCTION member_json(members, boolean);
+-- table whose row type a function with an SQL-standard body (RETURN ...) uses: a database
+-- migrated by an earlier release has such a member_json(members, boolean), which is dropped
+-- for the ALTER (db/functions/40_members.sql makes it again, with a $$ body).
+DROP FUNCTION IF EXISTS member_json(members, boolean);
 ALTER TABLE members ADD COLUMN full_name_folded text
     GENERATED ALWAYS AS (search_fold(full_name)) STORED;
-CREATE FUNCTION member_json(m members, personal_data boolean) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN json_build_object('id', m.id, 'unit_code', m.unit_code, 'full_name', m.full_name,
-    'gender', m.gender,
-    'birth_year', CASE WHEN personal_data THEN m.birth_year END,
-    'phone', CASE WHEN personal_data THEN m.phone ELSE mask_phone(m.phone) END,
-    'email', CASE WHEN personal_data THEN m.email ELSE mask_email(m.email) END,
-    'ethnicity', m.ethnicity, 'languages', to_json(m.languages),
-    'affiliations', to_json(m.affiliations), 'digital_skill', m.digital_skill,
-    'trainings', m.trainings, 'status', m.status,
-    'created_at', rfc3339(m.created_at), 'updated_at', rfc3339(m.updated_at),
-    'version', m.version);
 CREATE INDEX members_full_name_folded ON members USING gin (full_name_folded gin_trgm_ops);
 -- Replaced by the index above; keeping both would make every write fold the name twice.
 DROP INDEX members_name_search;
@@ -39,15 +28,3 @@ DROP INDEX members_name_search;
 CREATE INDEX members_unit_list ON members (unit_code, id)
     INCLUDE (status, digital_skill, languages, affiliations, full_name_folded);
 DROP INDEX members_unit;
-
--- One line of the members CSV export (columns id, unit_code, full_name, gender, birth_year,
--- phone, email, ethnicity, languages, affiliations, digital_skill, status; lists joined by
--- ';'), with the same masking of personal data as member_json().
-CREATE FUNCTION member_csv(m members, personal_data boolean) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN csv_line(m.id::text, m.unit_code, m.full_name, m.gender,
-    CASE WHEN personal_data THEN m.birth_year::text END,
-    CASE WHEN personal_data THEN m.phone ELSE mask_phone(m.phone) END,
-    CASE WHEN personal_data THEN m.email ELSE mask_email(m.email) END,
-    m.ethnicity, array_to_string(m.languages, ';'), array_to_string(m.affiliations, ';'),
-    m.digital_skill, m.status);

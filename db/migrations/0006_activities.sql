@@ -1,5 +1,9 @@
+-- replaces: sha256:c01ae9fc3d5eebc720fb199d81b811b14e9e5e5edf55bf85d0a00a9ceeac119b
+-- (Amended, same result: the functions and triggers it made are defined in db/functions/,
+-- applied after the migrations. A database that ran a content above keeps it.)
 -- What teams do: the catalogue of digital services they help with (each with the guide a
--- member follows), and the activity records that refer to it.
+-- member follows), and the activity records that refer to it. Their representations:
+-- db/functions/50_services.sql and 55_activities.sql.
 
 -- Categories follow the national programme's five basic digital skills, split where
 -- officers need finer counts.
@@ -44,19 +48,3 @@ CREATE INDEX activities_team_date ON activities (team_id, date DESC, id);
 CREATE INDEX activities_unit_date ON activities (unit_code, date);
 CREATE INDEX activities_services ON activities USING gin (service_codes);
 CREATE INDEX activities_date ON activities (date, id);
-
-CREATE FUNCTION service_json(s services) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN json_build_object('code', s.code, 'name_vi', s.name_vi, 'name_en', s.name_en,
-    'category', s.category, 'steps', s.steps, 'translations', s.translations,
-    'status', s.status, 'created_at', rfc3339(s.created_at),
-    'updated_at', rfc3339(s.updated_at), 'version', s.version);
-
-CREATE FUNCTION activity_json(a activities) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN json_build_object('id', a.id, 'team_id', a.team_id, 'unit_code', a.unit_code,
-    'date', a.date, 'kind', a.kind, 'service_codes', to_json(a.service_codes),
-    'households_reached', a.households_reached, 'people_reached', a.people_reached,
-    'member_ids', to_json(a.member_ids), 'languages', to_json(a.languages), 'notes', a.notes,
-    'created_at', rfc3339(a.created_at), 'updated_at', rfc3339(a.updated_at),
-    'version', a.version);

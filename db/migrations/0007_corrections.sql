@@ -1,6 +1,8 @@
 -- replaces: sha256:4fdffd5e5c81309487b810884b3068fb94534ededcb0a02dbe9ea27469ec38ba
--- (Amended, same result, so that it also applies on PostgreSQL 15.20 and later: see the
--- ALTER TABLE of part 3. A database that ran the content above keeps it.)
+-- replaces: sha256:d53ece1c74e82da8d3ca5369e8e8684edfcd15f59861380b5be9b999870b86d6
+-- replaces: sha256:346a8a4324b805f34308e26af049941a0df76ee6944d8de878666039e941962b
+-- (Amended, same result: the functions and triggers it made are defined in db/functions/,
+-- applied after the migrations. A database that ran a content above keeps it.)
 -- Corrections after review.
 
 -- 1. ISO 639-3 codes that were wrong: "tay" is Atayal (Tày is tyz), "dao" is Daai Chin (the
@@ -32,28 +34,14 @@ UPDATE languages SET name_vi = 'Tiếng H''Mông (Hmông Xanh, mã cũ)', name_e
  WHERE code = 'blu';
 UPDATE languages SET name_en = 'Hmong Daw (White Hmong)' WHERE code = 'mww';
 
--- 2. Exports are opened in spreadsheets: a cell that starts like a formula (= + - @, or a
--- tab or carriage return) is prefixed with an apostrophe so it is shown, not evaluated
--- (OWASP's advice against CSV injection).
-CREATE OR REPLACE FUNCTION csv_line(VARIADIC fields text[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (SELECT string_agg(CASE WHEN g IS NULL THEN ''
-                               WHEN g ~ '[",\r\n]' OR g <> btrim(g)
-                               THEN '"' || replace(g, '"', '""') || '"'
-                               ELSE g END, ',' ORDER BY n)
-        FROM (SELECT CASE WHEN f ~ '^[=+@\t\r-]' THEN '''' || f ELSE f END AS g, n
-                FROM unnest(fields) WITH ORDINALITY AS t(f, n)) AS cells);
+-- 2. Exports neutralise cells that a spreadsheet would evaluate: csv_line
+-- (db/functions/00_text.sql).
 
 -- 3. Tokens issued before a password change or a disabling stop working: the account
 -- records from when its tokens count.
 -- PostgreSQL 15.20 and later refuse to add a column with a default or a generated value to a
 -- table whose row type a function with an SQL-standard body (RETURN ...) uses:
--- user_json(users) is set aside for the ALTER and made again exactly as 0002 made it.
-DROP FUNCTION user_json(users);
+-- a database migrated by an earlier release has such a user_json(users), which is dropped for
+-- the ALTER (db/functions/70_accounts.sql makes it again, with a $$ body).
+DROP FUNCTION IF EXISTS user_json(users);
 ALTER TABLE users ADD COLUMN tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity';
-CREATE FUNCTION user_json(u users) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN json_build_object('id', u.id, 'username', u.username, 'role', u.role,
-    'unit_code', u.unit_code, 'team_id', u.team_id, 'status', u.status,
-    'last_login_at', rfc3339(u.last_login_at), 'created_at', rfc3339(u.created_at),
-    'updated_at', rfc3339(u.updated_at), 'version', u.version);

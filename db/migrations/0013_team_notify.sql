@@ -1,19 +1,7 @@
--- Every replica keeps recent team and member representations in memory (rep_cache); a team's
--- is made of its row, its memberships (leader, member count), its leader's name and its unit
--- (name, level, path), a member's of its row and its unit's path. Any statement that writes
--- one of those tells every replica at commit (NOTIFY collapses repeats within a transaction),
--- and each empties its cache: writes are rare next to reads, and an empty cache only means
--- one database read more.
-CREATE FUNCTION teams_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('cdtt_teams', '');
-    RETURN NULL;
-END $$;
-CREATE TRIGGER teams_notify AFTER UPDATE OR DELETE ON teams
-    FOR EACH STATEMENT EXECUTE FUNCTION teams_notify();
-CREATE TRIGGER memberships_notify AFTER INSERT OR UPDATE OR DELETE ON memberships
-    FOR EACH STATEMENT EXECUTE FUNCTION teams_notify();
-CREATE TRIGGER members_notify AFTER UPDATE OR DELETE ON members
-    FOR EACH STATEMENT EXECUTE FUNCTION teams_notify();
-CREATE TRIGGER units_teams_notify AFTER UPDATE OR DELETE ON units
-    FOR EACH STATEMENT EXECUTE FUNCTION teams_notify();
+-- replaces: sha256:360499330c8970869bc847d5236caeaff2cb88874dc49c962bcfd88f9d25aab9
+-- replaces: sha256:edb16af6ab7cabf2c3bdb1115c28dde642edbff09099a43b2a100b00fd168dcc
+-- (Amended, same result: the functions and triggers it made are defined in db/functions/,
+-- applied after the migrations. A database that ran a content above keeps it.)
+-- Every replica keeps recent team and member representations in memory (rep_cache), emptied
+-- when a statement writes what they are made of: triggers of db/functions/30_teams.sql, with
+-- nothing to add to the tables.

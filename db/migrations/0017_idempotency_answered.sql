@@ -1,3 +1,6 @@
+-- replaces: sha256:9620ba4c6e9f9e1fb5d0c4ae1706162bb2e2595c5b66a08c449b5a3391a3cfa1
+-- (Amended, same result: the functions and triggers it made are defined in db/functions/,
+-- applied after the migrations. A database that ran a content above keeps it.)
 -- An Idempotency-Key is claimed, the write it guards is made and its answer is stored in one
 -- transaction, so a key row exists only once committed with its answer: a key whose request
 -- died (PostgreSQL restarted, cdtt killed) leaves nothing behind and the retry runs. Earlier
@@ -9,17 +12,4 @@ DELETE FROM idempotency_keys WHERE status IS NULL;
 COMMENT ON COLUMN idempotency_keys.status IS
     'HTTP status of the stored answer; never NULL once committed (idempotency_keys_answered)';
 
--- Deferred to commit: the claim inserts the row first (a second request with the same key
--- then waits on the primary key) and the answer is written into it just before COMMIT. The row
--- is read again because NEW is the version the triggering statement wrote.
-CREATE FUNCTION idempotency_key_answered() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM idempotency_keys
-               WHERE principal_id = NEW.principal_id AND key = NEW.key AND status IS NULL) THEN
-        RAISE EXCEPTION 'an Idempotency-Key cannot be committed without its answer'
-            USING ERRCODE = 'not_null_violation';
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE CONSTRAINT TRIGGER idempotency_keys_answered AFTER INSERT OR UPDATE ON idempotency_keys
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION idempotency_key_answered();
+-- The deferred check: db/functions/90_idempotency.sql.

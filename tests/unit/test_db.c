@@ -98,6 +98,9 @@ START_TEST(test_amended_migration_names_the_checksums_it_replaces)
 	snprintf(text, sizeof text, "-- replaces: sha256:%s", a);
 	ck_assert_int_eq(migrate_replaces(t, strlen(text), a), 1);
 	ck_assert_int_eq(migrate_replaces(t, strlen(text) - 1, a), 0);
+	/* a file with CRLF line ends */
+	snprintf(text, sizeof text, "-- Why.\r\n-- replaces: sha256:%s\r\nSELECT 1;\r\n", a);
+	ck_assert_int_eq(migrate_replaces(t, strlen(text), a), 1);
 }
 END_TEST
 
