@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "../db/pool.h"
+#include "auth/account_new.h"
 #include "auth/password.h"
 #include "auth/principal.h"
 #include "config.h"
@@ -57,6 +58,20 @@ int cli_config_error(const char *err)
 	return CLI_USAGE;
 }
 
+PGconn *cli_connect(const char *database_url)
+{
+	char *conninfo = db_conninfo_with_defaults(database_url);
+	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
+	free(conninfo);
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "cdtt: cannot connect to the database: %s",
+			pg ? PQerrorMessage(pg) : "out of memory\n");
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
 /* The connection, or NULL with *rc the exit code: CLI_USAGE (configuration) or CLI_FAILED. */
 static PGconn *connect_db(int *rc)
 {
@@ -67,17 +82,10 @@ static PGconn *connect_db(int *rc)
 		config_free(&cfg);
 		return NULL;
 	}
-	char *conninfo = db_conninfo_with_defaults(cfg.database_url);
+	PGconn *pg = cli_connect(cfg.database_url);
 	config_free(&cfg);
-	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
-	free(conninfo);
-	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		fprintf(stderr, "cdtt: cannot connect to the database: %s",
-			pg ? PQerrorMessage(pg) : "out of memory\n");
-		PQfinish(pg);
+	if (!pg)
 		*rc = CLI_FAILED;
-		return NULL;
-	}
 	return pg;
 }
 
@@ -106,6 +114,21 @@ static int run(PGconn *pg, const char *sql, int n, const char *const *params, PG
 	return 0;
 }
 
+/* An error of account_new_check in the words of the command line: "--unit is required ...". */
+static void print_account_error(const json_t *error)
+{
+	static const char *const options[][2] = {
+		{"/username", "--username"}, {"/role", "--role"},	     {"/unit_code", "--unit"},
+		{"/team_id", "--team"},	     {"/password", "the password"},
+	};
+	const char *field = json_string_value(json_object_get(error, "field"));
+	const char *name = field ? field + 1 : "";
+	for (size_t i = 0; field && i < sizeof options / sizeof options[0]; i++)
+		if (!strcmp(field, options[i][0]))
+			name = options[i][1];
+	fprintf(stderr, "cdtt: %s %s\n", name, json_string_value(json_object_get(error, "message")));
+}
+
 int cli_create_user(int argc, char **argv)
 {
 	static const char *const known[] = {"--username", "--role", "--unit", "--team", NULL};
@@ -114,101 +137,73 @@ int cli_create_user(int argc, char **argv)
 	if (!options_known(argc, argv, known) || !username || !role) {
 		fprintf(stderr, "usage: cdtt create-user --username NAME --role "
 				"admin|officer|team_leader|viewer [--unit CODE] [--team ID]\n");
-		return 2;
-	}
-	char name[65];
-	snprintf(name, sizeof name, "%s", username);
-	for (char *c = name; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	json_t *body = json_pack("{s:s, s:s}", "username", name, "role", role), *errors = NULL;
-	if (unit)
-		json_object_set_new(body, "unit_code", json_string(unit));
-	if (team)
-		json_object_set_new(body, "team_id", json_string(team));
-	static const char *const roles[] = {"admin", "officer", "team_leader", "viewer", NULL};
-	static const struct field fields[] = {
-		{"username", FIELD_NAME, FIELD_REQUIRED, 0, 0, NULL},
-		{"role", FIELD_ENUM, FIELD_REQUIRED, 0, 0, roles},
-		{"unit_code", FIELD_CODE, 0, 0, 0, NULL},
-		{"team_id", FIELD_UUID, 0, 0, 0, NULL},
-		{0},
-	};
-	int bad = validate_body(body, fields, VALIDATE_CREATE, &errors);
-	if (bad || strlen(username) > 64) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(errors, i, e)
-		{
-			fprintf(stderr, "cdtt: %s %s\n", json_string_value(json_object_get(e, "field")) + 1,
-				json_string_value(json_object_get(e, "message")));
-		}
-		json_decref(errors);
-		json_decref(body);
-		return 2;
-	}
-	json_decref(body);
-	if (strcmp(role, "admin") && !unit) {
-		fprintf(stderr, "cdtt: --unit is required for role %s\n", role);
-		return 2;
-	}
-	if (team && strcmp(role, "team_leader")) {
-		fprintf(stderr, "cdtt: --team is only for role team_leader\n");
-		return 2;
+		return CLI_USAGE;
 	}
 	char password[PASSWORD_MAX_LENGTH + 2];
 	if (read_password(password, sizeof password) != 0) {
 		fprintf(stderr, "cdtt: give the password in CDTT_PASSWORD or on standard input\n");
-		return 2;
+		return CLI_USAGE;
 	}
-	const char *weak = password_weakness(password);
-	if (weak) {
-		fprintf(stderr, "cdtt: the password %s\n", weak);
-		return 2;
-	}
-	char hash[PASSWORD_HASH_MAX];
-	int hashed = password_hash(password, hash);
+	json_t *body = json_pack("{s:s, s:s, s:s}", "username", username, "role", role, "password",
+				 password);
 	sodium_memzero(password, sizeof password);
-	if (hashed != 0)
+	if (!body)
 		return CLI_FAILED;
+	if (unit)
+		json_object_set_new(body, "unit_code", json_string(unit));
+	if (team)
+		json_object_set_new(body, "team_id", json_string(team));
+	json_t *errors = NULL;
+	struct account_new account;
 	int rc = CLI_FAILED;
-	PGconn *pg = connect_db(&rc);
-	if (!pg)
-		return rc;
-	const char *params[5] = {name, hash, role, unit, team};
-	PGresult *res;
-	if (run(pg,
-		"WITH unit AS (SELECT code FROM units WHERE code = $4),"
-		/* the team must exist and lie under the account's unit */
-		" team_ok AS (SELECT $5::uuid IS NULL OR EXISTS (SELECT 1 FROM teams t"
-		"  JOIN units tu ON tu.code = t.unit_code JOIN units au ON au.code = $4"
-		"  WHERE t.id = $5::uuid AND tu.path <@ au.path) AS ok),"
-		" ins AS (INSERT INTO users (username, password_hash, role, unit_code, team_id)"
-		"  SELECT $1, $2, $3, $4, $5::uuid WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM unit))"
-		"  AND (SELECT ok FROM team_ok)"
-		"  ON CONFLICT (username) DO NOTHING RETURNING *),"
-		" audit AS (INSERT INTO audit_events (actor_type, action, entity_type, entity_id, after)"
-		"  SELECT 'system', 'user.create', 'user', id::text, to_jsonb(ins) - 'password_hash'"
-		"  FROM ins)"
-		" SELECT $4::text IS NULL OR EXISTS (SELECT 1 FROM unit), (SELECT id FROM ins),"
-		" (SELECT ok FROM team_ok)",
-		5, params, &res) == 0) {
-		if (strcmp(PQgetvalue(res, 0, 0), "t")) {
-			fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
-			rc = CLI_USAGE;
-		} else if (strcmp(PQgetvalue(res, 0, 2), "t")) {
-			fprintf(stderr, "cdtt: no team %s under unit %s\n", team, unit);
-			rc = CLI_USAGE;
-		} else if (PQgetisnull(res, 0, 1)) {
-			fprintf(stderr, "cdtt: the username %s is taken\n", name);
-			rc = CLI_EXISTS;
-		} else {
-			printf("created user %s (%s) with id %s\n", name, role, PQgetvalue(res, 0, 1));
-			rc = CLI_OK;
+	PGconn *pg = NULL;
+	PGresult *res = NULL;
+	if (account_new_check(body, &errors, &account) != 0) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(errors, i, e)
+		{
+			print_account_error(e);
 		}
-		PQclear(res);
+		rc = CLI_USAGE;
+		goto out;
 	}
+	if (account_new_hash(&account) != 0 || !(pg = connect_db(&rc)))
+		goto out;
+	const char *const actor[4] = {"system", NULL, NULL, NULL};
+	const char *params[ACCOUNT_CREATE_PARAMS];
+	account_new_params(&account, "", actor, params);
+	if (run(pg, ACCOUNT_CREATE_SQL, ACCOUNT_CREATE_PARAMS, params, &res) != 0)
+		goto out;
+	switch (account_new_outcome(res)) {
+	case ACCOUNT_UNIT_NOT_FOUND:
+		fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
+		rc = CLI_USAGE;
+		break;
+	case ACCOUNT_TEAM_NOT_FOUND:
+		fprintf(stderr, "cdtt: no team %s under unit %s\n", team, unit);
+		rc = CLI_USAGE;
+		break;
+	case ACCOUNT_TAKEN:
+		fprintf(stderr, "cdtt: the username %s is taken\n", account.username);
+		rc = CLI_EXISTS;
+		break;
+	case ACCOUNT_CREATED:
+		printf("created user %s (%s) with id %s\n", account.username, account.role,
+		       PQgetvalue(res, 0, PQfnumber(res, "id")));
+		rc = CLI_OK;
+		break;
+	}
+out:
+	PQclear(res);
 	PQfinish(pg);
+	sodium_memzero(account.hash, sizeof account.hash);
+	/* the body holds the password */
+	json_t *given = json_object_get(body, "password");
+	if (json_is_string(given))
+		sodium_memzero((char *)json_string_value(given), json_string_length(given));
+	json_decref(errors);
+	json_decref(body);
 	return rc;
 }
 
@@ -246,27 +241,24 @@ int cli_create_client(int argc, char **argv)
 	client_secret_generate(secret, hash);
 	const char *params[5] = {id, name, hash, scopes, unit};
 	PGresult *res;
+	/* the scopes as a set: each once, blanks between them dropped */
 	if (run(pg,
-		"WITH unit AS (SELECT code FROM units WHERE code = $5),"
-		" ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code)"
-		"  SELECT $1, $2, $3, ARRAY(SELECT DISTINCT unnest(string_to_array(trim($4), ' '))"
-		"   EXCEPT SELECT ''), $5 WHERE EXISTS (SELECT 1 FROM unit)"
-		"  ON CONFLICT (client_id) DO NOTHING RETURNING *),"
-		" audit AS (INSERT INTO audit_events (actor_type, action, entity_type, entity_id, after)"
-		"  SELECT 'system', 'client.create', 'client', id::text, to_jsonb(ins) - 'secret_hash'"
-		"  FROM ins)"
-		" SELECT EXISTS (SELECT 1 FROM unit), (SELECT id FROM ins)",
+		"SELECT unit_found, taken, id FROM client_create($1, $2, $3,"
+		" ARRAY(SELECT DISTINCT unnest(string_to_array(trim($4), ' ')) EXCEPT SELECT ''), $5,"
+		" NULL, 'system', NULL, NULL, NULL)",
 		5, params, &res) == 0) {
-		if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		int unit_found = PQfnumber(res, "unit_found"), taken = PQfnumber(res, "taken");
+		int new_id = PQfnumber(res, "id");
+		if (strcmp(PQgetvalue(res, 0, unit_found), "t")) {
 			fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
 			rc = CLI_USAGE;
-		} else if (PQgetisnull(res, 0, 1)) {
+		} else if (!strcmp(PQgetvalue(res, 0, taken), "t")) {
 			fprintf(stderr, "cdtt: the client id %s is taken\n", id);
 			rc = CLI_EXISTS;
 		} else {
 			printf("created client %s with id %s\nclient_secret: %s\n"
 			       "(shown once: store it now)\n",
-			       id, PQgetvalue(res, 0, 1), secret);
+			       id, PQgetvalue(res, 0, new_id), secret);
 			rc = CLI_OK;
 		}
 		PQclear(res);

@@ -23,8 +23,7 @@
 #include <libpq-fe.h>
 
 #include "../db/migrate.h"
-#include "../db/pool.h"
-#include "auth/password.h"
+#include "auth/account_new.h"
 #include "cli.h"
 #include "config.h"
 #include "embedded.h"
@@ -157,34 +156,36 @@ static int seed_admin(PGconn *pg)
 		printf("admin exists; password unchanged\n");
 		return 0;
 	}
-	char password[ADMIN_PASSWORD_LENGTH + 1], hash[PASSWORD_HASH_MAX];
+	char password[ADMIN_PASSWORD_LENGTH + 1];
 	admin_password_generate(password);
-	if (password_hash(password, hash) != 0) {
-		sodium_memzero(password, sizeof password);
-		fprintf(stderr, "cdtt: seed-demo: cannot hash the password (out of memory)\n");
-		return -1;
-	}
-	const char *params[1] = {hash};
-	res = PQexecParams(pg,
-			   "WITH ins AS (INSERT INTO users (username, password_hash, role)"
-			   "  VALUES ('admin', $1, 'admin') ON CONFLICT (username) DO NOTHING RETURNING *),"
-			   " audit AS (INSERT INTO audit_events (actor_type, actor_name, action,"
-			   "  entity_type, entity_id, after)"
-			   "  SELECT 'system', 'seed-demo', 'user.create', 'user', id::text,"
-			   "   to_jsonb(ins) - 'password_hash' FROM ins)"
-			   " SELECT count(*) FROM ins",
-			   1, NULL, params, NULL, NULL, 0);
+	json_t *body = json_pack("{s:s, s:s, s:s}", "username", "admin", "role", "admin",
+				 "password", password);
+	json_t *errors = NULL;
+	struct account_new account;
 	int rc = -1;
+	res = NULL;
+	if (!body || account_new_check(body, &errors, &account) != 0 ||
+	    account_new_hash(&account) != 0) {
+		fprintf(stderr, "cdtt: seed-demo: cannot make the admin account (out of memory)\n");
+		goto out;
+	}
+	const char *const actor[4] = {"system", NULL, "seed-demo", NULL};
+	const char *params[ACCOUNT_CREATE_PARAMS];
+	account_new_params(&account, "", actor, params);
+	res = PQexecParams(pg, ACCOUNT_CREATE_SQL, ACCOUNT_CREATE_PARAMS, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fprintf(stderr, "cdtt: seed-demo: %s", PQerrorMessage(pg));
-	else if (strcmp(PQgetvalue(res, 0, 0), "1")) {
+	else if (account_new_outcome(res) != ACCOUNT_CREATED) {
 		printf("admin exists; password unchanged\n"); /* made meanwhile by someone else */
 		rc = 0;
 	} else {
 		printf("admin password: %s\n", password);
 		rc = 0;
 	}
+out:
 	PQclear(res);
+	json_decref(errors);
+	json_decref(body);
 	sodium_memzero(password, sizeof password);
 	return rc;
 }
@@ -208,16 +209,10 @@ int cli_seed_demo(int argc, char **argv)
 	}
 	if (applied > 0)
 		printf("migrations applied: %d\n", applied);
-	char *conninfo = db_conninfo_with_defaults(cfg.database_url);
+	PGconn *pg = cli_connect(cfg.database_url);
 	config_free(&cfg);
-	PGconn *pg = conninfo ? PQconnectdb(conninfo) : NULL;
-	free(conninfo);
-	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		fprintf(stderr, "cdtt: cannot connect to the database: %s",
-			pg ? PQerrorMessage(pg) : "out of memory\n");
-		PQfinish(pg);
+	if (!pg)
 		return 1;
-	}
 	PQsetNoticeProcessor(pg, ignore_notice, NULL);
 	int rc = seed_data(pg, scale) == 0 && seed_admin(pg) == 0 ? 0 : 1;
 	fflush(stdout);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "../db/listen.h"
 #include "../db/migrate.h"
 #include "../db/pool.h"
 #include "auth/account_cache.h"
@@ -61,6 +62,7 @@ void server_ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_r
 	memset(ctx, 0, sizeof *ctx);
 	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
 	ctx->srv = srv;
+	ctx->env = &srv->env;
 	ctx->route_index = -1;
 	const char *sent = http_request_header(req, "X-Request-Id");
 	if (request_id_acceptable(sent))
@@ -227,7 +229,8 @@ static void server_free(struct server *srv)
 {
 	metrics_listener_stop(srv->metrics_listener);
 	intake_stop(srv->intake);
-	account_cache_stop(srv->accounts);
+	db_listener_stop(srv->listener); /* first: it tells the caches below */
+	account_cache_destroy(srv->accounts);
 	token_cache_destroy(srv->tokens);
 	db_pool_destroy(srv->pool);
 	db_pool_destroy(srv->replica);
@@ -254,14 +257,25 @@ static struct metrics *metrics_for_routes(const struct server *srv)
 	return m;
 }
 
-/* The change listener's news, for the representations kept in memory. */
-static void follow_changes(void *arg, enum follow_event event)
+/*
+ * The process's listener and the copies that follow the database through it: the accounts
+ * behind tokens (cdtt_accounts) and the kept teams and members (cdtt_teams). Only when accounts
+ * are kept (CDTT_ACCOUNT_CACHE_TTL > 0): with 0, nothing listens and nothing is kept.
+ */
+static void start_following(struct server *srv, const char *conninfo)
 {
-	struct rep_cache *reps = arg;
-	if (event == FOLLOW_CHANGED)
-		rep_cache_flush(reps);
-	else
-		rep_cache_set_enabled(reps, event == FOLLOW_LISTENING);
+	srv->accounts = account_cache_create(srv->cfg->account_cache_ttl);
+	if (!srv->accounts)
+		return;
+	const struct listen_subscriber subs[] = {
+		{"cdtt_accounts", account_cache_heard, srv->accounts},
+		{"cdtt_teams", rep_cache_heard, srv->reps},
+	};
+	srv->listener = db_listener_start(conninfo, subs, srv->reps ? 2 : 1);
+	if (!srv->listener) {
+		account_cache_destroy(srv->accounts);
+		srv->accounts = NULL;
+	}
 }
 
 /* With CDTT_METRICS_LISTEN, /metrics moves to its own address (and the API's port says 404). */
@@ -270,7 +284,7 @@ static int start_metrics_listener(struct server *srv)
 	if (!srv->cfg->metrics_host[0])
 		return 0;
 	srv->metrics_listener = metrics_listener_start(srv->cfg->metrics_host, srv->cfg->metrics_port,
-						       server_metrics_text, srv);
+						       server_metrics_text, &srv->env);
 	return srv->metrics_listener ? 0 : -1;
 }
 
@@ -288,9 +302,8 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 	char *conninfo = db_conninfo_for_requests(cfg->database_url, cfg->statement_timeout_ms);
 	srv->pool = conninfo ? db_pool_create(conninfo, cfg->db_pool_size, cfg->db_wait_ms) : NULL;
 	srv->reps = rep_cache_create();
-	struct follower follower = {srv->reps ? follow_changes : NULL, srv->reps};
-	srv->accounts =
-		conninfo ? account_cache_start(conninfo, cfg->account_cache_ttl, follower) : NULL;
+	if (conninfo)
+		start_following(srv, conninfo);
 	srv->tokens = token_cache_create();
 	free(conninfo);
 	if (cfg->replica_url) {
@@ -310,7 +323,11 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 		server_free(srv);
 		return NULL;
 	}
-
+	/* before the first request can arrive; a metrics listener that fails stops start-up */
+	srv->env = (struct req_env){.auth = srv->auth, .pool = srv->pool, .replica = srv->replica,
+				    .accounts = srv->accounts, .tokens = srv->tokens, .reps = srv->reps,
+				    .metrics = srv->metrics,
+				    .metrics_elsewhere = cfg->metrics_host[0] != '\0'};
 	if (start_listening(srv, &addr) != 0) {
 		char where[80];
 		snprintf(where, sizeof where, "%s:%d", cfg->listen_host, cfg->listen_port);

@@ -21,6 +21,7 @@ struct route_info {
 struct server {
 	const struct config *cfg;
 	const struct auth *auth;
+	struct db_listener *listener;   /* LISTENs for the caches (db/listen.h); NULL without them */
 	struct account_cache *accounts; /* NULL when CDTT_ACCOUNT_CACHE_TTL is 0 */
 	struct token_cache *tokens;     /* tokens already verified */
 	struct rep_cache *reps;         /* teams and members as last read (resources/rep_cache.h) */
@@ -34,6 +35,7 @@ struct server {
 	struct intake *intake;  /* the listener (http/intake.h) */
 	int port;             /* the bound port (useful when CDTT_LISTEN asked for port 0) */
 	atomic_int stopping;
+	struct req_env env; /* what handlers reach of all this (http/http.h) */
 };
 
 /*
@@ -63,7 +65,7 @@ void server_ctx_begin(struct req_ctx *ctx, struct server *srv, const struct _u_r
 void server_ctx_finish(struct req_ctx *ctx, const struct _u_request *req,
 		       struct _u_response *resp, size_t label);
 
-/* The Prometheus text of a struct server's metrics (resources/ops.c); the caller frees it. */
+/* The Prometheus text of a struct req_env's metrics (resources/ops.c); the caller frees it. */
 char *server_metrics_text(void *srv, size_t *len);
 
 /* Calls each(method, path, arg) for every route (`cdtt routes`, the route-inventory test). */

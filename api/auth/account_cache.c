@@ -1,13 +1,11 @@
 #define _GNU_SOURCE
 #include "account_cache.h"
 
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <libpq-fe.h>
 
 #include "../text.h"
 
@@ -25,20 +23,10 @@ struct entry {
 struct account_cache {
 	pthread_mutex_t lock;
 	struct entry *buckets[BUCKETS];
-	char *conninfo;
 	int ttl_ms;
 	atomic_int healthy;         /* the listener is connected and listening */
 	atomic_ulong epoch;         /* bumped by every eviction and reconnect */
-	atomic_int stopping;
-	pthread_t thread;
-	struct follower follower;
 };
-
-static void tell(const struct account_cache *c, enum follow_event event)
-{
-	if (c->follower.tell)
-		c->follower.tell(c->follower.arg, event);
-}
 
 static long long now_ms(void)
 {
@@ -89,90 +77,42 @@ static void evict(struct account_cache *c, const char *key)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static PGconn *listen_connect(struct account_cache *c)
-{
-	PGconn *pg = PQconnectdb(c->conninfo);
-	if (PQstatus(pg) == CONNECTION_OK) {
-		PGresult *res = PQexec(pg, "LISTEN cdtt_accounts; LISTEN cdtt_teams");
-		int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		if (ok)
-			return pg;
-	}
-	PQfinish(pg);
-	return NULL;
-}
-
-static void *listener(void *arg)
+void account_cache_heard(void *arg, enum listen_event event, const char *payload)
 {
 	struct account_cache *c = arg;
-	PGconn *pg = NULL;
-	while (!atomic_load(&c->stopping)) {
-		if (!pg) {
-			pg = listen_connect(c);
-			if (!pg) {
-				struct timespec pause = {0, 250 * 1000 * 1000};
-				nanosleep(&pause, NULL);
-				continue;
-			}
-			clear_all(c); /* whatever happened while we were away */
-			atomic_store(&c->healthy, 1);
-			tell(c, FOLLOW_LISTENING);
-		}
-		struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
-		int ready = poll(&pfd, 1, 200);
-		if (ready < 0 || (ready > 0 && !PQconsumeInput(pg)) || PQstatus(pg) != CONNECTION_OK) {
-			atomic_store(&c->healthy, 0);
-			tell(c, FOLLOW_LOST);
-			clear_all(c);
-			PQfinish(pg);
-			pg = NULL;
-			continue;
-		}
-		PGnotify *n;
-		while ((n = PQnotifies(pg)) != NULL) {
-			if (!strcmp(n->relname, "cdtt_teams"))
-				tell(c, FOLLOW_CHANGED);
-			else
-				evict(c, n->extra);
-			PQfreemem(n);
-		}
+	switch (event) {
+	case LISTEN_LISTENING:
+		clear_all(c); /* whatever happened while we were away */
+		atomic_store(&c->healthy, 1);
+		break;
+	case LISTEN_LOST:
+		atomic_store(&c->healthy, 0);
+		clear_all(c);
+		break;
+	case LISTEN_NOTIFIED:
+		evict(c, payload);
+		break;
 	}
-	atomic_store(&c->healthy, 0);
-	tell(c, FOLLOW_LOST);
-	PQfinish(pg);
-	return NULL;
 }
 
-struct account_cache *account_cache_start(const char *conninfo, int ttl_seconds,
-					  struct follower follower)
+struct account_cache *account_cache_create(int ttl_seconds)
 {
 	if (ttl_seconds <= 0)
 		return NULL;
 	struct account_cache *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	c->conninfo = strdup(conninfo);
 	c->ttl_ms = ttl_seconds * 1000;
-	c->follower = follower;
 	pthread_mutex_init(&c->lock, NULL);
-	if (!c->conninfo || pthread_create(&c->thread, NULL, listener, c) != 0) {
-		free(c->conninfo);
-		free(c);
-		return NULL;
-	}
 	return c;
 }
 
-void account_cache_stop(struct account_cache *c)
+void account_cache_destroy(struct account_cache *c)
 {
 	if (!c)
 		return;
-	atomic_store(&c->stopping, 1);
-	pthread_join(c->thread, NULL);
 	clear_all(c);
 	pthread_mutex_destroy(&c->lock);
-	free(c->conninfo);
 	free(c);
 }
 

@@ -1,32 +1,27 @@
 /*
  * The accounts behind recent tokens, kept in memory so that a request costs one database
- * round trip instead of two. Correctness does not rest on the TTL: a listener connection
- * LISTENs on cdtt_accounts, and PostgreSQL notifies every replica at commit of any change to
- * a user, a client or the unit tree (migration 0010), evicting the entry at once. While the
- * listener is not connected the cache is bypassed, and it starts empty after a reconnect.
+ * round trip instead of two. Correctness does not rest on the TTL: the process's listener
+ * (db/listen.h) LISTENs on cdtt_accounts, and PostgreSQL notifies every replica at commit of
+ * any change to a user, a client or the unit tree (migration 0010), evicting the entry at once.
+ * While the listener is not connected the cache is bypassed, and it starts empty after a
+ * reconnect.
  */
 #ifndef CDTT_AUTH_ACCOUNT_CACHE_H
 #define CDTT_AUTH_ACCOUNT_CACHE_H
+#include "../../db/listen.h"
 #include "principal.h"
 
 struct account_cache;
 
-/* What the listener tells another in-memory copy that follows the database (rep_cache). */
-enum follow_event {
-	FOLLOW_LISTENING, /* (re)connected: start afresh */
-	FOLLOW_LOST,      /* not listening: keep nothing */
-	FOLLOW_CHANGED,   /* a notification on cdtt_teams */
-};
-struct follower {
-	void (*tell)(void *arg, enum follow_event event);
-	void *arg;
-};
+/* A cache of accounts kept ttl_seconds; 0 keeps none (NULL is returned, and every call below
+ * takes NULL as "not kept"). Not used until the listener says it listens. */
+struct account_cache *account_cache_create(int ttl_seconds);
+void account_cache_destroy(struct account_cache *c);
 
-/* Starts the listener thread; ttl_seconds 0 disables caching (NULL is returned, and the
- * follower, if any, is never told to start). */
-struct account_cache *account_cache_start(const char *conninfo, int ttl_seconds,
-					  struct follower follower);
-void account_cache_stop(struct account_cache *c);
+/* The listener's news (db/listen.h), for a subscriber of cdtt_accounts whose arg is the cache:
+ * listening, start empty and keep; lost, keep nothing; a notification, evict its payload (a
+ * key, or "*" for everything). */
+void account_cache_heard(void *arg, enum listen_event event, const char *payload);
 
 /* The epoch to hand to account_cache_put: changes seen after it make the put a no-op. */
 unsigned long account_cache_epoch(struct account_cache *c);

@@ -64,7 +64,7 @@ void principal_from_row(struct principal *p, enum principal_kind kind, const PGr
 int principal_load(struct req_ctx *ctx, struct _u_response *resp, const struct token_subject *s,
 		   struct principal *p)
 {
-	struct account_cache *cache = ctx->srv->accounts;
+	struct account_cache *cache = ctx->env->accounts;
 	char key[80];
 	snprintf(key, sizeof key, "%c:%s",
 		 s->kind == PRINCIPAL_CLIENT ? 'c' : s->external ? 'e' : 'u',
@@ -128,12 +128,12 @@ int bearer_authenticate(const struct auth *a, const struct _u_request *req,
 		token++;
 	struct token_subject subject;
 	long now = (long)time(NULL);
-	if (!token_cache_get(ctx->srv->tokens, token, now, &subject)) {
+	if (!token_cache_get(ctx->env->tokens, token, now, &subject)) {
 		if (jwt_verify_token(a, token, now, &subject) != 0) {
 			unauthorized(resp, ctx, 1);
 			return -1;
 		}
-		token_cache_put(ctx->srv->tokens, token, &subject);
+		token_cache_put(ctx->env->tokens, token, &subject);
 	}
 	int found = principal_load(ctx, resp, &subject, &ctx->principal);
 	if (found < 0)

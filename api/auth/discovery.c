@@ -46,7 +46,7 @@ static void base_url(const struct _u_request *req, const char *issuer, char *out
 
 static void metadata(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
-	const struct auth *a = ctx->srv->auth;
+	const struct auth *a = ctx->env->auth;
 	char base[300], token[400], jwks[400], introspection[400], docs[400];
 	base_url(req, a->issuer, base, sizeof base);
 	snprintf(token, sizeof token, "%s/api/v1/auth/token", base);
@@ -102,7 +102,7 @@ static void introspect(const struct _u_request *req, struct _u_response *resp, s
 		oauth_error(resp, 400, "invalid_request", "token is required.");
 		return;
 	}
-	const struct auth *a = ctx->srv->auth;
+	const struct auth *a = ctx->env->auth;
 	struct token_subject subject;
 	struct principal p;
 	long now = (long)time(NULL);

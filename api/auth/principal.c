@@ -2,26 +2,29 @@
 
 #include <string.h>
 
-static const char *const role_names[] = {"", "admin", "officer", "team_leader", "viewer"};
-static const char *const scope_names[] = {"registry:read", "registry:write", "activities:write",
-					  "reports:read", "members:pii"};
+/* In enum role's order, from ROLE_ADMIN. */
+const char *const role_values[] = {"admin", "officer", "team_leader", "viewer", NULL};
+/* In enum oauth_scope's order. */
+const char *const scope_values[] = {"registry:read", "registry:write", "activities:write",
+				    "reports:read", "members:pii", NULL};
+#define SCOPE_COUNT (sizeof scope_values / sizeof scope_values[0] - 1)
 
 const char *scope_name(size_t i)
 {
-	return i < sizeof scope_names / sizeof scope_names[0] ? scope_names[i] : NULL;
+	return i < SCOPE_COUNT ? scope_values[i] : NULL;
 }
 
 enum role role_from_name(const char *name)
 {
-	for (int i = 1; i < 5; i++)
-		if (name && !strcmp(name, role_names[i]))
-			return (enum role)i;
+	for (int i = 0; role_values[i]; i++)
+		if (name && !strcmp(name, role_values[i]))
+			return (enum role)(i + 1);
 	return ROLE_NONE;
 }
 
 const char *role_name(enum role role)
 {
-	return role_names[role];
+	return role == ROLE_NONE ? "" : role_values[role - 1];
 }
 
 int scopes_parse(const char *text, unsigned *out)
@@ -35,8 +38,8 @@ int scopes_parse(const char *text, unsigned *out)
 		if (!n)
 			break;
 		int found = 0;
-		for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
-			if (strlen(scope_names[i]) == n && !strncmp(p, scope_names[i], n)) {
+		for (size_t i = 0; i < SCOPE_COUNT; i++)
+			if (strlen(scope_values[i]) == n && !strncmp(p, scope_values[i], n)) {
 				*out |= 1u << i;
 				found = 1;
 			}

@@ -33,6 +33,11 @@ struct principal {
 	char team_id[37];     /* team leaders: their team */
 };
 
+/* The roles' names, NULL-terminated: the one list the field tables and role_from_name use. */
+extern const char *const role_values[];
+/* The OAuth scopes' names, NULL-terminated, in enum oauth_scope's order: the one list. */
+extern const char *const scope_values[];
+
 enum role role_from_name(const char *name);
 const char *role_name(enum role role);
 /* The i-th OAuth scope's name (from 0, in enum oauth_scope's order); NULL past the last. */

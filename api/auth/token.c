@@ -87,13 +87,13 @@ static void issue(struct _u_response *resp, struct req_ctx *ctx, const struct pr
 		  const char *scope, long valid_after)
 {
 	long now = (long)time(NULL);
-	char *token = jwt_issue_token(ctx->srv->auth, p, scope, now > valid_after ? now : valid_after);
+	char *token = jwt_issue_token(ctx->env->auth, p, scope, now > valid_after ? now : valid_after);
 	if (!token) {
 		problem(resp, ctx, 500, "The token could not be signed.");
 		return;
 	}
 	json_t *doc = json_pack("{s:s, s:s, s:i}", "access_token", token, "token_type", "Bearer",
-				"expires_in", ctx->srv->auth->token_ttl);
+				"expires_in", ctx->env->auth->token_ttl);
 	if (scope)
 		json_object_set_new(doc, "scope", json_string(scope));
 	http_json(resp, 200, doc);
@@ -217,7 +217,7 @@ static void token_endpoint(const struct _u_request *req, struct _u_response *res
 static void jwks(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	const char *doc = ctx->srv->auth->jwks_json;
+	const char *doc = ctx->env->auth->jwks_json;
 	http_json_text(resp, 200, doc, strlen(doc));
 	http_header(resp, "Content-Type", "application/jwk-set+json");
 	http_header(resp, "Cache-Control", "public, max-age=300");

@@ -16,6 +16,26 @@
 
 struct server;
 struct route;
+struct account_cache;
+struct rep_cache;
+struct token_cache;
+struct metrics;
+struct auth;
+
+/*
+ * What of the server a handler may use, the same for every request: the pipeline points each
+ * request's context at it (server.c), so that handlers need not know the server's insides.
+ */
+struct req_env {
+	const struct auth *auth;        /* signing keys, token lifetime, the cursor key */
+	struct db_pool *pool;           /* the primary's connections */
+	struct db_pool *replica;        /* the replica's; NULL when there is none */
+	struct account_cache *accounts; /* the accounts behind tokens; NULL when none are kept */
+	struct token_cache *tokens;     /* tokens already verified */
+	struct rep_cache *reps;         /* teams and members as last read */
+	struct metrics *metrics;
+	int metrics_elsewhere;          /* /metrics is served on CDTT_METRICS_LISTEN only */
+};
 
 struct req_ctx {
 	char request_id[65];
@@ -23,7 +43,8 @@ struct req_ctx {
 	int route_index;           /* index into the server's route table, or -1 */
 	struct timespec started;
 	json_t *body;              /* the parsed JSON object of a ROUTE_JSON_BODY route; owned */
-	struct server *srv;
+	struct server *srv;         /* the pipeline's; handlers use env */
+	const struct req_env *env;
 	char actor[80];            /* who made the request, for the log line; "" when anonymous */
 	struct principal principal; /* kind PRINCIPAL_NONE on public routes */
 	struct db_conn *conn;      /* borrowed from the pool on first use, returned after */

@@ -12,26 +12,24 @@
 #include <sodium.h>
 
 #include "../auth/account_cache.h"
+#include "../auth/account_new.h"
 #include "../auth/authz.h"
 #include "../http/etag.h"
 #include "../http/paging.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
 #include "clients.h"
 #include "resource.h"
 
-static const char *const scope_values[] = {"registry:read", "registry:write", "activities:write",
-					   "reports:read", "members:pii", NULL};
-static const char *const status_values[] = {"active", "disabled", NULL};
 
 static const struct field client_fields[] = {
 	{"client_id", FIELD_NAME, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
 	{"name", FIELD_STRING, FIELD_NULLABLE, 1, 200, NULL},
 	{"scopes", FIELD_ENUM_ARRAY, FIELD_REQUIRED, 1, 0, scope_values},
 	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
-	{"status", FIELD_ENUM, 0, 0, 0, status_values},
+	{"status", FIELD_ENUM, 0, 0, 0, account_status_values},
 	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
 	{"client_secret", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
 	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
@@ -58,49 +56,23 @@ static struct db_stmt get_client = {
 
 static struct db_stmt create_client = {
 	.name = "clients_create",
-	.sql = "WITH unit AS (SELECT code FROM units WHERE code = $5),"
-	       " ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code, status)"
-	       "   SELECT $1, $2, $3, ARRAY(SELECT json_array_elements_text($4::json)), $5,"
-	       "   coalesce($10, 'active')"
-	       "   WHERE EXISTS (SELECT 1 FROM unit)"
-	       "   ON CONFLICT (client_id) DO NOTHING RETURNING *),"
-	       AUDIT_EVENT("after", AUDIT_ACTOR_SQL(6, 7, 8, 9),
-			   "'client.create', 'client', id::text,"
-			   " to_jsonb(ins) - 'secret_hash' FROM ins")
-	       " SELECT EXISTS (SELECT 1 FROM unit) AS unit_ok,"
-	       " (SELECT client_json(ins)::text FROM ins) AS json, (SELECT version FROM ins) AS version,"
-	       " (SELECT id::text FROM ins) AS id",
+	.sql = "SELECT unit_found, taken, id, json, version FROM client_create($1, $2, $3,"
+	       " ARRAY(SELECT json_array_elements_text($4::json)), $5, $10, "
+	       AUDIT_ACTOR_SQL(6, 7, 8, 9) ")",
 	.nparams = 10,
 };
 
 static struct db_stmt update_client = {
 	.name = "clients_update",
-	.sql = "WITH old AS (SELECT * FROM clients WHERE id = $1::uuid),"
-	       " unit_ok AS (SELECT $5::text IS NULL OR EXISTS (SELECT 1 FROM units WHERE code = $5)"
-	       "   AS ok),"
-	       " upd AS (UPDATE clients c SET"
-	       "   name = CASE WHEN $3::jsonb ? 'name' THEN $3::jsonb->>'name' ELSE c.name END,"
-	       "   scopes = CASE WHEN $4::json IS NULL THEN c.scopes"
-	       "            ELSE ARRAY(SELECT json_array_elements_text($4::json)) END,"
-	       "   unit_code = coalesce($5, c.unit_code), status = coalesce($6, c.status),"
-	       "   version = c.version + 1, updated_at = now()"
-	       "   WHERE c.id = $1::uuid AND c.version = $2::int AND (SELECT ok FROM unit_ok)"
-	       "   RETURNING c.*),"
-	       AUDIT_EVENT("before, after", AUDIT_ACTOR_SQL(7, 8, 9, 10),
-			   "'client.update', 'client', upd.id::text,"
-			   " to_jsonb(old) - 'secret_hash', to_jsonb(upd) - 'secret_hash' FROM upd, old")
-	       " SELECT EXISTS (SELECT 1 FROM old) AS found, (SELECT ok FROM unit_ok) AS unit_ok,"
-	       " (SELECT client_json(upd)::text FROM upd) AS json, (SELECT version FROM upd) AS version",
-	.nparams = 10,
+	.sql = "SELECT found, unit_found, json, version FROM client_update($1::uuid, $2::int,"
+	       " $3::jsonb, " AUDIT_ACTOR_SQL(4, 5, 6, 7) ")",
+	.nparams = 7,
 };
 
 static struct db_stmt delete_client = {
 	.name = "clients_delete",
-	.sql = "WITH del AS (DELETE FROM clients WHERE id = $1::uuid RETURNING *),"
-	       AUDIT_EVENT("before", AUDIT_ACTOR_SQL(2, 3, 4, 5),
-			   "'client.delete', 'client', id::text,"
-			   " to_jsonb(del) - 'secret_hash' FROM del")
-	       " SELECT count(*) AS deleted FROM del",
+	.sql = "SELECT found, version, in_use, deleted FROM client_delete($1::uuid, "
+	       AUDIT_ACTOR_SQL(2, 3, 4, 5) ")",
 	.nparams = 5,
 };
 
@@ -134,7 +106,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 		return;
 	const char *status = u_map_get(req->map_url, "status");
 	json_t *errors = NULL;
-	query_check_enum(&errors, "status", status, status_values, "must be active or disabled");
+	query_check_enum(&errors, "status", status, account_status_values, "must be active or disabled");
 	if (query_checked(resp, ctx, errors) != 0)
 		return;
 	const char *params[3] = {page.after[0] ? page.after : NULL, status, page.limit_text};
@@ -179,11 +151,11 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	const char *id = st == DB_OK ? result_value(res, "id") : NULL;
 	if (st != DB_OK) {
 		write_failed_unexpectedly(resp, ctx, res);
-	} else if (!result_true(res, "unit_ok")) {
+	} else if (!result_true(res, "unit_found")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
-	} else if (!json) {
+	} else if (result_true(res, "taken")) {
 		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "client", "That client_id is taken.");
-	} else if (!version || !id) {
+	} else if (!json || !version || !id) {
 		internal_error(resp, ctx);
 	} else if (!(doc = json_loads(json, 0, NULL)) ||
 		   json_object_set_new(doc, "client_secret", json_string(secret)) != 0) {
@@ -212,31 +184,25 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (accept_patch(req, resp, ctx, client_fields, NULL, NULL, version) != 0)
 		return;
 	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	json_t *scopes_json = json_object_get(ctx->body, "scopes");
-	char *scopes = scopes_json ? json_dumps(scopes_json, JSON_COMPACT) : NULL;
-	if (!patch || (scopes_json && !scopes)) {
-		free(patch);
-		free(scopes);
+	if (!patch) {
 		internal_error(resp, ctx);
 		return;
 	}
-	const char *params[10] = {id, version, patch, scopes,
-				  body_string(ctx->body, "unit_code"), body_string(ctx->body, "status")};
-	audit_actor_params(ctx, params + 6);
+	const char *params[7] = {id, version, patch};
+	audit_actor_params(ctx, params + 3);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_client, params, &st);
 	free(patch);
-	free(scopes);
 	if (!res)
 		return;
 	if (st != DB_OK) {
 		write_failed_unexpectedly(resp, ctx, res);
 	} else if (!result_true(res, "found")) {
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "client", NULL);
-	} else if (!result_true(res, "unit_ok")) {
+	} else if (!result_true(res, "unit_found")) {
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
-		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
+		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
 		if (!result_value(res, "json")) /* the version If-Match named is gone */
 			respond_outcome(resp, ctx, OUTCOME_STALE, "client", NULL);
 		else
@@ -256,14 +222,12 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = request_query(ctx, resp, &delete_client, params, &st);
 	if (!res)
 		return;
-	const char *deleted = st == DB_OK ? result_value(res, "deleted") : NULL;
 	if (st != DB_OK) {
 		write_failed_unexpectedly(resp, ctx, res);
-	} else if (deleted && !strcmp(deleted, "1")) {
-		account_cache_evict(ctx->srv->accounts, "*"); /* this replica at once */
-		ulfius_set_empty_body_response(resp, 204);
 	} else {
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "client", NULL);
+		if (result_true(res, "found"))
+			account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
+		respond_deleted(resp, ctx, res, NULL, "client", NULL); /* no If-Match: 204 or 404 */
 	}
 	PQclear(res);
 }

@@ -11,7 +11,7 @@
 #include "../embedded.h"
 #include "../http/metrics.h"
 #include "../http/problem.h"
-#include "../server.h"
+#include "../server.h" /* server_metrics_text, defined here */
 #include "rep_cache.h"
 
 static struct db_stmt applied_version = {
@@ -34,14 +34,14 @@ static void readyz(const struct _u_request *req, struct _u_response *resp, struc
 {
 	(void)req;
 	enum db_status st;
-	struct db_conn *conn = db_acquire(ctx->srv->pool, &st);
+	struct db_conn *conn = db_acquire(ctx->env->pool, &st);
 	http_header(resp, "Cache-Control", "no-store");
 	if (!conn) {
 		problem_unavailable(resp, ctx, st == DB_BUSY);
 		return;
 	}
 	PGresult *res = db_exec(conn, &applied_version, NULL, &st);
-	db_release(ctx->srv->pool, conn);
+	db_release(ctx->env->pool, conn);
 	if (st != DB_OK) {
 		PQclear(res);
 		problem_unavailable(resp, ctx, 0);
@@ -59,23 +59,27 @@ static void readyz(const struct _u_request *req, struct _u_response *resp, struc
 	http_json_text(resp, 200, body, sizeof body - 1);
 }
 
-char *server_metrics_text(void *arg, size_t *len)
+static char *env_metrics_text(const struct req_env *env, size_t *len)
 {
-	struct server *srv = arg;
-	struct metrics_state st = {.pool = srv->pool, .replica = srv->replica};
-	rep_cache_counts(srv->reps, &st.kept_hits, &st.kept_misses);
-	return metrics_render(srv->metrics, &st, len);
+	struct metrics_state st = {.pool = env->pool, .replica = env->replica};
+	rep_cache_counts(env->reps, &st.kept_hits, &st.kept_misses);
+	return metrics_render(env->metrics, &st, len);
+}
+
+char *server_metrics_text(void *env, size_t *len)
+{
+	return env_metrics_text(env, len);
 }
 
 static void metrics(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	(void)req;
-	if (ctx->srv->metrics_listener) { /* served on CDTT_METRICS_LISTEN only */
+	if (ctx->env->metrics_elsewhere) { /* served on CDTT_METRICS_LISTEN only */
 		problem(resp, ctx, 404, "No resource lives at this path.");
 		return;
 	}
 	size_t len = 0;
-	char *text = server_metrics_text(ctx->srv, &len);
+	char *text = env_metrics_text(ctx->env, &len);
 	if (!text) {
 		problem(resp, ctx, 500, NULL);
 		return;

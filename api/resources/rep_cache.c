@@ -66,6 +66,15 @@ void rep_cache_set_enabled(struct rep_cache *c, int enabled)
 	atomic_store(&c->enabled, enabled);
 }
 
+void rep_cache_heard(void *arg, enum listen_event event, const char *payload)
+{
+	(void)payload;
+	if (event == LISTEN_NOTIFIED)
+		rep_cache_flush(arg);
+	else
+		rep_cache_set_enabled(arg, event == LISTEN_LISTENING);
+}
+
 void rep_cache_counts(struct rep_cache *c, unsigned long long *hits, unsigned long long *misses)
 {
 	*hits = c ? atomic_load(&c->hits) : 0;

@@ -3,8 +3,8 @@
  * single-resource GET needs no database round trip. Correctness does not rest on time: every
  * write to teams, memberships, members or units makes PostgreSQL notify cdtt_teams at commit
  * (migration 0013), which empties the cache on every replica; a write through this replica
- * empties it before its response is sent. While the change listener is not connected nothing
- * is kept. An entry is shown only to whom the database would show it: it keeps its unit's
+ * empties it before its response is sent. While the process's listener (db/listen.h) is not
+ * connected nothing is kept. An entry is shown only to whom the database would show it: it keeps its unit's
  * path, which must lie under the reader's scope; callers keep out the readers with narrower
  * rules (a team leader reading another team, a member outside their team). A representation
  * that depends on the reader's rights (personal data masked or not) is kept under one key per
@@ -13,6 +13,8 @@
 #ifndef CDTT_RESOURCES_REP_CACHE_H
 #define CDTT_RESOURCES_REP_CACHE_H
 #include <stddef.h>
+
+#include "../../db/listen.h"
 
 #define REP_CACHE_SLOTS 16384 /* about 1 MB of slots; a representation is about 500 bytes */
 #define REP_CACHE_KEY_MAX 48  /* a kind letter, ':' and a uuid */
@@ -27,6 +29,10 @@ void rep_cache_flush(struct rep_cache *c);
 
 /* Turns caching on or off (the listener's state); either way forgets everything. */
 void rep_cache_set_enabled(struct rep_cache *c, int enabled);
+
+/* The listener's news (db/listen.h), for a subscriber of cdtt_teams whose arg is the cache:
+ * listening, keep (from empty); lost, keep nothing; a notification, forget everything. */
+void rep_cache_heard(void *arg, enum listen_event event, const char *payload);
 
 /* Reads answered from memory, and reads that had to ask the database, since the start. */
 void rep_cache_counts(struct rep_cache *c, unsigned long long *hits, unsigned long long *misses);

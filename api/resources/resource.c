@@ -132,7 +132,7 @@ void respond_read(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt 
 void respond_kept(struct _u_response *resp, struct req_ctx *ctx, const char *key,
 		  struct db_stmt *stmt, const char *const *params, const char *what)
 {
-	struct rep_cache *kept = ctx->srv->reps;
+	struct rep_cache *kept = ctx->env->reps;
 	struct rep rep;
 	if (key && rep_cache_get(kept, key, ctx->principal.scope_path, &rep)) {
 		http_json_text(resp, 200, rep.json, rep.len);
@@ -346,7 +346,7 @@ void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const 
 	enum write_outcome outcome = OUTCOME_OK;
 	if (!result_true(res, "found"))
 		outcome = OUTCOME_NOT_FOUND;
-	else if (!current || strcmp(current, version))
+	else if (version && (!current || strcmp(current, version)))
 		outcome = OUTCOME_STALE;
 	else if (result_true(res, "in_use"))
 		outcome = OUTCOME_CONFLICT;

@@ -156,7 +156,8 @@ void changed_meanwhile(struct _u_response *resp, const struct req_ctx *ctx, cons
 /*
  * Answers a delete guarded by If-Match and by "still in use", whose statement returned the
  * columns found (exists in scope), version (the current one), in_use and deleted (rows): 404,
- * 412 (stale), 409 with in_use_detail, 412 (changed in between), or 204.
+ * 412 (stale), 409 with in_use_detail, 412 (changed in between), or 204. version NULL: a
+ * delete If-Match does not guard (no 412 for a version).
  */
 void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		     const char *version, const char *what, const char *in_use_detail);

@@ -157,3 +157,196 @@ BEGIN
     INSERT INTO login_known_addresses VALUES (p_account, p_address, now())
     ON CONFLICT (account, address) DO UPDATE SET last_success_at = now();
 END $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Accounts of people: creation, update, password change
+--
+-- One statement each, the change and its audit event together. Every path that makes an
+-- account (POST /api/v1/users, `cdtt create-user`, `cdtt seed-demo`) calls user_create(): the
+-- caller checks and hashes (api/auth/account_new.c), these functions check what only the
+-- database knows and say it in named columns.
+
+-- Whether a team leader's team exists and lies under the account's unit (never another
+-- commune's team). NULL team: nothing to check.
+CREATE OR REPLACE FUNCTION account_team_fits(p_team uuid, p_unit text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT p_team IS NULL OR EXISTS (
+        SELECT 1 FROM teams t JOIN units tu ON tu.code = t.unit_code
+          JOIN units au ON au.code = p_unit
+         WHERE t.id = p_team AND within(tu.path, au.path))
+$$;
+
+-- Whether an account's unit exists within the scope of whom gives it. NULL unit (an admin):
+-- nothing to check.
+CREATE OR REPLACE FUNCTION account_unit_fits(p_unit text, p_scope ltree) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT p_unit IS NULL OR EXISTS (SELECT 1 FROM visible_units(p_scope) u WHERE u.code = p_unit)
+$$;
+
+-- Creates an account (status NULL: active) and its audit event 'user.create'. p_scope is the
+-- creator's scope ('' for everything). Says why nothing was created: unit_found (the unit is
+-- not in the scope), team_found (account_team_fits), taken (the username is in use); else id,
+-- json and version of the new account.
+CREATE OR REPLACE FUNCTION user_create(p_username text, p_password_hash text, p_role text,
+    p_unit text, p_team uuid, p_status text, p_scope ltree, p_actor_type text, p_actor_id uuid,
+    p_actor_name text, p_request_id text)
+    RETURNS TABLE (unit_found boolean, team_found boolean, taken boolean, id text, json text,
+                   version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH fits AS (SELECT account_unit_fits(p_unit, p_scope) AS unit_ok,
+                         account_team_fits(p_team, p_unit) AS team_ok),
+    ins AS (INSERT INTO users (username, password_hash, role, unit_code, team_id, status)
+            SELECT p_username, p_password_hash, p_role, p_unit, p_team, coalesce(p_status, 'active')
+              FROM fits WHERE fits.unit_ok AND fits.team_ok
+            ON CONFLICT (username) DO NOTHING RETURNING *),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'user.create', 'user',
+                     ins.id::text, to_jsonb(ins) - 'password_hash' FROM ins)
+    SELECT fits.unit_ok, fits.team_ok,
+           fits.unit_ok AND fits.team_ok AND NOT EXISTS (SELECT 1 FROM ins),
+           (SELECT ins.id::text FROM ins), (SELECT user_json(ins)::text FROM ins),
+           (SELECT ins.version FROM ins)
+      FROM fits
+$$;
+
+-- The instant that ends every token issued so far, this second's included (iat has whole
+-- seconds), and those issued with an iat of the last end (token.c moves iat up to it); tokens
+-- issued from now on carry an iat no earlier than this, so they count. A password change ends
+-- tokens here; disabling an account does in a trigger (migration 0015).
+CREATE OR REPLACE FUNCTION account_tokens_end(valid_after timestamptz) RETURNS timestamptz
+    LANGUAGE sql STABLE
+    AS $$ SELECT greatest(valid_after, date_trunc('second', now())) + interval '1 second' $$;
+
+-- Updates an account whose version is p_version to the values given (the caller merged the
+-- patch into the current values); a new password hash ends the tokens issued so far. Audit
+-- event 'user.update'. unit_found and team_found as for user_create; json and version are NULL
+-- when nothing had that version.
+CREATE OR REPLACE FUNCTION user_update(p_id uuid, p_version integer, p_role text, p_unit text,
+    p_team uuid, p_status text, p_password_hash text, p_scope ltree, p_actor_type text,
+    p_actor_id uuid, p_actor_name text, p_request_id text)
+    RETURNS TABLE (unit_found boolean, team_found boolean, json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH old AS (SELECT * FROM users WHERE users.id = p_id),
+    fits AS (SELECT account_unit_fits(p_unit, p_scope) AS unit_ok,
+                    account_team_fits(p_team, p_unit) AS team_ok),
+    upd AS (UPDATE users u SET role = p_role, unit_code = p_unit, team_id = p_team,
+                   status = p_status, password_hash = coalesce(p_password_hash, u.password_hash),
+                   tokens_valid_after = CASE WHEN p_password_hash IS NULL THEN u.tokens_valid_after
+                                        ELSE account_tokens_end(u.tokens_valid_after) END,
+                   version = u.version + 1, updated_at = now()
+              FROM fits
+             WHERE u.id = p_id AND u.version = p_version AND fits.unit_ok AND fits.team_ok
+            RETURNING u.*),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'user.update', 'user',
+                     upd.id::text, to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'
+                FROM upd, old)
+    SELECT fits.unit_ok, fits.team_ok, (SELECT user_json(upd)::text FROM upd),
+           (SELECT upd.version FROM upd)
+      FROM fits
+$$;
+
+-- One's own new password (the caller proved the current one): ends the tokens issued so far.
+-- Audit event 'user.password_change'. json and version are NULL when nothing had p_version.
+CREATE OR REPLACE FUNCTION user_password_change(p_id uuid, p_version integer,
+    p_password_hash text, p_actor_type text, p_actor_id uuid, p_actor_name text,
+    p_request_id text)
+    RETURNS TABLE (json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH old AS (SELECT * FROM users WHERE users.id = p_id),
+    upd AS (UPDATE users u SET password_hash = p_password_hash, version = u.version + 1,
+                   tokens_valid_after = account_tokens_end(u.tokens_valid_after),
+                   updated_at = now()
+             WHERE u.id = p_id AND u.version = p_version RETURNING u.*),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'user.password_change', 'user', upd.id::text,
+                     to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'
+                FROM upd, old)
+    SELECT (SELECT user_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Accounts of systems (OAuth 2.0 clients): creation, update, deletion
+
+-- Creates a client (status NULL: active) and its audit event 'client.create', for POST
+-- /api/v1/clients and `cdtt create-client`. unit_found: the unit exists; taken: the client_id
+-- is in use; else id, json and version of the new client.
+CREATE OR REPLACE FUNCTION client_create(p_client_id text, p_name text, p_secret_hash text,
+    p_scopes text[], p_unit text, p_status text, p_actor_type text, p_actor_id uuid,
+    p_actor_name text, p_request_id text)
+    RETURNS TABLE (unit_found boolean, taken boolean, id text, json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH fits AS (SELECT EXISTS (SELECT 1 FROM units WHERE code = p_unit) AS unit_ok),
+    ins AS (INSERT INTO clients (client_id, name, secret_hash, scopes, unit_code, status)
+            SELECT p_client_id, p_name, p_secret_hash, p_scopes, p_unit,
+                   coalesce(p_status, 'active')
+              FROM fits WHERE fits.unit_ok
+            ON CONFLICT (client_id) DO NOTHING RETURNING *),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.create',
+                     'client', ins.id::text, to_jsonb(ins) - 'secret_hash' FROM ins)
+    SELECT fits.unit_ok, fits.unit_ok AND NOT EXISTS (SELECT 1 FROM ins),
+           (SELECT ins.id::text FROM ins), (SELECT client_json(ins)::text FROM ins),
+           (SELECT ins.version FROM ins)
+      FROM fits
+$$;
+
+-- Applies a merge patch (name, scopes, unit_code, status; validated by the caller) to the client
+-- whose version is p_version, with its audit event 'client.update'. found: the client exists;
+-- unit_found: a unit_code given exists; json and version are NULL when nothing had p_version.
+CREATE OR REPLACE FUNCTION client_update(p_id uuid, p_version integer, p_patch jsonb,
+    p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text)
+    RETURNS TABLE (found boolean, unit_found boolean, json text, version integer)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH old AS (SELECT * FROM clients WHERE clients.id = p_id),
+    fits AS (SELECT p_patch->>'unit_code' IS NULL
+                    OR EXISTS (SELECT 1 FROM units WHERE code = p_patch->>'unit_code') AS unit_ok),
+    upd AS (UPDATE clients c SET
+                   name = CASE WHEN p_patch ? 'name' THEN p_patch->>'name' ELSE c.name END,
+                   scopes = CASE WHEN p_patch ? 'scopes'
+                            THEN ARRAY(SELECT jsonb_array_elements_text(p_patch->'scopes'))
+                            ELSE c.scopes END,
+                   unit_code = coalesce(p_patch->>'unit_code', c.unit_code),
+                   status = coalesce(p_patch->>'status', c.status),
+                   version = c.version + 1, updated_at = now()
+              FROM fits
+             WHERE c.id = p_id AND c.version = p_version AND fits.unit_ok
+            RETURNING c.*),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before, after)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.update',
+                     'client', upd.id::text, to_jsonb(old) - 'secret_hash',
+                     to_jsonb(upd) - 'secret_hash'
+                FROM upd, old)
+    SELECT EXISTS (SELECT 1 FROM old), fits.unit_ok, (SELECT client_json(upd)::text FROM upd),
+           (SELECT upd.version FROM upd)
+      FROM fits
+$$;
+
+-- Deletes a client (no If-Match: a deleted client's tokens stop working at once), with its
+-- audit event 'client.delete'. The columns respond_deleted() reads: found, version (the one
+-- deleted), in_use (never: nothing refers to a client), deleted (rows).
+CREATE OR REPLACE FUNCTION client_delete(p_id uuid, p_actor_type text, p_actor_id uuid,
+    p_actor_name text, p_request_id text)
+    RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
+    LANGUAGE sql VOLATILE
+    AS $$
+    WITH del AS (DELETE FROM clients WHERE clients.id = p_id RETURNING *),
+    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                        entity_type, entity_id, before)
+              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.delete',
+                     'client', del.id::text, to_jsonb(del) - 'secret_hash' FROM del)
+    SELECT count(*) > 0, max(del.version), false, count(*) FROM del
+$$;

@@ -24,4 +24,6 @@ Suite *personal_data_suite(void);
 Suite *csv_export_suite(void);
 Suite *enums_suite(void);
 Suite *intake_suite(void);
+Suite *account_paths_suite(void);
+Suite *enum_sources_suite(void);
 #endif
