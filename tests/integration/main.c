@@ -32,6 +32,7 @@ int main(void)
 	srunner_add_suite(sr, csv_export_suite());
 	srunner_add_suite(sr, enums_suite());
 	srunner_add_suite(sr, intake_suite());
+	srunner_add_suite(sr, scope_sql_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -24,4 +24,5 @@ Suite *personal_data_suite(void);
 Suite *csv_export_suite(void);
 Suite *enums_suite(void);
 Suite *intake_suite(void);
+Suite *scope_sql_suite(void);
 #endif
