@@ -19,9 +19,9 @@ WORLD_FIXTURE(aw, NULL)
 START_TEST(test_activity_is_recorded_read_and_audited)
 {
 	char *team = at_village_team("AR-V");
-	char *m1 = at_member("AR-V", "Vàng Thị Mai"), *m2 = at_member("AR-V", "Sùng A Chứ");
-	at_membership(team, m1, "2021-01-01", NULL);
-	at_membership(team, m2, "2021-01-01", NULL);
+	char *m1 = world_add_member(&aw, "AR-V", "Vàng Thị Mai"), *m2 = world_add_member(&aw, "AR-V", "Sùng A Chứ");
+	world_add_membership(&aw, team, m1, "member", "2021-01-01", NULL);
+	world_add_membership(&aw, team, m2, "member", "2021-01-01", NULL);
 	struct world_counts before = at_counts();
 	char body[800];
 	snprintf(body, sizeof body,
@@ -53,7 +53,7 @@ START_TEST(test_activity_is_recorded_read_and_audited)
 		 "SELECT action || ' ' || actor_name || ' ' || (after->>'kind')"
 		 " FROM audit_events WHERE entity_type = 'activity' AND entity_id = '%s'",
 		 id);
-	char *ev = at_sql(sql);
+	char *ev = world_sql(&aw, "%s", sql);
 	ck_assert_str_eq(ev, "activity.create officer.tq group_session");
 	free(ev);
 	struct http_response g;
@@ -76,8 +76,8 @@ END_TEST
 START_TEST(test_commune_team_records_in_a_village_under_it)
 {
 	world_add_unit(&aw, "CT-C", "Xã CT", "commune", "BQ");
-	at_village("CT-V", "CT-C");
-	char *team = at_team("CT-C", "2020-01-01");
+	world_add_unit(&aw, "CT-V", NULL, "village", "CT-C");
+	char *team = world_add_team(&aw, "CT-C", "active", "2020-01-01");
 	char body[600];
 	snprintf(body, sizeof body,
 		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"cashless_payment\"],"
@@ -104,7 +104,7 @@ START_TEST(test_system_with_activities_write_records_in_its_scope)
 	char sql[300];
 	snprintf(sql, sizeof sql,
 		 "SELECT actor_type || ' ' || actor_name FROM audit_events WHERE entity_id = '%s'", id);
-	char *ev = at_sql(sql);
+	char *ev = world_sql(&aw, "%s", sql);
 	ck_assert_str_eq(ev, "client tq.recorder");
 	free(ev);
 	struct world_counts before = at_counts();
@@ -128,8 +128,8 @@ START_TEST(test_leader_records_for_own_team_only)
 {
 	char *own = at_village_team("LD-A");
 	char *other = at_village_team("LD-B");
-	char *far = at_team("NX-V1", "2020-01-01");
-	char *token = at_leader("leader.lda", "TQ", own);
+	char *far = world_add_team(&aw, "NX-V1", "active", "2020-01-01");
+	char *token = world_add_team_leader(&aw, "leader.lda", "TQ", own);
 	char *id = at_record(token, own, at_body(at_day(0), NULL));
 	struct world_counts before = at_counts();
 	struct http_response r;

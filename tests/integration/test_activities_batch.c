@@ -54,9 +54,9 @@ static double seconds_since(const struct timespec *t0)
 START_TEST(test_batch_records_every_item_with_one_audit_event)
 {
 	char *a = at_village_team("BA-A"), *b = at_village_team("BA-B");
-	char *ma = at_member("BA-A", "Chảo Láo Sử"), *mb = at_member("BA-B", "Triệu Thị Mẩy");
-	at_membership(a, ma, "2021-01-01", NULL);
-	at_membership(b, mb, "2021-01-01", NULL);
+	char *ma = world_add_member(&aw, "BA-A", "Chảo Láo Sử"), *mb = world_add_member(&aw, "BA-B", "Triệu Thị Mẩy");
+	world_add_membership(&aw, a, ma, "member", "2021-01-01", NULL);
+	world_add_membership(&aw, b, mb, "member", "2021-01-01", NULL);
 	char body[2000];
 	snprintf(body, sizeof body,
 		 "{\"items\":[{\"team_id\":\"%s\",\"date\":\"%s\",\"kind\":\"household_visit\","
@@ -76,7 +76,7 @@ START_TEST(test_batch_records_every_item_with_one_audit_event)
 	struct world_counts after = at_counts();
 	ck_assert_int_eq(world_counted(&after, "activities"), world_counted(&before, "activities") + 2);
 	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char *ev = at_sql("SELECT action || ' ' || actor_name || ' ' || (after->>'count')"
+	char *ev = world_sql(&aw, "SELECT action || ' ' || actor_name || ' ' || (after->>'count')"
 			  " FROM audit_events ORDER BY id DESC LIMIT 1");
 	ck_assert_str_eq(ev, "activities.batch officer.tq 2");
 	free(ev);
@@ -97,8 +97,8 @@ END_TEST
 START_TEST(test_batch_with_one_bad_item_writes_nothing_and_names_it)
 {
 	char *team = at_village_team("BB-V");
-	char *m = at_member("BB-V", "Phàn Văn Lở");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *m = world_add_member(&aw, "BB-V", "Phàn Văn Lở");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *good = batch_of(6, team, m, at_day(-1));
 	struct world_counts before = at_counts();
 	/* found in C: a date tomorrow */
@@ -165,8 +165,8 @@ END_TEST
 START_TEST(test_batch_of_1001_items_is_422)
 {
 	char *team = at_village_team("BC-V");
-	char *m = at_member("BC-V", "Vừ Mí Chá");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *m = world_add_member(&aw, "BC-V", "Vừ Mí Chá");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *body = batch_of(1001, team, m, at_day(-1));
 	struct world_counts before = at_counts();
 	struct http_response r;
@@ -184,8 +184,8 @@ END_TEST
 START_TEST(test_batch_of_1000_items_takes_well_under_a_second)
 {
 	char *team = at_village_team("BD-V");
-	char *m = at_member("BD-V", "Sình Thị Dung");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *m = world_add_member(&aw, "BD-V", "Sình Thị Dung");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *body = batch_of(1000, team, m, at_day(-1));
 	struct world_counts before = at_counts();
 	struct timespec t0;
@@ -222,7 +222,7 @@ END_TEST
 START_TEST(test_batch_by_a_leader_names_only_their_team)
 {
 	char *own = at_village_team("BE-A"), *other = at_village_team("BE-B");
-	char *token = at_leader("leader.bea", "TQ", own);
+	char *token = world_add_team_leader(&aw, "leader.bea", "TQ", own);
 	char body[1200];
 	snprintf(body, sizeof body,
 		 "{\"items\":[{\"team_id\":\"%s\",\"date\":\"%s\",\"kind\":\"campaign\","
@@ -244,8 +244,8 @@ END_TEST
 START_TEST(test_batch_with_the_same_idempotency_key_writes_once)
 {
 	char *team = at_village_team("BF-V");
-	char *m = at_member("BF-V", "Lù Văn Sáng");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *m = world_add_member(&aw, "BF-V", "Lù Văn Sáng");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *body = batch_of(3, team, m, at_day(0));
 	const char *key[] = {"Idempotency-Key: batch-IK-1", NULL};
 	struct world_counts before = at_counts();

@@ -103,9 +103,9 @@ END_TEST
 START_TEST(test_scope_list_filters_by_unit_team_dates_service_and_kind)
 {
 	world_add_unit(&aw, "LS-C", "Xã LS", "commune", "BQ");
-	at_village("LS-V1", "LS-C");
-	at_village("LS-V2", "LS-C");
-	char *t1 = at_team("LS-V1", "2020-01-01"), *t2 = at_team("LS-V2", "2020-01-01");
+	world_add_unit(&aw, "LS-V1", NULL, "village", "LS-C");
+	world_add_unit(&aw, "LS-V2", NULL, "village", "LS-C");
+	char *t1 = world_add_team(&aw, "LS-V1", "active", "2020-01-01"), *t2 = world_add_team(&aw, "LS-V2", "active", "2020-01-01");
 	char *a1 = record_on(t1, "2023-05-01", "household_visit", "smartphone_basics");
 	char *a2 = record_on(t2, "2023-05-02", "campaign", "online_fraud_awareness");
 	char *a3 = record_on(t2, "2023-05-03", "household_visit", "smartphone_basics");
@@ -215,8 +215,8 @@ END_TEST
 START_TEST(test_scope_list_exports_csv)
 {
 	world_add_unit(&aw, "LC-C", "Xã LC", "commune", "BQ");
-	at_village("LC-V", "LC-C");
-	char *team = at_team("LC-V", "2020-01-01");
+	world_add_unit(&aw, "LC-V", NULL, "village", "LC-C");
+	char *team = world_add_team(&aw, "LC-V", "active", "2020-01-01");
 	char body[400];
 	snprintf(body, sizeof body,
 		 "{\"date\":\"2024-04-01\",\"kind\":\"group_session\",\"service_codes\":"
@@ -249,8 +249,8 @@ END_TEST
 START_TEST(test_patch_needs_if_match_and_rechecks_what_it_changes)
 {
 	char *team = at_village_team("PA-V");
-	char *m = at_member("PA-V", "Hoàng Văn Tỉnh");
-	at_membership(team, m, "2022-01-01", "2023-12-31");
+	char *m = world_add_member(&aw, "PA-V", "Hoàng Văn Tỉnh");
+	world_add_membership(&aw, team, m, "member", "2022-01-01", "2023-12-31");
 	char members[80];
 	snprintf(members, sizeof members, "[\"%s\"]", m);
 	char *id = at_record(aw.officer_tq, team, at_body("2023-06-01", members));
@@ -307,7 +307,7 @@ START_TEST(test_patch_needs_if_match_and_rechecks_what_it_changes)
 		 "SELECT action || ' ' || (before->>'people_reached') || ' ' || (after->>'people_reached')"
 		 " FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1",
 		 id);
-	char *ev = at_sql(sql);
+	char *ev = world_sql(&aw, "%s", sql);
 	ck_assert_str_eq(ev, "activity.update 7 20");
 	free(ev);
 	free(team), free(m), free(id);
@@ -369,7 +369,7 @@ START_TEST(test_delete_needs_if_match_and_is_audited)
 		 "SELECT action || ' ' || (before->>'kind') FROM audit_events WHERE entity_id = '%s'"
 		 " ORDER BY id DESC LIMIT 1",
 		 id);
-	char *ev = at_sql(sql);
+	char *ev = world_sql(&aw, "%s", sql);
 	ck_assert_str_eq(ev, "activity.delete household_visit");
 	free(ev);
 	free(team), free(id);

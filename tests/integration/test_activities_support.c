@@ -10,54 +10,10 @@
 
 struct world aw;
 
-char *at_sql(const char *sql)
-{
-	return db_query_value(aw.url, sql);
-}
-
-void at_village(const char *code, const char *parent)
-{
-	char name[64];
-	snprintf(name, sizeof name, "Thôn %s", code);
-	world_add_unit(&aw, code, name, "village", parent);
-}
-
-char *at_team(const char *unit, const char *established_on)
-{
-	char sql[400];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO teams (unit_code, name, established_on) VALUES ('%s', 'Tổ %s', '%s')"
-		 " RETURNING id",
-		 unit, unit, established_on);
-	return at_sql(sql);
-}
-
 char *at_village_team(const char *code)
 {
-	at_village(code, "TQ");
-	return at_team(code, "2020-01-01");
-}
-
-char *at_member(const char *unit, const char *full_name)
-{
-	char sql[400];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO members (unit_code, full_name) VALUES ('%s', '%s') RETURNING id", unit,
-		 full_name);
-	return at_sql(sql);
-}
-
-void at_membership(const char *team, const char *member, const char *joined_on,
-		   const char *left_on)
-{
-	char sql[600];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO memberships (team_id, member_id, team_level, role, joined_on, left_on)"
-		 " SELECT t.id, '%s', u.level, 'member', '%s', %s%s%s FROM teams t"
-		 " JOIN units u ON u.code = t.unit_code WHERE t.id = '%s'",
-		 member, joined_on, left_on ? "'" : "", left_on ? left_on : "NULL",
-		 left_on ? "'" : "", team);
-	db_exec_ok(aw.url, sql);
+	world_add_unit(&aw, code, NULL, "village", "TQ");
+	return world_add_team(&aw, code, "active", "2020-01-01");
 }
 
 const char *at_day(int days)
@@ -115,16 +71,6 @@ struct world_counts at_counts(void)
 {
 	static const char *const tables[] = {"activities", "audit_events", NULL};
 	return world_counts(&aw, tables);
-}
-
-char *at_leader(const char *username, const char *unit, const char *team)
-{
-	world_add_user(&aw, username, "team_leader", unit, NULL);
-	char sql[300];
-	snprintf(sql, sizeof sql, "UPDATE users SET team_id = '%s' WHERE username = '%s'", team,
-		 username);
-	db_exec_ok(aw.url, sql);
-	return world_login(&aw, username, WORLD_PASSWORD);
 }
 
 char *at_client(const char *client_id, const char *scopes, const char *unit)

@@ -39,8 +39,8 @@ END_TEST
 
 START_TEST(test_activity_before_the_team_existed_is_422)
 {
-	at_village("VE-V", "TQ");
-	char *team = at_team("VE-V", "2023-06-15");
+	world_add_unit(&aw, "VE-V", NULL, "village", "TQ");
+	char *team = world_add_team(&aw, "VE-V", "active", "2023-06-15");
 	struct world_counts before = at_counts();
 	struct http_response r;
 	at_post(&r, aw.officer_tq, team, at_body("2023-06-14", NULL));
@@ -58,9 +58,9 @@ START_TEST(test_naming_a_member_of_another_team_is_422)
 {
 	char *team = at_village_team("VM-A");
 	char *other = at_village_team("VM-B");
-	char *ours = at_member("VM-A", "Lò Văn Páo"), *theirs = at_member("VM-B", "Hầu Thị Dợ");
-	at_membership(team, ours, "2021-01-01", NULL);
-	at_membership(other, theirs, "2021-01-01", NULL);
+	char *ours = world_add_member(&aw, "VM-A", "Lò Văn Páo"), *theirs = world_add_member(&aw, "VM-B", "Hầu Thị Dợ");
+	world_add_membership(&aw, team, ours, "member", "2021-01-01", NULL);
+	world_add_membership(&aw, other, theirs, "member", "2021-01-01", NULL);
 	char members[200];
 	snprintf(members, sizeof members, "[\"%s\",\"%s\"]", ours, theirs);
 	assert_refused(team, at_body("2024-03-01", members), "/member_ids/1", "not_a_member");
@@ -80,9 +80,9 @@ END_TEST
 START_TEST(test_naming_a_member_whose_membership_ended_before_the_date_is_422)
 {
 	char *team = at_village_team("VL-V");
-	char *left = at_member("VL-V", "Giàng Seo Lử"), *late = at_member("VL-V", "Ly Mí Sính");
-	at_membership(team, left, "2021-01-01", "2023-12-31");
-	at_membership(team, late, "2024-06-01", NULL);
+	char *left = world_add_member(&aw, "VL-V", "Giàng Seo Lử"), *late = world_add_member(&aw, "VL-V", "Ly Mí Sính");
+	world_add_membership(&aw, team, left, "member", "2021-01-01", "2023-12-31");
+	world_add_membership(&aw, team, late, "member", "2024-06-01", NULL);
 	char one[100];
 	snprintf(one, sizeof one, "[\"%s\"]", left);
 	assert_refused(team, at_body("2024-01-01", one), "/member_ids/0", "not_a_member");

@@ -134,7 +134,7 @@ START_TEST(test_units_import_puts_parents_before_children_whatever_the_file_orde
 	ck_assert_str_eq(json_field(r.body, "created"), "4");
 	http_response_free(&r);
 	assert_sql("SELECT string_agg(u.code, ',' ORDER BY u.code) FROM units u, units hg"
-		   " WHERE hg.code = 'HG' AND u.path <@ hg.path AND u.code LIKE 'GV-%'"
+		   " WHERE hg.code = 'HG' AND within(u.path, hg.path) AND u.code LIKE 'GV-%'"
 		   " AND nlevel(u.path) = nlevel(hg.path) + CASE u.level WHEN 'district' THEN 1"
 		   " WHEN 'commune' THEN 2 ELSE 3 END",
 		   "GV-C,GV-D,GV-V1,GV-V2");

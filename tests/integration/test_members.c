@@ -50,7 +50,7 @@ START_TEST(test_officer_creates_a_member_with_location_etag_and_audit_event)
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || actor_name || ' ' || (after->>'phone') || ' ' ||"
 		 " (after ? 'full_name_folded')::text FROM audit_events WHERE entity_id = '%s'", id);
-	char *ev = tm_sql(sql);
+	char *ev = world_sql(&mw, "%s", sql);
 	ck_assert_str_eq(ev, "member.create officer.tq 0912000001 false");
 	free(ev);
 	/* read back with its ETag */
@@ -102,7 +102,7 @@ START_TEST(test_patch_changes_fields_clears_nulls_and_audits_before_and_after)
 		 " ' ' || (before->>'email') || '>' || coalesce(after->>'email', 'null')"
 		 " FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1",
 		 id);
-	char *ev = tm_sql(sql);
+	char *ev = world_sql(&mw, "%s", sql);
 	ck_assert_str_eq(ev, "member.update TQ-V1>TQ mai@example.vn>null");
 	free(ev);
 }
@@ -129,7 +129,7 @@ START_TEST(test_delete_needs_if_match_and_writes_an_audit_event)
 	snprintf(sql, sizeof sql,
 		 "SELECT action || ' ' || (before->>'full_name') FROM audit_events"
 		 " WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1", id);
-	char *ev = tm_sql(sql);
+	char *ev = world_sql(&mw, "%s", sql);
 	ck_assert_str_eq(ev, "member.delete Sùng Mí Chứ");
 	free(ev);
 	world_call(&r, &mw, "GET", path, mw.officer_tq, NULL, NULL);
@@ -426,7 +426,7 @@ START_TEST(test_concurrent_patches_with_the_same_if_match_exactly_one_wins)
 	ck_assert_int_eq(world_count(&mw, "audit_events"), audit + 1);
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT version FROM members WHERE id = '%s'", id);
-	char *version = tm_sql(sql);
+	char *version = world_sql(&mw, "%s", sql);
 	ck_assert_str_eq(version, "2");
 	free(version);
 }

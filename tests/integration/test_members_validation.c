@@ -359,7 +359,7 @@ START_TEST(test_duplicate_phone_names_the_existing_member_only_to_who_may_see_it
 	assert_problem(&r, 409);
 	ck_assert_int_eq(world_count(&mw, "members"), world_counted(&before, "members"));
 	ck_assert_int_eq(world_count(&mw, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char *action = tm_sql("SELECT action FROM audit_events ORDER BY id DESC LIMIT 1");
+	char *action = world_sql(&mw, "SELECT action FROM audit_events ORDER BY id DESC LIMIT 1");
 	ck_assert_str_eq(action, "member.duplicate_outside_scope");
 	free(action);
 	ck_assert_ptr_null(strstr(r.body, "existing_member_id"));

@@ -41,23 +41,23 @@ static void coverage_commune(const char *c)
 	world_add_unit(&rw, v1, "Thôn Một", "village", c);
 	world_add_unit(&rw, v2, "Thôn Hai", "village", c);
 	world_add_unit(&rw, v3, "Thôn Ba", "village", c);
-	char *t1 = rp_team(v1, "active"), *t2 = rp_team(v2, "active");
-	char *t3 = rp_team(v3, "suspended"), *tc = rp_team(c, "active");
-	char *p1 = rp_member(v1, "{vie,hmn}", "{official,party_member}", "active");
-	char *p2 = rp_member(v1, "{vie}", "{youth_union}", "active");
-	char *p3 = rp_member(v2, "{hmn}", "{teacher}", "active");
-	char *p4 = rp_member(v2, "{vie}", "{teacher,youth_union}", "inactive");
-	char *p5 = rp_member(v1, "{tyz}", "{volunteer}", "active");
-	char *p6 = rp_member(v3, "{vie,tyz}", "{police}", "active");
-	char *p7 = rp_member(c, "{vie}", "{official}", "active");
-	rp_membership(t1, p1, "village", "leader", NULL);
-	rp_membership(t1, p2, "village", "member", NULL);
-	rp_membership(t1, p5, "village", "member", "2024-01-01");
-	rp_membership(t2, p3, "village", "member", NULL);
-	rp_membership(t2, p4, "village", "deputy", NULL);
-	rp_membership(t3, p6, "village", "leader", NULL);
-	rp_membership(tc, p1, "commune", "member", NULL);
-	rp_membership(tc, p7, "commune", "member", NULL);
+	char *t1 = world_add_team(&rw, v1, "active", "2023-01-01"), *t2 = world_add_team(&rw, v2, "active", "2023-01-01");
+	char *t3 = world_add_team(&rw, v3, "suspended", "2023-01-01"), *tc = world_add_team(&rw, c, "active", "2023-01-01");
+	char *p1 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie,hmn}", "{official,party_member}", "active");
+	char *p2 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{youth_union}", "active");
+	char *p3 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{hmn}", "{teacher}", "active");
+	char *p4 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher,youth_union}", "inactive");
+	char *p5 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{tyz}", "{volunteer}", "active");
+	char *p6 = world_add_member_with(&rw, v3, "Nguyễn Văn Báo Cáo", "{vie,tyz}", "{police}", "active");
+	char *p7 = world_add_member_with(&rw, c, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+	world_add_membership(&rw, t1, p1, "leader", "2023-02-01", NULL);
+	world_add_membership(&rw, t1, p2, "member", "2023-02-01", NULL);
+	world_add_membership(&rw, t1, p5, "member", "2023-02-01", "2024-01-01");
+	world_add_membership(&rw, t2, p3, "member", "2023-02-01", NULL);
+	world_add_membership(&rw, t2, p4, "deputy", "2023-02-01", NULL);
+	world_add_membership(&rw, t3, p6, "leader", "2023-02-01", NULL);
+	world_add_membership(&rw, tc, p1, "member", "2023-02-01", NULL);
+	world_add_membership(&rw, tc, p7, "member", "2023-02-01", NULL);
 	free(t1), free(t2), free(t3), free(tc);
 	free(p1), free(p2), free(p3), free(p4), free(p5), free(p6), free(p7);
 }
@@ -188,7 +188,7 @@ END_TEST
 START_TEST(test_reports_show_no_personal_data)
 {
 	coverage_commune("CV5");
-	rp_exec("UPDATE members SET phone = '0912000555', email = 'bao.cao@example.vn'"
+	world_exec(&rw, "UPDATE members SET phone = '0912000555', email = 'bao.cao@example.vn'"
 		" WHERE id = (SELECT id FROM members WHERE unit_code = 'CV5-V1' LIMIT 1)");
 	const char *paths[] = {"/api/v1/reports/coverage?unit=CV5",
 			       "/api/v1/reports/activity?unit=CV5",
@@ -209,7 +209,7 @@ END_TEST
 START_TEST(test_viewer_and_team_leader_read_reports_in_their_scope)
 {
 	world_add_unit(&rw, "TQ-CV6", "Thôn Xem", "village", "TQ");
-	char *team = rp_team("TQ-CV6", "active");
+	char *team = world_add_team(&rw, "TQ-CV6", "active", "2023-01-01");
 	json_t *doc = rp_report(rw.viewer_tq, "/api/v1/reports/coverage?unit=TQ-CV6");
 	assert_coverage(json_object_get(doc, "total"), 1, 1, 100.0, 1, 0, 0, 1);
 	json_decref(doc);
@@ -277,7 +277,7 @@ START_TEST(test_without_unit_a_report_covers_the_callers_scope_or_everything_for
 	doc = rp_report(rw.admin, "/api/v1/reports/coverage");
 	ck_assert(json_is_null(json_object_get(doc, "unit")));
 	json_t *hg = rp_row(doc, "unit.code", "HG");
-	char *villages = rp_sql("SELECT count(*) FROM units WHERE level = 'village'"
+	char *villages = world_sql(&rw, "SELECT count(*) FROM units WHERE level = 'village'"
 				" AND status = 'active'");
 	ck_assert_int_eq(rp_int(hg, "villages"), atol(villages));
 	free(villages);

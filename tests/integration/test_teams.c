@@ -20,7 +20,7 @@ WORLD_FIXTURE(tw, NULL)
 
 START_TEST(test_officer_creates_a_team_with_etag_location_and_audit_event)
 {
-	tt_add_unit("CR-V", "village", "TQ");
+	world_add_unit(&tw, "CR-V", NULL, "village", "TQ");
 	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
@@ -51,7 +51,7 @@ START_TEST(test_officer_creates_a_team_with_etag_location_and_audit_event)
 		 "SELECT action || ' ' || actor_name || ' ' || (after->>'name') || ' ' || "
 		 "(before IS NULL)::text FROM audit_events WHERE entity_id = '%s'",
 		 json_string_value(json_object_get(doc, "id")));
-	char *ev = tt_sql(sql);
+	char *ev = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(ev, "team.create officer.tq Tổ CNS Cầu Rào true");
 	free(ev);
 	json_decref(doc);
@@ -86,8 +86,8 @@ END_TEST
 
 START_TEST(test_patch_changes_fields_and_audits_before_and_after)
 {
-	tt_add_unit("PA-V", "village", "TQ");
-	tt_add_unit("PA-V2", "village", "TQ");
+	world_add_unit(&tw, "PA-V", NULL, "village", "TQ");
+	world_add_unit(&tw, "PA-V2", NULL, "village", "TQ");
 	char *id = tt_create_team(tw.officer_tq, "PA-V", "Tổ cũ", ",\"notes\":\"old\"");
 	struct world_counts before = tt_counts();
 	struct http_response r;
@@ -117,7 +117,7 @@ START_TEST(test_patch_changes_fields_and_audits_before_and_after)
 		 "(after->>'unit_code') FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC "
 		 "LIMIT 1",
 		 id);
-	char *ev = tt_sql(sql);
+	char *ev = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(ev, "team.update Tổ cũ Tổ mới PA-V2");
 	free(ev);
 	free(id);
@@ -144,7 +144,7 @@ START_TEST(test_patch_without_if_match_is_428_and_stale_is_412)
 	world_assert_unchanged(&before);
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT name || version FROM teams WHERE id = '%s'", id);
-	char *v = tt_sql(sql);
+	char *v = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(v, "Tổ If-Match1");
 	free(v);
 	free(id);
@@ -183,7 +183,7 @@ START_TEST(test_concurrent_patches_with_one_etag_exactly_one_wins)
 	ck_assert_int_eq(world_count(&tw, "audit_events"), audit + 1);
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT name || version FROM teams WHERE id = '%s'", id);
-	char *v = tt_sql(sql);
+	char *v = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(v, a.status == 200 ? "Tổ A2" : "Tổ B2");
 	free(v);
 	free(id);
@@ -205,7 +205,7 @@ START_TEST(test_delete_a_team_without_memberships_is_204_with_audit_event)
 		 "SELECT action || ' ' || (before->>'name') || ' ' || (after IS NULL)::text "
 		 "FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1",
 		 id);
-	char *ev = tt_sql(sql);
+	char *ev = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(ev, "team.delete Tổ xoá true");
 	free(ev);
 	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
@@ -218,7 +218,7 @@ END_TEST
 START_TEST(test_delete_a_team_with_memberships_is_409_saying_dissolve_it)
 {
 	char *id = tt_village_team("DM-V", "Tổ có người");
-	char *member = tt_add_member("DM-V", "Lò Văn Dũng");
+	char *member = world_add_member(&tw, "DM-V", "Lò Văn Dũng");
 	char *ms = tt_add_membership(tw.officer_tq, id, member, "member", "2021-01-01");
 	/* even an ended membership is history that a delete would erase */
 	struct http_response r;
@@ -244,7 +244,7 @@ END_TEST
 
 START_TEST(test_a_team_under_a_retired_unit_is_422)
 {
-	tt_add_unit("RT-V", "village", "TQ");
+	world_add_unit(&tw, "RT-V", NULL, "village", "TQ");
 	char *id = tt_village_team("RT-V2", "Tổ sẽ chuyển");
 	db_exec_ok(tw.url, "UPDATE units SET status = 'retired', successor_code = 'TQ' WHERE code = 'RT-V'");
 	struct world_counts before = tt_counts();
@@ -291,7 +291,7 @@ START_TEST(test_a_team_unit_must_be_a_village_or_commune_in_scope)
 	}
 	world_assert_unchanged(&before);
 	/* a commune takes a team of its own */
-	tt_add_unit("LV-C", "commune", "BQ");
+	world_add_unit(&tw, "LV-C", NULL, "commune", "BQ");
 	char *id = tt_create_team(tw.admin, "LV-C", "Tổ xã", NULL);
 	struct http_response r;
 	world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
@@ -329,12 +329,12 @@ END_TEST
 
 START_TEST(test_moving_a_team_to_a_commune_moves_its_memberships_level)
 {
-	tt_add_unit("LM-C", "commune", "BQ");
-	tt_add_unit("LM-V", "village", "LM-C");
-	tt_add_unit("LM-C2", "commune", "BQ");
+	world_add_unit(&tw, "LM-C", NULL, "commune", "BQ");
+	world_add_unit(&tw, "LM-V", NULL, "village", "LM-C");
+	world_add_unit(&tw, "LM-C2", NULL, "commune", "BQ");
 	char *team = tt_create_team(tw.admin, "LM-V", "Tổ lên xã", NULL);
 	char *busy = tt_create_team(tw.admin, "LM-C2", "Tổ xã bận", NULL);
-	char *person = tt_add_member("LM-V", "Người hai tổ"), *other = tt_add_member("LM-V", "Người một tổ");
+	char *person = world_add_member(&tw, "LM-V", "Người hai tổ"), *other = world_add_member(&tw, "LM-V", "Người một tổ");
 	free(tt_add_membership(tw.admin, team, person, "member", "2021-01-01"));
 	free(tt_add_membership(tw.admin, busy, person, "member", "2021-01-01"));
 	struct http_response r;
@@ -355,7 +355,7 @@ START_TEST(test_moving_a_team_to_a_commune_moves_its_memberships_level)
 	http_response_free(&r);
 	snprintf(sql, sizeof sql,
 		 "SELECT string_agg(DISTINCT team_level, ',') FROM memberships WHERE team_id = '%s'", team);
-	char *levels = tt_sql(sql);
+	char *levels = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(levels, "commune");
 	free(levels);
 	free(team);
@@ -368,7 +368,7 @@ END_TEST
 START_TEST(test_established_on_cannot_move_after_the_first_membership)
 {
 	char *team = tt_village_team("EO-V", "Tổ ngày lập");
-	char *member = tt_add_member("EO-V", "Người sớm");
+	char *member = world_add_member(&tw, "EO-V", "Người sớm");
 	free(tt_add_membership(tw.officer_tq, team, member, "member", "2021-01-01"));
 	struct world_counts before = tt_counts();
 	struct http_response r;
@@ -391,7 +391,7 @@ END_TEST
 START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
 {
 	char *id = tt_village_team("SC-V", "Tổ riêng TQ");
-	char *member = tt_add_member("SC-V", "Hoàng Thị Mai");
+	char *member = world_add_member(&tw, "SC-V", "Hoàng Thị Mai");
 	char *ms = tt_add_membership(tw.officer_tq, id, member, "member", "2021-01-01");
 	struct world_counts before = tt_counts();
 	struct http_response r;
@@ -409,7 +409,7 @@ START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	char path[200];
-	char *nx_member = tt_add_member("NX-V1", "Người Yên Định");
+	char *nx_member = world_add_member(&tw, "NX-V1", "Người Yên Định");
 	tt_post_membership(&r, tw.officer_nx, id, nx_member, "member", "2021-02-01", NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
@@ -454,7 +454,7 @@ END_TEST
 START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
 {
 	char *id = tt_village_team("CA-V", "Tổ bộ nhớ");
-	char *member = tt_add_member("CA-V", "Lò Văn Nhớ");
+	char *member = world_add_member(&tw, "CA-V", "Lò Văn Nhớ");
 	struct http_response r;
 	char *first = NULL;
 	for (int i = 0; i < 2; i++) { /* the second read is served from memory */
@@ -500,23 +500,23 @@ START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
 	char sql[256];
 	snprintf(sql, sizeof sql, "UPDATE members SET full_name = 'Lò Văn Đổi' WHERE id = '%s'"
 		 " RETURNING 1", member);
-	free(tt_sql(sql));
+	free(world_sql(&tw, "%s", sql));
 	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "leader.name",
 				     "Lò Văn Đổi"));
-	free(tt_sql("UPDATE units SET name = 'Thôn Đổi Tên' WHERE code = 'CA-V' RETURNING 1"));
+	free(world_sql(&tw, "UPDATE units SET name = 'Thôn Đổi Tên' WHERE code = 'CA-V' RETURNING 1"));
 	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "unit.name",
 				     "Thôn Đổi Tên"));
 	snprintf(sql, sizeof sql, "UPDATE memberships SET left_on = '2022-01-01' WHERE id = '%s'"
 		 " RETURNING 1", ms);
-	free(tt_sql(sql));
+	free(world_sql(&tw, "%s", sql));
 	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "member_count",
 				     "0"));
 	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "leader",
 				     "null"));
 	/* a unit moved out of the officer's commune takes its team out of the officer's sight */
-	free(tt_sql("UPDATE units SET parent_code = 'NX' WHERE code = 'CA-V' RETURNING 1"));
+	free(world_sql(&tw, "UPDATE units SET parent_code = 'NX' WHERE code = 'CA-V' RETURNING 1"));
 	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.officer_tq, 404, NULL, NULL));
-	free(tt_sql("UPDATE units SET parent_code = 'TQ' WHERE code = 'CA-V' RETURNING 1"));
+	free(world_sql(&tw, "UPDATE units SET parent_code = 'TQ' WHERE code = 'CA-V' RETURNING 1"));
 	/* operators see how often memory answered */
 	http_get(&r, tw.server.port, "/metrics");
 	const char *hits = strstr(r.body, "cdtt_kept_reads_total{result=\"hit\"} ");
@@ -563,7 +563,7 @@ END_TEST
 
 START_TEST(test_same_idempotency_key_replays_the_create_and_another_body_is_422)
 {
-	tt_add_unit("IK-V", "village", "TQ");
+	world_add_unit(&tw, "IK-V", NULL, "village", "TQ");
 	const char *key[] = {"Idempotency-Key: team-IK-1", NULL};
 	const char *body = "{\"unit_code\":\"IK-V\",\"name\":\"Tổ một lần\",\"established_on\":\"2021-01-01\"}";
 	struct http_response a, b;
@@ -583,7 +583,7 @@ START_TEST(test_same_idempotency_key_replays_the_create_and_another_body_is_422)
 	assert_problem(&b, 422);
 	http_response_free(&b);
 	world_assert_unchanged(&before);
-	char *n = tt_sql("SELECT count(*) FROM teams WHERE unit_code = 'IK-V'");
+	char *n = world_sql(&tw, "SELECT count(*) FROM teams WHERE unit_code = 'IK-V'");
 	ck_assert_str_eq(n, "1");
 	free(n);
 }

@@ -44,7 +44,7 @@ static const char *search(const char *unit, const char *query)
 
 START_TEST(test_q_ignores_diacritics_and_case_and_escapes_wildcards)
 {
-	tt_add_unit("QS-V", "village", "TQ");
+	world_add_unit(&tw, "QS-V", NULL, "village", "TQ");
 	static const char *const names[] = {"Tổ CNS Tân Quang", "Đội Đồng Tâm", "Tổ 100% số",
 					    "Tổ a_b", "Tổ O'Brien", "Tổ back\\\\slash", "Tổ Dân Chủ"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -70,14 +70,14 @@ END_TEST
 
 START_TEST(test_list_filters_by_unit_subtree_status_and_has_leader)
 {
-	tt_add_unit("LF-C", "commune", "BQ");
-	tt_add_unit("LF-V1", "village", "LF-C");
-	tt_add_unit("LF-V2", "village", "LF-C");
+	world_add_unit(&tw, "LF-C", NULL, "commune", "BQ");
+	world_add_unit(&tw, "LF-V1", NULL, "village", "LF-C");
+	world_add_unit(&tw, "LF-V2", NULL, "village", "LF-C");
 	char *a = tt_create_team(tw.admin, "LF-V1", "Tổ A", NULL);
 	char *b = tt_create_team(tw.admin, "LF-V2", "Tổ B", NULL);
 	char *c = tt_create_team(tw.admin, "LF-V2", "Tổ C", ",\"status\":\"dissolved\"");
 	char *commune = tt_create_team(tw.admin, "LF-C", "Tổ xã LF", NULL);
-	char *leader = tt_add_member("LF-V1", "Trưởng tổ A");
+	char *leader = world_add_member(&tw, "LF-V1", "Trưởng tổ A");
 	free(tt_add_membership(tw.admin, a, leader, "leader", "2021-01-01"));
 	struct http_response r;
 	static const struct {
@@ -128,7 +128,7 @@ END_TEST
 
 START_TEST(test_list_pages_with_signed_cursors)
 {
-	tt_add_unit("PG-V", "village", "TQ");
+	world_add_unit(&tw, "PG-V", NULL, "village", "TQ");
 	for (int i = 0; i < 5; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "Tổ trang %d", i);
@@ -211,10 +211,10 @@ END_TEST
 
 START_TEST(test_csv_export_streams_every_row_with_quoting)
 {
-	tt_add_unit("CSV-V", "village", "TQ");
+	world_add_unit(&tw, "CSV-V", NULL, "village", "TQ");
 	char *id = tt_create_team(tw.officer_tq, "CSV-V", "Tổ \\\"Sao\\\", Mai",
 				  ",\"contact_phone\":\"0912 000 111\"");
-	char *member = tt_add_member("CSV-V", "Vàng Thị Hoa");
+	char *member = world_add_member(&tw, "CSV-V", "Vàng Thị Hoa");
 	free(tt_add_membership(tw.officer_tq, id, member, "leader", "2021-01-01"));
 	char *other = tt_create_team(tw.officer_tq, "CSV-V", "Tổ phụ", ",\"status\":\"suspended\"");
 	const char *accept[] = {"Accept: text/csv", NULL};

@@ -16,7 +16,7 @@
 START_TEST(test_membership_is_created_read_and_audited)
 {
 	char *team = tt_village_team("MC-V", "Tổ thành viên");
-	char *member = tt_add_member("MC-V", "Sùng Seo Páo");
+	char *member = world_add_member(&tw, "MC-V", "Sùng Seo Páo");
 	struct world_counts before = tt_counts();
 	struct http_response r;
 	tt_post_membership(&r, tw.officer_tq, team, member, "leader", "2021-03-01", NULL);
@@ -40,7 +40,7 @@ START_TEST(test_membership_is_created_read_and_audited)
 		 "SELECT action || ' ' || actor_name || ' ' || (after->>'role') || ' ' || "
 		 "(after->>'team_level') FROM audit_events WHERE entity_id = '%s'",
 		 id);
-	char *ev = tt_sql(sql);
+	char *ev = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(ev, "membership.create officer.tq leader village");
 	free(ev);
 	struct http_response g;
@@ -63,7 +63,7 @@ END_TEST
 START_TEST(test_a_second_active_leader_is_409)
 {
 	char *team = tt_village_team("ML-V", "Tổ hai trưởng");
-	char *first = tt_add_member("ML-V", "Trưởng một"), *second = tt_add_member("ML-V", "Trưởng hai");
+	char *first = world_add_member(&tw, "ML-V", "Trưởng một"), *second = world_add_member(&tw, "ML-V", "Trưởng hai");
 	char *ms = tt_add_membership(tw.officer_tq, team, first, "leader", "2021-01-01");
 	struct world_counts before = tt_counts();
 	struct http_response r;
@@ -92,7 +92,7 @@ END_TEST
 START_TEST(test_ending_a_membership_keeps_history_and_frees_the_leader_slot)
 {
 	char *team = tt_village_team("ME-V", "Tổ kế nhiệm");
-	char *old = tt_add_member("ME-V", "Trưởng cũ"), *next = tt_add_member("ME-V", "Trưởng mới");
+	char *old = world_add_member(&tw, "ME-V", "Trưởng cũ"), *next = world_add_member(&tw, "ME-V", "Trưởng mới");
 	char *ms = tt_add_membership(tw.officer_tq, team, old, "leader", "2021-01-01");
 	struct http_response r;
 	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(team, ms), tw.officer_tq,
@@ -130,7 +130,7 @@ START_TEST(test_ending_a_membership_keeps_history_and_frees_the_leader_slot)
 	char sql[200];
 	snprintf(sql, sizeof sql,
 		 "SELECT action FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1", ms);
-	char *ev = tt_sql(sql);
+	char *ev = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(ev, "membership.update");
 	free(ev);
 	free(team);
@@ -143,13 +143,13 @@ END_TEST
 
 START_TEST(test_a_person_in_two_village_teams_at_once_is_409)
 {
-	tt_add_unit("TV-V1", "village", "TQ");
-	tt_add_unit("TV-V2", "village", "TQ");
-	tt_add_unit("TV-C", "commune", "BQ");
+	world_add_unit(&tw, "TV-V1", NULL, "village", "TQ");
+	world_add_unit(&tw, "TV-V2", NULL, "village", "TQ");
+	world_add_unit(&tw, "TV-C", NULL, "commune", "BQ");
 	char *one = tt_create_team(tw.officer_tq, "TV-V1", "Tổ thôn một", NULL);
 	char *two = tt_create_team(tw.officer_tq, "TV-V2", "Tổ thôn hai", NULL);
 	char *commune = tt_create_team(tw.admin, "TV-C", "Tổ xã TV", NULL);
-	char *person = tt_add_member("TV-V1", "Giàng A Lử");
+	char *person = world_add_member(&tw, "TV-V1", "Giàng A Lử");
 	char *ms = tt_add_membership(tw.officer_tq, one, person, "member", "2021-01-01");
 	struct world_counts before = tt_counts();
 	struct http_response r;
@@ -180,7 +180,7 @@ END_TEST
 START_TEST(test_a_member_outside_the_scope_is_422_like_a_missing_one)
 {
 	char *team = tt_village_team("MO-V", "Tổ phạm vi");
-	char *stranger = tt_add_member("NX-V1", "Người xã khác");
+	char *stranger = world_add_member(&tw, "NX-V1", "Người xã khác");
 	struct world_counts before = tt_counts();
 	struct http_response r;
 	tt_post_membership(&r, tw.officer_tq, team, stranger, "member", "2021-01-01", NULL);
@@ -205,7 +205,7 @@ END_TEST
 START_TEST(test_membership_fields_and_dates_are_validated)
 {
 	char *team = tt_village_team("MV-V", "Tổ ngày"); /* est. 2020-05-01 */
-	char *member = tt_add_member("MV-V", "Ma Văn Khánh");
+	char *member = world_add_member(&tw, "MV-V", "Ma Văn Khánh");
 	struct world_counts before = tt_counts();
 	static const struct {
 		const char *body, *field, *code;
@@ -257,7 +257,7 @@ END_TEST
 START_TEST(test_membership_patch_needs_if_match_and_validates_dates)
 {
 	char *team = tt_village_team("MP-V", "Tổ sửa");
-	char *member = tt_add_member("MP-V", "Nông Văn Bình");
+	char *member = world_add_member(&tw, "MP-V", "Nông Văn Bình");
 	char *ms = tt_add_membership(tw.officer_tq, team, member, "member", "2021-01-01");
 	struct world_counts before = tt_counts();
 	const char *path = tt_membership_path(team, ms);
@@ -300,7 +300,7 @@ START_TEST(test_team_leader_reads_own_team_but_cannot_write_memberships)
 	char sql[200];
 	snprintf(sql, sizeof sql, "UPDATE users SET team_id = '%s' WHERE username = 'leader.tq'", own);
 	db_exec_ok(tw.url, sql);
-	char *member = tt_add_member("TQ-V1", "Thào Mí Sính");
+	char *member = world_add_member(&tw, "TQ-V1", "Thào Mí Sính");
 	char *ms = tt_add_membership(tw.officer_tq, own, member, "member", "2021-01-01");
 	struct http_response r;
 	world_call(&r, &tw, "GET", tt_team_path(own), tw.leader_tq, NULL, NULL);
@@ -319,7 +319,7 @@ START_TEST(test_team_leader_reads_own_team_but_cannot_write_memberships)
 	ck_assert_ptr_null(strstr(r.body, other));
 	http_response_free(&r);
 	struct world_counts before = tt_counts();
-	char *newcomer = tt_add_member("TQ-V1", "Người mới");
+	char *newcomer = world_add_member(&tw, "TQ-V1", "Người mới");
 	tt_post_membership(&r, tw.leader_tq, own, newcomer, "member", "2021-01-01", NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
@@ -344,11 +344,11 @@ END_TEST
 
 START_TEST(test_a_persons_history_lists_every_team_newest_first)
 {
-	tt_add_unit("PH-A", "village", "TQ");
-	tt_add_unit("PH-B", "village", "TQ");
+	world_add_unit(&tw, "PH-A", NULL, "village", "TQ");
+	world_add_unit(&tw, "PH-B", NULL, "village", "TQ");
 	char *a = tt_create_team(tw.officer_tq, "PH-A", "Tổ cũ của chị", NULL);
 	char *b = tt_create_team(tw.officer_tq, "PH-B", "Tổ mới của chị", NULL);
-	char *person = tt_add_member("PH-A", "Lý Thị Dung");
+	char *person = world_add_member(&tw, "PH-A", "Lý Thị Dung");
 	struct http_response r;
 	tt_post_membership(&r, tw.officer_tq, a, person, "member", "2020-06-01", "2022-12-31");
 	ck_assert_int_eq(r.status, 201);
@@ -392,7 +392,7 @@ END_TEST
 START_TEST(test_same_idempotency_key_adds_one_membership)
 {
 	char *team = tt_village_team("MI-V", "Tổ một lần");
-	char *member = tt_add_member("MI-V", "Hà Văn Tú"), *other = tt_add_member("MI-V", "Khác");
+	char *member = world_add_member(&tw, "MI-V", "Hà Văn Tú"), *other = world_add_member(&tw, "MI-V", "Khác");
 	char body[300];
 	snprintf(body, sizeof body, "{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}",
 		 member);
@@ -423,9 +423,9 @@ END_TEST
 
 START_TEST(test_a_dissolved_team_takes_no_new_active_membership)
 {
-	tt_add_unit("MD-V", "village", "TQ");
+	world_add_unit(&tw, "MD-V", NULL, "village", "TQ");
 	char *team = tt_create_team(tw.officer_tq, "MD-V", "Tổ giải thể", ",\"status\":\"dissolved\"");
-	char *member = tt_add_member("MD-V", "Đặng Văn Lâm");
+	char *member = world_add_member(&tw, "MD-V", "Đặng Văn Lâm");
 	struct world_counts before = tt_counts();
 	struct http_response r;
 	tt_post_membership(&r, tw.officer_tq, team, member, "member", "2021-01-01", NULL);
@@ -444,7 +444,7 @@ END_TEST
 START_TEST(test_an_ended_membership_of_a_dissolved_team_does_not_come_back)
 {
 	char *team = tt_village_team("DS-V", "Tổ giải thể");
-	char *person = tt_add_member("DS-V", "Người cũ");
+	char *person = world_add_member(&tw, "DS-V", "Người cũ");
 	char *ms = tt_add_membership(tw.officer_tq, team, person, "member", "2024-02-01");
 	struct http_response r;
 	/* "007" names version 7 as "7" does: If-Match compares numbers */
@@ -454,7 +454,7 @@ START_TEST(test_an_ended_membership_of_a_dissolved_team_does_not_come_back)
 	http_response_free(&r);
 	char sql[200];
 	snprintf(sql, sizeof sql, "UPDATE teams SET status = 'dissolved' WHERE id = '%s' RETURNING id", team);
-	free(tt_sql(sql));
+	free(world_sql(&tw, "%s", sql));
 	struct world_counts before = tt_counts();
 	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(team, ms), tw.officer_tq,
 			    "{\"left_on\":null}", "2");

@@ -12,12 +12,6 @@
 
 extern struct world tw;
 
-/* Inserts a unit with SQL (parent may be NULL). */
-void tt_add_unit(const char *code, const char *level, const char *parent);
-
-/* Inserts a member with SQL in unit; returns its id (malloc'd). */
-char *tt_add_member(const char *unit, const char *full_name);
-
 /*
  * Creates a team through the API as token and asserts 201; returns its id (malloc'd).
  * extra_json is appended inside the object (e.g. ",\"status\":\"suspended\"") or NULL.
@@ -50,9 +44,6 @@ const char *tt_membership_path(const char *team, const char *ms);
  * nothing was written.
  */
 struct world_counts tt_counts(void);
-
-/* A single SQL value as text (malloc'd). */
-char *tt_sql(const char *sql);
 
 /* The tests in test_teams_validation.c, test_teams_lists.c and test_teams_memberships.c. */
 void teams_add_validation_tests(TCase *tc);

@@ -45,8 +45,8 @@ START_TEST(test_officer_creates_a_village_in_scope_with_an_audit_event)
 	ck_assert_str_eq(json_field(body, "parent_code"), "TQ");
 	free(body);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
-	char *path = db_query_value(w.url, "SELECT (SELECT path FROM units WHERE code = 'TQ-V2') <@ "
-					   "(SELECT path FROM units WHERE code = 'HG')");
+	char *path = db_query_value(w.url, "SELECT within((SELECT path FROM units WHERE code = 'TQ-V2'), "
+					   "(SELECT path FROM units WHERE code = 'HG'))");
 	ck_assert_str_eq(path, "t");
 	free(path);
 }
@@ -212,8 +212,8 @@ START_TEST(test_move_needs_if_match_and_refuses_cycles)
 	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\",\"name\":\"Xã Đã Chuyển\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
-	char *moved = db_query_value(w.url, "SELECT (SELECT path FROM units WHERE code = 'MV-V') <@ "
-					    "(SELECT path FROM units WHERE code = 'BM')");
+	char *moved = db_query_value(w.url, "SELECT within((SELECT path FROM units WHERE code = 'MV-V'), "
+					    "(SELECT path FROM units WHERE code = 'BM'))");
 	ck_assert_str_eq(moved, "t");
 	free(moved);
 	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"name\":\"again\"}", "1");
@@ -248,7 +248,7 @@ START_TEST(test_retire_moves_children_teams_and_members_to_the_successor)
 				 "SELECT (SELECT parent_code FROM units WHERE code = 'OLD-V') || ' ' ||"
 				 " (SELECT unit_code FROM teams WHERE name = 'Tổ CNS xã Cũ') || ' ' ||"
 				 " (SELECT unit_code FROM members WHERE full_name = 'Nguyễn Văn Cũ') || ' ' ||"
-				 " ((SELECT path FROM units WHERE code = 'OLD-V') <@"
+				 " within((SELECT path FROM units WHERE code = 'OLD-V'),"
 				 "  (SELECT path FROM units WHERE code = 'NEW-C'))::text");
 	ck_assert_str_eq(v, "NEW-C NEW-C NEW-C true");
 	free(v);

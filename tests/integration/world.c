@@ -2,6 +2,7 @@
 #include "world.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,15 +110,103 @@ void world_call_if_match(struct http_response *r, const struct world *w, const c
 	world_call(r, w, method, path, token, body, version ? extra : NULL);
 }
 
+char *world_sql(const struct world *w, const char *fmt, ...)
+{
+	char *sql;
+	va_list ap;
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&sql, fmt, ap), 0);
+	va_end(ap);
+	char *v = db_query_value(w->url, sql);
+	free(sql);
+	return v;
+}
+
+void world_exec(const struct world *w, const char *fmt, ...)
+{
+	char *sql;
+	va_list ap;
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&sql, fmt, ap), 0);
+	va_end(ap);
+	db_exec_ok(w->url, sql);
+	free(sql);
+}
+
+/* "'text'" or "NULL", for a value that may be absent (one of 2 static buffers). */
+static const char *sql_or_null(const char *text)
+{
+	static char out[2][256];
+	static int next;
+	char *buf = out[next++ % 2];
+	if (text)
+		snprintf(buf, sizeof out[0], "'%s'", text);
+	else
+		snprintf(buf, sizeof out[0], "NULL");
+	return buf;
+}
+
 void world_add_unit(const struct world *w, const char *code, const char *name, const char *level,
 		    const char *parent)
 {
-	char sql[512];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO units (code, name, level, parent_code) VALUES ('%s', '%s', '%s', "
-		 "%s%s%s)",
-		 code, name, level, parent ? "'" : "", parent ? parent : "NULL", parent ? "'" : "");
-	db_exec_ok(w->url, sql);
+	if (name)
+		world_exec(w, "INSERT INTO units (code, name, level, parent_code)"
+			      " VALUES ('%s', '%s', '%s', %s)",
+			   code, name, level, sql_or_null(parent));
+	else
+		world_exec(w, "INSERT INTO units (code, name, level, parent_code)"
+			      " VALUES ('%s', 'Unit %s', '%s', %s)",
+			   code, code, level, sql_or_null(parent));
+}
+
+char *world_add_team(const struct world *w, const char *unit, const char *status,
+		     const char *established_on)
+{
+	return world_sql(w, "INSERT INTO teams (unit_code, name, status, established_on)"
+			    " VALUES ('%s', 'Tổ %s', '%s', '%s') RETURNING id",
+			 unit, unit, status, established_on);
+}
+
+char *world_add_member(const struct world *w, const char *unit, const char *full_name)
+{
+	return world_sql(w, "INSERT INTO members (unit_code, full_name) VALUES ('%s', '%s')"
+			    " RETURNING id",
+			 unit, full_name);
+}
+
+char *world_add_member_with(const struct world *w, const char *unit, const char *full_name,
+			    const char *languages, const char *affiliations, const char *status)
+{
+	return world_sql(w, "INSERT INTO members (unit_code, full_name, languages, affiliations,"
+			    " status) VALUES ('%s', '%s', '%s', '%s', '%s') RETURNING id",
+			 unit, full_name, languages, affiliations, status);
+}
+
+void world_add_membership(const struct world *w, const char *team, const char *member,
+			  const char *role, const char *joined_on, const char *left_on)
+{
+	world_exec(w, "INSERT INTO memberships (team_id, member_id, team_level, role, joined_on,"
+		      " left_on) SELECT t.id, '%s', u.level, '%s', '%s', %s FROM teams t"
+		      " JOIN units u ON u.code = t.unit_code WHERE t.id = '%s'",
+		   member, role, joined_on, sql_or_null(left_on), team);
+}
+
+void world_add_activity(const struct world *w, const char *team, const char *unit,
+			const char *date, const char *services, int households, int people,
+			const char *member_ids)
+{
+	world_exec(w, "INSERT INTO activities (team_id, unit_code, date, kind, service_codes,"
+		      " households_reached, people_reached, member_ids)"
+		      " VALUES ('%s', '%s', '%s', 'household_visit', '%s', %d, %d, '%s')",
+		   team, unit, date, services, households, people, member_ids);
+}
+
+char *world_add_team_leader(struct world *w, const char *username, const char *unit,
+			    const char *team)
+{
+	world_add_user(w, username, "team_leader", unit, NULL);
+	world_exec(w, "UPDATE users SET team_id = '%s' WHERE username = '%s'", team, username);
+	return world_login(w, username, WORLD_PASSWORD);
 }
 
 long world_count(const struct world *w, const char *table)

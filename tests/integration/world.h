@@ -37,9 +37,46 @@ void world_destroy(struct world *w);
 		world_destroy(&(w));              \
 	}
 
-/* Inserts a unit directly (parent may be NULL). */
+/* The first value of SQL built from a format (malloc'd), or NULL. */
+char *world_sql(const struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs SQL built from a format; asserts success. */
+void world_exec(const struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Inserters: rows written directly with SQL, for tests that need data the API is not under
+ * test for. Ids are returned malloc'd.
+ */
+
+/* Inserts a unit (name NULL: "Unit <code>"; parent may be NULL). */
 void world_add_unit(const struct world *w, const char *code, const char *name, const char *level,
 		    const char *parent);
+
+/* Inserts a team "Tổ <unit>" of status (active, suspended, dissolved) established on that day
+ * (YYYY-MM-DD); its id. */
+char *world_add_team(const struct world *w, const char *unit, const char *status,
+		     const char *established_on);
+
+/* Inserts a member of unit; its id. */
+char *world_add_member(const struct world *w, const char *unit, const char *full_name);
+
+/* Inserts a member of unit with languages and affiliations (PostgreSQL array literals such as
+ * "{vie,hmn}") and status (active, inactive); its id. */
+char *world_add_member_with(const struct world *w, const char *unit, const char *full_name,
+			    const char *languages, const char *affiliations, const char *status);
+
+/* Inserts a membership at the level of the team's unit (left_on NULL: still active). */
+void world_add_membership(const struct world *w, const char *team, const char *member,
+			  const char *role, const char *joined_on, const char *left_on);
+
+/* Inserts a household visit of team at unit on date (YYYY-MM-DD) with services and member ids
+ * (array literals) and the households and people it reached. */
+void world_add_activity(const struct world *w, const char *team, const char *unit,
+			const char *date, const char *services, int households, int people,
+			const char *member_ids);
+
+/* A team leader account of unit whose team is team (a team id), logged in: its token. */
+char *world_add_team_leader(struct world *w, const char *username, const char *unit,
+			    const char *team);
 
 /* Inserts a user with WORLD_PASSWORD (or password) directly; returns its id (static buffer). */
 const char *world_add_user(struct world *w, const char *username, const char *role,
