@@ -245,7 +245,7 @@ START_TEST(test_district_officer_sees_a_commune_moved_under_their_district)
 }
 END_TEST
 
-START_TEST(test_commune_officer_sees_exactly_their_commune_and_its_villages)
+START_TEST(test_commune_officer_sees_exactly_their_commune_subtree)
 {
 	ck_assert_str_eq(units_seen_by("officer.tq"), "TQ,TQ-V1");
 }
@@ -370,7 +370,7 @@ START_TEST(test_member_of_a_moved_commune_is_seen_under_its_new_district)
 }
 END_TEST
 
-START_TEST(test_commune_officer_sees_the_members_of_the_commune_and_its_villages)
+START_TEST(test_commune_officer_sees_the_members_of_their_commune_subtree)
 {
 	ck_assert_str_eq(members_seen_by("officer.tq"), "member TQ,member TQ-V1");
 }
@@ -417,7 +417,7 @@ Suite *scope_sql_suite(void)
 	tcase_add_test(tc, test_province_officer_sees_exactly_their_province_subtree);
 	tcase_add_test(tc, test_district_officer_sees_exactly_their_district_subtree);
 	tcase_add_test(tc, test_district_officer_sees_a_commune_moved_under_their_district);
-	tcase_add_test(tc, test_commune_officer_sees_exactly_their_commune_and_its_villages);
+	tcase_add_test(tc, test_commune_officer_sees_exactly_their_commune_subtree);
 	tcase_add_test(tc, test_commune_officer_of_another_commune_sees_only_theirs);
 	tcase_add_test(tc, test_viewer_sees_the_units_an_officer_of_their_unit_sees);
 	tcase_add_test(tc, test_team_leader_sees_only_their_village);
@@ -435,7 +435,7 @@ Suite *scope_sql_suite(void)
 	tcase_add_test(tc, test_province_officer_sees_the_members_of_their_province_only);
 	tcase_add_test(tc, test_district_officer_sees_the_members_of_their_district_only);
 	tcase_add_test(tc, test_member_of_a_moved_commune_is_seen_under_its_new_district);
-	tcase_add_test(tc, test_commune_officer_sees_the_members_of_the_commune_and_its_villages);
+	tcase_add_test(tc, test_commune_officer_sees_the_members_of_their_commune_subtree);
 	tcase_add_test(tc, test_commune_officer_does_not_see_the_members_of_another_commune);
 	tcase_add_test(tc, test_viewer_sees_the_members_an_officer_of_their_unit_sees);
 	tcase_add_test(tc, test_team_leader_sees_the_members_of_their_village);
