@@ -42,119 +42,312 @@ static const char *ids_of(const char *body)
 	return out;
 }
 
-START_TEST(test_team_list_is_newest_first_and_pages)
+/* Whether a list response's items hold the id. */
+static int list_has_id(const char *body, const char *id)
 {
-	char *team = at_village_team("LT-V");
-	char *oldest = record_on(team, "2024-01-10", "household_visit", "vneid_level2");
-	char *middle = record_on(team, "2024-02-10", "group_session", "e_health_book");
-	char *newest = record_on(team, "2024-03-10", "campaign", "vneid_level2");
-	char path[300];
-	snprintf(path, sizeof path, "%s?limit=2", at_team_path(team));
+	json_t *doc = json_loads(body, 0, NULL);
+	size_t i;
+	json_t *item;
+	int found = 0;
+	json_array_foreach(json_object_get(doc, "items"), i, item)
+		found |= !strcmp(json_string_value(json_object_get(item, "id")), id);
+	json_decref(doc);
+	return found;
+}
+
+/* A team in a new village `code` with three activities, oldest to newest: 2024-01-10 (a
+ * household visit), 2024-02-10 (a group session) and 2024-03-10 (a campaign). */
+struct team_three {
+	char *team, *oldest, *middle, *newest;
+	char path[300]; /* the team's activities, for the test's query */
+};
+
+static void team_three(struct team_three *t, const char *code)
+{
+	t->team = at_village_team(code);
+	t->oldest = record_on(t->team, "2024-01-10", "household_visit", "vneid_level2");
+	t->middle = record_on(t->team, "2024-02-10", "group_session", "e_health_book");
+	t->newest = record_on(t->team, "2024-03-10", "campaign", "vneid_level2");
+}
+
+/* GETs the team's activities with query as viewer.tq; the answer is left in r. */
+static void team_three_get(struct http_response *r, struct team_three *t, const char *query)
+{
+	snprintf(t->path, sizeof t->path, "%s?%s", at_team_path(t->team), query);
+	world_call(r, &aw, "GET", t->path, aw.viewer_tq, NULL, NULL);
+}
+
+static void team_three_free(struct team_three *t)
+{
+	free(t->team), free(t->oldest), free(t->middle), free(t->newest);
+}
+
+START_TEST(test_team_list_is_newest_first_in_pages)
+{
+	struct team_three t;
+	team_three(&t, "LT-V");
 	struct http_response r;
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
+	team_three_get(&r, &t, "limit=2");
 	ck_assert_int_eq(r.status, 200);
 	char want[200];
-	snprintf(want, sizeof want, "%s,%s", newest, middle);
+	snprintf(want, sizeof want, "%s,%s", t.newest, t.middle);
 	ck_assert_str_eq(ids_of(r.body), want);
-	snprintf(path, sizeof path, "%s?limit=2&cursor=%s", at_team_path(team),
-		 json_field(r.body, "next_cursor"));
+	char query[200];
+	snprintf(query, sizeof query, "limit=2&cursor=%s", json_field(r.body, "next_cursor"));
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
+	team_three_get(&r, &t, query);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(ids_of(r.body), oldest);
+	ck_assert_str_eq(ids_of(r.body), t.oldest);
 	ck_assert_str_eq(json_field(r.body, "next_cursor"), "null");
 	http_response_free(&r);
-	/* filters */
-	snprintf(path, sizeof path, "%s?from=2024-02-01&to=2024-02-29", at_team_path(team));
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
-	ck_assert_str_eq(ids_of(r.body), middle);
+	team_three_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_list_filters_by_a_date_range)
+{
+	struct team_three t;
+	team_three(&t, "LT-VD");
+	struct http_response r;
+	team_three_get(&r, &t, "from=2024-02-01&to=2024-02-29");
+	ck_assert_str_eq(ids_of(r.body), t.middle);
 	http_response_free(&r);
-	snprintf(path, sizeof path, "%s?service=vneid_level2&kind=campaign", at_team_path(team));
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
-	ck_assert_str_eq(ids_of(r.body), newest);
+	team_three_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_list_filters_up_to_a_date)
+{
+	struct team_three t;
+	team_three(&t, "LT-VT");
+	struct http_response r;
+	team_three_get(&r, &t, "to=2024-01-31");
+	ck_assert_str_eq(ids_of(r.body), t.oldest);
 	http_response_free(&r);
-	snprintf(path, sizeof path, "%s?to=2024-01-31", at_team_path(team));
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
-	ck_assert_str_eq(ids_of(r.body), oldest);
+	team_three_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_list_filters_by_service_with_kind)
+{
+	struct team_three t;
+	team_three(&t, "LT-VS");
+	struct http_response r;
+	team_three_get(&r, &t, "service=vneid_level2&kind=campaign");
+	ck_assert_str_eq(ids_of(r.body), t.newest);
 	http_response_free(&r);
-	/* a cursor of another list, and bad filters */
-	snprintf(path, sizeof path, "%s?cursor=abc", at_team_path(team));
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
+	team_three_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_list_refuses_a_cursor_it_did_not_make)
+{
+	struct team_three t;
+	team_three(&t, "LT-VC");
+	struct http_response r;
+	team_three_get(&r, &t, "cursor=abc");
 	assert_problem(&r, 400);
 	http_response_free(&r);
-	snprintf(path, sizeof path, "%s?from=2024-13-01&to=yesterday&kind=visit&service=Bad%%20Code",
-		 at_team_path(team));
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
+	team_three_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_list_names_each_bad_filter)
+{
+	struct team_three t;
+	team_three(&t, "LT-VB");
+	struct http_response r;
+	team_three_get(&r, &t, "from=2024-13-01&to=yesterday&kind=visit&service=Bad%20Code");
 	assert_problem(&r, 422);
 	ck_assert(response_has_error(&r, "from", "invalid_format"));
 	ck_assert(response_has_error(&r, "to", "invalid_format"));
 	ck_assert(response_has_error(&r, "kind", "invalid_value"));
 	ck_assert(response_has_error(&r, "service", "invalid_format"));
 	http_response_free(&r);
-	snprintf(path, sizeof path, "%s?from=2024-03-01&to=2024-02-01", at_team_path(team));
-	world_call(&r, &aw, "GET", path, aw.viewer_tq, NULL, NULL);
-	assert_problem(&r, 422);
-	ck_assert(response_has_error(&r, "to", "out_of_range"));
-	http_response_free(&r);
-	free(team), free(oldest), free(middle), free(newest);
+	team_three_free(&t);
 }
 END_TEST
 
-START_TEST(test_scope_list_filters_by_unit_team_dates_service_and_kind)
+START_TEST(test_team_list_refuses_a_range_that_ends_before_it_starts)
 {
-	world_add_unit(&aw, "LS-C", "Xã LS", "commune", "BQ");
-	world_add_unit(&aw, "LS-V1", NULL, "village", "LS-C");
-	world_add_unit(&aw, "LS-V2", NULL, "village", "LS-C");
-	char *t1 = world_add_team(&aw, "LS-V1", "active", "2020-01-01"), *t2 = world_add_team(&aw, "LS-V2", "active", "2020-01-01");
-	char *a1 = record_on(t1, "2023-05-01", "household_visit", "smartphone_basics");
-	char *a2 = record_on(t2, "2023-05-02", "campaign", "online_fraud_awareness");
-	char *a3 = record_on(t2, "2023-05-03", "household_visit", "smartphone_basics");
+	struct team_three t;
+	team_three(&t, "LT-VR");
 	struct http_response r;
+	team_three_get(&r, &t, "from=2024-03-01&to=2024-02-01");
+	assert_problem(&r, 422);
+	ck_assert(response_has_error(&r, "to", "out_of_range"));
+	http_response_free(&r);
+	team_three_free(&t);
+}
+END_TEST
+
+/* A commune `prefix`-C under BQ with villages `prefix`-V1 (team t1: a1 on 2023-05-01, a
+ * household visit for smartphone_basics) and `prefix`-V2 (team t2: a2 on 2023-05-02, a
+ * campaign for online_fraud_awareness; a3 on 2023-05-03, a household visit for
+ * smartphone_basics). */
+struct commune_three {
+	char *t1, *t2, *a1, *a2, *a3;
+	char commune[16], village2[16], path[300];
+};
+
+static void commune_three(struct commune_three *c, const char *prefix)
+{
+	char village1[16];
+	snprintf(c->commune, sizeof c->commune, "%s-C", prefix);
+	snprintf(village1, sizeof village1, "%s-V1", prefix);
+	snprintf(c->village2, sizeof c->village2, "%s-V2", prefix);
+	world_add_unit(&aw, c->commune, NULL, "commune", "BQ");
+	world_add_unit(&aw, village1, NULL, "village", c->commune);
+	world_add_unit(&aw, c->village2, NULL, "village", c->commune);
+	c->t1 = world_add_team(&aw, village1, "active", "2020-01-01");
+	c->t2 = world_add_team(&aw, c->village2, "active", "2020-01-01");
+	c->a1 = record_on(c->t1, "2023-05-01", "household_visit", "smartphone_basics");
+	c->a2 = record_on(c->t2, "2023-05-02", "campaign", "online_fraud_awareness");
+	c->a3 = record_on(c->t2, "2023-05-03", "household_visit", "smartphone_basics");
+}
+
+/* GETs /api/v1/activities?unit=<unit>&<query> as token; the answer is left in r. */
+static void commune_three_get(struct http_response *r, struct commune_three *c, const char *unit,
+			      const char *query, const char *token)
+{
+	snprintf(c->path, sizeof c->path, "/api/v1/activities?unit=%s%s%s", unit, *query ? "&" : "",
+		 query);
+	world_call(r, &aw, "GET", c->path, token, NULL, NULL);
+}
+
+static void commune_three_free(struct commune_three *c)
+{
+	free(c->t1), free(c->t2), free(c->a1), free(c->a2), free(c->a3);
+}
+
+START_TEST(test_scope_list_of_a_commune_holds_its_villages_activities_newest_first)
+{
+	struct commune_three c;
+	commune_three(&c, "LS");
+	struct http_response r;
+	commune_three_get(&r, &c, c.commune, "", aw.admin);
 	char want[200];
-	world_call(&r, &aw, "GET", "/api/v1/activities?unit=LS-C", aw.admin, NULL, NULL);
-	snprintf(want, sizeof want, "%s,%s,%s", a3, a2, a1);
+	snprintf(want, sizeof want, "%s,%s,%s", c.a3, c.a2, c.a1);
 	ck_assert_str_eq(ids_of(r.body), want);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", "/api/v1/activities?unit=LS-V2", aw.admin, NULL, NULL);
-	snprintf(want, sizeof want, "%s,%s", a3, a2);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_of_a_village_holds_only_its_activities)
+{
+	struct commune_three c;
+	commune_three(&c, "LSV");
+	struct http_response r;
+	commune_three_get(&r, &c, c.village2, "", aw.admin);
+	char want[200];
+	snprintf(want, sizeof want, "%s,%s", c.a3, c.a2);
 	ck_assert_str_eq(ids_of(r.body), want);
 	http_response_free(&r);
-	char path[300];
-	snprintf(path, sizeof path, "/api/v1/activities?unit=LS-C&team=%s", t1);
-	world_call(&r, &aw, "GET", path, aw.admin, NULL, NULL);
-	ck_assert_str_eq(ids_of(r.body), a1);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_filters_by_team)
+{
+	struct commune_three c;
+	commune_three(&c, "LST");
+	char query[100];
+	snprintf(query, sizeof query, "team=%s", c.t1);
+	struct http_response r;
+	commune_three_get(&r, &c, c.commune, query, aw.admin);
+	ck_assert_str_eq(ids_of(r.body), c.a1);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", "/api/v1/activities?unit=LS-C&service=smartphone_basics",
-		   aw.admin, NULL, NULL);
-	snprintf(want, sizeof want, "%s,%s", a3, a1);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_filters_by_service)
+{
+	struct commune_three c;
+	commune_three(&c, "LSS");
+	struct http_response r;
+	commune_three_get(&r, &c, c.commune, "service=smartphone_basics", aw.admin);
+	char want[200];
+	snprintf(want, sizeof want, "%s,%s", c.a3, c.a1);
 	ck_assert_str_eq(ids_of(r.body), want);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", "/api/v1/activities?unit=LS-C&kind=campaign", aw.admin, NULL, NULL);
-	ck_assert_str_eq(ids_of(r.body), a2);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_filters_by_kind)
+{
+	struct commune_three c;
+	commune_three(&c, "LSK");
+	struct http_response r;
+	commune_three_get(&r, &c, c.commune, "kind=campaign", aw.admin);
+	ck_assert_str_eq(ids_of(r.body), c.a2);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", "/api/v1/activities?unit=LS-C&from=2023-05-02&to=2023-05-02",
-		   aw.admin, NULL, NULL);
-	ck_assert_str_eq(ids_of(r.body), a2);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_filters_by_dates)
+{
+	struct commune_three c;
+	commune_three(&c, "LSD");
+	struct http_response r;
+	commune_three_get(&r, &c, c.commune, "from=2023-05-02&to=2023-05-02", aw.admin);
+	ck_assert_str_eq(ids_of(r.body), c.a2);
 	http_response_free(&r);
-	/* page by page */
-	world_call(&r, &aw, "GET", "/api/v1/activities?unit=LS-C&limit=2", aw.admin, NULL, NULL);
-	snprintf(want, sizeof want, "%s,%s", a3, a2);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_pages_with_its_cursor)
+{
+	struct commune_three c;
+	commune_three(&c, "LSP");
+	struct http_response r;
+	commune_three_get(&r, &c, c.commune, "limit=2", aw.admin);
+	char want[200];
+	snprintf(want, sizeof want, "%s,%s", c.a3, c.a2);
 	ck_assert_str_eq(ids_of(r.body), want);
-	snprintf(path, sizeof path, "/api/v1/activities?unit=LS-C&limit=2&cursor=%s",
-		 json_field(r.body, "next_cursor"));
+	char query[200];
+	snprintf(query, sizeof query, "limit=2&cursor=%s", json_field(r.body, "next_cursor"));
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", path, aw.admin, NULL, NULL);
-	ck_assert_str_eq(ids_of(r.body), a1);
+	commune_three_get(&r, &c, c.commune, query, aw.admin);
+	ck_assert_str_eq(ids_of(r.body), c.a1);
 	ck_assert_str_eq(json_field(r.body, "next_cursor"), "null");
 	http_response_free(&r);
-	/* another commune's officer sees none of them; a unit outside the scope is empty */
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_of_another_communes_officer_leaves_them_out)
+{
+	struct commune_three c;
+	commune_three(&c, "LSO");
+	struct http_response r;
 	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", aw.officer_nx, NULL, NULL);
-	ck_assert_ptr_null(strstr(r.body, a1));
+	ck_assert(!list_has_id(r.body, c.a1));
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", "/api/v1/activities?unit=LS-C", aw.officer_nx, NULL, NULL);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_of_a_unit_outside_the_scope_is_empty)
+{
+	struct commune_three c;
+	commune_three(&c, "LSE");
+	struct http_response r;
+	commune_three_get(&r, &c, c.commune, "", aw.officer_nx);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(json_field(r.body, "items"), "[]");
 	http_response_free(&r);
+	commune_three_free(&c);
+}
+END_TEST
+
+START_TEST(test_scope_list_names_each_bad_filter)
+{
+	struct http_response r;
 	world_call(&r, &aw, "GET", "/api/v1/activities?unit=not%20a%20code&team=12&limit=500",
 		   aw.admin, NULL, NULL);
 	assert_problem(&r, 422);
@@ -165,7 +358,6 @@ START_TEST(test_scope_list_filters_by_unit_team_dates_service_and_kind)
 	ck_assert(response_has_error(&r, "unit", "invalid_format"));
 	ck_assert(response_has_error(&r, "team", "invalid_format"));
 	http_response_free(&r);
-	free(t1), free(t2), free(a1), free(a2), free(a3);
 }
 END_TEST
 
@@ -378,8 +570,23 @@ END_TEST
 
 void activities_add_list_tests(TCase *tc)
 {
-	tcase_add_test(tc, test_team_list_is_newest_first_and_pages);
-	tcase_add_test(tc, test_scope_list_filters_by_unit_team_dates_service_and_kind);
+	tcase_add_test(tc, test_team_list_is_newest_first_in_pages);
+	tcase_add_test(tc, test_team_list_filters_by_a_date_range);
+	tcase_add_test(tc, test_team_list_filters_up_to_a_date);
+	tcase_add_test(tc, test_team_list_filters_by_service_with_kind);
+	tcase_add_test(tc, test_team_list_refuses_a_cursor_it_did_not_make);
+	tcase_add_test(tc, test_team_list_names_each_bad_filter);
+	tcase_add_test(tc, test_team_list_refuses_a_range_that_ends_before_it_starts);
+	tcase_add_test(tc, test_scope_list_of_a_commune_holds_its_villages_activities_newest_first);
+	tcase_add_test(tc, test_scope_list_of_a_village_holds_only_its_activities);
+	tcase_add_test(tc, test_scope_list_filters_by_team);
+	tcase_add_test(tc, test_scope_list_filters_by_service);
+	tcase_add_test(tc, test_scope_list_filters_by_kind);
+	tcase_add_test(tc, test_scope_list_filters_by_dates);
+	tcase_add_test(tc, test_scope_list_pages_with_its_cursor);
+	tcase_add_test(tc, test_scope_list_of_another_communes_officer_leaves_them_out);
+	tcase_add_test(tc, test_scope_list_of_a_unit_outside_the_scope_is_empty);
+	tcase_add_test(tc, test_scope_list_names_each_bad_filter);
 	tcase_add_test(tc, test_scope_list_pages_through_many_units_without_repeats);
 	tcase_add_test(tc, test_scope_list_exports_csv);
 	tcase_add_test(tc, test_patch_needs_if_match_and_rechecks_what_it_changes);
