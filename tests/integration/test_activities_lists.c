@@ -438,71 +438,155 @@ START_TEST(test_scope_list_exports_csv)
 }
 END_TEST
 
-START_TEST(test_patch_needs_if_match_and_rechecks_what_it_changes)
+/* An activity officer.tq recorded on 2023-06-01 in a new village `code`'s team, naming a
+ * member whose membership ran from 2022-01-01 to 2023-12-31 (3 households, 7 people). */
+struct recorded {
+	char *team, *member, *id;
+	char members[80], path[128];
+};
+
+static void recorded(struct recorded *a, const char *code)
 {
-	char *team = at_village_team("PA-V");
-	char *m = world_add_member(&aw, "PA-V", "Hoàng Văn Tỉnh");
-	world_add_membership(&aw, team, m, "member", "2022-01-01", "2023-12-31");
-	char members[80];
-	snprintf(members, sizeof members, "[\"%s\"]", m);
-	char *id = at_record(aw.officer_tq, team, at_body("2023-06-01", members));
-	const char *path = at_activity_path(id);
+	a->team = at_village_team(code);
+	a->member = world_add_member(&aw, code, "Hoàng Văn Tỉnh");
+	world_add_membership(&aw, a->team, a->member, "member", "2022-01-01", "2023-12-31");
+	snprintf(a->members, sizeof a->members, "[\"%s\"]", a->member);
+	a->id = at_record(aw.officer_tq, a->team, at_body("2023-06-01", a->members));
+	snprintf(a->path, sizeof a->path, "%s", at_activity_path(a->id));
+}
+
+static void recorded_free(struct recorded *a)
+{
+	free(a->team), free(a->member), free(a->id);
+}
+
+/* PATCHes body with If-Match version (NULL: none) as officer.tq, asserts a problem with status
+ * and that nothing was written; the answer is left in r. */
+static void patch_refused(struct http_response *r, const struct recorded *a, const char *body,
+			  const char *version, long status)
+{
 	struct world_counts before = at_counts();
+	world_call_if_match(r, &aw, "PATCH", a->path, aw.officer_tq, body, version);
+	assert_problem(r, status);
+	world_assert_unchanged(&before);
+}
+
+START_TEST(test_patch_without_if_match_is_428)
+{
+	struct recorded a;
+	recorded(&a, "PA-V");
 	struct http_response r;
-	world_call_if_match(&r, &aw, "PATCH", path, aw.officer_tq, "{\"notes\":\"x\"}", NULL);
-	assert_problem(&r, 428);
+	patch_refused(&r, &a, "{\"notes\":\"x\"}", NULL, 428);
 	http_response_free(&r);
-	world_call_if_match(&r, &aw, "PATCH", path, aw.officer_tq, "{\"notes\":\"x\"}", "2");
-	assert_problem(&r, 412);
+	recorded_free(&a);
+}
+END_TEST
+
+START_TEST(test_patch_with_a_stale_version_is_412)
+{
+	struct recorded a;
+	recorded(&a, "PA-S");
+	struct http_response r;
+	patch_refused(&r, &a, "{\"notes\":\"x\"}", "2", 412);
 	http_response_free(&r);
-	/* a new date the member was no longer in the team */
-	world_call_if_match(&r, &aw, "PATCH", path, aw.officer_tq, "{\"date\":\"2024-02-01\"}", "1");
-	assert_problem(&r, 422);
+	recorded_free(&a);
+}
+END_TEST
+
+START_TEST(test_patch_to_a_date_a_named_member_had_left_is_422)
+{
+	struct recorded a;
+	recorded(&a, "PA-D");
+	struct http_response r;
+	patch_refused(&r, &a, "{\"date\":\"2024-02-01\"}", "1", 422);
 	ck_assert(response_has_error(&r, "/member_ids/0", "not_a_member"));
 	http_response_free(&r);
-	/* households above the stored people (7) */
-	world_call_if_match(&r, &aw, "PATCH", path, aw.officer_tq, "{\"households_reached\":8}", "1");
-	assert_problem(&r, 422);
+	recorded_free(&a);
+}
+END_TEST
+
+START_TEST(test_patch_of_households_above_the_stored_people_is_422)
+{
+	struct recorded a;
+	recorded(&a, "PA-H");
+	struct http_response r;
+	patch_refused(&r, &a, "{\"households_reached\":8}", "1", 422); /* 7 people stored */
 	ck_assert(response_has_error(&r, "/households_reached", "out_of_range"));
 	http_response_free(&r);
-	world_call_if_match(&r, &aw, "PATCH", path, aw.officer_tq,
-			    "{\"service_codes\":null,\"team_id\":\"7d3c1c0e-0000-4000-8000-000000000000\","
-			    "\"kind\":null,\"date\":\"2999-01-01\"}",
-			    "1");
-	assert_problem(&r, 422);
+	recorded_free(&a);
+}
+END_TEST
+
+START_TEST(test_patch_names_each_refused_field)
+{
+	struct recorded a;
+	recorded(&a, "PA-F");
+	struct http_response r;
+	patch_refused(&r, &a,
+		      "{\"service_codes\":null,\"team_id\":\"7d3c1c0e-0000-4000-8000-000000000000\","
+		      "\"kind\":null,\"date\":\"2999-01-01\"}",
+		      "1", 422);
 	ck_assert(response_has_error(&r, "/service_codes", "required"));
 	ck_assert(response_has_error(&r, "/team_id", "read_only"));
 	ck_assert(response_has_error(&r, "/kind", "required"));
 	ck_assert(response_has_error(&r, "/date", "out_of_range"));
 	http_response_free(&r);
-	world_call_if_match(&r, &aw, "PATCH", path, aw.officer_tq, "{\"unit_code\":\"NX-V1\"}", "1");
-	assert_problem(&r, 422);
+	recorded_free(&a);
+}
+END_TEST
+
+START_TEST(test_patch_to_a_unit_outside_the_teams_is_422)
+{
+	struct recorded a;
+	recorded(&a, "PA-U");
+	struct http_response r;
+	patch_refused(&r, &a, "{\"unit_code\":\"NX-V1\"}", "1", 422);
 	ck_assert(response_has_error(&r, "/unit_code", "outside_team_unit"));
 	http_response_free(&r);
-	world_assert_unchanged(&before);
-	/* a good patch: merge semantics, null clears a nullable field */
-	world_call_if_match(&r, &aw, "PATCH", path, aw.officer_tq,
-			    "{\"people_reached\":20,\"households_reached\":null,\"notes\":\"Bổ sung\","
-			    "\"languages\":[\"hmn\"]}",
-			    "1");
+	recorded_free(&a);
+}
+END_TEST
+
+/* The good patch: merge semantics, null clears a nullable field. */
+#define GOOD_PATCH                                                                         \
+	"{\"people_reached\":20,\"households_reached\":null,\"notes\":\"Bổ sung\","       \
+	"\"languages\":[\"hmn\"]}"
+
+START_TEST(test_patch_merges_fields_where_null_clears_one)
+{
+	struct recorded a;
+	recorded(&a, "PA-M");
+	struct http_response r;
+	world_call_if_match(&r, &aw, "PATCH", a.path, aw.officer_tq, GOOD_PATCH, "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "people_reached"), "20");
 	ck_assert_str_eq(json_field(r.body, "households_reached"), "null");
 	ck_assert_str_eq(json_field(r.body, "date"), "2023-06-01");
-	ck_assert_str_eq(json_field(r.body, "member_ids"), members);
+	ck_assert_str_eq(json_field(r.body, "member_ids"), a.members);
 	char *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(etag, "\"2\"");
 	free(etag);
 	http_response_free(&r);
-	char sql[300];
-	snprintf(sql, sizeof sql,
-		 "SELECT action || ' ' || (before->>'people_reached') || ' ' || (after->>'people_reached')"
-		 " FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1",
-		 id);
-	char *ev = world_sql(&aw, "%s", sql);
+	recorded_free(&a);
+}
+END_TEST
+
+START_TEST(test_patch_audit_event_records_the_change)
+{
+	struct recorded a;
+	recorded(&a, "PA-A");
+	struct http_response r;
+	world_call_if_match(&r, &aw, "PATCH", a.path, aw.officer_tq, GOOD_PATCH, "1");
+	ck_assert_msg(r.status == 200, "%s", r.body);
+	http_response_free(&r);
+	char *ev = world_sql(&aw,
+			     "SELECT action || ' ' || (before->>'people_reached') || ' ' ||"
+			     " (after->>'people_reached') FROM audit_events WHERE entity_id = '%s'"
+			     " ORDER BY id DESC LIMIT 1",
+			     a.id);
 	ck_assert_str_eq(ev, "activity.update 7 20");
 	free(ev);
-	free(team), free(m), free(id);
+	recorded_free(&a);
 }
 END_TEST
 
@@ -533,38 +617,82 @@ START_TEST(test_a_record_keeps_a_service_retired_after_it)
 }
 END_TEST
 
-START_TEST(test_delete_needs_if_match_and_is_audited)
+/* An activity officer.tq recorded today in a new village `code`'s team; its path into
+ * path. Its id (malloc'd). */
+static char *recorded_today(const char *code, char path[128])
 {
-	char *team = at_village_team("DE-V");
+	char *team = at_village_team(code);
 	char *id = at_record(aw.officer_tq, team, at_body(at_day(0), NULL));
-	const char *path = at_activity_path(id);
+	snprintf(path, 128, "%s", at_activity_path(id));
+	free(team);
+	return id;
+}
+
+/* DELETEs path as token with If-Match version (NULL: none); asserts a problem with status and
+ * that nothing was written. */
+static void delete_refused(const char *path, const char *token, const char *version, long status)
+{
 	struct world_counts before = at_counts();
 	struct http_response r;
-	world_call_if_match(&r, &aw, "DELETE", path, aw.officer_tq, NULL, NULL);
-	assert_problem(&r, 428);
-	http_response_free(&r);
-	world_call_if_match(&r, &aw, "DELETE", path, aw.officer_tq, NULL, "3");
-	assert_problem(&r, 412);
-	http_response_free(&r);
-	world_call_if_match(&r, &aw, "DELETE", path, aw.viewer_tq, NULL, "1");
-	assert_problem(&r, 403);
+	world_call_if_match(&r, &aw, "DELETE", path, token, NULL, version);
+	assert_problem(&r, status);
 	http_response_free(&r);
 	world_assert_unchanged(&before);
+}
+
+START_TEST(test_delete_without_if_match_is_428)
+{
+	char path[128];
+	free(recorded_today("DE-V", path));
+	delete_refused(path, aw.officer_tq, NULL, 428);
+}
+END_TEST
+
+START_TEST(test_delete_with_a_stale_version_is_412)
+{
+	char path[128];
+	free(recorded_today("DE-S", path));
+	delete_refused(path, aw.officer_tq, "3", 412);
+}
+END_TEST
+
+START_TEST(test_viewer_cannot_delete_an_activity)
+{
+	char path[128];
+	free(recorded_today("DE-W", path));
+	delete_refused(path, aw.viewer_tq, "1", 403);
+}
+END_TEST
+
+START_TEST(test_deleted_activity_is_gone)
+{
+	char path[128];
+	free(recorded_today("DE-G", path));
+	struct http_response r;
 	world_call_if_match(&r, &aw, "DELETE", path, aw.officer_tq, NULL, "1");
 	ck_assert_int_eq(r.status, 204);
 	http_response_free(&r);
 	world_call(&r, &aw, "GET", path, aw.officer_tq, NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	char sql[300];
-	snprintf(sql, sizeof sql,
-		 "SELECT action || ' ' || (before->>'kind') FROM audit_events WHERE entity_id = '%s'"
-		 " ORDER BY id DESC LIMIT 1",
-		 id);
-	char *ev = world_sql(&aw, "%s", sql);
+}
+END_TEST
+
+START_TEST(test_delete_is_audited_with_what_was_deleted)
+{
+	char path[128];
+	char *id = recorded_today("DE-A", path);
+	struct http_response r;
+	world_call_if_match(&r, &aw, "DELETE", path, aw.officer_tq, NULL, "1");
+	ck_assert_int_eq(r.status, 204);
+	http_response_free(&r);
+	char *ev = world_sql(&aw,
+			     "SELECT action || ' ' || (before->>'kind') FROM audit_events"
+			     " WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1",
+			     id);
 	ck_assert_str_eq(ev, "activity.delete household_visit");
 	free(ev);
-	free(team), free(id);
+	free(id);
 }
 END_TEST
 
@@ -589,7 +717,18 @@ void activities_add_list_tests(TCase *tc)
 	tcase_add_test(tc, test_scope_list_names_each_bad_filter);
 	tcase_add_test(tc, test_scope_list_pages_through_many_units_without_repeats);
 	tcase_add_test(tc, test_scope_list_exports_csv);
-	tcase_add_test(tc, test_patch_needs_if_match_and_rechecks_what_it_changes);
+	tcase_add_test(tc, test_patch_without_if_match_is_428);
+	tcase_add_test(tc, test_patch_with_a_stale_version_is_412);
+	tcase_add_test(tc, test_patch_to_a_date_a_named_member_had_left_is_422);
+	tcase_add_test(tc, test_patch_of_households_above_the_stored_people_is_422);
+	tcase_add_test(tc, test_patch_names_each_refused_field);
+	tcase_add_test(tc, test_patch_to_a_unit_outside_the_teams_is_422);
+	tcase_add_test(tc, test_patch_merges_fields_where_null_clears_one);
+	tcase_add_test(tc, test_patch_audit_event_records_the_change);
 	tcase_add_test(tc, test_a_record_keeps_a_service_retired_after_it);
-	tcase_add_test(tc, test_delete_needs_if_match_and_is_audited);
+	tcase_add_test(tc, test_delete_without_if_match_is_428);
+	tcase_add_test(tc, test_delete_with_a_stale_version_is_412);
+	tcase_add_test(tc, test_viewer_cannot_delete_an_activity);
+	tcase_add_test(tc, test_deleted_activity_is_gone);
+	tcase_add_test(tc, test_delete_is_audited_with_what_was_deleted);
 }
