@@ -16,60 +16,118 @@
 
 WORLD_FIXTURE(aw, NULL)
 
-START_TEST(test_activity_is_recorded_read_and_audited)
+/* A new village `code` with a team and two members, and the counts before officer.tq records
+ * a group session of both for today; the answer is left in r (201 asserted). */
+struct recording {
+	char *team, *m1, *m2;
+	struct world_counts before;
+	char id[37], path[128];
+};
+
+static void record_group_session(struct recording *a, const char *code, struct http_response *r)
 {
-	char *team = at_village_team("AR-V");
-	char *m1 = world_add_member(&aw, "AR-V", "Vàng Thị Mai"), *m2 = world_add_member(&aw, "AR-V", "Sùng A Chứ");
-	world_add_membership(&aw, team, m1, "member", "2021-01-01", NULL);
-	world_add_membership(&aw, team, m2, "member", "2021-01-01", NULL);
-	struct world_counts before = at_counts();
+	a->team = at_village_team(code);
+	a->m1 = world_add_member(&aw, code, "Vàng Thị Mai");
+	a->m2 = world_add_member(&aw, code, "Sùng A Chứ");
+	world_add_membership(&aw, a->team, a->m1, "member", "2021-01-01", NULL);
+	world_add_membership(&aw, a->team, a->m2, "member", "2021-01-01", NULL);
+	a->before = at_counts();
 	char body[800];
 	snprintf(body, sizeof body,
 		 "{\"date\":\"%s\",\"kind\":\"group_session\",\"service_codes\":[\"vneid_level2\","
 		 "\"e_health_book\"],\"households_reached\":12,\"people_reached\":30,"
 		 "\"member_ids\":[\"%s\",\"%s\"],\"languages\":[\"vie\",\"hmn\"],"
 		 "\"notes\":\"Tại nhà văn hóa thôn\\nbuổi tối\"}",
-		 at_day(0), m1, m2);
+		 at_day(0), a->m1, a->m2);
+	at_post(r, aw.officer_tq, a->team, body);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	snprintf(a->id, sizeof a->id, "%s", json_field(r->body, "id"));
+	snprintf(a->path, sizeof a->path, "%s", at_activity_path(a->id));
+}
+
+static void recording_free(struct recording *a)
+{
+	free(a->team), free(a->m1), free(a->m2);
+}
+
+START_TEST(test_recording_answers_201_with_the_activity)
+{
+	struct recording a;
 	struct http_response r;
-	at_post(&r, aw.officer_tq, team, body);
-	ck_assert_msg(r.status == 201, "%s", r.body);
+	record_group_session(&a, "AR-V", &r);
 	json_t *doc = json_loads(r.body, 0, NULL);
-	const char *id = json_string_value(json_object_get(doc, "id"));
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "unit_code")), "AR-V");
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "team_id")), team);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "team_id")), a.team);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "date")), at_day(0));
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "people_reached")), 30);
 	ck_assert_int_eq(json_array_size(json_object_get(doc, "member_ids")), 2);
+	json_decref(doc);
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recording_answers_the_location_with_version_1)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-L", &r);
 	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
-	ck_assert_str_eq(location, at_activity_path(id));
+	ck_assert_str_eq(location, a.path);
 	ck_assert_str_eq(etag, "\"1\"");
 	free(location);
 	free(etag);
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recording_writes_one_activity_with_one_audit_event)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-C", &r);
 	struct world_counts after = at_counts();
-	ck_assert_int_eq(world_counted(&after, "activities"), world_counted(&before, "activities") + 1);
-	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char sql[300];
-	snprintf(sql, sizeof sql,
-		 "SELECT action || ' ' || actor_name || ' ' || (after->>'kind')"
-		 " FROM audit_events WHERE entity_type = 'activity' AND entity_id = '%s'",
-		 id);
-	char *ev = world_sql(&aw, "%s", sql);
+	ck_assert_int_eq(world_counted(&after, "activities"),
+			 world_counted(&a.before, "activities") + 1);
+	ck_assert_int_eq(world_counted(&after, "audit_events"),
+			 world_counted(&a.before, "audit_events") + 1);
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recording_is_audited_with_the_actor)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-A", &r);
+	char *ev = world_sql(&aw,
+			     "SELECT action || ' ' || actor_name || ' ' || (after->>'kind')"
+			     " FROM audit_events WHERE entity_type = 'activity' AND entity_id = '%s'",
+			     a.id);
 	ck_assert_str_eq(ev, "activity.create officer.tq group_session");
 	free(ev);
-	struct http_response g;
-	world_call(&g, &aw, "GET", at_activity_path(id), aw.viewer_tq, NULL, NULL);
-	ck_assert_int_eq(g.status, 200);
-	ck_assert_str_eq(json_field(g.body, "notes"), "Tại nhà văn hóa thôn\nbuổi tối");
-	ck_assert_str_eq(json_field(g.body, "languages"), "[\"vie\",\"hmn\"]");
-	etag = http_header_value(&g, "ETag");
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recorded_activity_reads_back_as_written)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-R", &r);
+	http_response_free(&r);
+	world_call(&r, &aw, "GET", a.path, aw.viewer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "notes"), "Tại nhà văn hóa thôn\nbuổi tối");
+	ck_assert_str_eq(json_field(r.body, "languages"), "[\"vie\",\"hmn\"]");
+	char *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(etag, "\"1\"");
 	free(etag);
-	http_response_free(&g);
-	json_decref(doc);
 	http_response_free(&r);
-	free(team);
-	free(m1);
-	free(m2);
+	recording_free(&a);
 }
 END_TEST
 
@@ -293,7 +351,11 @@ Suite *activities_suite(void)
 	TCase *tc = tcase_create("activities");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_activity_is_recorded_read_and_audited);
+	tcase_add_test(tc, test_recording_answers_201_with_the_activity);
+	tcase_add_test(tc, test_recording_answers_the_location_with_version_1);
+	tcase_add_test(tc, test_recording_writes_one_activity_with_one_audit_event);
+	tcase_add_test(tc, test_recording_is_audited_with_the_actor);
+	tcase_add_test(tc, test_recorded_activity_reads_back_as_written);
 	tcase_add_test(tc, test_commune_team_records_in_a_village_under_it);
 	tcase_add_test(tc, test_system_with_activities_write_records_in_its_scope);
 	tcase_add_test(tc, test_leader_records_for_own_team_only);
