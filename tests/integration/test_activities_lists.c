@@ -42,19 +42,6 @@ static const char *ids_of(const char *body)
 	return out;
 }
 
-/* Whether a list response's items hold the id. */
-static int list_has_id(const char *body, const char *id)
-{
-	json_t *doc = json_loads(body, 0, NULL);
-	size_t i;
-	json_t *item;
-	int found = 0;
-	json_array_foreach(json_object_get(doc, "items"), i, item)
-		found |= !strcmp(json_string_value(json_object_get(item, "id")), id);
-	json_decref(doc);
-	return found;
-}
-
 /* A team in a new village `code` with three activities, oldest to newest: 2024-01-10 (a
  * household visit), 2024-02-10 (a group session) and 2024-03-10 (a campaign). */
 struct team_three {

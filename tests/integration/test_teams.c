@@ -388,73 +388,207 @@ START_TEST(test_established_on_cannot_move_after_the_first_membership)
 }
 END_TEST
 
-START_TEST(test_officer_of_another_commune_gets_404_and_empty_lists)
+/* A team "Tổ riêng TQ" in a new village `code` under TQ with one member: its id, the member's
+ * and the membership's (malloc'd). */
+struct private_team {
+	char *id, *member, *ms;
+};
+
+static void private_team(struct private_team *t, const char *code)
 {
-	char *id = tt_village_team("SC-V", "Tổ riêng TQ");
-	char *member = world_add_member(&tw, "SC-V", "Hoàng Thị Mai");
-	char *ms = tt_add_membership(tw.officer_tq, id, member, "member", "2021-01-01");
+	t->id = tt_village_team(code, "Tổ riêng TQ");
+	t->member = world_add_member(&tw, code, "Hoàng Thị Mai");
+	t->ms = tt_add_membership(tw.officer_tq, t->id, t->member, "member", "2021-01-01");
+}
+
+static void private_team_free(struct private_team *t)
+{
+	free(t->id), free(t->member), free(t->ms);
+}
+
+/* A request of officer.nx (If-Match "1" when version is set) that must be 404 and write
+ * nothing; the answer is left in r. */
+static void hidden_from_nx(struct http_response *r, const char *method, const char *path,
+			   const char *body, int version)
+{
 	struct world_counts before = tt_counts();
+	world_call_if_match(r, &tw, method, path, tw.officer_nx, body, version ? "1" : NULL);
+	assert_problem(r, 404);
+	world_assert_unchanged(&before);
+}
+
+START_TEST(test_another_communes_officer_cannot_read_the_team)
+{
+	struct private_team t;
+	private_team(&t, "SC-V");
 	struct http_response r;
-	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
+	hidden_from_nx(&r, "GET", tt_team_path(t.id), NULL, 0);
 	ck_assert_ptr_null(strstr(r.body, "Tổ riêng"));
 	http_response_free(&r);
-	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_nx, "{\"name\":\"taken\"}", "1");
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	world_call_if_match(&r, &tw, "DELETE", tt_team_path(id), tw.officer_nx, NULL, "1");
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	world_call(&r, &tw, "GET", tt_memberships_path(id), tw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	char path[200];
-	char *nx_member = world_add_member(&tw, "NX-V1", "Người Yên Định");
-	tt_post_membership(&r, tw.officer_nx, id, nx_member, "member", "2021-02-01", NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(id, ms), tw.officer_nx,
-			    "{\"role\":\"leader\"}", "1");
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	snprintf(path, sizeof path, "/api/v1/members/%s/memberships", member);
-	world_call(&r, &tw, "GET", path, tw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	/* exactly like a team that does not exist */
-	world_call(&r, &tw, "GET", tt_team_path("7d3c1c0e-0000-4000-8000-000000000000"), tw.officer_nx,
-		   NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	world_call(&r, &tw, "GET", "/api/v1/teams?limit=200", tw.officer_nx, NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_null(strstr(r.body, id));
-	http_response_free(&r);
-	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-V", tw.officer_nx, NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(r.body, "{\"items\":[],\"next_cursor\":null}");
-	http_response_free(&r);
-	const char *csv[] = {"Accept: text/csv", NULL};
-	world_call(&r, &tw, "GET", "/api/v1/teams", tw.officer_nx, NULL, csv);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_null(strstr(r.body, id));
-	http_response_free(&r);
-	world_assert_unchanged(&before);
-	/* the officer of TQ sees it */
-	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-V", tw.officer_tq, NULL, NULL);
-	ck_assert_ptr_nonnull(strstr(r.body, id));
-	http_response_free(&r);
-	free(id);
-	free(member);
-	free(nx_member);
-	free(ms);
+	private_team_free(&t);
 }
 END_TEST
 
-START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
+START_TEST(test_another_communes_officer_cannot_patch_the_team)
+{
+	struct private_team t;
+	private_team(&t, "SC-P");
+	struct http_response r;
+	hidden_from_nx(&r, "PATCH", tt_team_path(t.id), "{\"name\":\"taken\"}", 1);
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_another_communes_officer_cannot_delete_the_team)
+{
+	struct private_team t;
+	private_team(&t, "SC-D");
+	struct http_response r;
+	hidden_from_nx(&r, "DELETE", tt_team_path(t.id), NULL, 1);
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_another_communes_officer_cannot_list_the_teams_memberships)
+{
+	struct private_team t;
+	private_team(&t, "SC-L");
+	struct http_response r;
+	hidden_from_nx(&r, "GET", tt_memberships_path(t.id), NULL, 0);
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_another_communes_officer_cannot_add_a_membership_to_the_team)
+{
+	struct private_team t;
+	private_team(&t, "SC-A");
+	char *nx_member = world_add_member(&tw, "NX-V1", "Người Yên Định");
+	struct world_counts before = tt_counts();
+	struct http_response r;
+	tt_post_membership(&r, tw.officer_nx, t.id, nx_member, "member", "2021-02-01", NULL);
+	assert_problem(&r, 404);
+	http_response_free(&r);
+	world_assert_unchanged(&before);
+	free(nx_member);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_another_communes_officer_cannot_patch_a_membership_of_the_team)
+{
+	struct private_team t;
+	private_team(&t, "SC-M");
+	struct http_response r;
+	hidden_from_nx(&r, "PATCH", tt_membership_path(t.id, t.ms), "{\"role\":\"leader\"}", 1);
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_another_communes_officer_cannot_list_the_memberships_of_its_member)
+{
+	struct private_team t;
+	private_team(&t, "SC-N");
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/members/%s/memberships", t.member);
+	struct http_response r;
+	hidden_from_nx(&r, "GET", path, NULL, 0);
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_a_team_that_does_not_exist_is_404)
+{
+	/* exactly what a team out of scope answers */
+	struct http_response r;
+	hidden_from_nx(&r, "GET", tt_team_path("7d3c1c0e-0000-4000-8000-000000000000"), NULL, 0);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_team_list_of_another_communes_officer_leaves_the_team_out)
+{
+	struct private_team t;
+	private_team(&t, "SC-T");
+	struct http_response r;
+	world_call(&r, &tw, "GET", "/api/v1/teams?limit=200", tw.officer_nx, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(!list_has_id(r.body, t.id));
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_list_of_a_unit_outside_the_scope_is_empty)
+{
+	struct private_team t;
+	private_team(&t, "SC-E");
+	struct http_response r;
+	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-E", tw.officer_nx, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "{\"items\":[],\"next_cursor\":null}");
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_csv_of_another_communes_officer_leaves_the_team_out)
+{
+	struct private_team t;
+	private_team(&t, "SC-C");
+	const char *csv[] = {"Accept: text/csv", NULL};
+	struct http_response r;
+	world_call(&r, &tw, "GET", "/api/v1/teams", tw.officer_nx, NULL, csv);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, t.id));
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_list_of_its_communes_officer_holds_the_team)
+{
+	struct private_team t;
+	private_team(&t, "SC-O");
+	struct http_response r;
+	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-O", tw.officer_tq, NULL, NULL);
+	ck_assert(list_has_id(r.body, t.id));
+	http_response_free(&r);
+	private_team_free(&t);
+}
+END_TEST
+
+/* A team in a new village `code` under TQ with a member (not in the team yet) named
+ * member_name, read once by the admin so that its representation is kept in memory. */
+struct kept_team {
+	char *id, *member;
+	char path[128];
+};
+
+static void kept_team(struct kept_team *t, const char *code, const char *member_name)
+{
+	t->id = tt_village_team(code, "Tổ bộ nhớ");
+	t->member = world_add_member(&tw, code, member_name);
+	snprintf(t->path, sizeof t->path, "%s", tt_team_path(t->id));
+	struct http_response r;
+	world_call(&r, &tw, "GET", t->path, tw.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+}
+
+static void kept_team_free(struct kept_team *t)
+{
+	free(t->id), free(t->member);
+}
+
+START_TEST(test_a_second_team_read_answers_the_same_from_memory)
 {
 	char *id = tt_village_team("CA-V", "Tổ bộ nhớ");
-	char *member = world_add_member(&tw, "CA-V", "Lò Văn Nhớ");
 	struct http_response r;
 	char *first = NULL;
 	for (int i = 0; i < 2; i++) { /* the second read is served from memory */
@@ -468,66 +602,155 @@ START_TEST(test_team_reads_follow_every_change_and_keep_their_scope)
 		http_response_free(&r);
 	}
 	free(first);
-	/* a team read before by someone else is still shown only to whom it belongs */
-	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_nx, NULL, NULL);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_a_kept_team_read_stays_hidden_from_another_communes_officer)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-N", "Lò Văn Nhớ");
+	struct http_response r;
+	world_call(&r, &tw, "GET", t.path, tw.officer_nx, NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	world_call(&r, &tw, "GET", tt_team_path(id), tw.leader_tq, NULL, NULL);
+	kept_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_a_kept_team_read_stays_hidden_from_a_leader_of_no_team)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-L", "Lò Văn Nhớ");
+	struct http_response r;
+	world_call(&r, &tw, "GET", t.path, tw.leader_tq, NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
+	kept_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_a_kept_team_read_is_shown_to_its_communes_officer)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-O", "Lò Văn Nhớ");
+	struct http_response r;
+	world_call(&r, &tw, "GET", t.path, tw.officer_tq, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
+	kept_team_free(&t);
+}
+END_TEST
 
-	/* writes through the API are seen by the next read */
-	char *ms = tt_add_membership(tw.officer_tq, id, member, "leader", "2021-01-01");
-	world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
+START_TEST(test_team_read_shows_a_leader_added_through_the_api)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-M", "Lò Văn Nhớ");
+	free(tt_add_membership(tw.officer_tq, t.id, t.member, "leader", "2021-01-01"));
+	struct http_response r;
+	world_call(&r, &tw, "GET", t.path, tw.admin, NULL, NULL);
 	ck_assert_str_eq(json_field(r.body, "member_count"), "1");
 	ck_assert_str_eq(json_field(r.body, "leader.name"), "Lò Văn Nhớ");
 	http_response_free(&r);
-	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq,
-			    "{\"notes\":\"đã sửa\"}", "1");
+	kept_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_read_shows_a_patch_through_the_api)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-P", "Lò Văn Nhớ");
+	struct http_response r;
+	world_call_if_match(&r, &tw, "PATCH", t.path, tw.officer_tq, "{\"notes\":\"đã sửa\"}", "1");
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	world_call(&r, &tw, "GET", tt_team_path(id), tw.admin, NULL, NULL);
+	world_call(&r, &tw, "GET", t.path, tw.admin, NULL, NULL);
 	ck_assert_str_eq(json_field(r.body, "notes"), "đã sửa");
 	char *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(etag, "\"2\"");
 	free(etag);
 	http_response_free(&r);
+	kept_team_free(&t);
+}
+END_TEST
 
-	/* and so are writes that bypass this server (another replica, an operator's SQL) */
-	char sql[256];
-	snprintf(sql, sizeof sql, "UPDATE members SET full_name = 'Lò Văn Đổi' WHERE id = '%s'"
-		 " RETURNING 1", member);
-	free(world_sql(&tw, "%s", sql));
-	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "leader.name",
-				     "Lò Văn Đổi"));
-	free(world_sql(&tw, "UPDATE units SET name = 'Thôn Đổi Tên' WHERE code = 'CA-V' RETURNING 1"));
-	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "unit.name",
-				     "Thôn Đổi Tên"));
-	snprintf(sql, sizeof sql, "UPDATE memberships SET left_on = '2022-01-01' WHERE id = '%s'"
-		 " RETURNING 1", ms);
-	free(world_sql(&tw, "%s", sql));
-	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "member_count",
-				     "0"));
-	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.admin, 200, "leader",
-				     "null"));
-	/* a unit moved out of the officer's commune takes its team out of the officer's sight */
-	free(world_sql(&tw, "UPDATE units SET parent_code = 'NX' WHERE code = 'CA-V' RETURNING 1"));
-	ck_assert(world_read_becomes(&tw, tt_team_path(id), tw.officer_tq, 404, NULL, NULL));
-	free(world_sql(&tw, "UPDATE units SET parent_code = 'TQ' WHERE code = 'CA-V' RETURNING 1"));
-	/* operators see how often memory answered */
-	http_get(&r, tw.server.port, "/metrics");
-	const char *hits = strstr(r.body, "cdtt_kept_reads_total{result=\"hit\"} ");
-	const char *misses = strstr(r.body, "cdtt_kept_reads_total{result=\"miss\"} ");
-	ck_assert_msg(hits && misses, "%s", r.body);
-	ck_assert_int_ge(atol(hits + strlen("cdtt_kept_reads_total{result=\"hit\"} ")), 1);
-	ck_assert_int_ge(atol(misses + strlen("cdtt_kept_reads_total{result=\"miss\"} ")), 1);
-	http_response_free(&r);
+/* The next tests write with SQL, bypassing this server (another replica, an operator). */
+
+START_TEST(test_team_read_follows_its_leader_renamed_in_sql)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-R", "Lò Văn Nhớ");
+	free(tt_add_membership(tw.officer_tq, t.id, t.member, "leader", "2021-01-01"));
+	ck_assert(world_read_becomes(&tw, t.path, tw.admin, 200, "leader.name", "Lò Văn Nhớ"));
+	free(world_sql(&tw, "UPDATE members SET full_name = 'Lò Văn Đổi' WHERE id = '%s'"
+			    " RETURNING 1",
+		       t.member));
+	ck_assert(world_read_becomes(&tw, t.path, tw.admin, 200, "leader.name", "Lò Văn Đổi"));
+	kept_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_read_follows_its_unit_renamed_in_sql)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-U", "Lò Văn Nhớ");
+	free(world_sql(&tw, "UPDATE units SET name = 'Thôn Đổi Tên' WHERE code = 'CA-U' RETURNING 1"));
+	ck_assert(world_read_becomes(&tw, t.path, tw.admin, 200, "unit.name", "Thôn Đổi Tên"));
+	kept_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_read_follows_its_leaders_membership_ended_in_sql)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-E", "Lò Văn Nhớ");
+	char *ms = tt_add_membership(tw.officer_tq, t.id, t.member, "leader", "2021-01-01");
+	ck_assert(world_read_becomes(&tw, t.path, tw.admin, 200, "member_count", "1"));
+	free(world_sql(&tw, "UPDATE memberships SET left_on = '2022-01-01' WHERE id = '%s'"
+			    " RETURNING 1",
+		       ms));
+	ck_assert(world_read_becomes(&tw, t.path, tw.admin, 200, "member_count", "0"));
+	ck_assert(world_read_becomes(&tw, t.path, tw.admin, 200, "leader", "null"));
 	free(ms);
-	free(member);
-	free(id);
+	kept_team_free(&t);
+}
+END_TEST
+
+START_TEST(test_team_read_leaves_the_officers_sight_with_its_unit_moved_in_sql)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-X", "Lò Văn Nhớ");
+	struct http_response r;
+	world_call(&r, &tw, "GET", t.path, tw.officer_tq, NULL, NULL); /* kept for TQ too */
+	ck_assert_int_eq(r.status, 200);
+	http_response_free(&r);
+	free(world_sql(&tw, "UPDATE units SET parent_code = 'NX' WHERE code = 'CA-X' RETURNING 1"));
+	ck_assert(world_read_becomes(&tw, t.path, tw.officer_tq, 404, NULL, NULL));
+	free(world_sql(&tw, "UPDATE units SET parent_code = 'TQ' WHERE code = 'CA-X' RETURNING 1"));
+	kept_team_free(&t);
+}
+END_TEST
+
+/* A counter of /metrics by its full name and labels; fails when it is absent. */
+static long metric_value(const char *metrics, const char *name)
+{
+	const char *at = strstr(metrics, name);
+	ck_assert_msg(at, "%s not in %s", name, metrics);
+	return atol(at + strlen(name));
+}
+
+START_TEST(test_metrics_count_kept_reads_by_result)
+{
+	struct kept_team t;
+	kept_team(&t, "CA-K", "Lò Văn Nhớ"); /* a miss */
+	struct http_response r;
+	world_call(&r, &tw, "GET", t.path, tw.admin, NULL, NULL); /* a hit */
+	http_response_free(&r);
+	http_get(&r, tw.server.port, "/metrics");
+	ck_assert_int_ge(metric_value(r.body, "cdtt_kept_reads_total{result=\"hit\"} "), 1);
+	ck_assert_int_ge(metric_value(r.body, "cdtt_kept_reads_total{result=\"miss\"} "), 1);
+	http_response_free(&r);
+	kept_team_free(&t);
 }
 END_TEST
 
@@ -607,8 +830,29 @@ Suite *teams_suite(void)
 	tcase_add_test(tc, test_second_active_team_in_a_unit_is_409_naming_the_first);
 	tcase_add_test(tc, test_moving_a_team_to_a_commune_moves_its_memberships_level);
 	tcase_add_test(tc, test_established_on_cannot_move_after_the_first_membership);
-	tcase_add_test(tc, test_officer_of_another_commune_gets_404_and_empty_lists);
-	tcase_add_test(tc, test_team_reads_follow_every_change_and_keep_their_scope);
+	tcase_add_test(tc, test_another_communes_officer_cannot_read_the_team);
+	tcase_add_test(tc, test_another_communes_officer_cannot_patch_the_team);
+	tcase_add_test(tc, test_another_communes_officer_cannot_delete_the_team);
+	tcase_add_test(tc, test_another_communes_officer_cannot_list_the_teams_memberships);
+	tcase_add_test(tc, test_another_communes_officer_cannot_add_a_membership_to_the_team);
+	tcase_add_test(tc, test_another_communes_officer_cannot_patch_a_membership_of_the_team);
+	tcase_add_test(tc, test_another_communes_officer_cannot_list_the_memberships_of_its_member);
+	tcase_add_test(tc, test_a_team_that_does_not_exist_is_404);
+	tcase_add_test(tc, test_team_list_of_another_communes_officer_leaves_the_team_out);
+	tcase_add_test(tc, test_team_list_of_a_unit_outside_the_scope_is_empty);
+	tcase_add_test(tc, test_team_csv_of_another_communes_officer_leaves_the_team_out);
+	tcase_add_test(tc, test_team_list_of_its_communes_officer_holds_the_team);
+	tcase_add_test(tc, test_a_second_team_read_answers_the_same_from_memory);
+	tcase_add_test(tc, test_a_kept_team_read_stays_hidden_from_another_communes_officer);
+	tcase_add_test(tc, test_a_kept_team_read_stays_hidden_from_a_leader_of_no_team);
+	tcase_add_test(tc, test_a_kept_team_read_is_shown_to_its_communes_officer);
+	tcase_add_test(tc, test_team_read_shows_a_leader_added_through_the_api);
+	tcase_add_test(tc, test_team_read_shows_a_patch_through_the_api);
+	tcase_add_test(tc, test_team_read_follows_its_leader_renamed_in_sql);
+	tcase_add_test(tc, test_team_read_follows_its_unit_renamed_in_sql);
+	tcase_add_test(tc, test_team_read_follows_its_leaders_membership_ended_in_sql);
+	tcase_add_test(tc, test_team_read_leaves_the_officers_sight_with_its_unit_moved_in_sql);
+	tcase_add_test(tc, test_metrics_count_kept_reads_by_result);
 	tcase_add_test(tc, test_viewer_cannot_write_teams);
 	tcase_add_test(tc, test_same_idempotency_key_replays_the_create_and_another_body_is_422);
 	teams_add_validation_tests(tc);

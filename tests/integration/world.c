@@ -301,3 +301,18 @@ int response_has_error(const struct http_response *r, const char *field, const c
 	json_decref(doc);
 	return found;
 }
+
+int list_has_id(const char *body, const char *id)
+{
+	json_t *doc = json_loads(body, 0, NULL);
+	size_t i;
+	json_t *item;
+	int found = 0;
+	json_array_foreach(json_object_get(doc, "items"), i, item)
+	{
+		const char *v = json_string_value(json_object_get(item, "id"));
+		found |= v && !strcmp(v, id);
+	}
+	json_decref(doc);
+	return found;
+}

@@ -126,6 +126,9 @@ const char *json_field(const char *body, const char *path);
 int world_read_becomes(const struct world *w, const char *path, const char *token, long status,
 		       const char *field, const char *want);
 
+/* Whether a list response's items hold one whose "id" is id. */
+int list_has_id(const char *body, const char *id);
+
 /* True when the problem's errors name field (a JSON pointer or a parameter) with code (NULL: any). */
 int response_has_error(const struct http_response *r, const char *field, const char *code);
 
