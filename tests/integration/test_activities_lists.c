@@ -313,7 +313,7 @@ START_TEST(test_scope_list_of_another_communes_officer_leaves_them_out)
 	commune_three(&c, "LSO");
 	struct http_response r;
 	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", aw.officer_nx, NULL, NULL);
-	ck_assert(!list_has_id(r.body, c.a1));
+	ck_assert(!list_has(r.body, "id", c.a1));
 	http_response_free(&r);
 	commune_three_free(&c);
 }

@@ -518,7 +518,7 @@ START_TEST(test_team_list_of_another_communes_officer_leaves_the_team_out)
 	struct http_response r;
 	world_call(&r, &tw, "GET", "/api/v1/teams?limit=200", tw.officer_nx, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert(!list_has_id(r.body, t.id));
+	ck_assert(!list_has(r.body, "id", t.id));
 	http_response_free(&r);
 	private_team_free(&t);
 }
@@ -557,7 +557,7 @@ START_TEST(test_team_list_of_its_communes_officer_holds_the_team)
 	private_team(&t, "SC-O");
 	struct http_response r;
 	world_call(&r, &tw, "GET", "/api/v1/teams?unit=SC-O", tw.officer_tq, NULL, NULL);
-	ck_assert(list_has_id(r.body, t.id));
+	ck_assert(list_has(r.body, "id", t.id));
 	http_response_free(&r);
 	private_team_free(&t);
 }

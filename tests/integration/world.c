@@ -272,7 +272,10 @@ const char *json_field(const char *body, const char *path)
 	for (const char *p = path; v && *p;) {
 		size_t n = strcspn(p, ".");
 		snprintf(key, sizeof key, "%.*s", (int)n, p);
-		v = json_object_get(v, key);
+		if (json_is_array(v) && n > 0 && strspn(key, "0123456789") == n)
+			v = json_array_get(v, strtoul(key, NULL, 10));
+		else
+			v = json_object_get(v, key);
 		p += n + (p[n] == '.');
 	}
 	if (json_is_string(v)) {
@@ -302,7 +305,7 @@ int response_has_error(const struct http_response *r, const char *field, const c
 	return found;
 }
 
-int list_has_id(const char *body, const char *id)
+int list_has(const char *body, const char *field, const char *value)
 {
 	json_t *doc = json_loads(body, 0, NULL);
 	size_t i;
@@ -310,8 +313,8 @@ int list_has_id(const char *body, const char *id)
 	int found = 0;
 	json_array_foreach(json_object_get(doc, "items"), i, item)
 	{
-		const char *v = json_string_value(json_object_get(item, "id"));
-		found |= v && !strcmp(v, id);
+		const char *v = json_string_value(json_object_get(item, field));
+		found |= v && !strcmp(v, value);
 	}
 	json_decref(doc);
 	return found;

@@ -114,7 +114,8 @@ void world_assert_unchanged(const struct world_counts *before);
 long world_counted(const struct world_counts *c, const char *table);
 
 /*
- * A value of a JSON response body by a dotted path ("id", "leader.name"), as text: strings as
+ * A value of a JSON response body by a dotted path ("id", "leader.name", "steps.1.check": a
+ * number indexes an array), as text: strings as
  * they are, anything else as compact JSON (1990, true, null, ["vie"]); "" when absent (static
  * buffer).
  */
@@ -126,8 +127,8 @@ const char *json_field(const char *body, const char *path);
 int world_read_becomes(const struct world *w, const char *path, const char *token, long status,
 		       const char *field, const char *want);
 
-/* Whether a list response's items hold one whose "id" is id. */
-int list_has_id(const char *body, const char *id);
+/* Whether a list response's items hold one whose field (a string member) is value. */
+int list_has(const char *body, const char *field, const char *value);
 
 /* True when the problem's errors name field (a JSON pointer or a parameter) with code (NULL: any). */
 int response_has_error(const struct http_response *r, const char *field, const char *code);
