@@ -629,56 +629,138 @@ START_TEST(test_token_endpoint_bad_requests)
 }
 END_TEST
 
-START_TEST(test_client_credentials_grant_and_deleted_client)
+/* A system client_id with scopes registry:read and reports:read in HG, created by the admin:
+ * its secret and id. */
+struct system_client {
+	char client_id[64], secret[128], id[40];
+};
+
+static void system_client(struct system_client *c, const char *client_id)
 {
+	char body[300];
+	snprintf(body, sizeof body,
+		 "{\"client_id\":\"%s\",\"name\":\"Bảng điều khiển tỉnh\","
+		 "\"scopes\":[\"registry:read\",\"reports:read\"],\"unit_code\":\"HG\"}",
+		 client_id);
 	struct http_response r;
-	const char *body = "{\"client_id\":\"province.dashboard\",\"name\":\"Bảng điều khiển tỉnh\","
-			   "\"scopes\":[\"registry:read\",\"reports:read\"],\"unit_code\":\"HG\"}";
 	world_call(&r, &w, "POST", "/api/v1/clients", w.admin, body, NULL);
 	ck_assert_msg(r.status == 201, "%s", r.body);
-	char secret[128], id[40];
-	snprintf(secret, sizeof secret, "%s", json_field(r.body, "client_secret"));
-	snprintf(id, sizeof id, "%s", json_field(r.body, "id"));
-	ck_assert_uint_eq(strlen(secret), 43);
+	snprintf(c->client_id, sizeof c->client_id, "%s", client_id);
+	snprintf(c->secret, sizeof c->secret, "%s", json_field(r.body, "client_secret"));
+	snprintf(c->id, sizeof c->id, "%s", json_field(r.body, "id"));
 	http_response_free(&r);
-	/* the secret is not stored, nor shown again */
-	world_call(&r, &w, "GET", "/api/v1/clients", w.admin, NULL, NULL);
-	ck_assert_ptr_null(strstr(r.body, secret));
-	http_response_free(&r);
+}
 
-	char form[256];
-	snprintf(form, sizeof form,
-		 "grant_type=client_credentials&client_id=province.dashboard&client_secret=%s", secret);
+/* POSTs the client credentials grant for c with secret (NULL: c's own) and, when scope is not
+ * NULL, that scope; returns the status, and the answer in *answer (malloc'd). */
+static long client_grant(const struct system_client *c, const char *secret, const char *scope,
+			 char **answer)
+{
+	char form[300];
+	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
+		 c->client_id, secret ? secret : c->secret, scope ? "&scope=" : "",
+		 scope ? scope : "");
+	return post_token("application/x-www-form-urlencoded", form, answer);
+}
+
+/* The access token of c (malloc'd). */
+static char *client_token(const struct system_client *c)
+{
 	char *answer;
-	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
+	ck_assert_int_eq(client_grant(c, NULL, NULL, &answer), 200);
 	char *token = strdup(json_field(answer, "access_token"));
+	free(answer);
+	return token;
+}
+
+START_TEST(test_a_new_client_is_answered_its_secret_once)
+{
+	struct system_client c;
+	system_client(&c, "province.dashboard");
+	ck_assert_uint_eq(strlen(c.secret), 43);
+}
+END_TEST
+
+START_TEST(test_a_clients_secret_is_not_shown_again)
+{
+	struct system_client c;
+	system_client(&c, "province.secret");
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/clients", w.admin, NULL, NULL);
+	ck_assert_ptr_null(strstr(r.body, c.secret)); /* nowhere in the list */
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_client_credentials_grant_gives_the_clients_scopes)
+{
+	struct system_client c;
+	system_client(&c, "province.scopes");
+	char *answer;
+	ck_assert_int_eq(client_grant(&c, NULL, NULL, &answer), 200);
 	ck_assert_str_eq(json_field(answer, "scope"), "registry:read reports:read");
 	free(answer);
-	snprintf(form, sizeof form,
-		 "grant_type=client_credentials&client_id=province.dashboard&client_secret=%s&scope=members:pii",
-		 secret);
-	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 400);
+}
+END_TEST
+
+START_TEST(test_client_credentials_grant_refuses_a_scope_the_client_lacks)
+{
+	struct system_client c;
+	system_client(&c, "province.narrow");
+	char *answer;
+	ck_assert_int_eq(client_grant(&c, NULL, "members:pii", &answer), 400);
 	ck_assert_str_eq(json_field(answer, "error"), "invalid_scope");
 	free(answer);
-	ck_assert_int_eq(post_token("application/x-www-form-urlencoded",
-				    "grant_type=client_credentials&client_id=province.dashboard&client_secret=wrong",
-				    &answer),
-			 401);
+}
+END_TEST
+
+START_TEST(test_client_credentials_grant_with_a_wrong_secret_is_401)
+{
+	struct system_client c;
+	system_client(&c, "province.wrong");
+	char *answer;
+	ck_assert_int_eq(client_grant(&c, "wrong", NULL, &answer), 401);
 	ck_assert_str_eq(json_field(answer, "error"), "invalid_client");
 	free(answer);
 	forget_failures();
+}
+END_TEST
 
+START_TEST(test_a_systems_token_is_the_client_on_me)
+{
+	struct system_client c;
+	system_client(&c, "province.me");
+	char *token = client_token(&c);
+	struct http_response r;
 	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(json_field(r.body, "client_id"), "province.dashboard");
+	ck_assert_str_eq(json_field(r.body, "client_id"), "province.me");
 	http_response_free(&r);
-	/* a system cannot manage accounts */
+	free(token);
+}
+END_TEST
+
+START_TEST(test_a_system_cannot_manage_accounts)
+{
+	struct system_client c;
+	system_client(&c, "province.users");
+	char *token = client_token(&c);
+	struct http_response r;
 	world_call(&r, &w, "GET", "/api/v1/users", token, NULL, NULL);
 	assert_problem(&r, 403);
 	http_response_free(&r);
+	free(token);
+}
+END_TEST
 
+START_TEST(test_a_deleted_clients_token_is_rejected)
+{
+	struct system_client c;
+	system_client(&c, "province.deleted");
+	char *token = client_token(&c);
 	char path[80];
-	snprintf(path, sizeof path, "/api/v1/clients/%s", id);
+	snprintf(path, sizeof path, "/api/v1/clients/%s", c.id);
+	struct http_response r;
 	world_call(&r, &w, "DELETE", path, w.admin, NULL, NULL);
 	ck_assert_int_eq(r.status, 204);
 	http_response_free(&r);
@@ -966,7 +1048,14 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_a_shared_office_address_is_not_locked_out);
 	tcase_add_test(tc, test_hostile_usernames_are_refused_without_harm);
 	tcase_add_test(tc, test_token_endpoint_bad_requests);
-	tcase_add_test(tc, test_client_credentials_grant_and_deleted_client);
+	tcase_add_test(tc, test_a_new_client_is_answered_its_secret_once);
+	tcase_add_test(tc, test_a_clients_secret_is_not_shown_again);
+	tcase_add_test(tc, test_client_credentials_grant_gives_the_clients_scopes);
+	tcase_add_test(tc, test_client_credentials_grant_refuses_a_scope_the_client_lacks);
+	tcase_add_test(tc, test_client_credentials_grant_with_a_wrong_secret_is_401);
+	tcase_add_test(tc, test_a_systems_token_is_the_client_on_me);
+	tcase_add_test(tc, test_a_system_cannot_manage_accounts);
+	tcase_add_test(tc, test_a_deleted_clients_token_is_rejected);
 	tcase_add_test(tc, test_client_credentials_with_basic_authentication);
 	tcase_add_test(tc, test_jwks_is_empty_for_hs256);
 	tcase_add_test(tc, test_metadata_is_published_at_both_well_known_paths);
