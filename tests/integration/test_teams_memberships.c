@@ -89,55 +89,137 @@ START_TEST(test_a_second_active_leader_is_409)
 }
 END_TEST
 
-START_TEST(test_ending_a_membership_keeps_history_and_frees_the_leader_slot)
+/* A new village `code`'s team whose leader "Trưởng cũ" (joined 2021-01-01) left on
+ * 2023-06-30 and "Trưởng mới" leads since 2023-07-01: the team's id, the old and the new
+ * membership's (malloc'd). */
+struct handover {
+	char *team, *old_ms, *new_ms;
+};
+
+/* Ends the old leader's membership; the PATCH's answer is left in r (200 asserted). */
+static void end_old_leader(struct handover *h, const char *code, struct http_response *r)
 {
-	char *team = tt_village_team("ME-V", "Tổ kế nhiệm");
-	char *old = world_add_member(&tw, "ME-V", "Trưởng cũ"), *next = world_add_member(&tw, "ME-V", "Trưởng mới");
-	char *ms = tt_add_membership(tw.officer_tq, team, old, "leader", "2021-01-01");
+	h->team = tt_village_team(code, "Tổ kế nhiệm");
+	char *old = world_add_member(&tw, code, "Trưởng cũ");
+	h->old_ms = tt_add_membership(tw.officer_tq, h->team, old, "leader", "2021-01-01");
+	world_call_if_match(r, &tw, "PATCH", tt_membership_path(h->team, h->old_ms), tw.officer_tq,
+			    "{\"left_on\":\"2023-06-30\"}", "1");
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	free(old);
+}
+
+static void handover(struct handover *h, const char *code)
+{
 	struct http_response r;
-	world_call_if_match(&r, &tw, "PATCH", tt_membership_path(team, ms), tw.officer_tq,
-			 "{\"left_on\":\"2023-06-30\"}", "1");
-	ck_assert_msg(r.status == 200, "%s", r.body);
+	end_old_leader(h, code, &r);
+	http_response_free(&r);
+	char *next = world_add_member(&tw, code, "Trưởng mới");
+	h->new_ms = tt_add_membership(tw.officer_tq, h->team, next, "leader", "2023-07-01");
+	free(next);
+}
+
+static void handover_free(struct handover *h)
+{
+	free(h->team), free(h->old_ms), free(h->new_ms);
+}
+
+/* GETs the team's memberships with query ("" or "?...") as officer.tq; left in r. */
+static void get_memberships(struct http_response *r, const struct handover *h, const char *query)
+{
+	char path[200];
+	snprintf(path, sizeof path, "%s%s", tt_memberships_path(h->team), query);
+	world_call(r, &tw, "GET", path, tw.officer_tq, NULL, NULL);
+	ck_assert_int_eq(r->status, 200);
+}
+
+START_TEST(test_an_ended_membership_is_inactive_at_version_2)
+{
+	struct handover h = {0};
+	struct http_response r;
+	end_old_leader(&h, "ME-V", &r);
 	ck_assert_str_eq(json_field(r.body, "left_on"), "2023-06-30");
 	ck_assert_str_eq(json_field(r.body, "active"), "false");
 	char *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(etag, "\"2\"");
 	free(etag);
 	http_response_free(&r);
-	char *ms2 = tt_add_membership(tw.officer_tq, team, next, "leader", "2023-07-01");
-	world_call(&r, &tw, "GET", tt_memberships_path(team), tw.officer_tq, NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_ptr_nonnull(strstr(r.body, ms));
-	ck_assert_ptr_nonnull(strstr(r.body, ms2));
-	/* newest first */
-	ck_assert(strstr(r.body, ms2) < strstr(r.body, ms));
+	handover_free(&h);
+}
+END_TEST
+
+START_TEST(test_ending_a_leaders_membership_frees_the_leader_slot)
+{
+	struct handover h;
+	handover(&h, "ME-S"); /* the new leader's membership is 201 */
+	ck_assert_ptr_nonnull(h.new_ms);
+	handover_free(&h);
+}
+END_TEST
+
+START_TEST(test_memberships_list_keeps_history_newest_first)
+{
+	struct handover h;
+	handover(&h, "ME-H");
+	struct http_response r;
+	get_memberships(&r, &h, "");
+	ck_assert(list_has(r.body, "id", h.old_ms));
+	ck_assert(list_has(r.body, "id", h.new_ms));
+	ck_assert_str_eq(json_field(r.body, "items.0.id"), h.new_ms);
+	ck_assert_str_eq(json_field(r.body, "items.1.id"), h.old_ms);
 	http_response_free(&r);
-	char path[200];
-	snprintf(path, sizeof path, "%s?active=false", tt_memberships_path(team));
-	world_call(&r, &tw, "GET", path, tw.officer_tq, NULL, NULL);
-	ck_assert_ptr_nonnull(strstr(r.body, ms));
-	ck_assert_ptr_null(strstr(r.body, ms2));
+	handover_free(&h);
+}
+END_TEST
+
+START_TEST(test_memberships_list_filters_ended_memberships)
+{
+	struct handover h;
+	handover(&h, "ME-F");
+	struct http_response r;
+	get_memberships(&r, &h, "?active=false");
+	ck_assert(list_has(r.body, "id", h.old_ms));
+	ck_assert(!list_has(r.body, "id", h.new_ms));
 	http_response_free(&r);
-	snprintf(path, sizeof path, "%s?active=true", tt_memberships_path(team));
-	world_call(&r, &tw, "GET", path, tw.officer_tq, NULL, NULL);
-	ck_assert_ptr_null(strstr(r.body, ms));
-	ck_assert_ptr_nonnull(strstr(r.body, ms2));
+	handover_free(&h);
+}
+END_TEST
+
+START_TEST(test_memberships_list_filters_current_memberships)
+{
+	struct handover h;
+	handover(&h, "ME-T");
+	struct http_response r;
+	get_memberships(&r, &h, "?active=true");
+	ck_assert(!list_has(r.body, "id", h.old_ms));
+	ck_assert(list_has(r.body, "id", h.new_ms));
 	http_response_free(&r);
-	world_call(&r, &tw, "GET", tt_team_path(team), tw.officer_tq, NULL, NULL);
+	handover_free(&h);
+}
+END_TEST
+
+START_TEST(test_team_shows_its_new_leader_after_a_handover)
+{
+	struct handover h;
+	handover(&h, "ME-L");
+	struct http_response r;
+	world_call(&r, &tw, "GET", tt_team_path(h.team), tw.officer_tq, NULL, NULL);
 	ck_assert_str_eq(json_field(r.body, "leader.name"), "Trưởng mới");
 	ck_assert_str_eq(json_field(r.body, "member_count"), "1");
 	http_response_free(&r);
-	char sql[200];
-	snprintf(sql, sizeof sql,
-		 "SELECT action FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC LIMIT 1", ms);
-	char *ev = world_sql(&tw, "%s", sql);
+	handover_free(&h);
+}
+END_TEST
+
+START_TEST(test_ending_a_membership_is_audited)
+{
+	struct handover h;
+	handover(&h, "ME-A");
+	char *ev = world_sql(&tw, "SELECT action FROM audit_events WHERE entity_id = '%s'"
+				  " ORDER BY id DESC LIMIT 1",
+			     h.old_ms);
 	ck_assert_str_eq(ev, "membership.update");
 	free(ev);
-	free(team);
-	free(old);
-	free(next);
-	free(ms);
-	free(ms2);
+	handover_free(&h);
 }
 END_TEST
 
@@ -202,44 +284,20 @@ START_TEST(test_a_member_outside_the_scope_is_422_like_a_missing_one)
 }
 END_TEST
 
-START_TEST(test_membership_fields_and_dates_are_validated)
+struct membership_case {
+	const char *body, *field, *code; /* body: a format taking the member's id */
+};
+
+/* POSTs each case's body as a membership of a member of a new village `code`'s team
+ * (established 2020-05-01) and asserts 422 naming its field with its code (NULL: any), and
+ * that none of them wrote anything. */
+static void assert_memberships_refused(const char *code, const struct membership_case *cases,
+				       size_t n)
 {
-	char *team = tt_village_team("MV-V", "Tổ ngày"); /* est. 2020-05-01 */
-	char *member = world_add_member(&tw, "MV-V", "Ma Văn Khánh");
+	char *team = tt_village_team(code, "Tổ ngày");
+	char *member = world_add_member(&tw, code, "Ma Văn Khánh");
 	struct world_counts before = tt_counts();
-	static const struct {
-		const char *body, *field, *code;
-	} cases[] = {
-		{"{\"role\":\"member\",\"joined_on\":\"2021-01-01\"}", "/member_id", "required"},
-		{"{\"member_id\":\"nope\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}", "/member_id",
-		 "invalid_format"},
-		{"{\"member_id\":42,\"role\":\"member\",\"joined_on\":\"2021-01-01\"}", "/member_id",
-		 "invalid_type"},
-		{"{\"member_id\":\"%s\",\"role\":\"chief\",\"joined_on\":\"2021-01-01\"}", "/role",
-		 "invalid_value"},
-		{"{\"member_id\":\"%s\",\"role\":\"\",\"joined_on\":\"2021-01-01\"}", "/role", NULL},
-		{"{\"member_id\":\"%s\",\"role\":\"lead\\u0001er\",\"joined_on\":\"2021-01-01\"}", "/role",
-		 "invalid_characters"},
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":20210101}", "/joined_on",
-		 "invalid_type"},
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"\"}", "/joined_on", "required"},
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2999-01-01\"}", "/joined_on",
-		 "out_of_range"},
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-02-30\"}", "/joined_on",
-		 "invalid_format"},
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2019-01-01\"}", "/joined_on",
-		 "out_of_range"}, /* before the team was established */
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
-		 "\"left_on\":\"2020-12-31\"}",
-		 "/left_on", "out_of_range"},
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
-		 "\"left_on\":\"2999-12-31\"}",
-		 "/left_on", "out_of_range"},
-		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
-		 "\"active\":true,\"team_level\":\"village\"}",
-		 "/active", "read_only"},
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char body[400];
 		snprintf(body, sizeof body, cases[i].body, member);
 		struct http_response r;
@@ -251,6 +309,73 @@ START_TEST(test_membership_fields_and_dates_are_validated)
 	world_assert_unchanged(&before);
 	free(team);
 	free(member);
+}
+
+START_TEST(test_membership_member_id_is_a_required_uuid)
+{
+	static const struct membership_case cases[] = {
+		{"{\"role\":\"member\",\"joined_on\":\"2021-01-01\"}%.0s", "/member_id", "required"},
+		{"{\"member_id\":\"nope\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}%.0s",
+		 "/member_id", "invalid_format"},
+		{"{\"member_id\":42,\"role\":\"member\",\"joined_on\":\"2021-01-01\"}%.0s", "/member_id",
+		 "invalid_type"},
+	};
+	assert_memberships_refused("MV-M", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_membership_role_must_be_a_known_one)
+{
+	static const struct membership_case cases[] = {
+		{"{\"member_id\":\"%s\",\"role\":\"chief\",\"joined_on\":\"2021-01-01\"}", "/role",
+		 "invalid_value"},
+		{"{\"member_id\":\"%s\",\"role\":\"\",\"joined_on\":\"2021-01-01\"}", "/role", NULL},
+		{"{\"member_id\":\"%s\",\"role\":\"lead\\u0001er\",\"joined_on\":\"2021-01-01\"}", "/role",
+		 "invalid_characters"},
+	};
+	assert_memberships_refused("MV-R", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_membership_joined_on_is_a_real_past_date_after_the_team_began)
+{
+	static const struct membership_case cases[] = {
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":20210101}", "/joined_on",
+		 "invalid_type"},
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"\"}", "/joined_on", "required"},
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2999-01-01\"}", "/joined_on",
+		 "out_of_range"},
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-02-30\"}", "/joined_on",
+		 "invalid_format"},
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2019-01-01\"}", "/joined_on",
+		 "out_of_range"}, /* before the team was established */
+	};
+	assert_memberships_refused("MV-J", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_membership_left_on_lies_between_joined_on_and_today)
+{
+	static const struct membership_case cases[] = {
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
+		 "\"left_on\":\"2020-12-31\"}",
+		 "/left_on", "out_of_range"},
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
+		 "\"left_on\":\"2999-12-31\"}",
+		 "/left_on", "out_of_range"},
+	};
+	assert_memberships_refused("MV-L", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_membership_read_only_fields_are_422)
+{
+	static const struct membership_case cases[] = {
+		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
+		 "\"active\":true,\"team_level\":\"village\"}",
+		 "/active", "read_only"},
+	};
+	assert_memberships_refused("MV-O", cases, sizeof cases / sizeof cases[0]);
 }
 END_TEST
 
@@ -472,10 +597,20 @@ void teams_add_membership_tests(TCase *tc)
 	tcase_add_test(tc, test_an_ended_membership_of_a_dissolved_team_does_not_come_back);
 	tcase_add_test(tc, test_membership_is_created_read_and_audited);
 	tcase_add_test(tc, test_a_second_active_leader_is_409);
-	tcase_add_test(tc, test_ending_a_membership_keeps_history_and_frees_the_leader_slot);
+	tcase_add_test(tc, test_an_ended_membership_is_inactive_at_version_2);
+	tcase_add_test(tc, test_ending_a_leaders_membership_frees_the_leader_slot);
+	tcase_add_test(tc, test_memberships_list_keeps_history_newest_first);
+	tcase_add_test(tc, test_memberships_list_filters_ended_memberships);
+	tcase_add_test(tc, test_memberships_list_filters_current_memberships);
+	tcase_add_test(tc, test_team_shows_its_new_leader_after_a_handover);
+	tcase_add_test(tc, test_ending_a_membership_is_audited);
 	tcase_add_test(tc, test_a_person_in_two_village_teams_at_once_is_409);
 	tcase_add_test(tc, test_a_member_outside_the_scope_is_422_like_a_missing_one);
-	tcase_add_test(tc, test_membership_fields_and_dates_are_validated);
+	tcase_add_test(tc, test_membership_member_id_is_a_required_uuid);
+	tcase_add_test(tc, test_membership_role_must_be_a_known_one);
+	tcase_add_test(tc, test_membership_joined_on_is_a_real_past_date_after_the_team_began);
+	tcase_add_test(tc, test_membership_left_on_lies_between_joined_on_and_today);
+	tcase_add_test(tc, test_membership_read_only_fields_are_422);
 	tcase_add_test(tc, test_membership_patch_needs_if_match_and_validates_dates);
 	tcase_add_test(tc, test_team_leader_reads_own_team_but_cannot_write_memberships);
 	tcase_add_test(tc, test_a_persons_history_lists_every_team_newest_first);
