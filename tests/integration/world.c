@@ -263,11 +263,10 @@ int world_read_becomes(const struct world *w, const char *path, const char *toke
 	return 0;
 }
 
-const char *json_field(const char *body, const char *path)
+/* The value at a dotted path in doc (borrowed), or NULL. */
+static json_t *json_at(json_t *doc, const char *path)
 {
-	static char out[8192];
-	out[0] = '\0';
-	json_t *doc = json_loads(body, 0, NULL), *v = doc;
+	json_t *v = doc;
 	char key[128];
 	for (const char *p = path; v && *p;) {
 		size_t n = strcspn(p, ".");
@@ -278,6 +277,22 @@ const char *json_field(const char *body, const char *path)
 			v = json_object_get(v, key);
 		p += n + (p[n] == '.');
 	}
+	return v;
+}
+
+int json_has(const char *body, const char *path)
+{
+	json_t *doc = json_loads(body, 0, NULL);
+	int has = json_at(doc, path) != NULL;
+	json_decref(doc);
+	return has;
+}
+
+const char *json_field(const char *body, const char *path)
+{
+	static char out[8192];
+	out[0] = '\0';
+	json_t *doc = json_loads(body, 0, NULL), *v = json_at(doc, path);
 	if (json_is_string(v)) {
 		snprintf(out, sizeof out, "%s", json_string_value(v));
 	} else if (v) {

@@ -127,6 +127,9 @@ const char *json_field(const char *body, const char *path);
 int world_read_becomes(const struct world *w, const char *path, const char *token, long status,
 		       const char *field, const char *want);
 
+/* Whether a JSON response body has a value (null included) at a dotted path, as json_field. */
+int json_has(const char *body, const char *path);
+
 /* Whether a list response's items hold one whose field (a string member) is value. */
 int list_has(const char *body, const char *field, const char *value);
 
