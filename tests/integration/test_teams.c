@@ -18,16 +18,27 @@
 
 WORLD_FIXTURE(tw, NULL)
 
-START_TEST(test_officer_creates_a_team_with_etag_location_and_audit_event)
+/* officer.tq creates team "Tổ CNS Cầu Rào" in a new village `code` under TQ; the answer is
+ * left in r (201 asserted), and the counts before in before when it is not NULL. */
+static void officer_creates_team(struct http_response *r, const char *code,
+				 struct world_counts *before)
 {
-	world_add_unit(&tw, "CR-V", NULL, "village", "TQ");
-	struct world_counts before = tt_counts();
+	world_add_unit(&tw, code, NULL, "village", "TQ");
+	if (before)
+		*before = tt_counts();
+	char body[400];
+	snprintf(body, sizeof body,
+		 "{\"unit_code\":\"%s\",\"name\":\"Tổ CNS Cầu Rào\",\"established_on\":\"2023-03-01\","
+		 "\"contact_phone\":\"+84 912 345 678\",\"notes\":\"line one\\nline two\"}",
+		 code);
+	world_call(r, &tw, "POST", "/api/v1/teams", tw.officer_tq, body, NULL);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+}
+
+START_TEST(test_created_team_is_answered_normalised)
+{
 	struct http_response r;
-	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
-		   "{\"unit_code\":\"CR-V\",\"name\":\"Tổ CNS Cầu Rào\",\"established_on\":\"2023-03-01\","
-		   "\"contact_phone\":\"+84 912 345 678\",\"notes\":\"line one\\nline two\"}",
-		   NULL);
-	ck_assert_msg(r.status == 201, "%s", r.body);
+	officer_creates_team(&r, "CR-V", NULL);
 	json_t *doc = json_loads(r.body, 0, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "contact_phone")), "0912345678");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "status")), "active");
@@ -38,23 +49,47 @@ START_TEST(test_officer_creates_a_team_with_etag_location_and_audit_event)
 	ck_assert(json_is_null(json_object_get(doc, "leader")));
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "member_count")), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")), 1);
+	json_decref(doc);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_created_team_is_answered_its_location_at_version_1)
+{
+	struct http_response r;
+	officer_creates_team(&r, "CR-L", NULL);
 	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
-	ck_assert_str_eq(location, tt_team_path(json_string_value(json_object_get(doc, "id"))));
+	ck_assert_str_eq(location, tt_team_path(json_field(r.body, "id")));
 	ck_assert_str_eq(etag, "\"1\"");
 	free(location);
 	free(etag);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_creating_a_team_writes_it_with_one_audit_event)
+{
+	struct http_response r;
+	struct world_counts before;
+	officer_creates_team(&r, "CR-C", &before);
+	http_response_free(&r);
 	struct world_counts after = tt_counts();
 	ck_assert_int_eq(world_counted(&after, "teams"), world_counted(&before, "teams") + 1);
-	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char sql[256];
-	snprintf(sql, sizeof sql,
-		 "SELECT action || ' ' || actor_name || ' ' || (after->>'name') || ' ' || "
-		 "(before IS NULL)::text FROM audit_events WHERE entity_id = '%s'",
-		 json_string_value(json_object_get(doc, "id")));
-	char *ev = world_sql(&tw, "%s", sql);
+	ck_assert_int_eq(world_counted(&after, "audit_events"),
+			 world_counted(&before, "audit_events") + 1);
+}
+END_TEST
+
+START_TEST(test_team_create_is_audited_with_its_actor)
+{
+	struct http_response r;
+	officer_creates_team(&r, "CR-A", NULL);
+	char *ev = world_sql(&tw,
+			     "SELECT action || ' ' || actor_name || ' ' || (after->>'name') || ' ' ||"
+			     " (before IS NULL)::text FROM audit_events WHERE entity_id = '%s'",
+			     json_field(r.body, "id"));
 	ck_assert_str_eq(ev, "team.create officer.tq Tổ CNS Cầu Rào true");
 	free(ev);
-	json_decref(doc);
 	http_response_free(&r);
 }
 END_TEST
@@ -84,18 +119,29 @@ START_TEST(test_officer_reads_a_team_with_its_etag)
 }
 END_TEST
 
-START_TEST(test_patch_changes_fields_and_audits_before_and_after)
+/* A team "Tổ cũ" of a new village <p>-V under TQ patched as officer.tq into "Tổ mới" of a new
+ * village <p>-V2 (200 asserted; the answer left in r); its id (malloc'd). */
+static char *patched_team(const char *p, struct http_response *r)
 {
-	world_add_unit(&tw, "PA-V", NULL, "village", "TQ");
-	world_add_unit(&tw, "PA-V2", NULL, "village", "TQ");
-	char *id = tt_create_team(tw.officer_tq, "PA-V", "Tổ cũ", ",\"notes\":\"old\"");
-	struct world_counts before = tt_counts();
+	char v[16], v2[16], body[300];
+	snprintf(v, sizeof v, "%s-V", p);
+	snprintf(v2, sizeof v2, "%s-V2", p);
+	world_add_unit(&tw, v, NULL, "village", "TQ");
+	world_add_unit(&tw, v2, NULL, "village", "TQ");
+	char *id = tt_create_team(tw.officer_tq, v, "Tổ cũ", ",\"notes\":\"old\"");
+	snprintf(body, sizeof body,
+		 "{\"name\":\"Tổ mới\",\"unit_code\":\"%s\",\"notes\":null,"
+		 "\"contact_phone\":\"024 3825 1234\",\"status\":\"suspended\"}",
+		 v2);
+	world_call_if_match(r, &tw, "PATCH", tt_team_path(id), tw.officer_tq, body, "1");
+	ck_assert_msg(r->status == 200, "%s", r->body);
+	return id;
+}
+
+START_TEST(test_team_patch_answers_the_merged_team_at_version_2)
+{
 	struct http_response r;
-	world_call_if_match(&r, &tw, "PATCH", tt_team_path(id), tw.officer_tq,
-			 "{\"name\":\"Tổ mới\",\"unit_code\":\"PA-V2\",\"notes\":null,"
-			 "\"contact_phone\":\"024 3825 1234\",\"status\":\"suspended\"}",
-			 "1");
-	ck_assert_msg(r.status == 200, "%s", r.body);
+	free(patched_team("PA", &r));
 	json_t *doc = json_loads(r.body, 0, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "name")), "Tổ mới");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "unit_code")), "PA-V2");
@@ -110,15 +156,22 @@ START_TEST(test_patch_changes_fields_and_audits_before_and_after)
 	ck_assert_str_eq(etag, "\"2\"");
 	free(etag);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&tw, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char sql[300];
-	snprintf(sql, sizeof sql,
-		 "SELECT action || ' ' || (before->>'name') || ' ' || (after->>'name') || ' ' || "
-		 "(after->>'unit_code') FROM audit_events WHERE entity_id = '%s' ORDER BY id DESC "
-		 "LIMIT 1",
-		 id);
-	char *ev = world_sql(&tw, "%s", sql);
-	ck_assert_str_eq(ev, "team.update Tổ cũ Tổ mới PA-V2");
+}
+END_TEST
+
+START_TEST(test_team_patch_writes_one_audit_event_with_the_old_name)
+{
+	long audit = world_count(&tw, "audit_events") + 1; /* the create's */
+	struct http_response r;
+	char *id = patched_team("PB", &r);
+	http_response_free(&r);
+	ck_assert_int_eq(world_count(&tw, "audit_events"), audit + 1);
+	char *ev = world_sql(&tw,
+			     "SELECT action || ' ' || (before->>'name') || ' ' || (after->>'name') ||"
+			     " ' ' || (after->>'unit_code') FROM audit_events WHERE entity_id = '%s'"
+			     " ORDER BY id DESC LIMIT 1",
+			     id);
+	ck_assert_str_eq(ev, "team.update Tổ cũ Tổ mới PB-V2");
 	free(ev);
 	free(id);
 }
@@ -818,9 +871,13 @@ Suite *teams_suite(void)
 	TCase *tc = tcase_create("teams and memberships");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_officer_creates_a_team_with_etag_location_and_audit_event);
+	tcase_add_test(tc, test_created_team_is_answered_normalised);
+	tcase_add_test(tc, test_created_team_is_answered_its_location_at_version_1);
+	tcase_add_test(tc, test_creating_a_team_writes_it_with_one_audit_event);
+	tcase_add_test(tc, test_team_create_is_audited_with_its_actor);
 	tcase_add_test(tc, test_officer_reads_a_team_with_its_etag);
-	tcase_add_test(tc, test_patch_changes_fields_and_audits_before_and_after);
+	tcase_add_test(tc, test_team_patch_answers_the_merged_team_at_version_2);
+	tcase_add_test(tc, test_team_patch_writes_one_audit_event_with_the_old_name);
 	tcase_add_test(tc, test_patch_without_if_match_is_428_and_stale_is_412);
 	tcase_add_test(tc, test_concurrent_patches_with_one_etag_exactly_one_wins);
 	tcase_add_test(tc, test_delete_a_team_without_memberships_is_204_with_audit_event);

@@ -13,50 +13,116 @@
 
 #include "test_teams_support.h"
 
-START_TEST(test_membership_is_created_read_and_audited)
+/* A new village `code`'s team and member "Sùng Seo Páo", and the counts before officer.tq
+ * makes the member its leader from 2021-03-01; the answer is left in r (201 asserted). */
+struct new_membership {
+	char *team, *member;
+	struct world_counts before;
+	char id[37];
+};
+
+static void new_leader(struct new_membership *m, const char *code, struct http_response *r)
 {
-	char *team = tt_village_team("MC-V", "Tổ thành viên");
-	char *member = world_add_member(&tw, "MC-V", "Sùng Seo Páo");
-	struct world_counts before = tt_counts();
+	m->team = tt_village_team(code, "Tổ thành viên");
+	m->member = world_add_member(&tw, code, "Sùng Seo Páo");
+	m->before = tt_counts();
+	tt_post_membership(r, tw.officer_tq, m->team, m->member, "leader", "2021-03-01", NULL);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	snprintf(m->id, sizeof m->id, "%s", json_field(r->body, "id"));
+}
+
+static void new_membership_free(struct new_membership *m)
+{
+	free(m->team), free(m->member);
+}
+
+START_TEST(test_created_membership_is_answered_active_with_its_fields)
+{
+	struct new_membership m;
 	struct http_response r;
-	tt_post_membership(&r, tw.officer_tq, team, member, "leader", "2021-03-01", NULL);
-	ck_assert_msg(r.status == 201, "%s", r.body);
+	new_leader(&m, "MC-V", &r);
 	json_t *doc = json_loads(r.body, 0, NULL);
-	const char *id = json_string_value(json_object_get(doc, "id"));
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "member_name")), "Sùng Seo Páo");
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "role")), "leader");
 	ck_assert(json_is_true(json_object_get(doc, "active")));
 	ck_assert(json_is_null(json_object_get(doc, "left_on")));
+	json_decref(doc);
+	http_response_free(&r);
+	new_membership_free(&m);
+}
+END_TEST
+
+START_TEST(test_created_membership_is_answered_its_location_at_version_1)
+{
+	struct new_membership m;
+	struct http_response r;
+	new_leader(&m, "MC-L", &r);
 	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
-	ck_assert_str_eq(location, tt_membership_path(team, id));
+	ck_assert_str_eq(location, tt_membership_path(m.team, m.id));
 	ck_assert_str_eq(etag, "\"1\"");
 	free(location);
 	free(etag);
+	http_response_free(&r);
+	new_membership_free(&m);
+}
+END_TEST
+
+START_TEST(test_creating_a_membership_writes_it_with_one_audit_event)
+{
+	struct new_membership m;
+	struct http_response r;
+	new_leader(&m, "MC-C", &r);
+	http_response_free(&r);
 	struct world_counts after = tt_counts();
-	ck_assert_int_eq(world_counted(&after, "memberships"), world_counted(&before, "memberships") + 1);
-	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char sql[300];
-	snprintf(sql, sizeof sql,
-		 "SELECT action || ' ' || actor_name || ' ' || (after->>'role') || ' ' || "
-		 "(after->>'team_level') FROM audit_events WHERE entity_id = '%s'",
-		 id);
-	char *ev = world_sql(&tw, "%s", sql);
+	ck_assert_int_eq(world_counted(&after, "memberships"),
+			 world_counted(&m.before, "memberships") + 1);
+	ck_assert_int_eq(world_counted(&after, "audit_events"),
+			 world_counted(&m.before, "audit_events") + 1);
+	new_membership_free(&m);
+}
+END_TEST
+
+START_TEST(test_membership_create_is_audited_with_role_and_level)
+{
+	struct new_membership m;
+	struct http_response r;
+	new_leader(&m, "MC-A", &r);
+	http_response_free(&r);
+	char *ev = world_sql(&tw,
+			     "SELECT action || ' ' || actor_name || ' ' || (after->>'role') || ' ' ||"
+			     " (after->>'team_level') FROM audit_events WHERE entity_id = '%s'",
+			     m.id);
 	ck_assert_str_eq(ev, "membership.create officer.tq leader village");
 	free(ev);
-	struct http_response g;
-	world_call(&g, &tw, "GET", tt_membership_path(team, id), tw.officer_tq, NULL, NULL);
-	ck_assert_int_eq(g.status, 200);
-	ck_assert_str_eq(json_field(g.body, "id"), id);
-	http_response_free(&g);
-	/* the team now shows its leader and member count */
-	world_call(&g, &tw, "GET", tt_team_path(team), tw.officer_tq, NULL, NULL);
-	ck_assert_str_eq(json_field(g.body, "leader.name"), "Sùng Seo Páo");
-	ck_assert_str_eq(json_field(g.body, "member_count"), "1");
-	http_response_free(&g);
-	json_decref(doc);
+	new_membership_free(&m);
+}
+END_TEST
+
+START_TEST(test_created_membership_reads_back)
+{
+	struct new_membership m;
+	struct http_response r;
+	new_leader(&m, "MC-R", &r);
 	http_response_free(&r);
-	free(team);
-	free(member);
+	world_call(&r, &tw, "GET", tt_membership_path(m.team, m.id), tw.officer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "id"), m.id);
+	http_response_free(&r);
+	new_membership_free(&m);
+}
+END_TEST
+
+START_TEST(test_team_shows_the_leader_of_a_new_membership)
+{
+	struct new_membership m;
+	struct http_response r;
+	new_leader(&m, "MC-T", &r);
+	http_response_free(&r);
+	world_call(&r, &tw, "GET", tt_team_path(m.team), tw.officer_tq, NULL, NULL);
+	ck_assert_str_eq(json_field(r.body, "leader.name"), "Sùng Seo Páo");
+	ck_assert_str_eq(json_field(r.body, "member_count"), "1");
+	http_response_free(&r);
+	new_membership_free(&m);
 }
 END_TEST
 
@@ -595,7 +661,12 @@ END_TEST
 void teams_add_membership_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_an_ended_membership_of_a_dissolved_team_does_not_come_back);
-	tcase_add_test(tc, test_membership_is_created_read_and_audited);
+	tcase_add_test(tc, test_created_membership_is_answered_active_with_its_fields);
+	tcase_add_test(tc, test_created_membership_is_answered_its_location_at_version_1);
+	tcase_add_test(tc, test_creating_a_membership_writes_it_with_one_audit_event);
+	tcase_add_test(tc, test_membership_create_is_audited_with_role_and_level);
+	tcase_add_test(tc, test_created_membership_reads_back);
+	tcase_add_test(tc, test_team_shows_the_leader_of_a_new_membership);
 	tcase_add_test(tc, test_a_second_active_leader_is_409);
 	tcase_add_test(tc, test_an_ended_membership_is_inactive_at_version_2);
 	tcase_add_test(tc, test_ending_a_leaders_membership_frees_the_leader_slot);
