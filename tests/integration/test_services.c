@@ -505,29 +505,61 @@ START_TEST(test_steps_are_validated_with_json_pointers)
 }
 END_TEST
 
-START_TEST(test_patch_merges_translations_and_needs_if_match)
+/* Creates service code with Hmong (a name and two steps) and Tày (a name) translations. */
+static void service_with_translations(const char *code)
 {
-	create_service("merged", ",\"translations\":{\"hmn\":{\"name\":\"Hmoob\",\"steps\":"
-				 "[{\"instruction\":\"a\"},{\"instruction\":\"b\"}]},"
-				 "\"tyz\":{\"name\":\"Tày\"}}");
+	create_service(code, ",\"translations\":{\"hmn\":{\"name\":\"Hmoob\",\"steps\":"
+			     "[{\"instruction\":\"a\"},{\"instruction\":\"b\"}]},"
+			     "\"tyz\":{\"name\":\"Tày\"}}");
+}
+
+/* PATCHes service code with body and If-Match version (NULL: none) as admin; asserts a problem
+ * with status and that nothing was written. The answer is left in r. */
+static void service_patch_refused(struct http_response *r, const char *code, const char *body,
+				  const char *version, long status)
+{
 	struct world_counts before = counts();
+	world_call_if_match(r, &sw, "PATCH", service_path(code), sw.admin, body, version);
+	assert_problem(r, status);
+	world_assert_unchanged(&before);
+}
+
+START_TEST(test_service_patch_without_if_match_is_428)
+{
+	service_with_translations("merged_428");
 	struct http_response r;
-	world_call_if_match(&r, &sw, "PATCH", service_path("merged"), sw.admin,
-			    "{\"name_en\":\"x\"}", NULL);
-	assert_problem(&r, 428);
+	service_patch_refused(&r, "merged_428", "{\"name_en\":\"x\"}", NULL, 428);
 	http_response_free(&r);
-	world_call_if_match(&r, &sw, "PATCH", service_path("merged"), sw.admin,
-			    "{\"name_en\":\"x\"}", "5");
-	assert_problem(&r, 412);
+}
+END_TEST
+
+START_TEST(test_service_patch_with_a_stale_version_is_412)
+{
+	service_with_translations("merged_412");
+	struct http_response r;
+	service_patch_refused(&r, "merged_412", "{\"name_en\":\"x\"}", "5", 412);
 	http_response_free(&r);
-	world_call_if_match(&r, &sw, "PATCH", service_path("merged"), sw.admin,
-			    "{\"code\":\"renamed\",\"created_at\":\"2020-01-01T00:00:00Z\"}", "1");
-	assert_problem(&r, 422);
+}
+END_TEST
+
+START_TEST(test_service_patch_of_read_only_fields_is_422)
+{
+	service_with_translations("merged_422");
+	struct http_response r;
+	service_patch_refused(&r, "merged_422",
+			      "{\"code\":\"renamed\",\"created_at\":\"2020-01-01T00:00:00Z\"}", "1",
+			      422);
 	ck_assert(response_has_error(&r, "/code", "read_only"));
 	ck_assert(response_has_error(&r, "/created_at", "read_only"));
 	http_response_free(&r);
-	world_assert_unchanged(&before);
+}
+END_TEST
+
+START_TEST(test_service_patch_merges_translations)
+{
 	/* a new name for hmn keeps its steps; tyz goes; nùng comes */
+	service_with_translations("merged");
+	struct http_response r;
 	world_call_if_match(&r, &sw, "PATCH", service_path("merged"), sw.admin,
 			    "{\"translations\":{\"hmn\":{\"name\":\"Hmoob tshiab\"},\"tyz\":null,"
 			    "\"nut\":{\"name\":\"Nùng\"}}}",
@@ -535,7 +567,7 @@ START_TEST(test_patch_merges_translations_and_needs_if_match)
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "translations.hmn.name"), "Hmoob tshiab");
 	ck_assert_str_eq(json_field(r.body, "translations.nut.name"), "Nùng");
-	ck_assert_str_eq(json_field(r.body, "translations.tyz"), "");
+	ck_assert(!json_has(r.body, "translations.tyz"));
 	json_t *doc = json_loads(r.body, 0, NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(
 				 json_object_get(json_object_get(doc, "translations"), "hmn"), "steps")),
@@ -683,7 +715,10 @@ Suite *services_suite(void)
 	tcase_add_test(tc, test_retiring_a_service_keeps_it_readable_and_audited);
 	tcase_add_test(tc, test_translations_are_validated_field_by_field);
 	tcase_add_test(tc, test_steps_are_validated_with_json_pointers);
-	tcase_add_test(tc, test_patch_merges_translations_and_needs_if_match);
+	tcase_add_test(tc, test_service_patch_without_if_match_is_428);
+	tcase_add_test(tc, test_service_patch_with_a_stale_version_is_412);
+	tcase_add_test(tc, test_service_patch_of_read_only_fields_is_422);
+	tcase_add_test(tc, test_service_patch_merges_translations);
 	tcase_add_test(tc, test_list_filters_by_category);
 	tcase_add_test(tc, test_q_ignores_diacritics_with_case);
 	tcase_add_test(tc, test_q_finds_a_service_by_its_hmong_name);

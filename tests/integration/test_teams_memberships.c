@@ -445,41 +445,93 @@ START_TEST(test_membership_read_only_fields_are_422)
 }
 END_TEST
 
-START_TEST(test_membership_patch_needs_if_match_and_validates_dates)
+/* A membership (member, from 2021-01-01) of a new village `code`'s team: its path into path. */
+static void membership_to_patch(const char *code, char path[200])
 {
-	char *team = tt_village_team("MP-V", "Tổ sửa");
-	char *member = world_add_member(&tw, "MP-V", "Nông Văn Bình");
+	char *team = tt_village_team(code, "Tổ sửa");
+	char *member = world_add_member(&tw, code, "Nông Văn Bình");
 	char *ms = tt_add_membership(tw.officer_tq, team, member, "member", "2021-01-01");
+	snprintf(path, 200, "%s", tt_membership_path(team, ms));
+	free(team);
+	free(member);
+	free(ms);
+}
+
+/* PATCHes the membership at path with body and If-Match version (NULL: none) as officer.tq;
+ * asserts a problem with status and that nothing was written. The answer is left in r. */
+static void membership_patch_refused(struct http_response *r, const char *path, const char *body,
+				     const char *version, long status)
+{
 	struct world_counts before = tt_counts();
-	const char *path = tt_membership_path(team, ms);
+	world_call_if_match(r, &tw, "PATCH", path, tw.officer_tq, body, version);
+	assert_problem(r, status);
+	world_assert_unchanged(&before);
+}
+
+START_TEST(test_membership_patch_without_if_match_is_428)
+{
+	char path[200];
+	membership_to_patch("MP-V", path);
 	struct http_response r;
-	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", NULL);
-	assert_problem(&r, 428);
+	membership_patch_refused(&r, path, "{\"role\":\"deputy\"}", NULL, 428);
 	http_response_free(&r);
-	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", "9");
-	assert_problem(&r, 412);
+}
+END_TEST
+
+START_TEST(test_membership_patch_with_a_stale_version_is_412)
+{
+	char path[200];
+	membership_to_patch("MP-S", path);
+	struct http_response r;
+	membership_patch_refused(&r, path, "{\"role\":\"deputy\"}", "9", 412);
 	http_response_free(&r);
-	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"left_on\":\"2020-01-01\"}", "1");
-	assert_problem(&r, 422);
+}
+END_TEST
+
+START_TEST(test_membership_patch_ending_before_it_began_is_422)
+{
+	char path[200];
+	membership_to_patch("MP-D", path);
+	struct http_response r;
+	membership_patch_refused(&r, path, "{\"left_on\":\"2020-01-01\"}", "1", 422);
 	ck_assert(response_has_error(&r, "/left_on", "out_of_range"));
 	http_response_free(&r);
-	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq,
-			 "{\"member_id\":\"7d3c1c0e-0000-4000-8000-000000000000\",\"team_id\":null}", "1");
-	assert_problem(&r, 422);
+}
+END_TEST
+
+START_TEST(test_membership_patch_of_read_only_fields_is_422)
+{
+	char path[200];
+	membership_to_patch("MP-R", path);
+	struct http_response r;
+	membership_patch_refused(
+		&r, path, "{\"member_id\":\"7d3c1c0e-0000-4000-8000-000000000000\",\"team_id\":null}",
+		"1", 422);
 	ck_assert(response_has_error(&r, "/member_id", "read_only"));
 	ck_assert(response_has_error(&r, "/team_id", "read_only"));
 	http_response_free(&r);
-	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":null}", "1");
-	assert_problem(&r, 422);
+}
+END_TEST
+
+START_TEST(test_membership_patch_cannot_clear_the_role)
+{
+	char path[200];
+	membership_to_patch("MP-N", path);
+	struct http_response r;
+	membership_patch_refused(&r, path, "{\"role\":null}", "1", 422);
 	http_response_free(&r);
-	world_assert_unchanged(&before);
+}
+END_TEST
+
+START_TEST(test_membership_patch_changes_the_role)
+{
+	char path[200];
+	membership_to_patch("MP-C", path);
+	struct http_response r;
 	world_call_if_match(&r, &tw, "PATCH", path, tw.officer_tq, "{\"role\":\"deputy\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	ck_assert_str_eq(json_field(r.body, "role"), "deputy");
 	http_response_free(&r);
-	free(team);
-	free(member);
-	free(ms);
 }
 END_TEST
 
@@ -682,7 +734,12 @@ void teams_add_membership_tests(TCase *tc)
 	tcase_add_test(tc, test_membership_joined_on_is_a_real_past_date_after_the_team_began);
 	tcase_add_test(tc, test_membership_left_on_lies_between_joined_on_and_today);
 	tcase_add_test(tc, test_membership_read_only_fields_are_422);
-	tcase_add_test(tc, test_membership_patch_needs_if_match_and_validates_dates);
+	tcase_add_test(tc, test_membership_patch_without_if_match_is_428);
+	tcase_add_test(tc, test_membership_patch_with_a_stale_version_is_412);
+	tcase_add_test(tc, test_membership_patch_ending_before_it_began_is_422);
+	tcase_add_test(tc, test_membership_patch_of_read_only_fields_is_422);
+	tcase_add_test(tc, test_membership_patch_cannot_clear_the_role);
+	tcase_add_test(tc, test_membership_patch_changes_the_role);
 	tcase_add_test(tc, test_team_leader_reads_own_team_but_cannot_write_memberships);
 	tcase_add_test(tc, test_a_persons_history_lists_every_team_newest_first);
 	tcase_add_test(tc, test_same_idempotency_key_adds_one_membership);
