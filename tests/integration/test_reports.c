@@ -96,31 +96,73 @@ static void assert_affiliations(const json_t *row, const char *const *named, con
 	}
 }
 
-START_TEST(test_coverage_counts_each_child_and_the_subtree_total)
+/* The coverage report of a new coverage_commune(c), as admin (json_decref it). */
+static json_t *coverage_of_new_commune(const char *c)
 {
-	coverage_commune("CV1");
-	json_t *doc = rp_report(rw.admin, "/api/v1/reports/coverage?unit=CV1");
+	coverage_commune(c);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/reports/coverage?unit=%s", c);
+	return rp_report(rw.admin, path);
+}
+
+START_TEST(test_coverage_names_the_unit_it_covers)
+{
+	json_t *doc = coverage_of_new_commune("CV1");
 	ck_assert_str_eq(json_string_value(rp_at(doc, "unit.code")), "CV1");
 	ck_assert_str_eq(json_string_value(rp_at(doc, "unit.name")), "Xã Báo Cáo");
 	ck_assert_str_eq(json_string_value(rp_at(doc, "unit.level")), "commune");
 	ck_assert(json_is_string(rp_at(doc, "period.as_of")));
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_has_a_row_per_child_ordered_by_code)
+{
+	json_t *doc = coverage_of_new_commune("CV1O");
 	json_t *rows = json_object_get(doc, "rows");
 	ck_assert_int_eq(json_array_size(rows), 3);
-	/* ordered by code */
-	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 0), "unit.code")), "CV1-V1");
-	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 2), "unit.code")), "CV1-V3");
-	json_t *v1 = rp_row(doc, "unit.code", "CV1-V1");
+	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 0), "unit.code")), "CV1O-V1");
+	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 2), "unit.code")), "CV1O-V3");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_counts_a_village_whose_team_has_a_leader)
+{
+	json_t *doc = coverage_of_new_commune("CV1A");
+	json_t *v1 = rp_row(doc, "unit.code", "CV1A-V1");
 	ck_assert_str_eq(json_string_value(rp_at(v1, "unit.name")), "Thôn Một");
 	ck_assert_str_eq(json_string_value(rp_at(v1, "unit.level")), "village");
 	assert_coverage(v1, 1, 1, 100.0, 1, 2, 1, 0);
 	assert_affiliations(v1, (const char *const[]){"official", "party_member", "youth_union", NULL},
 			    (const long[]){1, 1, 1});
-	json_t *v2 = rp_row(doc, "unit.code", "CV1-V2");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_counts_a_village_whose_team_has_no_leader)
+{
+	json_t *doc = coverage_of_new_commune("CV1B");
+	json_t *v2 = rp_row(doc, "unit.code", "CV1B-V2");
 	assert_coverage(v2, 1, 1, 100.0, 1, 1, 1, 1);
 	assert_affiliations(v2, (const char *const[]){"teacher", NULL}, (const long[]){1});
-	json_t *v3 = rp_row(doc, "unit.code", "CV1-V3");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_counts_a_village_with_a_suspended_team_as_uncovered)
+{
+	json_t *doc = coverage_of_new_commune("CV1C");
+	json_t *v3 = rp_row(doc, "unit.code", "CV1C-V3");
 	assert_coverage(v3, 1, 0, 0.0, 0, 0, 0, 0);
 	assert_affiliations(v3, (const char *const[]){NULL}, NULL);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_total_counts_the_whole_subtree)
+{
+	json_t *doc = coverage_of_new_commune("CV1T");
 	json_t *total = json_object_get(doc, "total");
 	ck_assert_ptr_null(json_object_get(total, "unit"));
 	assert_coverage(total, 3, 2, 66.7, 3, 4, 2, 2);
@@ -329,7 +371,12 @@ Suite *reports_suite(void)
 	TCase *tc = tcase_create("reports");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_coverage_counts_each_child_and_the_subtree_total);
+	tcase_add_test(tc, test_coverage_names_the_unit_it_covers);
+	tcase_add_test(tc, test_coverage_has_a_row_per_child_ordered_by_code);
+	tcase_add_test(tc, test_coverage_counts_a_village_whose_team_has_a_leader);
+	tcase_add_test(tc, test_coverage_counts_a_village_whose_team_has_no_leader);
+	tcase_add_test(tc, test_coverage_counts_a_village_with_a_suspended_team_as_uncovered);
+	tcase_add_test(tc, test_coverage_total_counts_the_whole_subtree);
 	tcase_add_test(tc, test_coverage_csv_has_the_same_columns_and_the_total_last);
 	tcase_add_test(tc, test_coverage_of_a_village_is_one_row_for_the_village);
 	tcase_add_test(tc, test_coverage_of_a_unit_without_villages_is_zero_percent);

@@ -122,36 +122,86 @@ static int list_has_unit(const struct http_response *r, const char *code)
 	return found;
 }
 
-START_TEST(test_lists_filter_search_and_hide_out_of_scope_units)
+/* GETs /api/v1/units<query> as token; the answer is left in r. */
+static void get_units(struct http_response *r, const char *query, const char *token)
+{
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/units%s", query);
+	world_call(r, &w, "GET", path, token, NULL, NULL);
+}
+
+START_TEST(test_unit_search_ignores_diacritics_with_case)
 {
 	struct http_response r;
-	world_call(&r, &w, "GET", "/api/v1/units?q=NA%20XA", w.admin, NULL, NULL);
+	get_units(&r, "?q=NA%20XA", w.admin);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert(list_has_unit(&r, "NX-V1"));
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?q=tan%20quang", w.officer_tq, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_search_finds_a_commune_in_the_officers_scope)
+{
+	struct http_response r;
+	get_units(&r, "?q=tan%20quang", w.officer_tq);
 	ck_assert(list_has_unit(&r, "TQ"));
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?q=%25", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_search_for_a_percent_sign_means_itself)
+{
+	struct http_response r;
+	get_units(&r, "?q=%25", w.admin);
 	ck_assert_str_eq(r.body, "{\"items\":[],\"next_cursor\":null}");
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?q=%27%5C_", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_search_for_quotes_with_backslashes_is_answered)
+{
+	struct http_response r;
+	get_units(&r, "?q=%27%5C_", w.admin);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?limit=200", w.officer_nx, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_list_hides_units_out_of_scope)
+{
+	struct http_response r;
+	get_units(&r, "?limit=200", w.officer_nx);
 	ck_assert(!list_has_unit(&r, "TQ"));
 	ck_assert(!list_has_unit(&r, "HG"));
 	ck_assert(list_has_unit(&r, "NX-V1"));
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?parent=HG&level=district", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_list_filters_by_parent_with_level)
+{
+	struct http_response r;
+	get_units(&r, "?parent=HG&level=district", w.admin);
 	json_t *doc = json_loads(r.body, 0, NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(doc, "items")), 2);
 	json_decref(doc);
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?level=hamlet", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_list_refuses_an_unknown_level)
+{
+	struct http_response r;
+	get_units(&r, "?level=hamlet", w.admin);
 	assert_problem(&r, 422);
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units/TQ", w.officer_nx, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_a_unit_out_of_scope_is_404)
+{
+	struct http_response r;
+	get_units(&r, "/TQ", w.officer_nx);
 	assert_problem(&r, 404);
 	http_response_free(&r);
 }
@@ -481,7 +531,14 @@ Suite *units_suite(void)
 	tcase_add_test(tc, test_officer_creates_a_village_in_scope_with_an_audit_event);
 	tcase_add_test(tc, test_out_of_scope_parents_roots_and_bad_levels_are_refused);
 	tcase_add_test(tc, test_wrong_types_unknown_and_read_only_fields_are_422);
-	tcase_add_test(tc, test_lists_filter_search_and_hide_out_of_scope_units);
+	tcase_add_test(tc, test_unit_search_ignores_diacritics_with_case);
+	tcase_add_test(tc, test_unit_search_finds_a_commune_in_the_officers_scope);
+	tcase_add_test(tc, test_unit_search_for_a_percent_sign_means_itself);
+	tcase_add_test(tc, test_unit_search_for_quotes_with_backslashes_is_answered);
+	tcase_add_test(tc, test_unit_list_hides_units_out_of_scope);
+	tcase_add_test(tc, test_unit_list_filters_by_parent_with_level);
+	tcase_add_test(tc, test_unit_list_refuses_an_unknown_level);
+	tcase_add_test(tc, test_a_unit_out_of_scope_is_404);
 	tcase_add_test(tc, test_get_with_ancestors);
 	tcase_add_test(tc, test_move_needs_if_match_and_refuses_cycles);
 	tcase_add_test(tc, test_retire_answers_the_unit_retired_into_its_successor);
