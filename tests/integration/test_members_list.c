@@ -176,21 +176,39 @@ START_TEST(test_team_filter_lists_the_active_members_of_that_team)
 }
 END_TEST
 
-START_TEST(test_pages_follow_signed_cursors_and_refuse_foreign_ones)
+/* A new village `code` under TQ with members "Pager 0" to "Pager 4". */
+static void village_of_five(const char *code)
 {
-	add_village("TQ-P1", "TQ");
+	add_village(code, "TQ");
 	for (int i = 0; i < 5; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "Pager %d", i);
-		tm_create(mw.officer_tq, tm_body("TQ-P1", name, NULL, NULL));
+		tm_create(mw.officer_tq, tm_body(code, name, NULL, NULL));
 	}
+}
+
+START_TEST(test_pages_of_2_hold_every_member_once)
+{
+	village_of_five("TQ-P1");
 	char *names = collect(mw.officer_tq, "unit=TQ-P1", 2, "full_name", 1);
 	ck_assert_str_eq(names, "Pager 0,Pager 1,Pager 2,Pager 3,Pager 4");
 	free(names);
-	char *ids = collect(mw.officer_tq, "unit=TQ-P1", 2, "id", 0), *sorted = collect(mw.officer_tq, "unit=TQ-P1", 2, "id", 1);
-	ck_assert_str_eq(ids, sorted); /* served in id order */
+}
+END_TEST
+
+START_TEST(test_pages_are_served_in_id_order)
+{
+	village_of_five("TQ-P2");
+	char *ids = collect(mw.officer_tq, "unit=TQ-P2", 2, "id", 0);
+	char *sorted = collect(mw.officer_tq, "unit=TQ-P2", 2, "id", 1);
+	ck_assert_str_eq(ids, sorted);
 	free(ids);
 	free(sorted);
+}
+END_TEST
+
+START_TEST(test_a_cursor_of_another_list_is_400)
+{
 	struct http_response r;
 	world_call(&r, &mw, "GET", "/api/v1/users?limit=1", mw.admin, NULL, NULL);
 	char path[512];
@@ -199,12 +217,25 @@ START_TEST(test_pages_follow_signed_cursors_and_refuse_foreign_ones)
 	world_call(&r, &mw, "GET", path, mw.admin, NULL, NULL);
 	assert_problem(&r, 400);
 	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_a_cursor_the_server_did_not_sign_is_400)
+{
+	struct http_response r;
 	world_call(&r, &mw, "GET", "/api/v1/members?cursor=%27%3B--", mw.officer_tq, NULL, NULL);
 	assert_problem(&r, 400);
 	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_limits_out_of_range_are_422)
+{
 	static const char *const limits[] = {"0", "201", "-1", "ten"};
 	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		char path[96];
 		snprintf(path, sizeof path, "/api/v1/members?limit=%s", limits[i]);
+		struct http_response r;
 		world_call(&r, &mw, "GET", path, mw.officer_tq, NULL, NULL);
 		assert_problem(&r, 422);
 		ck_assert(response_has_error(&r, "limit", NULL));
@@ -506,7 +537,11 @@ void members_add_list_tests(Suite *s)
 	tcase_add_test(tc, test_q_ignores_case_and_vietnamese_diacritics);
 	tcase_add_test(tc, test_q_metacharacters_and_quotes_mean_themselves);
 	tcase_add_test(tc, test_team_filter_lists_the_active_members_of_that_team);
-	tcase_add_test(tc, test_pages_follow_signed_cursors_and_refuse_foreign_ones);
+	tcase_add_test(tc, test_pages_of_2_hold_every_member_once);
+	tcase_add_test(tc, test_pages_are_served_in_id_order);
+	tcase_add_test(tc, test_a_cursor_of_another_list_is_400);
+	tcase_add_test(tc, test_a_cursor_the_server_did_not_sign_is_400);
+	tcase_add_test(tc, test_limits_out_of_range_are_422);
 	tcase_add_test(tc, test_bad_query_parameters_are_422_naming_each);
 	tcase_add_test(tc, test_csv_export_lists_every_member_masked_for_the_viewer);
 	tcase_add_test(tc, test_pages_show_each_member_as_written_last_masked_for_the_viewer);
