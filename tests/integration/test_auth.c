@@ -353,7 +353,7 @@ START_TEST(test_enabling_a_client_again_does_not_revive_its_old_tokens)
 }
 END_TEST
 
-START_TEST(test_password_grant_form_and_json)
+START_TEST(test_password_grant_in_a_form_answers_a_bearer_token_not_to_be_stored)
 {
 	struct http_response r;
 	const char *form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
@@ -366,18 +366,40 @@ START_TEST(test_password_grant_form_and_json)
 	ck_assert_str_eq(cache, "no-store");
 	free(cache);
 	http_response_free(&r);
+}
+END_TEST
 
+/* The password grant for viewer.tq as a JSON body (200 asserted). */
+static void viewer_logs_in_with_json(void)
+{
+	struct http_response r;
 	const char *json[] = {"Content-Type: application/json", NULL};
 	const char *jbody = "{\"grant_type\":\"password\",\"username\":\"viewer.tq\","
 			    "\"password\":\"" WORLD_PASSWORD "\"}";
 	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", json, jbody, strlen(jbody));
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
-	/* the issuance is audited, without the password */
+}
+
+START_TEST(test_password_grant_takes_a_json_body)
+{
+	viewer_logs_in_with_json();
+}
+END_TEST
+
+START_TEST(test_password_grant_is_audited)
+{
+	viewer_logs_in_with_json();
 	char *n = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE action = "
 					"'auth.token_issued' AND actor_name = 'viewer.tq'");
 	ck_assert_int_ge(atoi(n), 1);
 	free(n);
+}
+END_TEST
+
+START_TEST(test_password_grant_audit_holds_no_password)
+{
+	viewer_logs_in_with_json();
 	char *leak = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE "
 					   "coalesce(after::text, '') LIKE '%horse%'");
 	ck_assert_str_eq(leak, "0");
@@ -1040,7 +1062,10 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_an_account_changed_by_another_hand_stops_within_a_moment);
 	tcase_add_test(tc, test_enabling_an_account_again_does_not_revive_its_old_tokens);
 	tcase_add_test(tc, test_enabling_a_client_again_does_not_revive_its_old_tokens);
-	tcase_add_test(tc, test_password_grant_form_and_json);
+	tcase_add_test(tc, test_password_grant_in_a_form_answers_a_bearer_token_not_to_be_stored);
+	tcase_add_test(tc, test_password_grant_takes_a_json_body);
+	tcase_add_test(tc, test_password_grant_is_audited);
+	tcase_add_test(tc, test_password_grant_audit_holds_no_password);
 	tcase_add_test(tc, test_wrong_password_and_unknown_user_get_the_same_answer);
 	tcase_add_test(tc, test_failed_logins_make_the_account_wait_longer_each_time);
 	tcase_add_test(tc, test_forty_concurrent_wrong_passwords_get_five_checks);
