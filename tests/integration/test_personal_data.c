@@ -220,8 +220,7 @@ START_TEST(test_real_import_with_a_number_outside_scope_is_409_naming_no_row)
 		     strlen(mixed));
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(json_field(r.body, "error_count"), "1");
-	ck_assert_ptr_nonnull(strstr(r.body, "\"row\":3"));
-	ck_assert_ptr_null(strstr(r.body, "\"row\":2"));
+	ck_assert_str_eq(json_field(r.body, "errors.0.row"), "3"); /* the only error */
 	http_response_free(&r);
 	/* outside it alone: the import fails as a whole, naming nothing */
 	const char *outside = "unit_code,full_name,phone\nTQ-V1,Một,0387000009\nTQ-V1,Hai,0387000001\n";
