@@ -320,17 +320,23 @@ int response_has_error(const struct http_response *r, const char *field, const c
 	return found;
 }
 
-int list_has(const char *body, const char *field, const char *value)
+long list_index(const char *body, const char *field, const char *value)
 {
 	json_t *doc = json_loads(body, 0, NULL);
 	size_t i;
 	json_t *item;
-	int found = 0;
+	long at = -1;
 	json_array_foreach(json_object_get(doc, "items"), i, item)
 	{
 		const char *v = json_string_value(json_object_get(item, field));
-		found |= v && !strcmp(v, value);
+		if (at < 0 && v && !strcmp(v, value))
+			at = (long)i;
 	}
 	json_decref(doc);
-	return found;
+	return at;
+}
+
+int list_has(const char *body, const char *field, const char *value)
+{
+	return list_index(body, field, value) >= 0;
 }

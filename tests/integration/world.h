@@ -130,7 +130,10 @@ int world_read_becomes(const struct world *w, const char *path, const char *toke
 /* Whether a JSON response body has a value (null included) at a dotted path, as json_field. */
 int json_has(const char *body, const char *path);
 
-/* Whether a list response's items hold one whose field (a string member) is value. */
+/* The position in a list response's items of the first whose field (a string member) is
+ * value, or -1. */
+long list_index(const char *body, const char *field, const char *value);
+/* Whether a list response's items hold one whose field is value. */
 int list_has(const char *body, const char *field, const char *value);
 
 /* True when the problem's errors name field (a JSON pointer or a parameter) with code (NULL: any). */
