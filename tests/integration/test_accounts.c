@@ -168,10 +168,7 @@ END_TEST
 START_TEST(test_another_communes_officer_cannot_read_an_account)
 {
 	long audit = world_count(&w, "audit_events");
-	struct http_response r;
-	world_call(&r, &w, "GET", user_path(w.viewer_tq_id), w.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&w, user_path(w.viewer_tq_id), w.officer_nx, 404);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
 }
 END_TEST
@@ -450,32 +447,23 @@ START_TEST(test_lists_page_with_signed_cursors)
 	char tampered[512];
 	snprintf(tampered, sizeof tampered, "/api/v1/users?cursor=%s", last_cursor);
 	tampered[strlen(tampered) - 3] ^= 1;
-	world_call(&r, &w, "GET", tampered, w.admin, NULL, NULL);
-	assert_problem(&r, 400);
-	http_response_free(&r);
+	world_get_refused(&w, tampered, w.admin, 400);
 	snprintf(path, sizeof path, "/api/v1/audit-events?cursor=%s", last_cursor);
-	world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
-	assert_problem(&r, 400);
-	http_response_free(&r);
+	world_get_refused(&w, path, w.admin, 400);
 	world_call(&r, &w, "GET", "/api/v1/users?cursor=%27%3B--", w.admin, NULL, NULL);
 	assert_problem(&r, 400);
 	http_response_free(&r);
 	static const char *const limits[] = {"0", "201", "-1", "ten", "1e2", ""};
 	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
 		snprintf(path, sizeof path, "/api/v1/users?limit=%s", limits[i]);
-		world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
-		assert_problem(&r, 422);
-		http_response_free(&r);
+		world_get_refused(&w, path, w.admin, 422);
 	}
 }
 END_TEST
 
 START_TEST(test_audit_events_are_for_admins_only)
 {
-	struct http_response r;
-	world_call(&r, &w, "GET", "/api/v1/audit-events", w.officer_tq, NULL, NULL);
-	assert_problem(&r, 403);
-	http_response_free(&r);
+	world_get_refused(&w, "/api/v1/audit-events", w.officer_tq, 403);
 }
 END_TEST
 
@@ -519,10 +507,7 @@ START_TEST(test_audit_events_refuse_bad_filters)
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		char path[200];
 		snprintf(path, sizeof path, "/api/v1/audit-events?%s", bad[k]);
-		struct http_response r;
-		world_call(&r, &w, "GET", path, w.admin, NULL, NULL);
-		assert_problem(&r, 422);
-		http_response_free(&r);
+		world_get_refused(&w, path, w.admin, 422);
 	}
 }
 END_TEST
@@ -717,9 +702,7 @@ START_TEST(test_people_change_their_own_password_proving_the_current_one)
 	http_response_free(&r);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 2);
 	/* tokens issued before the change stop working */
-	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
-	assert_problem(&r, 401);
-	http_response_free(&r);
+	world_get_refused(&w, "/api/v1/me", token, 401);
 	char *fresh = world_login(&w, "changes.password", "a+brand+new+passphrase");
 	free(fresh);
 	free(token);

@@ -155,9 +155,9 @@ END_TEST
 START_TEST(test_system_with_activities_write_records_in_its_scope)
 {
 	char *team = at_village_team("SY-V");
-	char *writer = at_client("tq.recorder", "[\"activities:write\",\"registry:read\"]", "TQ");
-	char *reader = at_client("tq.reader", "[\"registry:read\"]", "TQ");
-	char *elsewhere = at_client("nx.recorder", "[\"activities:write\"]", "NX");
+	char *writer = world_client_token(&aw, "tq.recorder", "[\"activities:write\",\"registry:read\"]", "TQ");
+	char *reader = world_client_token(&aw, "tq.reader", "[\"registry:read\"]", "TQ");
+	char *elsewhere = world_client_token(&aw, "nx.recorder", "[\"activities:write\"]", "NX");
 	char *id = at_record(writer, team, at_body(at_day(-1), NULL));
 	char sql[300];
 	snprintf(sql, sizeof sql,
@@ -213,9 +213,7 @@ START_TEST(test_leader_records_for_own_team_only)
 	world_call(&r, &aw, "GET", at_activity_path(id), token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", at_activity_path(others), token, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, at_activity_path(others), token, 404);
 	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", token, NULL, NULL);
 	ck_assert(list_has(r.body, "id", id));
 	ck_assert(!list_has(r.body, "id", others));
@@ -254,26 +252,20 @@ START_TEST(test_officer_of_another_commune_gets_404)
 	at_post(&r, aw.officer_nx, team, at_body(at_day(0), NULL));
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", at_activity_path(id), aw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, at_activity_path(id), aw.officer_nx, 404);
 	world_call_if_match(&r, &aw, "PATCH", at_activity_path(id), aw.officer_nx, "{\"notes\":\"x\"}", "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	world_call_if_match(&r, &aw, "DELETE", at_activity_path(id), aw.officer_nx, NULL, "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", at_team_path(team), aw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, at_team_path(team), aw.officer_nx, 404);
 	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", aw.officer_nx, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_null(strstr(r.body, id));
 	http_response_free(&r);
 	world_assert_unchanged(&before);
-	world_call(&r, &aw, "GET", "/api/v1/activities/not-a-uuid", aw.officer_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, "/api/v1/activities/not-a-uuid", aw.officer_tq, 404);
 	at_post(&r, aw.officer_tq, "7d3c1c0e-0000-4000-8000-000000000000", at_body(at_day(0), NULL));
 	assert_problem(&r, 404);
 	http_response_free(&r);

@@ -73,22 +73,3 @@ struct world_counts at_counts(void)
 	return world_counts(&aw, tables);
 }
 
-char *at_client(const char *client_id, const char *scopes, const char *unit)
-{
-	char body[300];
-	snprintf(body, sizeof body, "{\"client_id\":\"%s\",\"scopes\":%s,\"unit_code\":\"%s\"}",
-		 client_id, scopes, unit);
-	struct http_response r;
-	world_call(&r, &aw, "POST", "/api/v1/clients", aw.admin, body, NULL);
-	ck_assert_msg(r.status == 201, "client: %ld %s", r.status, r.body);
-	char form[300];
-	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
-		 client_id, json_field(r.body, "client_secret"));
-	http_response_free(&r);
-	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-	http_request(&r, "POST", aw.server.port, "/api/v1/auth/token", h, form, strlen(form));
-	ck_assert_msg(r.status == 200, "token: %ld %s", r.status, r.body);
-	char *token = strdup(json_field(r.body, "access_token"));
-	http_response_free(&r);
-	return token;
-}

@@ -34,8 +34,6 @@ const char *at_body(const char *date, const char *member_ids);
 /* Row counts of activities and audit_events, to assert that nothing was written. */
 struct world_counts at_counts(void);
 
-/* A system (client) with the scopes (a JSON array text) and scope unit: its token (malloc'd). */
-char *at_client(const char *client_id, const char *scopes, const char *unit);
 
 void activities_add_validation_tests(TCase *tc);
 void activities_add_batch_tests(TCase *tc);

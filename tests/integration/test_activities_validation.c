@@ -243,33 +243,20 @@ START_TEST(test_unknown_language_is_422)
 }
 END_TEST
 
-struct refused_case {
-	const char *body, *field, *code; /* body: a format taking today's date */
-};
-
-/* POSTs each case's body to a new team in village `code` and asserts 422 naming its field
- * with its code (NULL: any), and that none of them wrote anything. */
-static void assert_cases_refused(const char *code, const struct refused_case *cases, size_t n)
+/* POSTs each case's body (a format taking today's date) to a new team in village `code` as
+ * officer.tq: each is 422 naming its field, and none writes anything. */
+static void assert_cases_refused(const char *code, const struct refused_body *cases, size_t n)
 {
 	char *team = at_village_team(code);
-	const char *today = at_day(0);
 	struct world_counts before = at_counts();
-	for (size_t i = 0; i < n; i++) {
-		char body[600];
-		snprintf(body, sizeof body, cases[i].body, today);
-		struct http_response r;
-		at_post(&r, aw.officer_tq, team, body);
-		ck_assert_msg(r.status == 422 && response_has_error(&r, cases[i].field, cases[i].code),
-			      "case %zu: %ld %s", i, r.status, r.body);
-		http_response_free(&r);
-	}
-	world_assert_unchanged(&before);
+	world_assert_bodies_refused(&aw, at_team_path(team), aw.officer_tq, at_day(0), cases, n,
+				    &before);
 	free(team);
 }
 
 START_TEST(test_an_unknown_kind_is_422)
 {
-	static const struct refused_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"visit\",\"service_codes\":[\"vneid_level2\"]}", "/kind",
 		 "invalid_value"},
 	};
@@ -279,7 +266,7 @@ END_TEST
 
 START_TEST(test_wrong_types_are_422)
 {
-	static const struct refused_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":\"vneid_level2\"}",
 		 "/service_codes", "invalid_type"},
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[42]}", "/service_codes/0",
@@ -299,7 +286,7 @@ END_TEST
 
 START_TEST(test_required_values_missing_or_empty_are_422)
 {
-	static const struct refused_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"service_codes\":[\"vneid_level2\"]}", "/kind", "required"},
 		{"{\"date\":\"%s\",\"kind\":\"\",\"service_codes\":[\"vneid_level2\"]}", "/kind", NULL},
 		{"{\"date\":\"\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"]}%.0s", "/date",
@@ -314,7 +301,7 @@ END_TEST
 
 START_TEST(test_control_characters_in_notes_are_422)
 {
-	static const struct refused_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
 		 "\"notes\":\"a\\u001bb\"}",
 		 "/notes", "invalid_characters"},
@@ -328,7 +315,7 @@ END_TEST
 
 START_TEST(test_an_unknown_field_is_422)
 {
-	static const struct refused_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
 		 "\"colour\":\"red\"}",
 		 "/colour", "unknown_field"},
@@ -339,7 +326,7 @@ END_TEST
 
 START_TEST(test_read_only_fields_are_422)
 {
-	static const struct refused_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
 		 "\"id\":\"7d3c1c0e-0000-4000-8000-000000000000\"}",
 		 "/id", "read_only"},

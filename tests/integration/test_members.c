@@ -213,9 +213,7 @@ START_TEST(test_delete_needs_if_match_and_writes_an_audit_event)
 	char *ev = world_sql(&mw, "%s", sql);
 	ck_assert_str_eq(ev, "member.delete Sùng Mí Chứ");
 	free(ev);
-	world_call(&r, &mw, "GET", path, mw.officer_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&mw, path, mw.officer_tq, 404);
 }
 END_TEST
 
@@ -503,9 +501,7 @@ START_TEST(test_officer_of_another_commune_gets_404_for_members_out_of_scope)
 	const char *id = tm_create_at(mw.officer_tq, tm_body("TQ-V1", "Hidden Person", NULL, NULL), path);
 	struct world_counts before = tm_counts();
 	struct http_response r;
-	world_call(&r, &mw, "GET", path, mw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&mw, path, mw.officer_nx, 404);
 	world_call_if_match(&r, &mw, "PATCH", path, mw.officer_nx, "{\"status\":\"inactive\"}", "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
@@ -517,9 +513,7 @@ START_TEST(test_officer_of_another_commune_gets_404_for_members_out_of_scope)
 		   NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	world_call(&r, &mw, "GET", "/api/v1/members/not-a-uuid", mw.officer_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&mw, "/api/v1/members/not-a-uuid", mw.officer_tq, 404);
 	world_call(&r, &mw, "GET", "/api/v1/members?limit=200", mw.officer_nx, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_null(strstr(r.body, id));

@@ -327,32 +327,11 @@ START_TEST(test_without_unit_a_report_covers_the_callers_scope_or_everything_for
 }
 END_TEST
 
-/* A system's access token for a client with scopes (JSON array text) and unit. */
-static char *client_token(const char *client_id, const char *scopes, const char *unit)
-{
-	char body[512];
-	snprintf(body, sizeof body, "{\"client_id\":\"%s\",\"scopes\":%s,\"unit_code\":\"%s\"}",
-		 client_id, scopes, unit);
-	struct http_response r;
-	world_call(&r, &rw, "POST", "/api/v1/clients", rw.admin, body, NULL);
-	ck_assert_msg(r.status == 201, "%s", r.body);
-	char form[256];
-	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
-		 client_id, json_field(r.body, "client_secret"));
-	http_response_free(&r);
-	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-	http_request(&r, "POST", rw.server.port, "/api/v1/auth/token", h, form, strlen(form));
-	ck_assert_msg(r.status == 200, "%s", r.body);
-	char *token = strdup(json_field(r.body, "access_token"));
-	http_response_free(&r);
-	return token;
-}
-
 START_TEST(test_a_system_needs_the_reports_read_scope)
 {
 	coverage_commune("CV8");
-	char *reader = client_token("reports.reader", "[\"reports:read\"]", "BQ");
-	char *other = client_token("registry.reader", "[\"registry:read\"]", "BQ");
+	char *reader = world_client_token(&rw, "reports.reader", "[\"reports:read\"]", "BQ");
+	char *other = world_client_token(&rw, "registry.reader", "[\"registry:read\"]", "BQ");
 	json_t *doc = rp_report(reader, "/api/v1/reports/coverage?unit=CV8");
 	assert_coverage(json_object_get(doc, "total"), 3, 2, 66.7, 3, 4, 2, 2);
 	json_decref(doc);

@@ -216,10 +216,7 @@ static void admin_creates_then_deletes(const char *code)
 START_TEST(test_deleted_service_is_gone)
 {
 	admin_creates_then_deletes("zalo_delete");
-	struct http_response r;
-	world_call(&r, &sw, "GET", service_path("zalo_delete"), sw.admin, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&sw, service_path("zalo_delete"), sw.admin, 404);
 }
 END_TEST
 
@@ -304,30 +301,9 @@ START_TEST(test_the_catalogue_needs_a_token)
 }
 END_TEST
 
-/* A system (client) client_id with scope activities:write in TQ: its access token (malloc'd). */
-static char *system_token(const char *client_id)
-{
-	char body[256];
-	snprintf(body, sizeof body,
-		 "{\"client_id\":\"%s\",\"scopes\":[\"activities:write\"],\"unit_code\":\"TQ\"}",
-		 client_id);
-	struct http_response r;
-	world_call(&r, &sw, "POST", "/api/v1/clients", sw.admin, body, NULL);
-	ck_assert_msg(r.status == 201, "%s", r.body);
-	char form[256];
-	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
-		 client_id, json_field(r.body, "client_secret"));
-	http_response_free(&r);
-	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-	http_request(&r, "POST", sw.server.port, "/api/v1/auth/token", h, form, strlen(form));
-	char *token = strdup(json_field(r.body, "access_token"));
-	http_response_free(&r);
-	return token;
-}
-
 START_TEST(test_a_system_with_any_scope_reads_the_catalogue)
 {
-	char *token = system_token("catalogue.reader");
+	char *token = world_client_token(&sw, "catalogue.reader", "[\"activities:write\"]", "TQ");
 	struct http_response r;
 	world_call(&r, &sw, "GET", service_path("vneid_level2"), token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
@@ -338,7 +314,7 @@ END_TEST
 
 START_TEST(test_a_system_cannot_create_services)
 {
-	char *token = system_token("catalogue.writer");
+	char *token = world_client_token(&sw, "catalogue.writer", "[\"activities:write\"]", "TQ");
 	struct http_response r;
 	post_service(&r, token, "system_made", TWO_STEPS, "");
 	assert_problem(&r, 403);
@@ -663,9 +639,7 @@ START_TEST(test_codes_are_unique_and_strict)
 	ck_assert(response_has_error(&r, "/code", "too_short"));
 	http_response_free(&r);
 	world_assert_unchanged(&before);
-	world_call(&r, &sw, "GET", "/api/v1/services/NO_SUCH", sw.admin, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&sw, "/api/v1/services/NO_SUCH", sw.admin, 404);
 	world_call(&r, &sw, "GET", "/api/v1/services/no_such", sw.admin, NULL, NULL);
 	assert_problem(&r, 404);
 	http_response_free(&r);

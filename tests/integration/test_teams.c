@@ -106,9 +106,7 @@ START_TEST(test_officer_reads_a_team_with_its_etag)
 	free(etag);
 	http_response_free(&r);
 	/* an id that is not a UUID is no team; ?id= beside the path's cannot redirect the read */
-	world_call(&r, &tw, "GET", "/api/v1/teams/not-a-uuid", tw.officer_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&tw, "/api/v1/teams/not-a-uuid", tw.officer_tq, 404);
 	char path[200];
 	snprintf(path, sizeof path, "%s?id=00000000-0000-4000-8000-000000000000", tt_team_path(id));
 	world_call(&r, &tw, "GET", path, tw.officer_tq, NULL, NULL);
@@ -261,9 +259,7 @@ START_TEST(test_delete_a_team_without_memberships_is_204_with_audit_event)
 	char *ev = world_sql(&tw, "%s", sql);
 	ck_assert_str_eq(ev, "team.delete Tổ xoá true");
 	free(ev);
-	world_call(&r, &tw, "GET", tt_team_path(id), tw.officer_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&tw, tt_team_path(id), tw.officer_tq, 404);
 	free(id);
 }
 END_TEST
@@ -663,10 +659,7 @@ START_TEST(test_a_kept_team_read_stays_hidden_from_another_communes_officer)
 {
 	struct kept_team t;
 	kept_team(&t, "CA-N", "Lò Văn Nhớ");
-	struct http_response r;
-	world_call(&r, &tw, "GET", t.path, tw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&tw, t.path, tw.officer_nx, 404);
 	kept_team_free(&t);
 }
 END_TEST
@@ -675,10 +668,7 @@ START_TEST(test_a_kept_team_read_stays_hidden_from_a_leader_of_no_team)
 {
 	struct kept_team t;
 	kept_team(&t, "CA-L", "Lò Văn Nhớ");
-	struct http_response r;
-	world_call(&r, &tw, "GET", t.path, tw.leader_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&tw, t.path, tw.leader_tq, 404);
 	kept_team_free(&t);
 }
 END_TEST

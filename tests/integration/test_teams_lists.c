@@ -14,19 +14,7 @@
 /* The names in a list response's items, joined by '|', in order (static buffer). */
 static const char *names_of(const char *body)
 {
-	static char out[2048];
-	out[0] = '\0';
-	json_t *doc = json_loads(body, 0, NULL);
-	size_t i;
-	json_t *item;
-	json_array_foreach(json_object_get(doc, "items"), i, item)
-	{
-		size_t n = strlen(out);
-		snprintf(out + n, sizeof out - n, "%s%s", n ? "|" : "",
-			 json_string_value(json_object_get(item, "name")));
-	}
-	json_decref(doc);
-	return out;
+	return list_join(body, "name", "|");
 }
 
 /* Names found by GET /teams?unit=<unit>&<query>, sorted by SQL order of ids (static). */
@@ -210,10 +198,7 @@ START_TEST(test_list_pages_with_signed_cursors)
 	}
 	ck_assert_int_eq(items, 5);
 	ck_assert_int_eq(pages, 3);
-	struct http_response r;
-	world_call(&r, &tw, "GET", "/api/v1/teams?cursor=forged", tw.officer_tq, NULL, NULL);
-	assert_problem(&r, 400);
-	http_response_free(&r);
+	world_get_refused(&tw, "/api/v1/teams?cursor=forged", tw.officer_tq, 400);
 }
 END_TEST
 
@@ -247,10 +232,7 @@ START_TEST(test_bad_query_parameters_are_422_naming_each)
 	/* a 300-character q */
 	char path[700] = "/api/v1/teams?q=";
 	memset(path + strlen(path), 'a', 300);
-	struct http_response r;
-	world_call(&r, &tw, "GET", path, tw.officer_tq, NULL, NULL);
-	assert_problem(&r, 422);
-	http_response_free(&r);
+	world_get_refused(&tw, path, tw.officer_tq, 422);
 }
 END_TEST
 

@@ -350,36 +350,24 @@ START_TEST(test_a_member_outside_the_scope_is_422_like_a_missing_one)
 }
 END_TEST
 
-struct membership_case {
-	const char *body, *field, *code; /* body: a format taking the member's id */
-};
-
-/* POSTs each case's body as a membership of a member of a new village `code`'s team
- * (established 2020-05-01) and asserts 422 naming its field with its code (NULL: any), and
- * that none of them wrote anything. */
-static void assert_memberships_refused(const char *code, const struct membership_case *cases,
+/* POSTs each case's body (a format taking the member's id) as a membership of a member of a
+ * new village `code`'s team (established 2020-05-01): each is 422 naming its field, and none
+ * writes anything. */
+static void assert_memberships_refused(const char *code, const struct refused_body *cases,
 				       size_t n)
 {
 	char *team = tt_village_team(code, "Tổ ngày");
 	char *member = world_add_member(&tw, code, "Ma Văn Khánh");
 	struct world_counts before = tt_counts();
-	for (size_t i = 0; i < n; i++) {
-		char body[400];
-		snprintf(body, sizeof body, cases[i].body, member);
-		struct http_response r;
-		world_call(&r, &tw, "POST", tt_memberships_path(team), tw.officer_tq, body, NULL);
-		ck_assert_msg(r.status == 422 && response_has_error(&r, cases[i].field, cases[i].code),
-			      "case %zu: %ld %s", i, r.status, r.body);
-		http_response_free(&r);
-	}
-	world_assert_unchanged(&before);
+	world_assert_bodies_refused(&tw, tt_memberships_path(team), tw.officer_tq, member, cases, n,
+				    &before);
 	free(team);
 	free(member);
 }
 
 START_TEST(test_membership_member_id_is_a_required_uuid)
 {
-	static const struct membership_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"role\":\"member\",\"joined_on\":\"2021-01-01\"}%.0s", "/member_id", "required"},
 		{"{\"member_id\":\"nope\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}%.0s",
 		 "/member_id", "invalid_format"},
@@ -392,7 +380,7 @@ END_TEST
 
 START_TEST(test_membership_role_must_be_a_known_one)
 {
-	static const struct membership_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"member_id\":\"%s\",\"role\":\"chief\",\"joined_on\":\"2021-01-01\"}", "/role",
 		 "invalid_value"},
 		{"{\"member_id\":\"%s\",\"role\":\"\",\"joined_on\":\"2021-01-01\"}", "/role", NULL},
@@ -405,7 +393,7 @@ END_TEST
 
 START_TEST(test_membership_joined_on_is_a_real_past_date_after_the_team_began)
 {
-	static const struct membership_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":20210101}", "/joined_on",
 		 "invalid_type"},
 		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"\"}", "/joined_on", "required"},
@@ -422,7 +410,7 @@ END_TEST
 
 START_TEST(test_membership_left_on_lies_between_joined_on_and_today)
 {
-	static const struct membership_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
 		 "\"left_on\":\"2020-12-31\"}",
 		 "/left_on", "out_of_range"},
@@ -436,7 +424,7 @@ END_TEST
 
 START_TEST(test_membership_read_only_fields_are_422)
 {
-	static const struct membership_case cases[] = {
+	static const struct refused_body cases[] = {
 		{"{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\","
 		 "\"active\":true,\"team_level\":\"village\"}",
 		 "/active", "read_only"},
@@ -554,9 +542,7 @@ START_TEST(test_team_leader_reads_own_team_but_cannot_write_memberships)
 	ck_assert(list_has(r.body, "id", ms));
 	http_response_free(&r);
 	/* another team, even inside the leader's village, is not theirs */
-	world_call(&r, &tw, "GET", tt_team_path(other), tw.leader_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&tw, tt_team_path(other), tw.leader_tq, 404);
 	world_call(&r, &tw, "GET", "/api/v1/teams?limit=200", tw.leader_tq, NULL, NULL);
 	ck_assert(list_has(r.body, "id", own));
 	ck_assert(!list_has(r.body, "id", other));

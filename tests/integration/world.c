@@ -340,3 +340,77 @@ int list_has(const char *body, const char *field, const char *value)
 {
 	return list_index(body, field, value) >= 0;
 }
+
+char *world_client_token(const struct world *w, const char *client_id, const char *scopes,
+			 const char *unit)
+{
+	char body[512];
+	snprintf(body, sizeof body, "{\"client_id\":\"%s\",\"scopes\":%s,\"unit_code\":\"%s\"}",
+		 client_id, scopes, unit);
+	struct http_response r;
+	world_call(&r, w, "POST", "/api/v1/clients", w->admin, body, NULL);
+	ck_assert_msg(r.status == 201, "client: %ld %s", r.status, r.body);
+	char form[512];
+	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
+		 client_id, json_field(r.body, "client_secret"));
+	http_response_free(&r);
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	http_request(&r, "POST", w->server.port, "/api/v1/auth/token", h, form, strlen(form));
+	ck_assert_msg(r.status == 200, "token: %ld %s", r.status, r.body);
+	char *token = strdup(json_field(r.body, "access_token"));
+	http_response_free(&r);
+	return token;
+}
+
+const char *list_join(const char *body, const char *field, const char *sep)
+{
+	static char out[8192];
+	out[0] = '\0';
+	json_t *doc = json_loads(body, 0, NULL);
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(doc, "items"), i, item)
+	{
+		size_t n = strlen(out);
+		snprintf(out + n, sizeof out - n, "%s%s", i ? sep : "",
+			 json_string_value(json_object_get(item, field)));
+	}
+	json_decref(doc);
+	return out;
+}
+
+void world_assert_bodies_refused(const struct world *w, const char *path, const char *token,
+				 const char *arg, const struct refused_body *cases, size_t n,
+				 const struct world_counts *before)
+{
+	for (size_t i = 0; i < n; i++) {
+		char body[1024];
+		snprintf(body, sizeof body, cases[i].body, arg);
+		struct http_response r;
+		world_call(&r, w, "POST", path, token, body, NULL);
+		ck_assert_msg(r.status == 422 && response_has_error(&r, cases[i].field, cases[i].code),
+			      "case %zu: %ld %s", i, r.status, r.body);
+		http_response_free(&r);
+	}
+	world_assert_unchanged(before);
+}
+
+void world_get_refused(const struct world *w, const char *path, const char *token, long status)
+{
+	struct http_response r;
+	world_call(&r, w, "GET", path, token, NULL, NULL);
+	assert_problem(&r, status);
+	http_response_free(&r);
+}
+
+const char *world_path(const char *fmt, ...)
+{
+	static char out[8][256];
+	static int next;
+	char *buf = out[next++ % 8];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof out[0], fmt, ap);
+	va_end(ap);
+	return buf;
+}

@@ -94,6 +94,12 @@ void world_call_if_match(struct http_response *r, const struct world *w, const c
 			 const char *path, const char *token, const char *body,
 			 const char *version);
 
+/* GETs path with token (NULL: none) and asserts a problem answer with status. */
+void world_get_refused(const struct world *w, const char *path, const char *token, long status);
+
+/* A path built from a format (one of 8 static buffers, reused in turn). */
+const char *world_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* SELECT count(*) FROM table: to assert that nothing was written. */
 long world_count(const struct world *w, const char *table);
 
@@ -126,6 +132,27 @@ const char *json_field(const char *body, const char *path);
  * notifications. 1 when it did. */
 int world_read_becomes(const struct world *w, const char *path, const char *token, long status,
 		       const char *field, const char *want);
+
+/* A system (client) client_id with scopes (a JSON array text) and scope unit, created by the
+ * admin and logged in with the client credentials grant: its access token (malloc'd). */
+char *world_client_token(const struct world *w, const char *client_id, const char *scopes,
+			 const char *unit);
+
+/* The values of field (strings) of a list response's items, in order, joined with sep (static
+ * buffer). */
+const char *list_join(const char *body, const char *field, const char *sep);
+
+/* A body the API must refuse: a format taking one string, the error's field and code (NULL:
+ * any code). */
+struct refused_body {
+	const char *body, *field, *code;
+};
+
+/* POSTs each body (formatted with arg) to path as token and asserts 422 naming its field with
+ * its code, and that none of them changed the counted tables. */
+void world_assert_bodies_refused(const struct world *w, const char *path, const char *token,
+				 const char *arg, const struct refused_body *cases, size_t n,
+				 const struct world_counts *before);
 
 /* Whether a JSON response body has a value (null included) at a dotted path, as json_field. */
 int json_has(const char *body, const char *path);
