@@ -28,20 +28,6 @@ const char *at_day(int days)
 	return buf;
 }
 
-const char *at_team_path(const char *team)
-{
-	static char path[128];
-	snprintf(path, sizeof path, "/api/v1/teams/%s/activities", team);
-	return path;
-}
-
-const char *at_activity_path(const char *id)
-{
-	static char path[128];
-	snprintf(path, sizeof path, "/api/v1/activities/%s", id);
-	return path;
-}
-
 void at_post(struct http_response *r, const char *token, const char *team, const char *body)
 {
 	world_call(r, &aw, "POST", at_team_path(team), token, body, NULL);

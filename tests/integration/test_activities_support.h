@@ -18,9 +18,9 @@ char *at_village_team(const char *code);
 /* Today in Vietnam plus `days` (negative: before), YYYY-MM-DD (one of 4 static buffers). */
 const char *at_day(int days);
 
-/* "/api/v1/teams/<id>/activities" and "/api/v1/activities/<id>" (static buffers). */
-const char *at_team_path(const char *team);
-const char *at_activity_path(const char *id);
+/* "/api/v1/teams/<id>/activities" and "/api/v1/activities/<id>" (world_path's buffers). */
+#define at_team_path(team) world_path("/api/v1/teams/%s/activities", (team))
+#define at_activity_path(id) world_path("/api/v1/activities/%s", (id))
 
 /* POSTs body to the team's activities as token; the response is left in r. */
 void at_post(struct http_response *r, const char *token, const char *team, const char *body);

@@ -54,27 +54,6 @@ char *tt_add_membership(const char *token, const char *team, const char *member,
 	return id;
 }
 
-const char *tt_team_path(const char *id)
-{
-	static char path[128];
-	snprintf(path, sizeof path, "/api/v1/teams/%s", id);
-	return path;
-}
-
-const char *tt_memberships_path(const char *team)
-{
-	static char path[160];
-	snprintf(path, sizeof path, "/api/v1/teams/%s/memberships", team);
-	return path;
-}
-
-const char *tt_membership_path(const char *team, const char *ms)
-{
-	static char path[200];
-	snprintf(path, sizeof path, "%s/%s", tt_memberships_path(team), ms);
-	return path;
-}
-
 struct world_counts tt_counts(void)
 {
 	static const char *const tables[] = {"teams", "memberships", "audit_events", NULL};

@@ -31,13 +31,11 @@ void tt_post_membership(struct http_response *r, const char *token, const char *
 char *tt_add_membership(const char *token, const char *team, const char *member,
 			const char *role, const char *joined_on);
 
-/*
- * "/api/v1/teams/<id>", "/api/v1/teams/<id>/memberships" and
- * "/api/v1/teams/<id>/memberships/<ms>" (static buffers, one each).
- */
-const char *tt_team_path(const char *id);
-const char *tt_memberships_path(const char *team);
-const char *tt_membership_path(const char *team, const char *ms);
+/* "/api/v1/teams/<id>", "/api/v1/teams/<id>/memberships" and
+ * "/api/v1/teams/<id>/memberships/<ms>" (world_path's buffers). */
+#define tt_team_path(id) world_path("/api/v1/teams/%s", (id))
+#define tt_memberships_path(team) world_path("/api/v1/teams/%s/memberships", (team))
+#define tt_membership_path(team, ms) world_path("/api/v1/teams/%s/memberships/%s", (team), (ms))
 
 /*
  * Row counts of teams, memberships and audit_events, to assert (world_assert_unchanged) that
