@@ -182,7 +182,8 @@ START_TEST(test_another_communes_officer_cannot_patch_an_account)
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
-	char *status = db_query_value(w.url, "SELECT status FROM users WHERE username = 'viewer.tq'");
+	char *status = db_query_value(w.url,
+				      "SELECT status FROM users WHERE username = 'viewer.tq'");
 	ck_assert_str_eq(status, "active");
 	free(status);
 }
@@ -348,7 +349,8 @@ START_TEST(test_every_refused_user_field_is_listed_in_one_answer)
 	static const char *const fields[] = {"/username", "/role", "/unit_code", "/team_id", "/id",
 					     "/version", "/color", "/status"};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		ck_assert_msg(response_has_error(&r, fields[i], NULL), "%s missing from %s", fields[i],
+		ck_assert_msg(response_has_error(&r, fields[i], NULL), "%s missing from %s",
+			      fields[i],
 			      r.body);
 	ck_assert(response_has_error(&r, "/color", "unknown_field"));
 	ck_assert(response_has_error(&r, "/id", "read_only"));
@@ -359,7 +361,8 @@ END_TEST
 START_TEST(test_a_weak_password_alone_is_422)
 {
 	struct http_response r;
-	user_refused(&r, "{\"username\":\"weak.one\",\"password\":\"elevenchars\",\"role\":\"viewer\","
+	user_refused(&r,
+		     "{\"username\":\"weak.one\",\"password\":\"elevenchars\",\"role\":\"viewer\","
 			 "\"unit_code\":\"TQ\"}");
 	ck_assert(response_has_error(&r, "/password", "too_weak"));
 	http_response_free(&r);

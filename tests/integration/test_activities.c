@@ -155,7 +155,8 @@ END_TEST
 START_TEST(test_system_with_activities_write_records_in_its_scope)
 {
 	char *team = at_village_team("SY-V");
-	char *writer = world_client_token(&aw, "tq.recorder", "[\"activities:write\",\"registry:read\"]", "TQ");
+	char *writer = world_client_token(&aw, "tq.recorder",
+					  "[\"activities:write\",\"registry:read\"]", "TQ");
 	char *reader = world_client_token(&aw, "tq.reader", "[\"registry:read\"]", "TQ");
 	char *elsewhere = world_client_token(&aw, "nx.recorder", "[\"activities:write\"]", "NX");
 	char *id = at_record(writer, team, at_body(at_day(-1), NULL));

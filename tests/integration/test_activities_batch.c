@@ -54,7 +54,8 @@ static double seconds_since(const struct timespec *t0)
 START_TEST(test_batch_records_every_item_with_one_audit_event)
 {
 	char *a = at_village_team("BA-A"), *b = at_village_team("BA-B");
-	char *ma = world_add_member(&aw, "BA-A", "Chảo Láo Sử"), *mb = world_add_member(&aw, "BA-B", "Triệu Thị Mẩy");
+	char *ma = world_add_member(&aw, "BA-A", "Chảo Láo Sử");
+	char *mb = world_add_member(&aw, "BA-B", "Triệu Thị Mẩy");
 	world_add_membership(&aw, a, ma, "member", "2021-01-01", NULL);
 	world_add_membership(&aw, b, mb, "member", "2021-01-01", NULL);
 	char body[2000];

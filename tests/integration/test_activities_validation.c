@@ -58,7 +58,8 @@ START_TEST(test_naming_a_member_of_another_team_is_422)
 {
 	char *team = at_village_team("VM-A");
 	char *other = at_village_team("VM-B");
-	char *ours = world_add_member(&aw, "VM-A", "Lò Văn Páo"), *theirs = world_add_member(&aw, "VM-B", "Hầu Thị Dợ");
+	char *ours = world_add_member(&aw, "VM-A", "Lò Văn Páo");
+	char *theirs = world_add_member(&aw, "VM-B", "Hầu Thị Dợ");
 	world_add_membership(&aw, team, ours, "member", "2021-01-01", NULL);
 	world_add_membership(&aw, other, theirs, "member", "2021-01-01", NULL);
 	char members[200];
@@ -80,7 +81,8 @@ END_TEST
 START_TEST(test_naming_a_member_whose_membership_ended_before_the_date_is_422)
 {
 	char *team = at_village_team("VL-V");
-	char *left = world_add_member(&aw, "VL-V", "Giàng Seo Lử"), *late = world_add_member(&aw, "VL-V", "Ly Mí Sính");
+	char *left = world_add_member(&aw, "VL-V", "Giàng Seo Lử");
+	char *late = world_add_member(&aw, "VL-V", "Ly Mí Sính");
 	world_add_membership(&aw, team, left, "member", "2021-01-01", "2023-12-31");
 	world_add_membership(&aw, team, late, "member", "2024-06-01", NULL);
 	char one[100];

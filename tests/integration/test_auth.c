@@ -677,7 +677,8 @@ static long client_grant(const struct system_client *c, const char *secret, cons
 			 char **answer)
 {
 	char form[300];
-	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
+	snprintf(form, sizeof form,
+		 "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
 		 c->client_id, secret ? secret : c->secret, scope ? "&scope=" : "",
 		 scope ? scope : "");
 	return post_token("application/x-www-form-urlencoded", form, answer);

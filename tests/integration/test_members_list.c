@@ -435,7 +435,8 @@ static void assert_same_as_sql(const char *query, int limit, const char *root,
 
 START_TEST(test_large_subtree_is_walked_and_sifted_in_id_order_like_sql)
 {
-	char *units = world_sql(&mw, "SELECT count(*) FROM units WHERE within(path, (SELECT path FROM units WHERE code = 'BIGC'))");
+	char *units = world_sql(&mw,
+				"SELECT count(*) FROM units WHERE within(path, (SELECT path FROM units WHERE code = 'BIGC'))");
 	ck_assert_str_eq(units, "1101");
 	free(units);
 	assert_same_as_sql("unit=BIGC", 200, "BIGC", "true", 6000);

@@ -74,7 +74,8 @@ START_TEST(test_team_contact_phone_is_masked_without_personal_data_everywhere)
 	snprintf(path, sizeof path, "/api/v1/teams/%s", json_field(r.body, "id"));
 	http_response_free(&r);
 	char *reader = world_client_token(&w, "pd.reader", "[\"registry:read\"]", "TQ");
-	char *writer = world_client_token(&w, "pd.writer", "[\"registry:read\",\"registry:write\"]", "TQ");
+	char *writer = world_client_token(&w, "pd.writer", "[\"registry:read\",\"registry:write\"]",
+					  "TQ");
 	char *pii = world_client_token(&w, "pd.pii", "[\"registry:read\",\"members:pii\"]", "TQ");
 	/* single reads, in an order that keeps each form in memory before the other reads it */
 	for (int round = 0; round < 2; round++) {

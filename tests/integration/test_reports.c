@@ -41,15 +41,24 @@ static void coverage_commune(const char *c)
 	world_add_unit(&rw, v1, "Thôn Một", "village", c);
 	world_add_unit(&rw, v2, "Thôn Hai", "village", c);
 	world_add_unit(&rw, v3, "Thôn Ba", "village", c);
-	char *t1 = world_add_team(&rw, v1, "active", "2023-01-01"), *t2 = world_add_team(&rw, v2, "active", "2023-01-01");
-	char *t3 = world_add_team(&rw, v3, "suspended", "2023-01-01"), *tc = world_add_team(&rw, c, "active", "2023-01-01");
-	char *p1 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie,hmn}", "{official,party_member}", "active");
-	char *p2 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{youth_union}", "active");
-	char *p3 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{hmn}", "{teacher}", "active");
-	char *p4 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher,youth_union}", "inactive");
-	char *p5 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{tyz}", "{volunteer}", "active");
-	char *p6 = world_add_member_with(&rw, v3, "Nguyễn Văn Báo Cáo", "{vie,tyz}", "{police}", "active");
-	char *p7 = world_add_member_with(&rw, c, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+	char *t1 = world_add_team(&rw, v1, "active", "2023-01-01");
+	char *t2 = world_add_team(&rw, v2, "active", "2023-01-01");
+	char *t3 = world_add_team(&rw, v3, "suspended", "2023-01-01");
+	char *tc = world_add_team(&rw, c, "active", "2023-01-01");
+	char *p1 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie,hmn}",
+					 "{official,party_member}", "active");
+	char *p2 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{youth_union}",
+					 "active");
+	char *p3 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{hmn}", "{teacher}",
+					 "active");
+	char *p4 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{vie}",
+					 "{teacher,youth_union}", "inactive");
+	char *p5 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{tyz}", "{volunteer}",
+					 "active");
+	char *p6 = world_add_member_with(&rw, v3, "Nguyễn Văn Báo Cáo", "{vie,tyz}", "{police}",
+					 "active");
+	char *p7 = world_add_member_with(&rw, c, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
 	world_add_membership(&rw, t1, p1, "leader", "2023-02-01", NULL);
 	world_add_membership(&rw, t1, p2, "member", "2023-02-01", NULL);
 	world_add_membership(&rw, t1, p5, "member", "2023-02-01", "2024-01-01");

@@ -39,11 +39,17 @@ static void activity_commune(const char *c)
 	world_add_unit(&rw, c, "Xã Hoạt Động", "commune", "BQ");
 	world_add_unit(&rw, v1, "Thôn Một", "village", c);
 	world_add_unit(&rw, v2, "Thôn Hai", "village", c);
-	char *a1 = world_add_team(&rw, v1, "active", "2023-01-01"), *a2 = world_add_team(&rw, v2, "active", "2023-01-01"), *tc = world_add_team(&rw, c, "active", "2023-01-01");
-	char *p1 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
-	char *p2 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher}", "active");
-	char *p3 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher}", "active");
-	char *p4 = world_add_member_with(&rw, c, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+	char *a1 = world_add_team(&rw, v1, "active", "2023-01-01");
+	char *a2 = world_add_team(&rw, v2, "active", "2023-01-01");
+	char *tc = world_add_team(&rw, c, "active", "2023-01-01");
+	char *p1 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	char *p2 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher}",
+					 "active");
+	char *p3 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher}",
+					 "active");
+	char *p4 = world_add_member_with(&rw, c, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
 	world_add_membership(&rw, a1, p1, "leader", "2023-02-01", NULL);
 	world_add_membership(&rw, a1, p2, "member", "2023-02-01", NULL);
 	world_add_membership(&rw, a2, p3, "leader", "2023-02-01", NULL);
@@ -224,10 +230,12 @@ START_TEST(test_activity_period_defaults_to_the_last_12_months_in_vietnam)
 	world_add_unit(&rw, "AC5", "Xã Mặc Định", "commune", "BQ");
 	world_add_unit(&rw, "AC5-V1", "Thôn Một", "village", "AC5");
 	char *team = world_add_team(&rw, "AC5-V1", "active", "2023-01-01");
-	char *p = world_add_member_with(&rw, "AC5-V1", "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+	char *p = world_add_member_with(&rw, "AC5-V1", "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					"active");
 	world_add_membership(&rw, team, p, "leader", "2023-02-01", NULL);
 	char *today = world_sql(&rw, "SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date");
-	char *from = world_sql(&rw, "SELECT ('%s'::date - interval '1 year' + interval '1 day')::date",
+	char *from = world_sql(&rw,
+			       "SELECT ('%s'::date - interval '1 year' + interval '1 day')::date",
 			    today);
 	char *recent = world_sql(&rw, "SELECT '%s'::date - 10", today);
 	char *old = world_sql(&rw, "SELECT '%s'::date - 400", today);
@@ -319,8 +327,10 @@ static void merge_commune(const char *c, char **ta)
 	world_add_unit(&rw, b, "Thôn Mới", "village", c);
 	*ta = world_add_team(&rw, a, "active", "2023-01-01");
 	char *tb = world_add_team(&rw, b, "active", "2023-01-01");
-	char *qa = world_add_member_with(&rw, a, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
-	char *qb = world_add_member_with(&rw, b, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+	char *qa = world_add_member_with(&rw, a, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	char *qb = world_add_member_with(&rw, b, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
 	world_add_membership(&rw, *ta, qa, "leader", "2023-02-01", NULL);
 	world_add_membership(&rw, tb, qb, "leader", "2023-02-01", NULL);
 	char ids[64];
@@ -387,7 +397,8 @@ START_TEST(test_a_village_merged_into_another_commune_counts_in_both_communes_re
 	world_add_unit(&rw, "MG3", "Xã Bên Cạnh", "commune", "BQ");
 	world_add_unit(&rw, "MG3-X", "Thôn Chuyển", "village", "MG3");
 	char *tx = world_add_team(&rw, "MG3-X", "active", "2023-01-01");
-	char *qx = world_add_member_with(&rw, "MG3-X", "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+	char *qx = world_add_member_with(&rw, "MG3-X", "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
 	world_add_membership(&rw, tx, qx, "leader", "2023-02-01", NULL);
 	char ids[64];
 	snprintf(ids, sizeof ids, "{%s}", qx);

@@ -19,7 +19,8 @@ static char *village_team(const char *c, const char *v, const char *name, int me
 	world_add_unit(&rw, code, name, "village", c);
 	char *team = world_add_team(&rw, code, "active", "2023-01-01");
 	for (int i = 0; i < members; i++) {
-		char *m = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+		char *m = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}",
+						"{official}", "active");
 		world_add_membership(&rw, team, m, i ? "member" : "leader", "2023-02-01", NULL);
 		free(m);
 	}
@@ -51,10 +52,12 @@ static void lagging_commune(const char *c, char **teams)
 	world_add_unit(&rw, code, "Thôn Sáu", "village", c);
 	free(world_add_team(&rw, code, "suspended", "2023-01-01"));
 	snprintf(code, sizeof code, "%s-V2", c);
-	char *gone = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "active");
+	char *gone = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					   "active");
 	world_add_membership(&rw, teams[1], gone, "leader", "2023-02-01", "2024-12-01");
 	snprintf(code, sizeof code, "%s-V4", c);
-	char *inactive = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}", "{official}", "inactive");
+	char *inactive = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}",
+					       "{official}", "inactive");
 	world_add_membership(&rw, teams[3], inactive, "member", "2023-02-01", NULL);
 	free(gone), free(inactive);
 	static const struct {
@@ -68,7 +71,8 @@ static void lagging_commune(const char *c, char **teams)
 	};
 	for (size_t i = 0; i < sizeof work / sizeof work[0]; i++) {
 		snprintf(code, sizeof code, "%s-%s", c, work[i].village);
-		world_add_activity(&rw, teams[work[i].team], code, work[i].date, "{}", work[i].households, work[i].households, "{}");
+		world_add_activity(&rw, teams[work[i].team], code, work[i].date, "{}",
+				   work[i].households, work[i].households, "{}");
 	}
 }
 

@@ -383,7 +383,8 @@ START_TEST(test_moving_a_team_to_a_commune_moves_its_memberships_level)
 	world_add_unit(&tw, "LM-C2", NULL, "commune", "BQ");
 	char *team = tt_create_team(tw.admin, "LM-V", "Tổ lên xã", NULL);
 	char *busy = tt_create_team(tw.admin, "LM-C2", "Tổ xã bận", NULL);
-	char *person = world_add_member(&tw, "LM-V", "Người hai tổ"), *other = world_add_member(&tw, "LM-V", "Người một tổ");
+	char *person = world_add_member(&tw, "LM-V", "Người hai tổ");
+	char *other = world_add_member(&tw, "LM-V", "Người một tổ");
 	free(tt_add_membership(tw.admin, team, person, "member", "2021-01-01"));
 	free(tt_add_membership(tw.admin, busy, person, "member", "2021-01-01"));
 	struct http_response r;

@@ -129,7 +129,8 @@ END_TEST
 START_TEST(test_a_second_active_leader_is_409)
 {
 	char *team = tt_village_team("ML-V", "Tổ hai trưởng");
-	char *first = world_add_member(&tw, "ML-V", "Trưởng một"), *second = world_add_member(&tw, "ML-V", "Trưởng hai");
+	char *first = world_add_member(&tw, "ML-V", "Trưởng một");
+	char *second = world_add_member(&tw, "ML-V", "Trưởng hai");
 	char *ms = tt_add_membership(tw.officer_tq, team, first, "leader", "2021-01-01");
 	struct world_counts before = tt_counts();
 	struct http_response r;
@@ -621,7 +622,8 @@ END_TEST
 START_TEST(test_same_idempotency_key_adds_one_membership)
 {
 	char *team = tt_village_team("MI-V", "Tổ một lần");
-	char *member = world_add_member(&tw, "MI-V", "Hà Văn Tú"), *other = world_add_member(&tw, "MI-V", "Khác");
+	char *member = world_add_member(&tw, "MI-V", "Hà Văn Tú");
+	char *other = world_add_member(&tw, "MI-V", "Khác");
 	char body[300];
 	snprintf(body, sizeof body, "{\"member_id\":\"%s\",\"role\":\"member\",\"joined_on\":\"2021-01-01\"}",
 		 member);

@@ -45,7 +45,8 @@ START_TEST(test_officer_creates_a_village_in_scope_with_an_audit_event)
 	ck_assert_str_eq(json_field(body, "parent_code"), "TQ");
 	free(body);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
-	char *path = db_query_value(w.url, "SELECT within((SELECT path FROM units WHERE code = 'TQ-V2'), "
+	char *path = db_query_value(w.url,
+				    "SELECT within((SELECT path FROM units WHERE code = 'TQ-V2'), "
 					   "(SELECT path FROM units WHERE code = 'HG'))");
 	ck_assert_str_eq(path, "t");
 	free(path);
@@ -260,7 +261,8 @@ START_TEST(test_move_needs_if_match_and_refuses_cycles)
 	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\",\"name\":\"Xã Đã Chuyển\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
-	char *moved = db_query_value(w.url, "SELECT within((SELECT path FROM units WHERE code = 'MV-V'), "
+	char *moved = db_query_value(w.url,
+				     "SELECT within((SELECT path FROM units WHERE code = 'MV-V'), "
 					    "(SELECT path FROM units WHERE code = 'BM'))");
 	ck_assert_str_eq(moved, "t");
 	free(moved);
@@ -436,7 +438,8 @@ START_TEST(test_no_unit_can_be_added_under_a_retired_one)
 	struct http_response r;
 	retire_old_into_new("RU", &r);
 	http_response_free(&r);
-	ck_assert_int_eq(post_unit(w.admin, "RU-LATE", "Thôn Muộn", "village", "RU-OLD", NULL), 422);
+	ck_assert_int_eq(post_unit(w.admin, "RU-LATE", "Thôn Muộn", "village", "RU-OLD", NULL),
+			 422);
 }
 END_TEST
 
