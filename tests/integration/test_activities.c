@@ -194,7 +194,7 @@ START_TEST(test_leader_records_for_own_team_only)
 	struct http_response r;
 	at_post(&r, token, other, at_body(at_day(0), NULL));
 	assert_problem(&r, 403);
-	ck_assert_ptr_nonnull(strstr(r.body, "own team"));
+	assert_problem_says(&r, "own team");
 	http_response_free(&r);
 	at_post(&r, token, far, at_body(at_day(0), NULL));
 	assert_problem(&r, 404);

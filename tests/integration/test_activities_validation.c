@@ -46,7 +46,7 @@ START_TEST(test_activity_before_the_team_existed_is_422)
 	at_post(&r, aw.officer_tq, team, at_body("2023-06-14", NULL));
 	assert_problem(&r, 422);
 	ck_assert(response_has_error(&r, "/date", "out_of_range"));
-	ck_assert_ptr_nonnull(strstr(r.body, "2023-06-15"));
+	assert_problem_says(&r, "2023-06-15");
 	http_response_free(&r);
 	world_assert_unchanged(&before);
 	free(at_record(aw.officer_tq, team, at_body("2023-06-15", NULL)));

@@ -66,7 +66,7 @@ static void assert_rejected(const char *authorization)
 	ck_assert_msg(www && strstr(www, "Bearer") && strstr(www, "error=\"invalid_token\""), "%s", www);
 	free(www);
 	/* the same words whatever failed */
-	ck_assert_ptr_nonnull(strstr(r.body, "The access token is invalid or expired"));
+	assert_problem_says(&r, "The access token is invalid or expired");
 	http_response_free(&r);
 }
 

@@ -136,7 +136,7 @@ START_TEST(test_a_second_active_leader_is_409)
 	struct http_response r;
 	tt_post_membership(&r, tw.officer_tq, team, second, "leader", "2021-02-01", NULL);
 	assert_problem(&r, 409);
-	ck_assert_ptr_nonnull(strstr(r.body, "already has an active leader"));
+	assert_problem_says(&r, "already has an active leader");
 	ck_assert_ptr_nonnull(strstr(r.body, ms));
 	http_response_free(&r);
 	world_assert_unchanged(&before);
@@ -304,7 +304,7 @@ START_TEST(test_a_person_in_two_village_teams_at_once_is_409)
 	struct http_response r;
 	tt_post_membership(&r, tw.officer_tq, two, person, "member", "2021-02-01", NULL);
 	assert_problem(&r, 409);
-	ck_assert_ptr_nonnull(strstr(r.body, "village"));
+	assert_problem_says(&r, "village");
 	http_response_free(&r);
 	tt_post_membership(&r, tw.officer_tq, one, person, "deputy", "2021-02-01", NULL);
 	assert_problem(&r, 409); /* the same team twice */

@@ -414,3 +414,24 @@ const char *world_path(const char *fmt, ...)
 	va_end(ap);
 	return buf;
 }
+
+void assert_problem_says(const struct http_response *r, const char *text)
+{
+	json_t *doc = json_loads(r->body, 0, NULL);
+	ck_assert_msg(doc, "not JSON: %s", r->body);
+	const char *said[] = {json_string_value(json_object_get(doc, "detail")),
+			      json_string_value(json_object_get(doc, "title"))};
+	int found = 0;
+	for (size_t i = 0; i < 2; i++)
+		found |= said[i] && strstr(said[i], text) != NULL;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(doc, "errors"), i, e)
+	{
+		const char *message = json_string_value(json_object_get(e, "message"));
+		found |= message && strstr(message, text) != NULL;
+	}
+	ck_assert_msg(found, "no detail, title or error message says \"%s\": detail \"%s\", errors %s",
+		      text, said[0] ? said[0] : "", json_field(r->body, "errors"));
+	json_decref(doc);
+}

@@ -154,6 +154,10 @@ void world_assert_bodies_refused(const struct world *w, const char *path, const 
 				 const char *arg, const struct refused_body *cases, size_t n,
 				 const struct world_counts *before);
 
+/* Asserts that a problem's detail, title or one of its errors' messages says text; the
+ * failure shows what they say. */
+void assert_problem_says(const struct http_response *r, const char *text);
+
 /* Whether a JSON response body has a value (null included) at a dotted path, as json_field. */
 int json_has(const char *body, const char *path);
 
