@@ -471,7 +471,7 @@ START_TEST(test_a_conflict_the_database_found_is_stored_and_replayed_with_its_de
 	/* the unique index refuses the insert; the 409 then reads which team is in the way */
 	world_call(&r, &w, "POST", "/api/v1/teams", w.officer_tq, team, key);
 	assert_problem(&r, 409);
-	ck_assert_ptr_nonnull(strstr(r.body, first));
+	assert_problem_says(&r, first);
 	world_call(&again, &w, "POST", "/api/v1/teams", w.officer_tq, team, key);
 	ck_assert_int_eq(again.status, 409);
 	ck_assert_str_eq(r.body, again.body);

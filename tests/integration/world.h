@@ -2,7 +2,9 @@
  * A small administrative world for access tests, in a fresh database served by a cdtt
  * subprocess: province HG with district BQ > commune TQ > village TQ-V1, and district BM >
  * commune NX > village NX-V1; an admin, officers of TQ and of NX, a viewer and a team leader
- * of TQ; and their tokens.
+ * of TQ; and their tokens. With it: inserters that write rows directly with SQL (units,
+ * teams, members, memberships, activities, accounts), requests as its accounts, and readers
+ * of JSON answers that name the field they check.
  */
 #ifndef CDTT_TEST_WORLD_H
 #define CDTT_TEST_WORLD_H
