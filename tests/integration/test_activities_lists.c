@@ -195,83 +195,64 @@ static void commune_three_free(struct commune_three *c)
 	free(c->t1), free(c->t2), free(c->a1), free(c->a2), free(c->a3);
 }
 
-START_TEST(test_scope_list_of_a_commune_holds_its_villages_activities_newest_first)
+/* On a new commune_three(prefix), asserts that the admin's list of its unit `unit` ("C" for
+ * the commune, "V2" for its second village) with query (where "%s" stands for t1's id) holds
+ * exactly want: activity names ("a3,a2") in that order. */
+static void assert_scope_list(const char *prefix, const char *unit, const char *query,
+			      const char *want)
 {
 	struct commune_three c;
-	commune_three(&c, "LS");
+	commune_three(&c, prefix);
+	char q[200], expected[200] = "", name[4];
+	snprintf(q, sizeof q, query, c.t1);
+	const char *ids[] = {c.a1, c.a2, c.a3};
+	for (const char *p = want; *p; p += p[2] ? 3 : 2) {
+		snprintf(name, sizeof name, "%.2s", p);
+		size_t n = strlen(expected);
+		snprintf(expected + n, sizeof expected - n, "%s%s", n ? "," : "",
+			 ids[name[1] - '1']);
+	}
 	struct http_response r;
-	commune_three_get(&r, &c, c.commune, "", aw.admin);
-	char want[200];
-	snprintf(want, sizeof want, "%s,%s,%s", c.a3, c.a2, c.a1);
-	ck_assert_str_eq(ids_of(r.body), want);
+	commune_three_get(&r, &c, strcmp(unit, "C") ? c.village2 : c.commune, q, aw.admin);
+	ck_assert_msg(!strcmp(ids_of(r.body), expected), "%s?%s: %s, expected %s", unit, q,
+		      ids_of(r.body), want);
 	http_response_free(&r);
 	commune_three_free(&c);
+}
+
+START_TEST(test_scope_list_of_a_commune_holds_its_villages_activities_newest_first)
+{
+	assert_scope_list("LS", "C", "", "a3,a2,a1");
 }
 END_TEST
 
 START_TEST(test_scope_list_of_a_village_holds_only_its_activities)
 {
-	struct commune_three c;
-	commune_three(&c, "LSV");
-	struct http_response r;
-	commune_three_get(&r, &c, c.village2, "", aw.admin);
-	char want[200];
-	snprintf(want, sizeof want, "%s,%s", c.a3, c.a2);
-	ck_assert_str_eq(ids_of(r.body), want);
-	http_response_free(&r);
-	commune_three_free(&c);
+	assert_scope_list("LSV", "V2", "", "a3,a2");
 }
 END_TEST
 
 START_TEST(test_scope_list_filters_by_team)
 {
-	struct commune_three c;
-	commune_three(&c, "LST");
-	char query[100];
-	snprintf(query, sizeof query, "team=%s", c.t1);
-	struct http_response r;
-	commune_three_get(&r, &c, c.commune, query, aw.admin);
-	ck_assert_str_eq(ids_of(r.body), c.a1);
-	http_response_free(&r);
-	commune_three_free(&c);
+	assert_scope_list("LST", "C", "team=%s", "a1");
 }
 END_TEST
 
 START_TEST(test_scope_list_filters_by_service)
 {
-	struct commune_three c;
-	commune_three(&c, "LSS");
-	struct http_response r;
-	commune_three_get(&r, &c, c.commune, "service=smartphone_basics", aw.admin);
-	char want[200];
-	snprintf(want, sizeof want, "%s,%s", c.a3, c.a1);
-	ck_assert_str_eq(ids_of(r.body), want);
-	http_response_free(&r);
-	commune_three_free(&c);
+	assert_scope_list("LSS", "C", "service=smartphone_basics", "a3,a1");
 }
 END_TEST
 
 START_TEST(test_scope_list_filters_by_kind)
 {
-	struct commune_three c;
-	commune_three(&c, "LSK");
-	struct http_response r;
-	commune_three_get(&r, &c, c.commune, "kind=campaign", aw.admin);
-	ck_assert_str_eq(ids_of(r.body), c.a2);
-	http_response_free(&r);
-	commune_three_free(&c);
+	assert_scope_list("LSK", "C", "kind=campaign", "a2");
 }
 END_TEST
 
 START_TEST(test_scope_list_filters_by_dates)
 {
-	struct commune_three c;
-	commune_three(&c, "LSD");
-	struct http_response r;
-	commune_three_get(&r, &c, c.commune, "from=2023-05-02&to=2023-05-02", aw.admin);
-	ck_assert_str_eq(ids_of(r.body), c.a2);
-	http_response_free(&r);
-	commune_three_free(&c);
+	assert_scope_list("LSD", "C", "from=2023-05-02&to=2023-05-02", "a2");
 }
 END_TEST
 
