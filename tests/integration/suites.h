@@ -26,4 +26,5 @@ Suite *enums_suite(void);
 Suite *intake_suite(void);
 Suite *account_paths_suite(void);
 Suite *enum_sources_suite(void);
+Suite *scope_sql_suite(void);
 #endif

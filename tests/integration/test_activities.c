@@ -16,68 +16,126 @@
 
 WORLD_FIXTURE(aw, NULL)
 
-START_TEST(test_activity_is_recorded_read_and_audited)
+/* A new village `code` with a team and two members, and the counts before officer.tq records
+ * a group session of both for today; the answer is left in r (201 asserted). */
+struct recording {
+	char *team, *m1, *m2;
+	struct world_counts before;
+	char id[37], path[128];
+};
+
+static void record_group_session(struct recording *a, const char *code, struct http_response *r)
 {
-	char *team = at_village_team("AR-V");
-	char *m1 = at_member("AR-V", "Vàng Thị Mai"), *m2 = at_member("AR-V", "Sùng A Chứ");
-	at_membership(team, m1, "2021-01-01", NULL);
-	at_membership(team, m2, "2021-01-01", NULL);
-	struct world_counts before = at_counts();
+	a->team = at_village_team(code);
+	a->m1 = world_add_member(&aw, code, "Vàng Thị Mai");
+	a->m2 = world_add_member(&aw, code, "Sùng A Chứ");
+	world_add_membership(&aw, a->team, a->m1, "member", "2021-01-01", NULL);
+	world_add_membership(&aw, a->team, a->m2, "member", "2021-01-01", NULL);
+	a->before = at_counts();
 	char body[800];
 	snprintf(body, sizeof body,
 		 "{\"date\":\"%s\",\"kind\":\"group_session\",\"service_codes\":[\"vneid_level2\","
 		 "\"e_health_book\"],\"households_reached\":12,\"people_reached\":30,"
 		 "\"member_ids\":[\"%s\",\"%s\"],\"languages\":[\"vie\",\"hmn\"],"
 		 "\"notes\":\"Tại nhà văn hóa thôn\\nbuổi tối\"}",
-		 at_day(0), m1, m2);
+		 at_day(0), a->m1, a->m2);
+	at_post(r, aw.officer_tq, a->team, body);
+	ck_assert_msg(r->status == 201, "%s", r->body);
+	snprintf(a->id, sizeof a->id, "%s", json_field(r->body, "id"));
+	snprintf(a->path, sizeof a->path, "%s", at_activity_path(a->id));
+}
+
+static void recording_free(struct recording *a)
+{
+	free(a->team), free(a->m1), free(a->m2);
+}
+
+START_TEST(test_recording_answers_201_with_the_activity)
+{
+	struct recording a;
 	struct http_response r;
-	at_post(&r, aw.officer_tq, team, body);
-	ck_assert_msg(r.status == 201, "%s", r.body);
+	record_group_session(&a, "AR-V", &r);
 	json_t *doc = json_loads(r.body, 0, NULL);
-	const char *id = json_string_value(json_object_get(doc, "id"));
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "unit_code")), "AR-V");
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "team_id")), team);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "team_id")), a.team);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "date")), at_day(0));
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "people_reached")), 30);
 	ck_assert_int_eq(json_array_size(json_object_get(doc, "member_ids")), 2);
+	json_decref(doc);
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recording_answers_the_location_with_version_1)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-L", &r);
 	char *location = http_header_value(&r, "Location"), *etag = http_header_value(&r, "ETag");
-	ck_assert_str_eq(location, at_activity_path(id));
+	ck_assert_str_eq(location, a.path);
 	ck_assert_str_eq(etag, "\"1\"");
 	free(location);
 	free(etag);
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recording_writes_one_activity_with_one_audit_event)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-C", &r);
 	struct world_counts after = at_counts();
-	ck_assert_int_eq(world_counted(&after, "activities"), world_counted(&before, "activities") + 1);
-	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char sql[300];
-	snprintf(sql, sizeof sql,
-		 "SELECT action || ' ' || actor_name || ' ' || (after->>'kind')"
-		 " FROM audit_events WHERE entity_type = 'activity' AND entity_id = '%s'",
-		 id);
-	char *ev = at_sql(sql);
+	ck_assert_int_eq(world_counted(&after, "activities"),
+			 world_counted(&a.before, "activities") + 1);
+	ck_assert_int_eq(world_counted(&after, "audit_events"),
+			 world_counted(&a.before, "audit_events") + 1);
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recording_is_audited_with_the_actor)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-A", &r);
+	char *ev = world_sql(&aw,
+			     "SELECT action || ' ' || actor_name || ' ' || (after->>'kind')"
+			     " FROM audit_events WHERE entity_type = 'activity' AND entity_id = '%s'",
+			     a.id);
 	ck_assert_str_eq(ev, "activity.create officer.tq group_session");
 	free(ev);
-	struct http_response g;
-	world_call(&g, &aw, "GET", at_activity_path(id), aw.viewer_tq, NULL, NULL);
-	ck_assert_int_eq(g.status, 200);
-	ck_assert_str_eq(json_field(g.body, "notes"), "Tại nhà văn hóa thôn\nbuổi tối");
-	ck_assert_str_eq(json_field(g.body, "languages"), "[\"vie\",\"hmn\"]");
-	etag = http_header_value(&g, "ETag");
+	http_response_free(&r);
+	recording_free(&a);
+}
+END_TEST
+
+START_TEST(test_recorded_activity_reads_back_as_written)
+{
+	struct recording a;
+	struct http_response r;
+	record_group_session(&a, "AR-R", &r);
+	http_response_free(&r);
+	world_call(&r, &aw, "GET", a.path, aw.viewer_tq, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_field(r.body, "notes"), "Tại nhà văn hóa thôn\nbuổi tối");
+	ck_assert_str_eq(json_field(r.body, "languages"), "[\"vie\",\"hmn\"]");
+	char *etag = http_header_value(&r, "ETag");
 	ck_assert_str_eq(etag, "\"1\"");
 	free(etag);
-	http_response_free(&g);
-	json_decref(doc);
 	http_response_free(&r);
-	free(team);
-	free(m1);
-	free(m2);
+	recording_free(&a);
 }
 END_TEST
 
 START_TEST(test_commune_team_records_in_a_village_under_it)
 {
 	world_add_unit(&aw, "CT-C", "Xã CT", "commune", "BQ");
-	at_village("CT-V", "CT-C");
-	char *team = at_team("CT-C", "2020-01-01");
+	world_add_unit(&aw, "CT-V", NULL, "village", "CT-C");
+	char *team = world_add_team(&aw, "CT-C", "active", "2020-01-01");
 	char body[600];
 	snprintf(body, sizeof body,
 		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"cashless_payment\"],"
@@ -97,14 +155,15 @@ END_TEST
 START_TEST(test_system_with_activities_write_records_in_its_scope)
 {
 	char *team = at_village_team("SY-V");
-	char *writer = at_client("tq.recorder", "[\"activities:write\",\"registry:read\"]", "TQ");
-	char *reader = at_client("tq.reader", "[\"registry:read\"]", "TQ");
-	char *elsewhere = at_client("nx.recorder", "[\"activities:write\"]", "NX");
+	char *writer = world_client_token(&aw, "tq.recorder",
+					  "[\"activities:write\",\"registry:read\"]", "TQ");
+	char *reader = world_client_token(&aw, "tq.reader", "[\"registry:read\"]", "TQ");
+	char *elsewhere = world_client_token(&aw, "nx.recorder", "[\"activities:write\"]", "NX");
 	char *id = at_record(writer, team, at_body(at_day(-1), NULL));
 	char sql[300];
 	snprintf(sql, sizeof sql,
 		 "SELECT actor_type || ' ' || actor_name FROM audit_events WHERE entity_id = '%s'", id);
-	char *ev = at_sql(sql);
+	char *ev = world_sql(&aw, "%s", sql);
 	ck_assert_str_eq(ev, "client tq.recorder");
 	free(ev);
 	struct world_counts before = at_counts();
@@ -128,14 +187,14 @@ START_TEST(test_leader_records_for_own_team_only)
 {
 	char *own = at_village_team("LD-A");
 	char *other = at_village_team("LD-B");
-	char *far = at_team("NX-V1", "2020-01-01");
-	char *token = at_leader("leader.lda", "TQ", own);
+	char *far = world_add_team(&aw, "NX-V1", "active", "2020-01-01");
+	char *token = world_add_team_leader(&aw, "leader.lda", "TQ", own);
 	char *id = at_record(token, own, at_body(at_day(0), NULL));
 	struct world_counts before = at_counts();
 	struct http_response r;
 	at_post(&r, token, other, at_body(at_day(0), NULL));
 	assert_problem(&r, 403);
-	ck_assert_ptr_nonnull(strstr(r.body, "own team"));
+	assert_problem_says(&r, "own team");
 	http_response_free(&r);
 	at_post(&r, token, far, at_body(at_day(0), NULL));
 	assert_problem(&r, 404);
@@ -155,12 +214,10 @@ START_TEST(test_leader_records_for_own_team_only)
 	world_call(&r, &aw, "GET", at_activity_path(id), token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", at_activity_path(others), token, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, at_activity_path(others), token, 404);
 	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", token, NULL, NULL);
-	ck_assert_ptr_nonnull(strstr(r.body, id));
-	ck_assert_ptr_null(strstr(r.body, others));
+	ck_assert(list_has(r.body, "id", id));
+	ck_assert(!list_has(r.body, "id", others));
 	http_response_free(&r);
 	free(own);
 	free(other);
@@ -196,26 +253,20 @@ START_TEST(test_officer_of_another_commune_gets_404)
 	at_post(&r, aw.officer_nx, team, at_body(at_day(0), NULL));
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", at_activity_path(id), aw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, at_activity_path(id), aw.officer_nx, 404);
 	world_call_if_match(&r, &aw, "PATCH", at_activity_path(id), aw.officer_nx, "{\"notes\":\"x\"}", "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
 	world_call_if_match(&r, &aw, "DELETE", at_activity_path(id), aw.officer_nx, NULL, "1");
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	world_call(&r, &aw, "GET", at_team_path(team), aw.officer_nx, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, at_team_path(team), aw.officer_nx, 404);
 	world_call(&r, &aw, "GET", "/api/v1/activities?limit=200", aw.officer_nx, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_null(strstr(r.body, id));
 	http_response_free(&r);
 	world_assert_unchanged(&before);
-	world_call(&r, &aw, "GET", "/api/v1/activities/not-a-uuid", aw.officer_tq, NULL, NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
+	world_get_refused(&aw, "/api/v1/activities/not-a-uuid", aw.officer_tq, 404);
 	at_post(&r, aw.officer_tq, "7d3c1c0e-0000-4000-8000-000000000000", at_body(at_day(0), NULL));
 	assert_problem(&r, 404);
 	http_response_free(&r);
@@ -293,7 +344,11 @@ Suite *activities_suite(void)
 	TCase *tc = tcase_create("activities");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_activity_is_recorded_read_and_audited);
+	tcase_add_test(tc, test_recording_answers_201_with_the_activity);
+	tcase_add_test(tc, test_recording_answers_the_location_with_version_1);
+	tcase_add_test(tc, test_recording_writes_one_activity_with_one_audit_event);
+	tcase_add_test(tc, test_recording_is_audited_with_the_actor);
+	tcase_add_test(tc, test_recorded_activity_reads_back_as_written);
 	tcase_add_test(tc, test_commune_team_records_in_a_village_under_it);
 	tcase_add_test(tc, test_system_with_activities_write_records_in_its_scope);
 	tcase_add_test(tc, test_leader_records_for_own_team_only);

@@ -54,9 +54,10 @@ static double seconds_since(const struct timespec *t0)
 START_TEST(test_batch_records_every_item_with_one_audit_event)
 {
 	char *a = at_village_team("BA-A"), *b = at_village_team("BA-B");
-	char *ma = at_member("BA-A", "Chảo Láo Sử"), *mb = at_member("BA-B", "Triệu Thị Mẩy");
-	at_membership(a, ma, "2021-01-01", NULL);
-	at_membership(b, mb, "2021-01-01", NULL);
+	char *ma = world_add_member(&aw, "BA-A", "Chảo Láo Sử");
+	char *mb = world_add_member(&aw, "BA-B", "Triệu Thị Mẩy");
+	world_add_membership(&aw, a, ma, "member", "2021-01-01", NULL);
+	world_add_membership(&aw, b, mb, "member", "2021-01-01", NULL);
 	char body[2000];
 	snprintf(body, sizeof body,
 		 "{\"items\":[{\"team_id\":\"%s\",\"date\":\"%s\",\"kind\":\"household_visit\","
@@ -76,7 +77,7 @@ START_TEST(test_batch_records_every_item_with_one_audit_event)
 	struct world_counts after = at_counts();
 	ck_assert_int_eq(world_counted(&after, "activities"), world_counted(&before, "activities") + 2);
 	ck_assert_int_eq(world_counted(&after, "audit_events"), world_counted(&before, "audit_events") + 1);
-	char *ev = at_sql("SELECT action || ' ' || actor_name || ' ' || (after->>'count')"
+	char *ev = world_sql(&aw, "SELECT action || ' ' || actor_name || ' ' || (after->>'count')"
 			  " FROM audit_events ORDER BY id DESC LIMIT 1");
 	ck_assert_str_eq(ev, "activities.batch officer.tq 2");
 	free(ev);
@@ -94,79 +95,120 @@ START_TEST(test_batch_records_every_item_with_one_audit_event)
 }
 END_TEST
 
-START_TEST(test_batch_with_one_bad_item_writes_nothing_and_names_it)
+/* A valid batch of 6 items, dated yesterday, for a new village `code`'s team naming one of
+ * its members (malloc'd). */
+static char *good_batch(const char *code)
 {
-	char *team = at_village_team("BB-V");
-	char *m = at_member("BB-V", "Phàn Văn Lở");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *team = at_village_team(code);
+	char *m = world_add_member(&aw, code, "Phàn Văn Lở");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *good = batch_of(6, team, m, at_day(-1));
+	free(team);
+	free(m);
+	return good;
+}
+
+/* POSTs body as a batch as officer.tq; asserts 422 and that nothing was written. The answer
+ * is left in r. */
+static void batch_refused(struct http_response *r, const char *body)
+{
 	struct world_counts before = at_counts();
-	/* found in C: a date tomorrow */
-	char *bad = batch_with(good, 3, "date", "\"2999-01-01\"");
+	world_call(r, &aw, "POST", BATCH_PATH, aw.officer_tq, body, NULL);
+	assert_problem(r, 422);
+	world_assert_unchanged(&before);
+}
+
+START_TEST(test_batch_item_dated_tomorrow_is_named_by_its_index)
+{
+	char *good = good_batch("BB-V");
+	char *bad = batch_with(good, 3, "date", "\"2999-01-01\""); /* found in C */
 	struct http_response r;
-	world_call(&r, &aw, "POST", BATCH_PATH, aw.officer_tq, bad, NULL);
-	assert_problem(&r, 422);
+	batch_refused(&r, bad);
 	ck_assert(response_has_error(&r, "/items/3/date", "out_of_range"));
 	ck_assert(!response_has_error(&r, "/items/2/date", NULL));
 	http_response_free(&r);
 	free(bad);
-	/* found by the database: a date before the team, an unknown service, a stranger */
-	bad = batch_with(good, 4, "date", "\"2019-12-31\"");
+	free(good);
+}
+END_TEST
+
+START_TEST(test_batch_items_the_database_refuses_are_each_named)
+{
+	/* a date before the team, an unknown service, a stranger */
+	char *good = good_batch("BB-D");
+	char *bad = batch_with(good, 4, "date", "\"2019-12-31\"");
 	char *worse = batch_with(bad, 1, "service_codes", "[\"vneid_level2\",\"no_such\"]");
 	free(bad);
 	bad = batch_with(worse, 5, "member_ids", "[\"7d3c1c0e-0000-4000-8000-000000000000\"]");
-	world_call(&r, &aw, "POST", BATCH_PATH, aw.officer_tq, bad, NULL);
-	assert_problem(&r, 422);
+	struct http_response r;
+	batch_refused(&r, bad);
 	ck_assert(response_has_error(&r, "/items/4/date", "out_of_range"));
 	ck_assert(response_has_error(&r, "/items/1/service_codes/1", "not_found"));
 	ck_assert(response_has_error(&r, "/items/5/member_ids/0", "not_a_member"));
 	http_response_free(&r);
 	free(bad);
 	free(worse);
-	/* a team outside the scope, and an item that is not an object */
-	bad = batch_with(good, 2, "team_id", "\"7d3c1c0e-0000-4000-8000-000000000000\"");
-	world_call(&r, &aw, "POST", BATCH_PATH, aw.officer_tq, bad, NULL);
-	assert_problem(&r, 422);
+	free(good);
+}
+END_TEST
+
+START_TEST(test_batch_item_of_a_team_outside_the_scope_is_422)
+{
+	char *good = good_batch("BB-T");
+	char *bad = batch_with(good, 2, "team_id", "\"7d3c1c0e-0000-4000-8000-000000000000\"");
+	struct http_response r;
+	batch_refused(&r, bad);
 	ck_assert(response_has_error(&r, "/items/2/team_id", "not_found"));
 	http_response_free(&r);
 	free(bad);
-	world_call(&r, &aw, "POST", BATCH_PATH, aw.officer_tq,
-		   "{\"items\":[42,{\"date\":\"2024-01-01\"}],\"mode\":\"fast\"}", NULL);
-	assert_problem(&r, 422);
+	free(good);
+}
+END_TEST
+
+START_TEST(test_batch_items_that_are_not_whole_objects_are_each_named)
+{
+	struct http_response r;
+	batch_refused(&r, "{\"items\":[42,{\"date\":\"2024-01-01\"}],\"mode\":\"fast\"}");
 	ck_assert(response_has_error(&r, "/items/0", "invalid_type"));
 	ck_assert(response_has_error(&r, "/items/1/team_id", "required"));
 	ck_assert(response_has_error(&r, "/items/1/kind", "required"));
 	ck_assert(response_has_error(&r, "/mode", "unknown_field"));
 	http_response_free(&r);
-	world_call(&r, &aw, "POST", BATCH_PATH, aw.officer_tq, "{\"items\":{}}", NULL);
-	assert_problem(&r, 422);
+}
+END_TEST
+
+START_TEST(test_batch_whose_items_are_not_an_array_is_422)
+{
+	struct http_response r;
+	batch_refused(&r, "{\"items\":{}}");
 	ck_assert(response_has_error(&r, "/items", "invalid_type"));
 	http_response_free(&r);
-	/* unknown members are named by JSON Pointer ("/" is "~1"), and a long name that is not
-	 * ASCII is cut between letters: its error is there, not dropped */
+}
+END_TEST
+
+START_TEST(test_batch_unknown_members_are_named_by_json_pointer)
+{
+	/* "/" is "~1", and a long name that is not ASCII is cut between letters: its error is
+	 * there, not dropped */
 	char body[256] = "{\"items\":{},\"a/b\":1,\"x";
 	for (int i = 0; i < 25; i++)
 		strncat(body, "ệ", sizeof body - strlen(body) - 1);
 	strncat(body, "\":2}", sizeof body - strlen(body) - 1);
-	world_call(&r, &aw, "POST", BATCH_PATH, aw.officer_tq, body, NULL);
-	assert_problem(&r, 422);
+	struct http_response r;
+	batch_refused(&r, body);
 	ck_assert(response_has_error(&r, "/a~1b", "unknown_field"));
 	json_t *doc = json_loads(r.body, 0, NULL);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "errors")), 3);
 	json_decref(doc);
 	http_response_free(&r);
-	world_assert_unchanged(&before);
-	free(good);
-	free(team);
-	free(m);
 }
 END_TEST
 
 START_TEST(test_batch_of_1001_items_is_422)
 {
 	char *team = at_village_team("BC-V");
-	char *m = at_member("BC-V", "Vừ Mí Chá");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *m = world_add_member(&aw, "BC-V", "Vừ Mí Chá");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *body = batch_of(1001, team, m, at_day(-1));
 	struct world_counts before = at_counts();
 	struct http_response r;
@@ -184,8 +226,8 @@ END_TEST
 START_TEST(test_batch_of_1000_items_takes_well_under_a_second)
 {
 	char *team = at_village_team("BD-V");
-	char *m = at_member("BD-V", "Sình Thị Dung");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *m = world_add_member(&aw, "BD-V", "Sình Thị Dung");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *body = batch_of(1000, team, m, at_day(-1));
 	struct world_counts before = at_counts();
 	struct timespec t0;
@@ -222,7 +264,7 @@ END_TEST
 START_TEST(test_batch_by_a_leader_names_only_their_team)
 {
 	char *own = at_village_team("BE-A"), *other = at_village_team("BE-B");
-	char *token = at_leader("leader.bea", "TQ", own);
+	char *token = world_add_team_leader(&aw, "leader.bea", "TQ", own);
 	char body[1200];
 	snprintf(body, sizeof body,
 		 "{\"items\":[{\"team_id\":\"%s\",\"date\":\"%s\",\"kind\":\"campaign\","
@@ -244,8 +286,8 @@ END_TEST
 START_TEST(test_batch_with_the_same_idempotency_key_writes_once)
 {
 	char *team = at_village_team("BF-V");
-	char *m = at_member("BF-V", "Lù Văn Sáng");
-	at_membership(team, m, "2021-01-01", NULL);
+	char *m = world_add_member(&aw, "BF-V", "Lù Văn Sáng");
+	world_add_membership(&aw, team, m, "member", "2021-01-01", NULL);
 	char *body = batch_of(3, team, m, at_day(0));
 	const char *key[] = {"Idempotency-Key: batch-IK-1", NULL};
 	struct world_counts before = at_counts();
@@ -268,7 +310,12 @@ END_TEST
 void activities_add_batch_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_batch_records_every_item_with_one_audit_event);
-	tcase_add_test(tc, test_batch_with_one_bad_item_writes_nothing_and_names_it);
+	tcase_add_test(tc, test_batch_item_dated_tomorrow_is_named_by_its_index);
+	tcase_add_test(tc, test_batch_items_the_database_refuses_are_each_named);
+	tcase_add_test(tc, test_batch_item_of_a_team_outside_the_scope_is_422);
+	tcase_add_test(tc, test_batch_items_that_are_not_whole_objects_are_each_named);
+	tcase_add_test(tc, test_batch_whose_items_are_not_an_array_is_422);
+	tcase_add_test(tc, test_batch_unknown_members_are_named_by_json_pointer);
 	tcase_add_test(tc, test_batch_of_1001_items_is_422);
 	tcase_add_test(tc, test_batch_of_1000_items_takes_well_under_a_second);
 	tcase_add_test(tc, test_batch_by_a_leader_names_only_their_team);

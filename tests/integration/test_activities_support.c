@@ -10,54 +10,10 @@
 
 struct world aw;
 
-char *at_sql(const char *sql)
-{
-	return db_query_value(aw.url, sql);
-}
-
-void at_village(const char *code, const char *parent)
-{
-	char name[64];
-	snprintf(name, sizeof name, "Thôn %s", code);
-	world_add_unit(&aw, code, name, "village", parent);
-}
-
-char *at_team(const char *unit, const char *established_on)
-{
-	char sql[400];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO teams (unit_code, name, established_on) VALUES ('%s', 'Tổ %s', '%s')"
-		 " RETURNING id",
-		 unit, unit, established_on);
-	return at_sql(sql);
-}
-
 char *at_village_team(const char *code)
 {
-	at_village(code, "TQ");
-	return at_team(code, "2020-01-01");
-}
-
-char *at_member(const char *unit, const char *full_name)
-{
-	char sql[400];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO members (unit_code, full_name) VALUES ('%s', '%s') RETURNING id", unit,
-		 full_name);
-	return at_sql(sql);
-}
-
-void at_membership(const char *team, const char *member, const char *joined_on,
-		   const char *left_on)
-{
-	char sql[600];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO memberships (team_id, member_id, team_level, role, joined_on, left_on)"
-		 " SELECT t.id, '%s', u.level, 'member', '%s', %s%s%s FROM teams t"
-		 " JOIN units u ON u.code = t.unit_code WHERE t.id = '%s'",
-		 member, joined_on, left_on ? "'" : "", left_on ? left_on : "NULL",
-		 left_on ? "'" : "", team);
-	db_exec_ok(aw.url, sql);
+	world_add_unit(&aw, code, NULL, "village", "TQ");
+	return world_add_team(&aw, code, "active", "2020-01-01");
 }
 
 const char *at_day(int days)
@@ -70,20 +26,6 @@ const char *at_day(int days)
 	gmtime_r(&t, &tm);
 	strftime(buf, 11, "%Y-%m-%d", &tm);
 	return buf;
-}
-
-const char *at_team_path(const char *team)
-{
-	static char path[128];
-	snprintf(path, sizeof path, "/api/v1/teams/%s/activities", team);
-	return path;
-}
-
-const char *at_activity_path(const char *id)
-{
-	static char path[128];
-	snprintf(path, sizeof path, "/api/v1/activities/%s", id);
-	return path;
 }
 
 void at_post(struct http_response *r, const char *token, const char *team, const char *body)
@@ -117,32 +59,3 @@ struct world_counts at_counts(void)
 	return world_counts(&aw, tables);
 }
 
-char *at_leader(const char *username, const char *unit, const char *team)
-{
-	world_add_user(&aw, username, "team_leader", unit, NULL);
-	char sql[300];
-	snprintf(sql, sizeof sql, "UPDATE users SET team_id = '%s' WHERE username = '%s'", team,
-		 username);
-	db_exec_ok(aw.url, sql);
-	return world_login(&aw, username, WORLD_PASSWORD);
-}
-
-char *at_client(const char *client_id, const char *scopes, const char *unit)
-{
-	char body[300];
-	snprintf(body, sizeof body, "{\"client_id\":\"%s\",\"scopes\":%s,\"unit_code\":\"%s\"}",
-		 client_id, scopes, unit);
-	struct http_response r;
-	world_call(&r, &aw, "POST", "/api/v1/clients", aw.admin, body, NULL);
-	ck_assert_msg(r.status == 201, "client: %ld %s", r.status, r.body);
-	char form[300];
-	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
-		 client_id, json_field(r.body, "client_secret"));
-	http_response_free(&r);
-	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-	http_request(&r, "POST", aw.server.port, "/api/v1/auth/token", h, form, strlen(form));
-	ck_assert_msg(r.status == 200, "token: %ld %s", r.status, r.body);
-	char *token = strdup(json_field(r.body, "access_token"));
-	http_response_free(&r);
-	return token;
-}

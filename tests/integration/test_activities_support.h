@@ -12,31 +12,15 @@
 
 extern struct world aw;
 
-/* A single SQL value as text (malloc'd). */
-char *at_sql(const char *sql);
-
-/* A village `code` under `parent` (SQL). */
-void at_village(const char *code, const char *parent);
-
-/* A team of unit established on that day (SQL); its id (malloc'd). */
-char *at_team(const char *unit, const char *established_on);
-
 /* A village `code` under TQ with a team established on 2020-01-01; the team's id (malloc'd). */
 char *at_village_team(const char *code);
-
-/* A member living in unit (SQL); its id (malloc'd). */
-char *at_member(const char *unit, const char *full_name);
-
-/* A membership (SQL); left_on NULL: still active. */
-void at_membership(const char *team, const char *member, const char *joined_on,
-		   const char *left_on);
 
 /* Today in Vietnam plus `days` (negative: before), YYYY-MM-DD (one of 4 static buffers). */
 const char *at_day(int days);
 
-/* "/api/v1/teams/<id>/activities" and "/api/v1/activities/<id>" (static buffers). */
-const char *at_team_path(const char *team);
-const char *at_activity_path(const char *id);
+/* "/api/v1/teams/<id>/activities" and "/api/v1/activities/<id>" (world_path's buffers). */
+#define at_team_path(team) world_path("/api/v1/teams/%s/activities", (team))
+#define at_activity_path(id) world_path("/api/v1/activities/%s", (id))
 
 /* POSTs body to the team's activities as token; the response is left in r. */
 void at_post(struct http_response *r, const char *token, const char *team, const char *body);
@@ -50,11 +34,6 @@ const char *at_body(const char *date, const char *member_ids);
 /* Row counts of activities and audit_events, to assert that nothing was written. */
 struct world_counts at_counts(void);
 
-/* A team leader account for team in unit, logged in: its token (malloc'd). */
-char *at_leader(const char *username, const char *unit, const char *team);
-
-/* A system (client) with the scopes (a JSON array text) and scope unit: its token (malloc'd). */
-char *at_client(const char *client_id, const char *scopes, const char *unit);
 
 void activities_add_validation_tests(TCase *tc);
 void activities_add_batch_tests(TCase *tc);

@@ -39,14 +39,14 @@ END_TEST
 
 START_TEST(test_activity_before_the_team_existed_is_422)
 {
-	at_village("VE-V", "TQ");
-	char *team = at_team("VE-V", "2023-06-15");
+	world_add_unit(&aw, "VE-V", NULL, "village", "TQ");
+	char *team = world_add_team(&aw, "VE-V", "active", "2023-06-15");
 	struct world_counts before = at_counts();
 	struct http_response r;
 	at_post(&r, aw.officer_tq, team, at_body("2023-06-14", NULL));
 	assert_problem(&r, 422);
 	ck_assert(response_has_error(&r, "/date", "out_of_range"));
-	ck_assert_ptr_nonnull(strstr(r.body, "2023-06-15"));
+	assert_problem_says(&r, "2023-06-15");
 	http_response_free(&r);
 	world_assert_unchanged(&before);
 	free(at_record(aw.officer_tq, team, at_body("2023-06-15", NULL)));
@@ -58,9 +58,10 @@ START_TEST(test_naming_a_member_of_another_team_is_422)
 {
 	char *team = at_village_team("VM-A");
 	char *other = at_village_team("VM-B");
-	char *ours = at_member("VM-A", "Lò Văn Páo"), *theirs = at_member("VM-B", "Hầu Thị Dợ");
-	at_membership(team, ours, "2021-01-01", NULL);
-	at_membership(other, theirs, "2021-01-01", NULL);
+	char *ours = world_add_member(&aw, "VM-A", "Lò Văn Páo");
+	char *theirs = world_add_member(&aw, "VM-B", "Hầu Thị Dợ");
+	world_add_membership(&aw, team, ours, "member", "2021-01-01", NULL);
+	world_add_membership(&aw, other, theirs, "member", "2021-01-01", NULL);
 	char members[200];
 	snprintf(members, sizeof members, "[\"%s\",\"%s\"]", ours, theirs);
 	assert_refused(team, at_body("2024-03-01", members), "/member_ids/1", "not_a_member");
@@ -80,9 +81,10 @@ END_TEST
 START_TEST(test_naming_a_member_whose_membership_ended_before_the_date_is_422)
 {
 	char *team = at_village_team("VL-V");
-	char *left = at_member("VL-V", "Giàng Seo Lử"), *late = at_member("VL-V", "Ly Mí Sính");
-	at_membership(team, left, "2021-01-01", "2023-12-31");
-	at_membership(team, late, "2024-06-01", NULL);
+	char *left = world_add_member(&aw, "VL-V", "Giàng Seo Lử");
+	char *late = world_add_member(&aw, "VL-V", "Ly Mí Sính");
+	world_add_membership(&aw, team, left, "member", "2021-01-01", "2023-12-31");
+	world_add_membership(&aw, team, late, "member", "2024-06-01", NULL);
 	char one[100];
 	snprintf(one, sizeof one, "[\"%s\"]", left);
 	assert_refused(team, at_body("2024-01-01", one), "/member_ids/0", "not_a_member");
@@ -96,7 +98,7 @@ START_TEST(test_naming_a_member_whose_membership_ended_before_the_date_is_422)
 }
 END_TEST
 
-START_TEST(test_unknown_and_retired_services_are_422)
+START_TEST(test_refused_service_codes_are_each_named_by_position)
 {
 	char *team = at_village_team("VS-V");
 	db_exec_ok(aw.url, "INSERT INTO services (code, name_vi, name_en, category, status, steps)"
@@ -116,43 +118,92 @@ START_TEST(test_unknown_and_retired_services_are_422)
 	ck_assert(!response_has_error(&r, "/service_codes/2", NULL));
 	http_response_free(&r);
 	world_assert_unchanged(&before);
+	free(team);
+}
+END_TEST
+
+START_TEST(test_empty_service_codes_are_422)
+{
+	char *team = at_village_team("VS-E");
+	char body[400];
 	snprintf(body, sizeof body,
 		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":[]}", at_day(0));
 	assert_refused(team, body, "/service_codes", "too_short");
+	free(team);
+}
+END_TEST
+
+START_TEST(test_a_malformed_service_code_is_422)
+{
+	char *team = at_village_team("VS-F");
+	char body[400];
 	snprintf(body, sizeof body,
 		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":[\"Bad Code\"]}",
 		 at_day(0));
 	assert_refused(team, body, "/service_codes/0", "invalid_format");
+	free(team);
+}
+END_TEST
+
+START_TEST(test_missing_service_codes_are_422)
+{
+	char *team = at_village_team("VS-M");
+	char body[400];
 	snprintf(body, sizeof body, "{\"date\":\"%s\",\"kind\":\"household_visit\"}", at_day(0));
 	assert_refused(team, body, "/service_codes", "required");
 	free(team);
 }
 END_TEST
 
-START_TEST(test_negative_huge_and_inverted_counts_are_422)
+/* A campaign body for today with `counts` (JSON members) added. */
+static const char *campaign_with(const char *counts)
+{
+	static char body[400];
+	snprintf(body, sizeof body,
+		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],%s}",
+		 at_day(0), counts);
+	return body;
+}
+
+START_TEST(test_counts_out_of_range_are_422)
 {
 	char *team = at_village_team("VC-V");
-	char body[400];
 	const char *cases[][3] = {
 		{"\"households_reached\":-1", "/households_reached", "out_of_range"},
 		{"\"people_reached\":10001", "/people_reached", "out_of_range"},
 		{"\"people_reached\":99999999999999999", "/people_reached", "out_of_range"},
-		{"\"people_reached\":2.5", "/people_reached", "invalid_type"},
-		{"\"people_reached\":\"12\"", "/people_reached", "invalid_type"},
-		{"\"households_reached\":8,\"people_reached\":5", "/households_reached", "out_of_range"},
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		snprintf(body, sizeof body,
-			 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],%s}",
-			 at_day(0), cases[i][0]);
-		assert_refused(team, body, cases[i][1], cases[i][2]);
-	}
-	/* the limits themselves are fine */
-	snprintf(body, sizeof body,
-		 "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
-		 "\"households_reached\":0,\"people_reached\":10000}",
-		 at_day(0));
-	free(at_record(aw.officer_tq, team, body));
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_refused(team, campaign_with(cases[i][0]), cases[i][1], cases[i][2]);
+	free(team);
+}
+END_TEST
+
+START_TEST(test_counts_that_are_not_integers_are_422)
+{
+	char *team = at_village_team("VC-T");
+	assert_refused(team, campaign_with("\"people_reached\":2.5"), "/people_reached",
+		       "invalid_type");
+	assert_refused(team, campaign_with("\"people_reached\":\"12\""), "/people_reached",
+		       "invalid_type");
+	free(team);
+}
+END_TEST
+
+START_TEST(test_more_households_than_people_is_422)
+{
+	char *team = at_village_team("VC-H");
+	assert_refused(team, campaign_with("\"households_reached\":8,\"people_reached\":5"),
+		       "/households_reached", "out_of_range");
+	free(team);
+}
+END_TEST
+
+START_TEST(test_counts_at_their_limits_are_recorded)
+{
+	char *team = at_village_team("VC-L");
+	free(at_record(aw.officer_tq, team,
+		       campaign_with("\"households_reached\":0,\"people_reached\":10000")));
 	free(team);
 }
 END_TEST
@@ -194,17 +245,30 @@ START_TEST(test_unknown_language_is_422)
 }
 END_TEST
 
-START_TEST(test_wrong_types_empty_controls_unknown_and_read_only_fields_are_422)
+/* POSTs each case's body (a format taking today's date) to a new team in village `code` as
+ * officer.tq: each is 422 naming its field, and none writes anything. */
+static void assert_cases_refused(const char *code, const struct refused_body *cases, size_t n)
 {
-	char *team = at_village_team("VW-T");
-	const char *today = at_day(0);
-	static const struct {
-		const char *body, *field, *code;
-	} cases[] = {
+	char *team = at_village_team(code);
+	struct world_counts before = at_counts();
+	world_assert_bodies_refused(&aw, at_team_path(team), aw.officer_tq, at_day(0), cases, n,
+				    &before);
+	free(team);
+}
+
+START_TEST(test_an_unknown_kind_is_422)
+{
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"visit\",\"service_codes\":[\"vneid_level2\"]}", "/kind",
 		 "invalid_value"},
-		{"{\"date\":\"%s\",\"service_codes\":[\"vneid_level2\"]}", "/kind", "required"},
-		{"{\"date\":\"%s\",\"kind\":\"\",\"service_codes\":[\"vneid_level2\"]}", "/kind", NULL},
+	};
+	assert_cases_refused("VW-K", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_wrong_types_are_422)
+{
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":\"vneid_level2\"}",
 		 "/service_codes", "invalid_type"},
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[42]}", "/service_codes/0",
@@ -217,20 +281,54 @@ START_TEST(test_wrong_types_empty_controls_unknown_and_read_only_fields_are_422)
 		 "/languages", "invalid_type"},
 		{"{\"date\":20240101,\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"]}%.0s",
 		 "/date", "invalid_type"},
+	};
+	assert_cases_refused("VW-T", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_required_values_missing_or_empty_are_422)
+{
+	static const struct refused_body cases[] = {
+		{"{\"date\":\"%s\",\"service_codes\":[\"vneid_level2\"]}", "/kind", "required"},
+		{"{\"date\":\"%s\",\"kind\":\"\",\"service_codes\":[\"vneid_level2\"]}", "/kind", NULL},
 		{"{\"date\":\"\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"]}%.0s", "/date",
 		 "required"},
+		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
+		 "\"notes\":\"\"}",
+		 "/notes", "required"},
+	};
+	assert_cases_refused("VW-E", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_control_characters_in_notes_are_422)
+{
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
 		 "\"notes\":\"a\\u001bb\"}",
 		 "/notes", "invalid_characters"},
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
 		 "\"notes\":\"bell\\u0007\"}",
 		 "/notes", "invalid_characters"},
-		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
-		 "\"notes\":\"\"}",
-		 "/notes", "required"},
+	};
+	assert_cases_refused("VW-C", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_an_unknown_field_is_422)
+{
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
 		 "\"colour\":\"red\"}",
 		 "/colour", "unknown_field"},
+	};
+	assert_cases_refused("VW-U", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_read_only_fields_are_422)
+{
+	static const struct refused_body cases[] = {
 		{"{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":[\"vneid_level2\"],"
 		 "\"id\":\"7d3c1c0e-0000-4000-8000-000000000000\"}",
 		 "/id", "read_only"},
@@ -241,33 +339,58 @@ START_TEST(test_wrong_types_empty_controls_unknown_and_read_only_fields_are_422)
 		 "\"version\":1,\"created_at\":\"x\"}",
 		 "/version", "read_only"},
 	};
-	struct world_counts before = at_counts();
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char body[600];
-		snprintf(body, sizeof body, cases[i].body, today);
-		struct http_response r;
-		at_post(&r, aw.officer_tq, team, body);
-		ck_assert_msg(r.status == 422 && response_has_error(&r, cases[i].field, cases[i].code),
-			      "case %zu: %ld %s", i, r.status, r.body);
-		http_response_free(&r);
-	}
-	/* 21 services, 51 members */
+	assert_cases_refused("VW-R", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_more_than_20_services_is_422)
+{
+	char *team = at_village_team("VW-S");
 	char body[8000], list[4000] = "[";
+	size_t used = 1;
 	for (int i = 0; i < 21; i++)
-		sprintf(list + strlen(list), "%s\"svc%02d\"", i ? "," : "", i);
-	strcat(list, "]");
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s\"svc%02d\"",
+					 i ? "," : "", i);
+	snprintf(list + used, sizeof list - used, "]");
 	snprintf(body, sizeof body, "{\"date\":\"%s\",\"kind\":\"campaign\",\"service_codes\":%s}",
-		 today, list);
+		 at_day(0), list);
 	assert_refused(team, body, "/service_codes", "too_long");
-	/* malformed JSON, an array, the wrong media type */
+	free(team);
+}
+END_TEST
+
+/* POSTs body (JSON) to a new team in village `code`; asserts a 400 problem and that nothing
+ * was written. */
+static void assert_not_json_object(const char *code, const char *body)
+{
+	char *team = at_village_team(code);
+	struct world_counts before = at_counts();
 	struct http_response r;
-	at_post(&r, aw.officer_tq, team, "{\"date\":");
+	at_post(&r, aw.officer_tq, team, body);
 	assert_problem(&r, 400);
 	http_response_free(&r);
-	at_post(&r, aw.officer_tq, team, "[]");
-	assert_problem(&r, 400);
-	http_response_free(&r);
+	world_assert_unchanged(&before);
+	free(team);
+}
+
+START_TEST(test_malformed_json_is_400)
+{
+	assert_not_json_object("VW-J", "{\"date\":");
+}
+END_TEST
+
+START_TEST(test_a_json_array_is_400)
+{
+	assert_not_json_object("VW-A", "[]");
+}
+END_TEST
+
+START_TEST(test_a_text_body_is_415)
+{
+	char *team = at_village_team("VW-M");
+	struct world_counts before = at_counts();
 	const char *text[] = {"Content-Type: text/plain", NULL};
+	struct http_response r;
 	world_call(&r, &aw, "POST", at_team_path(team), aw.officer_tq, NULL, text);
 	ck_assert_int_eq(r.status, 415);
 	http_response_free(&r);
@@ -299,10 +422,25 @@ void activities_add_validation_tests(TCase *tc)
 	tcase_add_test(tc, test_activity_before_the_team_existed_is_422);
 	tcase_add_test(tc, test_naming_a_member_of_another_team_is_422);
 	tcase_add_test(tc, test_naming_a_member_whose_membership_ended_before_the_date_is_422);
-	tcase_add_test(tc, test_unknown_and_retired_services_are_422);
-	tcase_add_test(tc, test_negative_huge_and_inverted_counts_are_422);
+	tcase_add_test(tc, test_refused_service_codes_are_each_named_by_position);
+	tcase_add_test(tc, test_empty_service_codes_are_422);
+	tcase_add_test(tc, test_a_malformed_service_code_is_422);
+	tcase_add_test(tc, test_missing_service_codes_are_422);
+	tcase_add_test(tc, test_counts_out_of_range_are_422);
+	tcase_add_test(tc, test_counts_that_are_not_integers_are_422);
+	tcase_add_test(tc, test_more_households_than_people_is_422);
+	tcase_add_test(tc, test_counts_at_their_limits_are_recorded);
 	tcase_add_test(tc, test_a_unit_outside_the_teams_unit_is_422);
 	tcase_add_test(tc, test_unknown_language_is_422);
-	tcase_add_test(tc, test_wrong_types_empty_controls_unknown_and_read_only_fields_are_422);
+	tcase_add_test(tc, test_an_unknown_kind_is_422);
+	tcase_add_test(tc, test_wrong_types_are_422);
+	tcase_add_test(tc, test_required_values_missing_or_empty_are_422);
+	tcase_add_test(tc, test_control_characters_in_notes_are_422);
+	tcase_add_test(tc, test_an_unknown_field_is_422);
+	tcase_add_test(tc, test_read_only_fields_are_422);
+	tcase_add_test(tc, test_more_than_20_services_is_422);
+	tcase_add_test(tc, test_malformed_json_is_400);
+	tcase_add_test(tc, test_a_json_array_is_400);
+	tcase_add_test(tc, test_a_text_body_is_415);
 	tcase_add_test(tc, test_a_100_kB_body_is_422_not_a_crash);
 }

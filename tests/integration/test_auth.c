@@ -66,7 +66,7 @@ static void assert_rejected(const char *authorization)
 	ck_assert_msg(www && strstr(www, "Bearer") && strstr(www, "error=\"invalid_token\""), "%s", www);
 	free(www);
 	/* the same words whatever failed */
-	ck_assert_ptr_nonnull(strstr(r.body, "The access token is invalid or expired"));
+	assert_problem_says(&r, "The access token is invalid or expired");
 	http_response_free(&r);
 }
 
@@ -165,9 +165,7 @@ START_TEST(test_an_accepted_token_still_expires)
 	ck_assert_int_eq(r.status, 200); /* 2 s of leeway left */
 	http_response_free(&r);
 	sleep(3);
-	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
-	assert_problem(&r, 401);
-	http_response_free(&r);
+	world_get_refused(&w, "/api/v1/me", token, 401);
 	free(token);
 	/* times at the ends of what JSON integers hold are compared without overflow */
 	json_t *c = claims(w.admin_id, "cdtt", "cdtt-api", 0, 600);
@@ -353,7 +351,7 @@ START_TEST(test_enabling_a_client_again_does_not_revive_its_old_tokens)
 }
 END_TEST
 
-START_TEST(test_password_grant_form_and_json)
+START_TEST(test_password_grant_in_a_form_answers_a_bearer_token_not_to_be_stored)
 {
 	struct http_response r;
 	const char *form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
@@ -366,18 +364,40 @@ START_TEST(test_password_grant_form_and_json)
 	ck_assert_str_eq(cache, "no-store");
 	free(cache);
 	http_response_free(&r);
+}
+END_TEST
 
+/* The password grant for viewer.tq as a JSON body (200 asserted). */
+static void viewer_logs_in_with_json(void)
+{
+	struct http_response r;
 	const char *json[] = {"Content-Type: application/json", NULL};
 	const char *jbody = "{\"grant_type\":\"password\",\"username\":\"viewer.tq\","
 			    "\"password\":\"" WORLD_PASSWORD "\"}";
 	http_request(&r, "POST", w.server.port, "/api/v1/auth/token", json, jbody, strlen(jbody));
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
-	/* the issuance is audited, without the password */
+}
+
+START_TEST(test_password_grant_takes_a_json_body)
+{
+	viewer_logs_in_with_json();
+}
+END_TEST
+
+START_TEST(test_password_grant_is_audited)
+{
+	viewer_logs_in_with_json();
 	char *n = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE action = "
 					"'auth.token_issued' AND actor_name = 'viewer.tq'");
 	ck_assert_int_ge(atoi(n), 1);
 	free(n);
+}
+END_TEST
+
+START_TEST(test_password_grant_audit_holds_no_password)
+{
+	viewer_logs_in_with_json();
 	char *leak = db_query_value(w.url, "SELECT count(*) FROM audit_events WHERE "
 					   "coalesce(after::text, '') LIKE '%horse%'");
 	ck_assert_str_eq(leak, "0");
@@ -629,56 +649,136 @@ START_TEST(test_token_endpoint_bad_requests)
 }
 END_TEST
 
-START_TEST(test_client_credentials_grant_and_deleted_client)
+/* A system client_id with scopes registry:read and reports:read in HG, created by the admin:
+ * its secret and id. */
+struct system_client {
+	char client_id[64], secret[128], id[40];
+};
+
+static void system_client(struct system_client *c, const char *client_id)
 {
+	char body[300];
+	snprintf(body, sizeof body,
+		 "{\"client_id\":\"%s\",\"name\":\"Bảng điều khiển tỉnh\","
+		 "\"scopes\":[\"registry:read\",\"reports:read\"],\"unit_code\":\"HG\"}",
+		 client_id);
 	struct http_response r;
-	const char *body = "{\"client_id\":\"province.dashboard\",\"name\":\"Bảng điều khiển tỉnh\","
-			   "\"scopes\":[\"registry:read\",\"reports:read\"],\"unit_code\":\"HG\"}";
 	world_call(&r, &w, "POST", "/api/v1/clients", w.admin, body, NULL);
 	ck_assert_msg(r.status == 201, "%s", r.body);
-	char secret[128], id[40];
-	snprintf(secret, sizeof secret, "%s", json_field(r.body, "client_secret"));
-	snprintf(id, sizeof id, "%s", json_field(r.body, "id"));
-	ck_assert_uint_eq(strlen(secret), 43);
+	snprintf(c->client_id, sizeof c->client_id, "%s", client_id);
+	snprintf(c->secret, sizeof c->secret, "%s", json_field(r.body, "client_secret"));
+	snprintf(c->id, sizeof c->id, "%s", json_field(r.body, "id"));
 	http_response_free(&r);
-	/* the secret is not stored, nor shown again */
-	world_call(&r, &w, "GET", "/api/v1/clients", w.admin, NULL, NULL);
-	ck_assert_ptr_null(strstr(r.body, secret));
-	http_response_free(&r);
+}
 
-	char form[256];
+/* POSTs the client credentials grant for c with secret (NULL: c's own) and, when scope is not
+ * NULL, that scope; returns the status, and the answer in *answer (malloc'd). */
+static long client_grant(const struct system_client *c, const char *secret, const char *scope,
+			 char **answer)
+{
+	char form[300];
 	snprintf(form, sizeof form,
-		 "grant_type=client_credentials&client_id=province.dashboard&client_secret=%s", secret);
+		 "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
+		 c->client_id, secret ? secret : c->secret, scope ? "&scope=" : "",
+		 scope ? scope : "");
+	return post_token("application/x-www-form-urlencoded", form, answer);
+}
+
+/* The access token of c (malloc'd). */
+static char *client_token(const struct system_client *c)
+{
 	char *answer;
-	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
+	ck_assert_int_eq(client_grant(c, NULL, NULL, &answer), 200);
 	char *token = strdup(json_field(answer, "access_token"));
+	free(answer);
+	return token;
+}
+
+START_TEST(test_a_new_client_is_answered_its_secret_once)
+{
+	struct system_client c;
+	system_client(&c, "province.dashboard");
+	ck_assert_uint_eq(strlen(c.secret), 43);
+}
+END_TEST
+
+START_TEST(test_a_clients_secret_is_not_shown_again)
+{
+	struct system_client c;
+	system_client(&c, "province.secret");
+	struct http_response r;
+	world_call(&r, &w, "GET", "/api/v1/clients", w.admin, NULL, NULL);
+	ck_assert_ptr_null(strstr(r.body, c.secret)); /* nowhere in the list */
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_client_credentials_grant_gives_the_clients_scopes)
+{
+	struct system_client c;
+	system_client(&c, "province.scopes");
+	char *answer;
+	ck_assert_int_eq(client_grant(&c, NULL, NULL, &answer), 200);
 	ck_assert_str_eq(json_field(answer, "scope"), "registry:read reports:read");
 	free(answer);
-	snprintf(form, sizeof form,
-		 "grant_type=client_credentials&client_id=province.dashboard&client_secret=%s&scope=members:pii",
-		 secret);
-	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 400);
+}
+END_TEST
+
+START_TEST(test_client_credentials_grant_refuses_a_scope_the_client_lacks)
+{
+	struct system_client c;
+	system_client(&c, "province.narrow");
+	char *answer;
+	ck_assert_int_eq(client_grant(&c, NULL, "members:pii", &answer), 400);
 	ck_assert_str_eq(json_field(answer, "error"), "invalid_scope");
 	free(answer);
-	ck_assert_int_eq(post_token("application/x-www-form-urlencoded",
-				    "grant_type=client_credentials&client_id=province.dashboard&client_secret=wrong",
-				    &answer),
-			 401);
+}
+END_TEST
+
+START_TEST(test_client_credentials_grant_with_a_wrong_secret_is_401)
+{
+	struct system_client c;
+	system_client(&c, "province.wrong");
+	char *answer;
+	ck_assert_int_eq(client_grant(&c, "wrong", NULL, &answer), 401);
 	ck_assert_str_eq(json_field(answer, "error"), "invalid_client");
 	free(answer);
 	forget_failures();
+}
+END_TEST
 
+START_TEST(test_a_systems_token_is_the_client_on_me)
+{
+	struct system_client c;
+	system_client(&c, "province.me");
+	char *token = client_token(&c);
+	struct http_response r;
 	world_call(&r, &w, "GET", "/api/v1/me", token, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(json_field(r.body, "client_id"), "province.dashboard");
+	ck_assert_str_eq(json_field(r.body, "client_id"), "province.me");
 	http_response_free(&r);
-	/* a system cannot manage accounts */
-	world_call(&r, &w, "GET", "/api/v1/users", token, NULL, NULL);
-	assert_problem(&r, 403);
-	http_response_free(&r);
+	free(token);
+}
+END_TEST
 
+START_TEST(test_a_system_cannot_manage_accounts)
+{
+	struct system_client c;
+	system_client(&c, "province.users");
+	char *token = client_token(&c);
+	world_get_refused(&w, "/api/v1/users", token, 403);
+	free(token);
+}
+END_TEST
+
+START_TEST(test_a_deleted_clients_token_is_rejected)
+{
+	struct system_client c;
+	system_client(&c, "province.deleted");
+	char *token = client_token(&c);
 	char path[80];
-	snprintf(path, sizeof path, "/api/v1/clients/%s", id);
+	snprintf(path, sizeof path, "/api/v1/clients/%s", c.id);
+	struct http_response r;
 	world_call(&r, &w, "DELETE", path, w.admin, NULL, NULL);
 	ck_assert_int_eq(r.status, 204);
 	http_response_free(&r);
@@ -958,7 +1058,10 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_an_account_changed_by_another_hand_stops_within_a_moment);
 	tcase_add_test(tc, test_enabling_an_account_again_does_not_revive_its_old_tokens);
 	tcase_add_test(tc, test_enabling_a_client_again_does_not_revive_its_old_tokens);
-	tcase_add_test(tc, test_password_grant_form_and_json);
+	tcase_add_test(tc, test_password_grant_in_a_form_answers_a_bearer_token_not_to_be_stored);
+	tcase_add_test(tc, test_password_grant_takes_a_json_body);
+	tcase_add_test(tc, test_password_grant_is_audited);
+	tcase_add_test(tc, test_password_grant_audit_holds_no_password);
 	tcase_add_test(tc, test_wrong_password_and_unknown_user_get_the_same_answer);
 	tcase_add_test(tc, test_failed_logins_make_the_account_wait_longer_each_time);
 	tcase_add_test(tc, test_forty_concurrent_wrong_passwords_get_five_checks);
@@ -966,7 +1069,14 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, test_a_shared_office_address_is_not_locked_out);
 	tcase_add_test(tc, test_hostile_usernames_are_refused_without_harm);
 	tcase_add_test(tc, test_token_endpoint_bad_requests);
-	tcase_add_test(tc, test_client_credentials_grant_and_deleted_client);
+	tcase_add_test(tc, test_a_new_client_is_answered_its_secret_once);
+	tcase_add_test(tc, test_a_clients_secret_is_not_shown_again);
+	tcase_add_test(tc, test_client_credentials_grant_gives_the_clients_scopes);
+	tcase_add_test(tc, test_client_credentials_grant_refuses_a_scope_the_client_lacks);
+	tcase_add_test(tc, test_client_credentials_grant_with_a_wrong_secret_is_401);
+	tcase_add_test(tc, test_a_systems_token_is_the_client_on_me);
+	tcase_add_test(tc, test_a_system_cannot_manage_accounts);
+	tcase_add_test(tc, test_a_deleted_clients_token_is_rejected);
 	tcase_add_test(tc, test_client_credentials_with_basic_authentication);
 	tcase_add_test(tc, test_jwks_is_empty_for_hs256);
 	tcase_add_test(tc, test_metadata_is_published_at_both_well_known_paths);

@@ -375,15 +375,22 @@ START_TEST(test_request_schemas_refuse_unknown_fields_as_the_server_does)
 END_TEST
 
 /* `cdtt serve` with /metrics on an address of its own. */
-START_TEST(test_metrics_listen_serves_metrics_there_and_only_there)
+/* `cdtt serve` with CDTT_METRICS_LISTEN on a free port: p, and that port. */
+static int serve_with_metrics_port(struct proc *p)
 {
 	int metrics_port = free_port();
-	char var[64];
+	static char var[64];
 	snprintf(var, sizeof var, "CDTT_METRICS_LISTEN=127.0.0.1:%d", metrics_port);
 	const char *env[] = {var, NULL};
-	struct proc p = {0};
-	serve_start(&p, w.url, env);
+	memset(p, 0, sizeof *p);
+	serve_start(p, w.url, env);
+	return metrics_port;
+}
 
+START_TEST(test_metrics_listen_serves_the_api_counters)
+{
+	struct proc p;
+	int metrics_port = serve_with_metrics_port(&p);
 	struct http_response r;
 	http_get(&r, p.port, "/healthz"); /* counted, then seen on the metrics port */
 	http_response_free(&r);
@@ -393,11 +400,27 @@ START_TEST(test_metrics_listen_serves_metrics_there_and_only_there)
 	ck_assert_ptr_nonnull(strstr(r.body, "cdtt_http_requests_total{"));
 	ck_assert_ptr_nonnull(strstr(r.body, "route=\"/healthz\""));
 	http_response_free(&r);
-	/* not on the API's port */
+	ck_assert_int_eq(serve_stop(&p), 0);
+}
+END_TEST
+
+START_TEST(test_metrics_listen_takes_metrics_off_the_api_port)
+{
+	struct proc p;
+	serve_with_metrics_port(&p);
+	struct http_response r;
 	http_get(&r, p.port, "/metrics");
 	assert_problem(&r, 404);
 	http_response_free(&r);
-	/* and nothing else on the metrics port */
+	ck_assert_int_eq(serve_stop(&p), 0);
+}
+END_TEST
+
+START_TEST(test_metrics_port_serves_nothing_else)
+{
+	struct proc p;
+	int metrics_port = serve_with_metrics_port(&p);
+	struct http_response r;
 	http_get(&r, metrics_port, "/healthz");
 	assert_problem(&r, 404);
 	http_response_free(&r);
@@ -407,8 +430,15 @@ START_TEST(test_metrics_listen_serves_metrics_there_and_only_there)
 	ck_assert_str_eq(allow, "GET");
 	free(allow);
 	http_response_free(&r);
+	ck_assert_int_eq(serve_stop(&p), 0);
+}
+END_TEST
 
-	/* stopped with the server, which still exits 0 */
+START_TEST(test_metrics_listener_stops_with_the_server)
+{
+	/* which still exits 0 */
+	struct proc p;
+	serve_with_metrics_port(&p);
 	ck_assert_int_eq(serve_stop(&p), 0);
 	char *out = proc_output(&p);
 	ck_assert_msg(strstr(out, "serving metrics"), "%s", out);
@@ -439,7 +469,10 @@ Suite *contract_suite(void)
 	tcase_add_test(tc, test_cors_lets_browsers_read_the_headers_clients_need);
 	tcase_add_test(tc, test_every_operation_documents_the_pipeline_answers);
 	tcase_add_test(tc, test_request_schemas_refuse_unknown_fields_as_the_server_does);
-	tcase_add_test(tc, test_metrics_listen_serves_metrics_there_and_only_there);
+	tcase_add_test(tc, test_metrics_listen_serves_the_api_counters);
+	tcase_add_test(tc, test_metrics_listen_takes_metrics_off_the_api_port);
+	tcase_add_test(tc, test_metrics_port_serves_nothing_else);
+	tcase_add_test(tc, test_metrics_listener_stops_with_the_server);
 	tcase_add_test(tc, test_metrics_stay_on_the_api_port_without_metrics_listen);
 	suite_add_tcase(s, tc);
 	return s;

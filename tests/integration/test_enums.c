@@ -59,7 +59,7 @@ static char *joined_check(const char *table, const char *column)
 		 "SELECT string_agg(v[1], ',' ORDER BY v[1] COLLATE \"C\") FROM pg_constraint c,"
 		 " regexp_matches(pg_get_constraintdef(c.oid), '''([^'']+)''', 'g') AS v"
 		 " WHERE c.conrelid = '%s'::regclass AND c.contype = 'c'"
-		 " AND pg_get_constraintdef(c.oid) ~ '^CHECK \\(+%s (= ANY|<@)'",
+		 " AND pg_get_constraintdef(c.oid) ~ '^CHECK \\(+%s (= ANY|<[@])'",
 		 table, column);
 	char *v = db_query_value(w.url, query);
 	ck_assert_msg(v && *v, "no CHECK found on %s.%s", table, column);

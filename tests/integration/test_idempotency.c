@@ -111,7 +111,7 @@ START_TEST(test_same_key_with_another_body_is_422_and_writes_nothing)
 	long units = world_count(&w, "units"), audit = world_count(&w, "audit_events");
 	world_call(&r, &w, "POST", "/api/v1/units", w.officer_tq, VILLAGE("IK-3"), key);
 	assert_problem(&r, 422);
-	ck_assert_ptr_nonnull(strstr(r.body, "Idempotency-Key"));
+	assert_problem_says(&r, "Idempotency-Key");
 	http_response_free(&r);
 	ck_assert_int_eq(world_count(&w, "units"), units);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
@@ -471,7 +471,7 @@ START_TEST(test_a_conflict_the_database_found_is_stored_and_replayed_with_its_de
 	/* the unique index refuses the insert; the 409 then reads which team is in the way */
 	world_call(&r, &w, "POST", "/api/v1/teams", w.officer_tq, team, key);
 	assert_problem(&r, 409);
-	ck_assert_ptr_nonnull(strstr(r.body, first));
+	assert_problem_says(&r, first);
 	world_call(&again, &w, "POST", "/api/v1/teams", w.officer_tq, team, key);
 	ck_assert_int_eq(again.status, 409);
 	ck_assert_str_eq(r.body, again.body);

@@ -236,7 +236,8 @@ static void assert_start_up_refused(const char *const *env, const char *variable
 	free(out);
 }
 
-START_TEST(test_a_key_rotation_publishes_both_keys_and_old_tokens_still_verify)
+/* A new EC key in dir/new.pem. */
+static void new_key_file(void)
 {
 	char cmd[256];
 	snprintf(cmd, sizeof cmd,
@@ -244,72 +245,136 @@ START_TEST(test_a_key_rotation_publishes_both_keys_and_old_tokens_still_verify)
 		 " -out new.pem 2>/dev/null && chmod 644 new.pem",
 		 dir);
 	sh(cmd);
-	/* the old key's kid, as the running server publishes it */
+}
+
+/* A replica of w started with a new key, the old one (dir/rs.pem) as previous, and the old
+ * key's kid as the running server publishes it. Stop it with serve_stop(&rotated->server). */
+static void start_rotated(struct world *rotated, char old_kid[64])
+{
+	new_key_file();
 	struct http_response r;
 	http_get(&r, w.server.port, "/.well-known/jwks.json");
 	json_t *jwks = json_loads(r.body, 0, NULL);
-	char old_kid[64];
-	snprintf(old_kid, sizeof old_kid, "%s",
+	snprintf(old_kid, 64, "%s",
 		 json_string_value(json_object_get(json_array_get(json_object_get(jwks, "keys"), 0),
 						   "kid")));
 	json_decref(jwks);
 	http_response_free(&r);
-
-	/* a replica started with the new key, the old one as previous */
-	char new_key[160], previous_key[160];
+	static char new_key[160], previous_key[160];
 	snprintf(new_key, sizeof new_key, "CDTT_JWT_KEY_FILE=%s/new.pem", dir);
 	snprintf(previous_key, sizeof previous_key, "CDTT_JWT_PREVIOUS_KEY_FILE=%s/rs.pem", dir);
 	const char *env[] = {new_key, previous_key, NULL};
-	struct world rotated = w;
-	serve_start(&rotated.server, w.url, env);
-	http_get(&r, rotated.server.port, "/.well-known/jwks.json");
+	*rotated = w;
+	serve_start(&rotated->server, w.url, env);
+}
+
+/* The published keys of a server (json_decref them). */
+static json_t *published_keys(const struct world *s)
+{
+	struct http_response r;
+	http_get(&r, s->server.port, "/.well-known/jwks.json");
 	ck_assert_int_eq(r.status, 200);
-	jwks = json_loads(r.body, 0, NULL);
+	json_t *jwks = json_loads(r.body, 0, NULL);
+	http_response_free(&r);
+	return jwks;
+}
+
+START_TEST(test_a_rotated_server_publishes_the_new_key_then_the_previous)
+{
+	struct world rotated;
+	char old_kid[64];
+	start_rotated(&rotated, old_kid);
+	json_t *jwks = published_keys(&rotated);
 	json_t *keys = json_object_get(jwks, "keys");
 	ck_assert_uint_eq(json_array_size(keys), 2);
-	const char *new_kid = json_string_value(json_object_get(json_array_get(keys, 0), "kid"));
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(keys, 0), "alg")), "ES256");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(keys, 1), "kid")), old_kid);
 	ck_assert_ptr_null(json_object_get(json_array_get(keys, 1), "d"));
-	http_response_free(&r);
+	json_decref(jwks);
+	ck_assert_int_eq(serve_stop(&rotated.server), 0);
+}
+END_TEST
 
-	/* a token signed with the old key still works; new ones are signed with the new key */
+START_TEST(test_a_rotated_server_accepts_a_token_of_the_previous_key)
+{
+	struct world rotated;
+	char old_kid[64];
+	start_rotated(&rotated, old_kid);
+	struct http_response r;
 	world_call(&r, &rotated, "GET", "/api/v1/me", w.admin, NULL, NULL);
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
+	ck_assert_int_eq(serve_stop(&rotated.server), 0);
+}
+END_TEST
+
+START_TEST(test_a_rotated_server_signs_new_tokens_with_the_new_key)
+{
+	struct world rotated;
+	char old_kid[64];
+	start_rotated(&rotated, old_kid);
+	json_t *jwks = published_keys(&rotated);
+	const char *new_kid = json_string_value(
+		json_object_get(json_array_get(json_object_get(jwks, "keys"), 0), "kid"));
 	char *fresh = world_login(&rotated, "officer.tq", WORLD_PASSWORD);
 	json_t *h = token_header(fresh);
 	ck_assert_str_eq(json_string_value(json_object_get(h, "kid")), new_kid);
 	ck_assert_str_eq(json_string_value(json_object_get(h, "alg")), "ES256");
 	json_decref(h);
+	struct http_response r;
 	world_call(&r, &rotated, "GET", "/api/v1/me", fresh, NULL, NULL);
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
-	/* a replica that does not have the new key yet does not accept it (nothing is guessed) */
-	ck_assert_int_eq(me_status(fresh, NULL), 401);
-
-	/* an independent verifier (the jose package) checks both against the published JWKS */
-	static const char *const packages[] = {"jose", NULL};
-	if (interop_available("jose", packages)) {
-		char url[64], tokens[8192];
-		snprintf(url, sizeof url, "CDTT_URL=http://127.0.0.1:%d", rotated.server.port);
-		snprintf(tokens, sizeof tokens, "CDTT_TOKENS=%s %s", w.admin, fresh);
-		const char *node_env[] = {url, "CDTT_ISSUER=cdtt", "CDTT_AUDIENCE=cdtt-api", tokens,
-					  NULL};
-		char *out;
-		int rc = interop_run("jose_verify.mjs", node_env, &out);
-		ck_assert_msg(rc == 0, "jose: %s", out);
-		printf("%s", out);
-		fflush(stdout);
-		free(out);
-	}
 	json_decref(jwks);
 	free(fresh);
 	ck_assert_int_eq(serve_stop(&rotated.server), 0);
+}
+END_TEST
 
-	/* the previous key cannot be the signing key itself */
-	char var[600];
+START_TEST(test_a_server_without_the_new_key_refuses_its_tokens)
+{
+	/* nothing is guessed: a replica that does not have the new key yet does not accept it */
+	struct world rotated;
+	char old_kid[64];
+	start_rotated(&rotated, old_kid);
+	char *fresh = world_login(&rotated, "officer.tq", WORLD_PASSWORD);
+	ck_assert_int_eq(me_status(fresh, NULL), 401);
+	free(fresh);
+	ck_assert_int_eq(serve_stop(&rotated.server), 0);
+}
+END_TEST
+
+START_TEST(test_an_independent_verifier_checks_tokens_of_both_keys)
+{
+	/* the jose package, against the published JWKS */
+	static const char *const packages[] = {"jose", NULL};
+	if (!interop_available("jose", packages))
+		return;
+	struct world rotated;
+	char old_kid[64];
+	start_rotated(&rotated, old_kid);
+	char *fresh = world_login(&rotated, "officer.tq", WORLD_PASSWORD);
+	char url[64], tokens[8192];
+	snprintf(url, sizeof url, "CDTT_URL=http://127.0.0.1:%d", rotated.server.port);
+	snprintf(tokens, sizeof tokens, "CDTT_TOKENS=%s %s", w.admin, fresh);
+	const char *node_env[] = {url, "CDTT_ISSUER=cdtt", "CDTT_AUDIENCE=cdtt-api", tokens, NULL};
+	char *out;
+	int rc = interop_run("jose_verify.mjs", node_env, &out);
+	ck_assert_msg(rc == 0, "jose: %s", out);
+	printf("%s", out);
+	fflush(stdout);
+	free(out);
+	free(fresh);
+	ck_assert_int_eq(serve_stop(&rotated.server), 0);
+}
+END_TEST
+
+START_TEST(test_the_previous_key_cannot_be_the_signing_key)
+{
+	new_key_file();
+	char var[600], new_key[160], previous_key[160];
 	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
+	snprintf(new_key, sizeof new_key, "CDTT_JWT_KEY_FILE=%s/new.pem", dir);
 	snprintf(previous_key, sizeof previous_key, "CDTT_JWT_PREVIOUS_KEY_FILE=%s/new.pem", dir);
 	const char *same[] = {var, new_key, previous_key, "CDTT_LISTEN=127.0.0.1:1", NULL};
 	assert_start_up_refused(same, "CDTT_JWT_PREVIOUS_KEY_FILE");
@@ -363,7 +428,12 @@ Suite *keys_auth_suite(void)
 	tcase_add_test(tc, test_trusted_provider_token_maps_to_the_account);
 	tcase_add_test(tc, test_trusted_provider_tokens_that_do_not_fit_are_401);
 	tcase_add_test(tc, test_public_key_as_signing_key_stops_start_up);
-	tcase_add_test(tc, test_a_key_rotation_publishes_both_keys_and_old_tokens_still_verify);
+	tcase_add_test(tc, test_a_rotated_server_publishes_the_new_key_then_the_previous);
+	tcase_add_test(tc, test_a_rotated_server_accepts_a_token_of_the_previous_key);
+	tcase_add_test(tc, test_a_rotated_server_signs_new_tokens_with_the_new_key);
+	tcase_add_test(tc, test_a_server_without_the_new_key_refuses_its_tokens);
+	tcase_add_test(tc, test_an_independent_verifier_checks_tokens_of_both_keys);
+	tcase_add_test(tc, test_the_previous_key_cannot_be_the_signing_key);
 	tcase_add_test(tc, test_an_https_issuer_gives_absolute_metadata_urls);
 	suite_add_tcase(s, tc);
 	return s;

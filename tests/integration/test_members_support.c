@@ -69,11 +69,6 @@ struct world_counts tm_counts(void)
 	return world_counts(&mw, tables);
 }
 
-char *tm_sql(const char *sql)
-{
-	return db_query_value(mw.url, sql);
-}
-
 const char *tm_url_encode(const char *s)
 {
 	static char out[1024];

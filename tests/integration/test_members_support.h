@@ -37,9 +37,6 @@ const char *tm_path(const char *id);
 /* Rows in members and audit_events, to assert (world_assert_unchanged) that nothing was written. */
 struct world_counts tm_counts(void);
 
-/* A single SQL value as text (malloc'd). */
-char *tm_sql(const char *sql);
-
 /* q=... percent-encoded for a query string (static buffer). */
 const char *tm_url_encode(const char *s);
 

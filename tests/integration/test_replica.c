@@ -25,7 +25,7 @@ static char *replica_queries(void)
 				      " AND datname = current_database()");
 }
 
-START_TEST(test_lists_and_reports_read_from_the_replica_and_writes_from_the_primary)
+START_TEST(test_lists_and_reports_answer_through_the_replica)
 {
 	const char *reads[] = {"/api/v1/units?limit=5", "/api/v1/teams", "/api/v1/members",
 			       "/api/v1/activities", "/api/v1/audit-events",
@@ -47,30 +47,61 @@ START_TEST(test_lists_and_reports_read_from_the_replica_and_writes_from_the_prim
 						" application_name = 'cdtt-replica'");
 	ck_assert_int_ge(atol(sessions), 1);
 	free(sessions);
+}
+END_TEST
 
-	/* a write, and a single read, go to the primary: no replica session ran them */
-	world_call(&r, &rw, "POST", "/api/v1/teams", rw.officer_tq,
-		   "{\"unit_code\":\"TQ-V1\",\"name\":\"Tổ bản sao\",\"established_on\":\"2021-01-01\"}",
-		   NULL);
+/* officer.tq creates team `name` in a new village `code` under TQ and reads it; its id into
+ * id. */
+static void team_written_and_read(const char *code, const char *name, char id[37])
+{
+	world_add_unit(&rw, code, NULL, "village", "TQ");
+	char body[200];
+	snprintf(body, sizeof body,
+		 "{\"unit_code\":\"%s\",\"name\":\"%s\",\"established_on\":\"2021-01-01\"}", code,
+		 name);
+	struct http_response r;
+	world_call(&r, &rw, "POST", "/api/v1/teams", rw.officer_tq, body, NULL);
 	ck_assert_msg(r.status == 201, "%s", r.body);
-	char path[128];
-	snprintf(path, sizeof path, "/api/v1/teams/%s", json_field(r.body, "id"));
+	snprintf(id, 37, "%s", json_field(r.body, "id"));
 	http_response_free(&r);
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/teams/%s", id);
 	world_call(&r, &rw, "GET", path, rw.officer_tq, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	seen = replica_queries();
+}
+
+START_TEST(test_a_write_and_a_single_read_go_to_the_primary)
+{
+	/* no replica session ran them */
+	char id[37];
+	team_written_and_read("RP-V1", "Tổ bản sao", id);
+	char *seen = replica_queries();
 	ck_assert_msg(!strstr(seen, "INSERT INTO teams") && !strstr(seen, "teams_get") &&
 			      !strstr(seen, "team_json(t)::text, t.version, u.path"),
 		      "%s", seen);
 	free(seen);
+}
+END_TEST
+
+START_TEST(test_metrics_show_the_replica_pool)
+{
+	struct http_response r;
 	http_get(&r, rw.server.port, "/metrics");
 	ck_assert_ptr_nonnull(strstr(r.body, "cdtt_db_replica_pool_size 4\n"));
 	ck_assert_ptr_nonnull(strstr(r.body, "cdtt_db_replica_pool_in_use 0\n"));
 	http_response_free(&r);
-	/* the list that follows reads what the primary wrote (here, the same database) */
-	world_call(&r, &rw, "GET", "/api/v1/teams?unit=TQ-V1", rw.officer_tq, NULL, NULL);
-	ck_assert_ptr_nonnull(strstr(r.body, "Tổ bản sao"));
+}
+END_TEST
+
+START_TEST(test_a_list_after_a_write_reads_what_the_primary_wrote)
+{
+	/* here the replica is the same database */
+	char id[37];
+	team_written_and_read("RP-V2", "Tổ bản sao hai", id);
+	struct http_response r;
+	world_call(&r, &rw, "GET", "/api/v1/teams?unit=RP-V2", rw.officer_tq, NULL, NULL);
+	ck_assert(list_has(r.body, "name", "Tổ bản sao hai"));
 	http_response_free(&r);
 }
 END_TEST
@@ -106,7 +137,10 @@ Suite *replica_suite(void)
 	TCase *tc = tcase_create("reads from a replica");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_lists_and_reports_read_from_the_replica_and_writes_from_the_primary);
+	tcase_add_test(tc, test_lists_and_reports_answer_through_the_replica);
+	tcase_add_test(tc, test_a_write_and_a_single_read_go_to_the_primary);
+	tcase_add_test(tc, test_metrics_show_the_replica_pool);
+	tcase_add_test(tc, test_a_list_after_a_write_reads_what_the_primary_wrote);
 	tcase_add_test(tc, test_a_replica_out_of_reach_leaves_lists_and_reports_to_the_primary);
 	suite_add_tcase(s, tc);
 	return s;

@@ -41,23 +41,32 @@ static void coverage_commune(const char *c)
 	world_add_unit(&rw, v1, "Thôn Một", "village", c);
 	world_add_unit(&rw, v2, "Thôn Hai", "village", c);
 	world_add_unit(&rw, v3, "Thôn Ba", "village", c);
-	char *t1 = rp_team(v1, "active"), *t2 = rp_team(v2, "active");
-	char *t3 = rp_team(v3, "suspended"), *tc = rp_team(c, "active");
-	char *p1 = rp_member(v1, "{vie,hmn}", "{official,party_member}", "active");
-	char *p2 = rp_member(v1, "{vie}", "{youth_union}", "active");
-	char *p3 = rp_member(v2, "{hmn}", "{teacher}", "active");
-	char *p4 = rp_member(v2, "{vie}", "{teacher,youth_union}", "inactive");
-	char *p5 = rp_member(v1, "{tyz}", "{volunteer}", "active");
-	char *p6 = rp_member(v3, "{vie,tyz}", "{police}", "active");
-	char *p7 = rp_member(c, "{vie}", "{official}", "active");
-	rp_membership(t1, p1, "village", "leader", NULL);
-	rp_membership(t1, p2, "village", "member", NULL);
-	rp_membership(t1, p5, "village", "member", "2024-01-01");
-	rp_membership(t2, p3, "village", "member", NULL);
-	rp_membership(t2, p4, "village", "deputy", NULL);
-	rp_membership(t3, p6, "village", "leader", NULL);
-	rp_membership(tc, p1, "commune", "member", NULL);
-	rp_membership(tc, p7, "commune", "member", NULL);
+	char *t1 = world_add_team(&rw, v1, "active", "2023-01-01");
+	char *t2 = world_add_team(&rw, v2, "active", "2023-01-01");
+	char *t3 = world_add_team(&rw, v3, "suspended", "2023-01-01");
+	char *tc = world_add_team(&rw, c, "active", "2023-01-01");
+	char *p1 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie,hmn}",
+					 "{official,party_member}", "active");
+	char *p2 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{youth_union}",
+					 "active");
+	char *p3 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{hmn}", "{teacher}",
+					 "active");
+	char *p4 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{vie}",
+					 "{teacher,youth_union}", "inactive");
+	char *p5 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{tyz}", "{volunteer}",
+					 "active");
+	char *p6 = world_add_member_with(&rw, v3, "Nguyễn Văn Báo Cáo", "{vie,tyz}", "{police}",
+					 "active");
+	char *p7 = world_add_member_with(&rw, c, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	world_add_membership(&rw, t1, p1, "leader", "2023-02-01", NULL);
+	world_add_membership(&rw, t1, p2, "member", "2023-02-01", NULL);
+	world_add_membership(&rw, t1, p5, "member", "2023-02-01", "2024-01-01");
+	world_add_membership(&rw, t2, p3, "member", "2023-02-01", NULL);
+	world_add_membership(&rw, t2, p4, "deputy", "2023-02-01", NULL);
+	world_add_membership(&rw, t3, p6, "leader", "2023-02-01", NULL);
+	world_add_membership(&rw, tc, p1, "member", "2023-02-01", NULL);
+	world_add_membership(&rw, tc, p7, "member", "2023-02-01", NULL);
 	free(t1), free(t2), free(t3), free(tc);
 	free(p1), free(p2), free(p3), free(p4), free(p5), free(p6), free(p7);
 }
@@ -96,31 +105,73 @@ static void assert_affiliations(const json_t *row, const char *const *named, con
 	}
 }
 
-START_TEST(test_coverage_counts_each_child_and_the_subtree_total)
+/* The coverage report of a new coverage_commune(c), as admin (json_decref it). */
+static json_t *coverage_of_new_commune(const char *c)
 {
-	coverage_commune("CV1");
-	json_t *doc = rp_report(rw.admin, "/api/v1/reports/coverage?unit=CV1");
+	coverage_commune(c);
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/reports/coverage?unit=%s", c);
+	return rp_report(rw.admin, path);
+}
+
+START_TEST(test_coverage_names_the_unit_it_covers)
+{
+	json_t *doc = coverage_of_new_commune("CV1");
 	ck_assert_str_eq(json_string_value(rp_at(doc, "unit.code")), "CV1");
 	ck_assert_str_eq(json_string_value(rp_at(doc, "unit.name")), "Xã Báo Cáo");
 	ck_assert_str_eq(json_string_value(rp_at(doc, "unit.level")), "commune");
 	ck_assert(json_is_string(rp_at(doc, "period.as_of")));
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_has_a_row_per_child_ordered_by_code)
+{
+	json_t *doc = coverage_of_new_commune("CV1O");
 	json_t *rows = json_object_get(doc, "rows");
 	ck_assert_int_eq(json_array_size(rows), 3);
-	/* ordered by code */
-	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 0), "unit.code")), "CV1-V1");
-	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 2), "unit.code")), "CV1-V3");
-	json_t *v1 = rp_row(doc, "unit.code", "CV1-V1");
+	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 0), "unit.code")), "CV1O-V1");
+	ck_assert_str_eq(json_string_value(rp_at(json_array_get(rows, 2), "unit.code")), "CV1O-V3");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_counts_a_village_whose_team_has_a_leader)
+{
+	json_t *doc = coverage_of_new_commune("CV1A");
+	json_t *v1 = rp_row(doc, "unit.code", "CV1A-V1");
 	ck_assert_str_eq(json_string_value(rp_at(v1, "unit.name")), "Thôn Một");
 	ck_assert_str_eq(json_string_value(rp_at(v1, "unit.level")), "village");
 	assert_coverage(v1, 1, 1, 100.0, 1, 2, 1, 0);
 	assert_affiliations(v1, (const char *const[]){"official", "party_member", "youth_union", NULL},
 			    (const long[]){1, 1, 1});
-	json_t *v2 = rp_row(doc, "unit.code", "CV1-V2");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_counts_a_village_whose_team_has_no_leader)
+{
+	json_t *doc = coverage_of_new_commune("CV1B");
+	json_t *v2 = rp_row(doc, "unit.code", "CV1B-V2");
 	assert_coverage(v2, 1, 1, 100.0, 1, 1, 1, 1);
 	assert_affiliations(v2, (const char *const[]){"teacher", NULL}, (const long[]){1});
-	json_t *v3 = rp_row(doc, "unit.code", "CV1-V3");
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_counts_a_village_with_a_suspended_team_as_uncovered)
+{
+	json_t *doc = coverage_of_new_commune("CV1C");
+	json_t *v3 = rp_row(doc, "unit.code", "CV1C-V3");
 	assert_coverage(v3, 1, 0, 0.0, 0, 0, 0, 0);
 	assert_affiliations(v3, (const char *const[]){NULL}, NULL);
+	json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_coverage_total_counts_the_whole_subtree)
+{
+	json_t *doc = coverage_of_new_commune("CV1T");
 	json_t *total = json_object_get(doc, "total");
 	ck_assert_ptr_null(json_object_get(total, "unit"));
 	assert_coverage(total, 3, 2, 66.7, 3, 4, 2, 2);
@@ -188,7 +239,7 @@ END_TEST
 START_TEST(test_reports_show_no_personal_data)
 {
 	coverage_commune("CV5");
-	rp_exec("UPDATE members SET phone = '0912000555', email = 'bao.cao@example.vn'"
+	world_exec(&rw, "UPDATE members SET phone = '0912000555', email = 'bao.cao@example.vn'"
 		" WHERE id = (SELECT id FROM members WHERE unit_code = 'CV5-V1' LIMIT 1)");
 	const char *paths[] = {"/api/v1/reports/coverage?unit=CV5",
 			       "/api/v1/reports/activity?unit=CV5",
@@ -209,7 +260,7 @@ END_TEST
 START_TEST(test_viewer_and_team_leader_read_reports_in_their_scope)
 {
 	world_add_unit(&rw, "TQ-CV6", "Thôn Xem", "village", "TQ");
-	char *team = rp_team("TQ-CV6", "active");
+	char *team = world_add_team(&rw, "TQ-CV6", "active", "2023-01-01");
 	json_t *doc = rp_report(rw.viewer_tq, "/api/v1/reports/coverage?unit=TQ-CV6");
 	assert_coverage(json_object_get(doc, "total"), 1, 1, 100.0, 1, 0, 0, 1);
 	json_decref(doc);
@@ -277,7 +328,7 @@ START_TEST(test_without_unit_a_report_covers_the_callers_scope_or_everything_for
 	doc = rp_report(rw.admin, "/api/v1/reports/coverage");
 	ck_assert(json_is_null(json_object_get(doc, "unit")));
 	json_t *hg = rp_row(doc, "unit.code", "HG");
-	char *villages = rp_sql("SELECT count(*) FROM units WHERE level = 'village'"
+	char *villages = world_sql(&rw, "SELECT count(*) FROM units WHERE level = 'village'"
 				" AND status = 'active'");
 	ck_assert_int_eq(rp_int(hg, "villages"), atol(villages));
 	free(villages);
@@ -285,32 +336,11 @@ START_TEST(test_without_unit_a_report_covers_the_callers_scope_or_everything_for
 }
 END_TEST
 
-/* A system's access token for a client with scopes (JSON array text) and unit. */
-static char *client_token(const char *client_id, const char *scopes, const char *unit)
-{
-	char body[512];
-	snprintf(body, sizeof body, "{\"client_id\":\"%s\",\"scopes\":%s,\"unit_code\":\"%s\"}",
-		 client_id, scopes, unit);
-	struct http_response r;
-	world_call(&r, &rw, "POST", "/api/v1/clients", rw.admin, body, NULL);
-	ck_assert_msg(r.status == 201, "%s", r.body);
-	char form[256];
-	snprintf(form, sizeof form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
-		 client_id, json_field(r.body, "client_secret"));
-	http_response_free(&r);
-	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-	http_request(&r, "POST", rw.server.port, "/api/v1/auth/token", h, form, strlen(form));
-	ck_assert_msg(r.status == 200, "%s", r.body);
-	char *token = strdup(json_field(r.body, "access_token"));
-	http_response_free(&r);
-	return token;
-}
-
 START_TEST(test_a_system_needs_the_reports_read_scope)
 {
 	coverage_commune("CV8");
-	char *reader = client_token("reports.reader", "[\"reports:read\"]", "BQ");
-	char *other = client_token("registry.reader", "[\"registry:read\"]", "BQ");
+	char *reader = world_client_token(&rw, "reports.reader", "[\"reports:read\"]", "BQ");
+	char *other = world_client_token(&rw, "registry.reader", "[\"registry:read\"]", "BQ");
 	json_t *doc = rp_report(reader, "/api/v1/reports/coverage?unit=CV8");
 	assert_coverage(json_object_get(doc, "total"), 3, 2, 66.7, 3, 4, 2, 2);
 	json_decref(doc);
@@ -329,7 +359,12 @@ Suite *reports_suite(void)
 	TCase *tc = tcase_create("reports");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_coverage_counts_each_child_and_the_subtree_total);
+	tcase_add_test(tc, test_coverage_names_the_unit_it_covers);
+	tcase_add_test(tc, test_coverage_has_a_row_per_child_ordered_by_code);
+	tcase_add_test(tc, test_coverage_counts_a_village_whose_team_has_a_leader);
+	tcase_add_test(tc, test_coverage_counts_a_village_whose_team_has_no_leader);
+	tcase_add_test(tc, test_coverage_counts_a_village_with_a_suspended_team_as_uncovered);
+	tcase_add_test(tc, test_coverage_total_counts_the_whole_subtree);
 	tcase_add_test(tc, test_coverage_csv_has_the_same_columns_and_the_total_last);
 	tcase_add_test(tc, test_coverage_of_a_village_is_one_row_for_the_village);
 	tcase_add_test(tc, test_coverage_of_a_unit_without_villages_is_zero_percent);

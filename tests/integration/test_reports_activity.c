@@ -30,7 +30,7 @@
  */
 static void activity_commune(const char *c)
 {
-	rp_exec("INSERT INTO services (code, name_vi, name_en, category) VALUES"
+	world_exec(&rw, "INSERT INTO services (code, name_vi, name_en, category) VALUES"
 		" ('rpt_a', 'Dịch vụ A', 'Service A', 'identity'),"
 		" ('rpt_b', 'Dịch vụ B', 'Service B', 'payments') ON CONFLICT (code) DO NOTHING");
 	char v1[40], v2[40];
@@ -39,27 +39,33 @@ static void activity_commune(const char *c)
 	world_add_unit(&rw, c, "Xã Hoạt Động", "commune", "BQ");
 	world_add_unit(&rw, v1, "Thôn Một", "village", c);
 	world_add_unit(&rw, v2, "Thôn Hai", "village", c);
-	char *a1 = rp_team(v1, "active"), *a2 = rp_team(v2, "active"), *tc = rp_team(c, "active");
-	char *p1 = rp_member(v1, "{vie}", "{official}", "active");
-	char *p2 = rp_member(v1, "{vie}", "{teacher}", "active");
-	char *p3 = rp_member(v2, "{vie}", "{teacher}", "active");
-	char *p4 = rp_member(c, "{vie}", "{official}", "active");
-	rp_membership(a1, p1, "village", "leader", NULL);
-	rp_membership(a1, p2, "village", "member", NULL);
-	rp_membership(a2, p3, "village", "leader", NULL);
-	rp_membership(tc, p4, "commune", "leader", NULL);
+	char *a1 = world_add_team(&rw, v1, "active", "2023-01-01");
+	char *a2 = world_add_team(&rw, v2, "active", "2023-01-01");
+	char *tc = world_add_team(&rw, c, "active", "2023-01-01");
+	char *p1 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	char *p2 = world_add_member_with(&rw, v1, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher}",
+					 "active");
+	char *p3 = world_add_member_with(&rw, v2, "Nguyễn Văn Báo Cáo", "{vie}", "{teacher}",
+					 "active");
+	char *p4 = world_add_member_with(&rw, c, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	world_add_membership(&rw, a1, p1, "leader", "2023-02-01", NULL);
+	world_add_membership(&rw, a1, p2, "member", "2023-02-01", NULL);
+	world_add_membership(&rw, a2, p3, "leader", "2023-02-01", NULL);
+	world_add_membership(&rw, tc, p4, "leader", "2023-02-01", NULL);
 	char ids[200];
 	snprintf(ids, sizeof ids, "{%s}", p1);
-	rp_activity(a1, v1, "2025-01-10", "{rpt_a}", 10, 20, ids);
+	world_add_activity(&rw, a1, v1, "2025-01-10", "{rpt_a}", 10, 20, ids);
 	snprintf(ids, sizeof ids, "{%s,%s}", p1, p2);
-	rp_activity(a1, v1, "2025-02-05", "{rpt_a,rpt_b}", 5, 12, ids);
+	world_add_activity(&rw, a1, v1, "2025-02-05", "{rpt_a,rpt_b}", 5, 12, ids);
 	snprintf(ids, sizeof ids, "{%s}", p3);
-	rp_activity(a2, v2, "2025-02-20", "{rpt_b}", 7, 7, ids);
-	rp_activity(a2, v2, "2024-06-01", "{rpt_a}", 100, 100, ids);
+	world_add_activity(&rw, a2, v2, "2025-02-20", "{rpt_b}", 7, 7, ids);
+	world_add_activity(&rw, a2, v2, "2024-06-01", "{rpt_a}", 100, 100, ids);
 	snprintf(ids, sizeof ids, "{%s}", p4);
-	rp_activity(tc, c, "2025-03-01", "{}", 3, 4, ids);
+	world_add_activity(&rw, tc, c, "2025-03-01", "{}", 3, 4, ids);
 	snprintf(ids, sizeof ids, "{%s}", p2);
-	rp_activity(a1, v1, "2025-04-01", "{rpt_a}", 50, 50, ids);
+	world_add_activity(&rw, a1, v1, "2025-04-01", "{rpt_a}", 50, 50, ids);
 	free(a1), free(a2), free(tc), free(p1), free(p2), free(p3), free(p4);
 }
 
@@ -76,7 +82,7 @@ static void assert_activity(const json_t *row, long activities, long households,
 static void assert_by_service(const json_t *row, long a, long b)
 {
 	const json_t *by = rp_at(row, "activities_by_service");
-	char *services = rp_sql("SELECT count(*) FROM services");
+	char *services = world_sql(&rw, "SELECT count(*) FROM services");
 	ck_assert_int_eq(json_object_size(by), atol(services));
 	free(services);
 	const char *key;
@@ -133,7 +139,7 @@ START_TEST(test_activity_by_service_counts_an_activity_in_each_of_its_services_o
 {
 	activity_commune("AC3");
 	json_t *doc = rp_report(rw.admin, "/api/v1/reports/activity?unit=AC3&group_by=service" PERIOD);
-	char *services = rp_sql("SELECT count(*) FROM services");
+	char *services = world_sql(&rw, "SELECT count(*) FROM services");
 	ck_assert_int_eq(json_array_size(json_object_get(doc, "rows")), atol(services));
 	free(services);
 	json_t *a = rp_row(doc, "service.code", "rpt_a");
@@ -223,19 +229,21 @@ START_TEST(test_activity_period_defaults_to_the_last_12_months_in_vietnam)
 {
 	world_add_unit(&rw, "AC5", "Xã Mặc Định", "commune", "BQ");
 	world_add_unit(&rw, "AC5-V1", "Thôn Một", "village", "AC5");
-	char *team = rp_team("AC5-V1", "active");
-	char *p = rp_member("AC5-V1", "{vie}", "{official}", "active");
-	rp_membership(team, p, "village", "leader", NULL);
-	char *today = rp_sql("SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date");
-	char *from = rp_sql("SELECT ('%s'::date - interval '1 year' + interval '1 day')::date",
+	char *team = world_add_team(&rw, "AC5-V1", "active", "2023-01-01");
+	char *p = world_add_member_with(&rw, "AC5-V1", "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					"active");
+	world_add_membership(&rw, team, p, "leader", "2023-02-01", NULL);
+	char *today = world_sql(&rw, "SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date");
+	char *from = world_sql(&rw,
+			       "SELECT ('%s'::date - interval '1 year' + interval '1 day')::date",
 			    today);
-	char *recent = rp_sql("SELECT '%s'::date - 10", today);
-	char *old = rp_sql("SELECT '%s'::date - 400", today);
+	char *recent = world_sql(&rw, "SELECT '%s'::date - 10", today);
+	char *old = world_sql(&rw, "SELECT '%s'::date - 400", today);
 	char ids[64];
 	snprintf(ids, sizeof ids, "{%s}", p);
-	rp_activity(team, "AC5-V1", recent, "{}", 6, 9, ids);
-	rp_activity(team, "AC5-V1", old, "{}", 60, 90, ids);
-	rp_activity(team, "AC5-V1", from, "{}", 1, 1, ids);
+	world_add_activity(&rw, team, "AC5-V1", recent, "{}", 6, 9, ids);
+	world_add_activity(&rw, team, "AC5-V1", old, "{}", 60, 90, ids);
+	world_add_activity(&rw, team, "AC5-V1", from, "{}", 1, 1, ids);
 	json_t *doc = rp_report(rw.admin, "/api/v1/reports/activity?unit=AC5");
 	ck_assert_str_eq(json_string_value(rp_at(doc, "period.from")), from);
 	ck_assert_str_eq(json_string_value(rp_at(doc, "period.to")), today);
@@ -317,25 +325,27 @@ static void merge_commune(const char *c, char **ta)
 	world_add_unit(&rw, c, "Xã Sáp Nhập", "commune", "BQ");
 	world_add_unit(&rw, a, "Thôn Cũ", "village", c);
 	world_add_unit(&rw, b, "Thôn Mới", "village", c);
-	*ta = rp_team(a, "active");
-	char *tb = rp_team(b, "active");
-	char *qa = rp_member(a, "{vie}", "{official}", "active");
-	char *qb = rp_member(b, "{vie}", "{official}", "active");
-	rp_membership(*ta, qa, "village", "leader", NULL);
-	rp_membership(tb, qb, "village", "leader", NULL);
+	*ta = world_add_team(&rw, a, "active", "2023-01-01");
+	char *tb = world_add_team(&rw, b, "active", "2023-01-01");
+	char *qa = world_add_member_with(&rw, a, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	char *qb = world_add_member_with(&rw, b, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	world_add_membership(&rw, *ta, qa, "leader", "2023-02-01", NULL);
+	world_add_membership(&rw, tb, qb, "leader", "2023-02-01", NULL);
 	char ids[64];
 	snprintf(ids, sizeof ids, "{%s}", qa);
-	rp_activity(*ta, a, "2025-02-01", "{}", 5, 5, ids);
-	rp_activity(*ta, a, "2025-02-02", "{}", 5, 5, ids);
+	world_add_activity(&rw, *ta, a, "2025-02-01", "{}", 5, 5, ids);
+	world_add_activity(&rw, *ta, a, "2025-02-02", "{}", 5, 5, ids);
 	snprintf(ids, sizeof ids, "{%s}", qb);
-	rp_activity(tb, b, "2025-02-03", "{}", 7, 9, ids);
+	world_add_activity(&rw, tb, b, "2025-02-03", "{}", 7, 9, ids);
 	free(tb), free(qa), free(qb);
 }
 
 /* Retires village `from` into `into` through the API (its team dissolved first). */
 static void retire(const char *from, const char *into, const char *team)
 {
-	rp_exec("UPDATE teams SET status = 'dissolved' WHERE id = '%s'", team);
+	world_exec(&rw, "UPDATE teams SET status = 'dissolved' WHERE id = '%s'", team);
 	char path[80], body[80];
 	snprintf(path, sizeof path, "/api/v1/units/%s/retire", from);
 	snprintf(body, sizeof body, "{\"successor_code\":\"%s\"}", into);
@@ -367,7 +377,7 @@ START_TEST(test_a_merged_villages_activities_count_under_its_successor_once)
 	assert_activity(json_object_get(doc, "total"), 3, 17, 19, 2);
 	json_decref(doc);
 	/* and the records keep the unit they were made under */
-	char *kept = rp_sql("SELECT count(*) FROM activities WHERE unit_code = 'MG1-A'");
+	char *kept = world_sql(&rw, "SELECT count(*) FROM activities WHERE unit_code = 'MG1-A'");
 	ck_assert_str_eq(kept, "2");
 	free(kept);
 	/* coverage: one village left, with its team */
@@ -386,12 +396,13 @@ START_TEST(test_a_village_merged_into_another_commune_counts_in_both_communes_re
 	merge_commune("MG2", &ta);
 	world_add_unit(&rw, "MG3", "Xã Bên Cạnh", "commune", "BQ");
 	world_add_unit(&rw, "MG3-X", "Thôn Chuyển", "village", "MG3");
-	char *tx = rp_team("MG3-X", "active");
-	char *qx = rp_member("MG3-X", "{vie}", "{official}", "active");
-	rp_membership(tx, qx, "village", "leader", NULL);
+	char *tx = world_add_team(&rw, "MG3-X", "active", "2023-01-01");
+	char *qx = world_add_member_with(&rw, "MG3-X", "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					 "active");
+	world_add_membership(&rw, tx, qx, "leader", "2023-02-01", NULL);
 	char ids[64];
 	snprintf(ids, sizeof ids, "{%s}", qx);
-	rp_activity(tx, "MG3-X", "2025-03-03", "{}", 11, 13, ids);
+	world_add_activity(&rw, tx, "MG3-X", "2025-03-03", "{}", 11, 13, ids);
 	retire("MG3-X", "MG2-B", tx);
 	/* the successor's commune: in B's row and in its total */
 	json_t *doc = rp_report(rw.admin, "/api/v1/reports/activity?unit=MG2" PERIOD);

@@ -17,10 +17,11 @@ static char *village_team(const char *c, const char *v, const char *name, int me
 	char code[40];
 	snprintf(code, sizeof code, "%s-%s", c, v);
 	world_add_unit(&rw, code, name, "village", c);
-	char *team = rp_team(code, "active");
+	char *team = world_add_team(&rw, code, "active", "2023-01-01");
 	for (int i = 0; i < members; i++) {
-		char *m = rp_member(code, "{vie}", "{official}", "active");
-		rp_membership(team, m, "village", i ? "member" : "leader", NULL);
+		char *m = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}",
+						"{official}", "active");
+		world_add_membership(&rw, team, m, i ? "member" : "leader", "2023-02-01", NULL);
 		free(m);
 	}
 	return team;
@@ -49,13 +50,15 @@ static void lagging_commune(const char *c, char **teams)
 	world_add_unit(&rw, code, "Thôn Năm", "village", c);
 	snprintf(code, sizeof code, "%s-V6", c);
 	world_add_unit(&rw, code, "Thôn Sáu", "village", c);
-	free(rp_team(code, "suspended"));
+	free(world_add_team(&rw, code, "suspended", "2023-01-01"));
 	snprintf(code, sizeof code, "%s-V2", c);
-	char *gone = rp_member(code, "{vie}", "{official}", "active");
-	rp_membership(teams[1], gone, "village", "leader", "2024-12-01");
+	char *gone = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}", "{official}",
+					   "active");
+	world_add_membership(&rw, teams[1], gone, "leader", "2023-02-01", "2024-12-01");
 	snprintf(code, sizeof code, "%s-V4", c);
-	char *inactive = rp_member(code, "{vie}", "{official}", "inactive");
-	rp_membership(teams[3], inactive, "village", "member", NULL);
+	char *inactive = world_add_member_with(&rw, code, "Nguyễn Văn Báo Cáo", "{vie}",
+					       "{official}", "inactive");
+	world_add_membership(&rw, teams[3], inactive, "member", "2023-02-01", NULL);
 	free(gone), free(inactive);
 	static const struct {
 		int team;
@@ -68,8 +71,8 @@ static void lagging_commune(const char *c, char **teams)
 	};
 	for (size_t i = 0; i < sizeof work / sizeof work[0]; i++) {
 		snprintf(code, sizeof code, "%s-%s", c, work[i].village);
-		rp_activity(teams[work[i].team], code, work[i].date, "{}", work[i].households,
-			    work[i].households, "{}");
+		world_add_activity(&rw, teams[work[i].team], code, work[i].date, "{}",
+				   work[i].households, work[i].households, "{}");
 	}
 }
 

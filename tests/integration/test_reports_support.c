@@ -6,62 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rp_exec(const char *fmt, ...)
-{
-	char *sql;
-	va_list ap;
-	va_start(ap, fmt);
-	ck_assert_int_ge(vasprintf(&sql, fmt, ap), 0);
-	va_end(ap);
-	db_exec_ok(rw.url, sql);
-	free(sql);
-}
-
-char *rp_sql(const char *fmt, ...)
-{
-	char *sql;
-	va_list ap;
-	va_start(ap, fmt);
-	ck_assert_int_ge(vasprintf(&sql, fmt, ap), 0);
-	va_end(ap);
-	char *v = db_query_value(rw.url, sql);
-	free(sql);
-	return v;
-}
-
-char *rp_team(const char *unit, const char *status)
-{
-	return rp_sql("INSERT INTO teams (unit_code, name, status, established_on)"
-		      " VALUES ('%s', 'Tổ CNS %s', '%s', '2023-01-01') RETURNING id",
-		      unit, unit, status);
-}
-
-char *rp_member(const char *unit, const char *languages, const char *affiliations,
-		const char *status)
-{
-	return rp_sql("INSERT INTO members (unit_code, full_name, languages, affiliations, status)"
-		      " VALUES ('%s', 'Nguyễn Văn Báo Cáo', '%s', '%s', '%s') RETURNING id",
-		      unit, languages, affiliations, status);
-}
-
-void rp_membership(const char *team, const char *member, const char *team_level,
-		   const char *role, const char *left_on)
-{
-	rp_exec("INSERT INTO memberships (team_id, member_id, team_level, role, joined_on, left_on)"
-		" VALUES ('%s', '%s', '%s', '%s', '2023-02-01', %s%s%s)",
-		team, member, team_level, role, left_on ? "'" : "", left_on ? left_on : "NULL",
-		left_on ? "'" : "");
-}
-
-void rp_activity(const char *team, const char *unit, const char *date, const char *services,
-		 int households, int people, const char *member_ids)
-{
-	rp_exec("INSERT INTO activities (team_id, unit_code, date, kind, service_codes,"
-		" households_reached, people_reached, member_ids)"
-		" VALUES ('%s', '%s', '%s', 'household_visit', '%s', %d, %d, '%s')",
-		team, unit, date, services, households, people, member_ids);
-}
-
 void rp_get(struct http_response *r, const char *token, const char *path, int csv)
 {
 	const char *extra[] = {"Accept: text/csv", NULL};

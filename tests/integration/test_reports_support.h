@@ -14,32 +14,6 @@
 
 extern struct world rw;
 
-/* Runs SQL built from a format; asserts success. */
-void rp_exec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The first value of SQL built from a format (malloc'd), or NULL. */
-char *rp_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Inserts a team of status (active, suspended, dissolved) at unit; its id (malloc'd). */
-char *rp_team(const char *unit, const char *status);
-
-/*
- * Inserts a member of unit with languages and affiliations (PostgreSQL array literals such
- * as "{vie,hmn}") and status; its id (malloc'd).
- */
-char *rp_member(const char *unit, const char *languages, const char *affiliations,
-		const char *status);
-
-/* Inserts a membership (team_level village or commune; left_on NULL: still active). */
-void rp_membership(const char *team, const char *member, const char *team_level,
-		   const char *role, const char *left_on);
-
-/*
- * Inserts an activity of team at unit on date (YYYY-MM-DD) with services and member ids
- * (array literals) and households and people reached.
- */
-void rp_activity(const char *team, const char *unit, const char *date, const char *services,
-		 int households, int people, const char *member_ids);
-
 /* GET path as token; with csv, Accept: text/csv. */
 void rp_get(struct http_response *r, const char *token, const char *path, int csv);
 

@@ -83,7 +83,7 @@ START_TEST(test_province_has_193_communes_and_2071_villages)
 			       " WHERE c.level = 'commune' AND d.parent_code = 'HG'"),
 			 193);
 	ck_assert_int_eq(count("SELECT count(*) FROM units v, units p WHERE p.code = 'HG'"
-			       " AND v.path <@ p.path AND v.level = 'village'"),
+			       " AND within(v.path, p.path) AND v.level = 'village'"),
 			 2071);
 	/* every village under a commune, every commune with villages */
 	ck_assert_int_eq(count("SELECT count(*) FROM units v JOIN units c ON c.code = v.parent_code"

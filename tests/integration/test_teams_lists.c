@@ -14,19 +14,7 @@
 /* The names in a list response's items, joined by '|', in order (static buffer). */
 static const char *names_of(const char *body)
 {
-	static char out[2048];
-	out[0] = '\0';
-	json_t *doc = json_loads(body, 0, NULL);
-	size_t i;
-	json_t *item;
-	json_array_foreach(json_object_get(doc, "items"), i, item)
-	{
-		size_t n = strlen(out);
-		snprintf(out + n, sizeof out - n, "%s%s", n ? "|" : "",
-			 json_string_value(json_object_get(item, "name")));
-	}
-	json_decref(doc);
-	return out;
+	return list_join(body, "name", "|");
 }
 
 /* Names found by GET /teams?unit=<unit>&<query>, sorted by SQL order of ids (static). */
@@ -44,7 +32,7 @@ static const char *search(const char *unit, const char *query)
 
 START_TEST(test_q_ignores_diacritics_and_case_and_escapes_wildcards)
 {
-	tt_add_unit("QS-V", "village", "TQ");
+	world_add_unit(&tw, "QS-V", NULL, "village", "TQ");
 	static const char *const names[] = {"Tổ CNS Tân Quang", "Đội Đồng Tâm", "Tổ 100% số",
 					    "Tổ a_b", "Tổ O'Brien", "Tổ back\\\\slash", "Tổ Dân Chủ"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -68,48 +56,97 @@ START_TEST(test_q_ignores_diacritics_and_case_and_escapes_wildcards)
 }
 END_TEST
 
-START_TEST(test_list_filters_by_unit_subtree_status_and_has_leader)
+/* A commune <p>-C under BQ with villages <p>-V1 (team "Tổ A", with a leader "Trưởng tổ A")
+ * and <p>-V2 (teams "Tổ B" and "Tổ C", dissolved), and a team of its own. The leader's id
+ * (malloc'd). */
+static char *commune_of_teams(const char *p)
 {
-	tt_add_unit("LF-C", "commune", "BQ");
-	tt_add_unit("LF-V1", "village", "LF-C");
-	tt_add_unit("LF-V2", "village", "LF-C");
-	char *a = tt_create_team(tw.admin, "LF-V1", "Tổ A", NULL);
-	char *b = tt_create_team(tw.admin, "LF-V2", "Tổ B", NULL);
-	char *c = tt_create_team(tw.admin, "LF-V2", "Tổ C", ",\"status\":\"dissolved\"");
-	char *commune = tt_create_team(tw.admin, "LF-C", "Tổ xã LF", NULL);
-	char *leader = tt_add_member("LF-V1", "Trưởng tổ A");
+	char commune[16], v1[16], v2[16], extra[48];
+	snprintf(commune, sizeof commune, "%s-C", p);
+	snprintf(v1, sizeof v1, "%s-V1", p);
+	snprintf(v2, sizeof v2, "%s-V2", p);
+	world_add_unit(&tw, commune, NULL, "commune", "BQ");
+	world_add_unit(&tw, v1, NULL, "village", commune);
+	world_add_unit(&tw, v2, NULL, "village", commune);
+	char *a = tt_create_team(tw.admin, v1, "Tổ A", NULL);
+	free(tt_create_team(tw.admin, v2, "Tổ B", NULL));
+	snprintf(extra, sizeof extra, ",\"status\":\"dissolved\"");
+	free(tt_create_team(tw.admin, v2, "Tổ C", extra));
+	free(tt_create_team(tw.admin, commune, "Tổ xã", NULL));
+	char *leader = world_add_member(&tw, v1, "Trưởng tổ A");
 	free(tt_add_membership(tw.admin, a, leader, "leader", "2021-01-01"));
+	free(a);
+	return leader;
+}
+
+/* GETs /api/v1/teams?<query> as admin, asserts 200 and that the names of the items are names
+ * ("Tổ B|Tổ C" also matches in the other order: ids are random). */
+static void assert_list_names(const char *query, const char *names)
+{
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/teams?%s", query);
 	struct http_response r;
-	static const struct {
-		const char *query, *names;
-	} cases[] = {
-		{"unit=LF-C", NULL}, /* the whole subtree: 4 teams */
-		{"unit=LF-V2", "Tổ B|Tổ C"},
-		{"unit=LF-C&status=dissolved", "Tổ C"},
-		{"unit=LF-C&has_leader=true", "Tổ A"},
-		{"unit=LF-V2&has_leader=false&status=active", "Tổ B"},
-		{"unit=NOPE", ""},
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char path[200];
-		snprintf(path, sizeof path, "/api/v1/teams?%s", cases[i].query);
-		world_call(&r, &tw, "GET", path, tw.admin, NULL, NULL);
-		ck_assert_int_eq(r.status, 200);
-		const char *names = names_of(r.body);
-		if (cases[i].names) {
-			/* ids are random: compare as sets of two at most */
-			int same = !strcmp(names, cases[i].names) ||
-				   (!strcmp(cases[i].names, "Tổ B|Tổ C") && !strcmp(names, "Tổ C|Tổ B"));
-			ck_assert_msg(same, "%s: %s", cases[i].query, names);
-		} else {
-			json_t *doc = json_loads(r.body, 0, NULL);
-			ck_assert_int_eq(json_array_size(json_object_get(doc, "items")), 4);
-			json_decref(doc);
-		}
-		http_response_free(&r);
-	}
-	/* the leader and the member count come with each item */
-	world_call(&r, &tw, "GET", "/api/v1/teams?unit=LF-V1", tw.admin, NULL, NULL);
+	world_call(&r, &tw, "GET", path, tw.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	const char *seen = names_of(r.body);
+	int same = !strcmp(seen, names) ||
+		   (!strcmp(names, "Tổ B|Tổ C") && !strcmp(seen, "Tổ C|Tổ B"));
+	ck_assert_msg(same, "%s: %s", query, seen);
+	http_response_free(&r);
+}
+
+START_TEST(test_list_of_a_commune_holds_its_whole_subtree)
+{
+	free(commune_of_teams("LF"));
+	struct http_response r;
+	world_call(&r, &tw, "GET", "/api/v1/teams?unit=LF-C", tw.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	json_t *doc = json_loads(r.body, 0, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(doc, "items")), 4);
+	json_decref(doc);
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_list_of_a_village_holds_its_teams)
+{
+	free(commune_of_teams("LFV"));
+	assert_list_names("unit=LFV-V2", "Tổ B|Tổ C");
+}
+END_TEST
+
+START_TEST(test_list_filters_by_status)
+{
+	free(commune_of_teams("LFS"));
+	assert_list_names("unit=LFS-C&status=dissolved", "Tổ C");
+}
+END_TEST
+
+START_TEST(test_list_filters_teams_with_a_leader)
+{
+	free(commune_of_teams("LFL"));
+	assert_list_names("unit=LFL-C&has_leader=true", "Tổ A");
+}
+END_TEST
+
+START_TEST(test_list_filters_active_teams_without_a_leader)
+{
+	free(commune_of_teams("LFN"));
+	assert_list_names("unit=LFN-V2&has_leader=false&status=active", "Tổ B");
+}
+END_TEST
+
+START_TEST(test_list_of_an_unknown_unit_is_empty)
+{
+	assert_list_names("unit=NOPE", "");
+}
+END_TEST
+
+START_TEST(test_list_items_carry_their_leader_with_the_member_count)
+{
+	char *leader = commune_of_teams("LFI");
+	struct http_response r;
+	world_call(&r, &tw, "GET", "/api/v1/teams?unit=LFI-V1", tw.admin, NULL, NULL);
 	json_t *doc = json_loads(r.body, 0, NULL);
 	json_t *item = json_array_get(json_object_get(doc, "items"), 0);
 	json_t *lead = json_object_get(item, "leader");
@@ -118,17 +155,13 @@ START_TEST(test_list_filters_by_unit_subtree_status_and_has_leader)
 	ck_assert_int_eq(json_integer_value(json_object_get(item, "member_count")), 1);
 	json_decref(doc);
 	http_response_free(&r);
-	free(a);
-	free(b);
-	free(c);
-	free(commune);
 	free(leader);
 }
 END_TEST
 
 START_TEST(test_list_pages_with_signed_cursors)
 {
-	tt_add_unit("PG-V", "village", "TQ");
+	world_add_unit(&tw, "PG-V", NULL, "village", "TQ");
 	for (int i = 0; i < 5; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "Tổ trang %d", i);
@@ -165,10 +198,7 @@ START_TEST(test_list_pages_with_signed_cursors)
 	}
 	ck_assert_int_eq(items, 5);
 	ck_assert_int_eq(pages, 3);
-	struct http_response r;
-	world_call(&r, &tw, "GET", "/api/v1/teams?cursor=forged", tw.officer_tq, NULL, NULL);
-	assert_problem(&r, 400);
-	http_response_free(&r);
+	world_get_refused(&tw, "/api/v1/teams?cursor=forged", tw.officer_tq, 400);
 }
 END_TEST
 
@@ -202,19 +232,16 @@ START_TEST(test_bad_query_parameters_are_422_naming_each)
 	/* a 300-character q */
 	char path[700] = "/api/v1/teams?q=";
 	memset(path + strlen(path), 'a', 300);
-	struct http_response r;
-	world_call(&r, &tw, "GET", path, tw.officer_tq, NULL, NULL);
-	assert_problem(&r, 422);
-	http_response_free(&r);
+	world_get_refused(&tw, path, tw.officer_tq, 422);
 }
 END_TEST
 
 START_TEST(test_csv_export_streams_every_row_with_quoting)
 {
-	tt_add_unit("CSV-V", "village", "TQ");
+	world_add_unit(&tw, "CSV-V", NULL, "village", "TQ");
 	char *id = tt_create_team(tw.officer_tq, "CSV-V", "Tổ \\\"Sao\\\", Mai",
 				  ",\"contact_phone\":\"0912 000 111\"");
-	char *member = tt_add_member("CSV-V", "Vàng Thị Hoa");
+	char *member = world_add_member(&tw, "CSV-V", "Vàng Thị Hoa");
 	free(tt_add_membership(tw.officer_tq, id, member, "leader", "2021-01-01"));
 	char *other = tt_create_team(tw.officer_tq, "CSV-V", "Tổ phụ", ",\"status\":\"suspended\"");
 	const char *accept[] = {"Accept: text/csv", NULL};
@@ -248,7 +275,13 @@ END_TEST
 void teams_add_list_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_q_ignores_diacritics_and_case_and_escapes_wildcards);
-	tcase_add_test(tc, test_list_filters_by_unit_subtree_status_and_has_leader);
+	tcase_add_test(tc, test_list_of_a_commune_holds_its_whole_subtree);
+	tcase_add_test(tc, test_list_of_a_village_holds_its_teams);
+	tcase_add_test(tc, test_list_filters_by_status);
+	tcase_add_test(tc, test_list_filters_teams_with_a_leader);
+	tcase_add_test(tc, test_list_filters_active_teams_without_a_leader);
+	tcase_add_test(tc, test_list_of_an_unknown_unit_is_empty);
+	tcase_add_test(tc, test_list_items_carry_their_leader_with_the_member_count);
 	tcase_add_test(tc, test_list_pages_with_signed_cursors);
 	tcase_add_test(tc, test_bad_query_parameters_are_422_naming_each);
 	tcase_add_test(tc, test_csv_export_streams_every_row_with_quoting);

@@ -9,27 +9,6 @@
 
 struct world tw;
 
-char *tt_sql(const char *sql)
-{
-	return db_query_value(tw.url, sql);
-}
-
-void tt_add_unit(const char *code, const char *level, const char *parent)
-{
-	char name[64];
-	snprintf(name, sizeof name, "Unit %s", code);
-	world_add_unit(&tw, code, name, level, parent);
-}
-
-char *tt_add_member(const char *unit, const char *full_name)
-{
-	char sql[512];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO members (unit_code, full_name) VALUES ('%s', '%s') RETURNING id", unit,
-		 full_name);
-	return tt_sql(sql);
-}
-
 char *tt_create_team(const char *token, const char *unit, const char *name,
 		     const char *extra_json)
 {
@@ -47,7 +26,7 @@ char *tt_create_team(const char *token, const char *unit, const char *name,
 
 char *tt_village_team(const char *code, const char *name)
 {
-	tt_add_unit(code, "village", "TQ");
+	world_add_unit(&tw, code, NULL, "village", "TQ");
 	return tt_create_team(tw.officer_tq, code, name, NULL);
 }
 
@@ -73,27 +52,6 @@ char *tt_add_membership(const char *token, const char *team, const char *member,
 	char *id = strdup(json_field(r.body, "id"));
 	http_response_free(&r);
 	return id;
-}
-
-const char *tt_team_path(const char *id)
-{
-	static char path[128];
-	snprintf(path, sizeof path, "/api/v1/teams/%s", id);
-	return path;
-}
-
-const char *tt_memberships_path(const char *team)
-{
-	static char path[160];
-	snprintf(path, sizeof path, "/api/v1/teams/%s/memberships", team);
-	return path;
-}
-
-const char *tt_membership_path(const char *team, const char *ms)
-{
-	static char path[200];
-	snprintf(path, sizeof path, "%s/%s", tt_memberships_path(team), ms);
-	return path;
 }
 
 struct world_counts tt_counts(void)

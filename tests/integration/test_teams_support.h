@@ -12,12 +12,6 @@
 
 extern struct world tw;
 
-/* Inserts a unit with SQL (parent may be NULL). */
-void tt_add_unit(const char *code, const char *level, const char *parent);
-
-/* Inserts a member with SQL in unit; returns its id (malloc'd). */
-char *tt_add_member(const char *unit, const char *full_name);
-
 /*
  * Creates a team through the API as token and asserts 201; returns its id (malloc'd).
  * extra_json is appended inside the object (e.g. ",\"status\":\"suspended\"") or NULL.
@@ -37,22 +31,17 @@ void tt_post_membership(struct http_response *r, const char *token, const char *
 char *tt_add_membership(const char *token, const char *team, const char *member,
 			const char *role, const char *joined_on);
 
-/*
- * "/api/v1/teams/<id>", "/api/v1/teams/<id>/memberships" and
- * "/api/v1/teams/<id>/memberships/<ms>" (static buffers, one each).
- */
-const char *tt_team_path(const char *id);
-const char *tt_memberships_path(const char *team);
-const char *tt_membership_path(const char *team, const char *ms);
+/* "/api/v1/teams/<id>", "/api/v1/teams/<id>/memberships" and
+ * "/api/v1/teams/<id>/memberships/<ms>" (world_path's buffers). */
+#define tt_team_path(id) world_path("/api/v1/teams/%s", (id))
+#define tt_memberships_path(team) world_path("/api/v1/teams/%s/memberships", (team))
+#define tt_membership_path(team, ms) world_path("/api/v1/teams/%s/memberships/%s", (team), (ms))
 
 /*
  * Row counts of teams, memberships and audit_events, to assert (world_assert_unchanged) that
  * nothing was written.
  */
 struct world_counts tt_counts(void);
-
-/* A single SQL value as text (malloc'd). */
-char *tt_sql(const char *sql);
 
 /* The tests in test_teams_validation.c, test_teams_lists.c and test_teams_memberships.c. */
 void teams_add_validation_tests(TCase *tc);

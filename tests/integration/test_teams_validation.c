@@ -27,7 +27,7 @@ static char *body_with(const char *field, json_t *value)
 
 START_TEST(test_every_team_field_refuses_bad_values_listing_it)
 {
-	tt_add_unit("VAL-V", "village", "TQ");
+	world_add_unit(&tw, "VAL-V", NULL, "village", "TQ");
 	static const char *const fields[] = {"unit_code", "name", "status", "established_on",
 					     "contact_phone", "notes"};
 	/* a value outside each field's enum or format */
@@ -61,7 +61,7 @@ END_TEST
 
 START_TEST(test_dates_must_be_real_and_not_in_the_future)
 {
-	tt_add_unit("DT-V", "village", "TQ");
+	world_add_unit(&tw, "DT-V", NULL, "village", "TQ");
 	struct world_counts before = tt_counts();
 	static const char *const dates[] = {"2999-01-01", "2024-13-01", "2023-02-29", "1899-12-31",
 					    "24-01-01", "2024-1-01", "2024-01-01T00:00:00Z"};
@@ -127,7 +127,7 @@ END_TEST
 
 START_TEST(test_invalid_utf8_in_a_json_string_is_400)
 {
-	tt_add_unit("U8-V", "village", "TQ");
+	world_add_unit(&tw, "U8-V", NULL, "village", "TQ");
 	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,
@@ -141,7 +141,7 @@ END_TEST
 
 START_TEST(test_unknown_and_read_only_fields_are_listed_in_422)
 {
-	tt_add_unit("RO-V", "village", "TQ");
+	world_add_unit(&tw, "RO-V", NULL, "village", "TQ");
 	struct world_counts before = tt_counts();
 	struct http_response r;
 	world_call(&r, &tw, "POST", "/api/v1/teams", tw.officer_tq,

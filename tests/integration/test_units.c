@@ -45,8 +45,9 @@ START_TEST(test_officer_creates_a_village_in_scope_with_an_audit_event)
 	ck_assert_str_eq(json_field(body, "parent_code"), "TQ");
 	free(body);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
-	char *path = db_query_value(w.url, "SELECT (SELECT path FROM units WHERE code = 'TQ-V2') <@ "
-					   "(SELECT path FROM units WHERE code = 'HG')");
+	char *path = db_query_value(w.url,
+				    "SELECT within((SELECT path FROM units WHERE code = 'TQ-V2'), "
+					   "(SELECT path FROM units WHERE code = 'HG'))");
 	ck_assert_str_eq(path, "t");
 	free(path);
 }
@@ -122,36 +123,86 @@ static int list_has_unit(const struct http_response *r, const char *code)
 	return found;
 }
 
-START_TEST(test_lists_filter_search_and_hide_out_of_scope_units)
+/* GETs /api/v1/units<query> as token; the answer is left in r. */
+static void get_units(struct http_response *r, const char *query, const char *token)
+{
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/units%s", query);
+	world_call(r, &w, "GET", path, token, NULL, NULL);
+}
+
+START_TEST(test_unit_search_ignores_diacritics_with_case)
 {
 	struct http_response r;
-	world_call(&r, &w, "GET", "/api/v1/units?q=NA%20XA", w.admin, NULL, NULL);
+	get_units(&r, "?q=NA%20XA", w.admin);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert(list_has_unit(&r, "NX-V1"));
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?q=tan%20quang", w.officer_tq, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_search_finds_a_commune_in_the_officers_scope)
+{
+	struct http_response r;
+	get_units(&r, "?q=tan%20quang", w.officer_tq);
 	ck_assert(list_has_unit(&r, "TQ"));
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?q=%25", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_search_for_a_percent_sign_means_itself)
+{
+	struct http_response r;
+	get_units(&r, "?q=%25", w.admin);
 	ck_assert_str_eq(r.body, "{\"items\":[],\"next_cursor\":null}");
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?q=%27%5C_", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_search_for_quotes_with_backslashes_is_answered)
+{
+	struct http_response r;
+	get_units(&r, "?q=%27%5C_", w.admin);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?limit=200", w.officer_nx, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_list_hides_units_out_of_scope)
+{
+	struct http_response r;
+	get_units(&r, "?limit=200", w.officer_nx);
 	ck_assert(!list_has_unit(&r, "TQ"));
 	ck_assert(!list_has_unit(&r, "HG"));
 	ck_assert(list_has_unit(&r, "NX-V1"));
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?parent=HG&level=district", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_list_filters_by_parent_with_level)
+{
+	struct http_response r;
+	get_units(&r, "?parent=HG&level=district", w.admin);
 	json_t *doc = json_loads(r.body, 0, NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(doc, "items")), 2);
 	json_decref(doc);
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units?level=hamlet", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_unit_list_refuses_an_unknown_level)
+{
+	struct http_response r;
+	get_units(&r, "?level=hamlet", w.admin);
 	assert_problem(&r, 422);
 	http_response_free(&r);
-	world_call(&r, &w, "GET", "/api/v1/units/TQ", w.officer_nx, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_a_unit_out_of_scope_is_404)
+{
+	struct http_response r;
+	get_units(&r, "/TQ", w.officer_nx);
 	assert_problem(&r, 404);
 	http_response_free(&r);
 }
@@ -192,9 +243,7 @@ START_TEST(test_get_with_ancestors)
 	ck_assert_ptr_null(json_object_iter_next(doc, it));
 	json_decref(plain);
 	json_decref(doc);
-	world_call(&r, &w, "GET", "/api/v1/units/TQ?include=everything", w.admin, NULL, NULL);
-	assert_problem(&r, 422);
-	http_response_free(&r);
+	world_get_refused(&w, "/api/v1/units/TQ?include=everything", w.admin, 422);
 }
 END_TEST
 
@@ -212,8 +261,9 @@ START_TEST(test_move_needs_if_match_and_refuses_cycles)
 	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"parent_code\":\"BM\",\"name\":\"Xã Đã Chuyển\"}", "1");
 	ck_assert_msg(r.status == 200, "%s", r.body);
 	http_response_free(&r);
-	char *moved = db_query_value(w.url, "SELECT (SELECT path FROM units WHERE code = 'MV-V') <@ "
-					    "(SELECT path FROM units WHERE code = 'BM')");
+	char *moved = db_query_value(w.url,
+				     "SELECT within((SELECT path FROM units WHERE code = 'MV-V'), "
+					    "(SELECT path FROM units WHERE code = 'BM'))");
 	ck_assert_str_eq(moved, "t");
 	free(moved);
 	world_call_if_match(&r, &w, "PATCH", "/api/v1/units/MV-C", w.admin, "{\"name\":\"again\"}", "1");
@@ -229,63 +279,167 @@ START_TEST(test_move_needs_if_match_and_refuses_cycles)
 }
 END_TEST
 
-START_TEST(test_retire_moves_children_teams_and_members_to_the_successor)
+/* Communes <p>-OLD (with village <p>-OV, a team "Tổ <p>" and a member "Người <p>") and
+ * <p>-NEW under BQ, created as admin. */
+static void old_and_new_communes(const char *p)
 {
-	ck_assert_int_eq(post_unit(w.admin, "OLD-C", "Xã Cũ", "commune", "BQ", NULL), 201);
-	ck_assert_int_eq(post_unit(w.admin, "OLD-V", "Thôn Cũ", "village", "OLD-C", NULL), 201);
-	ck_assert_int_eq(post_unit(w.admin, "NEW-C", "Xã Mới", "commune", "BQ", NULL), 201);
-	db_exec_ok(w.url, "INSERT INTO teams (unit_code, name, established_on) "
-			  "VALUES ('OLD-C', 'Tổ CNS xã Cũ', '2024-01-01')");
-	db_exec_ok(w.url, "INSERT INTO members (unit_code, full_name) VALUES ('OLD-C', 'Nguyễn Văn Cũ')");
+	char old[16], village[16], successor[16];
+	snprintf(old, sizeof old, "%s-OLD", p);
+	snprintf(village, sizeof village, "%s-OV", p);
+	snprintf(successor, sizeof successor, "%s-NEW", p);
+	ck_assert_int_eq(post_unit(w.admin, old, "Xã Cũ", "commune", "BQ", NULL), 201);
+	ck_assert_int_eq(post_unit(w.admin, village, "Thôn Cũ", "village", old, NULL), 201);
+	ck_assert_int_eq(post_unit(w.admin, successor, "Xã Mới", "commune", "BQ", NULL), 201);
+	world_exec(&w, "INSERT INTO teams (unit_code, name, established_on)"
+		       " VALUES ('%s', 'Tổ %s', '2024-01-01')", old, p);
+	world_exec(&w, "INSERT INTO members (unit_code, full_name) VALUES ('%s', 'Người %s')",
+		   old, p);
+}
+
+/* POSTs {"successor_code": successor} (NULL: {}) to unit's retire as token; the answer is left
+ * in r. */
+static void retire(struct http_response *r, const char *token, const char *unit,
+		   const char *successor)
+{
+	char path[96], body[96] = "{}";
+	snprintf(path, sizeof path, "/api/v1/units/%s/retire", unit);
+	if (successor)
+		snprintf(body, sizeof body, "{\"successor_code\":\"%s\"}", successor);
+	world_call(r, &w, "POST", path, token, body, NULL);
+}
+
+/* Retires <p>-OLD into <p>-NEW (made by old_and_new_communes) as admin; asserts 200. */
+static void retire_old_into_new(const char *p, struct http_response *r)
+{
+	char old[16], successor[16];
+	snprintf(old, sizeof old, "%s-OLD", p);
+	snprintf(successor, sizeof successor, "%s-NEW", p);
+	old_and_new_communes(p);
+	retire(r, w.admin, old, successor);
+	ck_assert_msg(r->status == 200, "%s", r->body);
+}
+
+START_TEST(test_retire_answers_the_unit_retired_into_its_successor)
+{
+	struct http_response r;
+	retire_old_into_new("RA", &r);
+	ck_assert_str_eq(json_field(r.body, "status"), "retired");
+	ck_assert_str_eq(json_field(r.body, "successor_code"), "RA-NEW");
+	http_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_retire_moves_everything_under_the_unit_to_the_successor)
+{
+	struct http_response r;
+	retire_old_into_new("RM", &r);
+	http_response_free(&r);
+	char *v = world_sql(&w,
+			    "SELECT (SELECT parent_code FROM units WHERE code = 'RM-OV') || ' ' ||"
+			    " (SELECT unit_code FROM teams WHERE name = 'Tổ RM') || ' ' ||"
+			    " (SELECT unit_code FROM members WHERE full_name = 'Người RM') || ' ' ||"
+			    " within((SELECT path FROM units WHERE code = 'RM-OV'),"
+			    "  (SELECT path FROM units WHERE code = 'RM-NEW'))::text");
+	ck_assert_str_eq(v, "RM-NEW RM-NEW RM-NEW true");
+	free(v);
+}
+END_TEST
+
+START_TEST(test_retire_writes_one_audit_event)
+{
+	old_and_new_communes("RE");
 	long audit = world_count(&w, "audit_events");
 	struct http_response r;
-	world_call(&r, &w, "POST", "/api/v1/units/OLD-C/retire", w.admin, "{\"successor_code\":\"NEW-C\"}", NULL);
+	retire(&r, w.admin, "RE-OLD", "RE-NEW");
 	ck_assert_msg(r.status == 200, "%s", r.body);
-	ck_assert_str_eq(json_field(r.body, "status"), "retired");
-	ck_assert_str_eq(json_field(r.body, "successor_code"), "NEW-C");
 	http_response_free(&r);
-	char *v = db_query_value(w.url,
-				 "SELECT (SELECT parent_code FROM units WHERE code = 'OLD-V') || ' ' ||"
-				 " (SELECT unit_code FROM teams WHERE name = 'Tổ CNS xã Cũ') || ' ' ||"
-				 " (SELECT unit_code FROM members WHERE full_name = 'Nguyễn Văn Cũ') || ' ' ||"
-				 " ((SELECT path FROM units WHERE code = 'OLD-V') <@"
-				 "  (SELECT path FROM units WHERE code = 'NEW-C'))::text");
-	ck_assert_str_eq(v, "NEW-C NEW-C NEW-C true");
-	free(v);
 	ck_assert_int_eq(world_count(&w, "audit_events"), audit + 1);
-	/* still readable */
-	world_call(&r, &w, "GET", "/api/v1/units/OLD-C", w.admin, NULL, NULL);
+}
+END_TEST
+
+START_TEST(test_a_retired_unit_is_still_readable)
+{
+	struct http_response r;
+	retire_old_into_new("RR", &r);
+	http_response_free(&r);
+	world_call(&r, &w, "GET", "/api/v1/units/RR-OLD", w.admin, NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
 	http_response_free(&r);
-	/* refusals, none of which writes */
-	long units_version = world_count(&w, "audit_events");
-	world_call(&r, &w, "POST", "/api/v1/units/OLD-C/retire", w.admin, "{\"successor_code\":\"NEW-C\"}", NULL);
-	assert_problem(&r, 409);
+}
+END_TEST
+
+/* A retire as token that must be answered with status and write no audit event. */
+static void retire_refused(const char *token, const char *unit, const char *successor,
+			   long status)
+{
+	long audit = world_count(&w, "audit_events");
+	struct http_response r;
+	retire(&r, token, unit, successor);
+	assert_problem(&r, status);
 	http_response_free(&r);
-	ck_assert_int_eq(world_count(&w, "audit_events"), units_version);
-	ck_assert_int_eq(post_unit(w.admin, "X-C", "Xã X", "commune", "BQ", NULL), 201);
-	units_version = world_count(&w, "audit_events");
-	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{\"successor_code\":\"OLD-C\"}", NULL);
-	assert_problem(&r, 422); /* into a retired unit */
+	ck_assert_int_eq(world_count(&w, "audit_events"), audit);
+}
+
+START_TEST(test_retiring_a_retired_unit_is_409)
+{
+	struct http_response r;
+	retire_old_into_new("R2", &r);
 	http_response_free(&r);
-	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{\"successor_code\":\"X-C\"}", NULL);
-	assert_problem(&r, 422);
+	retire_refused(w.admin, "R2-OLD", "R2-NEW", 409);
+}
+END_TEST
+
+START_TEST(test_retiring_into_a_retired_unit_is_422)
+{
+	struct http_response r;
+	retire_old_into_new("RI", &r);
 	http_response_free(&r);
-	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{\"successor_code\":\"TQ-V1\"}", NULL);
-	assert_problem(&r, 422); /* another level */
+	ck_assert_int_eq(post_unit(w.admin, "RI-X", "Xã X", "commune", "BQ", NULL), 201);
+	retire_refused(w.admin, "RI-X", "RI-OLD", 422);
+}
+END_TEST
+
+START_TEST(test_retiring_a_unit_into_itself_is_422)
+{
+	ck_assert_int_eq(post_unit(w.admin, "RS-X", "Xã X", "commune", "BQ", NULL), 201);
+	retire_refused(w.admin, "RS-X", "RS-X", 422);
+}
+END_TEST
+
+START_TEST(test_retiring_into_a_unit_of_another_level_is_422)
+{
+	ck_assert_int_eq(post_unit(w.admin, "RL-X", "Xã X", "commune", "BQ", NULL), 201);
+	retire_refused(w.admin, "RL-X", "TQ-V1", 422);
+}
+END_TEST
+
+START_TEST(test_retiring_into_a_unit_inside_it_is_422)
+{
+	retire_refused(w.admin, "BQ", "TQ", 422); /* inside, and another level */
+}
+END_TEST
+
+START_TEST(test_retiring_a_unit_out_of_scope_is_404)
+{
+	ck_assert_int_eq(post_unit(w.admin, "RO-X", "Xã X", "commune", "BQ", NULL), 201);
+	retire_refused(w.officer_nx, "RO-X", "NX", 404);
+}
+END_TEST
+
+START_TEST(test_retiring_without_a_successor_is_422)
+{
+	ck_assert_int_eq(post_unit(w.admin, "RN-X", "Xã X", "commune", "BQ", NULL), 201);
+	retire_refused(w.admin, "RN-X", NULL, 422);
+}
+END_TEST
+
+START_TEST(test_no_unit_can_be_added_under_a_retired_one)
+{
+	struct http_response r;
+	retire_old_into_new("RU", &r);
 	http_response_free(&r);
-	world_call(&r, &w, "POST", "/api/v1/units/BQ/retire", w.admin, "{\"successor_code\":\"TQ\"}", NULL);
-	assert_problem(&r, 422); /* inside, and another level */
-	http_response_free(&r);
-	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.officer_nx, "{\"successor_code\":\"NX\"}", NULL);
-	assert_problem(&r, 404);
-	http_response_free(&r);
-	world_call(&r, &w, "POST", "/api/v1/units/X-C/retire", w.admin, "{}", NULL);
-	assert_problem(&r, 422);
-	http_response_free(&r);
-	ck_assert_int_eq(world_count(&w, "audit_events"), units_version);
-	/* a unit cannot be added under the retired one */
-	ck_assert_int_eq(post_unit(w.admin, "LATE-V", "Thôn Muộn", "village", "OLD-C", NULL), 422);
+	ck_assert_int_eq(post_unit(w.admin, "RU-LATE", "Thôn Muộn", "village", "RU-OLD", NULL),
+			 422);
 }
 END_TEST
 
@@ -378,10 +532,28 @@ Suite *units_suite(void)
 	tcase_add_test(tc, test_officer_creates_a_village_in_scope_with_an_audit_event);
 	tcase_add_test(tc, test_out_of_scope_parents_roots_and_bad_levels_are_refused);
 	tcase_add_test(tc, test_wrong_types_unknown_and_read_only_fields_are_422);
-	tcase_add_test(tc, test_lists_filter_search_and_hide_out_of_scope_units);
+	tcase_add_test(tc, test_unit_search_ignores_diacritics_with_case);
+	tcase_add_test(tc, test_unit_search_finds_a_commune_in_the_officers_scope);
+	tcase_add_test(tc, test_unit_search_for_a_percent_sign_means_itself);
+	tcase_add_test(tc, test_unit_search_for_quotes_with_backslashes_is_answered);
+	tcase_add_test(tc, test_unit_list_hides_units_out_of_scope);
+	tcase_add_test(tc, test_unit_list_filters_by_parent_with_level);
+	tcase_add_test(tc, test_unit_list_refuses_an_unknown_level);
+	tcase_add_test(tc, test_a_unit_out_of_scope_is_404);
 	tcase_add_test(tc, test_get_with_ancestors);
 	tcase_add_test(tc, test_move_needs_if_match_and_refuses_cycles);
-	tcase_add_test(tc, test_retire_moves_children_teams_and_members_to_the_successor);
+	tcase_add_test(tc, test_retire_answers_the_unit_retired_into_its_successor);
+	tcase_add_test(tc, test_retire_moves_everything_under_the_unit_to_the_successor);
+	tcase_add_test(tc, test_retire_writes_one_audit_event);
+	tcase_add_test(tc, test_a_retired_unit_is_still_readable);
+	tcase_add_test(tc, test_retiring_a_retired_unit_is_409);
+	tcase_add_test(tc, test_retiring_into_a_retired_unit_is_422);
+	tcase_add_test(tc, test_retiring_a_unit_into_itself_is_422);
+	tcase_add_test(tc, test_retiring_into_a_unit_of_another_level_is_422);
+	tcase_add_test(tc, test_retiring_into_a_unit_inside_it_is_422);
+	tcase_add_test(tc, test_retiring_a_unit_out_of_scope_is_404);
+	tcase_add_test(tc, test_retiring_without_a_successor_is_422);
+	tcase_add_test(tc, test_no_unit_can_be_added_under_a_retired_one);
 	tcase_add_test(tc, test_retire_with_two_active_teams_is_409_and_changes_nothing);
 	tcase_add_test(tc, test_delete_only_a_unit_without_dependants);
 	tcase_add_test(tc, test_level_changes_and_self_parents_that_break_the_tree_are_422);
