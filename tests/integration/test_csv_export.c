@@ -1,6 +1,6 @@
 /*
  * CSV exports against spreadsheet formulas (OWASP's CSV injection rule), in PostgreSQL's
- * csv_cell()/csv_line() (migration 0016), which every export formats its cells with:
+ * csv_cell()/csv_line() (db/functions/00_text.sql), which every export formats its cells with:
  *   - each case of the rule, cell by cell: = + - @, a leading tab, CR or LF, blanks before a
  *     formula character, the full-width ＝ ＋ － ＠, values already starting with apostrophes,
  *     quotes, commas and surrounding spaces (RFC 4180), NULL and the empty string;

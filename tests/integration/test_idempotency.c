@@ -540,7 +540,8 @@ END_TEST
 
 START_TEST(test_a_committed_key_always_has_its_answer)
 {
-	/* the database itself refuses a key without its answer (migration 0017) */
+	/* the database itself refuses a key without its answer (idempotency_key_answered(),
+	 * db/functions/90_idempotency.sql) */
 	PGconn *pg = PQconnectdb(w.url);
 	ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
 	PGresult *res = PQexec(pg, "INSERT INTO idempotency_keys (principal_id, key, request_hash)"

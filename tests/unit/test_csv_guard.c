@@ -2,7 +2,7 @@
  * The CSV injection guard's inverse (api/http/csv_export.c): csv_formula_start() says which
  * values an export guards with an apostrophe (OWASP: = + - @, tab, CR, their full-width
  * forms, and a formula character after blanks), csv_unguard() takes exactly that apostrophe
- * away when a file comes back. The guard itself is SQL (csv_cell, migration 0016); the
+ * away when a file comes back. The guard itself is SQL (csv_cell, db/functions/00_text.sql); the
  * csv_guard integration suite checks the two agree on every case below.
  */
 #include <stdlib.h>
