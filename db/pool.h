@@ -31,6 +31,16 @@ struct db_stmt {
 	atomic_int slot; /* 0 until first used; then its index + 1 in every connection's bitmap */
 };
 
+/*
+ * A statement as its name, its number of parameters and its SQL:
+ *   static struct db_stmt get_unit = DB_READ("units_get", 3, "SELECT ...");
+ * DB_READ declares a readonly one (retried as above), DB_STMT a write.
+ */
+#define DB_STMT(stmt_name, stmt_nparams, stmt_sql)                                          \
+	{.name = (stmt_name), .sql = (stmt_sql), .nparams = (stmt_nparams)}
+#define DB_READ(stmt_name, stmt_nparams, stmt_sql)                                          \
+	{.name = (stmt_name), .sql = (stmt_sql), .nparams = (stmt_nparams), .readonly = 1}
+
 struct db_pool;
 struct db_conn;
 

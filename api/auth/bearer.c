@@ -21,30 +21,18 @@
 	" ELSE extract(epoch FROM u.tokens_valid_after)::bigint END"                     \
 	" FROM users u LEFT JOIN units n ON n.code = u.unit_code"
 
-static struct db_stmt user_by_id = {
-	.name = "principal_user_by_id",
-	.sql = USER_COLUMNS " WHERE u.id = $1::uuid AND u.status = 'active'",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt user_by_id = DB_READ("principal_user_by_id", 1,
+	USER_COLUMNS " WHERE u.id = $1::uuid AND u.status = 'active'");
 
-static struct db_stmt user_by_username = {
-	.name = "principal_user_by_username",
-	.sql = USER_COLUMNS " WHERE u.username = lower($1) AND u.status = 'active'",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt user_by_username = DB_READ("principal_user_by_username", 1,
+	USER_COLUMNS " WHERE u.username = lower($1) AND u.status = 'active'");
 
-static struct db_stmt client_by_id = {
-	.name = "principal_client_by_id",
-	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
-	       " coalesce(n.path::text, 'none'), '', CASE WHEN c.tokens_valid_after = '-infinity'"
-	       " THEN 0 ELSE extract(epoch FROM c.tokens_valid_after)::bigint END"
-	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code"
-	       " WHERE c.id = $1::uuid AND c.status = 'active'",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt client_by_id = DB_READ("principal_client_by_id", 1,
+	"SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
+	" coalesce(n.path::text, 'none'), '', CASE WHEN c.tokens_valid_after = '-infinity'"
+	" THEN 0 ELSE extract(epoch FROM c.tokens_valid_after)::bigint END"
+	" FROM clients c LEFT JOIN units n ON n.code = c.unit_code"
+	" WHERE c.id = $1::uuid AND c.status = 'active'");
 
 void principal_from_row(struct principal *p, enum principal_kind kind, const PGresult *res)
 {

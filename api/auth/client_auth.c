@@ -20,16 +20,12 @@
 #define SECRET_MAX 511
 
 /* Epoch seconds before which the account's tokens no longer count (0: none ended). */
-static struct db_stmt client_for_login = {
-	.name = "token_client_for_login",
-	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
-	       " coalesce(n.path::text, 'none'), '', c.secret_hash, c.status,"
-	       " CASE WHEN c.tokens_valid_after = '-infinity' THEN 0"
-	       " ELSE extract(epoch FROM c.tokens_valid_after)::bigint END"
-	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code WHERE c.client_id = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt client_for_login = DB_READ("token_client_for_login", 1,
+	"SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
+	" coalesce(n.path::text, 'none'), '', c.secret_hash, c.status,"
+	" CASE WHEN c.tokens_valid_after = '-infinity' THEN 0"
+	" ELSE extract(epoch FROM c.tokens_valid_after)::bigint END"
+	" FROM clients c LEFT JOIN units n ON n.code = c.unit_code WHERE c.client_id = $1");
 
 void oauth_error(struct _u_response *resp, unsigned status, const char *error,
 		 const char *description)

@@ -30,33 +30,23 @@
 	"CASE WHEN " t ".tokens_valid_after = '-infinity' THEN 0"                            \
 	" ELSE extract(epoch FROM " t ".tokens_valid_after)::bigint END"
 
-static struct db_stmt user_for_login = {
-	.name = "token_user_for_login",
-	.sql = "SELECT u.id::text, u.username, u.role, coalesce(u.unit_code, ''),"
-	       " CASE WHEN u.role = 'admin' THEN '' ELSE coalesce(n.path::text, 'none') END,"
-	       " coalesce(u.team_id::text, ''), u.password_hash, u.status, " VALID_AFTER("u")
-	       " FROM users u LEFT JOIN units n ON n.code = u.unit_code WHERE u.username = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt user_for_login = DB_READ("token_user_for_login", 1,
+	"SELECT u.id::text, u.username, u.role, coalesce(u.unit_code, ''),"
+	" CASE WHEN u.role = 'admin' THEN '' ELSE coalesce(n.path::text, 'none') END,"
+	" coalesce(u.team_id::text, ''), u.password_hash, u.status, " VALID_AFTER("u")
+	" FROM users u LEFT JOIN units n ON n.code = u.unit_code WHERE u.username = $1");
 
-static struct db_stmt user_logged_in = {
-	.name = "token_user_logged_in",
-	.sql = "WITH u AS (UPDATE users SET last_login_at = now() WHERE id = $1::uuid RETURNING id)"
-	       " INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
-	       "  entity_id, request_id)"
-	       " SELECT 'user', id, $2, 'auth.token_issued', 'user', id::text, $3 FROM u",
-	.nparams = 3,
-};
+static struct db_stmt user_logged_in = DB_STMT("token_user_logged_in", 3,
+	"WITH u AS (UPDATE users SET last_login_at = now() WHERE id = $1::uuid RETURNING id)"
+	" INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
+	"  entity_id, request_id)"
+	" SELECT 'user', id, $2, 'auth.token_issued', 'user', id::text, $3 FROM u");
 
-static struct db_stmt client_issued = {
-	.name = "token_client_issued",
-	.sql = "INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
-	       " entity_id, after, request_id)"
-	       " VALUES ('client', $1::uuid, $2, 'auth.token_issued', 'client', $1,"
-	       " jsonb_build_object('scope', $3::text), $4)",
-	.nparams = 4,
-};
+static struct db_stmt client_issued = DB_STMT("token_client_issued", 4,
+	"INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
+	" entity_id, after, request_id)"
+	" VALUES ('client', $1::uuid, $2, 'auth.token_issued', 'client', $1,"
+	" jsonb_build_object('scope', $3::text), $4)");
 
 /* The request's parameters, from a form or a JSON object. */
 struct token_params {

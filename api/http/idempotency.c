@@ -16,31 +16,21 @@
  * stays NULL only inside this transaction: idempotency_finish writes the answer before COMMIT
  * (migration 0017 refuses a commit without it).
  */
-static struct db_stmt claim_key = {
-	.name = "idempotency_claim",
-	.sql = "INSERT INTO idempotency_keys (principal_id, key, request_hash)"
-	       " VALUES ($1::uuid, $2, $3)"
-	       " ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-	       "  status = NULL, body = NULL, location = NULL, etag = NULL, created_at = now()"
-	       "  WHERE idempotency_keys.created_at < now() - interval '24 hours'"
-	       " RETURNING 1",
-	.nparams = 3,
-};
+static struct db_stmt claim_key = DB_STMT("idempotency_claim", 3,
+	"INSERT INTO idempotency_keys (principal_id, key, request_hash)"
+	" VALUES ($1::uuid, $2, $3)"
+	" ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+	"  status = NULL, body = NULL, location = NULL, etag = NULL, created_at = now()"
+	"  WHERE idempotency_keys.created_at < now() - interval '24 hours'"
+	" RETURNING 1");
 
-static struct db_stmt read_key = {
-	.name = "idempotency_read",
-	.sql = "SELECT request_hash, status, body, location, etag FROM idempotency_keys"
-	       " WHERE principal_id = $1::uuid AND key = $2",
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt read_key = DB_READ("idempotency_read", 2,
+	"SELECT request_hash, status, body, location, etag FROM idempotency_keys"
+	" WHERE principal_id = $1::uuid AND key = $2");
 
-static struct db_stmt store_key = {
-	.name = "idempotency_store",
-	.sql = "UPDATE idempotency_keys SET status = $3::int, body = $4, location = $5, etag = $6"
-	       " WHERE principal_id = $1::uuid AND key = $2",
-	.nparams = 6,
-};
+static struct db_stmt store_key = DB_STMT("idempotency_store", 6,
+	"UPDATE idempotency_keys SET status = $3::int, body = $4, location = $5, etag = $6"
+	" WHERE principal_id = $1::uuid AND key = $2");
 
 static const char *key_of(const struct _u_request *req)
 {

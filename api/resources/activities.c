@@ -35,31 +35,23 @@
 #include "resource.h"
 #include "teams_shared.h"
 
-static struct db_stmt get_activity = {
-	.name = "activities_get",
-	.sql = "SELECT activity_json(a)::text, a.version"
-	       " FROM visible_activities($2::ltree, $3::uuid) a WHERE a.id = $1::uuid",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt get_activity = DB_READ("activities_get", 3,
+	"SELECT activity_json(a)::text, a.version"
+	" FROM visible_activities($2::ltree, $3::uuid) a WHERE a.id = $1::uuid");
 
-static struct db_stmt team_in_scope = {
-	.name = "activities_team_in_scope",
-	.sql = "SELECT 1 FROM visible_teams($2::ltree, NULL) t WHERE t.id = $1::uuid",
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt team_in_scope = DB_READ("activities_team_in_scope", 2,
+	"SELECT 1 FROM visible_teams($2::ltree, NULL) t WHERE t.id = $1::uuid");
 
 /* The writes are functions of db/functions/55_activities.sql; the last four parameters are
  * the audit actor (audit_actor_params). */
-static struct db_stmt create_activity = {.name = "activities_create", .nparams = 7,
-	.sql = "SELECT * FROM activities_create($1, $2, $3, false, $4, $5, $6, $7)"};
+static struct db_stmt create_activity = DB_STMT("activities_create", 7,
+	"SELECT * FROM activities_create($1, $2, $3, false, $4, $5, $6, $7)");
 
-static struct db_stmt update_activity = {.name = "activities_update", .nparams = 9,
-	.sql = "SELECT * FROM activity_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+static struct db_stmt update_activity = DB_STMT("activities_update", 9,
+	"SELECT * FROM activity_update($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 
-static struct db_stmt delete_activity = {.name = "activities_delete", .nparams = 8,
-	.sql = "SELECT * FROM activity_delete($1, $2, $3, $4, $5, $6, $7, $8)"};
+static struct db_stmt delete_activity = DB_STMT("activities_delete", 8,
+	"SELECT * FROM activity_delete($1, $2, $3, $4, $5, $6, $7, $8)");
 
 #define OWN_TEAM_ONLY "A team leader records the activities of their own team only."
 

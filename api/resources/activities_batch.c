@@ -24,8 +24,8 @@
 
 /* activities_create() of db/functions/55_activities.sql, as a batch: $1 items, $2 scope, $3 the
  * only team (leaders), $4-$7 the audit actor. */
-static struct db_stmt create_batch = {.name = "activities_batch", .nparams = 7,
-	.sql = "SELECT * FROM activities_create($1, $2, $3, true, $4, $5, $6, $7)"};
+static struct db_stmt create_batch = DB_STMT("activities_batch", 7,
+	"SELECT * FROM activities_create($1, $2, $3, true, $4, $5, $6, $7)");
 
 /*
  * Checks the body and every item without the database. Returns the items as the statement

@@ -38,43 +38,26 @@ static const struct field client_fields[] = {
 	{0},
 };
 
-static struct db_stmt list_clients = {
-	.name = "clients_list",
-	.sql = "SELECT client_json(c)::text, c.id::text FROM clients c"
-	       " WHERE ($1::uuid IS NULL OR c.id > $1::uuid) AND ($2::text IS NULL OR c.status = $2)"
-	       " ORDER BY c.id LIMIT $3::int",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt list_clients = DB_READ("clients_list", 3,
+	"SELECT client_json(c)::text, c.id::text FROM clients c"
+	" WHERE ($1::uuid IS NULL OR c.id > $1::uuid) AND ($2::text IS NULL OR c.status = $2)"
+	" ORDER BY c.id LIMIT $3::int");
 
-static struct db_stmt get_client = {
-	.name = "clients_get",
-	.sql = "SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt get_client = DB_READ("clients_get", 1,
+	"SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid");
 
-static struct db_stmt create_client = {
-	.name = "clients_create",
-	.sql = "SELECT unit_found, taken, id, json, version FROM client_create($1, $2, $3,"
-	       " ARRAY(SELECT json_array_elements_text($4::json)), $5, $10, "
-	       AUDIT_ACTOR_SQL(6, 7, 8, 9) ")",
-	.nparams = 10,
-};
+static struct db_stmt create_client = DB_STMT("clients_create", 10,
+	"SELECT unit_found, taken, id, json, version FROM client_create($1, $2, $3,"
+	" ARRAY(SELECT json_array_elements_text($4::json)), $5, $10, "
+	AUDIT_ACTOR_SQL(6, 7, 8, 9) ")");
 
-static struct db_stmt update_client = {
-	.name = "clients_update",
-	.sql = "SELECT found, unit_found, json, version FROM client_update($1::uuid, $2::int,"
-	       " $3::jsonb, " AUDIT_ACTOR_SQL(4, 5, 6, 7) ")",
-	.nparams = 7,
-};
+static struct db_stmt update_client = DB_STMT("clients_update", 7,
+	"SELECT found, unit_found, json, version FROM client_update($1::uuid, $2::int,"
+	" $3::jsonb, " AUDIT_ACTOR_SQL(4, 5, 6, 7) ")");
 
-static struct db_stmt delete_client = {
-	.name = "clients_delete",
-	.sql = "SELECT found, version, in_use, deleted FROM client_delete($1::uuid, "
-	       AUDIT_ACTOR_SQL(2, 3, 4, 5) ")",
-	.nparams = 5,
-};
+static struct db_stmt delete_client = DB_STMT("clients_delete", 5,
+	"SELECT found, version, in_use, deleted FROM client_delete($1::uuid, "
+	AUDIT_ACTOR_SQL(2, 3, 4, 5) ")");
 
 void client_secret_generate(char secret[CLIENT_SECRET_LEN + 1], char hash_hex[65])
 {

@@ -57,26 +57,22 @@ static const struct field member_fields[] = {
 };
 #define MEMBER_FIELDS (sizeof member_fields / sizeof member_fields[0])
 
-static struct db_stmt get_member = {
-	.name = "members_get",
-	.sql = "SELECT CASE WHEN $3::boolean THEN d.personal ELSE d.masked END, m.version,"
-	       " u.path::text FROM members m JOIN member_documents d ON d.member_id = m.id"
-	       " JOIN units u ON u.code = m.unit_code WHERE m.id = $1::uuid"
-	       " AND within(u.path, $2::ltree)",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt get_member = DB_READ("members_get", 3,
+	"SELECT CASE WHEN $3::boolean THEN d.personal ELSE d.masked END, m.version,"
+	" u.path::text FROM members m JOIN member_documents d ON d.member_id = m.id"
+	" JOIN units u ON u.code = m.unit_code WHERE m.id = $1::uuid"
+	" AND within(u.path, $2::ltree)");
 
 /* The writes are functions of db/functions/40_members.sql; the last four parameters are the
  * audit actor (audit_actor_params). */
-static struct db_stmt create_member = {.name = "members_create", .nparams = 7,
-	.sql = "SELECT * FROM member_create($1, $2, $3, $4, $5, $6, $7)"};
+static struct db_stmt create_member = DB_STMT("members_create", 7,
+	"SELECT * FROM member_create($1, $2, $3, $4, $5, $6, $7)");
 
-static struct db_stmt update_member = {.name = "members_update", .nparams = 9,
-	.sql = "SELECT * FROM member_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+static struct db_stmt update_member = DB_STMT("members_update", 9,
+	"SELECT * FROM member_update($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 
-static struct db_stmt delete_member = {.name = "members_delete", .nparams = 7,
-	.sql = "SELECT * FROM member_delete($1, $2, $3, $4, $5, $6, $7)"};
+static struct db_stmt delete_member = DB_STMT("members_delete", 7,
+	"SELECT * FROM member_delete($1, $2, $3, $4, $5, $6, $7)");
 
 /* Replaces a string field of doc by its normalised form, or records why it has none. */
 static void normalise_field(json_t *doc, const char *name, json_t **errors,
@@ -281,15 +277,11 @@ static int write_refused_or_stale(struct _u_response *resp, const struct req_ctx
 }
 
 /* Team leaders see the people of their own team only: anyone else answers 404. */
-static struct db_stmt get_team_member = {
-	.name = "members_get_of_team",
-	.sql = "SELECT member_json(m, $3::boolean)::text, m.version"
-	       " FROM visible_members($2::ltree) m WHERE m.id = $1::uuid AND EXISTS (SELECT 1"
-	       " FROM memberships ms WHERE ms.member_id = m.id AND ms.team_id = $4::uuid"
-	       " AND ms.left_on IS NULL)",
-	.nparams = 4,
-	.readonly = 1,
-};
+static struct db_stmt get_team_member = DB_READ("members_get_of_team", 4,
+	"SELECT member_json(m, $3::boolean)::text, m.version"
+	" FROM visible_members($2::ltree) m WHERE m.id = $1::uuid AND EXISTS (SELECT 1"
+	" FROM memberships ms WHERE ms.member_id = m.id AND ms.team_id = $4::uuid"
+	" AND ms.left_on IS NULL)");
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
