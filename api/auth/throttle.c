@@ -12,7 +12,7 @@
 #include "../http/problem.h"
 
 static struct db_stmt attempt_begin = DB_STMT("login_attempt_begin", 2,
-	"SELECT login_attempt_begin($1, $2)");
+	"SELECT login_attempt_begin($1, $2) AS wait_seconds");
 
 static struct db_stmt attempt_succeeded = DB_STMT("login_attempt_succeeded", 2,
 	"SELECT login_attempt_succeeded($1, $2)");

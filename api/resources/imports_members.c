@@ -62,17 +62,18 @@ static const struct import_column member_columns[] = {
 
 /* Units: exist, active, in scope, a village or commune. */
 static struct db_stmt check_units = DB_STMT("imports_members_units", 1,
-	"SELECT s.row_no, 'unit_code',"
-	" CASE WHEN u.code IS NULL THEN 'not_found' ELSE 'invalid_value' END,"
+	"SELECT s.row_no, 'unit_code' AS field,"
+	" CASE WHEN u.code IS NULL THEN 'not_found' ELSE 'invalid_value' END AS code,"
 	" CASE WHEN u.code IS NULL THEN 'no such active unit in your scope'"
-	"  ELSE 'a member''s unit must be a village or a commune' END"
+	"  ELSE 'a member''s unit must be a village or a commune' END AS message"
 	" FROM import_members s LEFT JOIN units u ON u.code = s.unit_code"
 	"  AND u.status = 'active' AND within(u.path, $1::ltree)"
 	" WHERE s.unit_code IS NOT NULL"
 	" AND (u.code IS NULL OR u.level NOT IN ('village', 'commune')) ORDER BY s.row_no");
 
 static struct db_stmt check_languages = DB_STMT("imports_members_languages", 0,
-	"SELECT s.row_no, 'languages', 'invalid_value', l || ' is not a known language code'"
+	"SELECT s.row_no, 'languages' AS field, 'invalid_value' AS code,"
+	" l || ' is not a known language code' AS message"
 	" FROM import_members s CROSS JOIN LATERAL unnest(s.languages) AS l"
 	" WHERE NOT EXISTS (SELECT 1 FROM languages g WHERE g.code = l) ORDER BY s.row_no");
 
@@ -86,7 +87,8 @@ static struct db_stmt check_languages = DB_STMT("imports_members_languages", 0,
 /* Twice in the file: a phone, an id, or a leader for one unit's team; the later rows name
  * the first. (Checked here rather than in C, so that no row is kept in memory for another.) */
 static struct db_stmt check_in_file = DB_STMT("imports_members_in_file", 0,
-	"SELECT row_no, 'phone', 'duplicate', 'the same phone number as row ' || first"
+	"SELECT row_no, 'phone' AS field, 'duplicate' AS code,"
+	" 'the same phone number as row ' || first AS message"
 	" FROM (SELECT row_no, min(row_no) OVER (PARTITION BY phone) AS first"
 	"  FROM import_members WHERE phone IS NOT NULL) d WHERE row_no <> first"
 	" UNION ALL SELECT row_no, 'id', 'duplicate', 'the same id as row ' || first"
@@ -100,8 +102,8 @@ static struct db_stmt check_in_file = DB_STMT("imports_members_in_file", 0,
 
 /* Those of members in the caller's scope, named by row. */
 static struct db_stmt check_phones = DB_STMT("imports_members_phones", 1,
-	"SELECT d.row_no, d.field, 'duplicate', 'a member with this ' || d.field"
-	" || CASE d.field WHEN 'phone' THEN ' number' ELSE '' END || ' already exists'"
+	"SELECT d.row_no, d.field, 'duplicate' AS code, 'a member with this ' || d.field"
+	" || CASE d.field WHEN 'phone' THEN ' number' ELSE '' END || ' already exists' AS message"
 	" FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
 	" WHERE within(n.path, $1::ltree) ORDER BY 1, 2");
 
@@ -113,10 +115,10 @@ static struct db_stmt unseen_duplicates = DB_STMT("imports_members_unseen", 1,
 
 /* team_role: an active team in the (valid) unit, and no second active leader. */
 static struct db_stmt check_teams = DB_STMT("imports_members_teams", 1,
-	"SELECT s.row_no, 'team_role',"
-	" CASE WHEN t.id IS NULL THEN 'not_found' ELSE 'conflict' END,"
+	"SELECT s.row_no, 'team_role' AS field,"
+	" CASE WHEN t.id IS NULL THEN 'not_found' ELSE 'conflict' END AS code,"
 	" CASE WHEN t.id IS NULL THEN 'the unit has no active team'"
-	"  ELSE 'the team already has an active leader' END"
+	"  ELSE 'the team already has an active leader' END AS message"
 	" FROM import_members s JOIN units u ON u.code = s.unit_code AND u.status = 'active'"
 	"  AND within(u.path, $1::ltree) AND u.level IN ('village', 'commune')"
 	" LEFT JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"

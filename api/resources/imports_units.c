@@ -38,17 +38,18 @@ static const struct import_column unit_columns[] = {
 static const char *const level_values[] = {"province", "district", "commune", "village", NULL};
 
 static struct db_stmt existing_codes = DB_STMT("imports_units_existing", 0,
-	"SELECT s.row_no, 'code', 'duplicate', 'a unit with this code already exists'"
+	"SELECT s.row_no, 'code' AS field, 'duplicate' AS code,"
+	" 'a unit with this code already exists' AS message"
 	" FROM import_units s JOIN units u ON u.code = s.code ORDER BY s.row_no");
 
 /* Parents outside the file: in scope, active, of a higher level. */
 static struct db_stmt outside_parents = DB_STMT("imports_units_parents", 1,
-	"SELECT s.row_no, 'parent_code',"
+	"SELECT s.row_no, 'parent_code' AS field,"
 	" CASE WHEN p.code IS NULL THEN 'not_found' WHEN p.status <> 'active'"
-	"  THEN 'parent_retired' ELSE 'parent_level' END,"
+	"  THEN 'parent_retired' ELSE 'parent_level' END AS code,"
 	" CASE WHEN p.code IS NULL THEN 'no such unit in your scope'"
 	"  WHEN p.status <> 'active' THEN 'is retired: use its successor'"
-	"  ELSE 'must be a unit of a higher level' END"
+	"  ELSE 'must be a unit of a higher level' END AS message"
 	" FROM import_units s LEFT JOIN units p ON p.code = s.parent_code"
 	"  AND within(p.path, $1::ltree)"
 	" WHERE s.parent_code IS NOT NULL"
@@ -59,15 +60,16 @@ static struct db_stmt outside_parents = DB_STMT("imports_units_parents", 1,
 
 /* Twice in the file: the later rows name the first. */
 static struct db_stmt duplicate_codes = DB_STMT("imports_units_duplicates", 0,
-	"SELECT row_no, 'code', 'duplicate', 'the same code as row ' || first"
+	"SELECT row_no, 'code' AS field, 'duplicate' AS code,"
+	" 'the same code as row ' || first AS message"
 	" FROM import_units WHERE first <> row_no ORDER BY 1");
 
 /* Parents inside the file: another unit, of a higher level. */
 static struct db_stmt file_parents = DB_STMT("imports_units_file_parents", 0,
-	"SELECT row_no, 'parent_code',"
-	" CASE WHEN code = parent_code THEN 'invalid_value' ELSE 'parent_level' END,"
+	"SELECT row_no, 'parent_code' AS field,"
+	" CASE WHEN code = parent_code THEN 'invalid_value' ELSE 'parent_level' END AS code,"
 	" CASE WHEN code = parent_code THEN 'must be another unit'"
-	"  ELSE 'must be a unit of a higher level (row ' || parent_row || ')' END"
+	"  ELSE 'must be a unit of a higher level (row ' || parent_row || ')' END AS message"
 	" FROM import_units WHERE code = parent_code OR parent_rank >= rank ORDER BY 1");
 
 /*
@@ -125,9 +127,9 @@ static struct db_stmt cycles = DB_STMT("imports_units_cycles", 0,
 	"  WHERE p.row_no IS NULL OR p.first <> c.first),"
 	" forks AS (SELECT p.first, p.row_no AS stop FROM c JOIN c p ON p.row_no = c.parent"
 	"  AND p.first = c.first GROUP BY p.first, p.row_no HAVING count(*) > 1)"
-	" SELECT c.row_no, 'parent_code', 'cycle',"
+	" SELECT c.row_no, 'parent_code' AS field, 'cycle' AS code,"
 	" 'the chain of parents in the file loops (through row '"
-	"  || coalesce(s.stop, f.stop, c.first) || ')'"
+	"  || coalesce(s.stop, f.stop, c.first) || ')' AS message"
 	" FROM c LEFT JOIN stops s ON s.first = c.first LEFT JOIN forks f ON f.first = c.first"
 	" ORDER BY 1");
 

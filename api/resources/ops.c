@@ -43,7 +43,8 @@ static void readyz(const struct _u_request *req, struct _u_response *resp, struc
 		problem_unavailable(resp, ctx, 0);
 		return;
 	}
-	long applied = atol(PQgetvalue(res, 0, 0));
+	const char *version = db_value(res, 0, "version");
+	long applied = version ? atol(version) : 0;
 	PQclear(res);
 	long expected = migrate_latest_version(migrations_embedded, migrations_embedded_count);
 	if (applied < expected) {

@@ -210,18 +210,12 @@ void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 
 const char *result_value(const PGresult *res, const char *column)
 {
-	int col = PQfnumber(res, column);
-	if (col < 0) {
-		log_event(LOG_ERROR, "a statement does not return the column read", "column", column);
-		return NULL;
-	}
-	return PQntuples(res) < 1 || PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+	return db_value(res, 0, column);
 }
 
 int result_true(const PGresult *res, const char *column)
 {
-	const char *v = result_value(res, column);
-	return v && !strcmp(v, "t");
+	return db_true(res, 0, column);
 }
 
 void respond_written_named(struct _u_response *resp, const struct req_ctx *ctx,

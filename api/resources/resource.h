@@ -125,10 +125,7 @@ enum write_outcome {
 void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 		     enum write_outcome outcome, const char *what, const char *conflict_detail);
 
-/*
- * Row 0's value of the named column, NULL when it is SQL NULL. A name the statement does not
- * return is a programming error: logged, and read as NULL.
- */
+/* Row 0's value of the named column, NULL when it is SQL NULL (db_value, db/pool.h). */
 const char *result_value(const PGresult *res, const char *column);
 
 /* 1 when row 0's named column is the boolean true. */
