@@ -120,9 +120,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	const char *params[7] = {text, ctx->principal.scope_path, only};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_activity, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_activity, params, 3, &st);
 	free(text);
 	if (!res)
 		return;
@@ -163,17 +162,11 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	    !(id = path_uuid(req, resp, ctx, "id", "activity")) ||
 	    accept_patch(req, resp, ctx, NULL, patch_check, NULL, version) != 0)
 		return;
-	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	if (!patch) {
-		internal_error(resp, ctx);
-		return;
-	}
-	const char *params[9] = {id, version, patch, ctx->principal.scope_path,
+	const char *params[9] = {id, version, NULL, ctx->principal.scope_path,
 				 team_only_param(ctx)};
-	audit_actor_params(ctx, params + 5);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_activity, params, &st);
-	free(patch);
+	PGresult *res = write_document(resp, ctx, &update_activity, params, 2, 5,
+				       json_incref(ctx->body), &st);
 	if (!res)
 		return;
 	const char *current = st == DB_OK ? result_value(res, "current_version") : NULL;
@@ -188,10 +181,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else if (problems)
 		refused(resp, ctx, problems);
-	else if (!result_value(res, "json")) /* changed between the read and the write */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "activity");
 	PQclear(res);
 }
 
@@ -204,9 +195,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[8] = {id, version, ctx->principal.scope_path, team_only_param(ctx)};
-	audit_actor_params(ctx, params + 4);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_activity, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_activity, params, 4, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)

@@ -96,9 +96,8 @@ void activities_batch(const struct _u_request *req, struct _u_response *resp,
 		return;
 	}
 	const char *params[7] = {text, ctx->principal.scope_path, team_only_param(ctx)};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_batch, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_batch, params, 3, &st);
 	free(text);
 	if (!res)
 		return;

@@ -166,16 +166,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	char version[16];
 	if (accept_patch(req, resp, ctx, client_fields, NULL, NULL, version) != 0)
 		return;
-	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	if (!patch) {
-		internal_error(resp, ctx);
-		return;
-	}
-	const char *params[7] = {id, version, patch};
-	audit_actor_params(ctx, params + 3);
+	const char *params[7] = {id, version, NULL};
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_client, params, &st);
-	free(patch);
+	PGresult *res = write_document(resp, ctx, &update_client, params, 2, 3,
+				       json_incref(ctx->body), &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {
@@ -186,10 +180,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
 		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
-		if (!result_value(res, "json")) /* the version If-Match named is gone */
-			respond_outcome(resp, ctx, OUTCOME_STALE, "client", NULL);
-		else
-			respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "client");
 	}
 	PQclear(res);
 }
@@ -200,9 +191,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (admin_only(resp, ctx) != 0 || !(id = path_id(req, resp, ctx)))
 		return;
 	const char *params[5] = {id};
-	audit_actor_params(ctx, params + 1);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_client, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_client, params, 1, &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {

@@ -219,28 +219,6 @@ static int phone_writes_throttled(struct _u_response *resp, struct req_ctx *ctx,
 	return unseen_duplicates_throttled(ctx, resp);
 }
 
-/*
- * Runs a create or an update with the prepared document as text in params[doc_at] and the
- * audit actor from params[actor_at] on; decrefs doc. The result, or NULL after answering 503
- * (or 500 when the document could not be written out).
- */
-static PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx,
-				struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
-				json_t *doc, enum db_status *st)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (!text) {
-		internal_error(resp, ctx);
-		return NULL;
-	}
-	params[doc_at] = text;
-	audit_actor_params(ctx, params + actor_at);
-	PGresult *res = request_query(ctx, resp, stmt, params, st);
-	free(text);
-	return res;
-}
-
 /* A write the database refused (a race past our checks): 409 or 422, never a 500. */
 static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 			  const PGresult *res)
@@ -354,12 +332,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (write_refused_or_stale(resp, ctx, res, st, version) == 0 &&
-	    refused_by_database(resp, ctx, res, "update") == 0) {
-		if (!result_value(res, "json")) /* changed between the read and the write */
-			respond_outcome(resp, ctx, OUTCOME_STALE, "member", NULL);
-		else
-			respond_written_named(resp, ctx, res, 200, NULL, NULL);
-	}
+	    refused_by_database(resp, ctx, res, "update") == 0)
+		respond_updated(resp, ctx, res, "member");
 	PQclear(res);
 }
 
@@ -372,9 +346,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {id, version, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_member, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_member, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)

@@ -248,9 +248,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	const char *member = body_string(body, "member_id"), *joined = body_string(body, "joined_on");
 	const char *params[10] = {team, ctx->principal.scope_path, member, body_string(body, "role"),
 				  joined, body_string(body, "left_on")};
-	audit_actor_params(ctx, params + 6);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_membership, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_membership, params, 6, &st);
 	if (!res)
 		return;
 	char text[160];
@@ -344,10 +343,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	else if (result_true(res, "revive_refused"))
 		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "membership",
 				"The team is dissolved: its memberships cannot become active again.");
-	else if (!result_value(res, "json")) /* the version If-Match named is gone */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "membership", NULL);
 	else
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "membership");
 out:
 	free(doc);
 	PQclear(res);

@@ -184,27 +184,6 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 	invalid_body(resp, ctx, errors);
 }
 
-/*
- * Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503, or
- * 500 when the document is NULL or could not be written out (memory ran out).
- */
-static PGresult *write_service(struct _u_response *resp, struct req_ctx *ctx,
-			       struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
-			       json_t *doc, enum db_status *st)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (!text) {
-		internal_error(resp, ctx);
-		return NULL;
-	}
-	params[doc_at] = text;
-	audit_actor_params(ctx, params + actor_at);
-	PGresult *res = request_query(ctx, resp, stmt, params, st);
-	free(text);
-	return res;
-}
-
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	struct page_request page;
@@ -253,7 +232,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	}
 	const char *params[5] = {NULL};
 	enum db_status st;
-	PGresult *res = write_service(resp, ctx, &create_service, params, 0, 1,
+	PGresult *res = write_document(resp, ctx, &create_service, params, 0, 1,
 				      stored_service(ctx->body), &st);
 	if (!res)
 		return;
@@ -333,7 +312,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	json_decref(merged);
 	const char *params[7] = {code, version};
 	enum db_status st;
-	PGresult *res = write_service(resp, ctx, &update_service, params, 2, 3, doc, &st);
+	PGresult *res = write_document(resp, ctx, &update_service, params, 2, 3, doc, &st);
 	if (!res)
 		return;
 	const char *unknown = st == DB_OK ? result_value(res, "unknown_languages") : NULL;
@@ -343,10 +322,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "service", NULL);
 	else if (unknown)
 		unknown_languages(resp, ctx, unknown);
-	else if (!result_value(res, "json")) /* another write took the version If-Match named */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "service", NULL);
 	else
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "service");
 	PQclear(res);
 }
 
@@ -359,9 +336,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[6] = {code, version};
-	audit_actor_params(ctx, params + 2);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_service, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_service, params, 2, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)

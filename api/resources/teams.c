@@ -269,10 +269,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		snprintf(message, sizeof message,
 			 "must not be after the first membership began (%s)", first_joined);
 		invalid_field(resp, ctx, "/established_on", "out_of_range", message);
-	} else if (!result_value(res, "json")) { /* the version If-Match named is gone */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "team", NULL);
 	} else {
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "team");
 	}
 	PQclear(res);
 }
@@ -286,9 +284,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {id, version, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_team, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_team, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)

@@ -176,9 +176,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	const char *params[9] = {body_string(ctx->body, "code"), body_string(ctx->body, "name"),
 				 body_string(ctx->body, "level"), body_string(ctx->body, "parent_code"),
 				 ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 5);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_unit, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_unit, params, 5, &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {
@@ -205,16 +204,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	char version[16];
 	if (accept_patch(req, resp, ctx, unit_fields, NULL, NULL, version) != 0)
 		return;
-	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	if (!patch) {
-		internal_error(resp, ctx);
-		return;
-	}
-	const char *params[8] = {code, version, patch, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 4);
+	const char *params[8] = {code, version, NULL, ctx->principal.scope_path};
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_unit, params, &st);
-	free(patch);
+	PGresult *res = write_document(resp, ctx, &update_unit, params, 2, 4,
+				       json_incref(ctx->body), &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {
@@ -227,10 +220,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 			      body_string(ctx->body, "parent_code")
 				      ? "no such unit in your scope"
 				      : "only administrators make top-level units");
-	} else if (!result_value(res, "json")) { /* the version If-Match named is gone */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "unit", NULL);
 	} else {
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "unit");
 	}
 	PQclear(res);
 }
@@ -244,9 +235,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {code, version, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_unit, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_unit, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK && !strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
@@ -272,9 +262,8 @@ static void retire(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	const char *params[7] = {code, body_string(ctx->body, "successor_code"),
 				 ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &retire_unit, params, &st);
+	PGresult *res = run_write(resp, ctx, &retire_unit, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {

@@ -202,9 +202,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	}
 	const char *params[12] = {id, version, role, unit, team, status, password ? hash : NULL,
 				  caller->scope_path};
-	audit_actor_params(ctx, params + 8);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_user, params, &st);
+	PGresult *res = run_write(resp, ctx, &update_user, params, 8, &st);
 	PQclear(target); /* role, unit, team and status pointed into it */
 	if (!res)
 		return;
@@ -216,10 +215,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_field(resp, ctx, "/team_id", "not_found", TEAM_NOT_FOUND);
 	} else {
 		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
-		if (!result_value(res, "json")) /* the version If-Match named is gone */
-			respond_outcome(resp, ctx, OUTCOME_STALE, "account", NULL);
-		else
-			respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "account");
 	}
 	PQclear(res);
 }
@@ -302,8 +298,7 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 		return;
 	}
 	const char *params[7] = {ctx->principal.id, version, hash};
-	audit_actor_params(ctx, params + 3);
-	res = request_query(ctx, resp, &change_own_password, params, &st);
+	res = run_write(resp, ctx, &change_own_password, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)
