@@ -61,6 +61,17 @@ static int int_var(config_getenv_fn g, const char *name, long def, long min, lon
 }
 
 /* name's value v, IPv4:port, into host (CONFIG_HOST_MAX bytes) and *port_out. */
+/* int_var into an int member of the configuration (every range here fits an int). */
+static int int_setting(config_getenv_fn g, const char *name, long def, long min, long max,
+		       int *out, char *err, size_t errlen)
+{
+	long v;
+	if (int_var(g, name, def, min, max, &v, err, errlen))
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 static int parse_address(const char *name, const char *v, char *host, int *port_out, char *err,
 			 size_t errlen)
 {
@@ -81,7 +92,7 @@ static int parse_address(const char *name, const char *v, char *host, int *port_
 	return 0;
 bad:
 	return text_fail(err, errlen,
-		    "%s must be host:port with an IPv4 address and a port from 1 to 65535", name);
+		         "%s must be host:port with an IPv4 address and a port from 1 to 65535", name);
 }
 
 static int parse_listen(struct config *cfg, const char *v, char *err, size_t errlen)
@@ -133,13 +144,13 @@ static int parse_origins(struct config *cfg, const char *v, char *err, size_t er
 	for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 		if (cfg->n_cors_origins == CONFIG_MAX_ORIGINS) {
 			rc = text_fail(err, errlen, "CDTT_CORS_ORIGINS may list at most %d origins",
-				  CONFIG_MAX_ORIGINS);
+				       CONFIG_MAX_ORIGINS);
 			break;
 		}
 		if (strcmp(tok, "*") && !origin_valid(tok)) {
 			rc = text_fail(err, errlen,
-				  "CDTT_CORS_ORIGINS must be a comma-separated list of origins like "
-				  "https://app.example.gov.vn, or *");
+				       "CDTT_CORS_ORIGINS must be a comma-separated list of origins like "
+				       "https://app.example.gov.vn, or *");
 			break;
 		}
 		if ((rc = keep(&cfg->cors_origins[cfg->n_cors_origins], tok, err, errlen)) != 0)
@@ -206,8 +217,8 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 		return text_fail(err, errlen, "CDTT_JWT_SECRET and CDTT_JWT_KEY_FILE: set only one");
 	if (!secret && !key_file)
 		return text_fail(err, errlen,
-			    "CDTT_JWT_SECRET (at least %d bytes) or CDTT_JWT_KEY_FILE must be set",
-			    MIN_SECRET_BYTES);
+			         "CDTT_JWT_SECRET (at least %d bytes) or CDTT_JWT_KEY_FILE must be set",
+			         MIN_SECRET_BYTES);
 	if (secret && strlen(secret) < MIN_SECRET_BYTES)
 		return text_fail(err, errlen, "CDTT_JWT_SECRET must be at least %d bytes", MIN_SECRET_BYTES);
 	if (key_file && access(key_file, R_OK) != 0)
@@ -217,14 +228,14 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 	const char *previous = env_get(g, "CDTT_JWT_PREVIOUS_KEY_FILE");
 	if (previous && access(previous, R_OK) != 0)
 		return text_fail(err, errlen,
-			    "CDTT_JWT_PREVIOUS_KEY_FILE must name a readable PEM key file");
+			         "CDTT_JWT_PREVIOUS_KEY_FILE must name a readable PEM key file");
 	if (keep(&cfg->jwt_previous_key_file, previous, err, errlen))
 		return -1;
 	const char *issuer = env_get(g, "CDTT_JWT_ISSUER");
 	if (issuer && !issuer_valid(issuer))
 		return text_fail(err, errlen,
-			    "CDTT_JWT_ISSUER must be an https URL without query or fragment "
-			    "(http only on localhost), or a name without \"://\"");
+			         "CDTT_JWT_ISSUER must be an https URL without query or fragment "
+			         "(http only on localhost), or a name without \"://\"");
 	const char *audience = env_get(g, "CDTT_JWT_AUDIENCE");
 	if (keep(&cfg->jwt_issuer, issuer ? issuer : "cdtt", err, errlen) ||
 	    keep(&cfg->jwt_audience, audience ? audience : "cdtt-api", err, errlen))
@@ -235,11 +246,11 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 	const char *t_aud = env_get(g, "CDTT_TRUSTED_AUDIENCE");
 	if ((t_iss || t_key || t_aud) && !(t_iss && t_key && t_aud))
 		return text_fail(err, errlen,
-			    "CDTT_TRUSTED_ISSUER, CDTT_TRUSTED_ISSUER_KEY_FILE and "
-			    "CDTT_TRUSTED_AUDIENCE must be set together");
+			         "CDTT_TRUSTED_ISSUER, CDTT_TRUSTED_ISSUER_KEY_FILE and "
+			         "CDTT_TRUSTED_AUDIENCE must be set together");
 	if (t_key && access(t_key, R_OK) != 0)
 		return text_fail(err, errlen,
-			    "CDTT_TRUSTED_ISSUER_KEY_FILE must name a readable PEM public key file");
+			         "CDTT_TRUSTED_ISSUER_KEY_FILE must name a readable PEM public key file");
 	if (t_iss && !strcmp(t_iss, cfg->jwt_issuer))
 		return text_fail(err, errlen, "CDTT_TRUSTED_ISSUER must differ from CDTT_JWT_ISSUER");
 	if (keep(&cfg->trusted_issuer, t_iss, err, errlen) ||
@@ -247,33 +258,30 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 	    keep(&cfg->trusted_audience, t_aud, err, errlen))
 		return -1;
 
-	if (int_var(g, "CDTT_TOKEN_TTL", 3600, 60, 86400, &v, err, errlen))
+	if (int_setting(g, "CDTT_TOKEN_TTL", 3600, 60, 86400, &cfg->token_ttl, err, errlen))
 		return -1;
-	cfg->token_ttl = (int)v;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (int_var(g, "CDTT_THREADS", ncpu > 0 ? 2 * ncpu : 4, 1, 256, &v, err, errlen))
+	if (int_setting(g, "CDTT_THREADS", ncpu > 0 ? 2 * ncpu : 4, 1, 256,
+			&cfg->threads, err, errlen))
 		return -1;
-	cfg->threads = (int)v;
 	if (int_var(g, "CDTT_DB_POOL_SIZE", cfg->threads, 1, 256, &v, err, errlen))
 		return -1;
 	if (v > cfg->threads)
 		return text_fail(err, errlen,
-			    "CDTT_DB_POOL_SIZE must not exceed CDTT_THREADS (%d): a request holds one "
-			    "connection at most",
-			    cfg->threads);
+			         "CDTT_DB_POOL_SIZE must not exceed CDTT_THREADS (%d): a request holds one "
+			         "connection at most",
+			         cfg->threads);
 	cfg->db_pool_size = (int)v;
-	if (int_var(g, "CDTT_DB_WAIT_MS", 2000, 1, 60000, &v, err, errlen))
+	if (int_setting(g, "CDTT_DB_WAIT_MS", 2000, 1, 60000, &cfg->db_wait_ms, err, errlen))
 		return -1;
-	cfg->db_wait_ms = (int)v;
-	if (int_var(g, "CDTT_SHUTDOWN_GRACE", 10, 0, 300, &v, err, errlen))
+	if (int_setting(g, "CDTT_SHUTDOWN_GRACE", 10, 0, 300, &cfg->shutdown_grace, err, errlen))
 		return -1;
-	cfg->shutdown_grace = (int)v;
-	if (int_var(g, "CDTT_STATEMENT_TIMEOUT_MS", 30000, 0, 3600000, &v, err, errlen))
+	if (int_setting(g, "CDTT_STATEMENT_TIMEOUT_MS", 30000, 0, 3600000,
+			&cfg->statement_timeout_ms, err, errlen))
 		return -1;
-	cfg->statement_timeout_ms = (int)v;
-	if (int_var(g, "CDTT_ACCOUNT_CACHE_TTL", 30, 0, 3600, &v, err, errlen))
+	if (int_setting(g, "CDTT_ACCOUNT_CACHE_TTL", 30, 0, 3600,
+			&cfg->account_cache_ttl, err, errlen))
 		return -1;
-	cfg->account_cache_ttl = (int)v;
 	if (int_var(g, "CDTT_MAX_BODY_BYTES", 1048576, 1024, 1073741824, &v, err, errlen))
 		return -1;
 	cfg->max_body_bytes = (size_t)v;
@@ -283,22 +291,21 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 
 	if (proxy_list_parse(env_get(g, "CDTT_TRUSTED_PROXIES"), &cfg->trusted_proxies) != 0)
 		return text_fail(err, errlen,
-			    "CDTT_TRUSTED_PROXIES must be a comma-separated list of at most %d IPv4 "
-			    "or IPv6 addresses or CIDRs, like 10.0.0.0/8,fd00::/8",
-			    PROXY_MAX_CIDRS);
-	if (int_var(g, "CDTT_MAX_CONNECTIONS", CONFIG_MAX_CONNECTIONS, 16, 65536, &v, err, errlen))
+			         "CDTT_TRUSTED_PROXIES must be a comma-separated list of at most %d IPv4 "
+			         "or IPv6 addresses or CIDRs, like 10.0.0.0/8,fd00::/8",
+			         PROXY_MAX_CIDRS);
+	if (int_setting(g, "CDTT_MAX_CONNECTIONS", CONFIG_MAX_CONNECTIONS, 16, 65536,
+			&cfg->max_connections, err, errlen))
 		return -1;
-	cfg->max_connections = (int)v;
-	if (int_var(g, "CDTT_MAX_CONNECTIONS_PER_ADDRESS",
-		    CONFIG_MAX_CONNECTIONS_PER_ADDRESS, 1, 65536, &v, err, errlen))
+	if (int_setting(g, "CDTT_MAX_CONNECTIONS_PER_ADDRESS", CONFIG_MAX_CONNECTIONS_PER_ADDRESS, 1,
+			65536, &cfg->max_connections_per_address, err, errlen))
 		return -1;
-	cfg->max_connections_per_address = (int)v;
-	if (int_var(g, "CDTT_HEADER_TIMEOUT", CONFIG_HEADER_TIMEOUT, 1, 3600, &v, err, errlen))
+	if (int_setting(g, "CDTT_HEADER_TIMEOUT", CONFIG_HEADER_TIMEOUT, 1, 3600,
+			&cfg->header_timeout, err, errlen))
 		return -1;
-	cfg->header_timeout = (int)v;
-	if (int_var(g, "CDTT_BODY_TIMEOUT", CONFIG_BODY_TIMEOUT, 1, 3600, &v, err, errlen))
+	if (int_setting(g, "CDTT_BODY_TIMEOUT", CONFIG_BODY_TIMEOUT, 1, 3600,
+			&cfg->body_timeout, err, errlen))
 		return -1;
-	cfg->body_timeout = (int)v;
 
 	const char *origins = env_get(g, "CDTT_CORS_ORIGINS");
 	if (origins && parse_origins(cfg, origins, err, errlen))
@@ -306,7 +313,7 @@ static int load_serve(struct config *cfg, config_getenv_fn g, char *err, size_t 
 	const char *replica = env_get(g, "CDTT_DATABASE_REPLICA_URL");
 	if (replica && !database_url_valid(replica))
 		return text_fail(err, errlen,
-			    "CDTT_DATABASE_REPLICA_URL must be a PostgreSQL URI (postgresql://...)");
+			         "CDTT_DATABASE_REPLICA_URL must be a PostgreSQL URI (postgresql://...)");
 	return keep(&cfg->replica_url, replica, err, errlen);
 }
 
@@ -319,10 +326,10 @@ int config_load(struct config *cfg, unsigned needs, config_getenv_fn g, char *er
 		const char *url = env_get(g, "CDTT_DATABASE_URL");
 		if (!url)
 			return text_fail(err, errlen,
-				    "CDTT_DATABASE_URL must be set to a PostgreSQL URI (postgresql://...)");
+				         "CDTT_DATABASE_URL must be set to a PostgreSQL URI (postgresql://...)");
 		if (!database_url_valid(url))
 			return text_fail(err, errlen,
-				    "CDTT_DATABASE_URL must be a PostgreSQL URI (postgresql://...)");
+				         "CDTT_DATABASE_URL must be a PostgreSQL URI (postgresql://...)");
 		if (keep(&cfg->database_url, url, err, errlen))
 			return -1;
 	}

@@ -92,7 +92,7 @@ static int key_file_read(const char *path, unsigned char **out, size_t *len, cha
 	}
 	if (n > MAX_KEY_FILE_BYTES) {
 		text_fail(err, errlen, "the key file is larger than %d bytes: not a PEM key",
-		     MAX_KEY_FILE_BYTES);
+		          MAX_KEY_FILE_BYTES);
 		goto out;
 	}
 	buf[n] = '\0';
@@ -148,8 +148,8 @@ static int key_algorithm(EVP_PKEY *pkey, jwt_alg_t *alg, char *err, size_t errle
 		int bits = EVP_PKEY_get_bits(pkey);
 		if (bits < MIN_RSA_BITS)
 			return text_fail(err, errlen,
-				    "RSA keys must have at least %d bits (RS256); this one has %d",
-				    MIN_RSA_BITS, bits);
+				         "RSA keys must have at least %d bits (RS256); this one has %d",
+				         MIN_RSA_BITS, bits);
 		*alg = JWT_ALG_RS256;
 		return 0;
 	}
@@ -167,9 +167,9 @@ static int key_algorithm(EVP_PKEY *pkey, jwt_alg_t *alg, char *err, size_t errle
 	}
 	const char *type = EVP_PKEY_get0_type_name(pkey);
 	return text_fail(err, errlen,
-		    "%s keys are not supported: use RSA of at least %d bits (RS256) or EC on P-256 "
-		    "(ES256)",
-		    type ? type : "these", MIN_RSA_BITS);
+		         "%s keys are not supported: use RSA of at least %d bits (RS256) or EC on P-256 "
+		         "(ES256)",
+		         type ? type : "these", MIN_RSA_BITS);
 }
 
 /* base64url without padding of n bytes; the caller frees the string (NULL when out of memory). */
@@ -393,12 +393,12 @@ int jwt_key_from_private_pem_file(struct jwt_key *k, const char *path, char *err
 	if (!pkey) {
 		if (asked_passphrase)
 			text_fail(err, errlen,
-			     "the key file holds an encrypted private key: store it unencrypted, "
-			     "readable only by the service");
+			          "the key file holds an encrypted private key: store it unencrypted, "
+			          "readable only by the service");
 		else if ((public_only = pem_decode(pem, len, 0, &asked_passphrase)))
 			text_fail(err, errlen,
-			     "the key file holds a public key: give the private key "
-			     "(-----BEGIN PRIVATE KEY-----)");
+			          "the key file holds a public key: give the private key "
+			          "(-----BEGIN PRIVATE KEY-----)");
 		else
 			text_fail(err, errlen, "the key file holds no PEM private key");
 		goto out;
@@ -428,14 +428,14 @@ int jwt_key_from_public_pem_file(struct jwt_key *k, const char *path, char *err,
 	private_key = pem_decode(pem, len, 1, &asked_passphrase);
 	if (private_key || asked_passphrase) {
 		text_fail(err, errlen,
-		     "the key file holds a private key: give only the public key "
-		     "(-----BEGIN PUBLIC KEY-----)");
+		          "the key file holds a private key: give only the public key "
+		          "(-----BEGIN PUBLIC KEY-----)");
 		goto out;
 	}
 	pkey = pem_decode(pem, len, 0, &asked_passphrase);
 	if (!pkey) {
 		text_fail(err, errlen,
-		     "the key file holds no PEM public key (-----BEGIN PUBLIC KEY-----)");
+		          "the key file holds no PEM public key (-----BEGIN PUBLIC KEY-----)");
 		goto out;
 	}
 	rc = key_fill(k, pkey, 0, err, errlen);

@@ -346,17 +346,10 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {id, version, ctx->principal.scope_path};
-	enum db_status st;
-	PGresult *res = run_write(resp, ctx, &delete_member, params, 3, &st);
-	if (!res)
-		return;
-	if (st != DB_OK)
-		write_refused(resp, ctx, res);
-	else
-		respond_deleted(resp, ctx, res, version, "member",
-				"The member has memberships, which keep the teams' history: set status "
-				"inactive instead of deleting.");
-	PQclear(res);
+	delete_and_answer(resp, ctx, &delete_member, params, 3, version, "member",
+			  "The member has memberships, which keep the teams' history: set status "
+			  "inactive instead of deleting.",
+			  write_refused);
 }
 
 const struct route members_routes[] = {

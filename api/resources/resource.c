@@ -375,3 +375,18 @@ void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const 
 	else
 		respond_outcome(resp, ctx, outcome, what, in_use_detail);
 }
+
+void delete_and_answer(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		       const char **params, int actor_at, const char *version, const char *what,
+		       const char *in_use_detail, write_refusal refused)
+{
+	enum db_status st;
+	PGresult *res = run_write(resp, ctx, stmt, params, actor_at, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		(refused ? refused : write_failed_unexpectedly)(resp, ctx, res);
+	else
+		respond_deleted(resp, ctx, res, version, what, in_use_detail);
+	PQclear(res);
+}

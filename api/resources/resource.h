@@ -177,6 +177,19 @@ void changed_meanwhile(struct _u_response *resp, const struct req_ctx *ctx, cons
 void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		     const char *version, const char *what, const char *in_use_detail);
 
+/* How a resource answers a write the database refused: its own 409s and 422s, else
+ * write_failed_unexpectedly(). */
+typedef void (*write_refusal)(struct _u_response *resp, const struct req_ctx *ctx,
+			      const PGresult *res);
+
+/*
+ * Runs an audited delete (run_write) and answers it: by refused (NULL: write_failed_unexpectedly)
+ * when the database refused it, else by respond_deleted() with version, what and in_use_detail.
+ */
+void delete_and_answer(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		       const char **params, int actor_at, const char *version, const char *what,
+		       const char *in_use_detail, write_refusal refused);
+
 /* 422 for query parameters / for a body; steal errors. */
 void invalid_query(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);
 void invalid_body(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);

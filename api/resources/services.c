@@ -336,17 +336,10 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[6] = {code, version};
-	enum db_status st;
-	PGresult *res = run_write(resp, ctx, &delete_service, params, 2, &st);
-	if (!res)
-		return;
-	if (st != DB_OK)
-		write_failed_unexpectedly(resp, ctx, res);
-	else
-		respond_deleted(resp, ctx, res, version, "service",
-				"Activities refer to this service, and deleting it would break their "
-				"records: retire it instead (PATCH status \"retired\").");
-	PQclear(res);
+	delete_and_answer(resp, ctx, &delete_service, params, 2, version, "service",
+			  "Activities refer to this service, and deleting it would break their "
+			  "records: retire it instead (PATCH status \"retired\").",
+			  NULL);
 }
 
 const struct route services_routes[] = {

@@ -226,6 +226,18 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	PQclear(res);
 }
 
+/* A delete the database refused: rows still refer to the unit (409), or a bug. */
+static void delete_refused(struct _u_response *resp, const struct req_ctx *ctx,
+			   const PGresult *res)
+{
+	if (!strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
+		problem(resp, ctx, 409,
+			"The unit has sub-units, teams, members, accounts or history: retire it into a "
+			"successor instead.");
+	else
+		write_failed_unexpectedly(resp, ctx, res);
+}
+
 static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *code;
@@ -235,20 +247,9 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {code, version, ctx->principal.scope_path};
-	enum db_status st;
-	PGresult *res = run_write(resp, ctx, &delete_unit, params, 3, &st);
-	if (!res)
-		return;
-	if (st != DB_OK && !strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
-		problem(resp, ctx, 409,
-			"The unit has sub-units, teams, members, accounts or history: retire it into a "
-			"successor instead.");
-	else if (st != DB_OK)
-		write_failed_unexpectedly(resp, ctx, res);
-	else
-		respond_deleted(resp, ctx, res, version, "unit",
-				"A retired unit is kept: records made under it still name it.");
-	PQclear(res);
+	delete_and_answer(resp, ctx, &delete_unit, params, 3, version, "unit",
+			  "A retired unit is kept: records made under it still name it.",
+			  delete_refused);
 }
 
 static void retire(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)

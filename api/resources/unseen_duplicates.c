@@ -21,7 +21,8 @@
  */
 static struct db_stmt wait_for = DB_READ("unseen_duplicates_wait", 1,
 	"SELECT CASE WHEN bool_or(reached) THEN greatest(1, ceil(extract(epoch FROM"
-	"   max(at) FILTER (WHERE reached) + interval '24 hours' - now()))) ELSE 0 END::int AS wait_seconds"
+	"   max(at) FILTER (WHERE reached) + interval '24 hours' - now()))) ELSE 0 END::int"
+	" AS wait_seconds"
 	" FROM (SELECT at, sum(hits) OVER (ORDER BY at DESC, id DESC)"
 	"         >= " XSTR(UNSEEN_DUPLICATES_PER_DAY) " AS reached"
 	"       FROM unseen_duplicates WHERE principal_id = $1::uuid"

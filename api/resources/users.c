@@ -282,7 +282,8 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 	PGresult *res = request_query(ctx, resp, &own_password_hash, id_param, &st);
 	if (!res)
 		return;
-	int ok = st == DB_OK && PQntuples(res) == 1 && password_verify(current, result_value(res, "password_hash"));
+	int ok = st == DB_OK && PQntuples(res) == 1 &&
+		 password_verify(current, result_value(res, "password_hash"));
 	PQclear(res);
 	if (!ok) {
 		if (login_failed(ctx, resp, LOGIN_USER, ctx->principal.name, address) != 0)
