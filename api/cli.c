@@ -190,7 +190,7 @@ int cli_create_user(int argc, char **argv)
 		break;
 	case ACCOUNT_CREATED:
 		printf("created user %s (%s) with id %s\n", account.username, account.role,
-		       PQgetvalue(res, 0, PQfnumber(res, "id")));
+		       db_value(res, 0, "id"));
 		rc = CLI_OK;
 		break;
 	}
@@ -247,18 +247,16 @@ int cli_create_client(int argc, char **argv)
 		" ARRAY(SELECT DISTINCT unnest(string_to_array(trim($4), ' ')) EXCEPT SELECT ''), $5,"
 		" NULL, 'system', NULL, NULL, NULL)",
 		5, params, &res) == 0) {
-		int unit_found = PQfnumber(res, "unit_found"), taken = PQfnumber(res, "taken");
-		int new_id = PQfnumber(res, "id");
-		if (strcmp(PQgetvalue(res, 0, unit_found), "t")) {
+		if (!db_true(res, 0, "unit_found")) {
 			fprintf(stderr, "cdtt: no unit has the code %s\n", unit);
 			rc = CLI_USAGE;
-		} else if (!strcmp(PQgetvalue(res, 0, taken), "t")) {
+		} else if (db_true(res, 0, "taken")) {
 			fprintf(stderr, "cdtt: the client id %s is taken\n", id);
 			rc = CLI_EXISTS;
 		} else {
 			printf("created client %s with id %s\nclient_secret: %s\n"
 			       "(shown once: store it now)\n",
-			       id, PQgetvalue(res, 0, new_id), secret);
+			       id, db_value(res, 0, "id"), secret);
 			rc = CLI_OK;
 		}
 		PQclear(res);

@@ -23,6 +23,7 @@
 #include <libpq-fe.h>
 
 #include "../db/migrate.h"
+#include "../db/pool.h"
 #include "auth/account_new.h"
 #include "cli.h"
 #include "config.h"
@@ -100,22 +101,24 @@ static int seed_data(PGconn *pg, int scale)
 	for (size_t i = 0; i < seed_embedded_count; i++)
 		if (exec_ok(pg, seed_embedded[i].name, (const char *)seed_embedded[i].data, 0, NULL) != 0)
 			goto fail;
-	res = PQexec(pg, "SELECT count(*), string_agg(province, ', ' ORDER BY province),"
-			 " sum(units), sum(teams), sum(members), sum(activities)"
-			 " FROM seed_summary");
+	res = PQexec(pg, "SELECT count(*) AS added,"
+			 " string_agg(province, ', ' ORDER BY province) AS provinces,"
+			 " sum(units) AS units, sum(teams) AS teams, sum(members) AS members,"
+			 " sum(activities) AS activities FROM seed_summary");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "cdtt: seed-demo: summary failed: %s", PQerrorMessage(pg));
 		PQclear(res);
 		goto fail;
 	}
-	int added = atoi(PQgetvalue(res, 0, 0));
+	int added = atoi(db_value(res, 0, "added"));
 	char line[512];
 	if (added)
 		snprintf(line, sizeof line,
 			 "demo data added: %d province%s (%s): %s units, %s teams, %s members, "
 			 "%s activities",
-			 added, added > 1 ? "s" : "", PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-			 PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
+			 added, added > 1 ? "s" : "", db_value(res, 0, "provinces"),
+			 db_value(res, 0, "units"), db_value(res, 0, "teams"), db_value(res, 0, "members"),
+			 db_value(res, 0, "activities"));
 	else
 		snprintf(line, sizeof line, "demo data already present (%d province%s); nothing added",
 			 scale, scale > 1 ? "s" : "");

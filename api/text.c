@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 int utf8_next(const char **p, const char *end, uint32_t *cp)
@@ -111,4 +113,13 @@ int text_is_uuid(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+int text_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }

@@ -37,4 +37,11 @@ int text_is_code(const char *s);
 /* True when s is a UUID in its 8-4-4-4-12 hex form. */
 int text_is_uuid(const char *s);
 
+/*
+ * Writes the message into err (errlen bytes, cut to fit) and returns -1: how the start-up
+ * checks (configuration, keys) say why they refused.
+ */
+int text_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

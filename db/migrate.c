@@ -40,19 +40,11 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "../api/text.h"
 #include "pool.h"
 
 /* 'cdtt' in ASCII: the advisory lock key every cdtt process uses for migrations. */
 #define MIGRATION_LOCK_KEY "1667527796"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 long migrate_version_of(const char *name)
 {
@@ -134,7 +126,7 @@ static int run(PGconn *pg, const char *sql, char *err, size_t errlen, const char
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
 		msg[strcspn(msg, "\n")] = '\0';
-		fail(err, errlen, "%s: %s", context, msg);
+		text_fail(err, errlen, "%s: %s", context, msg);
 	}
 	PQclear(res);
 	return ok ? 0 : -1;
@@ -153,8 +145,8 @@ static int run_recorded(PGconn *pg, const struct embedded_file *f, const char *r
 	PGresult *res = PQexecParams(pg, record, nparams, NULL, params, NULL, NULL, 0);
 	int recorded = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
-	return recorded ? 0 : fail(err, errlen, "%s: cannot record it: %s", context,
-				   PQerrorMessage(pg));
+	return recorded ? 0 : text_fail(err, errlen, "%s: cannot record it: %s", context,
+				        PQerrorMessage(pg));
 }
 
 static int apply_one(PGconn *pg, const struct embedded_file *f, long version, const char *sum,
@@ -181,7 +173,7 @@ rollback:
 static int applied_row(PGresult *applied, long version)
 {
 	for (int r = 0; r < PQntuples(applied); r++)
-		if (atol(PQgetvalue(applied, r, 0)) == version)
+		if (atol(db_value(applied, r, "version")) == version)
 			return r;
 	return -1;
 }
@@ -200,28 +192,28 @@ static int apply_migrations(PGconn *pg, const struct embedded_file *files, size_
 		goto fail;
 	applied = PQexec(pg, "SELECT version, name, checksum FROM schema_migrations");
 	if (PQresultStatus(applied) != PGRES_TUPLES_OK) {
-		fail(err, errlen, "cannot read schema_migrations: %s", PQerrorMessage(pg));
+		text_fail(err, errlen, "cannot read schema_migrations: %s", PQerrorMessage(pg));
 		goto fail;
 	}
 	for (size_t i = 0; i < count; i++) {
 		const struct embedded_file *f = &files[i];
 		long version = migrate_version_of(f->name);
 		if (version <= 0) {
-			fail(err, errlen, "migration %s: the name must start with a number and _",
-			     f->name);
+			text_fail(err, errlen, "migration %s: the name must start with a number and _",
+			          f->name);
 			goto fail;
 		}
 		char sum[65];
 		sha256_hex(f->data, f->len, sum);
 		int row = applied_row(applied, version);
 		if (row >= 0) {
-			const char *recorded = PQgetvalue(applied, row, 2);
+			const char *recorded = db_value(applied, row, "checksum");
 			if (strcmp(recorded, sum) != 0 &&
 			    !migrate_replaces(f->data, f->len, recorded)) {
-				fail(err, errlen,
-				     "migration %s was changed after it was applied (recorded checksum "
-				     "%.12s..., file %.12s...): restore it and add a new migration instead",
-				     f->name, PQgetvalue(applied, row, 2), sum);
+				text_fail(err, errlen,
+				          "migration %s was changed after it was applied (recorded checksum "
+				          "%.12s..., file %.12s...): restore it and add a new migration instead",
+				          f->name, recorded, sum);
 				goto fail;
 			}
 			continue;
@@ -247,7 +239,7 @@ static int functions_changed(PGconn *pg, const struct embedded_file *files, size
 {
 	PGresult *rec = PQexec(pg, "SELECT name, checksum FROM schema_functions ORDER BY name");
 	if (PQresultStatus(rec) != PGRES_TUPLES_OK) {
-		fail(err, errlen, "cannot read schema_functions: %s", PQerrorMessage(pg));
+		text_fail(err, errlen, "cannot read schema_functions: %s", PQerrorMessage(pg));
 		PQclear(rec);
 		return -1;
 	}
@@ -255,8 +247,8 @@ static int functions_changed(PGconn *pg, const struct embedded_file *files, size
 	for (size_t i = 0; i < count && !changed; i++) {
 		int found = 0;
 		for (int r = 0; r < PQntuples(rec) && !found; r++)
-			found = !strcmp(PQgetvalue(rec, r, 0), files[i].name) &&
-				!strcmp(PQgetvalue(rec, r, 1), sums[i]);
+			found = !strcmp(db_value(rec, r, "name"), files[i].name) &&
+				!strcmp(db_value(rec, r, "checksum"), sums[i]);
 		changed = !found;
 	}
 	PQclear(rec);
@@ -316,10 +308,10 @@ static int apply_rebuilds(PGconn *pg, const struct embedded_file *files, size_t 
 		while (next_declaration(files[i].data, files[i].len, "-- rebuild: ", &pos, &value,
 					&n)) {
 			if (!rebuild_name_ok(value, n) || used + n + 2 > sizeof declared)
-				return fail(err, errlen,
-					    "function file %s: a rebuild line names one function "
-					    "without arguments, as name(): %.*s",
-					    files[i].name, (int)(n > 80 ? 80 : n), value);
+				return text_fail(err, errlen,
+					         "function file %s: a rebuild line names one function "
+					         "without arguments, as name(): %.*s",
+					         files[i].name, (int)(n > 80 ? 80 : n), value);
 			char name[66], call[80];
 			snprintf(name, sizeof name, "%.*s", (int)n, value);
 			used += (size_t)snprintf(declared + used, sizeof declared - used, "%s%s",
@@ -331,8 +323,8 @@ static int apply_rebuilds(PGconn *pg, const struct embedded_file *files, size_t 
 			int changed = ok && PQntuples(res) > 0;
 			PQclear(res);
 			if (!ok)
-				return fail(err, errlen, "function file %s: cannot read %s: %s",
-					    files[i].name, name, PQerrorMessage(pg));
+				return text_fail(err, errlen, "function file %s: cannot read %s: %s",
+					         files[i].name, name, PQerrorMessage(pg));
 			snprintf(call, sizeof call, "SELECT %s", name);
 			char context[160];
 			snprintf(context, sizeof context, "rebuild %s (%s) failed", name, files[i].name);
@@ -347,7 +339,7 @@ static int apply_rebuilds(PGconn *pg, const struct embedded_file *files, size_t 
 				     NULL, params, NULL, NULL, 0);
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
-	return ok ? 0 : fail(err, errlen, "cannot clear schema_rebuilds: %s", PQerrorMessage(pg));
+	return ok ? 0 : text_fail(err, errlen, "cannot clear schema_rebuilds: %s", PQerrorMessage(pg));
 }
 
 /*
@@ -369,7 +361,7 @@ static int apply_functions(PGconn *pg, const struct embedded_file *files, size_t
 		return -1;
 	char(*sums)[65] = calloc(count ? count : 1, sizeof *sums);
 	if (!sums)
-		return fail(err, errlen, "out of memory");
+		return text_fail(err, errlen, "out of memory");
 	for (size_t i = 0; i < count; i++)
 		sha256_hex(files[i].data, files[i].len, sums[i]);
 	int changed = force ? 1 : functions_changed(pg, files, count, sums, err, errlen);
@@ -440,7 +432,7 @@ int migrate_database(const char *database_url, char *err, size_t errlen)
 		char msg[256];
 		snprintf(msg, sizeof msg, "%s", pg ? PQerrorMessage(pg) : "out of memory");
 		msg[strcspn(msg, "\n")] = '\0';
-		rc = fail(err, errlen, "cannot connect to the database: %s", msg);
+		rc = text_fail(err, errlen, "cannot connect to the database: %s", msg);
 	} else {
 		PQsetNoticeProcessor(pg, ignore_notice, NULL);
 		rc = migrate_all(pg, migrations_embedded, migrations_embedded_count,

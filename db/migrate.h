@@ -49,6 +49,6 @@ int migrate_replaces(const unsigned char *data, size_t len, const char *recorded
 
 /* SQL that answers the newest applied version (0 when none); used by /readyz. */
 #define MIGRATE_APPLIED_VERSION_SQL \
-	"SELECT coalesce(max(version), 0) FROM schema_migrations"
+	"SELECT coalesce(max(version), 0) AS version FROM schema_migrations"
 
 #endif

@@ -322,3 +322,19 @@ PGconn *db_conn_pg(struct db_conn *c)
 {
 	return c->pg;
 }
+
+const char *db_value(const PGresult *res, int row, const char *column)
+{
+	int col = PQfnumber(res, column);
+	if (col < 0) {
+		log_event(LOG_ERROR, "a statement does not return the column read", "column", column);
+		return NULL;
+	}
+	return row >= PQntuples(res) || PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int db_true(const PGresult *res, int row, const char *column)
+{
+	const char *v = db_value(res, row, column);
+	return v && !strcmp(v, "t");
+}

@@ -31,6 +31,16 @@ struct db_stmt {
 	atomic_int slot; /* 0 until first used; then its index + 1 in every connection's bitmap */
 };
 
+/*
+ * A statement as its name, its number of parameters and its SQL:
+ *   static struct db_stmt get_unit = DB_READ("units_get", 3, "SELECT ...");
+ * DB_READ declares a readonly one (retried as above), DB_STMT a write.
+ */
+#define DB_STMT(stmt_name, stmt_nparams, stmt_sql)                                          \
+	{.name = (stmt_name), .sql = (stmt_sql), .nparams = (stmt_nparams)}
+#define DB_READ(stmt_name, stmt_nparams, stmt_sql)                                          \
+	{.name = (stmt_name), .sql = (stmt_sql), .nparams = (stmt_nparams), .readonly = 1}
+
 struct db_pool;
 struct db_conn;
 
@@ -53,6 +63,15 @@ enum db_status db_command(struct db_conn *conn, const char *sql);
 const char *db_sqlstate(const PGresult *res);
 /* The name of the constraint a failed statement violated, or "" (never NULL). */
 const char *db_constraint(const PGresult *res);
+/*
+ * Row `row`'s value of the named column; NULL when it is SQL NULL or there is no such row. A
+ * name the statement does not return is a programming error: logged, and read as NULL.
+ */
+const char *db_value(const PGresult *res, int row, const char *column);
+
+/* 1 when row `row`'s named column is the boolean true. */
+int db_true(const PGresult *res, int row, const char *column);
+
 /* The libpq connection of a borrowed slot, for COPY FROM STDIN (imports); leave it idle. */
 PGconn *db_conn_pg(struct db_conn *conn);
 

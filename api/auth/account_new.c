@@ -92,18 +92,11 @@ void account_new_params(const struct account_new *a, const char *scope,
 	memcpy(params, values, sizeof values);
 }
 
-static int column_true(const PGresult *res, const char *column)
-{
-	int col = PQfnumber(res, column);
-	return col >= 0 && PQntuples(res) == 1 && !PQgetisnull(res, 0, col) &&
-	       !strcmp(PQgetvalue(res, 0, col), "t");
-}
-
 enum account_outcome account_new_outcome(const PGresult *res)
 {
-	if (!column_true(res, "unit_found"))
+	if (!db_true(res, 0, "unit_found"))
 		return ACCOUNT_UNIT_NOT_FOUND;
-	if (!column_true(res, "team_found"))
+	if (!db_true(res, 0, "team_found"))
 		return ACCOUNT_TEAM_NOT_FOUND;
-	return column_true(res, "taken") ? ACCOUNT_TAKEN : ACCOUNT_CREATED;
+	return db_true(res, 0, "taken") ? ACCOUNT_TAKEN : ACCOUNT_CREATED;
 }

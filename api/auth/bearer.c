@@ -12,53 +12,45 @@
 #include "account_cache.h"
 #include "token_cache.h"
 
-/* Columns: id, name, role or scopes, unit_code, scope path, team_id, and the time (epoch
- * seconds) before which tokens no longer count. */
-#define USER_COLUMNS                                                                      \
-	"SELECT u.id::text, u.username, u.role, coalesce(u.unit_code, ''),"              \
-	" CASE WHEN u.role = 'admin' THEN '' ELSE coalesce(n.path::text, 'none') END,"   \
-	" coalesce(u.team_id::text, ''), CASE WHEN u.tokens_valid_after = '-infinity' THEN 0"\
-	" ELSE extract(epoch FROM u.tokens_valid_after)::bigint END"                     \
-	" FROM users u LEFT JOIN units n ON n.code = u.unit_code"
+static struct db_stmt user_by_id = DB_READ("principal_user_by_id", 1,
+	"SELECT " PRINCIPAL_USER_COLUMNS PRINCIPAL_USER_FROM
+	" WHERE u.id = $1::uuid AND u.status = 'active'");
 
-static struct db_stmt user_by_id = {
-	.name = "principal_user_by_id",
-	.sql = USER_COLUMNS " WHERE u.id = $1::uuid AND u.status = 'active'",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt user_by_username = DB_READ("principal_user_by_username", 1,
+	"SELECT " PRINCIPAL_USER_COLUMNS PRINCIPAL_USER_FROM
+	" WHERE u.username = lower($1) AND u.status = 'active'");
 
-static struct db_stmt user_by_username = {
-	.name = "principal_user_by_username",
-	.sql = USER_COLUMNS " WHERE u.username = lower($1) AND u.status = 'active'",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt client_by_id = DB_READ("principal_client_by_id", 1,
+	"SELECT " PRINCIPAL_CLIENT_COLUMNS PRINCIPAL_CLIENT_FROM
+	" WHERE c.id = $1::uuid AND c.status = 'active'");
 
-static struct db_stmt client_by_id = {
-	.name = "principal_client_by_id",
-	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
-	       " coalesce(n.path::text, 'none'), '', CASE WHEN c.tokens_valid_after = '-infinity'"
-	       " THEN 0 ELSE extract(epoch FROM c.tokens_valid_after)::bigint END"
-	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code"
-	       " WHERE c.id = $1::uuid AND c.status = 'active'",
-	.nparams = 1,
-	.readonly = 1,
-};
+/* Copies a column of row 0 into dst; SQL NULL becomes "". */
+static void copy_column(char *dst, size_t cap, const PGresult *res, const char *column)
+{
+	const char *v = db_value(res, 0, column);
+	snprintf(dst, cap, "%s", v ? v : "");
+}
 
 void principal_from_row(struct principal *p, enum principal_kind kind, const PGresult *res)
 {
 	memset(p, 0, sizeof *p);
 	p->kind = kind;
-	snprintf(p->id, sizeof p->id, "%s", PQgetvalue(res, 0, 0));
-	snprintf(p->name, sizeof p->name, "%s", PQgetvalue(res, 0, 1));
+	copy_column(p->id, sizeof p->id, res, "id");
+	copy_column(p->name, sizeof p->name, res, "name");
+	const char *grants = db_value(res, 0, "grants");
 	if (kind == PRINCIPAL_USER)
-		p->role = role_from_name(PQgetvalue(res, 0, 2));
-	else if (scopes_parse(PQgetvalue(res, 0, 2), &p->scopes) != 0)
+		p->role = role_from_name(grants ? grants : "");
+	else if (scopes_parse(grants ? grants : "", &p->scopes) != 0)
 		p->scopes = 0;
-	snprintf(p->unit_code, sizeof p->unit_code, "%s", PQgetvalue(res, 0, 3));
-	snprintf(p->scope_path, sizeof p->scope_path, "%s", PQgetvalue(res, 0, 4));
-	snprintf(p->team_id, sizeof p->team_id, "%s", PQgetvalue(res, 0, 5));
+	copy_column(p->unit_code, sizeof p->unit_code, res, "unit_code");
+	copy_column(p->scope_path, sizeof p->scope_path, res, "scope_path");
+	copy_column(p->team_id, sizeof p->team_id, res, "team_id");
+}
+
+long principal_valid_after(const PGresult *res)
+{
+	const char *v = db_value(res, 0, "valid_after");
+	return v ? atol(v) : 0;
 }
 
 int principal_load(struct req_ctx *ctx, struct _u_response *resp, const struct token_subject *s,
@@ -88,7 +80,7 @@ int principal_load(struct req_ctx *ctx, struct _u_response *resp, const struct t
 	int found = st == DB_OK && PQntuples(res) == 1;
 	if (found) {
 		principal_from_row(p, s->kind, res);
-		valid_after = atol(PQgetvalue(res, 0, 6));
+		valid_after = principal_valid_after(res);
 		account_cache_put(cache, key, p, valid_after, epoch);
 		/* tokens issued before the account's last password change or disable no longer
 		 * count */

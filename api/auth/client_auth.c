@@ -19,17 +19,9 @@
 #define CLIENT_ID_MAX 64
 #define SECRET_MAX 511
 
-/* Epoch seconds before which the account's tokens no longer count (0: none ended). */
-static struct db_stmt client_for_login = {
-	.name = "token_client_for_login",
-	.sql = "SELECT c.id::text, c.client_id, array_to_string(c.scopes, ' '), c.unit_code,"
-	       " coalesce(n.path::text, 'none'), '', c.secret_hash, c.status,"
-	       " CASE WHEN c.tokens_valid_after = '-infinity' THEN 0"
-	       " ELSE extract(epoch FROM c.tokens_valid_after)::bigint END"
-	       " FROM clients c LEFT JOIN units n ON n.code = c.unit_code WHERE c.client_id = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt client_for_login = DB_READ("token_client_for_login", 1,
+	"SELECT " PRINCIPAL_CLIENT_COLUMNS ", c.secret_hash, c.status" PRINCIPAL_CLIENT_FROM
+	" WHERE c.client_id = $1");
 
 void oauth_error(struct _u_response *resp, unsigned status, const char *error,
 		 const char *description)
@@ -129,17 +121,17 @@ int client_authenticate(const struct _u_request *req, const char *body_id,
 	char given[65], stored[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 	sha256_hex(secret, given);
 	if (found)
-		snprintf(stored, sizeof stored, "%s", PQgetvalue(res, 0, 6));
+		snprintf(stored, sizeof stored, "%s", db_value(res, 0, "secret_hash"));
 	int ok = sodium_memcmp(given, stored, 64) == 0 && found &&
-		 !strcmp(PQgetvalue(res, 0, 7), "active");
+		 !strcmp(db_value(res, 0, "status"), "active");
 	if (!ok) {
 		if (login_failed(ctx, resp, LOGIN_CLIENT, id, address) == 0)
 			refuse(resp);
 		goto out;
 	}
 	principal_from_row(&out->p, PRINCIPAL_CLIENT, res);
-	snprintf(out->scopes, sizeof out->scopes, "%s", PQgetvalue(res, 0, 2));
-	out->valid_after = atol(PQgetvalue(res, 0, 8));
+	snprintf(out->scopes, sizeof out->scopes, "%s", db_value(res, 0, "grants"));
+	out->valid_after = principal_valid_after(res);
 	if (login_succeeded(ctx, resp, LOGIN_CLIENT, id, address))
 		goto out;
 	rc = 0;

@@ -44,6 +44,19 @@ static void base_url(const struct _u_request *req, const char *issuer, char *out
 	snprintf(out, cap, "http://%s", host);
 }
 
+/* 200 with doc (decref'd) and its Cache-Control; 500 when doc is NULL (out of memory). */
+static void send_document(struct _u_response *resp, const struct req_ctx *ctx, json_t *doc,
+			  const char *cache_control)
+{
+	if (!doc) {
+		problem(resp, ctx, 500, NULL);
+		return;
+	}
+	http_json(resp, 200, doc);
+	json_decref(doc);
+	http_header(resp, "Cache-Control", cache_control);
+}
+
 static void metadata(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const struct auth *a = ctx->env->auth;
@@ -64,13 +77,7 @@ static void metadata(const struct _u_request *req, struct _u_response *resp, str
 		"introspection_endpoint_auth_methods_supported", "client_secret_basic",
 		"client_secret_post", "scopes_supported", scopes, "response_types_supported",
 		"service_documentation", docs);
-	if (!doc) {
-		problem(resp, ctx, 500, NULL);
-		return;
-	}
-	http_json(resp, 200, doc);
-	json_decref(doc);
-	http_header(resp, "Cache-Control", "public, max-age=300");
+	send_document(resp, ctx, doc, "public, max-age=300");
 }
 
 /* {"active": false}: the one answer for every token we cannot vouch for (RFC 7662 §2.2). */
@@ -129,13 +136,7 @@ static void introspect(const struct _u_request *req, struct _u_response *resp, s
 	if (doc && subject.kind == PRINCIPAL_USER)
 		json_object_set_new(doc, "username", json_string(p.name));
 	json_decref(claims);
-	if (!doc) {
-		problem(resp, ctx, 500, NULL);
-		return;
-	}
-	http_json(resp, 200, doc);
-	json_decref(doc);
-	http_header(resp, "Cache-Control", "no-store");
+	send_document(resp, ctx, doc, "no-store");
 }
 
 const struct route discovery_routes[] = {

@@ -29,20 +29,13 @@
 #include <openssl/pem.h>
 #include <sodium.h>
 
+#include "../text.h"
+
 #define MIN_SECRET_BYTES 32
 #define MIN_RSA_BITS 2048
 #define EC_COORD_BYTES 32        /* P-256 */
 #define MAX_KEY_FILE_BYTES 65536 /* a 16384-bit RSA private key PEM is about 13 KB */
 #define BASE64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING /* JOSE: no padding (RFC 7515 §2) */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Copies n bytes into a new NUL-terminated buffer; the caller frees it. NULL when out of memory. */
 static unsigned char *bytes_dup(const void *p, size_t n)
@@ -79,27 +72,27 @@ static int key_file_read(const char *path, unsigned char **out, size_t *len, cha
 		char reason[128];
 		if (strerror_r(errno, reason, sizeof reason) != 0)
 			snprintf(reason, sizeof reason, "error %d", errno);
-		fail(err, errlen, "cannot open the key file: %s", reason);
+		text_fail(err, errlen, "cannot open the key file: %s", reason);
 		goto out;
 	}
 	/* One byte more than the limit, to tell "too large" from "exactly at the limit". */
 	buf = malloc(MAX_KEY_FILE_BYTES + 2);
 	if (!buf) {
-		fail(err, errlen, "out of memory");
+		text_fail(err, errlen, "out of memory");
 		goto out;
 	}
 	n = fread(buf, 1, MAX_KEY_FILE_BYTES + 1, f);
 	if (ferror(f)) {
-		fail(err, errlen, "cannot read the key file");
+		text_fail(err, errlen, "cannot read the key file");
 		goto out;
 	}
 	if (n == 0) {
-		fail(err, errlen, "the key file is empty");
+		text_fail(err, errlen, "the key file is empty");
 		goto out;
 	}
 	if (n > MAX_KEY_FILE_BYTES) {
-		fail(err, errlen, "the key file is larger than %d bytes: not a PEM key",
-		     MAX_KEY_FILE_BYTES);
+		text_fail(err, errlen, "the key file is larger than %d bytes: not a PEM key",
+		          MAX_KEY_FILE_BYTES);
 		goto out;
 	}
 	buf[n] = '\0';
@@ -154,9 +147,9 @@ static int key_algorithm(EVP_PKEY *pkey, jwt_alg_t *alg, char *err, size_t errle
 	if (EVP_PKEY_is_a(pkey, "RSA")) {
 		int bits = EVP_PKEY_get_bits(pkey);
 		if (bits < MIN_RSA_BITS)
-			return fail(err, errlen,
-				    "RSA keys must have at least %d bits (RS256); this one has %d",
-				    MIN_RSA_BITS, bits);
+			return text_fail(err, errlen,
+				         "RSA keys must have at least %d bits (RS256); this one has %d",
+				         MIN_RSA_BITS, bits);
 		*alg = JWT_ALG_RS256;
 		return 0;
 	}
@@ -167,16 +160,16 @@ static int key_algorithm(EVP_PKEY *pkey, jwt_alg_t *alg, char *err, size_t errle
 						   sizeof group, &group_len) != 1 ||
 		    (strcmp(group, "prime256v1") && strcmp(group, "P-256"))) {
 			ERR_clear_error();
-			return fail(err, errlen, "EC keys must be on curve P-256 (ES256)");
+			return text_fail(err, errlen, "EC keys must be on curve P-256 (ES256)");
 		}
 		*alg = JWT_ALG_ES256;
 		return 0;
 	}
 	const char *type = EVP_PKEY_get0_type_name(pkey);
-	return fail(err, errlen,
-		    "%s keys are not supported: use RSA of at least %d bits (RS256) or EC on P-256 "
-		    "(ES256)",
-		    type ? type : "these", MIN_RSA_BITS);
+	return text_fail(err, errlen,
+		         "%s keys are not supported: use RSA of at least %d bits (RS256) or EC on P-256 "
+		         "(ES256)",
+		         type ? type : "these", MIN_RSA_BITS);
 }
 
 /* base64url without padding of n bytes; the caller frees the string (NULL when out of memory). */
@@ -354,13 +347,13 @@ static int key_fill(struct jwt_key *k, EVP_PKEY *pkey, int signs, char *err, siz
 		goto out;
 	if (jwk_public_read(pkey, k->alg, &pub) ||
 	    jwk_thumbprint(k->alg, &pub, k->kid, sizeof k->kid)) {
-		fail(err, errlen, "cannot read the public key parameters");
+		text_fail(err, errlen, "cannot read the public key parameters");
 		goto out;
 	}
 	if (!(k->verify_key = pem_encode(pkey, 0, &k->verify_len)) ||
 	    (signs && !(k->sign_key = pem_encode(pkey, 1, &k->sign_len))) ||
 	    !(k->jwks_json = jwks_build(k->alg, k->kid, &pub))) {
-		fail(err, errlen, "out of memory encoding the key");
+		text_fail(err, errlen, "out of memory encoding the key");
 		goto out;
 	}
 	rc = 0;
@@ -374,7 +367,7 @@ int jwt_key_from_secret(struct jwt_key *k, const char *secret, char *err, size_t
 	memset(k, 0, sizeof *k);
 	size_t n = secret ? strlen(secret) : 0;
 	if (n < MIN_SECRET_BYTES)
-		return fail(err, errlen, "the secret must be at least %d bytes", MIN_SECRET_BYTES);
+		return text_fail(err, errlen, "the secret must be at least %d bytes", MIN_SECRET_BYTES);
 	k->alg = JWT_ALG_HS256;
 	k->sign_key = bytes_dup(secret, n);
 	k->verify_key = bytes_dup(secret, n);
@@ -382,7 +375,7 @@ int jwt_key_from_secret(struct jwt_key *k, const char *secret, char *err, size_t
 	k->jwks_json = strdup("{\"keys\":[]}"); /* a shared secret is never published */
 	if (!k->sign_key || !k->verify_key || !k->jwks_json) {
 		jwt_key_free(k);
-		return fail(err, errlen, "out of memory");
+		return text_fail(err, errlen, "out of memory");
 	}
 	return 0;
 }
@@ -399,15 +392,15 @@ int jwt_key_from_private_pem_file(struct jwt_key *k, const char *path, char *err
 	pkey = pem_decode(pem, len, 1, &asked_passphrase);
 	if (!pkey) {
 		if (asked_passphrase)
-			fail(err, errlen,
-			     "the key file holds an encrypted private key: store it unencrypted, "
-			     "readable only by the service");
+			text_fail(err, errlen,
+			          "the key file holds an encrypted private key: store it unencrypted, "
+			          "readable only by the service");
 		else if ((public_only = pem_decode(pem, len, 0, &asked_passphrase)))
-			fail(err, errlen,
-			     "the key file holds a public key: give the private key "
-			     "(-----BEGIN PRIVATE KEY-----)");
+			text_fail(err, errlen,
+			          "the key file holds a public key: give the private key "
+			          "(-----BEGIN PRIVATE KEY-----)");
 		else
-			fail(err, errlen, "the key file holds no PEM private key");
+			text_fail(err, errlen, "the key file holds no PEM private key");
 		goto out;
 	}
 	rc = key_fill(k, pkey, 1, err, errlen);
@@ -434,15 +427,15 @@ int jwt_key_from_public_pem_file(struct jwt_key *k, const char *path, char *err,
 	 * a private key here is a misconfiguration to report, not to work around. */
 	private_key = pem_decode(pem, len, 1, &asked_passphrase);
 	if (private_key || asked_passphrase) {
-		fail(err, errlen,
-		     "the key file holds a private key: give only the public key "
-		     "(-----BEGIN PUBLIC KEY-----)");
+		text_fail(err, errlen,
+		          "the key file holds a private key: give only the public key "
+		          "(-----BEGIN PUBLIC KEY-----)");
 		goto out;
 	}
 	pkey = pem_decode(pem, len, 0, &asked_passphrase);
 	if (!pkey) {
-		fail(err, errlen,
-		     "the key file holds no PEM public key (-----BEGIN PUBLIC KEY-----)");
+		text_fail(err, errlen,
+		          "the key file holds no PEM public key (-----BEGIN PUBLIC KEY-----)");
 		goto out;
 	}
 	rc = key_fill(k, pkey, 0, err, errlen);

@@ -11,24 +11,15 @@
 
 #include "../http/problem.h"
 
-static struct db_stmt attempt_begin = {
-	.name = "login_attempt_begin",
-	.sql = "SELECT login_attempt_begin($1, $2)",
-	.nparams = 2,
-};
+static struct db_stmt attempt_begin = DB_STMT("login_attempt_begin", 2,
+	"SELECT login_attempt_begin($1, $2) AS wait_seconds");
 
-static struct db_stmt attempt_succeeded = {
-	.name = "login_attempt_succeeded",
-	.sql = "SELECT login_attempt_succeeded($1, $2)",
-	.nparams = 2,
-};
+static struct db_stmt attempt_succeeded = DB_STMT("login_attempt_succeeded", 2,
+	"SELECT login_attempt_succeeded($1, $2)");
 
-static struct db_stmt attempt_failed = {
-	.name = "login_attempt_failed",
-	.sql = "INSERT INTO audit_events (actor_type, action, entity_type, entity_id, request_id)"
-	       " VALUES ('anonymous', 'auth.login_failed', $1, $2, $3)",
-	.nparams = 3,
-};
+static struct db_stmt attempt_failed = DB_STMT("login_attempt_failed", 3,
+	"INSERT INTO audit_events (actor_type, action, entity_type, entity_id, request_id)"
+	" VALUES ('anonymous', 'auth.login_failed', $1, $2, $3)");
 
 /* "user:name" or "client:id": a username and a client id may be spelt alike. */
 static void account_key(char out[96], const char *kind, const char *who)

@@ -25,38 +25,21 @@
 #include "password.h"
 #include "throttle.h"
 
-/* Epoch seconds before which the account's tokens no longer count (0: none ended). */
-#define VALID_AFTER(t)                                                                      \
-	"CASE WHEN " t ".tokens_valid_after = '-infinity' THEN 0"                            \
-	" ELSE extract(epoch FROM " t ".tokens_valid_after)::bigint END"
+static struct db_stmt user_for_login = DB_READ("token_user_for_login", 1,
+	"SELECT " PRINCIPAL_USER_COLUMNS ", u.password_hash, u.status" PRINCIPAL_USER_FROM
+	" WHERE u.username = $1");
 
-static struct db_stmt user_for_login = {
-	.name = "token_user_for_login",
-	.sql = "SELECT u.id::text, u.username, u.role, coalesce(u.unit_code, ''),"
-	       " CASE WHEN u.role = 'admin' THEN '' ELSE coalesce(n.path::text, 'none') END,"
-	       " coalesce(u.team_id::text, ''), u.password_hash, u.status, " VALID_AFTER("u")
-	       " FROM users u LEFT JOIN units n ON n.code = u.unit_code WHERE u.username = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt user_logged_in = DB_STMT("token_user_logged_in", 3,
+	"WITH u AS (UPDATE users SET last_login_at = now() WHERE id = $1::uuid RETURNING id)"
+	" INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
+	"  entity_id, request_id)"
+	" SELECT 'user', id, $2, 'auth.token_issued', 'user', id::text, $3 FROM u");
 
-static struct db_stmt user_logged_in = {
-	.name = "token_user_logged_in",
-	.sql = "WITH u AS (UPDATE users SET last_login_at = now() WHERE id = $1::uuid RETURNING id)"
-	       " INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
-	       "  entity_id, request_id)"
-	       " SELECT 'user', id, $2, 'auth.token_issued', 'user', id::text, $3 FROM u",
-	.nparams = 3,
-};
-
-static struct db_stmt client_issued = {
-	.name = "token_client_issued",
-	.sql = "INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
-	       " entity_id, after, request_id)"
-	       " VALUES ('client', $1::uuid, $2, 'auth.token_issued', 'client', $1,"
-	       " jsonb_build_object('scope', $3::text), $4)",
-	.nparams = 4,
-};
+static struct db_stmt client_issued = DB_STMT("token_client_issued", 4,
+	"INSERT INTO audit_events (actor_type, actor_id, actor_name, action, entity_type,"
+	" entity_id, after, request_id)"
+	" VALUES ('client', $1::uuid, $2, 'auth.token_issued', 'client', $1,"
+	" jsonb_build_object('scope', $3::text), $4)");
 
 /* The request's parameters, from a form or a JSON object. */
 struct token_params {
@@ -126,13 +109,13 @@ static void password_grant(const struct token_params *tp, struct _u_response *re
 	if (!res)
 		return;
 	int found = st == DB_OK && PQntuples(res) == 1 && plausible;
-	int ok = password_verify(plausible ? password : "", found ? PQgetvalue(res, 0, 6) : NULL);
-	ok = ok && found && !strcmp(PQgetvalue(res, 0, 7), "active");
+	int ok = password_verify(plausible ? password : "", found ? db_value(res, 0, "password_hash") : NULL);
+	ok = ok && found && !strcmp(db_value(res, 0, "status"), "active");
 	struct principal p;
 	long valid_after = 0;
 	if (ok) {
 		principal_from_row(&p, PRINCIPAL_USER, res);
-		valid_after = atol(PQgetvalue(res, 0, 8));
+		valid_after = principal_valid_after(res);
 	}
 	PQclear(res);
 	if (!ok) {

@@ -101,8 +101,8 @@ PGresult *request_refusal_query(struct req_ctx *ctx, struct _u_response *resp,
 				enum db_status *status);
 
 /*
- * Runs a statement whose one value is how many seconds the caller must wait before it may go on
- * (a throttle's verdict). Returns them (0: go on), or -1 after answering: 503 when the database
+ * Runs a statement whose column wait_seconds tells how many seconds the caller must wait
+ * before it may go on (a throttle's verdict). Returns them (0: go on), or -1 after answering: 503 when the database
  * is out of reach, 500 when the statement failed (a throttle that cannot be read holds).
  */
 int request_wait_seconds(struct req_ctx *ctx, struct _u_response *resp, struct db_stmt *stmt,

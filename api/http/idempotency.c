@@ -16,31 +16,21 @@
  * stays NULL only inside this transaction: idempotency_finish writes the answer before COMMIT
  * (migration 0017 refuses a commit without it).
  */
-static struct db_stmt claim_key = {
-	.name = "idempotency_claim",
-	.sql = "INSERT INTO idempotency_keys (principal_id, key, request_hash)"
-	       " VALUES ($1::uuid, $2, $3)"
-	       " ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-	       "  status = NULL, body = NULL, location = NULL, etag = NULL, created_at = now()"
-	       "  WHERE idempotency_keys.created_at < now() - interval '24 hours'"
-	       " RETURNING 1",
-	.nparams = 3,
-};
+static struct db_stmt claim_key = DB_STMT("idempotency_claim", 3,
+	"INSERT INTO idempotency_keys (principal_id, key, request_hash)"
+	" VALUES ($1::uuid, $2, $3)"
+	" ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+	"  status = NULL, body = NULL, location = NULL, etag = NULL, created_at = now()"
+	"  WHERE idempotency_keys.created_at < now() - interval '24 hours'"
+	" RETURNING 1");
 
-static struct db_stmt read_key = {
-	.name = "idempotency_read",
-	.sql = "SELECT request_hash, status, body, location, etag FROM idempotency_keys"
-	       " WHERE principal_id = $1::uuid AND key = $2",
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt read_key = DB_READ("idempotency_read", 2,
+	"SELECT request_hash, status, body, location, etag FROM idempotency_keys"
+	" WHERE principal_id = $1::uuid AND key = $2");
 
-static struct db_stmt store_key = {
-	.name = "idempotency_store",
-	.sql = "UPDATE idempotency_keys SET status = $3::int, body = $4, location = $5, etag = $6"
-	       " WHERE principal_id = $1::uuid AND key = $2",
-	.nparams = 6,
-};
+static struct db_stmt store_key = DB_STMT("idempotency_store", 6,
+	"UPDATE idempotency_keys SET status = $3::int, body = $4, location = $5, etag = $6"
+	" WHERE principal_id = $1::uuid AND key = $2");
 
 static const char *key_of(const struct _u_request *req)
 {
@@ -64,15 +54,16 @@ static void request_hash(const struct _u_request *req, char out[65])
 
 static void replay(struct _u_response *resp, const PGresult *res)
 {
-	unsigned status = (unsigned)atoi(PQgetvalue(res, 0, 1));
-	ulfius_set_binary_body_response(resp, status, PQgetvalue(res, 0, 2),
-					(size_t)PQgetlength(res, 0, 2));
+	const char *status_text = db_value(res, 0, "status"), *body = db_value(res, 0, "body");
+	const char *location = db_value(res, 0, "location"), *etag = db_value(res, 0, "etag");
+	unsigned status = (unsigned)atoi(status_text ? status_text : "0");
+	ulfius_set_binary_body_response(resp, status, body ? body : "", body ? strlen(body) : 0);
 	http_header(resp, "Content-Type",
 		    status >= 400 ? "application/problem+json" : "application/json");
-	if (!PQgetisnull(res, 0, 3))
-		http_header(resp, "Location", PQgetvalue(res, 0, 3));
-	if (!PQgetisnull(res, 0, 4))
-		http_header(resp, "ETag", PQgetvalue(res, 0, 4));
+	if (location)
+		http_header(resp, "Location", location);
+	if (etag)
+		http_header(resp, "ETag", etag);
 	http_header(resp, "Idempotent-Replayed", "true");
 }
 
@@ -102,9 +93,10 @@ static void answer_from_key(struct _u_response *resp, struct req_ctx *ctx,
 	PGresult *res = request_query(ctx, resp, &read_key, params, &st);
 	if (!res)
 		return;
-	if (st != DB_OK || PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
+	const char *stored_hash = st == DB_OK ? db_value(res, 0, "request_hash") : NULL;
+	if (st != DB_OK || PQntuples(res) != 1 || !db_value(res, 0, "status"))
 		problem(resp, ctx, 500, NULL); /* the claim found it committed, with its answer */
-	else if (strcmp(PQgetvalue(res, 0, 0), hash) != 0)
+	else if (!stored_hash || strcmp(stored_hash, hash) != 0)
 		problem(resp, ctx, 422,
 			"This Idempotency-Key was used for a different request; use a new key.");
 	else
@@ -160,6 +152,13 @@ answered:
 	return IDEMPOTENCY_ANSWERED;
 }
 
+/* A refused answer's Location and ETag name nothing that was kept. */
+static void forget_location_and_etag(struct _u_response *resp)
+{
+	u_map_remove_from_key(resp->map_header, "Location");
+	u_map_remove_from_key(resp->map_header, "ETag");
+}
+
 /* Writes the answer into the key's row; 0, or -1 after answering 503/500 instead. */
 static int store_answer(const struct _u_request *req, struct _u_response *resp,
 			struct req_ctx *ctx)
@@ -184,9 +183,7 @@ static int store_answer(const struct _u_request *req, struct _u_response *resp,
 		PQclear(res);
 		return 0;
 	}
-	/* nothing is kept, so the handler's Location and ETag name nothing */
-	u_map_remove_from_key(resp->map_header, "Location");
-	u_map_remove_from_key(resp->map_header, "ETag");
+	forget_location_and_etag(resp); /* nothing is kept, so they name nothing */
 	if (res) { /* else 503 was answered */
 		log_event(LOG_ERROR, "an Idempotency-Key's answer could not be stored", "request_id",
 			  ctx->request_id);
@@ -202,8 +199,7 @@ void idempotency_finish(const struct _u_request *req, struct _u_response *resp,
 	if (ctx->tx_depth != 2) { /* a handler left a level of its own open, or closed ours */
 		log_event(LOG_ERROR, "a handler left its transaction open", "request_id",
 			  ctx->request_id);
-		u_map_remove_from_key(resp->map_header, "Location");
-		u_map_remove_from_key(resp->map_header, "ETag");
+		forget_location_and_etag(resp);
 		problem(resp, ctx, 500, NULL);
 	}
 	/* the handler's level: a refusal keeps none of its writes, a success keeps them all */

@@ -183,7 +183,11 @@ int request_wait_seconds(struct req_ctx *ctx, struct _u_response *resp, struct d
 	PGresult *res = request_query(ctx, resp, stmt, params, &st);
 	if (!res)
 		return -1;
-	int wait = st == DB_OK && PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : -1;
+	int wait = -1;
+	if (st == DB_OK && PQntuples(res) == 1) {
+		const char *seconds = db_value(res, 0, "wait_seconds");
+		wait = seconds ? atoi(seconds) : 0;
+	}
 	PQclear(res);
 	if (wait < 0)
 		problem(resp, ctx, 500, NULL);

@@ -35,31 +35,23 @@
 #include "resource.h"
 #include "teams_shared.h"
 
-static struct db_stmt get_activity = {
-	.name = "activities_get",
-	.sql = "SELECT activity_json(a)::text, a.version"
-	       " FROM visible_activities($2::ltree, $3::uuid) a WHERE a.id = $1::uuid",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt get_activity = DB_READ("activities_get", 3,
+	"SELECT activity_json(a)::text, a.version"
+	" FROM visible_activities($2::ltree, $3::uuid) a WHERE a.id = $1::uuid");
 
-static struct db_stmt team_in_scope = {
-	.name = "activities_team_in_scope",
-	.sql = "SELECT 1 FROM visible_teams($2::ltree, NULL) t WHERE t.id = $1::uuid",
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt team_in_scope = DB_READ("activities_team_in_scope", 2,
+	"SELECT 1 FROM visible_teams($2::ltree, NULL) t WHERE t.id = $1::uuid");
 
 /* The writes are functions of db/functions/55_activities.sql; the last four parameters are
  * the audit actor (audit_actor_params). */
-static struct db_stmt create_activity = {.name = "activities_create", .nparams = 7,
-	.sql = "SELECT * FROM activities_create($1, $2, $3, false, $4, $5, $6, $7)"};
+static struct db_stmt create_activity = DB_STMT("activities_create", 7,
+	"SELECT * FROM activities_create($1, $2, $3, false, $4, $5, $6, $7)");
 
-static struct db_stmt update_activity = {.name = "activities_update", .nparams = 9,
-	.sql = "SELECT * FROM activity_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+static struct db_stmt update_activity = DB_STMT("activities_update", 9,
+	"SELECT * FROM activity_update($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 
-static struct db_stmt delete_activity = {.name = "activities_delete", .nparams = 8,
-	.sql = "SELECT * FROM activity_delete($1, $2, $3, $4, $5, $6, $7, $8)"};
+static struct db_stmt delete_activity = DB_STMT("activities_delete", 8,
+	"SELECT * FROM activity_delete($1, $2, $3, $4, $5, $6, $7, $8)");
 
 #define OWN_TEAM_ONLY "A team leader records the activities of their own team only."
 
@@ -128,9 +120,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	const char *params[7] = {text, ctx->principal.scope_path, only};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_activity, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_activity, params, 3, &st);
 	free(text);
 	if (!res)
 		return;
@@ -171,17 +162,11 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	    !(id = path_uuid(req, resp, ctx, "id", "activity")) ||
 	    accept_patch(req, resp, ctx, NULL, patch_check, NULL, version) != 0)
 		return;
-	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	if (!patch) {
-		internal_error(resp, ctx);
-		return;
-	}
-	const char *params[9] = {id, version, patch, ctx->principal.scope_path,
+	const char *params[9] = {id, version, NULL, ctx->principal.scope_path,
 				 team_only_param(ctx)};
-	audit_actor_params(ctx, params + 5);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_activity, params, &st);
-	free(patch);
+	PGresult *res = write_document(resp, ctx, &update_activity, params, 2, 5,
+				       json_incref(ctx->body), &st);
 	if (!res)
 		return;
 	const char *current = st == DB_OK ? result_value(res, "current_version") : NULL;
@@ -196,10 +181,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else if (problems)
 		refused(resp, ctx, problems);
-	else if (!result_value(res, "json")) /* changed between the read and the write */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "activity");
 	PQclear(res);
 }
 
@@ -212,9 +195,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[8] = {id, version, ctx->principal.scope_path, team_only_param(ctx)};
-	audit_actor_params(ctx, params + 4);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_activity, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_activity, params, 4, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)

@@ -24,8 +24,8 @@
 
 /* activities_create() of db/functions/55_activities.sql, as a batch: $1 items, $2 scope, $3 the
  * only team (leaders), $4-$7 the audit actor. */
-static struct db_stmt create_batch = {.name = "activities_batch", .nparams = 7,
-	.sql = "SELECT * FROM activities_create($1, $2, $3, true, $4, $5, $6, $7)"};
+static struct db_stmt create_batch = DB_STMT("activities_batch", 7,
+	"SELECT * FROM activities_create($1, $2, $3, true, $4, $5, $6, $7)");
 
 /*
  * Checks the body and every item without the database. Returns the items as the statement
@@ -96,9 +96,8 @@ void activities_batch(const struct _u_request *req, struct _u_response *resp,
 		return;
 	}
 	const char *params[7] = {text, ctx->principal.scope_path, team_only_param(ctx)};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_batch, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_batch, params, 3, &st);
 	free(text);
 	if (!res)
 		return;

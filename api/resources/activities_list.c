@@ -63,21 +63,13 @@
 	" AND (" kind "::text IS NULL OR a.kind = " kind ")"
 
 /* $1 team, $2 after, $3 from, $4 to, $5 service, $6 kind, $7 limit. */
-static struct db_stmt list_of_team = {
-	.name = "activities_of_team",
-	.sql = "SELECT activity_json(x)::text, " KEY " FROM (SELECT a.* FROM activities a"
-	       " WHERE a.team_id = $1::uuid AND " BEFORE_KEY("$2", "$4") FILTERS("$3", "$5", "$6")
-	       NEWEST_FIRST " LIMIT $7::int) x ORDER BY x.date DESC, x.id DESC",
-	.nparams = 7,
-	.readonly = 1,
-};
+static struct db_stmt list_of_team = DB_READ("activities_of_team", 7,
+	"SELECT activity_json(x)::text, " KEY " FROM (SELECT a.* FROM activities a"
+	" WHERE a.team_id = $1::uuid AND " BEFORE_KEY("$2", "$4") FILTERS("$3", "$5", "$6")
+	NEWEST_FIRST " LIMIT $7::int) x ORDER BY x.date DESC, x.id DESC");
 
-static struct db_stmt team_visible = {
-	.name = "activities_team_visible",
-	.sql = "SELECT 1 FROM visible_teams($2::ltree, $3::uuid) t WHERE t.id = $1::uuid",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt team_visible = DB_READ("activities_team_visible", 3,
+	"SELECT 1 FROM visible_teams($2::ltree, $3::uuid) t WHERE t.id = $1::uuid");
 
 /*
  * $1 scope, $2 after, $3 from, $4 to, $5 service, $6 kind, $7 team, $8 unit, $9 the only team
@@ -152,19 +144,11 @@ static struct db_stmt team_visible = {
 	"id,date,team_id,team_name,unit_code,unit_name,kind,service_codes,households_reached,"  \
 	"people_reached,member_ids,languages,notes"
 
-static struct db_stmt list_in_scope = {
-	.name = "activities_list",
-	.sql = SCOPE_PAGE("activity_json(x)::text, " KEY),
-	.nparams = 10,
-	.readonly = 1,
-};
+static struct db_stmt list_in_scope = DB_READ("activities_list", 10,
+	SCOPE_PAGE("activity_json(x)::text, " KEY));
 
-static struct db_stmt export_in_scope = {
-	.name = "activities_export",
-	.sql = EXPORT_PAGE(CSV_ROW),
-	.nparams = 10,
-	.readonly = 1,
-};
+static struct db_stmt export_in_scope = DB_READ("activities_export", 10,
+	EXPORT_PAGE(CSV_ROW));
 
 struct activity_filters {
 	const char *from, *to, *service, *kind, *team, *unit;

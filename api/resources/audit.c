@@ -14,20 +14,16 @@
 #include "../text.h"
 #include "resource.h"
 
-static struct db_stmt list_events = {
-	.name = "audit_list",
-	.sql = "SELECT audit_json(e)::text, e.id::text FROM audit_events e"
-	       " WHERE ($1::bigint IS NULL OR e.id < $1::bigint)"
-	       " AND ($2::text IS NULL OR e.entity_type = $2)"
-	       " AND ($3::text IS NULL OR e.entity_id = $3)"
-	       " AND ($4::uuid IS NULL OR e.actor_id = $4::uuid)"
-	       " AND ($5::text IS NULL OR e.action = $5)"
-	       " AND ($6::timestamptz IS NULL OR e.at >= $6::timestamptz)"
-	       " AND ($7::timestamptz IS NULL OR e.at < $7::timestamptz)"
-	       " ORDER BY e.id DESC LIMIT $8::int",
-	.nparams = 8,
-	.readonly = 1,
-};
+static struct db_stmt list_events = DB_READ("audit_list", 8,
+	"SELECT audit_json(e)::text, e.id::text FROM audit_events e"
+	" WHERE ($1::bigint IS NULL OR e.id < $1::bigint)"
+	" AND ($2::text IS NULL OR e.entity_type = $2)"
+	" AND ($3::text IS NULL OR e.entity_id = $3)"
+	" AND ($4::uuid IS NULL OR e.actor_id = $4::uuid)"
+	" AND ($5::text IS NULL OR e.action = $5)"
+	" AND ($6::timestamptz IS NULL OR e.at >= $6::timestamptz)"
+	" AND ($7::timestamptz IS NULL OR e.at < $7::timestamptz)"
+	" ORDER BY e.id DESC LIMIT $8::int");
 
 /* YYYY-MM-DD, or an RFC 3339 date-time with Z or an offset. */
 static int timestamp_valid(const char *s)

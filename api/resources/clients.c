@@ -38,43 +38,26 @@ static const struct field client_fields[] = {
 	{0},
 };
 
-static struct db_stmt list_clients = {
-	.name = "clients_list",
-	.sql = "SELECT client_json(c)::text, c.id::text FROM clients c"
-	       " WHERE ($1::uuid IS NULL OR c.id > $1::uuid) AND ($2::text IS NULL OR c.status = $2)"
-	       " ORDER BY c.id LIMIT $3::int",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt list_clients = DB_READ("clients_list", 3,
+	"SELECT client_json(c)::text, c.id::text FROM clients c"
+	" WHERE ($1::uuid IS NULL OR c.id > $1::uuid) AND ($2::text IS NULL OR c.status = $2)"
+	" ORDER BY c.id LIMIT $3::int");
 
-static struct db_stmt get_client = {
-	.name = "clients_get",
-	.sql = "SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt get_client = DB_READ("clients_get", 1,
+	"SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid");
 
-static struct db_stmt create_client = {
-	.name = "clients_create",
-	.sql = "SELECT unit_found, taken, id, json, version FROM client_create($1, $2, $3,"
-	       " ARRAY(SELECT json_array_elements_text($4::json)), $5, $10, "
-	       AUDIT_ACTOR_SQL(6, 7, 8, 9) ")",
-	.nparams = 10,
-};
+static struct db_stmt create_client = DB_STMT("clients_create", 10,
+	"SELECT unit_found, taken, id, json, version FROM client_create($1, $2, $3,"
+	" ARRAY(SELECT json_array_elements_text($4::json)), $5, $10, "
+	AUDIT_ACTOR_SQL(6, 7, 8, 9) ")");
 
-static struct db_stmt update_client = {
-	.name = "clients_update",
-	.sql = "SELECT found, unit_found, json, version FROM client_update($1::uuid, $2::int,"
-	       " $3::jsonb, " AUDIT_ACTOR_SQL(4, 5, 6, 7) ")",
-	.nparams = 7,
-};
+static struct db_stmt update_client = DB_STMT("clients_update", 7,
+	"SELECT found, unit_found, json, version FROM client_update($1::uuid, $2::int,"
+	" $3::jsonb, " AUDIT_ACTOR_SQL(4, 5, 6, 7) ")");
 
-static struct db_stmt delete_client = {
-	.name = "clients_delete",
-	.sql = "SELECT found, version, in_use, deleted FROM client_delete($1::uuid, "
-	       AUDIT_ACTOR_SQL(2, 3, 4, 5) ")",
-	.nparams = 5,
-};
+static struct db_stmt delete_client = DB_STMT("clients_delete", 5,
+	"SELECT found, version, in_use, deleted FROM client_delete($1::uuid, "
+	AUDIT_ACTOR_SQL(2, 3, 4, 5) ")");
 
 void client_secret_generate(char secret[CLIENT_SECRET_LEN + 1], char hash_hex[65])
 {
@@ -183,16 +166,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	char version[16];
 	if (accept_patch(req, resp, ctx, client_fields, NULL, NULL, version) != 0)
 		return;
-	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	if (!patch) {
-		internal_error(resp, ctx);
-		return;
-	}
-	const char *params[7] = {id, version, patch};
-	audit_actor_params(ctx, params + 3);
+	const char *params[7] = {id, version, NULL};
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_client, params, &st);
-	free(patch);
+	PGresult *res = write_document(resp, ctx, &update_client, params, 2, 3,
+				       json_incref(ctx->body), &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {
@@ -203,10 +180,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_field(resp, ctx, "/unit_code", "not_found", "no such unit");
 	} else {
 		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
-		if (!result_value(res, "json")) /* the version If-Match named is gone */
-			respond_outcome(resp, ctx, OUTCOME_STALE, "client", NULL);
-		else
-			respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "client");
 	}
 	PQclear(res);
 }
@@ -217,9 +191,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (admin_only(resp, ctx) != 0 || !(id = path_id(req, resp, ctx)))
 		return;
 	const char *params[5] = {id};
-	audit_actor_params(ctx, params + 1);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_client, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_client, params, 1, &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {

@@ -115,8 +115,8 @@ void import_each_row(struct import *im, void (*fn)(struct import *im, size_t row
 int import_command(struct import *im, const char *sql);
 
 /*
- * Runs a check statement whose rows are (row, field, code, message) and records each as an
- * error. -1 after answering.
+ * Runs a check statement whose rows have the columns row_no, field, code and message, and
+ * records each as an error. -1 after answering.
  */
 int import_sql_errors(struct import *im, struct db_stmt *stmt, const char *const *params);
 

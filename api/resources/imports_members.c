@@ -61,26 +61,21 @@ static const struct import_column member_columns[] = {
 #define LIST_MAX 512 /* a list of up to 255 characters: longer than any valid one */
 
 /* Units: exist, active, in scope, a village or commune. */
-static struct db_stmt check_units = {
-	.name = "imports_members_units",
-	.sql = "SELECT s.row_no, 'unit_code',"
-	       " CASE WHEN u.code IS NULL THEN 'not_found' ELSE 'invalid_value' END,"
-	       " CASE WHEN u.code IS NULL THEN 'no such active unit in your scope'"
-	       "  ELSE 'a member''s unit must be a village or a commune' END"
-	       " FROM import_members s LEFT JOIN units u ON u.code = s.unit_code"
-	       "  AND u.status = 'active' AND within(u.path, $1::ltree)"
-	       " WHERE s.unit_code IS NOT NULL"
-	       " AND (u.code IS NULL OR u.level NOT IN ('village', 'commune')) ORDER BY s.row_no",
-	.nparams = 1,
-};
+static struct db_stmt check_units = DB_STMT("imports_members_units", 1,
+	"SELECT s.row_no, 'unit_code' AS field,"
+	" CASE WHEN u.code IS NULL THEN 'not_found' ELSE 'invalid_value' END AS code,"
+	" CASE WHEN u.code IS NULL THEN 'no such active unit in your scope'"
+	"  ELSE 'a member''s unit must be a village or a commune' END AS message"
+	" FROM import_members s LEFT JOIN units u ON u.code = s.unit_code"
+	"  AND u.status = 'active' AND within(u.path, $1::ltree)"
+	" WHERE s.unit_code IS NOT NULL"
+	" AND (u.code IS NULL OR u.level NOT IN ('village', 'commune')) ORDER BY s.row_no");
 
-static struct db_stmt check_languages = {
-	.name = "imports_members_languages",
-	.sql = "SELECT s.row_no, 'languages', 'invalid_value', l || ' is not a known language code'"
-	       " FROM import_members s CROSS JOIN LATERAL unnest(s.languages) AS l"
-	       " WHERE NOT EXISTS (SELECT 1 FROM languages g WHERE g.code = l) ORDER BY s.row_no",
-	.nparams = 0,
-};
+static struct db_stmt check_languages = DB_STMT("imports_members_languages", 0,
+	"SELECT s.row_no, 'languages' AS field, 'invalid_value' AS code,"
+	" l || ' is not a known language code' AS message"
+	" FROM import_members s CROSS JOIN LATERAL unnest(s.languages) AS l"
+	" WHERE NOT EXISTS (SELECT 1 FROM languages g WHERE g.code = l) ORDER BY s.row_no");
 
 /* Phones and ids already in the registry: the staged rows' matches as (row, field, member). */
 #define DUPLICATES                                                                          \
@@ -91,77 +86,63 @@ static struct db_stmt check_languages = {
 
 /* Twice in the file: a phone, an id, or a leader for one unit's team; the later rows name
  * the first. (Checked here rather than in C, so that no row is kept in memory for another.) */
-static struct db_stmt check_in_file = {
-	.name = "imports_members_in_file",
-	.sql = "SELECT row_no, 'phone', 'duplicate', 'the same phone number as row ' || first"
-	       " FROM (SELECT row_no, min(row_no) OVER (PARTITION BY phone) AS first"
-	       "  FROM import_members WHERE phone IS NOT NULL) d WHERE row_no <> first"
-	       " UNION ALL SELECT row_no, 'id', 'duplicate', 'the same id as row ' || first"
-	       " FROM (SELECT row_no, min(row_no) OVER (PARTITION BY given) AS first"
-	       "  FROM import_members WHERE given IS NOT NULL) d WHERE row_no <> first"
-	       " UNION ALL SELECT row_no, 'team_role', 'duplicate',"
-	       " 'row ' || first || ' already makes a leader of this unit''s team'"
-	       " FROM (SELECT row_no, min(row_no) OVER (PARTITION BY unit_code) AS first"
-	       "  FROM import_members WHERE team_role = 'leader' AND unit_code IS NOT NULL) d"
-	       " WHERE row_no <> first ORDER BY 1, 2",
-	.nparams = 0,
-};
+static struct db_stmt check_in_file = DB_STMT("imports_members_in_file", 0,
+	"SELECT row_no, 'phone' AS field, 'duplicate' AS code,"
+	" 'the same phone number as row ' || first AS message"
+	" FROM (SELECT row_no, min(row_no) OVER (PARTITION BY phone) AS first"
+	"  FROM import_members WHERE phone IS NOT NULL) d WHERE row_no <> first"
+	" UNION ALL SELECT row_no, 'id', 'duplicate', 'the same id as row ' || first"
+	" FROM (SELECT row_no, min(row_no) OVER (PARTITION BY given) AS first"
+	"  FROM import_members WHERE given IS NOT NULL) d WHERE row_no <> first"
+	" UNION ALL SELECT row_no, 'team_role', 'duplicate',"
+	" 'row ' || first || ' already makes a leader of this unit''s team'"
+	" FROM (SELECT row_no, min(row_no) OVER (PARTITION BY unit_code) AS first"
+	"  FROM import_members WHERE team_role = 'leader' AND unit_code IS NOT NULL) d"
+	" WHERE row_no <> first ORDER BY 1, 2");
 
 /* Those of members in the caller's scope, named by row. */
-static struct db_stmt check_phones = {
-	.name = "imports_members_phones",
-	.sql = "SELECT d.row_no, d.field, 'duplicate', 'a member with this ' || d.field"
-	       " || CASE d.field WHEN 'phone' THEN ' number' ELSE '' END || ' already exists'"
-	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
-	       " WHERE within(n.path, $1::ltree) ORDER BY 1, 2",
-	.nparams = 1,
-};
+static struct db_stmt check_phones = DB_STMT("imports_members_phones", 1,
+	"SELECT d.row_no, d.field, 'duplicate' AS code, 'a member with this ' || d.field"
+	" || CASE d.field WHEN 'phone' THEN ' number' ELSE '' END || ' already exists' AS message"
+	" FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
+	" WHERE within(n.path, $1::ltree) ORDER BY 1, 2");
 
 /* Those outside it: only counted, with the members' ids for the audit event. */
-static struct db_stmt unseen_duplicates = {
-	.name = "imports_members_unseen",
-	.sql = "SELECT count(*) AS conflicts, coalesce(json_agg(DISTINCT d.id)::text, '[]') AS ids"
-	       " FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
-	       " WHERE NOT within(n.path, $1::ltree)",
-	.nparams = 1,
-};
+static struct db_stmt unseen_duplicates = DB_STMT("imports_members_unseen", 1,
+	"SELECT count(*) AS conflicts, coalesce(json_agg(DISTINCT d.id)::text, '[]') AS ids"
+	" FROM (" DUPLICATES ") d JOIN units n ON n.code = d.unit_code"
+	" WHERE NOT within(n.path, $1::ltree)");
 
 /* team_role: an active team in the (valid) unit, and no second active leader. */
-static struct db_stmt check_teams = {
-	.name = "imports_members_teams",
-	.sql = "SELECT s.row_no, 'team_role',"
-	       " CASE WHEN t.id IS NULL THEN 'not_found' ELSE 'conflict' END,"
-	       " CASE WHEN t.id IS NULL THEN 'the unit has no active team'"
-	       "  ELSE 'the team already has an active leader' END"
-	       " FROM import_members s JOIN units u ON u.code = s.unit_code AND u.status = 'active'"
-	       "  AND within(u.path, $1::ltree) AND u.level IN ('village', 'commune')"
-	       " LEFT JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
-	       " WHERE s.team_role IS NOT NULL AND (t.id IS NULL OR (s.team_role = 'leader'"
-	       "  AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = t.id"
-	       "   AND ms.role = 'leader' AND ms.left_on IS NULL)))"
-	       " ORDER BY s.row_no",
-	.nparams = 1,
-};
+static struct db_stmt check_teams = DB_STMT("imports_members_teams", 1,
+	"SELECT s.row_no, 'team_role' AS field,"
+	" CASE WHEN t.id IS NULL THEN 'not_found' ELSE 'conflict' END AS code,"
+	" CASE WHEN t.id IS NULL THEN 'the unit has no active team'"
+	"  ELSE 'the team already has an active leader' END AS message"
+	" FROM import_members s JOIN units u ON u.code = s.unit_code AND u.status = 'active'"
+	"  AND within(u.path, $1::ltree) AND u.level IN ('village', 'commune')"
+	" LEFT JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
+	" WHERE s.team_role IS NOT NULL AND (t.id IS NULL OR (s.team_role = 'leader'"
+	"  AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = t.id"
+	"   AND ms.role = 'leader' AND ms.left_on IS NULL)))"
+	" ORDER BY s.row_no");
 
-static struct db_stmt insert_members = {
-	.name = "imports_members_insert",
-	.sql = "WITH ins AS (INSERT INTO members (id, unit_code, full_name, gender, birth_year,"
-	       "   phone, email, ethnicity, languages, affiliations, digital_skill, status)"
-	       "   SELECT id, unit_code, full_name, gender, birth_year, phone, email, ethnicity,"
-	       "   coalesce(languages, '{}'), coalesce(affiliations, '{}'), digital_skill,"
-	       "   coalesce(status, 'active')"
-	       "   FROM import_members ORDER BY row_no RETURNING 1),"
-
-	       " ms AS (INSERT INTO memberships (team_id, member_id, team_level, role, joined_on)"
-	       "   SELECT t.id, s.id, u.level, s.team_role, $6::date FROM import_members s"
-	       "   JOIN units u ON u.code = s.unit_code"
-	       "   JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
-	       "   WHERE s.team_role IS NOT NULL ORDER BY s.row_no RETURNING 1),"
-	       IMPORT_AUDIT_EVENT("members.import", "member")
-	       " SELECT (SELECT count(*) FROM ins) AS members,"
-	       " (SELECT count(*) FROM ms) AS memberships",
-	.nparams = 6,
-};
+static struct db_stmt insert_members = DB_STMT("imports_members_insert", 6,
+	"WITH ins AS (INSERT INTO members (id, unit_code, full_name, gender, birth_year,"
+	"   phone, email, ethnicity, languages, affiliations, digital_skill, status)"
+	"   SELECT id, unit_code, full_name, gender, birth_year, phone, email, ethnicity,"
+	"   coalesce(languages, '{}'), coalesce(affiliations, '{}'), digital_skill,"
+	"   coalesce(status, 'active')"
+	"   FROM import_members ORDER BY row_no RETURNING 1),"
+	
+	" ms AS (INSERT INTO memberships (team_id, member_id, team_level, role, joined_on)"
+	"   SELECT t.id, s.id, u.level, s.team_role, $6::date FROM import_members s"
+	"   JOIN units u ON u.code = s.unit_code"
+	"   JOIN teams t ON t.unit_code = s.unit_code AND t.status = 'active'"
+	"   WHERE s.team_role IS NOT NULL ORDER BY s.row_no RETURNING 1),"
+	IMPORT_AUDIT_EVENT("members.import", "member")
+	" SELECT (SELECT count(*) FROM ins) AS members,"
+	" (SELECT count(*) FROM ms) AS memberships");
 
 static const char *birth_year(struct import *im, size_t r, int max_year)
 {

@@ -48,13 +48,14 @@ int import_sql_errors(struct import *im, struct db_stmt *stmt, const char *const
 		return -1;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *field = PQgetvalue(res, i, 1);
+		const char *row = db_value(res, i, "row_no"), *field = db_value(res, i, "field");
+		const char *code = db_value(res, i, "code"), *message = db_value(res, i, "message");
 		int column = -1;
-		for (size_t c = 0; c < im->kind->n_columns; c++)
+		for (size_t c = 0; field && c < im->kind->n_columns; c++)
 			if (!strcmp(im->kind->columns[c].name, field))
 				column = (int)c;
-		import_error(im, strtoul(PQgetvalue(res, i, 0), NULL, 10), column,
-			     PQgetvalue(res, i, 2), "%s", PQgetvalue(res, i, 3));
+		import_error(im, row ? strtoul(row, NULL, 10) : 0, column, code ? code : "", "%s",
+			     message ? message : "");
 	}
 	PQclear(res);
 	return 0;

@@ -37,50 +37,40 @@ static const struct import_column unit_columns[] = {
 
 static const char *const level_values[] = {"province", "district", "commune", "village", NULL};
 
-static struct db_stmt existing_codes = {
-	.name = "imports_units_existing",
-	.sql = "SELECT s.row_no, 'code', 'duplicate', 'a unit with this code already exists'"
-	       " FROM import_units s JOIN units u ON u.code = s.code ORDER BY s.row_no",
-	.nparams = 0,
-};
+static struct db_stmt existing_codes = DB_STMT("imports_units_existing", 0,
+	"SELECT s.row_no, 'code' AS field, 'duplicate' AS code,"
+	" 'a unit with this code already exists' AS message"
+	" FROM import_units s JOIN units u ON u.code = s.code ORDER BY s.row_no");
 
 /* Parents outside the file: in scope, active, of a higher level. */
-static struct db_stmt outside_parents = {
-	.name = "imports_units_parents",
-	.sql = "SELECT s.row_no, 'parent_code',"
-	       " CASE WHEN p.code IS NULL THEN 'not_found' WHEN p.status <> 'active'"
-	       "  THEN 'parent_retired' ELSE 'parent_level' END,"
-	       " CASE WHEN p.code IS NULL THEN 'no such unit in your scope'"
-	       "  WHEN p.status <> 'active' THEN 'is retired: use its successor'"
-	       "  ELSE 'must be a unit of a higher level' END"
-	       " FROM import_units s LEFT JOIN units p ON p.code = s.parent_code"
-	       "  AND within(p.path, $1::ltree)"
-	       " WHERE s.parent_code IS NOT NULL"
-	       " AND s.parent_row IS NULL AND s.code IS DISTINCT FROM s.parent_code"
-	       " AND (p.code IS NULL OR p.status <> 'active'"
-	       "  OR unit_level_rank(p.level) >= unit_level_rank(s.level))"
-	       " ORDER BY s.row_no",
-	.nparams = 1,
-};
+static struct db_stmt outside_parents = DB_STMT("imports_units_parents", 1,
+	"SELECT s.row_no, 'parent_code' AS field,"
+	" CASE WHEN p.code IS NULL THEN 'not_found' WHEN p.status <> 'active'"
+	"  THEN 'parent_retired' ELSE 'parent_level' END AS code,"
+	" CASE WHEN p.code IS NULL THEN 'no such unit in your scope'"
+	"  WHEN p.status <> 'active' THEN 'is retired: use its successor'"
+	"  ELSE 'must be a unit of a higher level' END AS message"
+	" FROM import_units s LEFT JOIN units p ON p.code = s.parent_code"
+	"  AND within(p.path, $1::ltree)"
+	" WHERE s.parent_code IS NOT NULL"
+	" AND s.parent_row IS NULL AND s.code IS DISTINCT FROM s.parent_code"
+	" AND (p.code IS NULL OR p.status <> 'active'"
+	"  OR unit_level_rank(p.level) >= unit_level_rank(s.level))"
+	" ORDER BY s.row_no");
 
 /* Twice in the file: the later rows name the first. */
-static struct db_stmt duplicate_codes = {
-	.name = "imports_units_duplicates",
-	.sql = "SELECT row_no, 'code', 'duplicate', 'the same code as row ' || first"
-	       " FROM import_units WHERE first <> row_no ORDER BY 1",
-	.nparams = 0,
-};
+static struct db_stmt duplicate_codes = DB_STMT("imports_units_duplicates", 0,
+	"SELECT row_no, 'code' AS field, 'duplicate' AS code,"
+	" 'the same code as row ' || first AS message"
+	" FROM import_units WHERE first <> row_no ORDER BY 1");
 
 /* Parents inside the file: another unit, of a higher level. */
-static struct db_stmt file_parents = {
-	.name = "imports_units_file_parents",
-	.sql = "SELECT row_no, 'parent_code',"
-	       " CASE WHEN code = parent_code THEN 'invalid_value' ELSE 'parent_level' END,"
-	       " CASE WHEN code = parent_code THEN 'must be another unit'"
-	       "  ELSE 'must be a unit of a higher level (row ' || parent_row || ')' END"
-	       " FROM import_units WHERE code = parent_code OR parent_rank >= rank ORDER BY 1",
-	.nparams = 0,
-};
+static struct db_stmt file_parents = DB_STMT("imports_units_file_parents", 0,
+	"SELECT row_no, 'parent_code' AS field,"
+	" CASE WHEN code = parent_code THEN 'invalid_value' ELSE 'parent_level' END AS code,"
+	" CASE WHEN code = parent_code THEN 'must be another unit'"
+	"  ELSE 'must be a unit of a higher level (row ' || parent_row || ')' END AS message"
+	" FROM import_units WHERE code = parent_code OR parent_rank >= rank ORDER BY 1");
 
 /*
  * The rows reached from those whose parent is not in the file (outside it, or none), with
@@ -107,11 +97,8 @@ static struct db_stmt file_parents = {
 	" UNION ALL SELECT row_no, NULL, row_no, row_no, true FROM import_units"              \
 	" WHERE code = parent_code"
 
-static struct db_stmt unreached_count = {
-	.name = "imports_units_unreached",
-	.sql = "SELECT count(*) AS unreached FROM import_units_loops",
-	.nparams = 0,
-};
+static struct db_stmt unreached_count = DB_STMT("imports_units_unreached", 0,
+	"SELECT count(*) AS unreached FROM import_units_loops");
 
 /*
  * One doubling round: up jumps twice as far, and first (the lowest row whose chain leads to
@@ -133,32 +120,26 @@ static struct db_stmt unreached_count = {
  * is where the walk stopped: the parent outside the walk, or, when the walk closes on itself,
  * the row it came back to (the one with two children on it), or the walk's first row.
  */
-static struct db_stmt cycles = {
-	.name = "imports_units_cycles",
-	.sql = "WITH c AS (SELECT row_no, parent, first FROM import_units_loops"
-	       "  WHERE NOT self AND up IS NOT NULL),"
-	       " stops AS (SELECT c.first, c.parent AS stop FROM c LEFT JOIN c p ON p.row_no = c.parent"
-	       "  WHERE p.row_no IS NULL OR p.first <> c.first),"
-	       " forks AS (SELECT p.first, p.row_no AS stop FROM c JOIN c p ON p.row_no = c.parent"
-	       "  AND p.first = c.first GROUP BY p.first, p.row_no HAVING count(*) > 1)"
-	       " SELECT c.row_no, 'parent_code', 'cycle',"
-	       " 'the chain of parents in the file loops (through row '"
-	       "  || coalesce(s.stop, f.stop, c.first) || ')'"
-	       " FROM c LEFT JOIN stops s ON s.first = c.first LEFT JOIN forks f ON f.first = c.first"
-	       " ORDER BY 1",
-	.nparams = 0,
-};
+static struct db_stmt cycles = DB_STMT("imports_units_cycles", 0,
+	"WITH c AS (SELECT row_no, parent, first FROM import_units_loops"
+	"  WHERE NOT self AND up IS NOT NULL),"
+	" stops AS (SELECT c.first, c.parent AS stop FROM c LEFT JOIN c p ON p.row_no = c.parent"
+	"  WHERE p.row_no IS NULL OR p.first <> c.first),"
+	" forks AS (SELECT p.first, p.row_no AS stop FROM c JOIN c p ON p.row_no = c.parent"
+	"  AND p.first = c.first GROUP BY p.first, p.row_no HAVING count(*) > 1)"
+	" SELECT c.row_no, 'parent_code' AS field, 'cycle' AS code,"
+	" 'the chain of parents in the file loops (through row '"
+	"  || coalesce(s.stop, f.stop, c.first) || ')' AS message"
+	" FROM c LEFT JOIN stops s ON s.first = c.first LEFT JOIN forks f ON f.first = c.first"
+	" ORDER BY 1");
 
-static struct db_stmt insert_units = {
-	.name = "imports_units_insert",
-	.sql = UNITS_TREE ","
-	       " ins AS (INSERT INTO units (code, name, level, parent_code)"
-	       "   SELECT s.code, s.name, s.level, s.parent_code FROM import_units s"
-	       "   JOIN tree t USING (row_no) ORDER BY t.depth, s.row_no RETURNING 1),"
-	       IMPORT_AUDIT_EVENT("units.import", "unit")
-	       " SELECT count(*) AS created FROM ins",
-	.nparams = 5,
-};
+static struct db_stmt insert_units = DB_STMT("imports_units_insert", 5,
+	UNITS_TREE ","
+	" ins AS (INSERT INTO units (code, name, level, parent_code)"
+	"   SELECT s.code, s.name, s.level, s.parent_code FROM import_units s"
+	"   JOIN tree t USING (row_no) ORDER BY t.depth, s.row_no RETURNING 1),"
+	IMPORT_AUDIT_EVENT("units.import", "unit")
+	" SELECT count(*) AS created FROM ins");
 
 /* 1 for a province to 4 for a village, as unit_level_rank() in the database. */
 static int level_rank(const char *level)

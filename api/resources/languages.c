@@ -8,14 +8,10 @@
 #include "../route.h"
 #include "resource.h"
 
-static struct db_stmt list_languages = {
-	.name = "languages_list",
-	.sql = "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
-	       "  'code', code, 'name_vi', name_vi, 'name_en', name_en) ORDER BY code), '[]'),"
-	       " 'next_cursor', NULL)::text FROM languages",
-	.nparams = 0,
-	.readonly = 1,
-};
+static struct db_stmt list_languages = DB_READ("languages_list", 0,
+	"SELECT json_build_object('items', coalesce(json_agg(json_build_object("
+	"  'code', code, 'name_vi', name_vi, 'name_en', name_en) ORDER BY code), '[]'),"
+	" 'next_cursor', NULL)::text FROM languages");
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {

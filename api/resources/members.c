@@ -57,26 +57,22 @@ static const struct field member_fields[] = {
 };
 #define MEMBER_FIELDS (sizeof member_fields / sizeof member_fields[0])
 
-static struct db_stmt get_member = {
-	.name = "members_get",
-	.sql = "SELECT CASE WHEN $3::boolean THEN d.personal ELSE d.masked END, m.version,"
-	       " u.path::text FROM members m JOIN member_documents d ON d.member_id = m.id"
-	       " JOIN units u ON u.code = m.unit_code WHERE m.id = $1::uuid"
-	       " AND within(u.path, $2::ltree)",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt get_member = DB_READ("members_get", 3,
+	"SELECT CASE WHEN $3::boolean THEN d.personal ELSE d.masked END, m.version,"
+	" u.path::text FROM members m JOIN member_documents d ON d.member_id = m.id"
+	" JOIN units u ON u.code = m.unit_code WHERE m.id = $1::uuid"
+	" AND within(u.path, $2::ltree)");
 
 /* The writes are functions of db/functions/40_members.sql; the last four parameters are the
  * audit actor (audit_actor_params). */
-static struct db_stmt create_member = {.name = "members_create", .nparams = 7,
-	.sql = "SELECT * FROM member_create($1, $2, $3, $4, $5, $6, $7)"};
+static struct db_stmt create_member = DB_STMT("members_create", 7,
+	"SELECT * FROM member_create($1, $2, $3, $4, $5, $6, $7)");
 
-static struct db_stmt update_member = {.name = "members_update", .nparams = 9,
-	.sql = "SELECT * FROM member_update($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+static struct db_stmt update_member = DB_STMT("members_update", 9,
+	"SELECT * FROM member_update($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 
-static struct db_stmt delete_member = {.name = "members_delete", .nparams = 7,
-	.sql = "SELECT * FROM member_delete($1, $2, $3, $4, $5, $6, $7)"};
+static struct db_stmt delete_member = DB_STMT("members_delete", 7,
+	"SELECT * FROM member_delete($1, $2, $3, $4, $5, $6, $7)");
 
 /* Replaces a string field of doc by its normalised form, or records why it has none. */
 static void normalise_field(json_t *doc, const char *name, json_t **errors,
@@ -223,28 +219,6 @@ static int phone_writes_throttled(struct _u_response *resp, struct req_ctx *ctx,
 	return unseen_duplicates_throttled(ctx, resp);
 }
 
-/*
- * Runs a create or an update with the prepared document as text in params[doc_at] and the
- * audit actor from params[actor_at] on; decrefs doc. The result, or NULL after answering 503
- * (or 500 when the document could not be written out).
- */
-static PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx,
-				struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
-				json_t *doc, enum db_status *st)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (!text) {
-		internal_error(resp, ctx);
-		return NULL;
-	}
-	params[doc_at] = text;
-	audit_actor_params(ctx, params + actor_at);
-	PGresult *res = request_query(ctx, resp, stmt, params, st);
-	free(text);
-	return res;
-}
-
 /* A write the database refused (a race past our checks): 409 or 422, never a 500. */
 static void write_refused(struct _u_response *resp, const struct req_ctx *ctx,
 			  const PGresult *res)
@@ -281,15 +255,11 @@ static int write_refused_or_stale(struct _u_response *resp, const struct req_ctx
 }
 
 /* Team leaders see the people of their own team only: anyone else answers 404. */
-static struct db_stmt get_team_member = {
-	.name = "members_get_of_team",
-	.sql = "SELECT member_json(m, $3::boolean)::text, m.version"
-	       " FROM visible_members($2::ltree) m WHERE m.id = $1::uuid AND EXISTS (SELECT 1"
-	       " FROM memberships ms WHERE ms.member_id = m.id AND ms.team_id = $4::uuid"
-	       " AND ms.left_on IS NULL)",
-	.nparams = 4,
-	.readonly = 1,
-};
+static struct db_stmt get_team_member = DB_READ("members_get_of_team", 4,
+	"SELECT member_json(m, $3::boolean)::text, m.version"
+	" FROM visible_members($2::ltree) m WHERE m.id = $1::uuid AND EXISTS (SELECT 1"
+	" FROM memberships ms WHERE ms.member_id = m.id AND ms.team_id = $4::uuid"
+	" AND ms.left_on IS NULL)");
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
@@ -362,12 +332,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	if (!res)
 		return;
 	if (write_refused_or_stale(resp, ctx, res, st, version) == 0 &&
-	    refused_by_database(resp, ctx, res, "update") == 0) {
-		if (!result_value(res, "json")) /* changed between the read and the write */
-			respond_outcome(resp, ctx, OUTCOME_STALE, "member", NULL);
-		else
-			respond_written_named(resp, ctx, res, 200, NULL, NULL);
-	}
+	    refused_by_database(resp, ctx, res, "update") == 0)
+		respond_updated(resp, ctx, res, "member");
 	PQclear(res);
 }
 
@@ -380,18 +346,10 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {id, version, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_member, params, &st);
-	if (!res)
-		return;
-	if (st != DB_OK)
-		write_refused(resp, ctx, res);
-	else
-		respond_deleted(resp, ctx, res, version, "member",
-				"The member has memberships, which keep the teams' history: set status "
-				"inactive instead of deleting.");
-	PQclear(res);
+	delete_and_answer(resp, ctx, &delete_member, params, 3, version, "member",
+			  "The member has memberships, which keep the teams' history: set status "
+			  "inactive instead of deleting.",
+			  write_refused);
 }
 
 const struct route members_routes[] = {

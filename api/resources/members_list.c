@@ -83,27 +83,19 @@
 	" END, top.id::text"
 #define TOP_DOCUMENTS " JOIN member_documents d ON d.member_id = top.id ORDER BY top.id"
 
-static struct db_stmt choose_plan = {
-	.name = "members_list_plan",
-	.sql = "SELECT CASE WHEN $4::uuid IS NOT NULL THEN 'team'"
-	       " WHEN (SELECT count(*) FROM (SELECT 1 FROM units u WHERE " UNDER_ROOT("u")
-	       "   LIMIT $5::int + 1) s) <= $5::int THEN 'units'"
-	       " WHEN NOT $6::boolean THEN 'walk'"
-	       " WHEN search_fold($3::text) ~ '[[:alnum:]]{3}' THEN 'sift_by_name'"
-	       " ELSE 'sift_by_unit' END AS plan",
-	.nparams = 6,
-	.readonly = 1,
-};
+static struct db_stmt choose_plan = DB_READ("members_list_plan", 6,
+	"SELECT CASE WHEN $4::uuid IS NOT NULL THEN 'team'"
+	" WHEN (SELECT count(*) FROM (SELECT 1 FROM units u WHERE " UNDER_ROOT("u")
+	"   LIMIT $5::int + 1) s) <= $5::int THEN 'units'"
+	" WHEN NOT $6::boolean THEN 'walk'"
+	" WHEN search_fold($3::text) ~ '[[:alnum:]]{3}' THEN 'sift_by_name'"
+	" ELSE 'sift_by_unit' END AS plan");
 
-static struct db_stmt page_by_team = {
-	.name = "members_list_team",
-	.sql = "SELECT " OUTPUT " FROM memberships ms JOIN members m ON m.id = ms.member_id"
-	       " JOIN units u ON u.code = m.unit_code"
-	       " WHERE ms.team_id = $12::uuid AND ms.left_on IS NULL AND " AFTER("m")
-	       " AND " MATCHES("m") " AND " UNDER_ROOT("u") " ORDER BY m.id LIMIT $11::int",
-	.nparams = 12,
-	.readonly = 1,
-};
+static struct db_stmt page_by_team = DB_READ("members_list_team", 12,
+	"SELECT " OUTPUT " FROM memberships ms JOIN members m ON m.id = ms.member_id"
+	" JOIN units u ON u.code = m.unit_code"
+	" WHERE ms.team_id = $12::uuid AND ms.left_on IS NULL AND " AFTER("m")
+	" AND " MATCHES("m") " AND " UNDER_ROOT("u") " ORDER BY m.id LIMIT $11::int");
 
 /* The first page of each unit, from members_unit_list alone; then the first of those. */
 #define FIRST_OF_EACH_UNIT(after)                                                          \
@@ -111,29 +103,21 @@ static struct db_stmt page_by_team = {
 	" (SELECT mm.id FROM members mm WHERE mm.unit_code = u.code AND mm.id > " after    \
 	"  AND " MATCHES("mm") " ORDER BY mm.id LIMIT $11::int) x WHERE " UNDER_ROOT("u")
 
-static struct db_stmt page_by_units = {
-	.name = "members_list_units",
-	.sql = "SELECT " OUTPUT_OF_TOP " FROM (" FIRST_OF_EACH_UNIT("coalesce($3::uuid, '00000000-0000-0000-0000-000000000000')")
-	       "   ORDER BY x.id LIMIT $11::int) top"
-	       TOP_DOCUMENTS,
-	.nparams = 11,
-	.readonly = 1,
-};
+static struct db_stmt page_by_units = DB_READ("members_list_units", 11,
+	"SELECT " OUTPUT_OF_TOP " FROM (" FIRST_OF_EACH_UNIT("coalesce($3::uuid, '00000000-0000-0000-0000-000000000000')")
+	"   ORDER BY x.id LIMIT $11::int) top"
+	TOP_DOCUMENTS);
 
 /*
  * Unfiltered lists only (the parameter tests are constant, so they gate the plan without
  * changing its estimates): any row may match, so walking the id index is right. The unit test
  * is a scalar subquery, so it filters the walk row by row and never becomes a join.
  */
-static struct db_stmt page_by_walk = {
-	.name = "members_list_walk",
-	.sql = "SELECT " OUTPUT " FROM members m WHERE " AFTER("m")
-	       " AND (SELECT " UNDER_ROOT("u") " FROM units u WHERE u.code = m.unit_code)"
-	       " AND $4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL"
-	       " AND $7::text IS NULL AND $8::text IS NULL ORDER BY m.id LIMIT $11::int",
-	.nparams = 11,
-	.readonly = 1,
-};
+static struct db_stmt page_by_walk = DB_READ("members_list_walk", 11,
+	"SELECT " OUTPUT " FROM members m WHERE " AFTER("m")
+	" AND (SELECT " UNDER_ROOT("u") " FROM units u WHERE u.code = m.unit_code)"
+	" AND $4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL"
+	" AND $7::text IS NULL AND $8::text IS NULL ORDER BY m.id LIMIT $11::int");
 
 /*
  * Filtered lists of large subtrees ("sift"): a filter may keep most rows (status=active,
@@ -159,25 +143,17 @@ static struct db_stmt page_by_walk = {
 	" SELECT " OUTPUT_OF_TOP " FROM (SELECT id FROM found ORDER BY id LIMIT $11::int) top"    \
 	TOP_DOCUMENTS
 
-static struct db_stmt page_by_sifting_names = {
-	.name = "members_list_sift_by_name",
-	.sql = SIFT("SELECT h.id FROM (SELECT mm.id, mm.unit_code FROM members mm"
-		    "  WHERE mm.full_name_folded LIKE (SELECT search_pattern($8)) AND " MATCHES("mm")
-		    "  AND (SELECT needed FROM rest) OFFSET 0) h"
-		    " WHERE h.id > (SELECT edge FROM rest)"
-		    " AND (SELECT " UNDER_ROOT("u") " FROM units u WHERE u.code = h.unit_code)"
-		    " ORDER BY h.id LIMIT $11::int"),
-	.nparams = 11,
-	.readonly = 1,
-};
+static struct db_stmt page_by_sifting_names = DB_READ("members_list_sift_by_name", 11,
+	SIFT("SELECT h.id FROM (SELECT mm.id, mm.unit_code FROM members mm"
+	"  WHERE mm.full_name_folded LIKE (SELECT search_pattern($8)) AND " MATCHES("mm")
+	"  AND (SELECT needed FROM rest) OFFSET 0) h"
+	" WHERE h.id > (SELECT edge FROM rest)"
+	" AND (SELECT " UNDER_ROOT("u") " FROM units u WHERE u.code = h.unit_code)"
+	" ORDER BY h.id LIMIT $11::int"));
 
-static struct db_stmt page_by_sifting_units = {
-	.name = "members_list_sift_by_unit",
-	.sql = SIFT(FIRST_OF_EACH_UNIT("(SELECT edge FROM rest)")
-		    " AND (SELECT needed FROM rest) ORDER BY x.id LIMIT $11::int"),
-	.nparams = 11,
-	.readonly = 1,
-};
+static struct db_stmt page_by_sifting_units = DB_READ("members_list_sift_by_unit", 11,
+	SIFT(FIRST_OF_EACH_UNIT("(SELECT edge FROM rest)")
+	" AND (SELECT needed FROM rest) ORDER BY x.id LIMIT $11::int"));
 
 static const char csv_header[] = "id,unit_code,full_name,gender,birth_year,phone,email,"
 				 "ethnicity,languages,affiliations,digital_skill,status";

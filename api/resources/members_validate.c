@@ -141,16 +141,25 @@ static int is_language_code(const char *s)
 	       s[2] >= 'a' && s[2] <= 'z';
 }
 
+/* 1 after adding the error at `at` when value is not an array (not_array) or holds more than
+ * max items (too_many); 0 when it is an array of a size that fits. */
+static int array_refused(const json_t *value, const char *at, size_t max, const char *not_array,
+			 const char *too_many, json_t **errors)
+{
+	if (!json_is_array(value))
+		add_error_at(errors, at, "invalid_type", not_array);
+	else if (json_array_size(value) > max)
+		add_error_at(errors, at, "too_long", too_many);
+	else
+		return 0;
+	return 1;
+}
+
 int member_languages_validate(const json_t *value, json_t **errors)
 {
-	if (!json_is_array(value)) {
-		add_error_at(errors, "/languages", "invalid_type", "must be an array of language codes");
+	if (array_refused(value, "/languages", MEMBER_LANGUAGES_MAX,
+			  "must be an array of language codes", "may hold at most 20 languages", errors))
 		return 1;
-	}
-	if (json_array_size(value) > MEMBER_LANGUAGES_MAX) {
-		add_error_at(errors, "/languages", "too_long", "may hold at most 20 languages");
-		return 1;
-	}
 	int count = 0;
 	size_t i, j;
 	json_t *item, *other;
@@ -288,14 +297,9 @@ static int check_training(const json_t *t, size_t index, const char *today, json
 
 int member_trainings_validate(const json_t *value, const char *today, json_t **errors)
 {
-	if (!json_is_array(value)) {
-		add_error_at(errors, "/trainings", "invalid_type", "must be an array of objects");
+	if (array_refused(value, "/trainings", MEMBER_TRAININGS_MAX, "must be an array of objects",
+			  "may hold at most 50 trainings", errors))
 		return 1;
-	}
-	if (json_array_size(value) > MEMBER_TRAININGS_MAX) {
-		add_error_at(errors, "/trainings", "too_long", "may hold at most 50 trainings");
-		return 1;
-	}
 	int count = 0;
 	size_t i;
 	json_t *t;

@@ -56,79 +56,49 @@ static const struct field membership_fields[] = {
 #define HISTORY_ORDER " ORDER BY ms.joined_on DESC, ms.id DESC"
 #define ACTIVE_IS(flag) "(" flag "::boolean IS NULL OR (ms.left_on IS NULL) = " flag "::boolean)"
 
-static struct db_stmt team_visible = {
-	.name = "memberships_team_visible",
-	.sql = "SELECT 1 FROM visible_teams($2::ltree, $3::uuid) t WHERE t.id = $1::uuid",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt team_visible = DB_READ("memberships_team_visible", 3,
+	"SELECT 1 FROM visible_teams($2::ltree, $3::uuid) t WHERE t.id = $1::uuid");
 
-static struct db_stmt member_visible = {
-	.name = "memberships_member_visible",
-	.sql = "SELECT 1 FROM visible_members($2::ltree) m WHERE m.id = $1::uuid",
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt member_visible = DB_READ("memberships_member_visible", 2,
+	"SELECT 1 FROM visible_members($2::ltree) m WHERE m.id = $1::uuid");
 
-static struct db_stmt list_of_team = {
-	.name = "memberships_of_team",
-	.sql = "SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
-	       " WHERE ms.team_id = $1::uuid AND " HISTORY_AFTER("$2") " AND " ACTIVE_IS("$3")
-	       HISTORY_ORDER " LIMIT $4::int",
-	.nparams = 4,
-	.readonly = 1,
-};
+static struct db_stmt list_of_team = DB_READ("memberships_of_team", 4,
+	"SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
+	" WHERE ms.team_id = $1::uuid AND " HISTORY_AFTER("$2") " AND " ACTIVE_IS("$3")
+	HISTORY_ORDER " LIMIT $4::int");
 
-static struct db_stmt list_of_member = {
-	.name = "memberships_of_member",
-	.sql = "SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
-	       " JOIN visible_teams($2::ltree, $3::uuid) t ON t.id = ms.team_id"
-	       " WHERE ms.member_id = $1::uuid AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5")
-	       HISTORY_ORDER " LIMIT $6::int",
-	.nparams = 6,
-	.readonly = 1,
-};
+static struct db_stmt list_of_member = DB_READ("memberships_of_member", 6,
+	"SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
+	" JOIN visible_teams($2::ltree, $3::uuid) t ON t.id = ms.team_id"
+	" WHERE ms.member_id = $1::uuid AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5")
+	HISTORY_ORDER " LIMIT $6::int");
 
 /*
  * A membership and what a patch is checked against (db/functions/30_teams.sql, as the
  * writes): the columns json, version, role, joined_on, left_on ("" when active),
  * team_established_on, member_id.
  */
-static struct db_stmt get_membership = {
-	.name = "memberships_get",
-	.sql = "SELECT * FROM membership_read($1::uuid, $2::uuid, $3::ltree, $4::uuid)",
-	.nparams = 4,
-	.readonly = 1,
-};
+static struct db_stmt get_membership = DB_READ("memberships_get", 4,
+	"SELECT * FROM membership_read($1::uuid, $2::uuid, $3::ltree, $4::uuid)");
 
-static struct db_stmt create_membership = {
-	.name = "memberships_create",
-	.sql = "SELECT * FROM membership_create($1::uuid, $2::ltree, $3::uuid, $4, $5::date, $6::date,"
-	       " $7, $8::uuid, $9, $10)",
-	.nparams = 10,
-};
+static struct db_stmt create_membership = DB_STMT("memberships_create", 10,
+	"SELECT * FROM membership_create($1::uuid, $2::ltree, $3::uuid, $4, $5::date, $6::date,"
+	" $7, $8::uuid, $9, $10)");
 
 /* $1 id, $2 team, $3 version, $4 the patch (jsonb), $5 scope, $6-$9 audit. */
-static struct db_stmt update_membership = {
-	.name = "memberships_update",
-	.sql = "SELECT * FROM membership_update($1::uuid, $2::uuid, $3::int, $4::jsonb, $5::ltree, $6,"
-	       " $7::uuid, $8, $9)",
-	.nparams = 9,
-};
+static struct db_stmt update_membership = DB_STMT("memberships_update", 9,
+	"SELECT * FROM membership_update($1::uuid, $2::uuid, $3::int, $4::jsonb, $5::ltree, $6,"
+	" $7::uuid, $8, $9)");
 
 /* What a refused membership write conflicts with: the active leader's membership, the team's
  * level, and whether the person is already active in this very team. */
-static struct db_stmt conflict_facts = {
-	.name = "memberships_conflict_facts",
-	.sql = "SELECT (SELECT id::text FROM memberships WHERE team_id = $1::uuid"
-	       "   AND role = 'leader' AND left_on IS NULL) AS leader_membership,"
-	       " (SELECT u.level FROM teams t JOIN units u ON u.code = t.unit_code"
-	       "   WHERE t.id = $1::uuid) AS team_level,"
-	       " EXISTS (SELECT 1 FROM memberships WHERE team_id = $1::uuid"
-	       "   AND member_id = $2::uuid AND left_on IS NULL) AS already_active",
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt conflict_facts = DB_READ("memberships_conflict_facts", 2,
+	"SELECT (SELECT id::text FROM memberships WHERE team_id = $1::uuid"
+	"   AND role = 'leader' AND left_on IS NULL) AS leader_membership,"
+	" (SELECT u.level FROM teams t JOIN units u ON u.code = t.unit_code"
+	"   WHERE t.id = $1::uuid) AS team_level,"
+	" EXISTS (SELECT 1 FROM memberships WHERE team_id = $1::uuid"
+	"   AND member_id = $2::uuid AND left_on IS NULL) AS already_active");
 
 /* Answers 409 for a unique index that refused the write, saying what is in the way. */
 static void explain_conflict(struct _u_response *resp, struct req_ctx *ctx, const char *team_id,
@@ -278,9 +248,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	const char *member = body_string(body, "member_id"), *joined = body_string(body, "joined_on");
 	const char *params[10] = {team, ctx->principal.scope_path, member, body_string(body, "role"),
 				  joined, body_string(body, "left_on")};
-	audit_actor_params(ctx, params + 6);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_membership, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_membership, params, 6, &st);
 	if (!res)
 		return;
 	char text[160];
@@ -374,10 +343,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	else if (result_true(res, "revive_refused"))
 		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "membership",
 				"The team is dissolved: its memberships cannot become active again.");
-	else if (!result_value(res, "json")) /* the version If-Match named is gone */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "membership", NULL);
 	else
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "membership");
 out:
 	free(doc);
 	PQclear(res);

@@ -14,12 +14,8 @@
 #include "../server.h" /* server_metrics_text, defined here */
 #include "rep_cache.h"
 
-static struct db_stmt applied_version = {
-	.name = "ops_applied_version",
-	.sql = MIGRATE_APPLIED_VERSION_SQL,
-	.nparams = 0,
-	.readonly = 1,
-};
+static struct db_stmt applied_version = DB_READ("ops_applied_version", 0,
+	MIGRATE_APPLIED_VERSION_SQL);
 
 static void healthz(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
@@ -47,7 +43,8 @@ static void readyz(const struct _u_request *req, struct _u_response *resp, struc
 		problem_unavailable(resp, ctx, 0);
 		return;
 	}
-	long applied = atol(PQgetvalue(res, 0, 0));
+	const char *version = db_value(res, 0, "version");
+	long applied = version ? atol(version) : 0;
 	PQclear(res);
 	long expected = migrate_latest_version(migrations_embedded, migrations_embedded_count);
 	if (applied < expected) {

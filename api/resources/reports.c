@@ -31,26 +31,14 @@
 
 #define REPORT_MAX_YEARS 5
 
-static struct db_stmt coverage_stmt = {
-	.name = "reports_coverage",
-	.sql = "SELECT report_coverage($1, $2::ltree, $3, $4::text[]) AS body",
-	.nparams = 4,
-	.readonly = 1,
-};
+static struct db_stmt coverage_stmt = DB_READ("reports_coverage", 4,
+	"SELECT report_coverage($1, $2::ltree, $3, $4::text[]) AS body");
 
-static struct db_stmt activity_stmt = {
-	.name = "reports_activity",
-	.sql = "SELECT report_activity($1, $2::ltree, $3, $4::date, $5::date, $6) AS body",
-	.nparams = 6,
-	.readonly = 1,
-};
+static struct db_stmt activity_stmt = DB_READ("reports_activity", 6,
+	"SELECT report_activity($1, $2::ltree, $3, $4::date, $5::date, $6) AS body");
 
-static struct db_stmt lagging_stmt = {
-	.name = "reports_lagging",
-	.sql = "SELECT report_lagging($1, $2::ltree, $3, $4::date, $5::date, $6::int) AS body",
-	.nparams = 6,
-	.readonly = 1,
-};
+static struct db_stmt lagging_stmt = DB_READ("reports_lagging", 6,
+	"SELECT report_lagging($1, $2::ltree, $3, $4::date, $5::date, $6::int) AS body");
 
 /* What every report takes: the unit, the format, and for some the period. */
 struct report_query {

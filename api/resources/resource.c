@@ -9,6 +9,7 @@
 #include "../http/problem.h"
 #include "../server.h"
 #include "../text.h"
+#include "audit_actor.h"
 #include "rep_cache.h"
 
 int allowed_or_say(struct _u_response *resp, const struct req_ctx *ctx, enum action action,
@@ -165,6 +166,29 @@ void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt 
 	PQclear(res);
 }
 
+PGresult *run_write(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		    const char **params, int actor_at, enum db_status *st)
+{
+	audit_actor_params(ctx, params + actor_at);
+	return request_query(ctx, resp, stmt, params, st);
+}
+
+PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+			 const char **params, int doc_at, int actor_at, json_t *doc,
+			 enum db_status *st)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (!text) {
+		internal_error(resp, ctx);
+		return NULL;
+	}
+	params[doc_at] = text;
+	PGresult *res = run_write(resp, ctx, stmt, params, actor_at, st);
+	free(text);
+	return res;
+}
+
 void respond_written(struct _u_response *resp, const PGresult *res, unsigned status,
 		     int json_col, int version_col, const char *location_prefix, int id_col)
 {
@@ -179,12 +203,12 @@ void respond_written(struct _u_response *resp, const PGresult *res, unsigned sta
 }
 
 void respond_updated(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
-		     int json_col, const char *what)
+		     const char *what)
 {
-	if (PQgetisnull(res, 0, json_col))
-		changed_meanwhile(resp, ctx, what);
+	if (!result_value(res, "json"))
+		respond_outcome(resp, ctx, OUTCOME_STALE, what, NULL);
 	else
-		respond_written(resp, res, 200, json_col, json_col + 1, NULL, 0);
+		respond_written_named(resp, ctx, res, 200, NULL, NULL);
 }
 
 void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
@@ -210,18 +234,12 @@ void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 
 const char *result_value(const PGresult *res, const char *column)
 {
-	int col = PQfnumber(res, column);
-	if (col < 0) {
-		log_event(LOG_ERROR, "a statement does not return the column read", "column", column);
-		return NULL;
-	}
-	return PQntuples(res) < 1 || PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+	return db_value(res, 0, column);
 }
 
 int result_true(const PGresult *res, const char *column)
 {
-	const char *v = result_value(res, column);
-	return v && !strcmp(v, "t");
+	return db_true(res, 0, column);
 }
 
 void respond_written_named(struct _u_response *resp, const struct req_ctx *ctx,
@@ -356,4 +374,19 @@ void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const 
 		ulfius_set_empty_body_response(resp, 204);
 	else
 		respond_outcome(resp, ctx, outcome, what, in_use_detail);
+}
+
+void delete_and_answer(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		       const char **params, int actor_at, const char *version, const char *what,
+		       const char *in_use_detail, write_refusal refused)
+{
+	enum db_status st;
+	PGresult *res = run_write(resp, ctx, stmt, params, actor_at, &st);
+	if (!res)
+		return;
+	if (st != DB_OK)
+		(refused ? refused : write_failed_unexpectedly)(resp, ctx, res);
+	else
+		respond_deleted(resp, ctx, res, version, what, in_use_detail);
+	PQclear(res);
 }

@@ -94,6 +94,23 @@ void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt 
 		  const char *const *params, const char *list, int limit);
 
 /*
+ * Runs an audited write: the audit actor (audit_actor.h) fills params[actor_at] on. The result
+ * (the caller PQclear()s it, whatever *st), or NULL after answering 503.
+ */
+PGresult *run_write(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		    const char **params, int actor_at, enum db_status *st);
+
+/*
+ * Runs a write that carries a JSON document: doc as compact text in params[doc_at], the audit
+ * actor (audit_actor.h) from params[actor_at] on; decrefs doc. The result (the caller
+ * PQclear()s it, whatever *st), or NULL after answering: 503, or 500 when doc is NULL or could
+ * not be written out.
+ */
+PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+			 const char **params, int doc_at, int actor_at, json_t *doc,
+			 enum db_status *st);
+
+/*
  * Answers a write: status with the JSON in json_col and ETag from version_col; when
  * location_prefix is given, Location: <prefix><value of id_col>.
  */
@@ -101,11 +118,12 @@ void respond_written(struct _u_response *resp, const PGresult *res, unsigned sta
 		     int json_col, int version_col, const char *location_prefix, int id_col);
 
 /*
- * Answers an update whose new JSON is in json_col and new version in the column after it:
- * 200 with ETag, or, when the JSON is NULL (nothing had the version If-Match named), 412.
+ * Answers an update from its named columns: 200 with "json" and ETag from "version", or 412
+ * when json is NULL (nothing had the version If-Match named: another write took it). The
+ * caller answers the other outcomes first.
  */
 void respond_updated(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
-		     int json_col, const char *what);
+		     const char *what);
 
 /*
  * What a guarded write came to. A write statement tells it in named columns (read with
@@ -125,10 +143,7 @@ enum write_outcome {
 void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 		     enum write_outcome outcome, const char *what, const char *conflict_detail);
 
-/*
- * Row 0's value of the named column, NULL when it is SQL NULL. A name the statement does not
- * return is a programming error: logged, and read as NULL.
- */
+/* Row 0's value of the named column, NULL when it is SQL NULL (db_value, db/pool.h). */
 const char *result_value(const PGresult *res, const char *column);
 
 /* 1 when row 0's named column is the boolean true. */
@@ -161,6 +176,19 @@ void changed_meanwhile(struct _u_response *resp, const struct req_ctx *ctx, cons
  */
 void respond_deleted(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
 		     const char *version, const char *what, const char *in_use_detail);
+
+/* How a resource answers a write the database refused: its own 409s and 422s, else
+ * write_failed_unexpectedly(). */
+typedef void (*write_refusal)(struct _u_response *resp, const struct req_ctx *ctx,
+			      const PGresult *res);
+
+/*
+ * Runs an audited delete (run_write) and answers it: by refused (NULL: write_failed_unexpectedly)
+ * when the database refused it, else by respond_deleted() with version, what and in_use_detail.
+ */
+void delete_and_answer(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+		       const char **params, int actor_at, const char *version, const char *what,
+		       const char *in_use_detail, write_refusal refused);
 
 /* 422 for query parameters / for a body; steal errors. */
 void invalid_query(struct _u_response *resp, const struct req_ctx *ctx, json_t *errors);

@@ -37,60 +37,39 @@
 #include "teams_shared.h"
 
 #define Q_MAX_CHARS 100
-static struct db_stmt list_services = {
-	.name = "services_list",
-	.sql = "SELECT service_json(s)::text, s.code FROM services s"
-	       " WHERE ($1::text IS NULL OR s.code > $1) AND ($2::text IS NULL OR s.category = $2)"
-	       " AND ($3::text IS NULL OR s.status = $3)"
-	       " AND ($4::text IS NULL OR search_fold(concat_ws(' ', s.code, s.name_vi, s.name_en,"
-	       "   (SELECT string_agg(t.value->>'name', ' ') FROM jsonb_each(s.translations) t)))"
-	       "   LIKE search_pattern($4))"
-	       " ORDER BY s.code LIMIT $5::int",
-	.nparams = 5,
-	.readonly = 1,
-};
+static struct db_stmt list_services = DB_READ("services_list", 5,
+	"SELECT service_json(s)::text, s.code FROM services s"
+	" WHERE ($1::text IS NULL OR s.code > $1) AND ($2::text IS NULL OR s.category = $2)"
+	" AND ($3::text IS NULL OR s.status = $3)"
+	" AND ($4::text IS NULL OR search_fold(concat_ws(' ', s.code, s.name_vi, s.name_en,"
+	"   (SELECT string_agg(t.value->>'name', ' ') FROM jsonb_each(s.translations) t)))"
+	"   LIKE search_pattern($4))"
+	" ORDER BY s.code LIMIT $5::int");
 
-static struct db_stmt get_service = {
-	.name = "services_get",
-	.sql = "SELECT service_json(s)::text, s.version FROM services s WHERE s.code = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt get_service = DB_READ("services_get", 1,
+	"SELECT service_json(s)::text, s.version FROM services s WHERE s.code = $1");
 
 /* The writable fields as stored, the base a merge patch applies to. */
-static struct db_stmt get_writable = {
-	.name = "services_get_writable",
-	.sql = "SELECT json_build_object('code', code, 'name_vi', name_vi, 'name_en', name_en,"
-	       " 'category', category, 'steps', steps, 'translations', translations,"
-	       " 'status', status)::text AS service, version FROM services WHERE code = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt get_writable = DB_READ("services_get_writable", 1,
+	"SELECT json_build_object('code', code, 'name_vi', name_vi, 'name_en', name_en,"
+	" 'category', category, 'steps', steps, 'translations', translations,"
+	" 'status', status)::text AS service, version FROM services WHERE code = $1");
 
 /*
  * The writes call the functions of db/functions/50_services.sql, which ask the languages
  * table, write and record the audit event; their columns are read by name.
  * $1 the service as stored (jsonb), $2-$5 audit actor.
  */
-static struct db_stmt create_service = {
-	.name = "services_create",
-	.sql = "SELECT * FROM service_create($1::jsonb, $2, $3::uuid, $4, $5)",
-	.nparams = 5,
-};
+static struct db_stmt create_service = DB_STMT("services_create", 5,
+	"SELECT * FROM service_create($1::jsonb, $2, $3::uuid, $4, $5)");
 
 /* $1 code, $2 version, $3 the merged service (jsonb), $4-$7 audit actor. */
-static struct db_stmt update_service = {
-	.name = "services_update",
-	.sql = "SELECT * FROM service_update($1, $2::int, $3::jsonb, $4, $5::uuid, $6, $7)",
-	.nparams = 7,
-};
+static struct db_stmt update_service = DB_STMT("services_update", 7,
+	"SELECT * FROM service_update($1, $2::int, $3::jsonb, $4, $5::uuid, $6, $7)");
 
 /* $1 code, $2 version, $3-$6 audit actor. */
-static struct db_stmt delete_service = {
-	.name = "services_delete",
-	.sql = "SELECT * FROM service_delete($1, $2::int, $3, $4::uuid, $5, $6)",
-	.nparams = 6,
-};
+static struct db_stmt delete_service = DB_STMT("services_delete", 6,
+	"SELECT * FROM service_delete($1, $2::int, $3, $4::uuid, $5, $6)");
 
 /* Reading the catalogue: any role, or a system with any scope at all. */
 static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
@@ -205,27 +184,6 @@ static void unknown_languages(struct _u_response *resp, const struct req_ctx *ct
 	invalid_body(resp, ctx, errors);
 }
 
-/*
- * Runs a write with the document as text in params[doc_at]; decrefs doc. NULL after 503, or
- * 500 when the document is NULL or could not be written out (memory ran out).
- */
-static PGresult *write_service(struct _u_response *resp, struct req_ctx *ctx,
-			       struct db_stmt *stmt, const char **params, int doc_at, int actor_at,
-			       json_t *doc, enum db_status *st)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (!text) {
-		internal_error(resp, ctx);
-		return NULL;
-	}
-	params[doc_at] = text;
-	audit_actor_params(ctx, params + actor_at);
-	PGresult *res = request_query(ctx, resp, stmt, params, st);
-	free(text);
-	return res;
-}
-
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	struct page_request page;
@@ -274,7 +232,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	}
 	const char *params[5] = {NULL};
 	enum db_status st;
-	PGresult *res = write_service(resp, ctx, &create_service, params, 0, 1,
+	PGresult *res = write_document(resp, ctx, &create_service, params, 0, 1,
 				      stored_service(ctx->body), &st);
 	if (!res)
 		return;
@@ -354,7 +312,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	json_decref(merged);
 	const char *params[7] = {code, version};
 	enum db_status st;
-	PGresult *res = write_service(resp, ctx, &update_service, params, 2, 3, doc, &st);
+	PGresult *res = write_document(resp, ctx, &update_service, params, 2, 3, doc, &st);
 	if (!res)
 		return;
 	const char *unknown = st == DB_OK ? result_value(res, "unknown_languages") : NULL;
@@ -364,10 +322,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "service", NULL);
 	else if (unknown)
 		unknown_languages(resp, ctx, unknown);
-	else if (!result_value(res, "json")) /* another write took the version If-Match named */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "service", NULL);
 	else
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "service");
 	PQclear(res);
 }
 
@@ -380,18 +336,10 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[6] = {code, version};
-	audit_actor_params(ctx, params + 2);
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_service, params, &st);
-	if (!res)
-		return;
-	if (st != DB_OK)
-		write_failed_unexpectedly(resp, ctx, res);
-	else
-		respond_deleted(resp, ctx, res, version, "service",
-				"Activities refer to this service, and deleting it would break their "
-				"records: retire it instead (PATCH status \"retired\").");
-	PQclear(res);
+	delete_and_answer(resp, ctx, &delete_service, params, 2, version, "service",
+			  "Activities refer to this service, and deleting it would break their "
+			  "records: retire it instead (PATCH status \"retired\").",
+			  NULL);
 }
 
 const struct route services_routes[] = {

@@ -58,43 +58,26 @@ static const struct field team_fields[] = {
  * The statements call the functions of db/functions/30_teams.sql, which keep the scope rule,
  * the unit a team may be placed in and the audit event; their columns are read by name.
  */
-static struct db_stmt get_team = {
-	.name = "teams_get",
-	.sql = "SELECT json, version, path FROM team_read($1::uuid, $2::ltree, $3::uuid, $4::boolean)",
-	.nparams = 4,
-	.readonly = 1,
-};
+static struct db_stmt get_team = DB_READ("teams_get", 4,
+	"SELECT json, version, path FROM team_read($1::uuid, $2::ltree, $3::uuid, $4::boolean)");
 
-static struct db_stmt create_team = {
-	.name = "teams_create",
-	.sql = "SELECT * FROM team_create($1, $2, $3, $4::date, $5, $6, $7::ltree, $8, $9::uuid, $10,"
-	       " $11, $12::boolean)",
-	.nparams = 12,
-};
+static struct db_stmt create_team = DB_STMT("teams_create", 12,
+	"SELECT * FROM team_create($1, $2, $3, $4::date, $5, $6, $7::ltree, $8, $9::uuid, $10,"
+	" $11, $12::boolean)");
 
 /* $1 id, $2 version, $3 the patch as stored (jsonb), $4 scope, $5-$8 audit, $9 personal data. */
-static struct db_stmt update_team = {
-	.name = "teams_update",
-	.sql = "SELECT * FROM team_update($1::uuid, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8,"
-	       " $9::boolean)",
-	.nparams = 9,
-};
+static struct db_stmt update_team = DB_STMT("teams_update", 9,
+	"SELECT * FROM team_update($1::uuid, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8,"
+	" $9::boolean)");
 
-static struct db_stmt delete_team = {
-	.name = "teams_delete",
-	.sql = "SELECT * FROM team_delete($1::uuid, $2::int, $3::ltree, $4, $5::uuid, $6, $7)",
-	.nparams = 7,
-};
+static struct db_stmt delete_team = DB_STMT("teams_delete", 7,
+	"SELECT * FROM team_delete($1::uuid, $2::int, $3::ltree, $4, $5::uuid, $6, $7)");
 
 /* The other active team of a unit: the given one, or else the unit of team $2. */
-static struct db_stmt active_team_of_unit = {
-	.name = "teams_active_of_unit",
-	.sql = "SELECT t.id::text AS id, t.unit_code FROM teams t WHERE t.status = 'active'"
-	       " AND t.unit_code = coalesce($1, (SELECT unit_code FROM teams WHERE id = $2::uuid))"
-	       " AND t.id IS DISTINCT FROM $2::uuid",
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt active_team_of_unit = DB_READ("teams_active_of_unit", 2,
+	"SELECT t.id::text AS id, t.unit_code FROM teams t WHERE t.status = 'active'"
+	" AND t.unit_code = coalesce($1, (SELECT unit_code FROM teams WHERE id = $2::uuid))"
+	" AND t.id IS DISTINCT FROM $2::uuid");
 
 /*
  * A team body's checks beyond the field table (a body_check, run after it): established_on,
@@ -286,10 +269,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		snprintf(message, sizeof message,
 			 "must not be after the first membership began (%s)", first_joined);
 		invalid_field(resp, ctx, "/established_on", "out_of_range", message);
-	} else if (!result_value(res, "json")) { /* the version If-Match named is gone */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "team", NULL);
 	} else {
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "team");
 	}
 	PQclear(res);
 }
@@ -303,9 +284,8 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {id, version, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_team, params, &st);
+	PGresult *res = run_write(resp, ctx, &delete_team, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)

@@ -79,8 +79,7 @@
 	" (SELECT count(*) FROM memberships ms"                                                \
 	"  WHERE ms.team_id = tm.id AND ms.left_on IS NULL)::text), tm.id::text"
 
-#define PAGE_STMT(stmt_name, select, ids)                                                   \
-	{.name = stmt_name, .sql = PAGE_ROWS(select, ids), .nparams = 9, .readonly = 1}
+#define PAGE_STMT(stmt_name, select, ids) DB_READ(stmt_name, 9, PAGE_ROWS(select, ids))
 
 enum page_way { IN_SUBTREE, EVERYWHERE, EVERYWHERE_BY_NAME };
 

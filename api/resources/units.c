@@ -38,66 +38,42 @@ static const struct field unit_fields[] = {
 	{0},
 };
 
-static struct db_stmt list_units = {
-	.name = "units_list",
-	.sql = "SELECT unit_json(u)::text, u.code FROM units u"
-	       " WHERE within(u.path, $1::ltree) AND ($2::text IS NULL OR u.code > $2)"
-	       " AND ($3::text IS NULL OR u.parent_code = $3) AND ($4::text IS NULL OR u.level = $4)"
-	       " AND ($5::text IS NULL OR u.status = $5)"
-	       " AND ($6::text IS NULL OR search_fold(u.name) LIKE search_pattern($6))"
-	       " ORDER BY u.code LIMIT $7::int",
-	.nparams = 7,
-	.readonly = 1,
-};
+static struct db_stmt list_units = DB_READ("units_list", 7,
+	"SELECT unit_json(u)::text, u.code FROM units u"
+	" WHERE within(u.path, $1::ltree) AND ($2::text IS NULL OR u.code > $2)"
+	" AND ($3::text IS NULL OR u.parent_code = $3) AND ($4::text IS NULL OR u.level = $4)"
+	" AND ($5::text IS NULL OR u.status = $5)"
+	" AND ($6::text IS NULL OR search_fold(u.name) LIKE search_pattern($6))"
+	" ORDER BY u.code LIMIT $7::int");
 
 /* With $3 (include=ancestors) the unit's members in unit_json's order, then "ancestors". */
-static struct db_stmt get_unit = {
-	.name = "units_get",
-	.sql = "SELECT CASE WHEN $3::boolean THEN"
-	       "   (SELECT json_object_agg(k, v ORDER BY n) FROM"
-	       "     (SELECT k, v, n FROM json_each(unit_json(u)) WITH ORDINALITY AS e(k, v, n)"
-	       "      UNION ALL SELECT 'ancestors', unit_ancestors_json(u), 1000) m)::text"
-	       " ELSE unit_json(u)::text END, u.version FROM units u"
-	       " WHERE u.code = $1 AND within(u.path, $2::ltree)",
-	.nparams = 3,
-	.readonly = 1,
-};
+static struct db_stmt get_unit = DB_READ("units_get", 3,
+	"SELECT CASE WHEN $3::boolean THEN"
+	"   (SELECT json_object_agg(k, v ORDER BY n) FROM"
+	"     (SELECT k, v, n FROM json_each(unit_json(u)) WITH ORDINALITY AS e(k, v, n)"
+	"      UNION ALL SELECT 'ancestors', unit_ancestors_json(u), 1000) m)::text"
+	" ELSE unit_json(u)::text END, u.version FROM units u"
+	" WHERE u.code = $1 AND within(u.path, $2::ltree)");
 
 /*
  * The writes call the functions of db/functions/20_units.sql, which keep the scope rule, who
  * may place a unit where, and the audit event; their columns are read by name.
  */
-static struct db_stmt create_unit = {
-	.name = "units_create",
-	.sql = "SELECT * FROM unit_create($1, $2, $3, $4, $5::ltree, $6, $7::uuid, $8, $9)",
-	.nparams = 9,
-};
+static struct db_stmt create_unit = DB_STMT("units_create", 9,
+	"SELECT * FROM unit_create($1, $2, $3, $4, $5::ltree, $6, $7::uuid, $8, $9)");
 
 /* $1 code, $2 version, $3 the patch (jsonb), $4 scope, $5-$8 audit. */
-static struct db_stmt update_unit = {
-	.name = "units_update",
-	.sql = "SELECT * FROM unit_update($1, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8)",
-	.nparams = 8,
-};
+static struct db_stmt update_unit = DB_STMT("units_update", 8,
+	"SELECT * FROM unit_update($1, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8)");
 
-static struct db_stmt delete_unit = {
-	.name = "units_delete",
-	.sql = "SELECT * FROM unit_delete($1, $2::int, $3::ltree, $4, $5::uuid, $6, $7)",
-	.nparams = 7,
-};
+static struct db_stmt delete_unit = DB_STMT("units_delete", 7,
+	"SELECT * FROM unit_delete($1, $2::int, $3::ltree, $4, $5::uuid, $6, $7)");
 
-static struct db_stmt retire_unit = {
-	.name = "units_retire",
-	.sql = "SELECT unit_retire($1, $2, $3::ltree, $4, $5::uuid, $6, $7) AS outcome",
-	.nparams = 7,
-};
+static struct db_stmt retire_unit = DB_STMT("units_retire", 7,
+	"SELECT unit_retire($1, $2, $3::ltree, $4, $5::uuid, $6, $7) AS outcome");
 
-static struct db_stmt read_unit = {
-	.name = "units_read_after_write",
-	.sql = "SELECT unit_json(u)::text, u.version FROM units u WHERE u.code = $1",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt read_unit = DB_READ("units_read_after_write", 1,
+	"SELECT unit_json(u)::text, u.version FROM units u WHERE u.code = $1");
 
 /* Refusals raised by the tree's trigger (HINT names which) become 422 on parent_code. */
 static int tree_refusal(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res)
@@ -200,9 +176,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	const char *params[9] = {body_string(ctx->body, "code"), body_string(ctx->body, "name"),
 				 body_string(ctx->body, "level"), body_string(ctx->body, "parent_code"),
 				 ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 5);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &create_unit, params, &st);
+	PGresult *res = run_write(resp, ctx, &create_unit, params, 5, &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {
@@ -229,16 +204,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	char version[16];
 	if (accept_patch(req, resp, ctx, unit_fields, NULL, NULL, version) != 0)
 		return;
-	char *patch = json_dumps(ctx->body, JSON_COMPACT);
-	if (!patch) {
-		internal_error(resp, ctx);
-		return;
-	}
-	const char *params[8] = {code, version, patch, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 4);
+	const char *params[8] = {code, version, NULL, ctx->principal.scope_path};
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_unit, params, &st);
-	free(patch);
+	PGresult *res = write_document(resp, ctx, &update_unit, params, 2, 4,
+				       json_incref(ctx->body), &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {
@@ -251,12 +220,22 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 			      body_string(ctx->body, "parent_code")
 				      ? "no such unit in your scope"
 				      : "only administrators make top-level units");
-	} else if (!result_value(res, "json")) { /* the version If-Match named is gone */
-		respond_outcome(resp, ctx, OUTCOME_STALE, "unit", NULL);
 	} else {
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "unit");
 	}
 	PQclear(res);
+}
+
+/* A delete the database refused: rows still refer to the unit (409), or a bug. */
+static void delete_refused(struct _u_response *resp, const struct req_ctx *ctx,
+			   const PGresult *res)
+{
+	if (!strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
+		problem(resp, ctx, 409,
+			"The unit has sub-units, teams, members, accounts or history: retire it into a "
+			"successor instead.");
+	else
+		write_failed_unexpectedly(resp, ctx, res);
 }
 
 static void delete(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -268,21 +247,9 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	if (etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[7] = {code, version, ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &delete_unit, params, &st);
-	if (!res)
-		return;
-	if (st != DB_OK && !strcmp(db_sqlstate(res), SQLSTATE_FOREIGN_KEY_VIOLATION))
-		problem(resp, ctx, 409,
-			"The unit has sub-units, teams, members, accounts or history: retire it into a "
-			"successor instead.");
-	else if (st != DB_OK)
-		write_failed_unexpectedly(resp, ctx, res);
-	else
-		respond_deleted(resp, ctx, res, version, "unit",
-				"A retired unit is kept: records made under it still name it.");
-	PQclear(res);
+	delete_and_answer(resp, ctx, &delete_unit, params, 3, version, "unit",
+			  "A retired unit is kept: records made under it still name it.",
+			  delete_refused);
 }
 
 static void retire(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
@@ -296,9 +263,8 @@ static void retire(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	const char *params[7] = {code, body_string(ctx->body, "successor_code"),
 				 ctx->principal.scope_path};
-	audit_actor_params(ctx, params + 3);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &retire_unit, params, &st);
+	PGresult *res = run_write(resp, ctx, &retire_unit, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK) {

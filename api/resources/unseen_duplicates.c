@@ -19,22 +19,19 @@
  * Seconds until the account is under its allowance again, 0 when it is now. Newest first, the
  * row at which the running total reaches the allowance is the one whose expiry frees it.
  */
-static struct db_stmt wait_for = {
-	.name = "unseen_duplicates_wait",
-	.sql = "SELECT CASE WHEN bool_or(reached) THEN greatest(1, ceil(extract(epoch FROM"
-	       "   max(at) FILTER (WHERE reached) + interval '24 hours' - now()))) ELSE 0 END::int"
-	       " FROM (SELECT at, sum(hits) OVER (ORDER BY at DESC, id DESC)"
-	       "         >= " XSTR(UNSEEN_DUPLICATES_PER_DAY) " AS reached"
-	       "       FROM unseen_duplicates WHERE principal_id = $1::uuid"
-	       "       AND at > now() - interval '24 hours') h",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt wait_for = DB_READ("unseen_duplicates_wait", 1,
+	"SELECT CASE WHEN bool_or(reached) THEN greatest(1, ceil(extract(epoch FROM"
+	"   max(at) FILTER (WHERE reached) + interval '24 hours' - now()))) ELSE 0 END::int"
+	" AS wait_seconds"
+	" FROM (SELECT at, sum(hits) OVER (ORDER BY at DESC, id DESC)"
+	"         >= " XSTR(UNSEEN_DUPLICATES_PER_DAY) " AS reached"
+	"       FROM unseen_duplicates WHERE principal_id = $1::uuid"
+	"       AND at > now() - interval '24 hours') h");
 
 /* unseen_duplicates_record() of db/functions/80_audit.sql: $1 count, $2 member id, $3 source,
  * $4 member ids, $5-$8 the audit actor (the account is $6). */
-static struct db_stmt record = {.name = "unseen_duplicates_record", .nparams = 8,
-	.sql = "SELECT unseen_duplicates_record($1, $2, $3, $4, $5, $6, $7, $8)"};
+static struct db_stmt record = DB_STMT("unseen_duplicates_record", 8,
+	"SELECT unseen_duplicates_record($1, $2, $3, $4, $5, $6, $7, $8)");
 
 int unseen_duplicates_throttled(struct req_ctx *ctx, struct _u_response *resp)
 {

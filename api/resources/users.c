@@ -29,55 +29,33 @@
 /* Accounts visible to a scope: an admin's "" reaches accounts without a unit (admins) too. */
 #define USER_IN_SCOPE(scope) "within(coalesce(n.path, ''::ltree), " scope "::ltree)"
 
-static struct db_stmt list_users = {
-	.name = "users_list",
-	.sql = "SELECT user_json(u)::text, u.id::text FROM users u"
-	       " LEFT JOIN units n ON n.code = u.unit_code"
-	       " WHERE " USER_IN_SCOPE("$1") " AND ($2::uuid IS NULL OR u.id > $2::uuid)"
-	       " AND ($3::text IS NULL OR u.role = $3) AND ($4::text IS NULL OR u.status = $4)"
-	       " AND ($5::text IS NULL OR strpos(u.username, lower($5)) > 0)"
-	       " AND ($6::text IS NULL OR within(n.path, (SELECT path FROM units WHERE code = $6)))"
-	       " ORDER BY u.id LIMIT $7::int",
-	.nparams = 7,
-	.readonly = 1,
-};
+static struct db_stmt list_users = DB_READ("users_list", 7,
+	"SELECT user_json(u)::text, u.id::text FROM users u"
+	" LEFT JOIN units n ON n.code = u.unit_code"
+	" WHERE " USER_IN_SCOPE("$1") " AND ($2::uuid IS NULL OR u.id > $2::uuid)"
+	" AND ($3::text IS NULL OR u.role = $3) AND ($4::text IS NULL OR u.status = $4)"
+	" AND ($5::text IS NULL OR strpos(u.username, lower($5)) > 0)"
+	" AND ($6::text IS NULL OR within(n.path, (SELECT path FROM units WHERE code = $6)))"
+	" ORDER BY u.id LIMIT $7::int");
 
-static struct db_stmt get_user = {
-	.name = "users_get",
-	.sql = "SELECT user_json(u)::text AS json, u.version, u.role, u.unit_code,"
-	       " u.team_id::text AS team_id, u.status FROM users u"
-	       " LEFT JOIN units n ON n.code = u.unit_code"
-	       " WHERE u.id = $1::uuid AND " USER_IN_SCOPE("$2"),
-	.nparams = 2,
-	.readonly = 1,
-};
+static struct db_stmt get_user = DB_READ("users_get", 2,
+	"SELECT user_json(u)::text AS json, u.version, u.role, u.unit_code,"
+	" u.team_id::text AS team_id, u.status FROM users u"
+	" LEFT JOIN units n ON n.code = u.unit_code"
+	" WHERE u.id = $1::uuid AND " USER_IN_SCOPE("$2"));
 
-static struct db_stmt create_user = {
-	.name = "users_create",
-	.sql = ACCOUNT_CREATE_SQL,
-	.nparams = ACCOUNT_CREATE_PARAMS,
-};
+static struct db_stmt create_user = DB_STMT("users_create", ACCOUNT_CREATE_PARAMS,
+	ACCOUNT_CREATE_SQL);
 
-static struct db_stmt update_user = {
-	.name = "users_update",
-	.sql = "SELECT unit_found, team_found, json, version FROM user_update($1::uuid, $2::int, $3,"
-	       " $4, $5::uuid, $6, $7, $8::ltree, " AUDIT_ACTOR_SQL(9, 10, 11, 12) ")",
-	.nparams = 12,
-};
+static struct db_stmt update_user = DB_STMT("users_update", 12,
+	"SELECT unit_found, team_found, json, version FROM user_update($1::uuid, $2::int, $3,"
+	" $4, $5::uuid, $6, $7, $8::ltree, " AUDIT_ACTOR_SQL(9, 10, 11, 12) ")");
 
-static struct db_stmt get_me_client = {
-	.name = "me_client",
-	.sql = "SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt get_me_client = DB_READ("me_client", 1,
+	"SELECT client_json(c)::text, c.version FROM clients c WHERE c.id = $1::uuid");
 
-static struct db_stmt get_me_user = {
-	.name = "me_user",
-	.sql = "SELECT user_json(u)::text, u.version FROM users u WHERE u.id = $1::uuid",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt get_me_user = DB_READ("me_user", 1,
+	"SELECT user_json(u)::text, u.version FROM users u WHERE u.id = $1::uuid");
 
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
@@ -224,9 +202,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	}
 	const char *params[12] = {id, version, role, unit, team, status, password ? hash : NULL,
 				  caller->scope_path};
-	audit_actor_params(ctx, params + 8);
 	enum db_status st;
-	PGresult *res = request_query(ctx, resp, &update_user, params, &st);
+	PGresult *res = run_write(resp, ctx, &update_user, params, 8, &st);
 	PQclear(target); /* role, unit, team and status pointed into it */
 	if (!res)
 		return;
@@ -238,10 +215,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		invalid_field(resp, ctx, "/team_id", "not_found", TEAM_NOT_FOUND);
 	} else {
 		account_cache_evict(ctx->env->accounts, "*"); /* this replica at once */
-		if (!result_value(res, "json")) /* the version If-Match named is gone */
-			respond_outcome(resp, ctx, OUTCOME_STALE, "account", NULL);
-		else
-			respond_written_named(resp, ctx, res, 200, NULL, NULL);
+		respond_updated(resp, ctx, res, "account");
 	}
 	PQclear(res);
 }
@@ -255,19 +229,12 @@ static void me(const struct _u_request *req, struct _u_response *resp, struct re
 		     "account");
 }
 
-static struct db_stmt own_password_hash = {
-	.name = "me_password_hash",
-	.sql = "SELECT password_hash FROM users WHERE id = $1::uuid",
-	.nparams = 1,
-	.readonly = 1,
-};
+static struct db_stmt own_password_hash = DB_READ("me_password_hash", 1,
+	"SELECT password_hash FROM users WHERE id = $1::uuid");
 
-static struct db_stmt change_own_password = {
-	.name = "me_change_password",
-	.sql = "SELECT json, version FROM user_password_change($1::uuid, $2::int, $3, "
-	       AUDIT_ACTOR_SQL(4, 5, 6, 7) ")",
-	.nparams = 7,
-};
+static struct db_stmt change_own_password = DB_STMT("me_change_password", 7,
+	"SELECT json, version FROM user_password_change($1::uuid, $2::int, $3, "
+	AUDIT_ACTOR_SQL(4, 5, 6, 7) ")");
 
 /* PATCH /api/v1/me's body: both passwords, the new one strong enough. */
 static int check_password_change(const json_t *body, enum validate_mode mode, json_t **errors,
@@ -315,7 +282,8 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 	PGresult *res = request_query(ctx, resp, &own_password_hash, id_param, &st);
 	if (!res)
 		return;
-	int ok = st == DB_OK && PQntuples(res) == 1 && password_verify(current, PQgetvalue(res, 0, 0));
+	int ok = st == DB_OK && PQntuples(res) == 1 &&
+		 password_verify(current, result_value(res, "password_hash"));
 	PQclear(res);
 	if (!ok) {
 		if (login_failed(ctx, resp, LOGIN_USER, ctx->principal.name, address) != 0)
@@ -331,8 +299,7 @@ static void change_password(const struct _u_request *req, struct _u_response *re
 		return;
 	}
 	const char *params[7] = {ctx->principal.id, version, hash};
-	audit_actor_params(ctx, params + 3);
-	res = request_query(ctx, resp, &change_own_password, params, &st);
+	res = run_write(resp, ctx, &change_own_password, params, 3, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)
