@@ -2,7 +2,7 @@
  * The accounts behind recent tokens, kept in memory so that a request costs one database
  * round trip instead of two. Correctness does not rest on the TTL: the process's listener
  * (db/listen.h) LISTENs on cdtt_accounts, and PostgreSQL notifies every replica at commit of
- * any change to a user, a client or the unit tree (migration 0010), evicting the entry at once.
+ * any change to a user, a client or the unit tree (accounts_notify(), db/functions/70_accounts.sql), evicting the entry at once.
  * While the listener is not connected the cache is bypassed, and it starts empty after a
  * reconnect.
  */

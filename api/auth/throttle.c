@@ -1,7 +1,7 @@
 /*
  * Login throttling (throttle.h): the C side only names the account and asks PostgreSQL, where
- * the check and the count are one statement under row locks (login_attempt_begin, migration
- * 0015), so concurrent attempts on several replicas count exactly.
+ * the check and the count are one statement under row locks (login_attempt_begin in
+ * db/functions/70_accounts.sql), so concurrent attempts on several replicas count exactly.
  */
 #define _GNU_SOURCE
 #include "throttle.h"

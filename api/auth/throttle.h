@@ -5,7 +5,7 @@
  * waiting), counted separately for each address that recently logged in to the account and
  * for all other addresses together, so a stranger cannot keep the owner out of their usual
  * office. Addresses not known to the account may fail 100 times in 15 minutes over all
- * accounts. The rules live in SQL (migration 0015); every attempt is counted before its secret
+ * accounts. The rules live in SQL (login_*() in db/functions/70_accounts.sql); every attempt is counted before its secret
  * is checked, atomically, and given back on success.
  */
 #ifndef CDTT_AUTH_THROTTLE_H

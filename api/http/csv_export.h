@@ -2,7 +2,7 @@
  * CSV exports of lists (Accept: text/csv): a header line, then every row of the list, read
  * page by page with the list's own keyset query and streamed, so a 500,000-row export needs
  * no more memory than one page. PostgreSQL formats each row (csv_line(), every cell through
- * csv_cell(), migration 0016): a cell a spreadsheet would take for a formula gets an
+ * csv_cell() in db/functions/00_text.sql): a cell a spreadsheet would take for a formula gets an
  * apostrophe in front (OWASP's CSV injection rule); csv_unguard() is its inverse, for imports.
  */
 #ifndef CDTT_HTTP_CSV_EXPORT_H

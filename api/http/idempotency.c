@@ -14,7 +14,7 @@
  * a row with this key uncommitted, this waits for it: after its COMMIT the statement returns
  * no row (the answer is then read and replayed), after its ROLLBACK it inserts. The status
  * stays NULL only inside this transaction: idempotency_finish writes the answer before COMMIT
- * (migration 0017 refuses a commit without it).
+ * (idempotency_key_answered() in db/functions/90_idempotency.sql refuses a commit without it).
  */
 static struct db_stmt claim_key = DB_STMT("idempotency_claim", 3,
 	"INSERT INTO idempotency_keys (principal_id, key, request_hash)"

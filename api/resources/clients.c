@@ -2,7 +2,8 @@
  * Accounts of systems (OAuth 2.0 clients), admins only: /api/v1/clients. The secret is
  * generated here, shown once in the creation response, and stored as a SHA-256.
  * Deleting a client ends it at once: its tokens stop working on the next request. Disabling
- * one ends every token issued before, also once it is enabled again (migration 0015).
+ * one ends every token issued before, also once it is enabled again
+ * (accounts_end_tokens_on_disable(), db/functions/70_accounts.sql).
  * Creation takes no Idempotency-Key: replaying the response would mean storing the secret.
  */
 #define _GNU_SOURCE

@@ -2,7 +2,7 @@
  * Representations recently read (teams, members), kept in memory so that a repeated
  * single-resource GET needs no database round trip. Correctness does not rest on time: every
  * write to teams, memberships, members or units makes PostgreSQL notify cdtt_teams at commit
- * (migration 0013), which empties the cache on every replica; a write through this replica
+ * (teams_notify(), db/functions/30_teams.sql), which empties the cache on every replica; a write through this replica
  * empties it before its response is sent. While the process's listener (db/listen.h) is not
  * connected nothing is kept. An entry is shown only to whom the database would show it: it keeps its unit's
  * path, which must lie under the reader's scope; callers keep out the readers with narrower

@@ -3,9 +3,9 @@
  * for officers, viewers, team leaders (their own unit) and systems with reports:read.
  *
  * PostgreSQL computes each report in one statement over indexed data (the report_* functions
- * of migration 0009, which also explain the rows, the total and how merged units count) and
- * returns the body as is, JSON or, for Accept: text/csv, CSV with the same columns. Here:
- * the query parameters, checked before anything reaches SQL.
+ * of db/functions/60_reports.sql, which also explain the rows, the total and how merged units
+ * count) and returns the body as is, JSON or, for Accept: text/csv, CSV with the same
+ * columns. Here: the query parameters, checked before anything reaches SQL.
  *
  *   unit      the unit whose subtree is reported. Absent: the caller's scope unit; for an
  *             administrator (whose scope is everything) the whole tree, one row per top-level

@@ -2,8 +2,8 @@
  * The administrative tree: /api/v1/units and /api/v1/units/{code}, and merges through
  * POST /api/v1/units/{code}/retire.
  *
- * PostgreSQL keeps the tree's rules (migration 0003): a parent of a higher level, no cycles,
- * no retired parent, subtree paths that follow a move. Here: who may write (admins anywhere;
+ * PostgreSQL keeps the tree's rules (the triggers of db/functions/20_units.sql): a parent of a
+ * higher level, no cycles, no retired parent, subtree paths that follow a move. Here: who may write (admins anywhere;
  * officers inside their scope, and never a root), and turning the trigger's refusals into
  * 422s that name the field. Units outside the caller's scope answer 404.
  */
