@@ -2,14 +2,14 @@
 -- statement each, from indexed data (the indexes: 0009_reports.sql), and returned as the
 -- response body (JSON or CSV).
 --
--- The reports are built by a PL/pgSQL function (report_build) so that each is planned for
--- the unit asked about: a statement prepared once gets a generic plan after a few runs,
--- planned for "some subtree", and a province and a village need opposite plans (hash joins
--- over everything, or a few index probes). force_custom_plan plans every run with the unit's path known, which the ltree
--- statistics estimate well. random_page_cost = 1.1: the registry and a year of activities
--- stay in memory, and with the default (4) the planner scanned all 1.1 M activities rather
--- than probing the 56,000 of one province (1.2 s instead of 0.2 s). work_mem: the national
--- report hashes 150,000 members, which spilled to disk with the default 4 MB.
+-- The reports are built by a PL/pgSQL function (report_build) so that each is planned for the
+-- unit asked about: a statement prepared once gets a generic plan after a few runs, planned for
+-- "some subtree", and a province and a village need opposite plans (hash joins over everything,
+-- or a few index probes). force_custom_plan plans every run with the unit's path known, which
+-- the ltree statistics estimate well. random_page_cost = 1.1: the registry and a year of
+-- activities stay in memory, and with the default (4) the planner scanned all 1.1 M activities
+-- rather than probing the 56,000 of one province (1.2 s instead of 0.2 s). work_mem: the
+-- national report hashes 150,000 members, which spilled to disk with the default 4 MB.
 --
 -- Shared rules:
 --   * rows are the report unit's active children (a unit with none: one row, itself); the
@@ -105,9 +105,9 @@ $$;
 -- force_custom_plan plans each run with them known (above). p_report names the report
 -- (coverage, activity, lagging); the other parameters are those of its entry point below.
 CREATE OR REPLACE FUNCTION report_build(p_report text, p_unit text, p_scope ltree, p_format text,
-                                        p_affiliations text[] DEFAULT NULL,
                                         p_from date DEFAULT NULL, p_to date DEFAULT NULL,
-                                        p_group_by text DEFAULT NULL, p_limit integer DEFAULT NULL)
+                                        p_group_by text DEFAULT NULL, p_limit integer DEFAULT NULL,
+                                        p_affiliations text[] DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_custom_plan SET random_page_cost = 1.1 SET work_mem = '32MB'
 AS $fn$
@@ -405,7 +405,8 @@ END $fn$;
 -- in a row and once in the total.
 CREATE OR REPLACE FUNCTION report_coverage(p_unit text, p_scope ltree, p_format text, p_affiliations text[])
 RETURNS text LANGUAGE sql STABLE
-    AS $$ SELECT report_build('coverage', p_unit, p_scope, p_format, p_affiliations) $$;
+    AS $$ SELECT report_build('coverage', p_unit, p_scope, p_format,
+                              p_affiliations => p_affiliations) $$;
 
 -- Activity from p_from to p_to (inclusive), grouped by child unit, month (every month of the
 -- period, YYYY-MM) or service (every service of the catalogue, and any other code recorded):
@@ -418,10 +419,7 @@ RETURNS text LANGUAGE sql STABLE
 CREATE OR REPLACE FUNCTION report_activity(p_unit text, p_scope ltree, p_format text, p_from date,
                                 p_to date, p_group_by text)
 RETURNS text LANGUAGE sql STABLE
-    AS $$
-    SELECT report_build('activity', p_unit, p_scope, p_format, p_from => p_from, p_to => p_to,
-                        p_group_by => p_group_by)
-$$;
+    AS $$ SELECT report_build('activity', p_unit, p_scope, p_format, p_from, p_to, p_group_by) $$;
 
 -- The villages an officer should look at first: every active village under the unit with an
 -- active team, by that team's work from p_from to p_to (activities it recorded, households
@@ -431,7 +429,4 @@ $$;
 CREATE OR REPLACE FUNCTION report_lagging(p_unit text, p_scope ltree, p_format text, p_from date,
                                p_to date, p_limit integer)
 RETURNS text LANGUAGE sql STABLE
-    AS $$
-    SELECT report_build('lagging', p_unit, p_scope, p_format, p_from => p_from, p_to => p_to,
-                        p_limit => p_limit)
-$$;
+    AS $$ SELECT report_build('lagging', p_unit, p_scope, p_format, p_from, p_to, NULL, p_limit) $$;
