@@ -102,10 +102,11 @@ DECLARE
     t units%ROWTYPE;
     s units%ROWTYPE;
     before jsonb;
-    n_children integer;
-    n_teams integer;
-    n_members integer;
-    n_users integer;
+    moved jsonb := '{}';
+    moved_key text;
+    moved_table text;
+    moved_column text;
+    n integer;
 BEGIN
     SELECT * INTO t FROM units WHERE code = p_code AND path <@ p_scope FOR UPDATE;
     IF NOT FOUND THEN RETURN 'not_found'; END IF;
@@ -121,28 +122,24 @@ BEGIN
         RETURN 'team_conflict';
     END IF;
     before := to_jsonb(t);
-    UPDATE units SET parent_code = s.code, version = version + 1, updated_at = now()
-     WHERE parent_code = t.code;
-    GET DIAGNOSTICS n_children = ROW_COUNT;
-    UPDATE teams SET unit_code = s.code, version = version + 1, updated_at = now()
-     WHERE unit_code = t.code;
-    GET DIAGNOSTICS n_teams = ROW_COUNT;
-    UPDATE members SET unit_code = s.code, version = version + 1, updated_at = now()
-     WHERE unit_code = t.code;
-    GET DIAGNOSTICS n_members = ROW_COUNT;
-    UPDATE users SET unit_code = s.code, version = version + 1, updated_at = now()
-     WHERE unit_code = t.code;
-    GET DIAGNOSTICS n_users = ROW_COUNT;
+    -- What hangs on the unit moves to the successor, in this order; the audit event counts
+    -- the rows moved under each key.
+    FOR moved_key, moved_table, moved_column IN
+        VALUES ('children', 'units', 'parent_code'), ('teams', 'teams', 'unit_code'),
+               ('members', 'members', 'unit_code'), ('users', 'users', 'unit_code')
+    LOOP
+        EXECUTE format('UPDATE %I SET %I = $1, version = version + 1, updated_at = now()'
+                       ' WHERE %I = $2', moved_table, moved_column, moved_column)
+          USING s.code, t.code;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        moved := moved || jsonb_build_object(moved_key, n);
+    END LOOP;
     UPDATE units SET status = 'retired', successor_code = s.code, version = version + 1,
            updated_at = now()
-     WHERE code = t.code;
-    INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                              entity_type, entity_id, before, after)
-    SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'unit.retire', 'unit', t.code,
-           before, to_jsonb(u) || jsonb_build_object('moved', jsonb_build_object(
-               'children', n_children, 'teams', n_teams, 'members', n_members,
-               'users', n_users))
-      FROM units u WHERE u.code = t.code;
+     WHERE code = t.code
+    RETURNING * INTO t;
+    PERFORM audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id, 'unit.retire',
+                         'unit', t.code, before, to_jsonb(t) || jsonb_build_object('moved', moved));
     RETURN 'ok';
 END $$;
 
@@ -177,12 +174,11 @@ BEGIN
     ins AS (INSERT INTO units (code, name, level, parent_code)
             SELECT p_code, p_name, p_level, p_parent FROM parent WHERE parent.ok
             ON CONFLICT (code) DO NOTHING RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'unit.create', 'unit',
-                     ins.code, to_jsonb(ins) FROM ins)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'unit.create', 'unit', ins.code, NULL, to_jsonb(ins))) FROM ins)
     SELECT (SELECT parent.ok FROM parent), (SELECT unit_json(ins)::text FROM ins),
-           (SELECT ins.version FROM ins), (SELECT ins.code FROM ins);
+           (SELECT ins.version FROM ins), (SELECT ins.code FROM ins)
+      FROM audit;
 END
 $$;
 
@@ -210,12 +206,11 @@ BEGIN
               FROM old, parent
              WHERE u.code = old.code AND u.version = p_version AND parent.ok
             RETURNING u.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'unit.update', 'unit',
-                     upd.code, to_jsonb(old), to_jsonb(upd) FROM upd, old)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'unit.update', 'unit', upd.code, to_jsonb(old), to_jsonb(upd))) FROM upd, old)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT parent.ok FROM parent),
-           (SELECT unit_json(upd)::text FROM upd), (SELECT upd.version FROM upd);
+           (SELECT unit_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
+      FROM audit;
 END
 $$;
 
@@ -237,12 +232,11 @@ BEGIN
     del AS (DELETE FROM units u USING old
              WHERE u.code = old.code AND u.version = p_version AND u.status = 'active'
             RETURNING u.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'unit.delete', 'unit',
-                     del.code, to_jsonb(del) FROM del)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'unit.delete', 'unit', del.code, to_jsonb(del), NULL)) FROM del)
     SELECT EXISTS (SELECT 1 FROM old),
            (SELECT CASE WHEN old.status = 'retired' THEN p_version ELSE old.version END FROM old),
-           (SELECT old.status = 'retired' FROM old), (SELECT count(*) FROM del);
+           (SELECT old.status = 'retired' FROM old), (SELECT count(*) FROM del)
+      FROM audit;
 END
 $$;

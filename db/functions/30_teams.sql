@@ -102,14 +102,13 @@ BEGIN
             SELECT unit.code, p_name, coalesce(p_status, 'active'), p_established, p_phone, p_notes
               FROM unit WHERE unit.level IN ('village', 'commune') AND unit.status = 'active'
             RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'team.create', 'team',
-                     ins.id::text, to_jsonb(ins) FROM ins)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'team.create', 'team', ins.id::text, NULL, to_jsonb(ins))) FROM ins)
     SELECT (SELECT unit.level FROM unit), (SELECT unit.status FROM unit),
            (SELECT unit.successor_code FROM unit),
            (SELECT team_json(ins, p_personal)::text FROM ins), (SELECT ins.version FROM ins),
-           (SELECT ins.id::text FROM ins);
+           (SELECT ins.id::text FROM ins)
+      FROM audit;
 END
 $$;
 
@@ -156,15 +155,15 @@ BEGIN
     relevel AS (UPDATE memberships ms SET team_level = u.level
                   FROM upd JOIN units u ON u.code = upd.unit_code
                  WHERE ms.team_id = upd.id AND ms.team_level <> u.level RETURNING 1),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'team.update', 'team',
-                     upd.id::text, to_jsonb(old), to_jsonb(upd) FROM upd, old)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'team.update', 'team', upd.id::text, to_jsonb(old), to_jsonb(upd)))
+                FROM upd, old)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT checks.unit_ok FROM checks),
            (SELECT to_char(checks.first_joined, 'YYYY-MM-DD') FROM checks),
            (SELECT unit.level FROM unit), (SELECT unit.status FROM unit),
            (SELECT unit.successor_code FROM unit),
-           (SELECT team_json(upd, p_personal)::text FROM upd), (SELECT upd.version FROM upd);
+           (SELECT team_json(upd, p_personal)::text FROM upd), (SELECT upd.version FROM upd)
+      FROM audit;
 END
 $$;
 
@@ -183,12 +182,11 @@ BEGIN
     used AS (SELECT EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = p_id) AS in_use),
     del AS (DELETE FROM teams t USING old, used
              WHERE t.id = old.id AND t.version = p_version AND NOT used.in_use RETURNING t.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'team.delete', 'team',
-                     del.id::text, to_jsonb(del) FROM del)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'team.delete', 'team', del.id::text, to_jsonb(del), NULL)) FROM del)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT old.version FROM old),
-           (SELECT used.in_use FROM used), (SELECT count(*) FROM del);
+           (SELECT used.in_use FROM used), (SELECT count(*) FROM del)
+      FROM audit;
 END
 $$;
 
@@ -233,14 +231,14 @@ BEGIN
              WHERE p_joined >= team.established_on
                AND (team.status <> 'dissolved' OR p_left IS NOT NULL)
             RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'membership.create',
-                     'membership', ins.id::text, to_jsonb(ins) FROM ins)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'membership.create', 'membership', ins.id::text, NULL, to_jsonb(ins)))
+                FROM ins)
     SELECT EXISTS (SELECT 1 FROM team), EXISTS (SELECT 1 FROM member),
            (SELECT to_char(team.established_on, 'YYYY-MM-DD') FROM team),
            (SELECT team.status FROM team), (SELECT membership_json(ins)::text FROM ins),
-           (SELECT ins.version FROM ins), (SELECT ins.id::text FROM ins);
+           (SELECT ins.version FROM ins), (SELECT ins.id::text FROM ins)
+      FROM audit;
 END
 $$;
 
@@ -275,11 +273,11 @@ BEGIN
              WHERE ms.id = old.id AND ms.version = p_version
                AND NOT coalesce((SELECT revive.refused FROM revive), false)
             RETURNING ms.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'membership.update',
-                     'membership', upd.id::text, to_jsonb(old), to_jsonb(upd) FROM upd, old)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'membership.update', 'membership', upd.id::text, to_jsonb(old),
+                     to_jsonb(upd))) FROM upd, old)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT membership_json(upd)::text FROM upd),
-           (SELECT upd.version FROM upd), coalesce((SELECT revive.refused FROM revive), false);
+           (SELECT upd.version FROM upd), coalesce((SELECT revive.refused FROM revive), false)
+      FROM audit;
 END
 $$;

@@ -130,14 +130,13 @@ BEGIN
              WHERE (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)
                AND NOT EXISTS (SELECT 1 FROM dup)
             ON CONFLICT (phone) DO NOTHING RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                entity_type, entity_id, after)
-              SELECT by_type, by_id, by_name, by_request, 'member.create', 'member',
-                     ins.id::text, to_jsonb(ins) - 'full_name_folded' FROM ins)
+    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, 'member.create',
+                     'member', ins.id::text, NULL, to_jsonb(ins) - 'full_name_folded')) FROM ins)
     SELECT (SELECT ok FROM unit), (SELECT unknown::text FROM langs),
            (SELECT dup.id::text FROM dup), (SELECT dup.visible FROM dup),
            (SELECT member_json(ins, personal)::text FROM ins),
-           (SELECT ins.version FROM ins), (SELECT ins.id::text FROM ins);
+           (SELECT ins.version FROM ins), (SELECT ins.id::text FROM ins)
+      FROM audit;
 END
 $$;
 
@@ -186,15 +185,14 @@ BEGIN
               AND (SELECT ok FROM unit) AND (SELECT unknown IS NULL FROM langs)
               AND NOT EXISTS (SELECT 1 FROM dup)
             RETURNING m.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                entity_type, entity_id, before, after)
-              SELECT by_type, by_id, by_name, by_request, 'member.update', 'member',
-                     upd.id::text, to_jsonb(old) - 'full_name_folded',
-                     to_jsonb(upd) - 'full_name_folded' FROM upd, old)
+    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, 'member.update',
+                     'member', upd.id::text, to_jsonb(old) - 'full_name_folded',
+                     to_jsonb(upd) - 'full_name_folded')) FROM upd, old)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT o.version FROM old o), (SELECT ok FROM unit),
            (SELECT unknown::text FROM langs), (SELECT dup.id::text FROM dup),
            (SELECT dup.visible FROM dup), (SELECT member_json(upd, personal)::text FROM upd),
-           (SELECT upd.version FROM upd);
+           (SELECT upd.version FROM upd)
+      FROM audit;
 END
 $$;
 
@@ -210,10 +208,9 @@ CREATE OR REPLACE FUNCTION member_delete(member_id uuid, expected integer, scope
     busy AS (SELECT EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = $1) AS b),
     del AS (DELETE FROM members m WHERE m.id = (SELECT o.id FROM old o)
               AND m.version = expected AND NOT (SELECT b FROM busy) RETURNING m.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                entity_type, entity_id, before)
-              SELECT by_type, by_id, by_name, by_request, 'member.delete', 'member',
-                     del.id::text, to_jsonb(del) - 'full_name_folded' FROM del)
+    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, 'member.delete',
+                     'member', del.id::text, to_jsonb(del) - 'full_name_folded', NULL)) FROM del)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT o.version FROM old o), (SELECT b FROM busy),
            (SELECT count(*) FROM del)
+      FROM audit
 $$;

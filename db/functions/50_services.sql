@@ -47,12 +47,11 @@ BEGIN
                    coalesce(p_service->>'status', 'active')
               FROM unknown WHERE unknown.codes IS NULL
             ON CONFLICT (code) DO NOTHING RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'service.create',
-                     'service', ins.code, to_jsonb(ins) FROM ins)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'service.create', 'service', ins.code, NULL, to_jsonb(ins))) FROM ins)
     SELECT (SELECT unknown.codes::text FROM unknown), (SELECT service_json(ins)::text FROM ins),
-           (SELECT ins.version FROM ins), (SELECT ins.code FROM ins);
+           (SELECT ins.version FROM ins), (SELECT ins.code FROM ins)
+      FROM audit;
 END
 $$;
 
@@ -79,14 +78,13 @@ BEGIN
               FROM old, unknown
              WHERE s.code = old.code AND s.version = p_version AND unknown.codes IS NULL
             RETURNING s.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id,
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
                      CASE WHEN old.status = 'active' AND upd.status = 'retired'
                           THEN 'service.retire' ELSE 'service.update' END,
-                     'service', upd.code, to_jsonb(old), to_jsonb(upd) FROM upd, old)
+                     'service', upd.code, to_jsonb(old), to_jsonb(upd))) FROM upd, old)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT unknown.codes::text FROM unknown),
-           (SELECT service_json(upd)::text FROM upd), (SELECT upd.version FROM upd);
+           (SELECT service_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
+      FROM audit;
 END
 $$;
 
@@ -107,11 +105,10 @@ BEGIN
     del AS (DELETE FROM services s USING old, used
              WHERE s.code = old.code AND s.version = p_version AND NOT used.in_use
             RETURNING s.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'service.delete',
-                     'service', del.code, to_jsonb(del) FROM del)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'service.delete', 'service', del.code, to_jsonb(del), NULL)) FROM del)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT old.version FROM old),
-           (SELECT used.in_use FROM used), (SELECT count(*) FROM del);
+           (SELECT used.in_use FROM used), (SELECT count(*) FROM del)
+      FROM audit;
 END
 $$;

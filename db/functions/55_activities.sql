@@ -141,15 +141,15 @@ BEGIN
           c.people, c.member_ids, c.languages, c.notes
           FROM cand c WHERE NOT EXISTS (SELECT 1 FROM problems)
          ORDER BY c.idx RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-          entity_type, entity_id, after)
-        SELECT by_type, by_id, by_name, by_request, 'activity.create', 'activity',
-          ins.id::text, to_jsonb(ins) FROM ins WHERE NOT batch
-        UNION ALL
-        SELECT by_type, by_id, by_name, by_request, 'activities.batch', 'activity', NULL,
-          jsonb_build_object('count', n.count,
-                             'ids', (SELECT jsonb_agg(c.id ORDER BY c.idx) FROM cand c))
-          FROM (SELECT count(*) FROM ins) n WHERE batch AND n.count > 0)
+    -- one event: the activity's, or the batch's (never one per activity of a batch)
+    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, e.action,
+          'activity', e.entity_id, NULL, e.after))
+        FROM (SELECT 'activity.create' AS action, ins.id::text AS entity_id,
+                     to_jsonb(ins) AS after FROM ins WHERE NOT batch
+              UNION ALL
+              SELECT 'activities.batch', NULL, jsonb_build_object('count', n.count,
+                       'ids', (SELECT jsonb_agg(c.id ORDER BY c.idx) FROM cand c))
+                FROM (SELECT count(*) FROM ins) n WHERE batch AND n.count > 0) e)
     SELECT (SELECT json_agg(json_build_object('index', p.idx, 'field', p.field,
               'code', p.code, 'message', p.message) ORDER BY p.idx, p.field)::text
               FROM problems p),
@@ -160,7 +160,8 @@ BEGIN
                           WHERE EXISTS (SELECT 1 FROM ins)))::text FROM ins WHERE batch)
                 ELSE (SELECT activity_json(ins)::text FROM ins WHERE NOT batch) END,
            (SELECT ins.version FROM ins WHERE NOT batch),
-           (SELECT ins.id::text FROM ins WHERE NOT batch);
+           (SELECT ins.id::text FROM ins WHERE NOT batch)
+      FROM audit;
 END
 $$;
 
@@ -223,16 +224,15 @@ BEGIN
         FROM cand c WHERE a.id = activity_id AND a.version = expected AND c.allowed
           AND NOT EXISTS (SELECT 1 FROM problems)
         RETURNING a.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-          entity_type, entity_id, before, after)
-        SELECT by_type, by_id, by_name, by_request, 'activity.update', 'activity',
-          upd.id::text, to_jsonb(old), to_jsonb(upd) FROM upd, old)
+    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, 'activity.update',
+          'activity', upd.id::text, to_jsonb(old), to_jsonb(upd))) FROM upd, old)
     SELECT EXISTS (SELECT 1 FROM old), (SELECT c.allowed FROM cand c),
            (SELECT o.version FROM old o),
            (SELECT json_agg(json_build_object('index', p.idx, 'field', p.field,
               'code', p.code, 'message', p.message) ORDER BY p.idx, p.field)::text
               FROM problems p),
-           (SELECT activity_json(upd)::text FROM upd), (SELECT upd.version FROM upd);
+           (SELECT activity_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
+      FROM audit;
 END
 $$;
 
@@ -251,12 +251,11 @@ BEGIN
     WITH old AS (SELECT a.* FROM visible_activities(scope, NULL) a WHERE a.id = activity_id),
     del AS (DELETE FROM activities a USING old WHERE a.id = old.id AND a.version = expected
               AND (only_team IS NULL OR a.team_id = only_team) RETURNING a.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                entity_type, entity_id, before)
-              SELECT by_type, by_id, by_name, by_request, 'activity.delete', 'activity',
-                     del.id::text, to_jsonb(del) FROM del)
+    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, 'activity.delete',
+                     'activity', del.id::text, to_jsonb(del), NULL)) FROM del)
     SELECT EXISTS (SELECT 1 FROM old),
            (SELECT only_team IS NULL OR o.team_id = only_team FROM old o),
-           (SELECT o.version FROM old o), false, (SELECT count(*) FROM del);
+           (SELECT o.version FROM old o), false, (SELECT count(*) FROM del)
+      FROM audit;
 END
 $$;

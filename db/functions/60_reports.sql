@@ -2,14 +2,14 @@
 -- statement each, from indexed data (the indexes: 0009_reports.sql), and returned as the
 -- response body (JSON or CSV).
 --
--- Each report is a function so that it is planned for the unit asked about: a statement
--- prepared once gets a generic plan after a few runs, planned for "some subtree", and a
--- province and a village need opposite plans (hash joins over everything, or a few index
--- probes). force_custom_plan plans every run with the unit's path known, which the ltree
--- statistics estimate well. random_page_cost = 1.1: the registry and a year of activities
--- stay in memory, and with the default (4) the planner scanned all 1.1 M activities rather
--- than probing the 56,000 of one province (1.2 s instead of 0.2 s). work_mem: the national
--- report hashes 150,000 members, which spilled to disk with the default 4 MB.
+-- The reports are built by a PL/pgSQL function (report_build) so that each is planned for the
+-- unit asked about: a statement prepared once gets a generic plan after a few runs, planned for
+-- "some subtree", and a province and a village need opposite plans (hash joins over everything,
+-- or a few index probes). force_custom_plan plans every run with the unit's path known, which
+-- the ltree statistics estimate well. random_page_cost = 1.1: the registry and a year of
+-- activities stay in memory, and with the default (4) the planner scanned all 1.1 M activities
+-- rather than probing the 56,000 of one province (1.2 s instead of 0.2 s). work_mem: the
+-- national report hashes 150,000 members, which spilled to disk with the default 4 MB.
 --
 -- Shared rules:
 --   * rows are the report unit's active children (a unit with none: one row, itself); the
@@ -69,12 +69,45 @@ $$;
 CREATE OR REPLACE FUNCTION report_today() RETURNS date LANGUAGE sql STABLE
     AS $$ SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date $$;
 
--- Coverage, as of now: villages (active units of level village), those with an active team,
--- active teams, teams without an active leader, and the active members of active teams by
--- affiliation (the keys of p_affiliations, in order) and minority language (any but vie).
--- A person is active in one village team and one commune team at most: each is counted once
--- in a row and once in the total.
-CREATE OR REPLACE FUNCTION report_coverage(p_unit text, p_scope ltree, p_format text, p_affiliations text[])
+-- One row of the activity report: its head (NULL for the total) and figures, and the counts by
+-- service (NULL when not grouping by child).
+CREATE OR REPLACE FUNCTION report_activity_json(head_key text, head json, activities bigint,
+                                     households bigint, people bigint, members bigint,
+                                     by_service json)
+RETURNS json LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE
+    WHEN head_key IS NULL AND by_service IS NULL THEN
+        json_build_object('activities', activities, 'households_reached', households,
+                          'people_reached', people, 'active_members', members)
+    WHEN head_key IS NULL THEN
+        json_build_object('activities', activities, 'households_reached', households,
+                          'people_reached', people, 'active_members', members,
+                          'activities_by_service', by_service)
+    WHEN by_service IS NULL THEN
+        json_build_object(head_key, head, 'activities', activities,
+                          'households_reached', households, 'people_reached', people,
+                          'active_members', members)
+    ELSE
+        json_build_object(head_key, head, 'activities', activities,
+                          'households_reached', households, 'people_reached', people,
+                          'active_members', members, 'activities_by_service', by_service)
+END
+$$;
+
+-- A report as CSV: its header line, the rows' lines (NULL: none) and the total's line (NULL:
+-- none), each ending in CRLF.
+CREATE OR REPLACE FUNCTION report_csv(header text, rows text, total text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT header || E'\r\n' || coalesce(rows || E'\r\n', '') || coalesce(total || E'\r\n', '')
+$$;
+
+-- The three reports, planned for the report unit: its fields are PL/pgSQL variables, so that
+-- force_custom_plan plans each run with them known (above). p_report names the report
+-- (coverage, activity, lagging); the other parameters are those of its entry point below.
+CREATE OR REPLACE FUNCTION report_build(p_report text, p_unit text, p_scope ltree, p_format text,
+                                        p_from date DEFAULT NULL, p_to date DEFAULT NULL,
+                                        p_group_by text DEFAULT NULL, p_limit integer DEFAULT NULL,
+                                        p_affiliations text[] DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_custom_plan SET random_page_cost = 1.1 SET work_mem = '32MB'
 AS $fn$
@@ -85,7 +118,8 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    RETURN (
+    CASE p_report
+    WHEN 'coverage' THEN RETURN (
 WITH sub AS MATERIALIZED (
     SELECT u.code, u.level, u.status, report_row_key(u.path, r.id, r.depth, r.leaf) AS g
       FROM units u WHERE u.path <@ r.path
@@ -169,69 +203,21 @@ WITH sub AS MATERIALIZED (
       FROM figures f
 )
 SELECT CASE WHEN p_format = 'csv' THEN
-           csv_line(VARIADIC ARRAY['unit_code', 'unit_name', 'unit_level', 'villages',
+           report_csv(csv_line(VARIADIC ARRAY['unit_code', 'unit_name', 'unit_level', 'villages',
                                    'villages_with_active_team', 'coverage_percent', 'teams',
                                    'active_members']
                     || (SELECT array_agg('members_by_affiliation.' || a ORDER BY i)
                           FROM unnest(p_affiliations) WITH ORDINALITY AS k(a, i))
-                    || ARRAY['members_speaking_minority_language', 'teams_without_leader'])
-           || E'\r\n'
-           || coalesce((SELECT string_agg(line || E'\r\n', '' ORDER BY code) FROM shaped WHERE NOT total), '')
-           || (SELECT line FROM shaped WHERE total) || E'\r\n'
+                    || ARRAY['members_speaking_minority_language', 'teams_without_leader']),
+               (SELECT string_agg(line, E'\r\n' ORDER BY code) FROM shaped WHERE NOT total),
+               (SELECT line FROM shaped WHERE total))
        ELSE
            json_build_object('unit', report_unit_json(r.code, r.name, r.level),
                'period', json_build_object('as_of', report_today()),
                'rows', coalesce((SELECT json_agg(j ORDER BY code) FROM shaped WHERE NOT total), '[]'),
                'total', (SELECT j FROM shaped WHERE total))::text
        END);
-END $fn$;
-
--- One row of the activity report: its head (NULL for the total) and figures, and the counts by
--- service (NULL when not grouping by child).
-CREATE OR REPLACE FUNCTION report_activity_json(head_key text, head json, activities bigint,
-                                     households bigint, people bigint, members bigint,
-                                     by_service json)
-RETURNS json LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE
-    WHEN head_key IS NULL AND by_service IS NULL THEN
-        json_build_object('activities', activities, 'households_reached', households,
-                          'people_reached', people, 'active_members', members)
-    WHEN head_key IS NULL THEN
-        json_build_object('activities', activities, 'households_reached', households,
-                          'people_reached', people, 'active_members', members,
-                          'activities_by_service', by_service)
-    WHEN by_service IS NULL THEN
-        json_build_object(head_key, head, 'activities', activities,
-                          'households_reached', households, 'people_reached', people,
-                          'active_members', members)
-    ELSE
-        json_build_object(head_key, head, 'activities', activities,
-                          'households_reached', households, 'people_reached', people,
-                          'active_members', members, 'activities_by_service', by_service)
-END
-$$;
-
--- Activity from p_from to p_to (inclusive), grouped by child unit, month (every month of the
--- period, YYYY-MM) or service (every service of the catalogue, and any other code recorded):
--- activities, households and people reached, distinct members named; by child also the
--- activities of each service. An activity counts under the unit it was recorded under, or,
--- when that unit was retired since, under the last successor when it lies in the subtree
--- (else under the retired unit, which then keeps a row): merged villages' history follows
--- them, once. By service, an activity with two services counts in both rows, once in the
--- total.
-CREATE OR REPLACE FUNCTION report_activity(p_unit text, p_scope ltree, p_format text, p_from date,
-                                p_to date, p_group_by text)
-RETURNS text LANGUAGE plpgsql STABLE
-SET plan_cache_mode = force_custom_plan SET random_page_cost = 1.1 SET work_mem = '32MB'
-AS $fn$
-DECLARE
-    r record;
-BEGIN
-    SELECT * INTO r FROM report_unit(p_unit, p_scope);
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN (
+    WHEN 'activity' THEN RETURN (
 WITH RECURSIVE chain AS (
     SELECT u.code, u.successor_code AS successor, 1 AS hops
       FROM units u WHERE u.successor_code IS NOT NULL
@@ -342,7 +328,7 @@ WITH RECURSIVE chain AS (
       FROM counted c
 )
 SELECT CASE WHEN p_format = 'csv' THEN
-           csv_line(VARIADIC
+           report_csv(csv_line(VARIADIC
                CASE p_group_by WHEN 'child' THEN ARRAY['unit_code', 'unit_name', 'unit_level']
                                WHEN 'month' THEN ARRAY['month']
                                ELSE ARRAY['service_code', 'service_name_vi', 'service_name_en'] END
@@ -350,10 +336,9 @@ SELECT CASE WHEN p_format = 'csv' THEN
                || CASE WHEN p_group_by = 'child'
                        THEN (SELECT coalesce(array_agg('activities_by_service.' || code ORDER BY i), '{}')
                                FROM svc, unnest(svc.codes) WITH ORDINALITY AS k(code, i))
-                       ELSE '{}' END)
-           || E'\r\n'
-           || coalesce((SELECT string_agg(line || E'\r\n', '' ORDER BY ord) FROM shaped WHERE NOT total), '')
-           || (SELECT line FROM shaped WHERE total) || E'\r\n'
+                       ELSE '{}' END),
+               (SELECT string_agg(line, E'\r\n' ORDER BY ord) FROM shaped WHERE NOT total),
+               (SELECT line FROM shaped WHERE total))
        ELSE
            json_build_object('unit', report_unit_json(r.code, r.name, r.level),
                'period', json_build_object('from', p_from, 'to', p_to),
@@ -361,26 +346,7 @@ SELECT CASE WHEN p_format = 'csv' THEN
                'rows', coalesce((SELECT json_agg(j ORDER BY ord) FROM shaped WHERE NOT total), '[]'),
                'total', (SELECT j FROM shaped WHERE total))::text
        END);
-END $fn$;
-
--- The villages an officer should look at first: every active village under the unit with an
--- active team, by that team's work from p_from to p_to (activities it recorded, households
--- they reached) against its active members; the fewest activities first, then the fewest
--- households per member (no member at all before any), at most p_limit. Counted by team, so
--- a team keeps its record when its village is merged into another.
-CREATE OR REPLACE FUNCTION report_lagging(p_unit text, p_scope ltree, p_format text, p_from date,
-                               p_to date, p_limit integer)
-RETURNS text LANGUAGE plpgsql STABLE
-SET plan_cache_mode = force_custom_plan SET random_page_cost = 1.1 SET work_mem = '32MB'
-AS $fn$
-DECLARE
-    r record;
-BEGIN
-    SELECT * INTO r FROM report_unit(p_unit, p_scope);
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    RETURN (
+    WHEN 'lagging' THEN RETURN (
 WITH vt AS MATERIALIZED (
     SELECT v.code, v.name, v.parent_code, t.id AS team_id
       FROM units v JOIN teams t ON t.unit_code = v.code AND t.status = 'active'
@@ -417,13 +383,50 @@ WITH vt AS MATERIALIZED (
       FROM ranked k LEFT JOIN units c ON c.code = k.parent_code
 )
 SELECT CASE WHEN p_format = 'csv' THEN
-           'unit_code,unit_name,commune_code,commune_name,team_id,active_members,activities,'
-           'households_reached,households_per_member' || E'\r\n'
-           || coalesce((SELECT string_agg(item || E'\r\n', '' ORDER BY place) FROM shaped), '')
+           report_csv('unit_code,unit_name,commune_code,commune_name,team_id,active_members,'
+                      'activities,households_reached,households_per_member',
+                      (SELECT string_agg(item, E'\r\n' ORDER BY place) FROM shaped), NULL)
        ELSE
            json_build_object('unit', report_unit_json(r.code, r.name, r.level),
                'period', json_build_object('from', p_from, 'to', p_to),
                'limit', p_limit,
                'rows', coalesce((SELECT json_agg(item::json ORDER BY place) FROM shaped), '[]'))::text
        END);
+    END CASE;
 END $fn$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Entry points (api/resources/reports.c), each inlined into the calling statement
+
+-- Coverage, as of now: villages (active units of level village), those with an active team,
+-- active teams, teams without an active leader, and the active members of active teams by
+-- affiliation (the keys of p_affiliations, in order) and minority language (any but vie).
+-- A person is active in one village team and one commune team at most: each is counted once
+-- in a row and once in the total.
+CREATE OR REPLACE FUNCTION report_coverage(p_unit text, p_scope ltree, p_format text, p_affiliations text[])
+RETURNS text LANGUAGE sql STABLE
+    AS $$ SELECT report_build('coverage', p_unit, p_scope, p_format,
+                              p_affiliations => p_affiliations) $$;
+
+-- Activity from p_from to p_to (inclusive), grouped by child unit, month (every month of the
+-- period, YYYY-MM) or service (every service of the catalogue, and any other code recorded):
+-- activities, households and people reached, distinct members named; by child also the
+-- activities of each service. An activity counts under the unit it was recorded under, or,
+-- when that unit was retired since, under the last successor when it lies in the subtree
+-- (else under the retired unit, which then keeps a row): merged villages' history follows
+-- them, once. By service, an activity with two services counts in both rows, once in the
+-- total.
+CREATE OR REPLACE FUNCTION report_activity(p_unit text, p_scope ltree, p_format text, p_from date,
+                                p_to date, p_group_by text)
+RETURNS text LANGUAGE sql STABLE
+    AS $$ SELECT report_build('activity', p_unit, p_scope, p_format, p_from, p_to, p_group_by) $$;
+
+-- The villages an officer should look at first: every active village under the unit with an
+-- active team, by that team's work from p_from to p_to (activities it recorded, households
+-- they reached) against its active members; the fewest activities first, then the fewest
+-- households per member (no member at all before any), at most p_limit. Counted by team, so
+-- a team keeps its record when its village is merged into another.
+CREATE OR REPLACE FUNCTION report_lagging(p_unit text, p_scope ltree, p_format text, p_from date,
+                               p_to date, p_limit integer)
+RETURNS text LANGUAGE sql STABLE
+    AS $$ SELECT report_build('lagging', p_unit, p_scope, p_format, p_from, p_to, NULL, p_limit) $$;

@@ -202,15 +202,14 @@ CREATE OR REPLACE FUNCTION user_create(p_username text, p_password_hash text, p_
             SELECT p_username, p_password_hash, p_role, p_unit, p_team, coalesce(p_status, 'active')
               FROM fits WHERE fits.unit_ok AND fits.team_ok
             ON CONFLICT (username) DO NOTHING RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'user.create', 'user',
-                     ins.id::text, to_jsonb(ins) - 'password_hash' FROM ins)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'user.create', 'user', ins.id::text, NULL, to_jsonb(ins) - 'password_hash'))
+                FROM ins)
     SELECT fits.unit_ok, fits.team_ok,
            fits.unit_ok AND fits.team_ok AND NOT EXISTS (SELECT 1 FROM ins),
            (SELECT ins.id::text FROM ins), (SELECT user_json(ins)::text FROM ins),
            (SELECT ins.version FROM ins)
-      FROM fits
+      FROM fits, audit
 $$;
 
 -- The instant that ends every token issued so far, this second's included (iat has whole
@@ -242,14 +241,12 @@ CREATE OR REPLACE FUNCTION user_update(p_id uuid, p_version integer, p_role text
               FROM fits
              WHERE u.id = p_id AND u.version = p_version AND fits.unit_ok AND fits.team_ok
             RETURNING u.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'user.update', 'user',
-                     upd.id::text, to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'
-                FROM upd, old)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'user.update', 'user', upd.id::text, to_jsonb(old) - 'password_hash',
+                     to_jsonb(upd) - 'password_hash')) FROM upd, old)
     SELECT fits.unit_ok, fits.team_ok, (SELECT user_json(upd)::text FROM upd),
            (SELECT upd.version FROM upd)
-      FROM fits
+      FROM fits, audit
 $$;
 
 -- One's own new password (the caller proved the current one): ends the tokens issued so far.
@@ -265,13 +262,12 @@ CREATE OR REPLACE FUNCTION user_password_change(p_id uuid, p_version integer,
                    tokens_valid_after = account_tokens_end(u.tokens_valid_after),
                    updated_at = now()
              WHERE u.id = p_id AND u.version = p_version RETURNING u.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id,
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
                      'user.password_change', 'user', upd.id::text,
-                     to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'
+                     to_jsonb(old) - 'password_hash', to_jsonb(upd) - 'password_hash'))
                 FROM upd, old)
     SELECT (SELECT user_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
+      FROM audit
 $$;
 
 -- ---------------------------------------------------------------------------------------------
@@ -292,14 +288,13 @@ CREATE OR REPLACE FUNCTION client_create(p_client_id text, p_name text, p_secret
                    coalesce(p_status, 'active')
               FROM fits WHERE fits.unit_ok
             ON CONFLICT (client_id) DO NOTHING RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.create',
-                     'client', ins.id::text, to_jsonb(ins) - 'secret_hash' FROM ins)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'client.create', 'client', ins.id::text, NULL, to_jsonb(ins) - 'secret_hash'))
+                FROM ins)
     SELECT fits.unit_ok, fits.unit_ok AND NOT EXISTS (SELECT 1 FROM ins),
            (SELECT ins.id::text FROM ins), (SELECT client_json(ins)::text FROM ins),
            (SELECT ins.version FROM ins)
-      FROM fits
+      FROM fits, audit
 $$;
 
 -- Applies a merge patch (name, scopes, unit_code, status; validated by the caller) to the client
@@ -324,15 +319,12 @@ CREATE OR REPLACE FUNCTION client_update(p_id uuid, p_version integer, p_patch j
               FROM fits
              WHERE c.id = p_id AND c.version = p_version AND fits.unit_ok
             RETURNING c.*),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before, after)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.update',
-                     'client', upd.id::text, to_jsonb(old) - 'secret_hash',
-                     to_jsonb(upd) - 'secret_hash'
-                FROM upd, old)
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'client.update', 'client', upd.id::text, to_jsonb(old) - 'secret_hash',
+                     to_jsonb(upd) - 'secret_hash')) FROM upd, old)
     SELECT EXISTS (SELECT 1 FROM old), fits.unit_ok, (SELECT client_json(upd)::text FROM upd),
            (SELECT upd.version FROM upd)
-      FROM fits
+      FROM fits, audit
 $$;
 
 -- Deletes a client (no If-Match: a deleted client's tokens stop working at once), with its
@@ -344,9 +336,8 @@ CREATE OR REPLACE FUNCTION client_delete(p_id uuid, p_actor_type text, p_actor_i
     LANGUAGE sql VOLATILE
     AS $$
     WITH del AS (DELETE FROM clients WHERE clients.id = p_id RETURNING *),
-    audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
-                                        entity_type, entity_id, before)
-              SELECT p_actor_type, p_actor_id, p_actor_name, p_request_id, 'client.delete',
-                     'client', del.id::text, to_jsonb(del) - 'secret_hash' FROM del)
-    SELECT count(*) > 0, max(del.version), false, count(*) FROM del
+    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                     'client.delete', 'client', del.id::text, to_jsonb(del) - 'secret_hash', NULL))
+                FROM del)
+    SELECT count(*) > 0, max(del.version), false, count(*) FROM del, audit
 $$;

@@ -29,10 +29,8 @@ BEGIN
     INSERT INTO unseen_duplicates (principal_id, hits) VALUES ($6, $1);
     DELETE FROM unseen_duplicates d
      WHERE d.principal_id = $6 AND d.at < now() - interval '24 hours';
-    INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action, entity_type,
-                              entity_id, after)
-    VALUES ($5, $6, $7, $8, 'member.duplicate_outside_scope', 'member', $2,
-            jsonb_build_object('duplicates', $1, 'source', $3,
-                               'member_ids', coalesce($4, '[]'::jsonb)));
+    PERFORM audit_record($5, $6, $7, $8, 'member.duplicate_outside_scope', 'member', $2, NULL,
+                         jsonb_build_object('duplicates', $1, 'source', $3,
+                                            'member_ids', coalesce($4, '[]'::jsonb)));
 END
 $$;
