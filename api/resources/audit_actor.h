@@ -1,7 +1,7 @@
 /*
  * The four parameters every audited write passes to its statement, in this order:
- * actor_type, actor_id, actor_name, request_id. Statements insert them into audit_events in
- * the same statement (so the same transaction) as the change.
+ * actor_type, actor_id, actor_name, request_id. The write's SQL function (db/functions/) records
+ * them in audit_events in the same statement, so the same transaction, as the change.
  */
 #ifndef CDTT_RESOURCES_AUDIT_ACTOR_H
 #define CDTT_RESOURCES_AUDIT_ACTOR_H
@@ -9,17 +9,6 @@
 
 /* SQL fragment: the audit columns' values, given the positions of the actor parameters. */
 #define AUDIT_ACTOR_SQL(a, b, c, d) "$" #a ", $" #b "::uuid, $" #c ", $" #d
-
-/*
- * SQL fragment: the CTE `audit` of a write statement, which records the write as an audit
- * event in the same statement. images names the image columns it fills ("after" for a create,
- * "before, after" for an update, "before" for a delete); actor is AUDIT_ACTOR_SQL(...); values
- * is the rest of the SELECT: action, entity type, entity id, the images, then its FROM.
- */
-#define AUDIT_EVENT(images, actor, values)                                                  \
-	" audit AS (INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id," \
-	"   action, entity_type, entity_id, " images ")"                                    \
-	"   SELECT " actor ", " values ")"
 
 static inline void audit_actor_params(const struct req_ctx *ctx, const char **out)
 {
