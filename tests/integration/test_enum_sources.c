@@ -85,7 +85,7 @@ static json_t *check_list(const char *table_column)
 		 "SELECT coalesce(json_agg(DISTINCT v[1]), '[]')::text FROM pg_constraint c,"
 		 " regexp_matches(pg_get_constraintdef(c.oid), '''([^'']+)''', 'g') AS v"
 		 " WHERE c.conrelid = '%s'::regclass AND c.contype = 'c'"
-		 " AND pg_get_constraintdef(c.oid) ~ '^CHECK \\(+%s (= ANY|<@)'",
+		 " AND pg_get_constraintdef(c.oid) ~ '^CHECK \\(+%s (= ANY|<[@])'",
 		 table, dot + 1);
 	char *text = db_query_value(w.url, query);
 	ck_assert_msg(text, "cannot read the CHECK on %s", table_column);
