@@ -34,3 +34,50 @@ BEGIN
     RETURN event_id;
 END
 $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Deleting a row with its event
+
+-- Deletes the row of p_table whose p_key_column is p_key, records its event (action p_action,
+-- entity p_entity_type and p_key as text, the deleted row as the before image less the keys
+-- p_drop_keys) and returns the columns respond_deleted() reads. The caller has looked the row
+-- up in its scope and decided:
+--   p_found            whether the row is there for the caller,
+--   p_current_version  the version to answer with (usually the row's current one),
+--   p_in_use           whether something refuses the delete (then nothing is deleted).
+-- The DELETE names the version p_version, so a row updated or deleted since the caller looked
+-- it up is left alone and deleted is 0 (respond_deleted() answers 412). A NULL p_version
+-- names no version: the row is deleted whatever its version, and found and version are those
+-- of the row deleted (p_found and p_current_version are not used).
+-- Deletes are rare: the DELETE is built per call (EXECUTE) for the table named.
+CREATE OR REPLACE FUNCTION delete_guarded(p_table regclass, p_key_column text, p_key anyelement,
+    p_version integer, p_found boolean, p_current_version integer, p_in_use boolean,
+    p_action text, p_entity_type text, p_actor_type text, p_actor_id uuid, p_actor_name text,
+    p_request_id text, p_drop_keys text[])
+    RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    image jsonb;
+    n bigint := 0;
+BEGIN
+    IF p_version IS NULL THEN
+        EXECUTE format('DELETE FROM %s t WHERE t.%I = $1 RETURNING to_jsonb(t)',
+                       p_table, p_key_column)
+            INTO image USING p_key;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        p_found := n > 0;
+        p_current_version := (image ->> 'version')::integer;
+    ELSIF p_found AND NOT coalesce(p_in_use, false) THEN
+        EXECUTE format('DELETE FROM %s t WHERE t.%I = $1 AND t.version = $2 RETURNING to_jsonb(t)',
+                       p_table, p_key_column)
+            INTO image USING p_key, p_version;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    END IF;
+    IF n > 0 THEN
+        PERFORM audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id, p_action,
+                             p_entity_type, p_key::text, image - p_drop_keys, NULL);
+    END IF;
+    RETURN QUERY SELECT p_found, p_current_version, p_in_use, n;
+END
+$$;

@@ -225,18 +225,13 @@ CREATE OR REPLACE FUNCTION unit_delete(p_code text, p_version integer, p_scope l
 RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
     LANGUAGE plpgsql
     AS $$
-#variable_conflict use_column
+DECLARE
+    cur units;
 BEGIN
-    RETURN QUERY
-    WITH old AS (SELECT u.* FROM visible_units(p_scope) u WHERE u.code = p_code),
-    del AS (DELETE FROM units u USING old
-             WHERE u.code = old.code AND u.version = p_version AND u.status = 'active'
-            RETURNING u.*),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'unit.delete', 'unit', del.code, to_jsonb(del), NULL)) FROM del)
-    SELECT EXISTS (SELECT 1 FROM old),
-           (SELECT CASE WHEN old.status = 'retired' THEN p_version ELSE old.version END FROM old),
-           (SELECT old.status = 'retired' FROM old), (SELECT count(*) FROM del)
-      FROM audit;
+    SELECT u.* INTO cur FROM visible_units(p_scope) u WHERE u.code = p_code;
+    RETURN QUERY SELECT * FROM delete_guarded('units', 'code', p_code, p_version,
+        cur.code IS NOT NULL, CASE WHEN cur.status = 'retired' THEN p_version ELSE cur.version END,
+        cur.status = 'retired', 'unit.delete', 'unit', p_actor_type, p_actor_id, p_actor_name,
+        p_request_id, '{}');
 END
 $$;

@@ -175,18 +175,13 @@ CREATE OR REPLACE FUNCTION team_delete(p_id uuid, p_version integer, p_scope ltr
 RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
     LANGUAGE plpgsql
     AS $$
-#variable_conflict use_column
+DECLARE
+    cur teams;
 BEGIN
-    RETURN QUERY
-    WITH old AS (SELECT t.* FROM visible_teams(p_scope, NULL) t WHERE t.id = p_id),
-    used AS (SELECT EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = p_id) AS in_use),
-    del AS (DELETE FROM teams t USING old, used
-             WHERE t.id = old.id AND t.version = p_version AND NOT used.in_use RETURNING t.*),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'team.delete', 'team', del.id::text, to_jsonb(del), NULL)) FROM del)
-    SELECT EXISTS (SELECT 1 FROM old), (SELECT old.version FROM old),
-           (SELECT used.in_use FROM used), (SELECT count(*) FROM del)
-      FROM audit;
+    SELECT t.* INTO cur FROM visible_teams(p_scope, NULL) t WHERE t.id = p_id;
+    RETURN QUERY SELECT * FROM delete_guarded('teams', 'id', p_id, p_version, cur.id IS NOT NULL,
+        cur.version, EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = p_id),
+        'team.delete', 'team', p_actor_type, p_actor_id, p_actor_name, p_request_id, '{}');
 END
 $$;
 

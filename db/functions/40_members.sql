@@ -202,15 +202,16 @@ $$;
 CREATE OR REPLACE FUNCTION member_delete(member_id uuid, expected integer, scope ltree,
     by_type text, by_id uuid, by_name text, by_request text)
     RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-    WITH old AS (SELECT m.* FROM visible_members(scope) m WHERE m.id = member_id),
-    busy AS (SELECT EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = $1) AS b),
-    del AS (DELETE FROM members m WHERE m.id = (SELECT o.id FROM old o)
-              AND m.version = expected AND NOT (SELECT b FROM busy) RETURNING m.*),
-    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, 'member.delete',
-                     'member', del.id::text, to_jsonb(del) - 'full_name_folded', NULL)) FROM del)
-    SELECT EXISTS (SELECT 1 FROM old), (SELECT o.version FROM old o), (SELECT b FROM busy),
-           (SELECT count(*) FROM del)
-      FROM audit
+DECLARE
+    cur members;
+BEGIN
+    SELECT m.* INTO cur FROM visible_members(scope) m WHERE m.id = member_delete.member_id;
+    RETURN QUERY SELECT * FROM delete_guarded('members', 'id', member_delete.member_id, expected,
+        cur.id IS NOT NULL, cur.version,
+        EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = member_delete.member_id),
+        'member.delete', 'member', by_type, by_id, by_name, by_request,
+        ARRAY['full_name_folded']);
+END
 $$;

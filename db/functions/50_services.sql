@@ -96,19 +96,13 @@ CREATE OR REPLACE FUNCTION service_delete(p_code text, p_version integer, p_acto
 RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
     LANGUAGE plpgsql
     AS $$
-#variable_conflict use_column
+DECLARE
+    cur services;
 BEGIN
-    RETURN QUERY
-    WITH old AS (SELECT s.* FROM services s WHERE s.code = p_code),
-    used AS (SELECT EXISTS (SELECT 1 FROM activities a
-                             WHERE a.service_codes @> ARRAY[p_code]) AS in_use),
-    del AS (DELETE FROM services s USING old, used
-             WHERE s.code = old.code AND s.version = p_version AND NOT used.in_use
-            RETURNING s.*),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'service.delete', 'service', del.code, to_jsonb(del), NULL)) FROM del)
-    SELECT EXISTS (SELECT 1 FROM old), (SELECT old.version FROM old),
-           (SELECT used.in_use FROM used), (SELECT count(*) FROM del)
-      FROM audit;
+    SELECT s.* INTO cur FROM services s WHERE s.code = p_code;
+    RETURN QUERY SELECT * FROM delete_guarded('services', 'code', p_code, p_version,
+        cur.code IS NOT NULL, cur.version,
+        EXISTS (SELECT 1 FROM activities a WHERE a.service_codes @> ARRAY[p_code]),
+        'service.delete', 'service', p_actor_type, p_actor_id, p_actor_name, p_request_id, '{}');
 END
 $$;

@@ -246,16 +246,18 @@ CREATE OR REPLACE FUNCTION activity_delete(activity_id uuid, expected integer, s
     LANGUAGE plpgsql
     AS $$
 #variable_conflict use_column
+DECLARE
+    cur activities;
+    own boolean;
 BEGIN
-    RETURN QUERY
-    WITH old AS (SELECT a.* FROM visible_activities(scope, NULL) a WHERE a.id = activity_id),
-    del AS (DELETE FROM activities a USING old WHERE a.id = old.id AND a.version = expected
-              AND (only_team IS NULL OR a.team_id = only_team) RETURNING a.*),
-    audit AS (SELECT count(audit_record(by_type, by_id, by_name, by_request, 'activity.delete',
-                     'activity', del.id::text, to_jsonb(del), NULL)) FROM del)
-    SELECT EXISTS (SELECT 1 FROM old),
-           (SELECT only_team IS NULL OR o.team_id = only_team FROM old o),
-           (SELECT o.version FROM old o), false, (SELECT count(*) FROM del)
-      FROM audit;
+    SELECT a.* INTO cur FROM visible_activities(scope, NULL) a WHERE a.id = activity_id;
+    IF cur.id IS NOT NULL THEN
+        own := only_team IS NULL OR cur.team_id = only_team;
+    END IF;
+    -- Another team's activity is left alone as one in use would be; in_use stays false.
+    RETURN QUERY SELECT g.found, own, g.version, false, g.deleted
+      FROM delete_guarded('activities', 'id', activity_id, expected, cur.id IS NOT NULL,
+                          cur.version, NOT coalesce(own, false), 'activity.delete', 'activity',
+                          by_type, by_id, by_name, by_request, '{}') g;
 END
 $$;

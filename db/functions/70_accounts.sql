@@ -335,9 +335,7 @@ CREATE OR REPLACE FUNCTION client_delete(p_id uuid, p_actor_type text, p_actor_i
     RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
     LANGUAGE sql VOLATILE
     AS $$
-    WITH del AS (DELETE FROM clients WHERE clients.id = p_id RETURNING *),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'client.delete', 'client', del.id::text, to_jsonb(del) - 'secret_hash', NULL))
-                FROM del)
-    SELECT count(*) > 0, max(del.version), false, count(*) FROM del, audit
+    SELECT * FROM delete_guarded('clients', 'id', p_id, NULL, NULL, NULL, false, 'client.delete',
+                                 'client', p_actor_type, p_actor_id, p_actor_name, p_request_id,
+                                 ARRAY['secret_hash'])
 $$;
