@@ -9,6 +9,9 @@
 
 /* SQL fragment: the audit columns' values, given the positions of the actor parameters. */
 #define AUDIT_ACTOR_SQL(a, b, c, d) "$" #a ", $" #b "::uuid, $" #c ", $" #d
+/* The same as one audit_actor value (db/migrations/0018), what newer write functions take. */
+#define AUDIT_ACTOR_ROW(a, b, c, d) \
+	"ROW($" #a ", $" #b "::uuid, $" #c ", $" #d ")::audit_actor"
 
 static inline void audit_actor_params(const struct req_ctx *ctx, const char **out)
 {

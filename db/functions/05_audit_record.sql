@@ -35,6 +35,16 @@ BEGIN
 END
 $$;
 
+-- The same, with the actor as one value (the audit_actor type, 0018): what new writes pass.
+CREATE OR REPLACE FUNCTION audit_record(actor audit_actor, action text, entity_type text,
+    entity_id text, before jsonb, after jsonb)
+    RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    SELECT audit_record((actor).type, (actor).id, (actor).name, (actor).request_id, action,
+                        entity_type, entity_id, before, after);
+$$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Deleting a row with its event
 
