@@ -13,6 +13,10 @@ static int client_allows(unsigned scopes, enum action action)
 		return (scopes & SCOPE_REPORTS_READ) != 0;
 	case ACT_SEE_PERSONAL_DATA:
 		return (scopes & SCOPE_MEMBERS_PII) != 0;
+	case ACT_READ_EVALUATIONS:
+		return (scopes & (SCOPE_EVALUATIONS_READ | SCOPE_EVALUATIONS_WRITE)) != 0;
+	case ACT_WRITE_EVALUATIONS:
+		return (scopes & SCOPE_EVALUATIONS_WRITE) != 0;
 	default:
 		return 0; /* systems never manage accounts, catalogues or read the audit trail */
 	}
@@ -28,9 +32,11 @@ static int user_allows(enum role role, enum action action)
 		       action != ACT_READ_AUDIT;
 	case ROLE_TEAM_LEADER:
 		return action == ACT_READ_REGISTRY || action == ACT_RECORD_ACTIVITY ||
-		       action == ACT_SEE_PERSONAL_DATA || action == ACT_READ_REPORTS;
+		       action == ACT_SEE_PERSONAL_DATA || action == ACT_READ_REPORTS ||
+		       action == ACT_READ_EVALUATIONS;
 	case ROLE_VIEWER:
-		return action == ACT_READ_REGISTRY || action == ACT_READ_REPORTS;
+		return action == ACT_READ_REGISTRY || action == ACT_READ_REPORTS ||
+		       action == ACT_READ_EVALUATIONS;
 	default:
 		return 0;
 	}

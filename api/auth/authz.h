@@ -19,6 +19,8 @@ enum action {
 	ACT_MANAGE_CLIENTS,    /* admins */
 	ACT_MANAGE_CATALOGUE,  /* services, rubrics */
 	ACT_READ_AUDIT,        /* admins */
+	ACT_READ_EVALUATIONS,  /* ratings and scores in scope (comments are personal data) */
+	ACT_WRITE_EVALUATIONS, /* create, edit, finalize, prefill: admins and officers */
 };
 
 int authz_allows(const struct principal *p, enum action action);
