@@ -62,6 +62,47 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Evidence
 
+-- The activities dated from..to of the subjects `ids`, one row per subject and activity (an
+-- activity of three members named is three rows). Each branch is planned on its own, with the
+-- actual array: a few members go through the GIN index on member_ids; many (a commune or
+-- more) scan the period and hash the members named against the set; teams use their index.
+CREATE OR REPLACE FUNCTION evaluation_activities(subject_type text, ids uuid[],
+    from_date date, to_date date)
+    RETURNS TABLE (subject_id uuid, activity_id uuid, date date, unit_code text,
+                   service_codes text[], member_ids uuid[], households_reached int,
+                   people_reached int)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode = force_custom_plan
+    AS $$
+#variable_conflict use_column
+BEGIN
+    IF evaluation_activities.subject_type = 'team' THEN
+        RETURN QUERY
+        SELECT a.team_id, a.id, a.date, a.unit_code, a.service_codes, a.member_ids,
+               a.households_reached, a.people_reached
+          FROM activities a
+         WHERE a.team_id = ANY (evaluation_activities.ids)
+           AND a.date BETWEEN evaluation_activities.from_date AND evaluation_activities.to_date;
+    ELSIF cardinality(evaluation_activities.ids) <= 64 THEN
+        RETURN QUERY
+        SELECT m.id, a.id, a.date, a.unit_code, a.service_codes, a.member_ids,
+               a.households_reached, a.people_reached
+          FROM activities a CROSS JOIN LATERAL unnest(a.member_ids) m(id)
+         WHERE a.member_ids && evaluation_activities.ids
+           AND a.date BETWEEN evaluation_activities.from_date AND evaluation_activities.to_date
+           AND m.id = ANY (evaluation_activities.ids);
+    ELSE
+        RETURN QUERY
+        SELECT m.id, a.id, a.date, a.unit_code, a.service_codes, a.member_ids,
+               a.households_reached, a.people_reached
+          FROM activities a CROSS JOIN LATERAL unnest(a.member_ids) m(id)
+          JOIN (SELECT DISTINCT w.id FROM unnest(evaluation_activities.ids) w(id)) w
+            ON w.id = m.id
+         WHERE a.date BETWEEN evaluation_activities.from_date AND evaluation_activities.to_date;
+    END IF;
+END
+$$;
+
 -- The KPIs of the subjects `ids` (all members or all teams, by subject_type) from their
 -- activities dated from..to, one row for every id (zeros when it has none):
 --   activities, households_reached, people_reached (sums over the activities: a member
@@ -75,19 +116,14 @@ CREATE OR REPLACE FUNCTION evaluation_kpis(subject_type text, ids uuid[], from_d
     to_date date)
     RETURNS TABLE (subject_id uuid, kpis jsonb)
     LANGUAGE sql STABLE
+    -- The planner cannot know how many activities and subjects there are; a nested loop over
+    -- thousands of each is quadratic, hash joins are linear whatever the count.
+    SET enable_nestloop = off
     AS $$
-    WITH acts AS MATERIALIZED (
-        SELECT m.id AS subject_id, a.id, a.date, a.unit_code, a.service_codes, a.member_ids,
-               a.households_reached, a.people_reached
-          FROM activities a CROSS JOIN LATERAL unnest(a.member_ids) m(id)
-         WHERE evaluation_kpis.subject_type = 'member' AND a.member_ids && ids
-           AND a.date BETWEEN from_date AND to_date AND m.id = ANY (ids)
-        UNION ALL
-        SELECT a.team_id, a.id, a.date, a.unit_code, a.service_codes, a.member_ids,
-               a.households_reached, a.people_reached
-          FROM activities a
-         WHERE evaluation_kpis.subject_type = 'team' AND a.team_id = ANY (ids)
-           AND a.date BETWEEN from_date AND to_date),
+    WITH wanted AS (SELECT DISTINCT i.id FROM unnest(ids) i(id)),
+    acts AS MATERIALIZED (
+        SELECT * FROM evaluation_activities(evaluation_kpis.subject_type, ids, from_date,
+            to_date)),
     totals AS (
         SELECT x.subject_id, count(*) AS activities,
                coalesce(sum(x.households_reached), 0) AS households,
@@ -123,7 +159,7 @@ CREATE OR REPLACE FUNCTION evaluation_kpis(subject_type text, ids uuid[], from_d
                    ELSE '{}' END
            || jsonb_build_object('first_activity_on', t.first_on,
                   'last_activity_on', t.last_on, 'by_service', coalesce(b.list, '[]'))
-      FROM unnest(ids) i(id)
+      FROM wanted i
       LEFT JOIN totals t ON t.subject_id = i.id
       LEFT JOIN by_service b ON b.subject_id = i.id
       LEFT JOIN members m ON m.subject_id = i.id
