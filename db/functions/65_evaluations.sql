@@ -311,3 +311,339 @@ CREATE OR REPLACE FUNCTION latest_evaluation_json(subject uuid) RETURNS json
      ORDER BY e.period_to DESC, e.finalized_at DESC
      LIMIT 1
 $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Writes (api/resources/evaluations.c)
+--
+-- Each write answers one row: outcome ('ok', 'not_found', 'stale', 'conflict', 'invalid'),
+-- problems ([{field, code, message}] when invalid), detail (what a conflict is about), and
+-- when ok the representation (json), version and id. The C side checks the form of every
+-- field first; these check what needs the database: the subject in the caller's scope, the
+-- rubric, the period against the rubric, the scores against its criteria, the evaluation a
+-- correction supersedes, and the rule of one current evaluation per subject, period and body.
+
+-- The current version of rubric `code` when it is active.
+CREATE OR REPLACE FUNCTION rubric_current(p_code text) RETURNS SETOF rubrics
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT r.* FROM rubrics r WHERE r.code = p_code AND r.status = 'active'
+       AND r.version = (SELECT max(x.version) FROM rubrics x WHERE x.code = p_code)
+$$;
+
+-- The evidence of subject p_subject (of p_type) for period_from..period_to on criteria.
+CREATE OR REPLACE FUNCTION evaluation_evidence_of(p_type text, p_subject uuid, p_from date,
+    p_to date, p_criteria jsonb)
+    RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT evaluation_evidence(k.kpis, p_criteria, p_from, p_to)
+      FROM evaluation_kpis(p_type, ARRAY[p_subject], p_from, p_to) k
+$$;
+
+CREATE OR REPLACE FUNCTION evaluation_create(p_doc jsonb, p_scope ltree, p_personal boolean,
+    p_actor audit_actor)
+RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+DECLARE
+    v_type text := p_doc->>'subject_type';
+    v_subject uuid := (p_doc->>'subject_id')::uuid;
+    v_period text := p_doc->>'period';
+    v_body text := p_doc->>'evaluator_body';
+    v_scores jsonb := coalesce(p_doc->'scores', '{}');
+    v_status text := coalesce(p_doc->>'status', 'draft');
+    v_supersedes uuid := (p_doc->>'supersedes')::uuid;
+    v_actual_type text;
+    r rubrics;
+    b record;
+    old evaluations;
+    v_problems jsonb;
+    e evaluations;
+BEGIN
+    SELECT s.subject_type INTO v_actual_type
+      FROM visible_subjects(p_scope, NULL) s WHERE s.subject_id = v_subject;
+    IF v_actual_type IS NULL THEN
+        RETURN QUERY SELECT 'not_found', NULL::jsonb, v_type, NULL::text, NULL::integer,
+                            NULL::text;
+        RETURN;
+    ELSIF v_actual_type <> v_type THEN
+        RETURN QUERY SELECT 'invalid', jsonb_build_array(jsonb_build_object(
+            'field', '/subject_id', 'code', 'wrong_type',
+            'message', 'is a ' || v_actual_type || ', not a ' || v_type)),
+            NULL::text, NULL::text, NULL::integer, NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM rubric_current(p_doc->>'rubric_code');
+    IF r.code IS NULL THEN
+        v_problems := jsonb_build_array(jsonb_build_object('field', '/rubric_code',
+            'code', 'unknown', 'message', 'no active rubric has this code'));
+    ELSIF r.subject_type <> v_type THEN
+        v_problems := jsonb_build_array(jsonb_build_object('field', '/rubric_code',
+            'code', 'wrong_subject_type', 'message', 'the rubric evaluates ' || r.subject_type
+            || 's, not ' || v_type || 's'));
+    ELSE
+        v_problems := coalesce(period_problems(v_period, r.period_kind), '[]')
+            || coalesce(evaluation_score_problems(v_scores, r.criteria,
+                                                  v_status = 'finalized'), '[]');
+    END IF;
+    IF v_supersedes IS NOT NULL AND jsonb_array_length(v_problems) = 0 THEN
+        SELECT * INTO old FROM evaluations o WHERE o.id = v_supersedes FOR UPDATE;
+        IF old.id IS NULL OR old.subject_id <> v_subject OR old.period <> v_period
+           OR old.evaluator_body <> v_body THEN
+            v_problems := jsonb_build_array(jsonb_build_object('field', '/supersedes',
+                'code', 'not_found', 'message', 'must name an evaluation of the same subject, '
+                || 'period and evaluator body'));
+        ELSIF old.status <> 'finalized' THEN
+            v_problems := jsonb_build_array(jsonb_build_object('field', '/supersedes',
+                'code', 'not_finalized', 'message', 'a draft is changed, not superseded'));
+        ELSIF old.superseded_by IS NOT NULL THEN
+            RETURN QUERY SELECT 'conflict', NULL::jsonb,
+                'The evaluation ' || old.id || ' is already superseded by '
+                || old.superseded_by || '; a further correction supersedes that one.',
+                NULL::text, NULL::integer, NULL::text;
+            RETURN;
+        END IF;
+    END IF;
+    IF jsonb_array_length(v_problems) > 0 THEN
+        RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::text, NULL::integer,
+                            NULL::text;
+        RETURN;
+    END IF;
+    -- One evaluation in progress or current per subject, period and body; a correction
+    -- names the current one (and may be the only other).
+    SELECT o.id, o.status INTO b FROM evaluations o
+     WHERE o.subject_id = v_subject AND o.period = v_period AND o.evaluator_body = v_body
+       AND o.superseded_by IS NULL AND o.id IS DISTINCT FROM v_supersedes
+     ORDER BY o.status = 'finalized' DESC LIMIT 1;
+    IF b.id IS NOT NULL THEN
+        RETURN QUERY SELECT 'conflict', NULL::jsonb,
+            CASE WHEN b.status = 'finalized'
+                 THEN 'The subject already has a finalized evaluation for this period by this '
+                      || 'evaluator body (' || b.id || '); a correction names it in supersedes.'
+                 ELSE 'The subject already has a draft evaluation for this period by this '
+                      || 'evaluator body (' || b.id || '); change that one.' END,
+            NULL::text, NULL::integer, NULL::text;
+        RETURN;
+    END IF;
+    BEGIN
+        INSERT INTO evaluations AS n (subject_type, member_id, team_id, period, period_from,
+               period_to, evaluator_body, rubric_code, rubric_version, scores, total_score,
+               rating, comments, evidence, status, supersedes, reason)
+        SELECT v_type, CASE v_type WHEN 'member' THEN v_subject END,
+               CASE v_type WHEN 'team' THEN v_subject END, v_period, p.period_from,
+               p.period_to, v_body, r.code, r.version, v_scores,
+               evaluation_total(v_scores, r.criteria),
+               evaluation_rating(evaluation_total(v_scores, r.criteria), r.thresholds),
+               p_doc->>'comments',
+               evaluation_evidence_of(v_type, v_subject, p.period_from, p.period_to,
+                                      r.criteria),
+               'draft', v_supersedes, p_doc->>'reason'
+          FROM period_bounds(v_period) p
+        RETURNING n.* INTO e;
+        IF v_status = 'finalized' THEN
+            IF v_supersedes IS NOT NULL THEN
+                UPDATE evaluations o SET superseded_by = e.id, updated_at = now(),
+                       version = o.version + 1
+                 WHERE o.id = v_supersedes;
+                PERFORM audit_record(p_actor, 'evaluation.supersede', 'evaluation',
+                                     v_supersedes::text, to_jsonb(old),
+                                     to_jsonb(old) || jsonb_build_object('superseded_by', e.id));
+            END IF;
+            UPDATE evaluations n SET status = 'finalized', finalized_at = now()
+             WHERE n.id = e.id RETURNING n.* INTO e;
+        END IF;
+    EXCEPTION WHEN unique_violation THEN
+        RETURN QUERY SELECT 'conflict', NULL::jsonb,
+            'Another evaluation of the subject for this period by this evaluator body was '
+            || 'written meanwhile; read them again.', NULL::text, NULL::integer, NULL::text;
+        RETURN;
+    END;
+    PERFORM audit_record(p_actor, 'evaluation.create', 'evaluation', e.id::text, NULL,
+                         to_jsonb(e));
+    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, evaluation_json(e, p_personal)::text,
+                        e.version, e.id::text;
+END
+$$;
+
+-- Applies p_patch (scores merged by criterion, a null score removing it; comments; reason of a
+-- correction; status 'finalized') to draft p_id when it still has version p_version. Evidence is
+-- recomputed. Finalizing a correction marks the evaluation it supersedes.
+CREATE OR REPLACE FUNCTION evaluation_update(p_id uuid, p_version integer, p_patch jsonb,
+    p_scope ltree, p_personal boolean, p_actor audit_actor)
+RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+DECLARE
+    cur evaluations;
+    old evaluations;
+    e evaluations;
+    r rubrics;
+    v_scores jsonb;
+    v_status text;
+    v_problems jsonb := '[]';
+BEGIN
+    SELECT x.* INTO cur FROM evaluations x
+     WHERE x.id = p_id AND EXISTS (SELECT 1 FROM visible_subjects(p_scope, NULL) s
+                                    WHERE s.subject_id = x.subject_id)
+       FOR UPDATE OF x;
+    IF cur.id IS NULL THEN
+        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::text, NULL::text, NULL::integer,
+                            NULL::text;
+        RETURN;
+    ELSIF cur.status = 'finalized' THEN
+        RETURN QUERY SELECT 'conflict', NULL::jsonb,
+            'A finalized evaluation cannot change; a correction is a new evaluation that '
+            || 'names it in supersedes, with a reason.', NULL::text, NULL::integer, NULL::text;
+        RETURN;
+    ELSIF cur.version <> p_version THEN
+        RETURN QUERY SELECT 'stale', NULL::jsonb, NULL::text, NULL::text, cur.version,
+                            NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM rubrics x WHERE x.code = cur.rubric_code AND x.version = cur.rubric_version;
+    v_scores := CASE WHEN p_patch ? 'scores'
+                     THEN jsonb_strip_nulls(cur.scores || (p_patch->'scores'))
+                     ELSE cur.scores END;
+    v_status := coalesce(p_patch->>'status', cur.status);
+    IF p_patch ? 'reason' AND cur.supersedes IS NULL THEN
+        v_problems := jsonb_build_array(jsonb_build_object('field', '/reason',
+            'code', 'not_allowed', 'message', 'only a correction (with supersedes) has a reason'));
+    ELSIF p_patch ? 'reason' AND p_patch->>'reason' IS NULL THEN
+        v_problems := jsonb_build_array(jsonb_build_object('field', '/reason',
+            'code', 'required', 'message', 'a correction keeps its reason'));
+    END IF;
+    v_problems := v_problems || coalesce(evaluation_score_problems(v_scores, r.criteria,
+                                                                   v_status = 'finalized'), '[]');
+    IF jsonb_array_length(v_problems) > 0 THEN
+        RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::text, NULL::integer,
+                            NULL::text;
+        RETURN;
+    END IF;
+    BEGIN
+        IF v_status = 'finalized' AND cur.supersedes IS NOT NULL THEN
+            SELECT * INTO old FROM evaluations o WHERE o.id = cur.supersedes FOR UPDATE;
+            IF old.superseded_by IS NOT NULL THEN
+                RETURN QUERY SELECT 'conflict', NULL::jsonb,
+                    'The evaluation this corrects (' || old.id || ') is already superseded by '
+                    || old.superseded_by || '.', NULL::text, NULL::integer, NULL::text;
+                RETURN;
+            END IF;
+            UPDATE evaluations o SET superseded_by = cur.id, updated_at = now(),
+                   version = o.version + 1
+             WHERE o.id = old.id;
+            PERFORM audit_record(p_actor, 'evaluation.supersede', 'evaluation', old.id::text,
+                                 to_jsonb(old),
+                                 to_jsonb(old) || jsonb_build_object('superseded_by', cur.id));
+        END IF;
+        UPDATE evaluations x SET scores = v_scores,
+               total_score = evaluation_total(v_scores, r.criteria),
+               rating = evaluation_rating(evaluation_total(v_scores, r.criteria), r.thresholds),
+               comments = CASE WHEN p_patch ? 'comments' THEN p_patch->>'comments'
+                               ELSE x.comments END,
+               reason = coalesce(p_patch->>'reason', x.reason),
+               evidence = evaluation_evidence_of(x.subject_type, x.subject_id, x.period_from,
+                                                 x.period_to, r.criteria),
+               status = v_status,
+               finalized_at = CASE WHEN v_status = 'finalized' THEN now() END,
+               updated_at = now(), version = x.version + 1
+         WHERE x.id = cur.id
+        RETURNING x.* INTO e;
+    EXCEPTION WHEN unique_violation THEN
+        RETURN QUERY SELECT 'conflict', NULL::jsonb,
+            'The subject already has a finalized evaluation for this period by this evaluator '
+            || 'body; a correction names it in supersedes.', NULL::text, NULL::integer,
+            NULL::text;
+        RETURN;
+    END;
+    PERFORM audit_record(p_actor, CASE WHEN v_status = 'finalized' THEN 'evaluation.finalize'
+                                       ELSE 'evaluation.update' END,
+                         'evaluation', e.id::text, to_jsonb(cur), to_jsonb(e));
+    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, evaluation_json(e, p_personal)::text,
+                        e.version, e.id::text;
+END
+$$;
+
+-- Deletes draft p_id (the columns respond_deleted() reads); a finalized one is in use.
+CREATE OR REPLACE FUNCTION evaluation_delete(p_id uuid, p_version integer, p_scope ltree,
+    p_actor audit_actor)
+RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    cur evaluations;
+BEGIN
+    SELECT x.* INTO cur FROM evaluations x
+     WHERE x.id = p_id AND EXISTS (SELECT 1 FROM visible_subjects(p_scope, NULL) s
+                                    WHERE s.subject_id = x.subject_id);
+    RETURN QUERY SELECT * FROM delete_guarded('evaluations', 'id', p_id, p_version,
+        cur.id IS NOT NULL, cur.version, cur.status = 'finalized', 'evaluation.delete',
+        'evaluation', (p_actor).type, (p_actor).id, (p_actor).name, (p_actor).request_id, '{}');
+END
+$$;
+
+-- Drafts for every active subject of the rubric's type under unit p_unit that has no current
+-- evaluation for p_period by p_body yet, each with its evidence (computed for all at once) and
+-- an audit event. Prefills of the same period and body run one after the other, so that two at
+-- once cannot both create a draft for the same subject.
+CREATE OR REPLACE FUNCTION evaluations_prefill(p_unit text, p_period text, p_rubric text,
+    p_body text, p_scope ltree, p_actor audit_actor)
+RETURNS TABLE (outcome text, problems jsonb, subject_type text, created bigint,
+               skipped bigint)
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+DECLARE
+    v_path ltree;
+    r rubrics;
+    v_problems jsonb;
+    v_from date;
+    v_to date;
+    v_ids uuid[];
+    v_all bigint;
+    v_created bigint;
+BEGIN
+    SELECT u.path INTO v_path FROM visible_units(p_scope) u WHERE u.code = p_unit;
+    IF v_path IS NULL THEN
+        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::text, NULL::bigint, NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM rubric_current(p_rubric);
+    v_problems := CASE WHEN r.code IS NULL THEN jsonb_build_array(jsonb_build_object(
+                           'field', '/rubric_code', 'code', 'unknown',
+                           'message', 'no active rubric has this code'))
+                       ELSE period_problems(p_period, r.period_kind) END;
+    IF v_problems IS NOT NULL THEN
+        RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::bigint, NULL::bigint;
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('evaluations.prefill/' || p_period || '/' || p_body));
+    SELECT p.period_from, p.period_to INTO v_from, v_to FROM period_bounds(p_period) p;
+    -- (NOT IN: one hashed set of the subjects evaluated, not one probe per subject.)
+    SELECT count(*), array_agg(s.subject_id) FILTER (WHERE s.subject_id NOT IN (
+               SELECT o.subject_id FROM evaluations o
+                WHERE o.period = p_period AND o.evaluator_body = p_body
+                  AND o.superseded_by IS NULL))
+      INTO v_all, v_ids
+      FROM visible_subjects(p_scope, NULL) s JOIN units u ON u.code = s.unit_code
+     WHERE s.subject_type = r.subject_type AND s.active AND within(u.path, v_path);
+    WITH ins AS (
+        INSERT INTO evaluations AS n (subject_type, member_id, team_id, period, period_from,
+               period_to, evaluator_body, rubric_code, rubric_version, evidence)
+        SELECT r.subject_type, CASE r.subject_type WHEN 'member' THEN k.subject_id END,
+               CASE r.subject_type WHEN 'team' THEN k.subject_id END, p_period, v_from, v_to,
+               p_body, r.code, r.version, evaluation_evidence(k.kpis, r.criteria, v_from, v_to)
+          FROM evaluation_kpis(r.subject_type, coalesce(v_ids, '{}'), v_from, v_to) k
+        RETURNING n.*),
+    audit AS (
+        INSERT INTO audit_events (actor_type, actor_id, actor_name, request_id, action,
+                                  entity_type, entity_id, before, after)
+        SELECT (p_actor).type, (p_actor).id, (p_actor).name, (p_actor).request_id,
+               'evaluation.prefill', 'evaluation', ins.id::text, NULL, to_jsonb(ins)
+          FROM ins
+        RETURNING 1)
+    SELECT count(*) INTO v_created FROM audit;
+    RETURN QUERY SELECT 'ok', NULL::jsonb, r.subject_type, v_created, v_all - v_created;
+END
+$$;
