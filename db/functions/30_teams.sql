@@ -23,6 +23,7 @@ BEGIN
                    WHERE ms.team_id = t.id AND ms.role = 'leader' AND ms.left_on IS NULL),
         'member_count', (SELECT count(*) FROM memberships ms
                          WHERE ms.team_id = t.id AND ms.left_on IS NULL),
+        'latest_evaluation', latest_evaluation_json(t.id),
         'created_at', rfc3339(t.created_at), 'updated_at', rfc3339(t.updated_at),
         'version', t.version);
 END $$;

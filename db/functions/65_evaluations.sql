@@ -298,8 +298,9 @@ CREATE OR REPLACE FUNCTION evaluation_json(e evaluations, personal boolean) RETU
         'updated_at', rfc3339(e.updated_at), 'version', e.version)
 $$;
 
--- The short form member and team reads carry: the newest finalized, current evaluation of the
--- subject (the latest period, then the latest finalized), or NULL.
+-- The short form member and team reads carry (member_json() has the same query inline, being
+-- defined before this file): the newest finalized, current evaluation of the subject (the
+-- latest period, then the latest finalized), or NULL.
 CREATE OR REPLACE FUNCTION latest_evaluation_json(subject uuid) RETURNS json
     LANGUAGE sql STABLE
     AS $$
@@ -311,6 +312,28 @@ CREATE OR REPLACE FUNCTION latest_evaluation_json(subject uuid) RETURNS json
      ORDER BY e.period_to DESC, e.finalized_at DESC
      LIMIT 1
 $$;
+
+-- When an evaluation is finalized or superseded, the latest_evaluation of its member's stored
+-- documents (40_members.sql) is built again, and every process empties its kept team and
+-- member representations (the notice of 30_teams.sql).
+CREATE OR REPLACE FUNCTION evaluations_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM written w WHERE w.status = 'finalized') THEN
+        INSERT INTO member_documents (member_id, personal, masked)
+        SELECT m.id, member_json(m, true)::text, member_json(m, false)::text
+          FROM members m
+         WHERE m.id IN (SELECT w.member_id FROM written w WHERE w.status = 'finalized')
+        ON CONFLICT (member_id) DO UPDATE SET personal = EXCLUDED.personal,
+                                              masked = EXCLUDED.masked;
+        PERFORM pg_notify('cdtt_teams', '');
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER evaluations_refresh_insert AFTER INSERT ON evaluations
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION evaluations_refresh();
+CREATE OR REPLACE TRIGGER evaluations_refresh_update AFTER UPDATE ON evaluations
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION evaluations_refresh();
 
 -- ---------------------------------------------------------------------------------------------
 -- Writes (api/resources/evaluations.c)

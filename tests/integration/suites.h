@@ -27,4 +27,5 @@ Suite *intake_suite(void);
 Suite *account_paths_suite(void);
 Suite *enum_sources_suite(void);
 Suite *scope_sql_suite(void);
+Suite *evaluations_suite(void);
 #endif

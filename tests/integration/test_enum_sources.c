@@ -17,6 +17,7 @@
 #include "../../api/auth/principal.h"
 #include "../../api/embedded.h"
 #include "../../api/resources/activities.h"
+#include "../../api/resources/evaluations.h"
 #include "../../api/resources/members_validate.h"
 #include "../../api/resources/services_validate.h"
 #include "../../api/resources/teams_shared.h"
@@ -62,6 +63,15 @@ static const struct enum_source sources[] = {
 	 {"/components/schemas/ServiceStatus/enum"}},
 	{"ActivityKind", activity_kind_values, {"activities.kind"},
 	 {"/components/schemas/ActivityKind/enum"}},
+	{"EvaluationSubjectType", evaluation_subject_type_values,
+	 {"evaluations.subject_type", "rubrics.subject_type"},
+	 {"/components/schemas/EvaluationSubjectType/enum"}},
+	{"EvaluatorBody", evaluator_body_values, {"evaluations.evaluator_body"},
+	 {"/components/schemas/EvaluatorBody/enum"}},
+	{"Rating", evaluation_rating_values, {"evaluations.rating"},
+	 {"/components/schemas/Rating/enum"}},
+	{"EvaluationStatus", evaluation_status_values, {"evaluations.status"},
+	 {"/components/schemas/EvaluationStatus/enum"}},
 	{"audit actor type", NULL, {"audit_events.actor_type"},
 	 {"/components/schemas/AuditEvent/properties/actor/properties/type/enum"}},
 };

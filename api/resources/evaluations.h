@@ -1,0 +1,16 @@
+/*
+ * Evaluations of members and teams (evaluations.c): the enumerated values their bodies and
+ * filters take, shared with the test that keeps them equal to the schema's CHECKs and the spec.
+ */
+#ifndef CDTT_RESOURCES_EVALUATIONS_H
+#define CDTT_RESOURCES_EVALUATIONS_H
+
+extern const char *const evaluation_subject_type_values[];
+extern const char *const evaluator_body_values[];
+extern const char *const evaluation_rating_values[];
+extern const char *const evaluation_status_values[];
+
+/* 1 when s is a period: a year ("2025") or a quarter ("2025-Q3"). */
+int evaluation_period_form(const char *s);
+
+#endif
