@@ -210,6 +210,45 @@ call "batch: unknown service" 422 cdtt "$P/api/v1/activities:batch" -H "$A" -H "
 call "batch: unknown field in an item" 422 prism "$P/api/v1/activities:batch" -H "$A" -H "$J" \
   -d "{\"items\":[{\"team_id\":\"$team\",\"date\":\"2025-09-13\",\"kind\":\"group_session\",\"service_codes\":[\"chip_citizen_id\"],\"bogus\":1}]}"
 
+# --- evaluations
+call "create evaluation" 201 cdtt "$P/api/v1/evaluations" -H "$A" -H "$J" \
+  -d "{\"subject_type\":\"member\",\"subject_id\":\"$member\",\"period\":\"2025\",\"evaluator_body\":\"party_cell\",\"rubric_code\":\"member-yearly\",\"scores\":{\"skills\":7},\"comments\":\"Nhiệt tình\"}"
+evaluation=$(field .id)
+call "create evaluation: quarter on a yearly rubric" 422 cdtt "$P/api/v1/evaluations" -H "$A" -H "$J" \
+  -d "{\"subject_type\":\"member\",\"subject_id\":\"$member\",\"period\":\"2025-Q3\",\"evaluator_body\":\"party_cell\",\"rubric_code\":\"member-yearly\"}"
+call "create evaluation: second draft" 409 cdtt "$P/api/v1/evaluations" -H "$A" -H "$J" \
+  -d "{\"subject_type\":\"member\",\"subject_id\":\"$member\",\"period\":\"2025\",\"evaluator_body\":\"party_cell\",\"rubric_code\":\"member-yearly\"}"
+call "create evaluation: unknown body" 422 prism "$P/api/v1/evaluations" -H "$A" -H "$J" \
+  -d "{\"subject_type\":\"member\",\"subject_id\":\"$member\",\"period\":\"2025\",\"evaluator_body\":\"elders\",\"rubric_code\":\"member-yearly\"}"
+call "create evaluation: read-only total" 422 prism "$P/api/v1/evaluations" -H "$A" -H "$J" \
+  -d "{\"subject_type\":\"member\",\"subject_id\":\"$member\",\"period\":\"2025\",\"evaluator_body\":\"party_cell\",\"rubric_code\":\"member-yearly\",\"total_score\":99}"
+call "evaluation" 200 cdtt "$P/api/v1/evaluations/$evaluation" -H "$A"
+call "finalize evaluation: a criterion unscored" 422 cdtt -X PATCH "$P/api/v1/evaluations/$evaluation" \
+  -H "$A" -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "1"' -d '{"status":"finalized"}'
+call "finalize evaluation" 200 cdtt -X PATCH "$P/api/v1/evaluations/$evaluation" -H "$A" \
+  -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "1"' \
+  -d '{"scores":{"participation":9,"households":7,"services":5,"skills":6,"conduct":10},"status":"finalized"}'
+call "patch finalized evaluation" 409 cdtt -X PATCH "$P/api/v1/evaluations/$evaluation" -H "$A" \
+  -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "2"' -d '{"comments":"x"}'
+call "delete finalized evaluation" 409 cdtt -X DELETE "$P/api/v1/evaluations/$evaluation" -H "$A" \
+  -H 'If-Match: "2"'
+call "correct evaluation" 201 cdtt "$P/api/v1/evaluations" -H "$A" -H "$J" \
+  -d "{\"subject_type\":\"member\",\"subject_id\":\"$member\",\"period\":\"2025\",\"evaluator_body\":\"party_cell\",\"rubric_code\":\"member-yearly\",\"supersedes\":\"$evaluation\",\"reason\":\"Khiếu nại\",\"status\":\"finalized\",\"scores\":{\"participation\":10,\"households\":10,\"services\":8,\"skills\":8,\"conduct\":9}}"
+call "evaluations" 200 cdtt "$P/api/v1/evaluations?unit=TQ&period=2025" -H "$A"
+call "evaluations: format=csv" 200 cdtt "$P/api/v1/evaluations?format=csv" -H "$A"
+call "evaluations: bad rating" 422 prism "$P/api/v1/evaluations?rating=great" -H "$A"
+call "member with latest evaluation" 200 cdtt "$P/api/v1/members/$member" -H "$A"
+call "team with latest evaluation" 200 cdtt "$P/api/v1/teams/$team" -H "$A"
+call "prefill" 200 cdtt "$P/api/v1/evaluations:prefill" -H "$A" -H "$J" \
+  -d '{"unit_code":"TQ","period":"2025","rubric_code":"member-yearly","evaluator_body":"commune_committee"}'
+call "prefill: unknown unit" 404 cdtt "$P/api/v1/evaluations:prefill" -H "$A" -H "$J" \
+  -d '{"unit_code":"NOPE","period":"2025","rubric_code":"member-yearly","evaluator_body":"commune_committee"}'
+call "prefill: future period" 422 cdtt "$P/api/v1/evaluations:prefill" -H "$A" -H "$J" \
+  -d '{"unit_code":"TQ","period":"2099","rubric_code":"member-yearly","evaluator_body":"commune_committee"}'
+prefilled=$(psql -Atq "$CDTT_DATABASE_URL" -c "SELECT id FROM evaluations WHERE status = 'draft' LIMIT 1")
+call "delete draft evaluation" 204 cdtt -X DELETE "$P/api/v1/evaluations/$prefilled" -H "$A" \
+  -H 'If-Match: "1"'
+
 # --- reports, JSON and CSV
 for r in "coverage?unit=TQ" "activity?unit=TQ&from=2025-01-01&to=2025-12-31&group_by=month" \
          "lagging?unit=TQ&from=2025-01-01&to=2025-12-31"; do
