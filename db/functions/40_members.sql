@@ -68,12 +68,21 @@ CREATE OR REPLACE TRIGGER members_documents_insert AFTER INSERT ON members
 CREATE OR REPLACE TRIGGER members_documents_update AFTER UPDATE ON members
     REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION member_documents_refresh();
 
--- Every member's documents built again, as the triggers build them (see the first line).
-CREATE OR REPLACE FUNCTION member_documents_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+-- The documents of the members `ids` (NULL: every member) built again, as the triggers build
+-- them: for a change elsewhere that a document shows (an evaluation finalized, 65_evaluations).
+CREATE OR REPLACE FUNCTION member_documents_rebuild(ids uuid[]) RETURNS void
+    LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO member_documents (member_id, personal, masked)
     SELECT m.id, member_json(m, true)::text, member_json(m, false)::text FROM members m
+     WHERE ids IS NULL OR m.id = ANY (ids)
     ON CONFLICT (member_id) DO UPDATE SET personal = EXCLUDED.personal, masked = EXCLUDED.masked;
+END $$;
+
+-- Every member's documents built again (see the first line).
+CREATE OR REPLACE FUNCTION member_documents_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM member_documents_rebuild(NULL::uuid[]);
 END $$;
 
 -- Reads and writes for api/resources/members.c

@@ -319,12 +319,9 @@ $$;
 CREATE OR REPLACE FUNCTION evaluations_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM written w WHERE w.status = 'finalized') THEN
-        INSERT INTO member_documents (member_id, personal, masked)
-        SELECT m.id, member_json(m, true)::text, member_json(m, false)::text
-          FROM members m
-         WHERE m.id IN (SELECT w.member_id FROM written w WHERE w.status = 'finalized')
-        ON CONFLICT (member_id) DO UPDATE SET personal = EXCLUDED.personal,
-                                              masked = EXCLUDED.masked;
+        PERFORM member_documents_rebuild(ARRAY(SELECT w.member_id FROM written w
+                                                WHERE w.status = 'finalized'
+                                                  AND w.member_id IS NOT NULL));
         PERFORM pg_notify('cdtt_teams', '');
     END IF;
     RETURN NULL;
