@@ -18,6 +18,7 @@
 #include "../../api/embedded.h"
 #include "../../api/resources/activities.h"
 #include "../../api/resources/members_validate.h"
+#include "../../api/resources/rubrics_validate.h"
 #include "../../api/resources/services_validate.h"
 #include "../../api/resources/teams_shared.h"
 #include "suites.h"
@@ -62,6 +63,12 @@ static const struct enum_source sources[] = {
 	 {"/components/schemas/ServiceStatus/enum"}},
 	{"ActivityKind", activity_kind_values, {"activities.kind"},
 	 {"/components/schemas/ActivityKind/enum"}},
+	{"RubricSubjectType", rubric_subject_type_values, {"rubrics.subject_type"},
+	 {"/components/schemas/RubricSubjectType/enum"}},
+	{"RubricPeriodKind", rubric_period_kind_values, {"rubrics.period_kind"},
+	 {"/components/schemas/RubricPeriodKind/enum"}},
+	{"RubricStatus", rubric_status_values, {"rubrics.status"},
+	 {"/components/schemas/RubricStatus/enum"}},
 	{"audit actor type", NULL, {"audit_events.actor_type"},
 	 {"/components/schemas/AuditEvent/properties/actor/properties/type/enum"}},
 };
