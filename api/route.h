@@ -57,6 +57,7 @@ extern const struct route members_routes[];
 extern const struct route memberships_routes[];
 extern const struct route imports_routes[];
 extern const struct route services_routes[];
+extern const struct route rubrics_routes[];
 extern const struct route languages_routes[];
 extern const struct route activities_routes[];
 extern const struct route reports_routes[];

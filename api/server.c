@@ -53,6 +53,7 @@ static const struct route *const module_tables[] = {
 	units_routes, teams_routes, members_routes, memberships_routes, imports_routes,
 	services_routes, activities_routes, reports_routes, languages_routes,
 	evaluations_routes,
+	rubrics_routes,
 	discovery_routes,
 };
 

@@ -249,6 +249,24 @@ prefilled=$(psql -Atq "$CDTT_DATABASE_URL" -c "SELECT id FROM evaluations WHERE 
 call "delete draft evaluation" 204 cdtt -X DELETE "$P/api/v1/evaluations/$prefilled" -H "$A" \
   -H 'If-Match: "1"'
 
+# --- rubrics
+call "rubrics" 200 cdtt "$P/api/v1/rubrics?subject_type=member&status=active" -H "$A"
+call "rubric" 200 cdtt "$P/api/v1/rubrics/member-yearly" -H "$A"
+call "rubric: version 1" 200 cdtt "$P/api/v1/rubrics/team-quarterly?version=1" -H "$A"
+call "rubric: no such version" 404 cdtt "$P/api/v1/rubrics/team-quarterly?version=9" -H "$A"
+rubric_criteria='[{"code":"visits","name_vi":"Số hộ được hỗ trợ","name_en":"Households helped","weight":60,"max_score":10,"kpi":"households_reached","target":40},{"code":"conduct","name_vi":"Tác phong","name_en":"Conduct","weight":40,"max_score":7.5}]'
+call "create rubric" 201 cdtt "$P/api/v1/rubrics" -H "$A" -H "$J" \
+  -d "{\"code\":\"prism-rubric\",\"name_vi\":\"Bộ tiêu chí\",\"name_en\":\"Rubric\",\"subject_type\":\"member\",\"period_kind\":\"quarter\",\"criteria\":$rubric_criteria}"
+call "create rubric: weights not adding up" 422 cdtt "$P/api/v1/rubrics" -H "$A" -H "$J" \
+  -d '{"code":"prism-bad","name_vi":"A","name_en":"A","subject_type":"member","period_kind":"year","criteria":[{"code":"aa","name_vi":"A","name_en":"A","weight":90,"max_score":10}]}'
+call "create rubric: unknown criterion field" 422 prism "$P/api/v1/rubrics" -H "$A" -H "$J" \
+  -d '{"code":"prism-bad","name_vi":"A","name_en":"A","subject_type":"member","period_kind":"year","criteria":[{"code":"aa","name_vi":"A","name_en":"A","weight":100,"max_score":10,"note":"x"}]}'
+call "patch rubric" 200 cdtt -X PATCH "$P/api/v1/rubrics/prism-rubric" -H "$A" \
+  -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "1"' -d '{"thresholds":{"excellent":95}}'
+call "patch rubric: thresholds out of order" 422 cdtt -X PATCH "$P/api/v1/rubrics/prism-rubric" -H "$A" \
+  -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "2"' -d '{"thresholds":{"good":99}}'
+call "delete rubric" 204 cdtt -X DELETE "$P/api/v1/rubrics/prism-rubric" -H "$A" -H 'If-Match: "2"'
+
 # --- reports, JSON and CSV
 for r in "coverage?unit=TQ" "activity?unit=TQ&from=2025-01-01&to=2025-12-31&group_by=month" \
          "lagging?unit=TQ&from=2025-01-01&to=2025-12-31"; do

@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, imports_suite());
 	srunner_add_suite(sr, idempotency_suite());
 	srunner_add_suite(sr, services_suite());
+	srunner_add_suite(sr, rubrics_suite());
 	srunner_add_suite(sr, activities_suite());
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, seed_suite());

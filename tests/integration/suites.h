@@ -15,6 +15,7 @@ Suite *members_suite(void);
 Suite *imports_suite(void);
 Suite *idempotency_suite(void);
 Suite *services_suite(void);
+Suite *rubrics_suite(void);
 Suite *activities_suite(void);
 Suite *reports_suite(void);
 Suite *seed_suite(void);

@@ -19,6 +19,7 @@
 #include "../../api/resources/activities.h"
 #include "../../api/resources/evaluations.h"
 #include "../../api/resources/members_validate.h"
+#include "../../api/resources/rubrics_validate.h"
 #include "../../api/resources/services_validate.h"
 #include "../../api/resources/teams_shared.h"
 #include "suites.h"
@@ -64,7 +65,7 @@ static const struct enum_source sources[] = {
 	{"ActivityKind", activity_kind_values, {"activities.kind"},
 	 {"/components/schemas/ActivityKind/enum"}},
 	{"EvaluationSubjectType", evaluation_subject_type_values,
-	 {"evaluations.subject_type", "rubrics.subject_type"},
+	 {"evaluations.subject_type"},
 	 {"/components/schemas/EvaluationSubjectType/enum"}},
 	{"EvaluatorBody", evaluator_body_values, {"evaluations.evaluator_body"},
 	 {"/components/schemas/EvaluatorBody/enum"}},
@@ -72,6 +73,12 @@ static const struct enum_source sources[] = {
 	 {"/components/schemas/Rating/enum"}},
 	{"EvaluationStatus", evaluation_status_values, {"evaluations.status"},
 	 {"/components/schemas/EvaluationStatus/enum"}},
+	{"RubricSubjectType", rubric_subject_type_values, {"rubrics.subject_type"},
+	 {"/components/schemas/RubricSubjectType/enum"}},
+	{"RubricPeriodKind", rubric_period_kind_values, {"rubrics.period_kind"},
+	 {"/components/schemas/RubricPeriodKind/enum"}},
+	{"RubricStatus", rubric_status_values, {"rubrics.status"},
+	 {"/components/schemas/RubricStatus/enum"}},
 	{"audit actor type", NULL, {"audit_events.actor_type"},
 	 {"/components/schemas/AuditEvent/properties/actor/properties/type/enum"}},
 };
