@@ -230,7 +230,8 @@ int cli_create_client(int argc, char **argv)
 	if (bad || scopes_parse(scopes, &bits) != 0 || !bits) {
 		fprintf(stderr, "cdtt: --client-id must be 3-64 of a-z 0-9 . _ -, --unit a unit code, "
 				"--scopes words from registry:read registry:write activities:write "
-				"reports:read members:pii evaluations:read evaluations:write\n");
+				"reports:read members:pii evaluations:read evaluations:write "
+				"funding:read funding:write\n");
 		return 2;
 	}
 	int rc = CLI_FAILED;

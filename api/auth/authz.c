@@ -17,6 +17,10 @@ static int client_allows(unsigned scopes, enum action action)
 		return (scopes & (SCOPE_EVALUATIONS_READ | SCOPE_EVALUATIONS_WRITE)) != 0;
 	case ACT_WRITE_EVALUATIONS:
 		return (scopes & SCOPE_EVALUATIONS_WRITE) != 0;
+	case ACT_READ_FUNDING:
+		return (scopes & (SCOPE_FUNDING_READ | SCOPE_FUNDING_WRITE)) != 0;
+	case ACT_WRITE_FUNDING:
+		return (scopes & SCOPE_FUNDING_WRITE) != 0;
 	default:
 		return 0; /* systems never manage accounts, catalogues or read the audit trail */
 	}
@@ -33,10 +37,10 @@ static int user_allows(enum role role, enum action action)
 	case ROLE_TEAM_LEADER:
 		return action == ACT_READ_REGISTRY || action == ACT_RECORD_ACTIVITY ||
 		       action == ACT_SEE_PERSONAL_DATA || action == ACT_READ_REPORTS ||
-		       action == ACT_READ_EVALUATIONS;
+		       action == ACT_READ_EVALUATIONS || action == ACT_READ_FUNDING;
 	case ROLE_VIEWER:
 		return action == ACT_READ_REGISTRY || action == ACT_READ_REPORTS ||
-		       action == ACT_READ_EVALUATIONS;
+		       action == ACT_READ_EVALUATIONS || action == ACT_READ_FUNDING;
 	default:
 		return 0;
 	}

@@ -21,6 +21,8 @@ enum action {
 	ACT_READ_AUDIT,        /* admins */
 	ACT_READ_EVALUATIONS,  /* ratings and scores in scope (comments are personal data) */
 	ACT_WRITE_EVALUATIONS, /* create, edit, finalize, prefill: admins and officers */
+	ACT_READ_FUNDING,      /* proposals and allocations in scope (a leader: those naming their team) */
+	ACT_WRITE_FUNDING,     /* proposals, their moves, allocations: admins and officers */
 };
 
 int authz_allows(const struct principal *p, enum action action);

@@ -7,7 +7,7 @@ const char *const role_values[] = {"admin", "officer", "team_leader", "viewer", 
 /* In enum oauth_scope's order. */
 const char *const scope_values[] = {"registry:read", "registry:write", "activities:write",
 				    "reports:read", "members:pii", "evaluations:read",
-				    "evaluations:write", NULL};
+				    "evaluations:write", "funding:read", "funding:write", NULL};
 #define SCOPE_COUNT (sizeof scope_values / sizeof scope_values[0] - 1)
 
 const char *scope_name(size_t i)

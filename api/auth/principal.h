@@ -17,6 +17,8 @@ enum oauth_scope {
 	SCOPE_MEMBERS_PII = 1 << 4,
 	SCOPE_EVALUATIONS_READ = 1 << 5,
 	SCOPE_EVALUATIONS_WRITE = 1 << 6,
+	SCOPE_FUNDING_READ = 1 << 7,
+	SCOPE_FUNDING_WRITE = 1 << 8,
 };
 
 /*

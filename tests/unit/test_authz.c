@@ -29,39 +29,43 @@ static const char *const action_names[] = {
 	[ACT_READ_AUDIT] = "read_audit",
 	[ACT_READ_EVALUATIONS] = "read_evaluations",
 	[ACT_WRITE_EVALUATIONS] = "write_evaluations",
+	[ACT_READ_FUNDING] = "read_funding",
+	[ACT_WRITE_FUNDING] = "write_funding",
 };
 #define N_ACTIONS (int)(sizeof action_names / sizeof action_names[0])
 /* a new action must get a column here */
-_Static_assert(sizeof action_names / sizeof action_names[0] == ACT_WRITE_EVALUATIONS + 1,
+_Static_assert(sizeof action_names / sizeof action_names[0] == ACT_WRITE_FUNDING + 1,
 	       "every action has a column in the matrix");
 
 /* Columns in action_names' order: 1 allowed, 0 refused (403). */
 struct row {
 	const char *who; /* a role name, or a scope string for a system */
-	int allowed[ACT_WRITE_EVALUATIONS + 1];
+	int allowed[ACT_WRITE_FUNDING + 1];
 };
 
-/*                                 read  write  act  reports  pii  users  clients  catalogue  audit  eval  eval
- *                                                                                                   read  write */
+/*                                 read  write  act  reports  pii  users  clients  catalogue  audit  eval  eval   fund  fund
+ *                                                                                                   read  write  read  write */
 static const struct row roles[] = {
-	{"admin",                    {1,    1,     1,   1,       1,   1,     1,       1,         1,     1,    1}},
-	{"officer",                  {1,    1,     1,   1,       1,   1,     0,       0,         0,     1,    1}},
-	{"team_leader",              {1,    0,     1,   1,       1,   0,     0,       0,         0,     1,    0}},
-	{"viewer",                   {1,    0,     0,   1,       0,   0,     0,       0,         0,     1,    0}},
+	{"admin",                    {1,    1,     1,   1,       1,   1,     1,       1,         1,     1,    1,  1,    1}},
+	{"officer",                  {1,    1,     1,   1,       1,   1,     0,       0,         0,     1,    1,  1,    1}},
+	{"team_leader",              {1,    0,     1,   1,       1,   0,     0,       0,         0,     1,    0,  1,    0}},
+	{"viewer",                   {1,    0,     0,   1,       0,   0,     0,       0,         0,     1,    0,  1,    0}},
 };
 
 static const struct row systems[] = {
-	{"",                         {0,    0,     0,   0,       0,   0,     0,       0,         0,     0,    0}},
-	{"registry:read",            {1,    0,     0,   0,       0,   0,     0,       0,         0,     0,    0}},
-	{"registry:write",           {1,    1,     0,   0,       0,   0,     0,       0,         0,     0,    0}},
-	{"activities:write",         {0,    0,     1,   0,       0,   0,     0,       0,         0,     0,    0}},
-	{"reports:read",             {0,    0,     0,   1,       0,   0,     0,       0,         0,     0,    0}},
-	{"members:pii",              {0,    0,     0,   0,       1,   0,     0,       0,         0,     0,    0}},
-	{"evaluations:read",         {0,    0,     0,   0,       0,   0,     0,       0,         0,     1,    0}},
-	{"evaluations:write",        {0,    0,     0,   0,       0,   0,     0,       0,         0,     1,    1}},
-	{"registry:read members:pii", {1,   0,     0,   0,       1,   0,     0,       0,         0,     0,    0}},
+	{"",                         {0,    0,     0,   0,       0,   0,     0,       0,         0,     0,    0,  0,    0}},
+	{"registry:read",            {1,    0,     0,   0,       0,   0,     0,       0,         0,     0,    0,  0,    0}},
+	{"registry:write",           {1,    1,     0,   0,       0,   0,     0,       0,         0,     0,    0,  0,    0}},
+	{"activities:write",         {0,    0,     1,   0,       0,   0,     0,       0,         0,     0,    0,  0,    0}},
+	{"reports:read",             {0,    0,     0,   1,       0,   0,     0,       0,         0,     0,    0,  0,    0}},
+	{"members:pii",              {0,    0,     0,   0,       1,   0,     0,       0,         0,     0,    0,  0,    0}},
+	{"evaluations:read",         {0,    0,     0,   0,       0,   0,     0,       0,         0,     1,    0,  0,    0}},
+	{"evaluations:write",        {0,    0,     0,   0,       0,   0,     0,       0,         0,     1,    1,  0,    0}},
+	{"funding:read",             {0,    0,     0,   0,       0,   0,     0,       0,         0,     0,    0,  1,    0}},
+	{"funding:write",            {0,    0,     0,   0,       0,   0,     0,       0,         0,     0,    0,  1,    1}},
+	{"registry:read members:pii", {1,   0,     0,   0,       1,   0,     0,       0,         0,     0,    0,  0,    0}},
 	{"registry:read registry:write activities:write reports:read members:pii",
-				     {1,    1,     1,   1,       1,   0,     0,       0,         0,     0,    0}},
+				     {1,    1,     1,   1,       1,   0,     0,       0,         0,     0,    0,  0,    0}},
 };
 
 static struct principal user(const char *role_text)
