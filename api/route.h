@@ -62,6 +62,7 @@ extern const struct route languages_routes[];
 extern const struct route activities_routes[];
 extern const struct route reports_routes[];
 extern const struct route evaluations_routes[];
+extern const struct route funding_routes[];
 extern const struct route discovery_routes[];
 
 #endif

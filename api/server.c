@@ -52,7 +52,7 @@ static const struct route *const module_tables[] = {
 	ops_routes,   token_routes,	users_routes,	    clients_routes, audit_routes,
 	units_routes, teams_routes, members_routes, memberships_routes, imports_routes,
 	services_routes, activities_routes, reports_routes, languages_routes,
-	evaluations_routes,
+	evaluations_routes, funding_routes,
 	rubrics_routes,
 	discovery_routes,
 };

@@ -390,3 +390,30 @@ void delete_and_answer(struct _u_response *resp, struct req_ctx *ctx, struct db_
 		respond_deleted(resp, ctx, res, version, what, in_use_detail);
 	PQclear(res);
 }
+
+json_t *merge_patch(json_t *target, const json_t *patch)
+{
+	if (!json_is_object(patch)) {
+		json_decref(target);
+		return json_deep_copy(patch);
+	}
+	if (!json_is_object(target)) {
+		json_decref(target);
+		if (!(target = json_object()))
+			return NULL;
+	}
+	const char *key;
+	const json_t *value;
+	json_object_foreach((json_t *)patch, key, value)
+	{
+		if (json_is_null(value)) {
+			json_object_del(target, key);
+		} else if (json_object_set_new(target, key,
+					       merge_patch(json_incref(json_object_get(target, key)),
+							   value)) != 0) {
+			json_decref(target);
+			return NULL;
+		}
+	}
+	return target;
+}

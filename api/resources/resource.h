@@ -63,6 +63,12 @@ int accept_patch(const struct _u_request *req, struct _u_response *resp,
 		 const struct req_ctx *ctx, const struct field *fields, body_check check,
 		 void *out, char version[16]);
 
+/*
+ * RFC 7396 JSON Merge Patch: patch applied to target (consumed), recursively; returns the
+ * result (a new reference), NULL when memory ran out.
+ */
+json_t *merge_patch(json_t *target, const json_t *patch);
+
 /* A string member of a JSON body, or NULL (absent, null or not a string). Borrowed. */
 const char *body_string(const json_t *body, const char *name);
 

@@ -71,37 +71,6 @@ static struct db_stmt delete_rubric = DB_STMT("rubrics_delete", 6,
 	"SELECT * FROM rubric_delete($1, $2::int, " AUDIT_ACTOR_ROW(3, 4, 5, 6) ")");
 
 /*
- * RFC 7396: patch applied to target (consumed); returns the result (a new reference), NULL
- * when memory ran out. (The same as services.c's.)
- */
-static json_t *merge_patch(json_t *target, const json_t *patch)
-{
-	if (!json_is_object(patch)) {
-		json_decref(target);
-		return json_deep_copy(patch);
-	}
-	if (!json_is_object(target)) {
-		json_decref(target);
-		if (!(target = json_object()))
-			return NULL;
-	}
-	const char *key;
-	const json_t *value;
-	json_object_foreach((json_t *)patch, key, value)
-	{
-		if (json_is_null(value)) {
-			json_object_del(target, key);
-		} else if (json_object_set_new(target, key,
-					       merge_patch(json_incref(json_object_get(target, key)),
-							   value)) != 0) {
-			json_decref(target);
-			return NULL;
-		}
-	}
-	return target;
-}
-
-/*
  * Runs a write carrying rubric doc (decref'd) in params[doc_at], the audit actor from
  * params[actor_at] on. As write_document(), but numbers keep the digits a client would write
  * (0.1 stays 0.1, not 0.10000000000000001). The result (the caller PQclear()s it, whatever

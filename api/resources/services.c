@@ -131,37 +131,6 @@ fail:
 	return NULL;
 }
 
-/*
- * RFC 7396: patch applied to target (consumed); returns the result (a new reference), NULL
- * when memory ran out.
- */
-static json_t *merge_patch(json_t *target, const json_t *patch)
-{
-	if (!json_is_object(patch)) {
-		json_decref(target);
-		return json_deep_copy(patch);
-	}
-	if (!json_is_object(target)) {
-		json_decref(target);
-		if (!(target = json_object()))
-			return NULL;
-	}
-	const char *key;
-	const json_t *value;
-	json_object_foreach((json_t *)patch, key, value)
-	{
-		if (json_is_null(value)) {
-			json_object_del(target, key);
-		} else if (json_object_set_new(target, key,
-					       merge_patch(json_incref(json_object_get(target, key)),
-							   value)) != 0) {
-			json_decref(target);
-			return NULL;
-		}
-	}
-	return target;
-}
-
 /* 422 for translation codes the languages table lacks (a JSON array of codes). */
 static void unknown_languages(struct _u_response *resp, const struct req_ctx *ctx,
 			      const char *codes_text)

@@ -15,13 +15,14 @@
 -- Scope and budget
 
 -- The proposals a caller sees: under their scope; a team leader (only_team) those that name
--- their team.
+-- their team, whichever unit above the team asked.
 CREATE OR REPLACE FUNCTION visible_proposals(scope ltree, only_team uuid)
     RETURNS SETOF funding_proposals
     LANGUAGE sql STABLE
     AS $$
     SELECT p.* FROM funding_proposals p JOIN units u ON u.code = p.unit_code
-     WHERE within(u.path, scope) AND (only_team IS NULL OR only_team = ANY (p.team_ids))
+     WHERE CASE WHEN only_team IS NULL THEN within(u.path, scope)
+                ELSE only_team = ANY (p.team_ids) END
 $$;
 
 -- What proposals of units at or under unit `code` have been granted for fiscal_year.

@@ -37,6 +37,7 @@ int main(void)
 	srunner_add_suite(sr, enum_sources_suite());
 	srunner_add_suite(sr, scope_sql_suite());
 	srunner_add_suite(sr, evaluations_suite());
+	srunner_add_suite(sr, funding_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -29,4 +29,5 @@ Suite *account_paths_suite(void);
 Suite *enum_sources_suite(void);
 Suite *scope_sql_suite(void);
 Suite *evaluations_suite(void);
+Suite *funding_suite(void);
 #endif

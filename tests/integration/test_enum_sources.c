@@ -18,6 +18,7 @@
 #include "../../api/embedded.h"
 #include "../../api/resources/activities.h"
 #include "../../api/resources/evaluations.h"
+#include "../../api/resources/funding.h"
 #include "../../api/resources/members_validate.h"
 #include "../../api/resources/rubrics_validate.h"
 #include "../../api/resources/services_validate.h"
@@ -79,6 +80,12 @@ static const struct enum_source sources[] = {
 	 {"/components/schemas/RubricPeriodKind/enum"}},
 	{"RubricStatus", rubric_status_values, {"rubrics.status"},
 	 {"/components/schemas/RubricStatus/enum"}},
+	{"FundingCategory", funding_category_values, {"funding_line_items.category"},
+	 {"/components/schemas/FundingCategory/enum"}},
+	{"FundingStatus", funding_status_values, {"funding_proposals.status"},
+	 {"/components/schemas/FundingStatus/enum"}},
+	{"FundingAction", funding_action_values, {"funding_workflow.action"},
+	 {"/components/schemas/FundingAction/enum"}},
 	{"audit actor type", NULL, {"audit_events.actor_type"},
 	 {"/components/schemas/AuditEvent/properties/actor/properties/type/enum"}},
 };
