@@ -287,6 +287,41 @@ call "create client" 201 cdtt "$P/api/v1/clients" -H "$A" -H "$J" \
 call "clients" 200 cdtt "$P/api/v1/clients" -H "$A"
 call "audit events" 200 cdtt "$P/api/v1/audit-events?limit=10" -H "$A"
 
+# --- funding: the commune's officer asks, the admin (above) decides
+call "officer token" 200 cdtt "$P/api/v1/auth/token" \
+  -d grant_type=password -d username=officer.tanquang -d 'password=another long passphrase'
+O="Authorization: Bearer $(field .access_token)"
+year=$(date +%Y)
+call "create proposal" 201 cdtt "$P/api/v1/funding-proposals" -H "$O" -H "$J" \
+  -d "{\"unit_code\":\"TQ\",\"title\":\"Phụ cấp\",\"purpose\":\"Phụ cấp thành viên\",\"fiscal_year\":$year,\"team_ids\":[\"$team\"],\"line_items\":[{\"category\":\"member_allowance\",\"description\":\"8 người × 12 tháng\",\"quantity\":96,\"unit_cost_vnd\":300000}]}"
+proposal=$(field .id)
+call "create proposal: unknown category" 422 prism "$P/api/v1/funding-proposals" -H "$O" -H "$J" \
+  -d "{\"unit_code\":\"TQ\",\"title\":\"x\",\"purpose\":\"y\",\"fiscal_year\":$year,\"line_items\":[{\"category\":\"yachts\",\"description\":\"d\",\"quantity\":1,\"unit_cost_vnd\":1}]}"
+call "create proposal: line beyond the maximum" 422 cdtt "$P/api/v1/funding-proposals" -H "$O" -H "$J" \
+  -d "{\"unit_code\":\"TQ\",\"title\":\"x\",\"purpose\":\"y\",\"fiscal_year\":$year,\"line_items\":[{\"category\":\"devices\",\"description\":\"d\",\"quantity\":1000000,\"unit_cost_vnd\":1000000000000}]}"
+call "patch proposal" 200 cdtt -X PATCH "$P/api/v1/funding-proposals/$proposal" -H "$O" \
+  -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "1"' -d '{"title":"Phụ cấp năm nay"}'
+call "submit" 200 cdtt "$P/api/v1/funding-proposals/$proposal/transitions" -H "$O" -H "$J" \
+  -H 'If-Match: "2"' -d '{"action":"submit"}'
+call "approve: the submitter's own unit" 403 cdtt "$P/api/v1/funding-proposals/$proposal/transitions" \
+  -H "$O" -H "$J" -H 'If-Match: "3"' -d '{"action":"approve","approved_total_vnd":1,"decision_no":"1"}'
+call "disburse before approval" 409 cdtt "$P/api/v1/funding-proposals/$proposal/transitions" \
+  -H "$A" -H "$J" -H 'If-Match: "3"' -d "{\"action\":\"disburse\",\"amount_vnd\":1,\"paid_on\":\"$year-01-02\",\"voucher_no\":\"PC\"}"
+call "move: unknown action" 422 prism "$P/api/v1/funding-proposals/$proposal/transitions" \
+  -H "$A" -H "$J" -H 'If-Match: "3"' -d '{"action":"launch"}'
+call "allocation" 201 cdtt "$P/api/v1/funding-allocations" -H "$A" -H "$J" \
+  -d "{\"unit_code\":\"BQ\",\"fiscal_year\":$year,\"amount_vnd\":20000000}"
+call "approve: beyond the budget" 409 cdtt "$P/api/v1/funding-proposals/$proposal/transitions" \
+  -H "$A" -H "$J" -H 'If-Match: "3"' -d '{"action":"approve","approved_total_vnd":25000000,"decision_no":"12/QĐ"}'
+call "approve" 200 cdtt "$P/api/v1/funding-proposals/$proposal/transitions" -H "$A" -H "$J" \
+  -H 'If-Match: "3"' -d '{"action":"approve","approved_total_vnd":15000000,"decision_no":"12/QĐ"}'
+call "disburse" 200 cdtt "$P/api/v1/funding-proposals/$proposal/transitions" -H "$A" -H "$J" \
+  -H 'If-Match: "4"' -d "{\"action\":\"disburse\",\"amount_vnd\":5000000,\"paid_on\":\"$year-01-02\",\"voucher_no\":\"PC-01\"}"
+call "proposal" 200 cdtt "$P/api/v1/funding-proposals/$proposal" -H "$O"
+call "proposals awaiting me" 200 cdtt "$P/api/v1/funding-proposals?awaiting=me" -H "$A"
+call "proposals: format=csv" 200 cdtt "$P/api/v1/funding-proposals?format=csv" -H "$O"
+call "allocations" 200 cdtt "$P/api/v1/funding-allocations?fiscal_year=$year" -H "$A"
+
 # --- deletes
 call "delete activity: no If-Match" 422 prism -X DELETE "$P/api/v1/activities/$activity" -H "$A"
 
