@@ -222,47 +222,6 @@ static int evaluation_check(const json_t *body, enum validate_mode mode, json_t 
 	return (int)(json_array_size(*errors) - before);
 }
 
-/* 422 from the problems ([{field, code, message}]) a write function found. */
-static void invalid_problems(struct _u_response *resp, const struct req_ctx *ctx,
-			     const char *text)
-{
-	json_t *problems = text ? json_loads(text, 0, NULL) : NULL, *errors = NULL;
-	size_t i;
-	const json_t *p;
-	json_array_foreach(problems, i, p)
-		problem_add_error(&errors, json_string_value(json_object_get(p, "field")),
-				  json_string_value(json_object_get(p, "code")),
-				  json_string_value(json_object_get(p, "message")));
-	json_decref(problems);
-	if (errors)
-		invalid_body(resp, ctx, errors);
-	else
-		internal_error(resp, ctx);
-}
-
-/*
- * Answers a write's named outcome; ok by respond_written_named() with status (201 with
- * Location for a create, 200 for an update). what: the 404's subject.
- */
-static void answer(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
-		   enum db_status st, unsigned status, const char *what)
-{
-	const char *outcome = st == DB_OK ? result_value(res, "outcome") : NULL;
-	if (!outcome)
-		write_failed_unexpectedly(resp, ctx, res);
-	else if (!strcmp(outcome, "ok"))
-		respond_written_named(resp, ctx, res, status,
-				      status == 201 ? "/api/v1/evaluations/" : NULL, "id");
-	else if (!strcmp(outcome, "not_found"))
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, what, NULL);
-	else if (!strcmp(outcome, "stale"))
-		respond_outcome(resp, ctx, OUTCOME_STALE, "evaluation", NULL);
-	else if (!strcmp(outcome, "conflict"))
-		respond_outcome(resp, ctx, OUTCOME_CONFLICT, what, result_value(res, "detail"));
-	else
-		invalid_problems(resp, ctx, result_value(res, "problems"));
-}
-
 static int read_filters(const struct _u_request *req, struct _u_response *resp,
 			const struct req_ctx *ctx, const char **params)
 {
@@ -349,7 +308,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 				      json_incref(ctx->body), &st);
 	if (!res)
 		return;
-	answer(resp, ctx, res, st, 201, body_string(ctx->body, "subject_type"));
+	respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/evaluations/",
+			      body_string(ctx->body, "subject_type"));
 	PQclear(res);
 }
 
@@ -373,7 +333,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 				      json_incref(ctx->body), &st);
 	if (!res)
 		return;
-	answer(resp, ctx, res, st, 200, "evaluation");
+	respond_named_outcome(resp, ctx, res, st, 200, NULL, "evaluation");
 	PQclear(res);
 }
 

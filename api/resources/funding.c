@@ -253,45 +253,6 @@ static int proposal_check(const json_t *doc, json_t **errors)
 	return (int)(json_array_size(*errors) - before);
 }
 
-/* 422 from the problems ([{field, code, message}]) a write function found. */
-static void invalid_problems(struct _u_response *resp, const struct req_ctx *ctx,
-			     const char *text)
-{
-	json_t *problems = text ? json_loads(text, 0, NULL) : NULL, *errors = NULL;
-	size_t i;
-	const json_t *p;
-	json_array_foreach(problems, i, p)
-		problem_add_error(&errors, json_string_value(json_object_get(p, "field")),
-				  json_string_value(json_object_get(p, "code")),
-				  json_string_value(json_object_get(p, "message")));
-	json_decref(problems);
-	if (errors)
-		invalid_body(resp, ctx, errors);
-	else
-		internal_error(resp, ctx);
-}
-
-/* Answers a write's named outcome; ok with status (201 with Location under prefix). */
-static void answer(struct _u_response *resp, const struct req_ctx *ctx, const PGresult *res,
-		   enum db_status st, unsigned status, const char *prefix, const char *what)
-{
-	const char *outcome = st == DB_OK ? result_value(res, "outcome") : NULL;
-	if (!outcome)
-		write_failed_unexpectedly(resp, ctx, res);
-	else if (!strcmp(outcome, "ok"))
-		respond_written_named(resp, ctx, res, status, status == 201 ? prefix : NULL, "id");
-	else if (!strcmp(outcome, "not_found"))
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, what, NULL);
-	else if (!strcmp(outcome, "stale"))
-		respond_outcome(resp, ctx, OUTCOME_STALE, what, NULL);
-	else if (!strcmp(outcome, "conflict"))
-		respond_outcome(resp, ctx, OUTCOME_CONFLICT, what, result_value(res, "detail"));
-	else if (!strcmp(outcome, "forbidden"))
-		problem(resp, ctx, 403, result_value(res, "detail"));
-	else
-		invalid_problems(resp, ctx, result_value(res, "problems"));
-}
-
 static int read_filters(const struct _u_request *req, struct _u_response *resp,
 			const struct req_ctx *ctx, const char **params)
 {
@@ -381,7 +342,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 				      json_incref(ctx->body), &st);
 	if (!res)
 		return;
-	answer(resp, ctx, res, st, 201, "/api/v1/funding-proposals/", "funding proposal");
+	respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/funding-proposals/",
+			      "funding proposal");
 	PQclear(res);
 }
 
@@ -436,7 +398,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	PGresult *res = write_document(resp, ctx, &update_proposal, params, 2, 4, merged, &st);
 	if (!res)
 		return;
-	answer(resp, ctx, res, st, 200, NULL, "funding proposal");
+	respond_named_outcome(resp, ctx, res, st, 200, NULL, "funding proposal");
 	PQclear(res);
 }
 
@@ -515,20 +477,22 @@ static void move(const struct _u_request *req, struct _u_response *resp, struct 
 		return;
 	const char *outcome = st == DB_OK ? result_value(res, "outcome") : NULL;
 	if (outcome && !strcmp(outcome, "conflict")) {
-		json_t *allowed_actions = json_loads(result_value(res, "allowed"), 0, NULL);
+		const char *allowed_text = result_value(res, "allowed");
+		json_t *allowed_actions = allowed_text ? json_loads(allowed_text, 0, NULL) : NULL;
 		problem_with_members(resp, ctx, 409, result_value(res, "detail"), NULL,
 				     json_pack("{s:o}", "allowed_actions",
 					       allowed_actions ? allowed_actions : json_array()));
 	} else if (outcome && !strcmp(outcome, "budget_exceeded")) {
+		const char *remaining = result_value(res, "remaining_vnd");
 		problem_with_members(resp, ctx, 409, result_value(res, "detail"), NULL,
 				     json_pack("{s:s, s:I}", "code", "budget_exceeded",
 					       "remaining_vnd",
-					       (json_int_t)strtoll(result_value(res, "remaining_vnd"),
-								   NULL, 10)));
+					       (json_int_t)(remaining ? strtoll(remaining, NULL, 10)
+								      : 0)));
 	} else if (outcome && !strcmp(outcome, "ok")) {
 		respond_written_named(resp, ctx, res, 200, NULL, NULL);
 	} else {
-		answer(resp, ctx, res, st, 200, NULL, "funding proposal");
+		respond_named_outcome(resp, ctx, res, st, 200, NULL, "funding proposal");
 	}
 	PQclear(res);
 }
@@ -571,7 +535,8 @@ static void allocations_create(const struct _u_request *req, struct _u_response 
 	PGresult *res = run_write(resp, ctx, &create_allocation, params, 4, &st);
 	if (!res)
 		return;
-	answer(resp, ctx, res, st, 201, "/api/v1/funding-allocations/", "funding allocation");
+	respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/funding-allocations/",
+			      "funding allocation");
 	PQclear(res);
 }
 
@@ -596,7 +561,7 @@ static void allocations_update(const struct _u_request *req, struct _u_response 
 	PGresult *res = run_write(resp, ctx, &update_allocation, params, 4, &st);
 	if (!res)
 		return;
-	answer(resp, ctx, res, st, 200, NULL, "funding allocation");
+	respond_named_outcome(resp, ctx, res, st, 200, NULL, "funding allocation");
 	PQclear(res);
 }
 

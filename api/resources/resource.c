@@ -417,3 +417,40 @@ json_t *merge_patch(json_t *target, const json_t *patch)
 	}
 	return target;
 }
+
+void invalid_problems(struct _u_response *resp, const struct req_ctx *ctx, const char *text)
+{
+	json_t *problems = text ? json_loads(text, 0, NULL) : NULL, *errors = NULL;
+	size_t i;
+	const json_t *p;
+	json_array_foreach(problems, i, p)
+		problem_add_error(&errors, json_string_value(json_object_get(p, "field")),
+				  json_string_value(json_object_get(p, "code")),
+				  json_string_value(json_object_get(p, "message")));
+	json_decref(problems);
+	if (errors)
+		invalid_body(resp, ctx, errors);
+	else
+		internal_error(resp, ctx);
+}
+
+void respond_named_outcome(struct _u_response *resp, const struct req_ctx *ctx,
+			   const PGresult *res, enum db_status st, unsigned status,
+			   const char *location_prefix, const char *what)
+{
+	const char *outcome = st == DB_OK ? result_value(res, "outcome") : NULL;
+	if (!outcome)
+		write_failed_unexpectedly(resp, ctx, res);
+	else if (!strcmp(outcome, "ok"))
+		respond_written_named(resp, ctx, res, status, location_prefix, "id");
+	else if (!strcmp(outcome, "not_found"))
+		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, what, NULL);
+	else if (!strcmp(outcome, "stale"))
+		respond_outcome(resp, ctx, OUTCOME_STALE, what, NULL);
+	else if (!strcmp(outcome, "conflict"))
+		respond_outcome(resp, ctx, OUTCOME_CONFLICT, what, result_value(res, "detail"));
+	else if (!strcmp(outcome, "forbidden"))
+		problem(resp, ctx, 403, result_value(res, "detail"));
+	else
+		invalid_problems(resp, ctx, result_value(res, "problems"));
+}

@@ -149,6 +149,19 @@ enum write_outcome {
 void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 		     enum write_outcome outcome, const char *what, const char *conflict_detail);
 
+/* 422 from the problems a write function found: JSON text [{field, code, message}]. */
+void invalid_problems(struct _u_response *resp, const struct req_ctx *ctx, const char *text);
+
+/*
+ * Answers a write function's one named outcome (column "outcome"): ok (status with "json",
+ * ETag from "version", and for a create Location: location_prefix + "id"), not_found (404 "No
+ * such <what>."), stale (412), conflict (409 with "detail"), forbidden (403 with "detail"),
+ * invalid (422 with "problems"); a failed statement by write_failed_unexpectedly().
+ */
+void respond_named_outcome(struct _u_response *resp, const struct req_ctx *ctx,
+			   const PGresult *res, enum db_status st, unsigned status,
+			   const char *location_prefix, const char *what);
+
 /* Row 0's value of the named column, NULL when it is SQL NULL (db_value, db/pool.h). */
 const char *result_value(const PGresult *res, const char *column);
 
