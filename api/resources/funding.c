@@ -377,17 +377,11 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	const char *key[2] = {id, ctx->principal.scope_path};
-	PGresult *cur = fetch_row(resp, ctx, &get_writable, key, "funding proposal");
-	if (!cur)
+	json_t *merged = patched_document(resp, ctx, &get_writable, key, "funding proposal",
+					  "proposal", version),
+	       *errors = NULL;
+	if (!merged)
 		return;
-	const char *stored = result_value(cur, "proposal");
-	json_t *base = stored ? json_loads(stored, 0, NULL) : NULL;
-	PQclear(cur);
-	json_t *merged = base ? merge_patch(base, ctx->body) : NULL, *errors = NULL;
-	if (!merged) {
-		internal_error(resp, ctx);
-		return;
-	}
 	if (proposal_check(merged, &errors)) {
 		json_decref(merged);
 		invalid_body(resp, ctx, errors);

@@ -454,3 +454,24 @@ void respond_named_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 	else
 		invalid_problems(resp, ctx, result_value(res, "problems"));
 }
+
+json_t *patched_document(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+			 const char *const *params, const char *what, const char *column,
+			 const char *version)
+{
+	PGresult *cur = fetch_row(resp, ctx, stmt, params, what);
+	if (!cur)
+		return NULL;
+	const char *stored = result_value(cur, column), *current = result_value(cur, "version");
+	if (!current || strcmp(current, version)) {
+		PQclear(cur);
+		changed_meanwhile(resp, ctx, what);
+		return NULL;
+	}
+	json_t *base = stored ? json_loads(stored, 0, NULL) : NULL;
+	PQclear(cur);
+	json_t *merged = base ? merge_patch(base, ctx->body) : NULL;
+	if (!merged)
+		internal_error(resp, ctx);
+	return merged;
+}

@@ -69,6 +69,15 @@ int accept_patch(const struct _u_request *req, struct _u_response *resp,
  */
 json_t *merge_patch(json_t *target, const json_t *patch);
 
+/*
+ * The start of an update that checks the whole document: the stored one (column `column` of
+ * stmt's row, JSON text) with the merge patch ctx->body applied, when the row's "version" is
+ * the one If-Match named. A new reference; NULL after answering 404, 412, 500 or 503.
+ */
+json_t *patched_document(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+			 const char *const *params, const char *what, const char *column,
+			 const char *version);
+
 /* A string member of a JSON body, or NULL (absent, null or not a string). Borrowed. */
 const char *body_string(const json_t *body, const char *name);
 

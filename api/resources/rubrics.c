@@ -220,18 +220,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	const char *key[1] = {code};
-	PGresult *cur = fetch_row(resp, ctx, &get_writable, key, "rubric");
-	if (!cur)
+	json_t *merged = patched_document(resp, ctx, &get_writable, key, "rubric", "rubric",
+					  version);
+	if (!merged)
 		return;
-	const char *stored = result_value(cur, "rubric"), *current = result_value(cur, "version");
-	if (!current || strcmp(current, version)) {
-		PQclear(cur);
-		changed_meanwhile(resp, ctx, "rubric");
-		return;
-	}
-	json_t *base = stored ? json_loads(stored, 0, NULL) : NULL;
-	PQclear(cur);
-	json_t *merged = base ? merge_patch(base, ctx->body) : NULL;
 	if (checked(resp, ctx, merged) != 0) {
 		json_decref(merged);
 		return;

@@ -256,19 +256,12 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	}
 	const char *key[1] = {code};
-	PGresult *cur = fetch_row(resp, ctx, &get_writable, key, "service");
-	if (!cur)
+	json_t *merged = patched_document(resp, ctx, &get_writable, key, "service", "service",
+					  version),
+	       *errors = NULL;
+	if (!merged)
 		return;
-	const char *stored = result_value(cur, "service"), *current = result_value(cur, "version");
-	if (!current || strcmp(current, version)) {
-		PQclear(cur);
-		changed_meanwhile(resp, ctx, "service");
-		return;
-	}
-	json_t *base = stored ? json_loads(stored, 0, NULL) : NULL;
-	PQclear(cur);
-	json_t *merged = base ? merge_patch(base, ctx->body) : NULL, *errors = NULL;
-	int n = merged ? service_check(merged, &errors) : -1;
+	int n = service_check(merged, &errors);
 	if (n != 0) {
 		json_decref(merged);
 		if (n > 0)
