@@ -75,7 +75,7 @@ CREATE OR REPLACE FUNCTION member_documents_rebuild(ids uuid[]) RETURNS void
 BEGIN
     INSERT INTO member_documents (member_id, personal, masked)
     SELECT m.id, member_json(m, true)::text, member_json(m, false)::text FROM members m
-     WHERE ids IS NULL OR m.id = ANY (ids)
+     WHERE ids IS NULL OR m.id IN (SELECT i.id FROM unnest(ids) i(id))
     ON CONFLICT (member_id) DO UPDATE SET personal = EXCLUDED.personal, masked = EXCLUDED.masked;
 END $$;
 
