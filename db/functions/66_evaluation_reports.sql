@@ -21,7 +21,7 @@
 -- by name).
 --
 -- Planned for the report unit as report_build() is (force_custom_plan, random_page_cost; see
--- 60_reports.sql), with the period's bounds as variables.
+-- 60_reports.sql), with the period's bounds as variables. Indexes: 0020_evaluation_report_indexes.sql.
 
 -- One row of the report as JSON: its unit (NULL for the total, which has none) and figures,
 -- and for the total the subjects rated unsatisfactory twice in a row (NULL for a row).
@@ -80,18 +80,20 @@ WITH sub AS MATERIALIZED (
 ), rated AS MATERIALIZED (
     -- each subject's rating for the period and the one before: its current finalized
     -- evaluation (of p_body), the one finalized last when there are several (sorted by the
-    -- period's last day: a date compares faster than text in a non-C collation)
+    -- period's last day: a date compares faster than text in a non-C collation; all of it from
+    -- the index evaluations_current)
     SELECT DISTINCT ON (e.subject_id, e.period_to) e.subject_id, e.period, e.rating,
            e.total_score
       FROM subject s JOIN evaluations e ON e.subject_id = s.id
      WHERE e.period IN (p_period, p_previous) AND e.subject_type = p_subject_type
        AND e.status = 'finalized' AND e.superseded_by IS NULL
        AND (p_body IS NULL OR e.evaluator_body = p_body)
-     ORDER BY e.subject_id, e.period_to, e.finalized_at DESC, e.id
+     ORDER BY e.subject_id, e.period_to, e.finalized_at DESC, e.evaluator_body
 ), worked AS MATERIALIZED (
     -- the subjects with an activity in the period: a member is named only in activities of
-    -- teams they belong to on that day, so their teams' activities hold all of theirs
-    -- (unnest in the select list: a set-returning function scan per activity costs twice)
+    -- teams they belong to on that day, so their teams' activities hold all of theirs (read
+    -- from the index activities_team_members; unnest in the select list: a set-returning
+    -- function scan per activity costs twice)
     SELECT n.id FROM (
         SELECT unnest(a.member_ids) AS id
           FROM (SELECT DISTINCT ms.team_id FROM subject s
