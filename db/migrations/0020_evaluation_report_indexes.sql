@@ -6,7 +6,8 @@
 -- The members each team's activities of a period name.
 CREATE INDEX activities_team_members ON activities (team_id, date) INCLUDE (member_ids);
 
--- The current finalized evaluations of a period, with what the report counts.
-CREATE INDEX evaluations_current ON evaluations (subject_type, period, subject_id)
-    INCLUDE (evaluator_body, rating, total_score, finalized_at, period_to)
+-- The current finalized evaluations of a period (of one body, or of all), with what the
+-- report counts.
+CREATE INDEX evaluations_current ON evaluations (subject_type, period, evaluator_body, subject_id)
+    INCLUDE (rating, total_score, finalized_at, period_to)
     WHERE status = 'finalized' AND superseded_by IS NULL;
