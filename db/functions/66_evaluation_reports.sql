@@ -21,7 +21,8 @@
 -- by name).
 --
 -- Planned for the report unit as report_build() is (force_custom_plan, random_page_cost; see
--- 60_reports.sql), with the period's bounds as variables. Indexes: 0020_evaluation_report_indexes.sql.
+-- 60_reports.sql), with the period's bounds as variables; read from the indexes of
+-- 0020_evaluation_report_indexes.sql.
 
 -- One row of the report as JSON: its unit (NULL for the total, which has none) and figures,
 -- and for the total the subjects rated unsatisfactory twice in a row (NULL for a row).

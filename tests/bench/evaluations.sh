@@ -4,15 +4,17 @@
 #   GET /api/v1/reports/evaluations?unit=<province>&period=<year>      members, JSON and CSV
 #   GET /api/v1/reports/evaluations?unit=<province>&period=<quarter>&subject_type=team
 #   GET /api/v1/reports/evaluations?unit=<commune>&period=<year>       one commune
-# each REQUESTS times in a row with curl after a warm-up (median, p95, max), then the province's
-# member report under wrk at CONNECTIONS connections for DURATION seconds when wrk is there;
-# and POST /api/v1/evaluations:prefill for the whole province (7,350 members), when the server
-# has that route (skipped, and said so, on 404/405).
-# Usage: tests/bench/evaluations.sh [BUILD_DIR]  (env REQUESTS, DURATION, CONNECTIONS)
+# each REQUESTS times in a row with curl after a warm-up (median, p95, max), the whole list
+# ROUNDS times (the machines here are shared: a round can fall on someone else's build); then
+# the province's member report under wrk at CONNECTIONS connections for DURATION seconds when
+# wrk is there; and POST /api/v1/evaluations:prefill for the whole province (7,350 members)
+# when the server has that route (skipped, and said so, on 404/405).
+# Usage: tests/bench/evaluations.sh [BUILD_DIR]  (env REQUESTS, ROUNDS, DURATION, CONNECTIONS)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
 requests=${REQUESTS:-50}
+rounds=${ROUNDS:-2}
 duration=${DURATION:-10}
 conns=${CONNECTIONS:-4}
 tmp=$(mktemp -d /tmp/cdtt-bench.XXXXXX); chmod 755 "$tmp"
@@ -56,8 +58,9 @@ timed() {
     END { i = int(NR * 0.95 + 0.5); if (i < 1) i = 1;
           printf "%8.1f %8.1f %8.1f\n", t[int((NR + 1) / 2)], t[i], t[NR] }'
 }
-printf '%-78s %8s %8s %8s\n' "GET ($requests in a row, ms)" median p95 max
 row() { printf '%-78s %s\n' "$1" "$(timed "${@:2}")"; }
+for round in $(seq "$rounds"); do
+printf '%-78s %8s %8s %8s\n' "round $round: GET ($requests in a row, ms)" median p95 max
 row "/api/v1/reports/evaluations?unit=$province&period=$year" \
   "/api/v1/reports/evaluations?unit=$province&period=$year"
 row "  the same, Accept: text/csv" \
@@ -69,6 +72,7 @@ row "/api/v1/reports/evaluations?unit=$province&period=$quarter&subject_type=tea
 row "/api/v1/reports/evaluations?unit=$commune&period=$year (a commune)" \
   "/api/v1/reports/evaluations?unit=$commune&period=$year"
 row "/api/v1/reports/coverage?unit=$province (for scale)" "/api/v1/reports/coverage?unit=$province"
+done
 
 if command -v wrk >/dev/null; then
   echo "wrk -c$conns -d${duration}s: /api/v1/reports/evaluations?unit=$province&period=$year"

@@ -284,7 +284,8 @@ START_TEST(test_evaluations_by_status_period_and_body)
 			       " AND finalized_at IS NULL AND period = to_char((now() AT TIME ZONE"
 			       " 'Asia/Ho_Chi_Minh')::date, 'YYYY-\"Q\"Q')"),
 			 20);
-	long rated = count("SELECT count(*) FROM evaluations WHERE status = 'draft' AND rating IS NOT NULL");
+	long rated = count("SELECT count(*) FROM evaluations WHERE status = 'draft'"
+			   " AND rating IS NOT NULL");
 	ck_assert_msg(rated > 0 && rated < 20, "%ld drafts rated", rated);
 	ck_assert_int_eq(count("SELECT count(*) FROM evaluations e JOIN rubrics r"
 			       " ON r.code = e.rubric_code AND r.version = e.rubric_version"
