@@ -1,6 +1,7 @@
 /*
  * Reports: /api/v1/reports/coverage, /activity and /lagging, aggregates over a unit's subtree
- * for officers, viewers, team leaders (their own unit) and systems with reports:read.
+ * for officers, viewers, team leaders (their own unit) and systems with reports:read; and
+ * /evaluations, for those who may read evaluations (systems: evaluations:read).
  *
  * PostgreSQL computes each report in one statement over indexed data (the report_* functions
  * of db/functions/60_reports.sql, which also explain the rows, the total and how merged units
@@ -16,6 +17,10 @@
  *             REPORT_MAX_YEARS years, is 422.
  *   group_by  child (default), month or service (activity).
  *   limit     1-200, default 50 (lagging).
+ *   period    (evaluations, required) a year, 2025, or a quarter, 2025-Q3: malformed, before
+ *             2020 or not begun yet is 422 (period_problems(), db/functions/65_evaluations.sql).
+ *   subject_type    member (default) or team (evaluations).
+ *   evaluator_body  only the evaluations of that body (evaluations; absent: any).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +44,16 @@ static struct db_stmt activity_stmt = DB_READ("reports_activity", 6,
 
 static struct db_stmt lagging_stmt = DB_READ("reports_lagging", 6,
 	"SELECT report_lagging($1, $2::ltree, $3, $4::date, $5::date, $6::int) AS body");
+
+/* problems: what is wrong with a well-formed period (the query's errors, as JSON), or NULL and
+ * the body (db/functions/66_evaluation_reports.sql). */
+static struct db_stmt evaluations_stmt = DB_READ("reports_evaluations", 6,
+	"SELECT p.problems::text AS problems,"
+	" CASE WHEN p.problems IS NULL"
+	" THEN report_evaluations($1, $2::ltree, $3, $4, $5, $6) END AS body"
+	" FROM (SELECT (SELECT jsonb_agg(e || jsonb_build_object('field', 'period'))"
+	"  FROM jsonb_array_elements(period_problems($5,"
+	"   CASE WHEN length($5) = 4 THEN 'year' ELSE 'quarter' END)) e) AS problems) p");
 
 /* What every report takes: the unit, the format, and for some the period. */
 struct report_query {
@@ -141,15 +156,16 @@ static void period_parse(const struct _u_request *req, struct report_query *q, j
 }
 
 /*
- * Checks the role, the unit and (with_period) the period. Returns 0, or -1 after answering
- * (403, 422). errors may already hold the caller's own parameter errors; it is consumed.
+ * Checks that the caller may do action, the unit and (with_period) from/to. Returns 0, or -1
+ * after answering (403, 422). errors may already hold the caller's own parameter errors; it is
+ * consumed.
  */
 static int report_query_parse(const struct _u_request *req, struct _u_response *resp,
-			      const struct req_ctx *ctx, int with_period, json_t *errors,
-			      struct report_query *q)
+			      const struct req_ctx *ctx, enum action action, int with_period,
+			      json_t *errors, struct report_query *q)
 {
 	memset(q, 0, sizeof *q);
-	if (allowed(resp, ctx, ACT_READ_REPORTS) != 0) {
+	if (allowed(resp, ctx, action) != 0) {
 		json_decref(errors);
 		return -1;
 	}
@@ -163,17 +179,10 @@ static int report_query_parse(const struct _u_request *req, struct _u_response *
 	return query_checked(resp, ctx, errors);
 }
 
-/*
- * Runs a report statement (its one column: body) and answers it: 200 JSON or CSV, 404 for no
- * unit.
- */
-static void report_respond(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
-			   const char *const *params, const char *name, const struct report_query *q)
+/* Answers a report statement's result (its column body): 200 JSON or CSV, 404 for no unit. */
+static void report_answer(struct _u_response *resp, struct req_ctx *ctx, const PGresult *res,
+			  enum db_status st, const char *name, const struct report_query *q)
 {
-	enum db_status st;
-	PGresult *res = request_query(ctx, resp, stmt, params, &st);
-	if (!res)
-		return;
 	const char *body = st == DB_OK && PQntuples(res) == 1 ? result_value(res, "body") : NULL;
 	if (st != DB_OK || PQntuples(res) != 1) {
 		internal_error(resp, ctx);
@@ -189,6 +198,17 @@ static void report_respond(struct _u_response *resp, struct req_ctx *ctx, struct
 			 q->unit ? q->unit : "all");
 		http_header(resp, "Content-Disposition", disposition);
 	}
+}
+
+/* Runs a report statement (its one column: body) and answers it (report_answer). */
+static void report_respond(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
+			   const char *const *params, const char *name, const struct report_query *q)
+{
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, stmt, params, &st);
+	if (!res)
+		return;
+	report_answer(resp, ctx, res, st, name, q);
 	PQclear(res);
 }
 
@@ -207,7 +227,7 @@ static void coverage(const struct _u_request *req, struct _u_response *resp,
 		     struct req_ctx *ctx)
 {
 	struct report_query q;
-	if (report_query_parse(req, resp, ctx, 0, NULL, &q) != 0)
+	if (report_query_parse(req, resp, ctx, ACT_READ_REPORTS, 0, NULL, &q) != 0)
 		return;
 	char affiliations[512];
 	affiliations_array(affiliations, sizeof affiliations);
@@ -224,7 +244,7 @@ static void activity(const struct _u_request *req, struct _u_response *resp,
 	query_check_enum(&errors, "group_by", group_by, group_by_values,
 			 "must be child, month or service");
 	struct report_query q;
-	if (report_query_parse(req, resp, ctx, 1, errors, &q) != 0)
+	if (report_query_parse(req, resp, ctx, ACT_READ_REPORTS, 1, errors, &q) != 0)
 		return;
 	const char *params[6] = {q.unit, ctx->principal.scope_path, q.format, q.from, q.to,
 				 group_by ? group_by : "child"};
@@ -245,7 +265,7 @@ static void lagging(const struct _u_request *req, struct _u_response *resp,
 					  "limit must be a whole number from 1 to 200.");
 	}
 	struct report_query q;
-	if (report_query_parse(req, resp, ctx, 1, errors, &q) != 0)
+	if (report_query_parse(req, resp, ctx, ACT_READ_REPORTS, 1, errors, &q) != 0)
 		return;
 	char limit_text[8];
 	snprintf(limit_text, sizeof limit_text, "%ld", n);
@@ -254,9 +274,66 @@ static void lagging(const struct _u_request *req, struct _u_response *resp,
 	report_respond(resp, ctx, &lagging_stmt, params, "lagging", &q);
 }
 
+/* Whether s is a year (2025) or a quarter (2025-Q3) as written; the range is SQL's to judge. */
+static int period_is_well_formed(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	if (!s[4])
+		return 1;
+	return s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4' && !s[7];
+}
+
+static void evaluations(const struct _u_request *req, struct _u_response *resp,
+			struct req_ctx *ctx)
+{
+	static const char *const subject_values[] = {"member", "team", NULL};
+	static const char *const body_values[] = {"party_cell", "commune_committee",
+						  "district_committee", "province_department",
+						  "team_self", NULL};
+	const char *period = query_param(req, "period");
+	const char *subject_type = query_param(req, "subject_type");
+	const char *body = query_param(req, "evaluator_body");
+	json_t *errors = NULL;
+	if (!period)
+		problem_add_error(&errors, "period", "required",
+				  "a year (2025) or a quarter (2025-Q3) is required");
+	else if (!period_is_well_formed(period))
+		problem_add_error(&errors, "period", "invalid_format",
+				  "must be a year (2025) or a quarter (2025-Q3)");
+	query_check_enum(&errors, "subject_type", subject_type, subject_values,
+			 "must be member or team");
+	query_check_enum(&errors, "evaluator_body", body, body_values,
+			 "must be party_cell, commune_committee, district_committee, "
+			 "province_department or team_self");
+	struct report_query q;
+	if (report_query_parse(req, resp, ctx, ACT_READ_EVALUATIONS, 0, errors, &q) != 0)
+		return;
+	const char *params[6] = {q.unit, ctx->principal.scope_path, q.format,
+				 subject_type ? subject_type : "member", period, body};
+	enum db_status st;
+	PGresult *res = request_query(ctx, resp, &evaluations_stmt, params, &st);
+	if (!res)
+		return;
+	const char *problems = st == DB_OK && PQntuples(res) == 1 ? result_value(res, "problems")
+								  : NULL;
+	json_t *refused = problems ? json_loads(problems, 0, NULL) : NULL;
+	if (problems && !json_is_array(refused)) {
+		json_decref(refused);
+		internal_error(resp, ctx);
+	} else if (refused) {
+		invalid_query(resp, ctx, refused); /* range or future: 422 before the unit's 404 */
+	} else {
+		report_answer(resp, ctx, res, st, "evaluations", &q);
+	}
+	PQclear(res);
+}
+
 const struct route reports_routes[] = {
 	{"GET", "/api/v1/reports/coverage", coverage, ROUTE_REPLICA | ROUTE_CSV},
 	{"GET", "/api/v1/reports/activity", activity, ROUTE_REPLICA | ROUTE_CSV},
 	{"GET", "/api/v1/reports/lagging", lagging, ROUTE_REPLICA | ROUTE_CSV},
+	{"GET", "/api/v1/reports/evaluations", evaluations, ROUTE_REPLICA | ROUTE_CSV},
 	{0},
 };

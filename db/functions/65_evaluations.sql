@@ -166,11 +166,13 @@ CREATE OR REPLACE FUNCTION evaluation_kpis(subject_type text, ids uuid[], from_d
 $$;
 
 -- The score a KPI suggests for a criterion: max_score in proportion to value / target, at most
--- max_score, one decimal.
+-- max_score, one decimal; NULL without a positive target. (One expression, no WHERE, so that
+-- PostgreSQL inlines it: called per criterion of every evidence, a province's prefill or demo
+-- seed makes tens of thousands of calls.)
 CREATE OR REPLACE FUNCTION suggested_score(value numeric, target numeric, max_score numeric)
     RETURNS numeric
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT round(least(1, value / target) * max_score, 1) WHERE target > 0 $$;
+    AS $$ SELECT CASE WHEN target > 0 THEN round(least(1, value / target) * max_score, 1) END $$;
 
 -- The evidence of an evaluation: the period, when it was computed, the KPIs (kpis as
 -- evaluation_kpis() made them) and, for each criterion with a KPI, {code, kpi, value, target,

@@ -1,4 +1,4 @@
--- Demo data, step 1 of 4: helpers and reference data.
+-- Demo data, step 1 of 5: helpers and reference data.
 --
 -- `cdtt seed-demo` runs the files of db/seed/ in order, in one transaction, after setting
 -- cdtt.seed_scale (1-100). Everything made here is temporary: functions in pg_temp, tables
@@ -247,4 +247,4 @@ INSERT INTO seed_service VALUES
 
 -- What this run made, for the summary line and the audit event.
 CREATE TEMP TABLE seed_summary (province text PRIMARY KEY, units int, teams int, members int,
-                                activities int) ON COMMIT DROP;
+                                activities int, evaluations int) ON COMMIT DROP;

@@ -1,4 +1,4 @@
--- Demo data, step 2 of 4: the administrative tree.
+-- Demo data, step 2 of 5: the administrative tree.
 --
 -- Province 1 is Hà Giang (HG); provinces 2..scale are copies of its layout ("Hà Giang 2",
 -- P02, ...), for benchmarks. A province whose code already exists is left alone, so a second

@@ -1,4 +1,4 @@
--- Demo data, step 3 of 4: a team in every village, 3-4 members each, their memberships.
+-- Demo data, step 3 of 5: a team in every village, 3-4 members each, their memberships.
 --
 -- As the report describes them: officials lead (village heads, party cell secretaries),
 -- youth-union members and teachers do most of the work, a few police officers, civil servants,

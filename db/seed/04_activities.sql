@@ -1,4 +1,4 @@
--- Demo data, step 4 of 4: the service catalogue and a year of activities.
+-- Demo data, step 4 of 5: the service catalogue and a year of activities.
 --
 -- The 12 months up to the seeding date, never before a team existed, unevenly: most teams
 -- record a few activities a month (fewer around Tết, more in the spring and autumn
@@ -145,9 +145,3 @@ UPDATE seed_summary s SET activities = n
          GROUP BY t.province) counted
  WHERE counted.province = s.province;
 UPDATE seed_summary SET activities = 0 WHERE activities IS NULL;
-
-INSERT INTO audit_events (actor_type, actor_name, action, entity_type, entity_id, after)
-SELECT 'system', 'seed-demo', 'seed.demo', 'unit', province,
-       jsonb_build_object('units', units, 'teams', teams, 'members', members,
-                          'activities', activities)
-  FROM seed_summary ORDER BY province;

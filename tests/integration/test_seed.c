@@ -1,6 +1,7 @@
 /* seed-demo: Hà Giang's layout and counts, one active team of 3-4 in every village, activities
- * that keep the rules, communes that lag, a second run that changes nothing, the same data on
- * every run, and an admin who can log in with the password printed once. */
+ * that keep the rules, communes that lag, evaluations scored from that work (lower where
+ * communes lag, one correction), a second run that changes nothing, the same data on every
+ * run, and an admin who can log in with the password printed once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,153 @@ START_TEST(test_some_communes_lag_far_behind)
 }
 END_TEST
 
+/* The lagging communes, as test_some_communes_lag_far_behind finds them: fewer than a tenth of
+ * the median commune's activities. */
+#define LAGGING_COMMUNES                                                                         \
+	"WITH c AS (SELECT u.code, count(a.id) AS n FROM units u"                                  \
+	" JOIN units v ON v.parent_code = u.code LEFT JOIN activities a ON a.unit_code = v.code"   \
+	" WHERE u.level = 'commune' GROUP BY u.code),"                                             \
+	" lagging AS (SELECT code FROM c WHERE n < (SELECT percentile_cont(0.5)"                  \
+	" WITHIN GROUP (ORDER BY n) FROM c) / 10) "
+
+/* The current finalized evaluations (not superseded). */
+#define CURRENT_FINAL "status = 'finalized' AND superseded_by IS NULL"
+
+START_TEST(test_evaluations_by_status_period_and_body)
+{
+	/* every member once for the year half a year back, by party cell or commune committee */
+	char *year = db_query_value(url, "SELECT extract(year FROM (now() AT TIME ZONE"
+				       " 'Asia/Ho_Chi_Minh')::date - interval '6 months')::int::text");
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM members m WHERE m.status = 'active' AND (SELECT count(*)"
+		 " FROM evaluations e WHERE e.member_id = m.id AND e." CURRENT_FINAL
+		 " AND e.period = '%s' AND e.rubric_code = 'member-yearly'"
+		 " AND e.evaluator_body = CASE WHEN m.affiliations && '{party_member,civil_servant}'"
+		 " THEN 'party_cell' ELSE 'commune_committee' END) <> 1",
+		 year);
+	ck_assert_int_eq(count(sql), 0);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM evaluations WHERE subject_type = 'member'"
+		 " AND (period <> '%s' OR status <> 'finalized')", year);
+	ck_assert_int_eq(count(sql), 0);
+	free(year);
+	ck_assert_int_gt(count("SELECT count(*) FROM evaluations WHERE subject_type = 'member'"
+			       " AND " CURRENT_FINAL " AND evaluator_body = 'party_cell'"),
+			 1000);
+	ck_assert_int_gt(count("SELECT count(*) FROM evaluations WHERE subject_type = 'member'"
+			       " AND " CURRENT_FINAL " AND evaluator_body = 'commune_committee'"),
+			 3000);
+	/* every active team for each whole quarter inside the activity window, by the commune */
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE subject_type = 'team'"
+			       " AND status = 'finalized' AND (evaluator_body <> 'commune_committee'"
+			       " OR rubric_code <> 'team-quarterly' OR period_from < current_date - 366"
+			       " OR period_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)"),
+			 0);
+	ck_assert_int_ge(count("SELECT count(DISTINCT period) FROM evaluations"
+			       " WHERE subject_type = 'team' AND status = 'finalized'"),
+			 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM teams t, (SELECT DISTINCT period FROM evaluations"
+			       " WHERE subject_type = 'team' AND status = 'finalized') p"
+			       " WHERE t.status = 'active' AND (SELECT count(*) FROM evaluations e"
+			       " WHERE e.team_id = t.id AND e.period = p.period AND e." CURRENT_FINAL ") <> 1"),
+			 0);
+	/* twenty teams' own drafts for the quarter in progress: no rating without every score */
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE status = 'draft'"), 20);
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE status = 'draft'"
+			       " AND evaluator_body = 'team_self' AND subject_type = 'team'"
+			       " AND finalized_at IS NULL AND period = to_char((now() AT TIME ZONE"
+			       " 'Asia/Ho_Chi_Minh')::date, 'YYYY-\"Q\"Q')"),
+			 20);
+	long rated = count("SELECT count(*) FROM evaluations WHERE status = 'draft'"
+			   " AND rating IS NOT NULL");
+	ck_assert_msg(rated > 0 && rated < 20, "%ld drafts rated", rated);
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations e JOIN rubrics r"
+			       " ON r.code = e.rubric_code AND r.version = e.rubric_version"
+			       " WHERE e.status = 'draft' AND (e.rating IS NULL) <> EXISTS"
+			       " (SELECT 1 FROM jsonb_array_elements(r.criteria) c"
+			       "  WHERE NOT e.scores ? (c->>'code'))"),
+			 0);
+}
+END_TEST
+
+START_TEST(test_evaluation_scores_totals_and_ratings_are_the_servers)
+{
+	/* total and rating as the API computes them, on the rubric's current version */
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations e JOIN rubrics r"
+			       " ON r.code = e.rubric_code AND r.version = e.rubric_version"
+			       " WHERE e.total_score IS DISTINCT FROM evaluation_total(e.scores, r.criteria)"
+			       " OR e.rating IS DISTINCT FROM evaluation_rating(e.total_score, r.thresholds)"
+			       " OR evaluation_score_problems(e.scores, r.criteria, e.status = 'finalized')"
+			       "  IS NOT NULL"
+			       " OR r.version <> (SELECT max(version) FROM rubrics WHERE code = r.code)"),
+			 0);
+	/* a criterion with a KPI scored as the frozen evidence suggests */
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations e,"
+			       " jsonb_array_elements(e.evidence->'criteria') c"
+			       " WHERE (e.scores->(c->>'code'))::numeric <> (c->>'suggested_score')::numeric"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE status = 'finalized'"
+			       " AND (evidence->>'computed_at' <> rfc3339(finalized_at)"
+			       " OR finalized_at > now() OR created_at > finalized_at"
+			       " OR evidence->>'period_from' <> period_from::text)"),
+			 0);
+	/* ratings spread over the scale */
+	ck_assert_int_ge(count("SELECT count(DISTINCT rating) FROM evaluations WHERE " CURRENT_FINAL), 3);
+	ck_assert_int_ge(count("SELECT count(DISTINCT rating) FROM evaluations WHERE " CURRENT_FINAL
+			       " AND subject_type = 'member'"),
+			 4);
+}
+END_TEST
+
+START_TEST(test_one_evaluation_was_corrected)
+{
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE superseded_by IS NOT NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE supersedes IS NOT NULL"), 1);
+	/* the pair names each other, same subject, period and body, both finalized, the
+	 * correction later and with its reason */
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations o JOIN evaluations n"
+			       " ON n.id = o.superseded_by AND n.supersedes = o.id"
+			       " WHERE o.status = 'finalized' AND n.status = 'finalized'"
+			       " AND n.superseded_by IS NULL AND o.reason IS NULL AND length(n.reason) > 10"
+			       " AND n.subject_id = o.subject_id AND n.period = o.period"
+			       " AND n.evaluator_body = o.evaluator_body"
+			       " AND n.finalized_at > o.finalized_at AND n.scores <> o.scores"),
+			 1);
+}
+END_TEST
+
+START_TEST(test_lagging_communes_score_lower)
+{
+	const char *by_lag = LAGGING_COMMUNES
+		"SELECT round(avg(e.total_score) FILTER (WHERE v.parent_code IN (SELECT code FROM lagging)))"
+		" || ' ' || round(avg(e.total_score) FILTER (WHERE v.parent_code NOT IN"
+		" (SELECT code FROM lagging))) FROM evaluations e"
+		" LEFT JOIN members m ON m.id = e.member_id LEFT JOIN teams t ON t.id = e.team_id"
+		" JOIN units v ON v.code = coalesce(m.unit_code, t.unit_code)"
+		" WHERE e." CURRENT_FINAL " AND e.subject_type = '%s'";
+	const char *types[] = {"member", "team"};
+	for (int i = 0; i < 2; i++) {
+		char sql[1600];
+		snprintf(sql, sizeof sql, by_lag, types[i]);
+		char *v = db_query_value(url, sql);
+		ck_assert_msg(v, "%s", sql);
+		long lagging = 0, others = 0;
+		ck_assert_int_eq(sscanf(v, "%ld %ld", &lagging, &others), 2);
+		ck_assert_msg(lagging + 20 < others, "%s: lagging communes %ld, others %ld", types[i],
+			      lagging, others);
+		free(v);
+	}
+}
+END_TEST
+
+START_TEST(test_one_current_finalized_evaluation_per_subject_period_and_body)
+{
+	ck_assert_int_eq(count("SELECT count(*) FROM (SELECT 1 FROM evaluations WHERE " CURRENT_FINAL
+			       " GROUP BY subject_id, period, evaluator_body HAVING count(*) > 1) d"),
+			 0);
+}
+END_TEST
+
 static const char *const snapshot_sql =
 	"SELECT md5(concat_ws('/',"
 	" (SELECT string_agg(concat_ws(',', code, name, level, parent_code), ';' ORDER BY code) FROM units),"
@@ -237,13 +385,16 @@ static const char *const snapshot_sql =
 	"  FROM memberships),"
 	" (SELECT string_agg(concat_ws(',', id, team_id, unit_code, date, kind, service_codes,"
 	"  households_reached, people_reached, member_ids, languages, notes), ';' ORDER BY id)"
-	"  FROM activities)))";
+	"  FROM activities),"
+	" (SELECT string_agg(concat_ws(',', id, subject_id, period, evaluator_body, rubric_code,"
+	"  rubric_version, scores, total_score, rating, status, supersedes, superseded_by, reason,"
+	"  evidence - 'computed_at'), ';' ORDER BY id) FROM evaluations)))";
 
 static const char *const counts_sql =
 	"SELECT concat_ws(' ', (SELECT count(*) FROM units), (SELECT count(*) FROM teams),"
 	" (SELECT count(*) FROM members), (SELECT count(*) FROM memberships),"
 	" (SELECT count(*) FROM activities), (SELECT count(*) FROM services),"
-	" (SELECT count(*) FROM users))";
+	" (SELECT count(*) FROM evaluations), (SELECT count(*) FROM users))";
 
 START_TEST(test_second_run_changes_nothing)
 {
@@ -337,6 +488,11 @@ Suite *seed_suite(void)
 	tcase_add_test(tc, test_members_are_plausible_and_valid);
 	tcase_add_test(tc, test_activities_respect_the_rules);
 	tcase_add_test(tc, test_some_communes_lag_far_behind);
+	tcase_add_test(tc, test_evaluations_by_status_period_and_body);
+	tcase_add_test(tc, test_evaluation_scores_totals_and_ratings_are_the_servers);
+	tcase_add_test(tc, test_one_evaluation_was_corrected);
+	tcase_add_test(tc, test_lagging_communes_score_lower);
+	tcase_add_test(tc, test_one_current_finalized_evaluation_per_subject_period_and_body);
 	tcase_add_test(tc, test_second_run_changes_nothing);
 	tcase_add_test(tc, test_same_data_on_every_run);
 	tcase_add_test(tc, test_admin_logs_in_with_the_printed_password);
