@@ -1,6 +1,7 @@
 /*
  * Reports: /api/v1/reports/coverage, /activity and /lagging, aggregates over a unit's subtree
- * for officers, viewers, team leaders (their own unit) and systems with reports:read.
+ * for officers, viewers, team leaders (their own unit) and systems with reports:read; and
+ * /funding, for those who may read funding (systems: funding:read or funding:write).
  *
  * PostgreSQL computes each report in one statement over indexed data (the report_* functions
  * of db/functions/60_reports.sql, which also explain the rows, the total and how merged units
@@ -16,6 +17,7 @@
  *             REPORT_MAX_YEARS years, is 422.
  *   group_by  child (default), month or service (activity).
  *   limit     1-200, default 50 (lagging).
+ *   fiscal_year  2020-2100, required (funding).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,9 @@ static struct db_stmt activity_stmt = DB_READ("reports_activity", 6,
 
 static struct db_stmt lagging_stmt = DB_READ("reports_lagging", 6,
 	"SELECT report_lagging($1, $2::ltree, $3, $4::date, $5::date, $6::int) AS body");
+
+static struct db_stmt funding_stmt = DB_READ("reports_funding", 5,
+	"SELECT report_funding($1, $2::ltree, $3::uuid, $4, $5::int) AS body");
 
 /* What every report takes: the unit, the format, and for some the period. */
 struct report_query {
@@ -141,15 +146,16 @@ static void period_parse(const struct _u_request *req, struct report_query *q, j
 }
 
 /*
- * Checks the role, the unit and (with_period) the period. Returns 0, or -1 after answering
- * (403, 422). errors may already hold the caller's own parameter errors; it is consumed.
+ * Checks the role (may it do action), the unit and (with_period) the period. Returns 0, or -1
+ * after answering (403, 422). errors may already hold the caller's own parameter errors; it is
+ * consumed.
  */
 static int report_query_parse(const struct _u_request *req, struct _u_response *resp,
-			      const struct req_ctx *ctx, int with_period, json_t *errors,
-			      struct report_query *q)
+			      const struct req_ctx *ctx, enum action action, int with_period,
+			      json_t *errors, struct report_query *q)
 {
 	memset(q, 0, sizeof *q);
-	if (allowed(resp, ctx, ACT_READ_REPORTS) != 0) {
+	if (allowed(resp, ctx, action) != 0) {
 		json_decref(errors);
 		return -1;
 	}
@@ -207,7 +213,7 @@ static void coverage(const struct _u_request *req, struct _u_response *resp,
 		     struct req_ctx *ctx)
 {
 	struct report_query q;
-	if (report_query_parse(req, resp, ctx, 0, NULL, &q) != 0)
+	if (report_query_parse(req, resp, ctx, ACT_READ_REPORTS, 0, NULL, &q) != 0)
 		return;
 	char affiliations[512];
 	affiliations_array(affiliations, sizeof affiliations);
@@ -224,7 +230,7 @@ static void activity(const struct _u_request *req, struct _u_response *resp,
 	query_check_enum(&errors, "group_by", group_by, group_by_values,
 			 "must be child, month or service");
 	struct report_query q;
-	if (report_query_parse(req, resp, ctx, 1, errors, &q) != 0)
+	if (report_query_parse(req, resp, ctx, ACT_READ_REPORTS, 1, errors, &q) != 0)
 		return;
 	const char *params[6] = {q.unit, ctx->principal.scope_path, q.format, q.from, q.to,
 				 group_by ? group_by : "child"};
@@ -245,7 +251,7 @@ static void lagging(const struct _u_request *req, struct _u_response *resp,
 					  "limit must be a whole number from 1 to 200.");
 	}
 	struct report_query q;
-	if (report_query_parse(req, resp, ctx, 1, errors, &q) != 0)
+	if (report_query_parse(req, resp, ctx, ACT_READ_REPORTS, 1, errors, &q) != 0)
 		return;
 	char limit_text[8];
 	snprintf(limit_text, sizeof limit_text, "%ld", n);
@@ -254,9 +260,49 @@ static void lagging(const struct _u_request *req, struct _u_response *resp,
 	report_respond(resp, ctx, &lagging_stmt, params, "lagging", &q);
 }
 
+/* fiscal_year: four digits, 2020-2100 (the years a proposal may have), required. */
+static void fiscal_year_parse(const struct _u_request *req, char out[5], json_t **errors)
+{
+	const char *year = query_param(req, "fiscal_year");
+	out[0] = '\0';
+	if (!year) {
+		problem_add_error(errors, "fiscal_year", "required",
+				  "is required: the fiscal year, 2020 to 2100");
+		return;
+	}
+	if (strlen(year) != 4 || strspn(year, "0123456789") != 4) {
+		problem_add_error(errors, "fiscal_year", "invalid_format",
+				  "must be a year written with four digits, 2020 to 2100");
+		return;
+	}
+	long n = strtol(year, NULL, 10);
+	if (n < 2020 || n > 2100) {
+		problem_add_error(errors, "fiscal_year", "out_of_range", "must be from 2020 to 2100");
+		return;
+	}
+	snprintf(out, 5, "%s", year);
+}
+
+static void funding(const struct _u_request *req, struct _u_response *resp,
+		    struct req_ctx *ctx)
+{
+	json_t *errors = NULL;
+	char year[5];
+	fiscal_year_parse(req, year, &errors);
+	struct report_query q;
+	if (report_query_parse(req, resp, ctx, ACT_READ_FUNDING, 0, errors, &q) != 0)
+		return;
+	/* a team leader: only the proposals that name their team, as in the proposals list */
+	const char *params[5] = {q.unit, ctx->principal.scope_path,
+				 ctx->principal.team_id[0] ? ctx->principal.team_id : NULL,
+				 q.format, year};
+	report_respond(resp, ctx, &funding_stmt, params, "funding", &q);
+}
+
 const struct route reports_routes[] = {
 	{"GET", "/api/v1/reports/coverage", coverage, ROUTE_REPLICA | ROUTE_CSV},
 	{"GET", "/api/v1/reports/activity", activity, ROUTE_REPLICA | ROUTE_CSV},
 	{"GET", "/api/v1/reports/lagging", lagging, ROUTE_REPLICA | ROUTE_CSV},
+	{"GET", "/api/v1/reports/funding", funding, ROUTE_REPLICA | ROUTE_CSV},
 	{0},
 };
