@@ -527,18 +527,24 @@ WITH RECURSIVE chain AS (
       FROM prop JOIN funding_line_items l ON l.proposal_id = prop.id
      WHERE prop.status IN ('approved', 'disbursed')
      GROUP BY GROUPING SETS ((prop.key, l.category), (l.category))
-), crew AS MATERIALIZED (
-    -- active people with an active membership in an active team of the subtree, once a row
-    SELECT DISTINCT report_row_key(u.path, r.id, r.depth, r.leaf) AS key, ms.member_id
-      FROM units u
-      JOIN teams t ON t.unit_code = u.code AND t.status = 'active'
+), person AS MATERIALIZED (
+    -- active people with an active membership in an active team of the subtree, each once,
+    -- with the (at most two) rows they count in; teams are at active units, whose key in src
+    -- is their own (a retired unit's teams moved to its successor)
+    SELECT ms.member_id, min(src.child) AS g1, max(src.child) AS g2
+      FROM src
+      JOIN teams t ON t.unit_code = src.code AND t.status = 'active'
       JOIN memberships ms ON ms.team_id = t.id AND ms.left_on IS NULL
       JOIN members m ON m.id = ms.member_id AND m.status = 'active'
-     WHERE u.path <@ r.path
+     GROUP BY ms.member_id
 ), heads AS (
-    SELECT key, false AS total, count(*) AS n FROM crew WHERE key IS NOT NULL GROUP BY key
+    SELECT g AS key, false AS total, count(*) AS n
+      FROM (SELECT g1 AS g FROM person WHERE g1 IS NOT NULL
+            UNION ALL
+            SELECT g2 FROM person WHERE g2 <> g1) x
+     GROUP BY g
     UNION ALL
-    SELECT NULL, true, count(DISTINCT member_id) FROM crew
+    SELECT NULL, true, count(*) FROM person
 ), lines AS (
     SELECT c.key, c.code, c.name, c.level, false AS total
       FROM report_children(r.id, r.code, r.name, r.level, r.leaf,

@@ -445,6 +445,35 @@ START_TEST(test_funding_of_a_unit_outside_the_scope_is_404_like_a_missing_one)
 }
 END_TEST
 
+START_TEST(test_funding_counts_a_person_once_in_a_row_and_once_in_the_total)
+{
+	/* A and B in a village team of C1, A and C in C1's own team, B in C2's own team */
+	world_add_unit(&fw, "FDP", "Huyện Người", "district", "HG");
+	world_add_unit(&fw, "FDP-C1", "Xã Một", "commune", "FDP");
+	world_add_unit(&fw, "FDP-C2", "Xã Hai", "commune", "FDP");
+	world_add_unit(&fw, "FDP-C1-V1", "Thôn Một", "village", "FDP-C1");
+	char *tv = world_add_team(&fw, "FDP-C1-V1", "active", "2023-01-01");
+	char *tc1 = world_add_team(&fw, "FDP-C1", "active", "2023-01-01");
+	char *tc2 = world_add_team(&fw, "FDP-C2", "active", "2023-01-01");
+	char *a = world_add_member(&fw, "FDP-C1-V1", "Nguyễn Văn A");
+	char *b = world_add_member(&fw, "FDP-C1-V1", "Nguyễn Văn B");
+	char *c = world_add_member(&fw, "FDP-C1", "Nguyễn Văn C");
+	world_add_membership(&fw, tv, a, "leader", "2023-02-01", NULL);
+	world_add_membership(&fw, tv, b, "member", "2023-02-01", NULL);
+	world_add_membership(&fw, tc1, a, "member", "2023-02-01", NULL);
+	world_add_membership(&fw, tc1, c, "member", "2023-02-01", NULL);
+	world_add_membership(&fw, tc2, b, "member", "2023-02-01", NULL);
+	free(proposal("FDP", 2025, "disbursed", "600000", 600000, "{}",
+		      "('member_allowance', 6, 100000)"));
+	json_t *doc = funding_of(fw.admin, "FDP", 2025);
+	ck_assert_int_eq(rp_int(rp_row(doc, "unit.code", "FDP-C1"), "active_members"), 3);
+	ck_assert_int_eq(rp_int(rp_row(doc, "unit.code", "FDP-C2"), "active_members"), 1);
+	assert_allowance(json_object_get(doc, "total"), 600000, 3, 200000);
+	json_decref(doc);
+	free(tv), free(tc1), free(tc2), free(a), free(b), free(c);
+}
+END_TEST
+
 START_TEST(test_funding_follows_a_merged_commune_to_its_successor)
 {
 	world_add_unit(&fw, "FDM", "Huyện Sáp Nhập", "district", "HG");
@@ -557,6 +586,7 @@ Suite *reports_funding_suite(void)
 	tcase_add_test(tc, test_funding_categories_are_those_line_items_may_have);
 	tcase_add_test(tc, test_funding_fiscal_year_is_required_and_from_2020_to_2100);
 	tcase_add_test(tc, test_funding_of_a_unit_outside_the_scope_is_404_like_a_missing_one);
+	tcase_add_test(tc, test_funding_counts_a_person_once_in_a_row_and_once_in_the_total);
 	tcase_add_test(tc, test_funding_follows_a_merged_commune_to_its_successor);
 	tcase_add_test(tc, test_funding_viewer_reads_it_in_scope);
 	tcase_add_test(tc, test_funding_team_leader_counts_only_proposals_naming_the_team);
