@@ -1,7 +1,8 @@
 /*
  * Reports: /api/v1/reports/coverage, /activity and /lagging, aggregates over a unit's subtree
  * for officers, viewers, team leaders (their own unit) and systems with reports:read; and
- * /evaluations, for those who may read evaluations (systems: evaluations:read).
+ * /evaluations, for those who may read evaluations (systems: evaluations:read), and
+ * /funding, for those who may read funding (systems: funding:read or funding:write).
  *
  * PostgreSQL computes each report in one statement over indexed data (the report_* functions
  * of db/functions/60_reports.sql, which also explain the rows, the total and how merged units
@@ -21,6 +22,7 @@
  *             2020 or not begun yet is 422 (period_problems(), db/functions/65_evaluations.sql).
  *   subject_type    member (default) or team (evaluations).
  *   evaluator_body  only the evaluations of that body (evaluations; absent: any).
+ *   fiscal_year  2020-2100, required (funding).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,8 @@ static struct db_stmt evaluations_stmt = DB_READ("reports_evaluations", 6,
 	" FROM (SELECT (SELECT jsonb_agg(e || jsonb_build_object('field', 'period'))"
 	"  FROM jsonb_array_elements(period_problems($5,"
 	"   CASE WHEN length($5) = 4 THEN 'year' ELSE 'quarter' END)) e) AS problems) p");
+static struct db_stmt funding_stmt = DB_READ("reports_funding", 5,
+	"SELECT report_funding($1, $2::ltree, $3::uuid, $4, $5::int) AS body");
 
 /* What every report takes: the unit, the format, and for some the period. */
 struct report_query {
@@ -328,6 +332,43 @@ static void evaluations(const struct _u_request *req, struct _u_response *resp,
 		report_answer(resp, ctx, res, st, "evaluations", &q);
 	}
 	PQclear(res);
+/* fiscal_year: four digits, 2020-2100 (the years a proposal may have), required. */
+static void fiscal_year_parse(const struct _u_request *req, char out[5], json_t **errors)
+{
+	const char *year = query_param(req, "fiscal_year");
+	out[0] = '\0';
+	if (!year) {
+		problem_add_error(errors, "fiscal_year", "required",
+				  "is required: the fiscal year, 2020 to 2100");
+		return;
+	}
+	if (strlen(year) != 4 || strspn(year, "0123456789") != 4) {
+		problem_add_error(errors, "fiscal_year", "invalid_format",
+				  "must be a year written with four digits, 2020 to 2100");
+		return;
+	}
+	long n = strtol(year, NULL, 10);
+	if (n < 2020 || n > 2100) {
+		problem_add_error(errors, "fiscal_year", "out_of_range", "must be from 2020 to 2100");
+		return;
+	}
+	snprintf(out, 5, "%s", year);
+}
+
+static void funding(const struct _u_request *req, struct _u_response *resp,
+		    struct req_ctx *ctx)
+{
+	json_t *errors = NULL;
+	char year[5];
+	fiscal_year_parse(req, year, &errors);
+	struct report_query q;
+	if (report_query_parse(req, resp, ctx, ACT_READ_FUNDING, 0, errors, &q) != 0)
+		return;
+	/* a team leader: only the proposals that name their team, as in the proposals list */
+	const char *params[5] = {q.unit, ctx->principal.scope_path,
+				 ctx->principal.team_id[0] ? ctx->principal.team_id : NULL,
+				 q.format, year};
+	report_respond(resp, ctx, &funding_stmt, params, "funding", &q);
 }
 
 const struct route reports_routes[] = {
@@ -335,5 +376,6 @@ const struct route reports_routes[] = {
 	{"GET", "/api/v1/reports/activity", activity, ROUTE_REPLICA | ROUTE_CSV},
 	{"GET", "/api/v1/reports/lagging", lagging, ROUTE_REPLICA | ROUTE_CSV},
 	{"GET", "/api/v1/reports/evaluations", evaluations, ROUTE_REPLICA | ROUTE_CSV},
+	{"GET", "/api/v1/reports/funding", funding, ROUTE_REPLICA | ROUTE_CSV},
 	{0},
 };

@@ -430,3 +430,216 @@ CREATE OR REPLACE FUNCTION report_lagging(p_unit text, p_scope ltree, p_format t
                                p_to date, p_limit integer)
 RETURNS text LANGUAGE sql STABLE
     AS $$ SELECT report_build('lagging', p_unit, p_scope, p_format, p_from, p_to, NULL, p_limit) $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Funding
+
+-- One row of the funding report: its unit (NULL for the total, which has no "unit") and its
+-- figures (see report_funding below).
+CREATE OR REPLACE FUNCTION report_funding_json(head json, by_status json, requested bigint,
+                                    approved bigint, disbursed bigint, allocation bigint,
+                                    remaining bigint, by_category json, allowance_paid bigint,
+                                    members bigint, per_member bigint)
+RETURNS json LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN head IS NULL THEN
+    json_build_object('proposals', by_status, 'requested_vnd', requested,
+        'approved_vnd', approved, 'disbursed_vnd', disbursed, 'allocation_vnd', allocation,
+        'remaining_vnd', remaining, 'approved_line_items_vnd', by_category,
+        'member_allowance_disbursed_vnd', allowance_paid, 'active_members', members,
+        'allowance_per_active_member_vnd', per_member)
+ELSE
+    json_build_object('unit', head, 'proposals', by_status, 'requested_vnd', requested,
+        'approved_vnd', approved, 'disbursed_vnd', disbursed, 'allocation_vnd', allocation,
+        'remaining_vnd', remaining, 'approved_line_items_vnd', by_category,
+        'member_allowance_disbursed_vnd', allowance_paid, 'active_members', members,
+        'allowance_per_active_member_vnd', per_member)
+END
+$$;
+
+-- The funding report, planned for the report unit as report_build plans the others (the same
+-- settings, for the same reasons); a function of its own because it takes a fiscal year and,
+-- for a team leader, the team whose proposals alone count (p_only_team, as visible_proposals).
+CREATE OR REPLACE FUNCTION report_funding_build(p_unit text, p_scope ltree, p_only_team uuid,
+                                                p_format text, p_year integer)
+RETURNS text LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_custom_plan SET random_page_cost = 1.1 SET work_mem = '32MB'
+AS $fn$
+DECLARE
+    r record;
+    -- the categories of funding_line_items' CHECK, in its order
+    categories CONSTANT text[] := '{member_allowance,devices,mobile_data,training,travel,materials,other}';
+BEGIN
+    SELECT * INTO r FROM report_unit(p_unit, p_scope);
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN (
+WITH RECURSIVE chain AS (
+    SELECT u.code, u.successor_code AS successor, 1 AS hops
+      FROM units u WHERE u.successor_code IS NOT NULL
+    UNION ALL
+    SELECT c.code, u.successor_code, c.hops + 1 FROM chain c JOIN units u ON u.code = c.successor
+     WHERE u.successor_code IS NOT NULL AND c.hops < 100
+), final AS MATERIALIZED (
+    SELECT DISTINCT ON (c.code) c.code, f.path FROM chain c JOIN units f ON f.code = c.successor
+     ORDER BY c.code, c.hops DESC
+), src AS MATERIALIZED (
+    -- the units whose proposals count, with the row they count in (as in the activity report)
+    SELECT x.code, report_row_key(x.at, r.id, r.depth, r.leaf) AS child
+      FROM (SELECT u.code, CASE WHEN f.path <@ r.path THEN f.path ELSE u.path END AS at
+              FROM units u LEFT JOIN final f ON f.code = u.code
+             WHERE u.path <@ r.path
+            UNION ALL
+            SELECT f.code, f.path FROM final f JOIN units u ON u.code = f.code
+             WHERE f.path <@ r.path AND NOT u.path <@ r.path) x
+), prop AS MATERIALIZED (
+    -- the year's proposals, keyed by their row, with the share of what was paid that goes to
+    -- their member allowance lines: the disbursed money is spread over a proposal's categories
+    -- in proportion to their lines' totals, rounded down to the đồng
+    SELECT src.child AS key, p.id, p.status, p.requested_total_vnd AS requested,
+           p.approved_total_vnd AS approved, p.disbursed_total_vnd AS paid,
+           CASE WHEN p.disbursed_total_vnd > 0 THEN
+               (SELECT floor(p.disbursed_total_vnd::numeric * coalesce(sum(l.total_vnd), 0)
+                             / p.requested_total_vnd)
+                  FROM funding_line_items l
+                 WHERE l.proposal_id = p.id AND l.category = 'member_allowance')
+           ELSE 0 END::bigint AS allowance_paid
+      FROM src JOIN funding_proposals p ON p.unit_code = src.code AND p.fiscal_year = p_year
+     WHERE p_only_team IS NULL OR p_only_team = ANY (p.team_ids)
+), sums AS MATERIALIZED (
+    SELECT key, GROUPING(key) = 1 AS total,
+           count(*) FILTER (WHERE status = 'draft') AS draft,
+           count(*) FILTER (WHERE status = 'submitted') AS submitted,
+           count(*) FILTER (WHERE status = 'returned') AS returned,
+           count(*) FILTER (WHERE status = 'approved') AS approved_n,
+           count(*) FILTER (WHERE status = 'rejected') AS rejected,
+           count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn,
+           count(*) FILTER (WHERE status = 'disbursed') AS disbursed_n,
+           -- what was asked for: every proposal submitted and not taken back
+           (sum(requested) FILTER (WHERE status NOT IN ('draft', 'withdrawn')))::bigint
+               AS requested,
+           (sum(approved) FILTER (WHERE status IN ('approved', 'disbursed')))::bigint AS approved,
+           sum(paid)::bigint AS paid, sum(allowance_paid)::bigint AS allowance_paid
+      FROM prop GROUP BY GROUPING SETS ((key), ())
+), cats AS MATERIALIZED (
+    -- the lines of the proposals granted (approved or disbursed), at their requested totals
+    SELECT prop.key, GROUPING(prop.key) = 1 AS total, l.category, sum(l.total_vnd)::bigint AS n
+      FROM prop JOIN funding_line_items l ON l.proposal_id = prop.id
+     WHERE prop.status IN ('approved', 'disbursed')
+     GROUP BY GROUPING SETS ((prop.key, l.category), (l.category))
+), person AS MATERIALIZED (
+    -- active people with an active membership in an active team of the subtree, each once,
+    -- with the (at most two) rows they count in; teams are at active units, whose key in src
+    -- is their own (a retired unit's teams moved to its successor)
+    SELECT ms.member_id, min(src.child) AS g1, max(src.child) AS g2
+      FROM src
+      JOIN teams t ON t.unit_code = src.code AND t.status = 'active'
+      JOIN memberships ms ON ms.team_id = t.id AND ms.left_on IS NULL
+      JOIN members m ON m.id = ms.member_id AND m.status = 'active'
+     GROUP BY ms.member_id
+), heads AS (
+    SELECT g AS key, false AS total, count(*) AS n
+      FROM (SELECT g1 AS g FROM person WHERE g1 IS NOT NULL
+            UNION ALL
+            SELECT g2 FROM person WHERE g2 <> g1) x
+     GROUP BY g
+    UNION ALL
+    SELECT NULL, true, count(*) FROM person
+), lines AS (
+    SELECT c.key, c.code, c.name, c.level, false AS total
+      FROM report_children(r.id, r.code, r.name, r.level, r.leaf,
+                           ARRAY(SELECT key FROM sums WHERE NOT total AND key IS NOT NULL)) c
+    UNION ALL
+    SELECT NULL, r.code, r.name, r.level, true
+), figures AS (
+    SELECT l.*, coalesce(s.draft, 0) AS draft, coalesce(s.submitted, 0) AS submitted,
+           coalesce(s.returned, 0) AS returned, coalesce(s.approved_n, 0) AS approved_n,
+           coalesce(s.rejected, 0) AS rejected, coalesce(s.withdrawn, 0) AS withdrawn,
+           coalesce(s.disbursed_n, 0) AS disbursed_n, coalesce(s.requested, 0) AS requested,
+           coalesce(s.approved, 0) AS approved, coalesce(s.paid, 0) AS paid,
+           coalesce(s.allowance_paid, 0) AS allowance_paid, a.amount_vnd AS allocation,
+           CASE WHEN a.id IS NOT NULL
+                THEN a.amount_vnd - funding_approved_under(a.unit_code, p_year) END AS remaining,
+           coalesce(h.n, 0) AS members,
+           (SELECT array_agg(coalesce(c.n, 0) ORDER BY k.i)
+              FROM unnest(categories) WITH ORDINALITY AS k(category, i)
+              LEFT JOIN cats c ON c.category = k.category AND c.total = l.total
+                              AND c.key IS NOT DISTINCT FROM l.key) AS by_category
+      FROM lines l
+      LEFT JOIN sums s ON s.total = l.total AND s.key IS NOT DISTINCT FROM l.key
+      LEFT JOIN heads h ON h.total = l.total AND h.key IS NOT DISTINCT FROM l.key
+      LEFT JOIN funding_allocations a ON a.unit_code = l.code AND a.fiscal_year = p_year
+), shaped AS (
+    SELECT f.code, f.total,
+           CASE WHEN p_format = 'csv' THEN
+               csv_line(VARIADIC ARRAY[CASE WHEN f.total THEN 'total' ELSE f.code END,
+                                       CASE WHEN NOT f.total THEN f.name END,
+                                       CASE WHEN NOT f.total THEN f.level END,
+                                       f.draft::text, f.submitted::text, f.returned::text,
+                                       f.approved_n::text, f.rejected::text, f.withdrawn::text,
+                                       f.disbursed_n::text, f.requested::text, f.approved::text,
+                                       f.paid::text, f.allocation::text, f.remaining::text]
+                        || f.by_category::text[]
+                        || ARRAY[f.allowance_paid::text, f.members::text,
+                                 (f.allowance_paid / nullif(f.members, 0))::text])
+           END AS line,
+           CASE WHEN p_format <> 'csv' THEN
+               report_funding_json(
+                   CASE WHEN NOT f.total THEN report_unit_json(f.code, f.name, f.level) END,
+                   json_build_object('draft', f.draft, 'submitted', f.submitted,
+                       'returned', f.returned, 'approved', f.approved_n,
+                       'rejected', f.rejected, 'withdrawn', f.withdrawn,
+                       'disbursed', f.disbursed_n),
+                   f.requested, f.approved, f.paid, f.allocation, f.remaining,
+                   (SELECT json_object_agg(k.category, k.n ORDER BY k.i)
+                      FROM unnest(categories, f.by_category) WITH ORDINALITY AS k(category, n, i)),
+                   f.allowance_paid, f.members, f.allowance_paid / nullif(f.members, 0))
+           END AS j
+      FROM figures f
+)
+SELECT CASE WHEN p_format = 'csv' THEN
+           report_csv(csv_line(VARIADIC ARRAY['unit_code', 'unit_name', 'unit_level',
+                                   'proposals.draft', 'proposals.submitted', 'proposals.returned',
+                                   'proposals.approved', 'proposals.rejected',
+                                   'proposals.withdrawn', 'proposals.disbursed', 'requested_vnd',
+                                   'approved_vnd', 'disbursed_vnd', 'allocation_vnd',
+                                   'remaining_vnd']
+                    || (SELECT array_agg('approved_line_items_vnd.' || c ORDER BY i)
+                          FROM unnest(categories) WITH ORDINALITY AS k(c, i))
+                    || ARRAY['member_allowance_disbursed_vnd', 'active_members',
+                             'allowance_per_active_member_vnd']),
+               (SELECT string_agg(line, E'\r\n' ORDER BY code) FROM shaped WHERE NOT total),
+               (SELECT line FROM shaped WHERE total))
+       ELSE
+           json_build_object('unit', report_unit_json(r.code, r.name, r.level),
+               'period', json_build_object('fiscal_year', p_year),
+               'rows', coalesce((SELECT json_agg(j ORDER BY code) FROM shaped WHERE NOT total), '[]'),
+               'total', (SELECT j FROM shaped WHERE total))::text
+       END);
+END $fn$;
+
+-- Funding in fiscal year p_year, per child unit and in total (entry point:
+-- api/resources/reports.c). Proposals count under the unit they were made for, or, when that
+-- unit was retired since, under its last successor (as activities do); a team leader's
+-- report counts only the proposals that name their team (p_only_team).
+--   proposals        how many are in each status;
+--   requested_vnd    the requested totals of the proposals submitted and not taken back:
+--                    submitted, returned, approved, rejected, disbursed (not drafts, not
+--                    withdrawn ones);
+--   approved_vnd     the approved totals of the approved and disbursed ones;
+--   disbursed_vnd    what was paid (the tranches, approved ones partly paid included);
+--   allocation_vnd   the row unit's own allocation for the year (NULL: none; the total: the
+--                    report unit's), and remaining_vnd what it has left as the approvals
+--                    count it (funding_approved_under: every proposal at or under the unit);
+--   approved_line_items_vnd  per category, the line totals (as requested) of the approved
+--                    and disbursed proposals;
+--   member_allowance_disbursed_vnd  what was paid, spread over each proposal's categories in
+--                    proportion to their lines, for member allowances (rounded down per
+--                    proposal);
+--   active_members   active people with an active membership in an active team there (once
+--                    a row, once in the total), and allowance_per_active_member_vnd the
+--                    member allowance paid for each, rounded down (NULL without members).
+CREATE OR REPLACE FUNCTION report_funding(p_unit text, p_scope ltree, p_only_team uuid,
+                                          p_format text, p_year integer)
+RETURNS text LANGUAGE sql STABLE
+    AS $$ SELECT report_funding_build(p_unit, p_scope, p_only_team, p_format, p_year) $$;

@@ -270,7 +270,8 @@ call "delete rubric" 204 cdtt -X DELETE "$P/api/v1/rubrics/prism-rubric" -H "$A"
 # --- reports, JSON and CSV
 for r in "coverage?unit=TQ" "activity?unit=TQ&from=2025-01-01&to=2025-12-31&group_by=month" \
          "lagging?unit=TQ&from=2025-01-01&to=2025-12-31" "evaluations?unit=TQ&period=2025" \
-         "evaluations?unit=TQ&period=2025-Q3&subject_type=team&evaluator_body=commune_committee"; do
+         "evaluations?unit=TQ&period=2025-Q3&subject_type=team&evaluator_body=commune_committee" \
+         "funding?unit=TQ&fiscal_year=2025"; do
   call "report $r" 200 cdtt "$P/api/v1/reports/$r" -H "$A"
   call "report $r as CSV" 200 cdtt "$P/api/v1/reports/$r&format=csv" -H "$A"
   call "report $r, Accept text/csv" 200 cdtt "$P/api/v1/reports/$r" -H "$A" -H 'Accept: text/csv'
@@ -278,6 +279,7 @@ done
 call "report: unknown unit" 404 cdtt "$P/api/v1/reports/coverage?unit=NOPE" -H "$A"
 call "report evaluations: period not begun" 422 cdtt "$P/api/v1/reports/evaluations?unit=TQ&period=2999" -H "$A"
 call "report evaluations: no period" 422 prism "$P/api/v1/reports/evaluations?unit=TQ" -H "$A"
+call "report: no fiscal year" 422 prism "$P/api/v1/reports/funding?unit=TQ" -H "$A"
 call "report: Accept application/xml" 406 cdtt "$P/api/v1/reports/coverage" -H "$A" \
   -H 'Accept: application/xml'
 

@@ -27,6 +27,7 @@ int main(void)
 	srunner_add_suite(sr, activities_suite());
 	srunner_add_suite(sr, reports_suite());
 	srunner_add_suite(sr, reports_evaluations_suite());
+	srunner_add_suite(sr, reports_funding_suite());
 	srunner_add_suite(sr, seed_suite());
 	srunner_add_suite(sr, replica_suite());
 	srunner_add_suite(sr, contract_suite());

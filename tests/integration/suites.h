@@ -19,6 +19,7 @@ Suite *rubrics_suite(void);
 Suite *activities_suite(void);
 Suite *reports_suite(void);
 Suite *reports_evaluations_suite(void);
+Suite *reports_funding_suite(void);
 Suite *seed_suite(void);
 Suite *replica_suite(void);
 Suite *contract_suite(void);

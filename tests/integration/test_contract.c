@@ -104,6 +104,7 @@ START_TEST(test_format_csv_asks_for_csv_on_every_list_and_report_that_has_it)
 		"/api/v1/activities?format=csv",	"/api/v1/reports/coverage?format=csv",
 		"/api/v1/reports/activity?format=csv", "/api/v1/reports/lagging?format=csv",
 		"/api/v1/reports/evaluations?period=2025&format=csv",
+		"/api/v1/reports/funding?fiscal_year=2025&format=csv",
 	};
 	struct http_response r;
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {

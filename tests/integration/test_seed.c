@@ -1,7 +1,8 @@
 /* seed-demo: Hà Giang's layout and counts, one active team of 3-4 in every village, activities
  * that keep the rules, communes that lag, evaluations scored from that work (lower where
- * communes lag, one correction), a second run that changes nothing, the same data on every
- * run, and an admin who can log in with the password printed once. */
+ * communes lag, one correction), funding proposals in every state whose amounts and
+ * histories add up, a second run that changes nothing, the same data on every run, and an
+ * admin who can log in with the password printed once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,75 @@ START_TEST(test_evaluation_scores_totals_and_ratings_are_the_servers)
 	ck_assert_int_ge(count("SELECT count(DISTINCT rating) FROM evaluations WHERE " CURRENT_FINAL), 3);
 	ck_assert_int_ge(count("SELECT count(DISTINCT rating) FROM evaluations WHERE " CURRENT_FINAL
 			       " AND subject_type = 'member'"),
+START_TEST(test_funding_has_proposals_in_every_state)
+{
+	/* this year's proposals are in every status; last year's are all settled */
+	ck_assert_int_eq(count("SELECT count(DISTINCT status) FROM funding_proposals"
+			       " WHERE fiscal_year = extract(year FROM current_date)::int"),
+			 7);
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_proposals"
+			       " WHERE fiscal_year = extract(year FROM current_date)::int - 1"
+			       " AND status IN ('draft', 'submitted', 'returned')"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(DISTINCT fiscal_year) FROM funding_proposals"), 2);
+	/* partly paid, fully paid, returned with a comment, rejected with one */
+	ck_assert_int_gt(count("SELECT count(*) FROM funding_proposals WHERE status = 'approved'"
+			       " AND disbursed_total_vnd BETWEEN 1 AND approved_total_vnd - 1"),
+			 0);
+	ck_assert_int_gt(count("SELECT count(*) FROM funding_proposals WHERE status = 'approved'"
+			       " AND disbursed_total_vnd = 0"),
+			 0);
+	ck_assert_int_gt(count("SELECT count(*) FROM funding_proposals WHERE status = 'disbursed'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_proposals p WHERE status IN ('returned',"
+			       " 'rejected') AND NOT EXISTS (SELECT 1 FROM funding_transitions t"
+			       " WHERE t.proposal_id = p.id AND t.to_status = p.status"
+			       " AND length(t.comment) > 10)"),
+			 0);
+	/* from communes, for their own teams, mostly allowances, mobile data and devices */
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_proposals p JOIN units u"
+			       " ON u.code = p.unit_code WHERE u.level <> 'commune'"
+			       " OR cardinality(p.team_ids) = 0 OR EXISTS (SELECT 1 FROM unnest(p.team_ids) i"
+			       "  WHERE NOT EXISTS (SELECT 1 FROM teams t JOIN units v ON v.code = t.unit_code"
+			       "   WHERE t.id = i AND v.parent_code = p.unit_code))"),
+			 0);
+	char *top = db_query_value(url, "SELECT string_agg(category, ',' ORDER BY category) FROM"
+					" (SELECT category FROM funding_line_items GROUP BY category"
+					" ORDER BY count(*) DESC LIMIT 3) s");
+	ck_assert_str_eq(top, "devices,member_allowance,mobile_data");
+	free(top);
+}
+END_TEST
+
+START_TEST(test_funding_amounts_add_up)
+{
+	/* requested = the lines; disbursed <= approved <= requested; paid = the tranches */
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_proposals p WHERE requested_total_vnd <>"
+			       " (SELECT sum(total_vnd) FROM funding_line_items l WHERE l.proposal_id = p.id)"
+			       " OR approved_total_vnd > requested_total_vnd"
+			       " OR disbursed_total_vnd > coalesce(approved_total_vnd, 0)"
+			       " OR (status = 'disbursed') <> (disbursed_total_vnd > 0"
+			       "     AND disbursed_total_vnd = approved_total_vnd)"
+			       " OR disbursed_total_vnd <> (SELECT coalesce(sum(amount_vnd), 0)"
+			       "  FROM funding_transitions t WHERE t.proposal_id = p.id AND t.action = 'disburse')"
+			       " OR approved_total_vnd IS DISTINCT FROM (SELECT amount_vnd FROM"
+			       "  funding_transitions t WHERE t.proposal_id = p.id AND t.action = 'approve')"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_line_items"
+			       " WHERE total_vnd <> quantity * unit_cost_vnd OR total_vnd <= 0"),
+			 0);
+	/* every district has an allocation for this year and last, and approved within it */
+	ck_assert_int_eq(count("SELECT count(*) FROM units d, generate_series(extract(year FROM"
+			       " current_date)::int - 1, extract(year FROM current_date)::int) y"
+			       " WHERE d.level = 'district' AND NOT EXISTS (SELECT 1 FROM funding_allocations a"
+			       "  WHERE a.unit_code = d.code AND a.fiscal_year = y)"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_allocations a"
+			       " WHERE funding_approved_under(a.unit_code, a.fiscal_year) > a.amount_vnd"),
+			 0);
+	/* and districts differ: the most generous approved several times what the least did */
+	ck_assert_int_gt(count("SELECT max(n) / greatest(min(n), 1) FROM (SELECT d.code,"
+			       " funding_approved_under(d.code, extract(year FROM current_date)::int) AS n"
+			       " FROM units d WHERE d.level = 'district') s"),
 			 4);
 }
 END_TEST
@@ -370,6 +440,35 @@ START_TEST(test_one_current_finalized_evaluation_per_subject_period_and_body)
 {
 	ck_assert_int_eq(count("SELECT count(*) FROM (SELECT 1 FROM evaluations WHERE " CURRENT_FINAL
 			       " GROUP BY subject_id, period, evaluator_body HAVING count(*) > 1) d"),
+START_TEST(test_funding_history_leads_to_each_status)
+{
+	/* the last move ends in the status (a draft has none); each move starts where the one
+	 * before ended, is one funding_workflow allows, and comes after it */
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_proposals p WHERE p.status <>"
+			       " coalesce((SELECT t.to_status FROM funding_transitions t"
+			       "  WHERE t.proposal_id = p.id ORDER BY t.id DESC LIMIT 1), 'draft')"
+			       " OR p.version <> 1 + (SELECT count(*) FROM funding_transitions t"
+			       "  WHERE t.proposal_id = p.id)"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM (SELECT t.*, lag(to_status) OVER w AS before,"
+			       " lag(at) OVER w AS before_at FROM funding_transitions t"
+			       " WINDOW w AS (PARTITION BY proposal_id ORDER BY id)) m"
+			       " WHERE from_status <> coalesce(before, 'draft') OR at <= before_at"
+			       " OR at > now() OR NOT EXISTS (SELECT 1 FROM funding_workflow w"
+			       "  WHERE w.from_status = m.from_status AND w.action = m.action"
+			       "  AND (w.to_status = m.to_status OR m.action = 'disburse'"
+			       "       AND m.to_status = 'disbursed'))"),
+			 0);
+	/* a decision has its number, a payment its voucher and day; the one who submits never
+	 * decides */
+	ck_assert_int_eq(count("SELECT count(*) FROM funding_transitions t JOIN funding_proposals p"
+			       " ON p.id = t.proposal_id WHERE t.actor_type <> 'user' OR t.actor_name = ''"
+			       " OR (t.action = 'approve') <> (t.decision_no IS NOT NULL)"
+			       " OR (t.action = 'disburse') <> (t.voucher_no IS NOT NULL AND t.paid_on IS NOT NULL)"
+			       " OR t.paid_on > current_date OR t.at < p.created_at"
+			       " OR t.action IN ('approve', 'reject', 'return') AND EXISTS (SELECT 1"
+			       "  FROM funding_transitions s WHERE s.proposal_id = t.proposal_id"
+			       "  AND s.action = 'submit' AND s.actor_name = t.actor_name)"),
 			 0);
 }
 END_TEST
@@ -388,13 +487,24 @@ static const char *const snapshot_sql =
 	"  FROM activities),"
 	" (SELECT string_agg(concat_ws(',', id, subject_id, period, evaluator_body, rubric_code,"
 	"  rubric_version, scores, total_score, rating, status, supersedes, superseded_by, reason,"
-	"  evidence - 'computed_at'), ';' ORDER BY id) FROM evaluations)))";
+	"  evidence - 'computed_at'), ';' ORDER BY id) FROM evaluations),
+	" (SELECT string_agg(concat_ws(',', id, unit_code, title, fiscal_year, team_ids, status,"
+	"  requested_total_vnd, approved_total_vnd, disbursed_total_vnd, decision_no, version), ';'"
+	"  ORDER BY id) FROM funding_proposals),"
+	" (SELECT string_agg(concat_ws(',', proposal_id, position, category, description, quantity,"
+	"  unit_cost_vnd), ';' ORDER BY proposal_id, position) FROM funding_line_items),"
+	" (SELECT string_agg(concat_ws(',', proposal_id, action, to_status, actor_name, comment,"
+	"  amount_vnd, voucher_no, paid_on), ';' ORDER BY proposal_id, id) FROM funding_transitions),"
+	" (SELECT string_agg(concat_ws(',', unit_code, fiscal_year, amount_vnd), ';'"
+	"  ORDER BY unit_code, fiscal_year) FROM funding_allocations)))";
 
 static const char *const counts_sql =
 	"SELECT concat_ws(' ', (SELECT count(*) FROM units), (SELECT count(*) FROM teams),"
 	" (SELECT count(*) FROM members), (SELECT count(*) FROM memberships),"
 	" (SELECT count(*) FROM activities), (SELECT count(*) FROM services),"
-	" (SELECT count(*) FROM evaluations), (SELECT count(*) FROM users))";
+	" (SELECT count(*) FROM evaluations), (SELECT count(*) FROM users),"
+	" (SELECT count(*) FROM funding_proposals), (SELECT count(*) FROM funding_transitions),"
+	" (SELECT count(*) FROM funding_allocations))";
 
 START_TEST(test_second_run_changes_nothing)
 {
@@ -493,6 +603,9 @@ Suite *seed_suite(void)
 	tcase_add_test(tc, test_one_evaluation_was_corrected);
 	tcase_add_test(tc, test_lagging_communes_score_lower);
 	tcase_add_test(tc, test_one_current_finalized_evaluation_per_subject_period_and_body);
+	tcase_add_test(tc, test_funding_has_proposals_in_every_state);
+	tcase_add_test(tc, test_funding_amounts_add_up);
+	tcase_add_test(tc, test_funding_history_leads_to_each_status);
 	tcase_add_test(tc, test_second_run_changes_nothing);
 	tcase_add_test(tc, test_same_data_on_every_run);
 	tcase_add_test(tc, test_admin_logs_in_with_the_printed_password);
