@@ -332,6 +332,8 @@ static void evaluations(const struct _u_request *req, struct _u_response *resp,
 		report_answer(resp, ctx, res, st, "evaluations", &q);
 	}
 	PQclear(res);
+}
+
 /* fiscal_year: four digits, 2020-2100 (the years a proposal may have), required. */
 static void fiscal_year_parse(const struct _u_request *req, char out[5], json_t **errors)
 {

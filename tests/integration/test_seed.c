@@ -322,6 +322,59 @@ START_TEST(test_evaluation_scores_totals_and_ratings_are_the_servers)
 	ck_assert_int_ge(count("SELECT count(DISTINCT rating) FROM evaluations WHERE " CURRENT_FINAL), 3);
 	ck_assert_int_ge(count("SELECT count(DISTINCT rating) FROM evaluations WHERE " CURRENT_FINAL
 			       " AND subject_type = 'member'"),
+			 4);
+}
+END_TEST
+
+START_TEST(test_one_evaluation_was_corrected)
+{
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE superseded_by IS NOT NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE supersedes IS NOT NULL"), 1);
+	/* the pair names each other, same subject, period and body, both finalized, the
+	 * correction later and with its reason */
+	ck_assert_int_eq(count("SELECT count(*) FROM evaluations o JOIN evaluations n"
+			       " ON n.id = o.superseded_by AND n.supersedes = o.id"
+			       " WHERE o.status = 'finalized' AND n.status = 'finalized'"
+			       " AND n.superseded_by IS NULL AND o.reason IS NULL AND length(n.reason) > 10"
+			       " AND n.subject_id = o.subject_id AND n.period = o.period"
+			       " AND n.evaluator_body = o.evaluator_body"
+			       " AND n.finalized_at > o.finalized_at AND n.scores <> o.scores"),
+			 1);
+}
+END_TEST
+
+START_TEST(test_lagging_communes_score_lower)
+{
+	const char *by_lag = LAGGING_COMMUNES
+		"SELECT round(avg(e.total_score) FILTER (WHERE v.parent_code IN (SELECT code FROM lagging)))"
+		" || ' ' || round(avg(e.total_score) FILTER (WHERE v.parent_code NOT IN"
+		" (SELECT code FROM lagging))) FROM evaluations e"
+		" LEFT JOIN members m ON m.id = e.member_id LEFT JOIN teams t ON t.id = e.team_id"
+		" JOIN units v ON v.code = coalesce(m.unit_code, t.unit_code)"
+		" WHERE e." CURRENT_FINAL " AND e.subject_type = '%s'";
+	const char *types[] = {"member", "team"};
+	for (int i = 0; i < 2; i++) {
+		char sql[1600];
+		snprintf(sql, sizeof sql, by_lag, types[i]);
+		char *v = db_query_value(url, sql);
+		ck_assert_msg(v, "%s", sql);
+		long lagging = 0, others = 0;
+		ck_assert_int_eq(sscanf(v, "%ld %ld", &lagging, &others), 2);
+		ck_assert_msg(lagging + 20 < others, "%s: lagging communes %ld, others %ld", types[i],
+			      lagging, others);
+		free(v);
+	}
+}
+END_TEST
+
+START_TEST(test_one_current_finalized_evaluation_per_subject_period_and_body)
+{
+	ck_assert_int_eq(count("SELECT count(*) FROM (SELECT 1 FROM evaluations WHERE " CURRENT_FINAL
+			       " GROUP BY subject_id, period, evaluator_body HAVING count(*) > 1) d"),
+			 0);
+}
+END_TEST
+
 START_TEST(test_funding_has_proposals_in_every_state)
 {
 	/* this year's proposals are in every status; last year's are all settled */
@@ -395,51 +448,6 @@ START_TEST(test_funding_amounts_add_up)
 }
 END_TEST
 
-START_TEST(test_one_evaluation_was_corrected)
-{
-	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE superseded_by IS NOT NULL"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM evaluations WHERE supersedes IS NOT NULL"), 1);
-	/* the pair names each other, same subject, period and body, both finalized, the
-	 * correction later and with its reason */
-	ck_assert_int_eq(count("SELECT count(*) FROM evaluations o JOIN evaluations n"
-			       " ON n.id = o.superseded_by AND n.supersedes = o.id"
-			       " WHERE o.status = 'finalized' AND n.status = 'finalized'"
-			       " AND n.superseded_by IS NULL AND o.reason IS NULL AND length(n.reason) > 10"
-			       " AND n.subject_id = o.subject_id AND n.period = o.period"
-			       " AND n.evaluator_body = o.evaluator_body"
-			       " AND n.finalized_at > o.finalized_at AND n.scores <> o.scores"),
-			 1);
-}
-END_TEST
-
-START_TEST(test_lagging_communes_score_lower)
-{
-	const char *by_lag = LAGGING_COMMUNES
-		"SELECT round(avg(e.total_score) FILTER (WHERE v.parent_code IN (SELECT code FROM lagging)))"
-		" || ' ' || round(avg(e.total_score) FILTER (WHERE v.parent_code NOT IN"
-		" (SELECT code FROM lagging))) FROM evaluations e"
-		" LEFT JOIN members m ON m.id = e.member_id LEFT JOIN teams t ON t.id = e.team_id"
-		" JOIN units v ON v.code = coalesce(m.unit_code, t.unit_code)"
-		" WHERE e." CURRENT_FINAL " AND e.subject_type = '%s'";
-	const char *types[] = {"member", "team"};
-	for (int i = 0; i < 2; i++) {
-		char sql[1600];
-		snprintf(sql, sizeof sql, by_lag, types[i]);
-		char *v = db_query_value(url, sql);
-		ck_assert_msg(v, "%s", sql);
-		long lagging = 0, others = 0;
-		ck_assert_int_eq(sscanf(v, "%ld %ld", &lagging, &others), 2);
-		ck_assert_msg(lagging + 20 < others, "%s: lagging communes %ld, others %ld", types[i],
-			      lagging, others);
-		free(v);
-	}
-}
-END_TEST
-
-START_TEST(test_one_current_finalized_evaluation_per_subject_period_and_body)
-{
-	ck_assert_int_eq(count("SELECT count(*) FROM (SELECT 1 FROM evaluations WHERE " CURRENT_FINAL
-			       " GROUP BY subject_id, period, evaluator_body HAVING count(*) > 1) d"),
 START_TEST(test_funding_history_leads_to_each_status)
 {
 	/* the last move ends in the status (a draft has none); each move starts where the one
@@ -487,7 +495,7 @@ static const char *const snapshot_sql =
 	"  FROM activities),"
 	" (SELECT string_agg(concat_ws(',', id, subject_id, period, evaluator_body, rubric_code,"
 	"  rubric_version, scores, total_score, rating, status, supersedes, superseded_by, reason,"
-	"  evidence - 'computed_at'), ';' ORDER BY id) FROM evaluations),
+	"  evidence - 'computed_at'), ';' ORDER BY id) FROM evaluations),"
 	" (SELECT string_agg(concat_ws(',', id, unit_code, title, fiscal_year, team_ids, status,"
 	"  requested_total_vnd, approved_total_vnd, disbursed_total_vnd, decision_no, version), ';'"
 	"  ORDER BY id) FROM funding_proposals),"
