@@ -11,3 +11,7 @@ CREATE INDEX activities_team_members ON activities (team_id, date) INCLUDE (memb
 CREATE INDEX evaluations_current ON evaluations (subject_type, period, evaluator_body, subject_id)
     INCLUDE (rating, total_score, finalized_at, period_to)
     WHERE status = 'finalized' AND superseded_by IS NULL;
+
+-- The foreign key from superseded_by: deleting an evaluation looks for those it corrected.
+CREATE INDEX evaluations_superseded_by ON evaluations (superseded_by)
+    WHERE superseded_by IS NOT NULL;
