@@ -67,10 +67,15 @@ int body_parse_json(const struct _u_request *req, struct _u_response *resp,
 				  JSON_REJECT_DUPLICATES, &error);
 	if (!body) {
 		char detail[160];
-		/* Position only: jansson's wording may quote the input, which may be personal data. */
-		snprintf(detail, sizeof detail, "The body is not valid JSON (line %d, column %d).",
+		/* Position only: jansson's wording may quote the input, which may be personal data.
+		 * A well-formed integer beyond 64 bits is a value out of range (422), not bad JSON:
+		 * never wrapped, never rounded to a real. */
+		int overflow = json_error_code(&error) == json_error_numeric_overflow;
+		snprintf(detail, sizeof detail,
+			 overflow ? "A number in the body is too large (line %d, column %d)."
+				  : "The body is not valid JSON (line %d, column %d).",
 			 error.line, error.column);
-		problem(resp, ctx, 400, detail);
+		problem(resp, ctx, overflow ? 422 : 400, detail);
 		return -1;
 	}
 	if (!json_is_object(body)) {

@@ -206,6 +206,17 @@ START_TEST(test_bad_proposals_are_422_and_write_nothing)
 			      r.body);
 		http_response_free(&r);
 	}
+	/* an amount beyond 64 bits is refused as out of range, never wrapped */
+	struct http_response r;
+	world_call(&r, &fw, "POST", "/api/v1/funding-proposals", fw.officer_tq,
+		   world_path("{\"unit_code\":\"TQ\",\"title\":\"t\",\"purpose\":\"p\","
+			      "\"fiscal_year\":%s,\"line_items\":[{\"category\":\"devices\","
+			      "\"description\":\"x\",\"quantity\":1,"
+			      "\"unit_cost_vnd\":99999999999999999999}]}", year),
+		   NULL);
+	assert_problem(&r, 422);
+	assert_problem_says(&r, "too large");
+	http_response_free(&r);
 	world_assert_unchanged(&before);
 }
 END_TEST
