@@ -4,6 +4,24 @@
 -- ---------------------------------------------------------------------------------------------
 -- Representations, change notices
 
+-- The short form member and team reads carry: the subject's newest current finalized
+-- evaluation (the latest period, then the latest finalized; a superseded one never), or NULL.
+-- PL/pgSQL keeps the plan for the session (team_json() runs it for every team it shows; a
+-- SQL function that is not inlined would plan it on every call). Evaluations:
+-- 65_evaluations.sql, whose trigger rebuilds the members' stored documents when one changes.
+CREATE OR REPLACE FUNCTION latest_evaluation_json(subject uuid) RETURNS json
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN (SELECT json_build_object('id', e.id, 'period', e.period,
+                       'evaluator_body', e.evaluator_body, 'rating', e.rating,
+                       'total_score', e.total_score)
+              FROM evaluations e
+             WHERE e.subject_id = subject AND e.status = 'finalized'
+               AND e.superseded_by IS NULL
+             ORDER BY e.period_to DESC, e.finalized_at DESC
+             LIMIT 1);
+END $$;
+
 -- A team's contact phone is in practice its leader's own number: it is personal data, masked
 -- (mask_phone) for callers without the right to see it, like a member's phone. PL/pgSQL keeps
 -- the plans of the three subqueries for the session (a SQL function that is not inlined plans

@@ -12,8 +12,9 @@
 
 -- A member as a caller sees them: phone, email and birth year masked without the right;
 -- latest_evaluation is their newest current finalized evaluation (the latest period, then
--- the latest finalized), as latest_evaluation_json() in 65_evaluations.sql, whose trigger
--- rebuilds the stored documents when an evaluation is finalized or superseded.
+-- the latest finalized: latest_evaluation_json() in 30_teams.sql); the trigger of
+-- 65_evaluations.sql rebuilds the stored documents when an evaluation is finalized or
+-- superseded.
 CREATE OR REPLACE FUNCTION member_json(m members, personal_data boolean) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
@@ -25,13 +26,7 @@ CREATE OR REPLACE FUNCTION member_json(m members, personal_data boolean) RETURNS
         'ethnicity', m.ethnicity, 'languages', to_json(m.languages),
         'affiliations', to_json(m.affiliations), 'digital_skill', m.digital_skill,
         'trainings', m.trainings, 'status', m.status,
-        'latest_evaluation', (SELECT json_build_object('id', e.id, 'period', e.period,
-                                  'evaluator_body', e.evaluator_body, 'rating', e.rating,
-                                  'total_score', e.total_score)
-                                FROM evaluations e
-                               WHERE e.subject_id = m.id AND e.status = 'finalized'
-                                 AND e.superseded_by IS NULL
-                               ORDER BY e.period_to DESC, e.finalized_at DESC LIMIT 1),
+        'latest_evaluation', latest_evaluation_json(m.id),
         'created_at', rfc3339(m.created_at), 'updated_at', rfc3339(m.updated_at),
         'version', m.version)
 $$;

@@ -300,21 +300,6 @@ CREATE OR REPLACE FUNCTION evaluation_json(e evaluations, personal boolean) RETU
         'updated_at', rfc3339(e.updated_at), 'version', e.version)
 $$;
 
--- The short form member and team reads carry (member_json() has the same query inline, being
--- defined before this file): the newest finalized, current evaluation of the subject (the
--- latest period, then the latest finalized), or NULL.
-CREATE OR REPLACE FUNCTION latest_evaluation_json(subject uuid) RETURNS json
-    LANGUAGE sql STABLE
-    AS $$
-    SELECT json_build_object('id', e.id, 'period', e.period,
-               'evaluator_body', e.evaluator_body, 'rating', e.rating,
-               'total_score', e.total_score)
-      FROM evaluations e
-     WHERE e.subject_id = subject AND e.status = 'finalized' AND e.superseded_by IS NULL
-     ORDER BY e.period_to DESC, e.finalized_at DESC
-     LIMIT 1
-$$;
-
 -- When an evaluation is finalized or superseded, the latest_evaluation of its member's stored
 -- documents (40_members.sql) is built again, and every process empties its kept team and
 -- member representations (the notice of 30_teams.sql).
