@@ -330,14 +330,15 @@ struct server *server_start(const struct config *cfg, const struct auth *auth,
 				    .accounts = srv->accounts, .tokens = srv->tokens, .reps = srv->reps,
 				    .metrics = srv->metrics,
 				    .metrics_elsewhere = cfg->metrics_host[0] != '\0'};
+	/* the metrics listener first: once the API port answers, both do */
+	if (start_metrics_listener(srv) != 0) {
+		server_free(srv);
+		return NULL;
+	}
 	if (start_listening(srv, &addr) != 0) {
 		char where[80];
 		snprintf(where, sizeof where, "%s:%d", cfg->listen_host, cfg->listen_port);
 		log_event(LOG_ERROR, "cannot listen (address in use or not available)", "listen", where);
-		server_free(srv);
-		return NULL;
-	}
-	if (start_metrics_listener(srv) != 0) {
 		server_free(srv);
 		return NULL;
 	}
