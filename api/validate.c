@@ -146,8 +146,22 @@ static int check_value(const struct field *f, const json_t *v, const char *prefi
 	}
 }
 
+static int skipped(const char *const *skip, const char *key)
+{
+	for (; skip && *skip; skip++)
+		if (!strcmp(*skip, key))
+			return 1;
+	return 0;
+}
+
 int validate_body(const json_t *body, const struct field *table, enum validate_mode mode,
 		  json_t **errors)
+{
+	return validate_body_except(body, table, mode, NULL, errors);
+}
+
+int validate_body_except(const json_t *body, const struct field *table,
+			 enum validate_mode mode, const char *const *skip, json_t **errors)
 {
 	int count = 0;
 	const char *prefix = mode == VALIDATE_QUERY ? "" : "/";
@@ -157,6 +171,8 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 	const json_t *value;
 	json_object_foreach((json_t *)body, key, value)
 	{
+		if (skipped(skip, key))
+			continue;
 		const struct field *f = table;
 		while (f->name && strcmp(f->name, key))
 			f++;
@@ -181,7 +197,8 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 	}
 	if (mode == VALIDATE_CREATE)
 		for (const struct field *f = table; f->name; f++)
-			if ((f->flags & FIELD_REQUIRED) && !json_object_get(body, f->name)) {
+			if ((f->flags & FIELD_REQUIRED) && !skipped(skip, f->name) &&
+			    !json_object_get(body, f->name)) {
 				add(errors, prefix, f->name, "required", "is required");
 				count++;
 			}

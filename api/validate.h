@@ -48,6 +48,13 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
 		  json_t **errors);
 
 /*
+ * As validate_body, leaving out the members named in skip (NULL-terminated): those the caller
+ * checks itself, such as arrays and objects whose errors name their items.
+ */
+int validate_body_except(const json_t *body, const struct field *table,
+			 enum validate_mode mode, const char *const *skip, json_t **errors);
+
+/*
  * The name an error gives a member the client sent (any string): with prefix "/", a JSON Pointer
  * (RFC 6901); with "", a query parameter's name as it is. At most about 60 bytes of the name,
  * always valid UTF-8. size: 80 is enough.

@@ -86,14 +86,6 @@ static void write_failed(struct _u_response *resp, const struct req_ctx *ctx,
 		write_failed_unexpectedly(resp, ctx, res);
 }
 
-/* 422 from the JSON text of the problems the statement found. */
-static void refused(struct _u_response *resp, const struct req_ctx *ctx, const char *problems)
-{
-	json_t *errors = NULL;
-	activity_problems_to_errors(problems, 0, &errors);
-	invalid_body(resp, ctx, errors);
-}
-
 static void create(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	const char *team;
@@ -131,7 +123,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	else if (result_true(res, "team_refused"))
 		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "team", NULL);
 	else if (problems)
-		refused(resp, ctx, problems);
+		invalid_problems(resp, ctx, problems);
 	else
 		respond_written_named(resp, ctx, res, 201, "/api/v1/activities/", "id");
 	PQclear(res);
@@ -180,7 +172,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	else if (!current || strcmp(current, version))
 		respond_outcome(resp, ctx, OUTCOME_STALE, "activity", NULL);
 	else if (problems)
-		refused(resp, ctx, problems);
+		invalid_problems(resp, ctx, problems);
 	else
 		respond_updated(resp, ctx, res, "activity");
 	PQclear(res);

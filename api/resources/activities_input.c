@@ -123,13 +123,10 @@ static int check_array_member(const json_t *body, const char *name, enum validat
 int activity_check(const json_t *body, enum validate_mode mode, int allow_team_id,
 		   json_t **errors)
 {
-	json_t *plain = json_copy((json_t *)body);
-	json_object_del(plain, "service_codes");
-	json_object_del(plain, "member_ids");
-	json_object_del(plain, "languages");
+	static const char *const arrays[] = {"service_codes", "member_ids", "languages", NULL};
 	size_t before = json_array_size(*errors);
-	validate_body(plain, allow_team_id ? batch_item_fields : activity_fields, mode, errors);
-	json_decref(plain);
+	validate_body_except(body, allow_team_id ? batch_item_fields : activity_fields, mode, arrays,
+			     errors);
 	check_array_member(body, "service_codes", mode, 1, errors);
 	check_array_member(body, "member_ids", mode, 0, errors);
 	check_array_member(body, "languages", mode, 0, errors);

@@ -193,15 +193,10 @@ static int scores_check(const json_t *scores, enum validate_mode mode, json_t **
 static int evaluation_check(const json_t *body, enum validate_mode mode, json_t **errors,
 			    void *out)
 {
+	(void)out;
+	static const char *const own[] = {"scores", NULL};
 	size_t before = json_array_size(*errors);
-	json_t *plain = json_copy((json_t *)body);
-	if (!plain) {
-		*(int *)out = 1;
-		return 0;
-	}
-	json_object_del(plain, "scores");
-	validate_body(plain, evaluation_fields, mode, errors);
-	json_decref(plain);
+	validate_body_except(body, evaluation_fields, mode, own, errors);
 	const json_t *scores = json_object_get(body, "scores");
 	if (scores)
 		scores_check(scores, mode, errors);
@@ -294,12 +289,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (allowed(resp, ctx, ACT_WRITE_EVALUATIONS) != 0)
 		return;
 	json_t *errors = NULL;
-	int no_memory = 0;
-	if (evaluation_check(ctx->body, VALIDATE_CREATE, &errors, &no_memory) || no_memory) {
-		if (no_memory)
-			json_decref(errors), internal_error(resp, ctx);
-		else
-			invalid_body(resp, ctx, errors);
+	if (evaluation_check(ctx->body, VALIDATE_CREATE, &errors, NULL)) {
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	const char *params[7] = {NULL, ctx->principal.scope_path, personal_data(ctx)};
@@ -317,15 +308,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *id;
 	char version[16];
-	int no_memory = 0;
 	if (allowed(resp, ctx, ACT_WRITE_EVALUATIONS) != 0 ||
 	    !(id = path_uuid(req, resp, ctx, "id", "evaluation")) ||
-	    accept_patch(req, resp, ctx, NULL, evaluation_check, &no_memory, version) != 0)
+	    accept_patch(req, resp, ctx, NULL, evaluation_check, NULL, version) != 0)
 		return;
-	if (no_memory) {
-		internal_error(resp, ctx);
-		return;
-	}
 	const char *params[9] = {id, version, NULL, ctx->principal.scope_path,
 				 personal_data(ctx)};
 	enum db_status st;

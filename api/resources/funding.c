@@ -236,17 +236,14 @@ static int array_check(const json_t *body, const char *name, const struct field 
 	return (int)(json_array_size(*errors) - before);
 }
 
+/* The members of a proposal checked item by item (array_check), not by the field table. */
+static const char *const proposal_arrays[] = {"line_items", "team_ids", NULL};
+
 /* A whole proposal document (a create, or a merged patch): every error appended. */
 static int proposal_check(const json_t *doc, json_t **errors)
 {
 	size_t before = json_array_size(*errors);
-	json_t *plain = json_copy((json_t *)doc);
-	if (plain) {
-		json_object_del(plain, "line_items");
-		json_object_del(plain, "team_ids");
-		validate_body(plain, proposal_fields, VALIDATE_CREATE, errors);
-		json_decref(plain);
-	}
+	validate_body_except(doc, proposal_fields, VALIDATE_CREATE, proposal_arrays, errors);
 	array_check(doc, "line_items", line_fields, 1, LINES_MAX, errors);
 	if (json_object_get(doc, "team_ids"))
 		array_check(doc, "team_ids", NULL, 0, TEAMS_MAX, errors);
@@ -350,16 +347,9 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 /* A patch's own members (a body_check): the plain ones by the field table. */
 static int patch_check(const json_t *patch, enum validate_mode mode, json_t **errors, void *out)
 {
+	(void)out;
 	size_t before = json_array_size(*errors);
-	json_t *plain = json_copy((json_t *)patch);
-	if (!plain) {
-		*(int *)out = 1;
-		return 0;
-	}
-	json_object_del(plain, "line_items");
-	json_object_del(plain, "team_ids");
-	validate_body(plain, proposal_fields, mode, errors);
-	json_decref(plain);
+	validate_body_except(patch, proposal_fields, mode, proposal_arrays, errors);
 	return (int)(json_array_size(*errors) - before);
 }
 
@@ -367,15 +357,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *id;
 	char version[16];
-	int no_memory = 0;
 	if (allowed(resp, ctx, ACT_WRITE_FUNDING) != 0 ||
 	    !(id = path_uuid(req, resp, ctx, "id", "funding proposal")) ||
-	    accept_patch(req, resp, ctx, NULL, patch_check, &no_memory, version) != 0)
+	    accept_patch(req, resp, ctx, NULL, patch_check, NULL, version) != 0)
 		return;
-	if (no_memory) {
-		internal_error(resp, ctx);
-		return;
-	}
 	const char *key[2] = {id, ctx->principal.scope_path};
 	json_t *merged = patched_document(resp, ctx, &get_writable, key, "funding proposal",
 					  "proposal", version),

@@ -124,12 +124,12 @@ static int member_body_check(const json_t *body, enum validate_mode mode, json_t
 	for (struct field *f = fields; f->name; f++)
 		if (!strcmp(f->name, "birth_year"))
 			f->max = year - MEMBER_MIN_AGE;
-	json_t *plain = json_copy((json_t *)body), *doc = json_deep_copy(body);
-	if (!plain || !doc)
+	static const char *const lists[] = {"languages", "trainings", NULL};
+	json_t *doc = json_deep_copy(body);
+	if (!doc)
 		goto out;
-	json_object_del(plain, "languages"); /* their own checks name items by index */
-	json_object_del(plain, "trainings");
-	validate_body(plain, fields, mode, errors);
+	/* the lists' own checks name items by index */
+	validate_body_except(body, fields, mode, lists, errors);
 	check_list(body, "languages", mode, today, errors);
 	check_list(body, "trainings", mode, today, errors);
 	normalise_field(doc, "phone", errors, member_phone_normalise,
@@ -148,7 +148,6 @@ static int member_body_check(const json_t *body, enum validate_mode mode, json_t
 	*doc_out = doc;
 	doc = NULL;
 out:
-	json_decref(plain);
 	json_decref(doc);
 	return *errors != NULL;
 }

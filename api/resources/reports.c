@@ -33,6 +33,7 @@
 #include "../http/problem.h"
 #include "../route.h"
 #include "../dates.h"
+#include "evaluations.h"
 #include "members_validate.h"
 #include "resource.h"
 
@@ -278,24 +279,9 @@ static void lagging(const struct _u_request *req, struct _u_response *resp,
 	report_respond(resp, ctx, &lagging_stmt, params, "lagging", &q);
 }
 
-/* Whether s is a year (2025) or a quarter (2025-Q3) as written; the range is SQL's to judge. */
-static int period_is_well_formed(const char *s)
-{
-	for (int i = 0; i < 4; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	if (!s[4])
-		return 1;
-	return s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4' && !s[7];
-}
-
 static void evaluations(const struct _u_request *req, struct _u_response *resp,
 			struct req_ctx *ctx)
 {
-	static const char *const subject_values[] = {"member", "team", NULL};
-	static const char *const body_values[] = {"party_cell", "commune_committee",
-						  "district_committee", "province_department",
-						  "team_self", NULL};
 	const char *period = query_param(req, "period");
 	const char *subject_type = query_param(req, "subject_type");
 	const char *body = query_param(req, "evaluator_body");
@@ -303,12 +289,12 @@ static void evaluations(const struct _u_request *req, struct _u_response *resp,
 	if (!period)
 		problem_add_error(&errors, "period", "required",
 				  "a year (2025) or a quarter (2025-Q3) is required");
-	else if (!period_is_well_formed(period))
+	else if (!evaluation_period_form(period))
 		problem_add_error(&errors, "period", "invalid_format",
 				  "must be a year (2025) or a quarter (2025-Q3)");
-	query_check_enum(&errors, "subject_type", subject_type, subject_values,
+	query_check_enum(&errors, "subject_type", subject_type, evaluation_subject_type_values,
 			 "must be member or team");
-	query_check_enum(&errors, "evaluator_body", body, body_values,
+	query_check_enum(&errors, "evaluator_body", body, evaluator_body_values,
 			 "must be party_cell, commune_committee, district_committee, "
 			 "province_department or team_self");
 	struct report_query q;

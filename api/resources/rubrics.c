@@ -29,6 +29,7 @@
 #include "../route.h"
 #include "../validate.h"
 #include "audit_actor.h"
+#include "evaluations.h"
 #include "resource.h"
 #include "rubrics_validate.h"
 
@@ -92,17 +93,13 @@ static PGresult *write_rubric(struct _u_response *resp, struct req_ctx *ctx, str
 	return res;
 }
 
-/* Checks doc whole; 0 when it passes, -1 after answering 422 (or 500: out of memory). */
+/* Checks doc whole; 0 when it passes, -1 after answering 422. */
 static int checked(struct _u_response *resp, const struct req_ctx *ctx, const json_t *doc)
 {
 	json_t *errors = NULL;
-	int n = doc ? rubric_check(doc, &errors) : -1;
-	if (n == 0)
+	if (rubric_check(doc, &errors) == 0)
 		return 0;
-	if (n > 0)
-		invalid_body(resp, ctx, errors);
-	else
-		internal_error(resp, ctx);
+	invalid_body(resp, ctx, errors);
 	return -1;
 }
 
@@ -116,7 +113,7 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	const char *subject_type = query_param(req, "subject_type");
 	const char *period_kind = query_param(req, "period_kind");
 	const char *status = query_param(req, "status");
-	query_check_enum(&errors, "subject_type", subject_type, rubric_subject_type_values,
+	query_check_enum(&errors, "subject_type", subject_type, evaluation_subject_type_values,
 			 "must be member or team");
 	query_check_enum(&errors, "period_kind", period_kind, rubric_period_kind_values,
 			 "must be year or quarter");
@@ -185,22 +182,15 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 /*
  * A patch's own checks (a body_check): its plain members (unknown, read-only, create-only,
  * null where not allowed, wrong types) by the field table, and criteria not null; the rest is
- * checked on the merged rubric. Returns the number of errors it appended; out (int *) is set to
- * 1 when memory ran out and nothing could be checked.
+ * checked on the merged rubric. Returns the number of errors it appended.
  */
 static int rubric_patch_check(const json_t *patch, enum validate_mode mode, json_t **errors,
 			      void *out)
 {
+	(void)out;
+	static const char *const own[] = {"criteria", "thresholds", NULL};
 	size_t before = json_array_size(*errors);
-	json_t *plain = json_copy((json_t *)patch);
-	if (!plain) {
-		*(int *)out = 1;
-		return 0;
-	}
-	json_object_del(plain, "criteria");
-	json_object_del(plain, "thresholds");
-	validate_body(plain, rubric_fields, mode, errors);
-	json_decref(plain);
+	validate_body_except(patch, rubric_fields, mode, own, errors);
 	if (json_is_null(json_object_get(patch, "criteria")))
 		problem_add_error(errors, "/criteria", "required", "must not be null");
 	return (int)(json_array_size(*errors) - before);
@@ -210,15 +200,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *code;
 	char version[16];
-	int no_memory = 0;
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
 	    !(code = path_param(req, resp, ctx, "code", "rubric", rubric_code_is_valid)) ||
-	    accept_patch(req, resp, ctx, NULL, rubric_patch_check, &no_memory, version) != 0)
+	    accept_patch(req, resp, ctx, NULL, rubric_patch_check, NULL, version) != 0)
 		return;
-	if (no_memory) {
-		internal_error(resp, ctx);
-		return;
-	}
 	const char *key[1] = {code};
 	json_t *merged = patched_document(resp, ctx, &get_writable, key, "rubric", "rubric",
 					  version);

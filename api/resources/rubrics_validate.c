@@ -11,6 +11,7 @@
 
 #include "../http/problem.h"
 #include "../text.h"
+#include "evaluations.h"
 #include "resource.h"
 
 #define CRITERIA_MAX 30
@@ -19,7 +20,6 @@
 #define MAX_SCORE_LIMIT 1000
 #define POINTER_MAX 120
 
-const char *const rubric_subject_type_values[] = {"member", "team", NULL};
 const char *const rubric_period_kind_values[] = {"year", "quarter", NULL};
 const char *const rubric_status_values[] = {"active", "retired", NULL};
 /* A member's KPIs first; the last two are measured for teams only. */
@@ -33,7 +33,7 @@ const struct field rubric_fields[] = {
 	{"code", FIELD_STRING, FIELD_REQUIRED | FIELD_CREATE_ONLY, 2, 64, NULL},
 	{"name_vi", FIELD_STRING, FIELD_REQUIRED, 1, NAME_MAX_CHARS, NULL},
 	{"name_en", FIELD_STRING, FIELD_REQUIRED, 1, NAME_MAX_CHARS, NULL},
-	{"subject_type", FIELD_ENUM, FIELD_REQUIRED, 0, 0, rubric_subject_type_values},
+	{"subject_type", FIELD_ENUM, FIELD_REQUIRED, 0, 0, evaluation_subject_type_values},
 	{"period_kind", FIELD_ENUM, FIELD_REQUIRED, 0, 0, rubric_period_kind_values},
 	{"status", FIELD_ENUM, 0, 0, 0, rubric_status_values},
 	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
@@ -279,13 +279,8 @@ static void check_thresholds(const json_t *t, json_t **errors)
 
 int rubric_check(const json_t *doc, json_t **errors)
 {
-	json_t *plain = json_copy((json_t *)doc);
-	if (!plain)
-		return -1;
-	json_object_del(plain, "criteria");
-	json_object_del(plain, "thresholds");
-	validate_body(plain, rubric_fields, VALIDATE_CREATE, errors);
-	json_decref(plain);
+	static const char *const own[] = {"criteria", "thresholds", NULL};
+	validate_body_except(doc, rubric_fields, VALIDATE_CREATE, own, errors);
 	const char *code = body_string(doc, "code");
 	if (code && !has_field_error(*errors, "code") && !rubric_code_is_valid(code))
 		problem_add_error(errors, "/code", "invalid_format",

@@ -12,9 +12,8 @@
 
 #include "../validate.h"
 
-/* The enumerations of a rubric (NULL-terminated): subject_type member, team; period_kind year,
- * quarter; status active, retired. */
-extern const char *const rubric_subject_type_values[];
+/* The enumerations of a rubric (NULL-terminated): period_kind year, quarter; status active,
+ * retired. Its subject_type takes evaluation_subject_type_values (evaluations.h). */
 extern const char *const rubric_period_kind_values[];
 extern const char *const rubric_status_values[];
 
@@ -32,7 +31,7 @@ int rubric_code_is_valid(const char *s);
 /*
  * Checks a whole rubric (a create body, or the current version with a patch merged in) and
  * appends every error. Thresholds may be absent (the defaults then). Returns the number of
- * errors, or -1 when memory ran out (nothing was checked).
+ * errors.
  */
 int rubric_check(const json_t *doc, json_t **errors);
 

@@ -191,12 +191,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0)
 		return;
 	json_t *errors = NULL;
-	int n = service_check(ctx->body, &errors);
-	if (n != 0) {
-		if (n > 0)
-			invalid_body(resp, ctx, errors);
-		else
-			internal_error(resp, ctx);
+	if (service_check(ctx->body, &errors) != 0) {
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	const char *params[5] = {NULL};
@@ -221,22 +217,15 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 /*
  * A patch's own checks (a body_check): its plain members (unknown, read-only, create-only,
  * null where not allowed, wrong types) by the field table, and steps not null; the rest is
- * checked on the merged service. Returns the number of errors it appended; out (int *) is set
- * to 1 when memory ran out and nothing could be checked.
+ * checked on the merged service. Returns the number of errors it appended.
  */
 static int service_patch_check(const json_t *patch, enum validate_mode mode, json_t **errors,
 			       void *out)
 {
+	(void)out;
+	static const char *const own[] = {"steps", "translations", NULL};
 	size_t before = json_array_size(*errors);
-	json_t *plain = json_copy((json_t *)patch);
-	if (!plain) {
-		*(int *)out = 1;
-		return 0;
-	}
-	json_object_del(plain, "steps");
-	json_object_del(plain, "translations");
-	validate_body(plain, service_fields, mode, errors);
-	json_decref(plain);
+	validate_body_except(patch, service_fields, mode, own, errors);
 	if (json_is_null(json_object_get(patch, "steps")))
 		problem_add_error(errors, "/steps", "required", "must not be null");
 	return (int)(json_array_size(*errors) - before);
@@ -246,28 +235,19 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 {
 	const char *code;
 	char version[16];
-	int no_memory = 0;
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
 	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
-	    accept_patch(req, resp, ctx, NULL, service_patch_check, &no_memory, version) != 0)
+	    accept_patch(req, resp, ctx, NULL, service_patch_check, NULL, version) != 0)
 		return;
-	if (no_memory) {
-		internal_error(resp, ctx);
-		return;
-	}
 	const char *key[1] = {code};
 	json_t *merged = patched_document(resp, ctx, &get_writable, key, "service", "service",
 					  version),
 	       *errors = NULL;
 	if (!merged)
 		return;
-	int n = service_check(merged, &errors);
-	if (n != 0) {
+	if (service_check(merged, &errors) != 0) {
 		json_decref(merged);
-		if (n > 0)
-			invalid_body(resp, ctx, errors);
-		else
-			internal_error(resp, ctx);
+		invalid_body(resp, ctx, errors);
 		return;
 	}
 	json_t *doc = stored_service(merged);

@@ -186,13 +186,8 @@ static void check_translation(const char *key, const json_t *t, size_t steps_cou
 
 int service_check(const json_t *doc, json_t **errors)
 {
-	json_t *plain = json_copy((json_t *)doc);
-	if (!plain)
-		return -1;
-	json_object_del(plain, "steps");
-	json_object_del(plain, "translations");
-	validate_body(plain, service_fields, VALIDATE_CREATE, errors);
-	json_decref(plain);
+	static const char *const own[] = {"steps", "translations", NULL};
+	validate_body_except(doc, service_fields, VALIDATE_CREATE, own, errors);
 	const char *code = body_string(doc, "code");
 	if (code && !has_field_error(*errors, "code") && !service_code_is_valid(code))
 		problem_add_error(errors, "/code", "invalid_format",

@@ -31,8 +31,7 @@ void service_pointer_join(char out[SERVICE_POINTER_MAX], const char *prefix, con
 
 /*
  * Checks a whole service (a create body, or the stored service with a patch merged in) and
- * appends every error. Returns the number of errors, or -1 when memory ran out (nothing was
- * checked).
+ * appends every error. Returns the number of errors.
  */
 int service_check(const json_t *doc, json_t **errors);
 

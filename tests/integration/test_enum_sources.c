@@ -74,7 +74,7 @@ static const struct enum_source sources[] = {
 	 {"/components/schemas/Rating/enum"}},
 	{"EvaluationStatus", evaluation_status_values, {"evaluations.status"},
 	 {"/components/schemas/EvaluationStatus/enum"}},
-	{"RubricSubjectType", rubric_subject_type_values, {"rubrics.subject_type"},
+	{"RubricSubjectType", evaluation_subject_type_values, {"rubrics.subject_type"},
 	 {"/components/schemas/RubricSubjectType/enum"}},
 	{"RubricPeriodKind", rubric_period_kind_values, {"rubrics.period_kind"},
 	 {"/components/schemas/RubricPeriodKind/enum"}},

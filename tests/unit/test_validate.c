@@ -115,6 +115,26 @@ START_TEST(test_validate_body_refuses_unknown_fields)
 }
 END_TEST
 
+START_TEST(test_validate_body_except_leaves_the_named_members_to_the_caller)
+{
+	static const char *const skip[] = {"items", "name", NULL};
+	json_t *body = json_loads("{\"code\": \"A\", \"items\": [1], \"colr\": 1, \"count\": 0}",
+				  0, NULL);
+	json_t *errors = NULL;
+	/* items (not in the table) is not unknown, name (required) is not missing; the rest as
+	 * validate_body says */
+	int n = validate_body_except(body, table, VALIDATE_CREATE, skip, &errors);
+	struct result r = {n, errors};
+	ck_assert_int_eq(r.count, 2);
+	ASSERT_CODE(r, "/colr", "unknown_field");
+	ck_assert_ptr_nonnull(code_of(&r, "/count"));
+	ck_assert_ptr_null(code_of(&r, "/items"));
+	ck_assert_ptr_null(code_of(&r, "/name"));
+	done(&r);
+	json_decref(body);
+}
+END_TEST
+
 START_TEST(test_validate_body_refuses_read_only_fields_whatever_their_value)
 {
 	struct result r = run("{\"code\": \"A\", \"name\": \"x\", \"id\": "
@@ -422,6 +442,7 @@ Suite *validate_suite(void)
 	TCase *tc = tcase_create("validate_body");
 	tcase_add_test(tc, test_validate_body_clean_create_and_patch_give_no_errors);
 	tcase_add_test(tc, test_validate_body_refuses_unknown_fields);
+	tcase_add_test(tc, test_validate_body_except_leaves_the_named_members_to_the_caller);
 	tcase_add_test(tc, test_validate_body_refuses_read_only_fields_whatever_their_value);
 	tcase_add_test(tc, test_validate_body_create_only_fields_are_read_only_on_patch);
 	tcase_add_test(tc, test_validate_body_reports_missing_required_fields_on_create_only);
