@@ -46,6 +46,33 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 WHEN nlevel(path) > r_depth THEN ltree2text(subpath(path, r_depth, 1)) END
 $$;
 
+-- The units whose records count in a report of the unit at r_path, each with the key of the
+-- row it counts in (report_row_key): the units of the subtree, and retired units elsewhere
+-- whose last successor lies in it; a retired unit of the subtree counts where its last
+-- successor is, when that is in the subtree too.
+CREATE OR REPLACE FUNCTION report_counted_units(r_path ltree, r_id bigint, r_depth integer,
+    r_leaf boolean)
+RETURNS TABLE (code text, child text) LANGUAGE sql STABLE AS $$
+WITH RECURSIVE chain AS (
+    SELECT u.code, u.successor_code AS successor, 1 AS hops
+      FROM units u WHERE u.successor_code IS NOT NULL
+    UNION ALL
+    SELECT c.code, u.successor_code, c.hops + 1 FROM chain c JOIN units u ON u.code = c.successor
+     WHERE u.successor_code IS NOT NULL AND c.hops < 100
+), final AS MATERIALIZED (
+    -- every retired unit and the path of its last successor
+    SELECT DISTINCT ON (c.code) c.code, f.path FROM chain c JOIN units f ON f.code = c.successor
+     ORDER BY c.code, c.hops DESC
+)
+SELECT x.code, report_row_key(x.at, r_id, r_depth, r_leaf)
+  FROM (SELECT u.code, CASE WHEN f.path <@ r_path THEN f.path ELSE u.path END AS at
+          FROM units u LEFT JOIN final f ON f.code = u.code
+         WHERE u.path <@ r_path
+        UNION ALL
+        SELECT f.code, f.path FROM final f JOIN units u ON u.code = f.code
+         WHERE f.path <@ r_path AND NOT u.path <@ r_path) x
+$$;
+
 -- The rows of a per-child report: (key, code, name, level) of the active children, or of the
 -- unit itself when it has none; retired children too when `keep` holds their key (their
 -- records still count under them).
@@ -218,25 +245,9 @@ SELECT CASE WHEN p_format = 'csv' THEN
                'total', (SELECT j FROM shaped WHERE total))::text
        END);
     WHEN 'activity' THEN RETURN (
-WITH RECURSIVE chain AS (
-    SELECT u.code, u.successor_code AS successor, 1 AS hops
-      FROM units u WHERE u.successor_code IS NOT NULL
-    UNION ALL
-    SELECT c.code, u.successor_code, c.hops + 1 FROM chain c JOIN units u ON u.code = c.successor
-     WHERE u.successor_code IS NOT NULL AND c.hops < 100
-), final AS MATERIALIZED (
-    -- every retired unit and the path of its last successor
-    SELECT DISTINCT ON (c.code) c.code, f.path FROM chain c JOIN units f ON f.code = c.successor
-     ORDER BY c.code, c.hops DESC
-), src AS MATERIALIZED (
+WITH src AS MATERIALIZED (
     -- the units whose activities count, with the row they count in
-    SELECT x.code, report_row_key(x.at, r.id, r.depth, r.leaf) AS child
-      FROM (SELECT u.code, CASE WHEN f.path <@ r.path THEN f.path ELSE u.path END AS at
-              FROM units u LEFT JOIN final f ON f.code = u.code
-             WHERE u.path <@ r.path
-            UNION ALL
-            SELECT f.code, f.path FROM final f JOIN units u ON u.code = f.code
-             WHERE f.path <@ r.path AND NOT u.path <@ r.path) x
+    SELECT * FROM report_counted_units(r.path, r.id, r.depth, r.leaf)
 ), act AS MATERIALIZED (
     -- one line per activity, keyed by its row; by service one line per activity and service,
     -- `first` marking the line the total counts
@@ -474,24 +485,9 @@ BEGIN
         RETURN NULL;
     END IF;
     RETURN (
-WITH RECURSIVE chain AS (
-    SELECT u.code, u.successor_code AS successor, 1 AS hops
-      FROM units u WHERE u.successor_code IS NOT NULL
-    UNION ALL
-    SELECT c.code, u.successor_code, c.hops + 1 FROM chain c JOIN units u ON u.code = c.successor
-     WHERE u.successor_code IS NOT NULL AND c.hops < 100
-), final AS MATERIALIZED (
-    SELECT DISTINCT ON (c.code) c.code, f.path FROM chain c JOIN units f ON f.code = c.successor
-     ORDER BY c.code, c.hops DESC
-), src AS MATERIALIZED (
+WITH src AS MATERIALIZED (
     -- the units whose proposals count, with the row they count in (as in the activity report)
-    SELECT x.code, report_row_key(x.at, r.id, r.depth, r.leaf) AS child
-      FROM (SELECT u.code, CASE WHEN f.path <@ r.path THEN f.path ELSE u.path END AS at
-              FROM units u LEFT JOIN final f ON f.code = u.code
-             WHERE u.path <@ r.path
-            UNION ALL
-            SELECT f.code, f.path FROM final f JOIN units u ON u.code = f.code
-             WHERE f.path <@ r.path AND NOT u.path <@ r.path) x
+    SELECT * FROM report_counted_units(r.path, r.id, r.depth, r.leaf)
 ), prop AS MATERIALIZED (
     -- the year's proposals, keyed by their row, with the share of what was paid that goes to
     -- their member allowance lines: the disbursed money is spread over a proposal's categories
