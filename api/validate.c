@@ -46,6 +46,27 @@ void member_pointer(char *out, size_t size, const char *prefix, const char *key)
 	out[n] = '\0';
 }
 
+int catalogue_code_is_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.-", *p)))
+			return 0;
+	return 1;
+}
+
+int check_catalogue_code(const char *s, const char *pointer, json_t **errors)
+{
+	if (catalogue_code_is_valid(s))
+		return 0;
+	problem_add_error(errors, pointer, "invalid_format",
+			  "must be 2-64 characters of a-z 0-9 _ . -, starting with a letter "
+			  "or digit");
+	return 1;
+}
+
 /* Checks a string value against its field; 0 or 1 error. */
 static int check_string(const struct field *f, const char *s, const char *prefix, json_t **errors)
 {
@@ -176,13 +197,16 @@ int validate_body_except(const json_t *body, const struct field *table,
 		const struct field *f = table;
 		while (f->name && strcmp(f->name, key))
 			f++;
-		if (!f->name) {
+		if (!f->name && in_values(f->values, key)) {
+			/* a member of the representation, named by the terminator's READ_ONLY */
+			add(errors, prefix, key, "read_only", "cannot be set");
+			count++;
+		} else if (!f->name) {
 			char pointer[80];
 			member_pointer(pointer, sizeof pointer, prefix, key);
 			problem_add_error(errors, pointer, "unknown_field", "is not a field of this resource");
 			count++;
-		} else if ((f->flags & FIELD_READONLY) ||
-			   (mode == VALIDATE_PATCH && (f->flags & FIELD_CREATE_ONLY))) {
+		} else if (mode == VALIDATE_PATCH && (f->flags & FIELD_CREATE_ONLY)) {
 			add(errors, prefix, f->name, "read_only", "cannot be set");
 			count++;
 		} else if (json_is_null(value)) {

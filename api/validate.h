@@ -21,18 +21,29 @@ enum field_type {
 
 enum field_flags {
 	FIELD_REQUIRED = 1 << 0,  /* on create */
-	FIELD_READONLY = 1 << 1,  /* may appear in representations, never in input */
-	FIELD_NULLABLE = 1 << 2,  /* null allowed (on create: same as absent; on PATCH: clears) */
-	FIELD_CREATE_ONLY = 1 << 3, /* may be given on create, never changed */
+	FIELD_NULLABLE = 1 << 1,  /* null allowed (on create: same as absent; on PATCH: clears) */
+	FIELD_CREATE_ONLY = 1 << 2, /* may be given on create, never changed */
 };
 
+/*
+ * One member a client may send. A table lists them and ends with an entry whose name is NULL:
+ * either {0}, or READ_ONLY("id", STAMPS), whose `values` name the members of the
+ * representation that are never input, so that sending one answers read_only ("cannot be
+ * set") rather than unknown_field. READ_ONLY's list is a compound literal: use it in tables
+ * at file scope (a table inside a function would point at a list that is gone).
+ */
 struct field {
 	const char *name;
 	enum field_type type;
 	unsigned flags;
 	long min, max;               /* string length in characters, or integer range */
-	const char *const *values;   /* enum values, NULL-terminated */
+	const char *const *values;   /* enum values, NULL-terminated; in the terminator, the
+				      * read-only members (NULL: none) */
 };
+
+#define READ_ONLY(...) {NULL, 0, 0, 0, 0, (const char *const[]){__VA_ARGS__, NULL}}
+/* The stamps every stored resource carries. */
+#define STAMPS "created_at", "updated_at", "version"
 
 enum validate_mode {
 	VALIDATE_CREATE, /* required fields must be present */
@@ -53,6 +64,16 @@ int validate_body(const json_t *body, const struct field *table, enum validate_m
  */
 int validate_body_except(const json_t *body, const struct field *table,
 			 enum validate_mode mode, const char *const *skip, json_t **errors);
+
+/*
+ * True when s is a catalogue code, as services, rubrics and rubric criteria are named: 2-64 of
+ * [a-z0-9_.-], starting with a letter or digit.
+ */
+int catalogue_code_is_valid(const char *s);
+
+/* Unless s is a catalogue code, appends invalid_format at pointer. Returns the number of errors
+ * (0 or 1). */
+int check_catalogue_code(const char *s, const char *pointer, json_t **errors);
 
 /*
  * The name an error gives a member the client sent (any string): with prefix "/", a JSON Pointer

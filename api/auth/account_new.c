@@ -14,12 +14,7 @@ const struct field account_fields[] = {
 	{"unit_code", FIELD_CODE, FIELD_NULLABLE, 0, 0, NULL},
 	{"team_id", FIELD_UUID, FIELD_NULLABLE, 0, 0, NULL},
 	{"status", FIELD_ENUM, 0, 0, 0, account_status_values},
-	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
-	{"last_login_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "last_login_at", STAMPS),
 };
 
 /* Usernames are case-insensitive: stored and compared lowercased. */

@@ -51,7 +51,8 @@ static struct db_stmt update_activity = DB_STMT("activities_update", 9,
 	"SELECT * FROM activity_update($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 
 static struct db_stmt delete_activity = DB_STMT("activities_delete", 8,
-	"SELECT * FROM activity_delete($1, $2, $3, $4, $5, $6, $7, $8)");
+	"SELECT * FROM activity_delete($1::uuid, $2::int, $3::ltree, $4::uuid, "
+	AUDIT_ACTOR_ROW(5, 6, 7, 8) ")");
 
 #define OWN_TEAM_ONLY "A team leader records the activities of their own team only."
 

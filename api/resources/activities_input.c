@@ -20,29 +20,20 @@
 const char *const activity_kind_values[] = {"household_visit", "group_session", "campaign", NULL};
 
 /* The arrays (service_codes, member_ids, languages) have their own checks, item by item. */
-#define ACTIVITY_FIELDS(team_id_flags)                                                      \
+#define ACTIVITY_FIELDS                                                                     \
 	/* no maximum: anything but YYYY-MM-DD is invalid_format (check_date_field) */          \
 	{"date", FIELD_STRING, FIELD_REQUIRED, 1, 0, NULL},                                     \
 	{"kind", FIELD_ENUM, FIELD_REQUIRED, 0, 0, activity_kind_values},                       \
 	{"households_reached", FIELD_INTEGER, FIELD_NULLABLE, 0, ACTIVITY_REACH_MAX, NULL},     \
 	{"people_reached", FIELD_INTEGER, FIELD_NULLABLE, 0, ACTIVITY_REACH_MAX, NULL},         \
 	{"unit_code", FIELD_CODE, 0, 0, 0, NULL},                                               \
-	{"notes", FIELD_STRING, FIELD_NULLABLE, 1, ACTIVITY_NOTES_MAX, NULL}, /* newlines ok */ \
-	{"team_id", FIELD_UUID, team_id_flags, 0, 0, NULL},                                     \
-	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},                                         \
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},                               \
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},                               \
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},                                 \
-	{0}
+	{"notes", FIELD_STRING, FIELD_NULLABLE, 1, ACTIVITY_NOTES_MAX, NULL} /* newlines ok */
 
 /* A single activity: its team is the path's. A batch item names its team. */
-static const struct field activity_fields[] = {ACTIVITY_FIELDS(FIELD_READONLY)};
-static const struct field batch_item_fields[] = {ACTIVITY_FIELDS(FIELD_REQUIRED)};
-
-static int service_item_ok(const char *s)
-{
-	return service_code_is_valid(s);
-}
+static const struct field activity_fields[] = {ACTIVITY_FIELDS,
+					       READ_ONLY("team_id", "id", STAMPS)};
+static const struct field batch_item_fields[] = {
+	ACTIVITY_FIELDS, {"team_id", FIELD_UUID, FIELD_REQUIRED, 0, 0, NULL}, READ_ONLY("id", STAMPS)};
 
 /*
  * An array of distinct strings at /name: between min and max items, each accepted by
@@ -112,7 +103,7 @@ static int check_array_member(const json_t *body, const char *name, enum validat
 		return 1;
 	}
 	if (!strcmp(name, "service_codes"))
-		return check_string_array(v, name, 1, ACTIVITY_SERVICES_MAX, service_item_ok,
+		return check_string_array(v, name, 1, ACTIVITY_SERVICES_MAX, catalogue_code_is_valid,
 					  "must be a service code", errors);
 	if (!strcmp(name, "member_ids"))
 		return check_string_array(v, name, 0, ACTIVITY_MEMBERS_MAX, text_is_uuid,

@@ -175,7 +175,7 @@ static int read_filters(const struct _u_request *req, struct _u_response *resp,
 	check_date_param(&errors, "to", f->to);
 	if (f->from && f->to && !errors && strcmp(f->from, f->to) > 0)
 		problem_add_error(&errors, "to", "out_of_range", "must not be before from");
-	if (f->service && !service_code_is_valid(f->service))
+	if (f->service && !catalogue_code_is_valid(f->service))
 		problem_add_error(&errors, "service", "invalid_format", "must be a service code");
 	query_check_enum(&errors, "kind", f->kind, activity_kind_values,
 			 "must be household_visit, group_session or campaign");

@@ -31,12 +31,7 @@ static const struct field client_fields[] = {
 	{"scopes", FIELD_ENUM_ARRAY, FIELD_REQUIRED, 1, 0, scope_values},
 	{"unit_code", FIELD_CODE, FIELD_REQUIRED, 0, 0, NULL},
 	{"status", FIELD_ENUM, 0, 0, 0, account_status_values},
-	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
-	{"client_secret", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "client_secret", STAMPS),
 };
 
 static struct db_stmt list_clients = DB_READ("clients_list", 3,
@@ -57,8 +52,7 @@ static struct db_stmt update_client = DB_STMT("clients_update", 7,
 	" $3::jsonb, " AUDIT_ACTOR_SQL(4, 5, 6, 7) ")");
 
 static struct db_stmt delete_client = DB_STMT("clients_delete", 5,
-	"SELECT found, version, in_use, deleted FROM client_delete($1::uuid, "
-	AUDIT_ACTOR_SQL(2, 3, 4, 5) ")");
+	"SELECT * FROM client_delete($1::uuid, " AUDIT_ACTOR_ROW(2, 3, 4, 5) ")");
 
 void client_secret_generate(char secret[CLIENT_SECRET_LEN + 1], char hash_hex[65])
 {

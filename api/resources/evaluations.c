@@ -61,19 +61,8 @@ static const struct field evaluation_fields[] = {
 	{"status", FIELD_ENUM, 0, 0, 0, evaluation_status_values},
 	{"supersedes", FIELD_UUID, FIELD_CREATE_ONLY, 0, 0, NULL},
 	{"reason", FIELD_STRING, 0, 1, 2000, NULL},
-	{"id", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"subject_name", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"unit_code", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"rubric_version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{"total_score", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"rating", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"evidence", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"superseded_by", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"finalized_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "subject_name", "unit_code", "rubric_version", "total_score", "rating",
+		  "evidence", "superseded_by", "finalized_at", STAMPS),
 };
 
 static const struct field prefill_fields[] = {

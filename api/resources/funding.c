@@ -55,18 +55,8 @@ static const struct field proposal_fields[] = {
 	{"title", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL},
 	{"purpose", FIELD_STRING, FIELD_REQUIRED, 1, 4000, NULL},
 	{"fiscal_year", FIELD_INTEGER, FIELD_REQUIRED, 2020, 2100, NULL},
-	{"id", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"unit", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"requested_total_vnd", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{"approved_total_vnd", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{"disbursed_total_vnd", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{"decision_no", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"status", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"history", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "unit", "requested_total_vnd", "approved_total_vnd", "disbursed_total_vnd",
+		  "decision_no", "status", "history", STAMPS),
 };
 
 static const struct field line_fields[] = {
@@ -74,8 +64,7 @@ static const struct field line_fields[] = {
 	{"description", FIELD_STRING, FIELD_REQUIRED, 1, 500, NULL},
 	{"quantity", FIELD_INTEGER, FIELD_REQUIRED, 1, 1000000, NULL},
 	{"unit_cost_vnd", FIELD_INTEGER, FIELD_REQUIRED, 0, MONEY_MAX, NULL},
-	{"total_vnd", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("total_vnd"),
 };
 
 static const struct field transition_fields[] = {
@@ -93,13 +82,7 @@ static const struct field allocation_fields[] = {
 	{"unit_code", FIELD_CODE, FIELD_REQUIRED | FIELD_CREATE_ONLY, 0, 0, NULL},
 	{"fiscal_year", FIELD_INTEGER, FIELD_REQUIRED | FIELD_CREATE_ONLY, 2020, 2100, NULL},
 	{"amount_vnd", FIELD_INTEGER, FIELD_REQUIRED, 0, MONEY_MAX, NULL},
-	{"id", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"approved_vnd", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{"remaining_vnd", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "approved_vnd", "remaining_vnd", STAMPS),
 };
 
 #define NIL_UUID "00000000-0000-0000-0000-000000000000"
@@ -454,25 +437,7 @@ static void move(const struct _u_request *req, struct _u_response *resp, struct 
 				      json_incref(ctx->body), &st);
 	if (!res)
 		return;
-	const char *outcome = st == DB_OK ? result_value(res, "outcome") : NULL;
-	if (outcome && !strcmp(outcome, "conflict")) {
-		const char *allowed_text = result_value(res, "allowed");
-		json_t *allowed_actions = allowed_text ? json_loads(allowed_text, 0, NULL) : NULL;
-		problem_with_members(resp, ctx, 409, result_value(res, "detail"), NULL,
-				     json_pack("{s:o}", "allowed_actions",
-					       allowed_actions ? allowed_actions : json_array()));
-	} else if (outcome && !strcmp(outcome, "budget_exceeded")) {
-		const char *remaining = result_value(res, "remaining_vnd");
-		problem_with_members(resp, ctx, 409, result_value(res, "detail"), NULL,
-				     json_pack("{s:s, s:I}", "code", "budget_exceeded",
-					       "remaining_vnd",
-					       (json_int_t)(remaining ? strtoll(remaining, NULL, 10)
-								      : 0)));
-	} else if (outcome && !strcmp(outcome, "ok")) {
-		respond_written_named(resp, ctx, res, 200, NULL, NULL);
-	} else {
-		respond_named_outcome(resp, ctx, res, st, 200, NULL, "funding proposal");
-	}
+	respond_named_outcome(resp, ctx, res, st, 200, NULL, "funding proposal");
 	PQclear(res);
 }
 

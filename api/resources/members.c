@@ -49,11 +49,7 @@ static const struct field member_fields[] = {
 	{"digital_skill", FIELD_ENUM, FIELD_NULLABLE, 0, 0, member_skill_values},
 	{"trainings", FIELD_STRING, 0, 0, 0, NULL},   /* member_trainings_validate */
 	{"status", FIELD_ENUM, 0, 0, 0, member_status_values},
-	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", STAMPS),
 };
 #define MEMBER_FIELDS (sizeof member_fields / sizeof member_fields[0])
 
@@ -72,7 +68,7 @@ static struct db_stmt update_member = DB_STMT("members_update", 9,
 	"SELECT * FROM member_update($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 
 static struct db_stmt delete_member = DB_STMT("members_delete", 7,
-	"SELECT * FROM member_delete($1, $2, $3, $4, $5, $6, $7)");
+	"SELECT * FROM member_delete($1::uuid, $2::int, $3::ltree, " AUDIT_ACTOR_ROW(4, 5, 6, 7) ")");
 
 /* Replaces a string field of doc by its normalised form, or records why it has none. */
 static void normalise_field(json_t *doc, const char *name, json_t **errors,

@@ -38,14 +38,7 @@ static const struct field membership_fields[] = {
 	{"role", FIELD_ENUM, FIELD_REQUIRED, 0, 0, member_team_role_values},
 	{"joined_on", FIELD_STRING, FIELD_REQUIRED, 1, 0, NULL},
 	{"left_on", FIELD_STRING, FIELD_NULLABLE, 1, 0, NULL},
-	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
-	{"team_id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
-	{"member_name", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"active", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "team_id", "member_name", "active", STAMPS),
 };
 
 /* The keyset of the lists: "YYYY-MM-DD/uuid", newest first. The cursor is signed: ours. */

@@ -434,6 +434,20 @@ void invalid_problems(struct _u_response *resp, const struct req_ctx *ctx, const
 		internal_error(resp, ctx);
 }
 
+/* 409 with the outcome's detail and, when it names some, its members (write_outcome, 0022). */
+static void conflict_with_members(struct _u_response *resp, const struct req_ctx *ctx,
+				  const PGresult *res)
+{
+	const char *members = result_value(res, "members");
+	json_t *extra = members ? json_loads(members, 0, NULL) : NULL;
+	if (members && !json_is_object(extra)) {
+		json_decref(extra);
+		internal_error(resp, ctx);
+		return;
+	}
+	problem_with_members(resp, ctx, 409, result_value(res, "detail"), NULL, extra);
+}
+
 void respond_named_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 			   const PGresult *res, enum db_status st, unsigned status,
 			   const char *location_prefix, const char *what)
@@ -448,7 +462,7 @@ void respond_named_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 	else if (!strcmp(outcome, "stale"))
 		respond_outcome(resp, ctx, OUTCOME_STALE, what, NULL);
 	else if (!strcmp(outcome, "conflict"))
-		respond_outcome(resp, ctx, OUTCOME_CONFLICT, what, result_value(res, "detail"));
+		conflict_with_members(resp, ctx, res);
 	else if (!strcmp(outcome, "forbidden"))
 		problem(resp, ctx, 403, result_value(res, "detail"));
 	else

@@ -162,10 +162,11 @@ void respond_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 void invalid_problems(struct _u_response *resp, const struct req_ctx *ctx, const char *text);
 
 /*
- * Answers a write function's one named outcome (column "outcome"): ok (status with "json",
- * ETag from "version", and for a create Location: location_prefix + "id"), not_found (404 "No
- * such <what>."), stale (412), conflict (409 with "detail"), forbidden (403 with "detail"),
- * invalid (422 with "problems"); a failed statement by write_failed_unexpectedly().
+ * Answers a write function's one named outcome, a write_outcome (db/migrations/0022): ok
+ * (status with "json", ETag from "version", and for a create Location: location_prefix + "id"),
+ * not_found (404 "No such <what>."), stale (412), conflict (409 with "detail" and the object
+ * "members" merged into the problem document), forbidden (403 with "detail"), invalid (422
+ * with "problems"); a failed statement by write_failed_unexpectedly().
  */
 void respond_named_outcome(struct _u_response *resp, const struct req_ctx *ctx,
 			   const PGresult *res, enum db_status st, unsigned status,

@@ -151,7 +151,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 	const char *code, *version;
 	char version_text[16];
 	if (allowed(resp, ctx, ACT_READ_EVALUATIONS) != 0 ||
-	    !(code = path_param(req, resp, ctx, "code", "rubric", rubric_code_is_valid)) ||
+	    !(code = path_param(req, resp, ctx, "code", "rubric", catalogue_code_is_valid)) ||
 	    version_param(req, resp, ctx, &version, version_text) != 0)
 		return;
 	const char *params[2] = {code, version};
@@ -201,7 +201,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	const char *code;
 	char version[16];
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
-	    !(code = path_param(req, resp, ctx, "code", "rubric", rubric_code_is_valid)) ||
+	    !(code = path_param(req, resp, ctx, "code", "rubric", catalogue_code_is_valid)) ||
 	    accept_patch(req, resp, ctx, NULL, rubric_patch_check, NULL, version) != 0)
 		return;
 	const char *key[1] = {code};
@@ -234,7 +234,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	const char *code;
 	char version[16];
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
-	    !(code = path_param(req, resp, ctx, "code", "rubric", rubric_code_is_valid)) ||
+	    !(code = path_param(req, resp, ctx, "code", "rubric", catalogue_code_is_valid)) ||
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[6] = {code, version};

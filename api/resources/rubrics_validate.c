@@ -36,26 +36,12 @@ const struct field rubric_fields[] = {
 	{"subject_type", FIELD_ENUM, FIELD_REQUIRED, 0, 0, evaluation_subject_type_values},
 	{"period_kind", FIELD_ENUM, FIELD_REQUIRED, 0, 0, rubric_period_kind_values},
 	{"status", FIELD_ENUM, 0, 0, 0, rubric_status_values},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY(STAMPS),
 };
 
 static const char *const criterion_keys[] = {"code",	  "name_vi", "name_en", "weight",
 					     "max_score", "kpi",     "target",	NULL};
 static const char *const threshold_keys[] = {"excellent", "good", "satisfactory", NULL};
-
-int rubric_code_is_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.-", *p)))
-			return 0;
-	return 1;
-}
 
 static int listed(const char *const *values, size_t n, const char *s)
 {
@@ -87,6 +73,26 @@ static void check_keys(json_t **errors, const char *at, const json_t *obj,
 		member_pointer(pointer, sizeof pointer, prefix, key);
 		problem_add_error(errors, pointer, "unknown_field", message);
 	}
+}
+
+/*
+ * The member `name` of the object c at `at`, its pointer written to field: the member when it
+ * is there, not null and of the given type; else NULL, with its error (required or
+ * invalid_type with type_message) added.
+ */
+static const json_t *typed_member(json_t **errors, char field[POINTER_MAX], const char *at,
+				  const json_t *c, const char *name, json_type type,
+				  const char *type_message)
+{
+	const json_t *v = json_object_get(c, name);
+	pointer_of(field, at, name);
+	if (!v || json_is_null(v))
+		problem_add_error(errors, field, "required", v ? "must not be null" : "is required");
+	else if (json_typeof(v) != type)
+		problem_add_error(errors, field, "invalid_type", type_message);
+	else
+		return v;
+	return NULL;
 }
 
 /* A required text member of 1-200 characters without control characters. */
@@ -140,31 +146,21 @@ static long check_criterion(const json_t *c, size_t i, const char *subject_type,
 				  "target}");
 		return -1;
 	}
-	const json_t *code = json_object_get(c, "code");
-	pointer_of(field, at, "code");
-	if (!code || json_is_null(code))
-		problem_add_error(errors, field, "required", code ? "must not be null" : "is required");
-	else if (!json_is_string(code))
-		problem_add_error(errors, field, "invalid_type", "must be a string");
-	else if (!rubric_code_is_valid(json_string_value(code)))
-		problem_add_error(errors, field, "invalid_format",
-				  "must be 2-64 characters of a-z 0-9 _ . -, starting with a letter "
-				  "or digit");
+	const json_t *code = typed_member(errors, field, at, c, "code", JSON_STRING,
+					  "must be a string");
+	if (code)
+		check_catalogue_code(json_string_value(code), field, errors);
 	pointer_of(field, at, "name_vi");
 	check_name(errors, field, json_object_get(c, "name_vi"));
 	pointer_of(field, at, "name_en");
 	check_name(errors, field, json_object_get(c, "name_en"));
 
 	long weight = -1;
-	const json_t *w = json_object_get(c, "weight");
-	pointer_of(field, at, "weight");
-	if (!w || json_is_null(w))
-		problem_add_error(errors, field, "required", w ? "must not be null" : "is required");
-	else if (!json_is_integer(w))
-		problem_add_error(errors, field, "invalid_type", "must be a whole number");
-	else if (json_integer_value(w) < 1 || json_integer_value(w) > WEIGHT_TOTAL)
+	const json_t *w = typed_member(errors, field, at, c, "weight", JSON_INTEGER,
+				       "must be a whole number");
+	if (w && (json_integer_value(w) < 1 || json_integer_value(w) > WEIGHT_TOTAL))
 		problem_add_error(errors, field, "out_of_range", "must be from 1 to 100");
-	else
+	else if (w)
 		weight = (long)json_integer_value(w);
 
 	pointer_of(field, at, "max_score");
@@ -282,10 +278,8 @@ int rubric_check(const json_t *doc, json_t **errors)
 	static const char *const own[] = {"criteria", "thresholds", NULL};
 	validate_body_except(doc, rubric_fields, VALIDATE_CREATE, own, errors);
 	const char *code = body_string(doc, "code");
-	if (code && !has_field_error(*errors, "code") && !rubric_code_is_valid(code))
-		problem_add_error(errors, "/code", "invalid_format",
-				  "must be 2-64 characters of a-z 0-9 _ . -, starting with a letter "
-				  "or digit");
+	if (code && !has_field_error(*errors, "code"))
+		check_catalogue_code(code, "/code", errors);
 	const char *subject_type = has_field_error(*errors, "subject_type")
 					   ? NULL
 					   : body_string(doc, "subject_type");

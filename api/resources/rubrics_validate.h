@@ -24,10 +24,6 @@ extern const char *const rubric_kpi_values[];
 /* The plain members; criteria and thresholds are checked by rubric_check. */
 extern const struct field rubric_fields[];
 
-/* True when s is a rubric or criterion code: 2-64 of [a-z0-9_.-], starting with a letter or
- * digit. */
-int rubric_code_is_valid(const char *s);
-
 /*
  * Checks a whole rubric (a create body, or the current version with a patch merged in) and
  * appends every error. Thresholds may be absent (the defaults then). Returns the number of

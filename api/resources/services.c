@@ -69,7 +69,7 @@ static struct db_stmt update_service = DB_STMT("services_update", 7,
 
 /* $1 code, $2 version, $3-$6 audit actor. */
 static struct db_stmt delete_service = DB_STMT("services_delete", 6,
-	"SELECT * FROM service_delete($1, $2::int, $3, $4::uuid, $5, $6)");
+	"SELECT * FROM service_delete($1, $2::int, " AUDIT_ACTOR_ROW(3, 4, 5, 6) ")");
 
 /* Reading the catalogue: any role, or a system with any scope at all. */
 static int may_read(struct _u_response *resp, const struct req_ctx *ctx)
@@ -179,7 +179,7 @@ static void get(const struct _u_request *req, struct _u_response *resp, struct r
 {
 	const char *code;
 	if (!may_read(resp, ctx) ||
-	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)))
+	    !(code = path_param(req, resp, ctx, "code", "service", catalogue_code_is_valid)))
 		return;
 	const char *params[1] = {code};
 	respond_read(resp, ctx, &get_service, params, "service");
@@ -236,7 +236,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	const char *code;
 	char version[16];
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
-	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
+	    !(code = path_param(req, resp, ctx, "code", "service", catalogue_code_is_valid)) ||
 	    accept_patch(req, resp, ctx, NULL, service_patch_check, NULL, version) != 0)
 		return;
 	const char *key[1] = {code};
@@ -274,7 +274,7 @@ static void delete(const struct _u_request *req, struct _u_response *resp, struc
 	const char *code;
 	char version[16];
 	if (allowed(resp, ctx, ACT_MANAGE_CATALOGUE) != 0 ||
-	    !(code = path_param(req, resp, ctx, "code", "service", service_code_is_valid)) ||
+	    !(code = path_param(req, resp, ctx, "code", "service", catalogue_code_is_valid)) ||
 	    etag_require_if_match(req, resp, ctx, version) != 0)
 		return;
 	const char *params[6] = {code, version};

@@ -30,22 +30,8 @@ const struct field service_fields[] = {
 	{"name_en", FIELD_STRING, FIELD_REQUIRED, 1, SERVICE_NAME_MAX, NULL},
 	{"category", FIELD_ENUM, FIELD_REQUIRED, 0, 0, service_category_values},
 	{"status", FIELD_ENUM, 0, 0, 0, service_status_values},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY(STAMPS),
 };
-
-int service_code_is_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.-", *p)))
-			return 0;
-	return 1;
-}
 
 void service_pointer_join(char out[SERVICE_POINTER_MAX], const char *prefix, const char *key)
 {
@@ -189,10 +175,8 @@ int service_check(const json_t *doc, json_t **errors)
 	static const char *const own[] = {"steps", "translations", NULL};
 	validate_body_except(doc, service_fields, VALIDATE_CREATE, own, errors);
 	const char *code = body_string(doc, "code");
-	if (code && !has_field_error(*errors, "code") && !service_code_is_valid(code))
-		problem_add_error(errors, "/code", "invalid_format",
-				  "must be 2-64 characters of a-z 0-9 _ . -, starting with a letter "
-				  "or digit");
+	if (code && !has_field_error(*errors, "code"))
+		check_catalogue_code(code, "/code", errors);
 	const json_t *steps = json_object_get(doc, "steps");
 	size_t steps_count = 0;
 	if (!steps)

@@ -20,9 +20,6 @@ extern const char *const service_status_values[];
 /* The plain members; steps and translations are checked by service_check. */
 extern const struct field service_fields[];
 
-/* True when s is a service code: 2-64 of [a-z0-9_.-], starting with a letter or digit. */
-int service_code_is_valid(const char *s);
-
 /*
  * "<prefix>/<key>" with the key escaped as RFC 6901 says (~ as ~0, / as ~1) and cut, on a
  * character boundary, so that the pointer fits.

@@ -44,14 +44,7 @@ static const struct field team_fields[] = {
 	{"established_on", FIELD_STRING, FIELD_REQUIRED, 1, 0, NULL},
 	{"contact_phone", FIELD_STRING, FIELD_NULLABLE, 1, 0, NULL},
 	{"notes", FIELD_STRING, FIELD_NULLABLE, 1, 2000, NULL}, /* over 200: newlines allowed */
-	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
-	{"unit", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"leader", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"member_count", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "unit", "leader", "member_count", STAMPS),
 };
 
 /*
@@ -71,7 +64,7 @@ static struct db_stmt update_team = DB_STMT("teams_update", 9,
 	" $9::boolean)");
 
 static struct db_stmt delete_team = DB_STMT("teams_delete", 7,
-	"SELECT * FROM team_delete($1::uuid, $2::int, $3::ltree, $4, $5::uuid, $6, $7)");
+	"SELECT * FROM team_delete($1::uuid, $2::int, $3::ltree, " AUDIT_ACTOR_ROW(4, 5, 6, 7) ")");
 
 /* The other active team of a unit: the given one, or else the unit of team $2. */
 static struct db_stmt active_team_of_unit = DB_READ("teams_active_of_unit", 2,

@@ -29,13 +29,7 @@ static const struct field unit_fields[] = {
 	{"name", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL},
 	{"level", FIELD_ENUM, FIELD_REQUIRED, 0, 0, level_values},
 	{"parent_code", FIELD_CODE, FIELD_NULLABLE, 0, 0, NULL},
-	{"status", FIELD_ENUM, FIELD_READONLY, 0, 0, status_values},
-	{"successor_code", FIELD_CODE, FIELD_READONLY, 0, 0, NULL},
-	{"ancestors", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"created_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"updated_at", FIELD_STRING, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("status", "successor_code", "ancestors", STAMPS),
 };
 
 static struct db_stmt list_units = DB_READ("units_list", 7,
@@ -67,7 +61,7 @@ static struct db_stmt update_unit = DB_STMT("units_update", 8,
 	"SELECT * FROM unit_update($1, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8)");
 
 static struct db_stmt delete_unit = DB_STMT("units_delete", 7,
-	"SELECT * FROM unit_delete($1, $2::int, $3::ltree, $4, $5::uuid, $6, $7)");
+	"SELECT * FROM unit_delete($1, $2::int, $3::ltree, " AUDIT_ACTOR_ROW(4, 5, 6, 7) ")");
 
 static struct db_stmt retire_unit = DB_STMT("units_retire", 7,
 	"SELECT unit_retire($1, $2, $3::ltree, $4, $5::uuid, $6, $7) AS outcome");

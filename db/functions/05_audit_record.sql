@@ -49,9 +49,9 @@ $$;
 -- Deleting a row with its event
 
 -- Deletes the row of p_table whose p_key_column is p_key, records its event (action p_action,
--- entity p_entity_type and p_key as text, the deleted row as the before image less the keys
--- p_drop_keys) and returns the columns respond_deleted() reads. The caller has looked the row
--- up in its scope and decided:
+-- e.g. 'unit.delete', of the entity named before the dot, p_key as text, the deleted row as
+-- the before image less the keys p_drop_keys) and answers the delete_outcome that
+-- respond_deleted() reads. The caller has looked the row up in its scope and decided:
 --   p_found            whether the row is there for the caller,
 --   p_current_version  the version to answer with (usually the row's current one),
 --   p_in_use           whether something refuses the delete (then nothing is deleted).
@@ -60,11 +60,12 @@ $$;
 -- names no version: the row is deleted whatever its version, and found and version are those
 -- of the row deleted (p_found and p_current_version are not used).
 -- Deletes are rare: the DELETE is built per call (EXECUTE) for the table named.
+DROP FUNCTION IF EXISTS delete_guarded(regclass, text, anyelement, integer, boolean, integer,
+    boolean, text, text, text, uuid, text, text, text[]);
 CREATE OR REPLACE FUNCTION delete_guarded(p_table regclass, p_key_column text, p_key anyelement,
     p_version integer, p_found boolean, p_current_version integer, p_in_use boolean,
-    p_action text, p_entity_type text, p_actor_type text, p_actor_id uuid, p_actor_name text,
-    p_request_id text, p_drop_keys text[])
-    RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
+    p_action text, p_actor audit_actor, p_drop_keys text[] DEFAULT '{}')
+    RETURNS delete_outcome
     LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -85,9 +86,9 @@ BEGIN
         GET DIAGNOSTICS n = ROW_COUNT;
     END IF;
     IF n > 0 THEN
-        PERFORM audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id, p_action,
-                             p_entity_type, p_key::text, image - p_drop_keys, NULL);
+        PERFORM audit_record(p_actor, p_action, split_part(p_action, '.', 1), p_key::text,
+                             image - p_drop_keys, NULL);
     END IF;
-    RETURN QUERY SELECT p_found, p_current_version, p_in_use, n;
+    RETURN ROW(p_found, p_current_version, p_in_use, n)::delete_outcome;
 END
 $$;

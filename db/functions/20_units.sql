@@ -220,18 +220,11 @@ $$;
 -- it is in_use, and its version is given as the one named, so that the answer is the 409 that
 -- says why rather than a 412. Sub-units, teams, members, accounts or history under an active
 -- unit refuse the delete by their foreign keys.
+DROP FUNCTION IF EXISTS unit_delete(text, integer, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION unit_delete(p_code text, p_version integer, p_scope ltree,
-    p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text)
-RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    cur units;
-BEGIN
-    SELECT u.* INTO cur FROM visible_units(p_scope) u WHERE u.code = p_code;
-    RETURN QUERY SELECT * FROM delete_guarded('units', 'code', p_code, p_version,
-        cur.code IS NOT NULL, CASE WHEN cur.status = 'retired' THEN p_version ELSE cur.version END,
-        cur.status = 'retired', 'unit.delete', 'unit', p_actor_type, p_actor_id, p_actor_name,
-        p_request_id, '{}');
-END
+    p_actor audit_actor) RETURNS delete_outcome LANGUAGE sql AS $$
+    SELECT delete_guarded('units', 'code', p_code, p_version, u.code IS NOT NULL,
+               CASE WHEN u.status = 'retired' THEN p_version ELSE u.version END,
+               u.status = 'retired', 'unit.delete', p_actor)
+      FROM (SELECT) AS one LEFT JOIN visible_units(p_scope) u ON u.code = p_code
 $$;

@@ -189,19 +189,13 @@ $$;
 -- Deletes team p_id when it has version p_version and no memberships at all (history is kept
 -- by dissolving a team instead). The columns respond_deleted() reads: found (in the caller's
 -- scope), version (the current one), in_use, deleted (rows).
+DROP FUNCTION IF EXISTS team_delete(uuid, integer, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION team_delete(p_id uuid, p_version integer, p_scope ltree,
-    p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text)
-RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    cur teams;
-BEGIN
-    SELECT t.* INTO cur FROM visible_teams(p_scope, NULL) t WHERE t.id = p_id;
-    RETURN QUERY SELECT * FROM delete_guarded('teams', 'id', p_id, p_version, cur.id IS NOT NULL,
-        cur.version, EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = p_id),
-        'team.delete', 'team', p_actor_type, p_actor_id, p_actor_name, p_request_id, '{}');
-END
+    p_actor audit_actor) RETURNS delete_outcome LANGUAGE sql AS $$
+    SELECT delete_guarded('teams', 'id', p_id, p_version, t.id IS NOT NULL, t.version,
+               EXISTS (SELECT 1 FROM memberships ms WHERE ms.team_id = p_id), 'team.delete',
+               p_actor)
+      FROM (SELECT) AS one LEFT JOIN visible_teams(p_scope, NULL) t ON t.id = p_id
 $$;
 
 -- Reads and writes for api/resources/memberships.c

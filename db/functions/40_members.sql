@@ -210,22 +210,14 @@ BEGIN
 END
 $$;
 
--- Deletes the member `member_id` when it is in scope, at version `expected` and has never
+-- Deletes member p_id when it is in scope, at version p_version and has never
 -- been in a team (memberships, even ended ones, are the teams' history). Returns the columns
 -- respond_deleted() reads: found, version (the current one), in_use, deleted (rows).
-CREATE OR REPLACE FUNCTION member_delete(member_id uuid, expected integer, scope ltree,
-    by_type text, by_id uuid, by_name text, by_request text)
-    RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    cur members;
-BEGIN
-    SELECT m.* INTO cur FROM visible_members(scope) m WHERE m.id = member_delete.member_id;
-    RETURN QUERY SELECT * FROM delete_guarded('members', 'id', member_delete.member_id, expected,
-        cur.id IS NOT NULL, cur.version,
-        EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = member_delete.member_id),
-        'member.delete', 'member', by_type, by_id, by_name, by_request,
-        ARRAY['full_name_folded']);
-END
+DROP FUNCTION IF EXISTS member_delete(uuid, integer, ltree, text, uuid, text, text);
+CREATE OR REPLACE FUNCTION member_delete(p_id uuid, p_version integer, p_scope ltree,
+    p_actor audit_actor) RETURNS delete_outcome LANGUAGE sql AS $$
+    SELECT delete_guarded('members', 'id', p_id, p_version, m.id IS NOT NULL, m.version,
+               EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = p_id),
+               'member.delete', p_actor, ARRAY['full_name_folded'])
+      FROM (SELECT) AS one LEFT JOIN visible_members(p_scope) m ON m.id = p_id
 $$;

@@ -91,18 +91,11 @@ $$;
 -- Deletes service p_code when it has version p_version and no activity names it (the GIN index
 -- on activities.service_codes answers that). The columns respond_deleted() reads: found,
 -- version (the current one), in_use, deleted (rows).
-CREATE OR REPLACE FUNCTION service_delete(p_code text, p_version integer, p_actor_type text,
-    p_actor_id uuid, p_actor_name text, p_request_id text)
-RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    cur services;
-BEGIN
-    SELECT s.* INTO cur FROM services s WHERE s.code = p_code;
-    RETURN QUERY SELECT * FROM delete_guarded('services', 'code', p_code, p_version,
-        cur.code IS NOT NULL, cur.version,
-        EXISTS (SELECT 1 FROM activities a WHERE a.service_codes @> ARRAY[p_code]),
-        'service.delete', 'service', p_actor_type, p_actor_id, p_actor_name, p_request_id, '{}');
-END
+DROP FUNCTION IF EXISTS service_delete(text, integer, text, uuid, text, text);
+CREATE OR REPLACE FUNCTION service_delete(p_code text, p_version integer, p_actor audit_actor)
+RETURNS delete_outcome LANGUAGE sql AS $$
+    SELECT delete_guarded('services', 'code', p_code, p_version, s.code IS NOT NULL, s.version,
+               EXISTS (SELECT 1 FROM activities a WHERE a.service_codes @> ARRAY[p_code]),
+               'service.delete', p_actor)
+      FROM (SELECT) AS one LEFT JOIN services s ON s.code = p_code
 $$;

@@ -236,28 +236,20 @@ BEGIN
 END
 $$;
 
--- Deletes the activity `activity_id` when it is in scope, at version `expected` and, for a
+-- Deletes activity p_id when it is in scope, at version p_version and, for a
 -- team leader, of their team. Returns the columns respond_deleted() reads (found, version:
 -- the current one, in_use: never, deleted: rows) and own_team.
-CREATE OR REPLACE FUNCTION activity_delete(activity_id uuid, expected integer, scope ltree,
-    only_team uuid, by_type text, by_id uuid, by_name text, by_request text)
+DROP FUNCTION IF EXISTS activity_delete(uuid, integer, ltree, uuid, text, uuid, text, text);
+CREATE OR REPLACE FUNCTION activity_delete(p_id uuid, p_version integer, p_scope ltree,
+    p_only_team uuid, p_actor audit_actor)
     RETURNS TABLE (found boolean, own_team boolean, version integer, in_use boolean,
                    deleted bigint)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-DECLARE
-    cur activities;
-    own boolean;
-BEGIN
-    SELECT a.* INTO cur FROM visible_activities(scope, NULL) a WHERE a.id = activity_id;
-    IF cur.id IS NOT NULL THEN
-        own := only_team IS NULL OR cur.team_id = only_team;
-    END IF;
+    LANGUAGE sql AS $$
     -- Another team's activity is left alone as one in use would be; in_use stays false.
-    RETURN QUERY SELECT g.found, own, g.version, false, g.deleted
-      FROM delete_guarded('activities', 'id', activity_id, expected, cur.id IS NOT NULL,
-                          cur.version, NOT coalesce(own, false), 'activity.delete', 'activity',
-                          by_type, by_id, by_name, by_request, '{}') g;
-END
+    SELECT g.found, own.ok, g.version, false, g.deleted
+      FROM (SELECT) AS one LEFT JOIN visible_activities(p_scope, NULL) a ON a.id = p_id,
+      LATERAL (SELECT CASE WHEN a.id IS NOT NULL
+                           THEN p_only_team IS NULL OR a.team_id = p_only_team END AS ok) own,
+      LATERAL delete_guarded('activities', 'id', p_id, p_version, a.id IS NOT NULL, a.version,
+                             NOT coalesce(own.ok, false), 'activity.delete', p_actor) g
 $$;

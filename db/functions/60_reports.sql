@@ -86,6 +86,24 @@ RETURNS TABLE (key text, code text, name text, level text) LANGUAGE sql STABLE A
     SELECT r_id::text, r_code, r_name, r_level WHERE r_leaf
 $$;
 
+-- The lines of a report by unit: those of report_children(), then the total line (key NULL,
+-- total true) with the head of the unit reported on.
+CREATE OR REPLACE FUNCTION report_lines(r_id bigint, r_code text, r_name text, r_level text,
+                                        r_leaf boolean, keep text[])
+RETURNS TABLE (key text, code text, name text, level text, total boolean) LANGUAGE sql STABLE AS $$
+    SELECT c.key, c.code, c.name, c.level, false
+      FROM report_children(r_id, r_code, r_name, r_level, r_leaf, keep) c
+    UNION ALL
+    SELECT NULL, r_code, r_name, r_level, true
+$$;
+
+-- The first cells of a CSV line of a report by unit: the unit's code, name and level, or
+-- 'total' and two empty cells on the total line.
+CREATE OR REPLACE FUNCTION report_csv_head(code text, name text, level text, total boolean)
+RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN total THEN ARRAY['total', NULL, NULL] ELSE ARRAY[code, name, level] END
+$$;
+
 CREATE OR REPLACE FUNCTION report_unit_json(code text, name text, level text) RETURNS json
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN code IS NOT NULL
@@ -186,10 +204,7 @@ WITH sub AS MATERIALIZED (
     SELECT g, total, a.aff, sum(n) AS n
       FROM counted, unnest(counted.affiliations) AS a(aff) GROUP BY g, total, a.aff
 ), lines AS (
-    SELECT c.key, c.code, c.name, c.level, false AS total
-      FROM report_children(r.id, r.code, r.name, r.level, r.leaf, '{}') c
-    UNION ALL
-    SELECT NULL, r.code, r.name, r.level, true
+    SELECT * FROM report_lines(r.id, r.code, r.name, r.level, r.leaf, '{}')
 ), figures AS (
     SELECT l.*, coalesce(vil.villages, 0) AS villages, coalesce(vil.covered, 0) AS covered,
            CASE WHEN coalesce(vil.villages, 0) = 0 THEN 0.0
@@ -207,11 +222,9 @@ WITH sub AS MATERIALIZED (
 ), shaped AS (
     SELECT f.code, f.total,
            CASE WHEN p_format = 'csv' THEN
-               csv_line(VARIADIC ARRAY[CASE WHEN f.total THEN 'total' ELSE f.code END,
-                                       CASE WHEN NOT f.total THEN f.name END,
-                                       CASE WHEN NOT f.total THEN f.level END,
-                                       f.villages::text, f.covered::text, f.percent::text,
-                                       f.teams::text, f.members::text]
+               csv_line(VARIADIC report_csv_head(f.code, f.name, f.level, f.total)
+                        || ARRAY[f.villages::text, f.covered::text, f.percent::text,
+                                 f.teams::text, f.members::text]
                         || f.by_affiliation::text[]
                         || ARRAY[f.minority::text, f.leaderless::text])
            END AS line,
@@ -542,11 +555,8 @@ WITH src AS MATERIALIZED (
     UNION ALL
     SELECT NULL, true, count(*) FROM person
 ), lines AS (
-    SELECT c.key, c.code, c.name, c.level, false AS total
-      FROM report_children(r.id, r.code, r.name, r.level, r.leaf,
-                           ARRAY(SELECT key FROM sums WHERE NOT total AND key IS NOT NULL)) c
-    UNION ALL
-    SELECT NULL, r.code, r.name, r.level, true
+    SELECT * FROM report_lines(r.id, r.code, r.name, r.level, r.leaf,
+                               ARRAY(SELECT key FROM sums WHERE NOT total AND key IS NOT NULL))
 ), figures AS (
     SELECT l.*, coalesce(s.draft, 0) AS draft, coalesce(s.submitted, 0) AS submitted,
            coalesce(s.returned, 0) AS returned, coalesce(s.approved_n, 0) AS approved_n,
@@ -568,13 +578,11 @@ WITH src AS MATERIALIZED (
 ), shaped AS (
     SELECT f.code, f.total,
            CASE WHEN p_format = 'csv' THEN
-               csv_line(VARIADIC ARRAY[CASE WHEN f.total THEN 'total' ELSE f.code END,
-                                       CASE WHEN NOT f.total THEN f.name END,
-                                       CASE WHEN NOT f.total THEN f.level END,
-                                       f.draft::text, f.submitted::text, f.returned::text,
-                                       f.approved_n::text, f.rejected::text, f.withdrawn::text,
-                                       f.disbursed_n::text, f.requested::text, f.approved::text,
-                                       f.paid::text, f.allocation::text, f.remaining::text]
+               csv_line(VARIADIC report_csv_head(f.code, f.name, f.level, f.total)
+                        || ARRAY[f.draft::text, f.submitted::text, f.returned::text,
+                                 f.approved_n::text, f.rejected::text, f.withdrawn::text,
+                                 f.disbursed_n::text, f.requested::text, f.approved::text,
+                                 f.paid::text, f.allocation::text, f.remaining::text]
                         || f.by_category::text[]
                         || ARRAY[f.allowance_paid::text, f.members::text,
                                  (f.allowance_paid / nullif(f.members, 0))::text])

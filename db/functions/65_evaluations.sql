@@ -47,15 +47,13 @@ CREATE OR REPLACE FUNCTION period_problems(period text, period_kind text) RETURN
     SELECT CASE
         WHEN period !~ '^[0-9]{4}(-Q[1-9])?$' OR (period_kind = 'year' AND length(period) <> 4)
              OR (period_kind = 'quarter' AND period !~ '^[0-9]{4}-Q[1-4]$')
-        THEN jsonb_build_array(jsonb_build_object('field', '/period', 'code', 'invalid_format',
-            'message', CASE period_kind WHEN 'year' THEN 'the rubric is yearly: a year, e.g. 2025'
-                            ELSE 'the rubric is quarterly: a year and quarter, e.g. 2025-Q3' END))
+        THEN field_problem('/period', 'invalid_format', CASE period_kind
+            WHEN 'year' THEN 'the rubric is yearly: a year, e.g. 2025'
+            ELSE 'the rubric is quarterly: a year and quarter, e.g. 2025-Q3' END)
         WHEN substr(period, 1, 4)::int < 2020
-        THEN jsonb_build_array(jsonb_build_object('field', '/period', 'code', 'out_of_range',
-            'message', 'must be 2020 or later'))
+        THEN field_problem('/period', 'out_of_range', 'must be 2020 or later')
         WHEN (period_bounds(period)).period_from > report_today()
-        THEN jsonb_build_array(jsonb_build_object('field', '/period', 'code', 'in_future',
-            'message', 'has not begun yet'))
+        THEN field_problem('/period', 'in_future', 'has not begun yet')
     END
 $$;
 
@@ -347,12 +345,10 @@ CREATE OR REPLACE FUNCTION evaluation_evidence_of(p_type text, p_subject uuid, p
       FROM evaluation_kpis(p_type, ARRAY[p_subject], p_from, p_to) k
 $$;
 
+DROP FUNCTION IF EXISTS evaluation_create(jsonb, ltree, boolean, audit_actor);
 CREATE OR REPLACE FUNCTION evaluation_create(p_doc jsonb, p_scope ltree, p_personal boolean,
     p_actor audit_actor)
-RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
     v_type text := p_doc->>'subject_type';
     v_subject uuid := (p_doc->>'subject_id')::uuid;
@@ -371,24 +367,18 @@ BEGIN
     SELECT s.subject_type INTO v_actual_type
       FROM visible_subjects(p_scope, NULL) s WHERE s.subject_id = v_subject;
     IF v_actual_type IS NULL THEN
-        RETURN QUERY SELECT 'not_found', NULL::jsonb, v_type, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('not_found', p_detail => v_type);
     ELSIF v_actual_type <> v_type THEN
-        RETURN QUERY SELECT 'invalid', jsonb_build_array(jsonb_build_object(
-            'field', '/subject_id', 'code', 'wrong_type',
-            'message', 'is a ' || v_actual_type || ', not a ' || v_type)),
-            NULL::text, NULL::text, NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('invalid',
+            p_problems => field_problem('/subject_id', 'wrong_type',
+                                        'is a ' || v_actual_type || ', not a ' || v_type));
     END IF;
     SELECT * INTO r FROM rubric_current(p_doc->>'rubric_code');
     IF r.code IS NULL THEN
-        v_problems := jsonb_build_array(jsonb_build_object('field', '/rubric_code',
-            'code', 'unknown', 'message', 'no active rubric has this code'));
+        v_problems := field_problem('/rubric_code', 'unknown', 'no active rubric has this code');
     ELSIF r.subject_type <> v_type THEN
-        v_problems := jsonb_build_array(jsonb_build_object('field', '/rubric_code',
-            'code', 'wrong_subject_type', 'message', 'the rubric evaluates ' || r.subject_type
-            || 's, not ' || v_type || 's'));
+        v_problems := field_problem('/rubric_code', 'wrong_subject_type',
+            'the rubric evaluates ' || r.subject_type || 's, not ' || v_type || 's');
     ELSE
         v_problems := coalesce(period_problems(v_period, r.period_kind), '[]')
             || coalesce(evaluation_score_problems(v_scores, r.criteria,
@@ -398,24 +388,19 @@ BEGIN
         SELECT * INTO old FROM evaluations o WHERE o.id = v_supersedes FOR UPDATE;
         IF old.id IS NULL OR old.subject_id <> v_subject OR old.period <> v_period
            OR old.evaluator_body <> v_body THEN
-            v_problems := jsonb_build_array(jsonb_build_object('field', '/supersedes',
-                'code', 'not_found', 'message', 'must name an evaluation of the same subject, '
-                || 'period and evaluator body'));
+            v_problems := field_problem('/supersedes', 'not_found',
+                'must name an evaluation of the same subject, period and evaluator body');
         ELSIF old.status <> 'finalized' THEN
-            v_problems := jsonb_build_array(jsonb_build_object('field', '/supersedes',
-                'code', 'not_finalized', 'message', 'a draft is changed, not superseded'));
+            v_problems := field_problem('/supersedes', 'not_finalized',
+                                        'a draft is changed, not superseded');
         ELSIF old.superseded_by IS NOT NULL THEN
-            RETURN QUERY SELECT 'conflict', NULL::jsonb,
-                'The evaluation ' || old.id || ' is already superseded by '
-                || old.superseded_by || '; a further correction supersedes that one.',
-                NULL::text, NULL::integer, NULL::text;
-            RETURN;
+            RETURN outcome('conflict',
+                p_detail => 'The evaluation ' || old.id || ' is already superseded by '
+                            || old.superseded_by || '; a further correction supersedes that one.');
         END IF;
     END IF;
     IF jsonb_array_length(v_problems) > 0 THEN
-        RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('invalid', p_problems => v_problems);
     END IF;
     -- One evaluation in progress or current per subject, period and body; a correction
     -- names the current one (and may be the only other).
@@ -424,14 +409,12 @@ BEGIN
        AND o.superseded_by IS NULL AND o.id IS DISTINCT FROM v_supersedes
      ORDER BY o.status = 'finalized' DESC LIMIT 1;
     IF b.id IS NOT NULL THEN
-        RETURN QUERY SELECT 'conflict', NULL::jsonb,
-            CASE WHEN b.status = 'finalized'
+        RETURN outcome('conflict',
+            p_detail => CASE WHEN b.status = 'finalized'
                  THEN 'The subject already has a finalized evaluation for this period by this '
                       || 'evaluator body (' || b.id || '); a correction names it in supersedes.'
                  ELSE 'The subject already has a draft evaluation for this period by this '
-                      || 'evaluator body (' || b.id || '); change that one.' END,
-            NULL::text, NULL::integer, NULL::text;
-        RETURN;
+                      || 'evaluator body (' || b.id || '); change that one.' END);
     END IF;
     BEGIN
         INSERT INTO evaluations AS n (subject_type, member_id, team_id, period, period_from,
@@ -461,27 +444,24 @@ BEGIN
              WHERE n.id = e.id RETURNING n.* INTO e;
         END IF;
     EXCEPTION WHEN unique_violation THEN
-        RETURN QUERY SELECT 'conflict', NULL::jsonb,
-            'Another evaluation of the subject for this period by this evaluator body was '
-            || 'written meanwhile; read them again.', NULL::text, NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('conflict',
+            p_detail => 'Another evaluation of the subject for this period by this evaluator '
+                        || 'body was written meanwhile; read them again.');
     END;
     PERFORM audit_record(p_actor, 'evaluation.create', 'evaluation', e.id::text, NULL,
                          to_jsonb(e));
-    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, evaluation_json(e, p_personal)::text,
-                        e.version, e.id::text;
+    RETURN outcome('ok', p_json => evaluation_json(e, p_personal)::text,
+        p_version => e.version, p_id => e.id::text);
 END
 $$;
 
 -- Applies p_patch (scores merged by criterion, a null score removing it; comments; reason of a
 -- correction; status 'finalized') to draft p_id when it still has version p_version. Evidence is
 -- recomputed. Finalizing a correction marks the evaluation it supersedes.
+DROP FUNCTION IF EXISTS evaluation_update(uuid, integer, jsonb, ltree, boolean, audit_actor);
 CREATE OR REPLACE FUNCTION evaluation_update(p_id uuid, p_version integer, p_patch jsonb,
     p_scope ltree, p_personal boolean, p_actor audit_actor)
-RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
     cur evaluations;
     old evaluations;
@@ -496,18 +476,13 @@ BEGIN
                                     WHERE s.subject_id = x.subject_id)
        FOR UPDATE OF x;
     IF cur.id IS NULL THEN
-        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::text, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('not_found');
     ELSIF cur.status = 'finalized' THEN
-        RETURN QUERY SELECT 'conflict', NULL::jsonb,
-            'A finalized evaluation cannot change; a correction is a new evaluation that '
-            || 'names it in supersedes, with a reason.', NULL::text, NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('conflict',
+            p_detail => 'A finalized evaluation cannot change; a correction is a new '
+                        || 'evaluation that names it in supersedes, with a reason.');
     ELSIF cur.version <> p_version THEN
-        RETURN QUERY SELECT 'stale', NULL::jsonb, NULL::text, NULL::text, cur.version,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('stale', p_version => cur.version);
     END IF;
     SELECT * INTO r FROM rubrics x WHERE x.code = cur.rubric_code AND x.version = cur.rubric_version;
     v_scores := CASE WHEN p_patch ? 'scores'
@@ -515,27 +490,23 @@ BEGIN
                      ELSE cur.scores END;
     v_status := coalesce(p_patch->>'status', cur.status);
     IF p_patch ? 'reason' AND cur.supersedes IS NULL THEN
-        v_problems := jsonb_build_array(jsonb_build_object('field', '/reason',
-            'code', 'not_allowed', 'message', 'only a correction (with supersedes) has a reason'));
+        v_problems := field_problem('/reason', 'not_allowed',
+                                    'only a correction (with supersedes) has a reason');
     ELSIF p_patch ? 'reason' AND p_patch->>'reason' IS NULL THEN
-        v_problems := jsonb_build_array(jsonb_build_object('field', '/reason',
-            'code', 'required', 'message', 'a correction keeps its reason'));
+        v_problems := field_problem('/reason', 'required', 'a correction keeps its reason');
     END IF;
     v_problems := v_problems || coalesce(evaluation_score_problems(v_scores, r.criteria,
                                                                    v_status = 'finalized'), '[]');
     IF jsonb_array_length(v_problems) > 0 THEN
-        RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('invalid', p_problems => v_problems);
     END IF;
     BEGIN
         IF v_status = 'finalized' AND cur.supersedes IS NOT NULL THEN
             SELECT * INTO old FROM evaluations o WHERE o.id = cur.supersedes FOR UPDATE;
             IF old.superseded_by IS NOT NULL THEN
-                RETURN QUERY SELECT 'conflict', NULL::jsonb,
-                    'The evaluation this corrects (' || old.id || ') is already superseded by '
-                    || old.superseded_by || '.', NULL::text, NULL::integer, NULL::text;
-                RETURN;
+                RETURN outcome('conflict',
+                    p_detail => 'The evaluation this corrects (' || old.id
+                                || ') is already superseded by ' || old.superseded_by || '.');
             END IF;
             UPDATE evaluations o SET superseded_by = cur.id, updated_at = now(),
                    version = o.version + 1
@@ -558,17 +529,15 @@ BEGIN
          WHERE x.id = cur.id
         RETURNING x.* INTO e;
     EXCEPTION WHEN unique_violation THEN
-        RETURN QUERY SELECT 'conflict', NULL::jsonb,
-            'The subject already has a finalized evaluation for this period by this evaluator '
-            || 'body; a correction names it in supersedes.', NULL::text, NULL::integer,
-            NULL::text;
-        RETURN;
+        RETURN outcome('conflict',
+            p_detail => 'The subject already has a finalized evaluation for this period by '
+                        || 'this evaluator body; a correction names it in supersedes.');
     END;
     PERFORM audit_record(p_actor, CASE WHEN v_status = 'finalized' THEN 'evaluation.finalize'
                                        ELSE 'evaluation.update' END,
                          'evaluation', e.id::text, to_jsonb(cur), to_jsonb(e));
-    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, evaluation_json(e, p_personal)::text,
-                        e.version, e.id::text;
+    RETURN outcome('ok', p_json => evaluation_json(e, p_personal)::text,
+        p_version => e.version, p_id => e.id::text);
 END
 $$;
 
@@ -576,18 +545,12 @@ $$;
 CREATE OR REPLACE FUNCTION evaluation_delete(p_id uuid, p_version integer, p_scope ltree,
     p_actor audit_actor)
 RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    cur evaluations;
-BEGIN
-    SELECT x.* INTO cur FROM evaluations x
-     WHERE x.id = p_id AND EXISTS (SELECT 1 FROM visible_subjects(p_scope, NULL) s
-                                    WHERE s.subject_id = x.subject_id);
-    RETURN QUERY SELECT * FROM delete_guarded('evaluations', 'id', p_id, p_version,
-        cur.id IS NOT NULL, cur.version, cur.status = 'finalized', 'evaluation.delete',
-        'evaluation', (p_actor).type, (p_actor).id, (p_actor).name, (p_actor).request_id, '{}');
-END
+    LANGUAGE sql AS $$
+    SELECT g.* FROM (SELECT) AS one
+      LEFT JOIN evaluations x ON x.id = p_id AND EXISTS (
+          SELECT 1 FROM visible_subjects(p_scope, NULL) s WHERE s.subject_id = x.subject_id),
+      LATERAL delete_guarded('evaluations', 'id', p_id, p_version, x.id IS NOT NULL, x.version,
+                             x.status = 'finalized', 'evaluation.delete', p_actor) g
 $$;
 
 -- Drafts for every active subject of the rubric's type under unit p_unit that has no current
@@ -617,9 +580,8 @@ BEGIN
         RETURN;
     END IF;
     SELECT * INTO r FROM rubric_current(p_rubric);
-    v_problems := CASE WHEN r.code IS NULL THEN jsonb_build_array(jsonb_build_object(
-                           'field', '/rubric_code', 'code', 'unknown',
-                           'message', 'no active rubric has this code'))
+    v_problems := CASE WHEN r.code IS NULL
+                       THEN field_problem('/rubric_code', 'unknown', 'no active rubric has this code')
                        ELSE period_problems(p_period, r.period_kind) END;
     IF v_problems IS NOT NULL THEN
         RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::bigint, NULL::bigint;

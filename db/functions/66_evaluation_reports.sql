@@ -125,10 +125,7 @@ WITH sub AS MATERIALIZED (
            count(*) FILTER (WHERE repeat) AS repeat, count(*) FILTER (WHERE idle) AS idle
       FROM judged GROUP BY GROUPING SETS ((g), ())
 ), lines AS (
-    SELECT c.key, c.code, c.name, c.level, false AS total
-      FROM report_children(r.id, r.code, r.name, r.level, r.leaf, '{}') c
-    UNION ALL
-    SELECT NULL, r.code, r.name, r.level, true
+    SELECT * FROM report_lines(r.id, r.code, r.name, r.level, r.leaf, '{}')
 ), figures AS (
     SELECT l.*, coalesce(s.subjects, 0) AS subjects, coalesce(s.evaluated, 0) AS evaluated,
            CASE WHEN coalesce(s.subjects, 0) = 0 THEN 0.0
@@ -141,12 +138,11 @@ WITH sub AS MATERIALIZED (
 ), shaped AS (
     SELECT f.code, f.total,
            CASE WHEN p_format = 'csv' THEN
-               csv_line(CASE WHEN f.total THEN 'total' ELSE f.code END,
-                        CASE WHEN NOT f.total THEN f.name END,
-                        CASE WHEN NOT f.total THEN f.level END,
-                        f.subjects::text, f.evaluated::text, f.percent::text,
-                        f.excellent::text, f.good::text, f.satisfactory::text,
-                        f.unsatisfactory::text, f.average::text, f.repeat::text, f.idle::text)
+               csv_line(VARIADIC report_csv_head(f.code, f.name, f.level, f.total)
+                        || ARRAY[f.subjects::text, f.evaluated::text, f.percent::text,
+                                 f.excellent::text, f.good::text, f.satisfactory::text,
+                                 f.unsatisfactory::text, f.average::text, f.repeat::text,
+                                 f.idle::text])
            END AS line,
            CASE WHEN p_format <> 'csv' THEN
                report_evaluations_json(

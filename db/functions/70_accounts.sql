@@ -330,12 +330,9 @@ $$;
 -- Deletes a client (no If-Match: a deleted client's tokens stop working at once), with its
 -- audit event 'client.delete'. The columns respond_deleted() reads: found, version (the one
 -- deleted), in_use (never: nothing refers to a client), deleted (rows).
-CREATE OR REPLACE FUNCTION client_delete(p_id uuid, p_actor_type text, p_actor_id uuid,
-    p_actor_name text, p_request_id text)
-    RETURNS TABLE (found boolean, version integer, in_use boolean, deleted bigint)
-    LANGUAGE sql VOLATILE
-    AS $$
-    SELECT * FROM delete_guarded('clients', 'id', p_id, NULL, NULL, NULL, false, 'client.delete',
-                                 'client', p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                                 ARRAY['secret_hash'])
+DROP FUNCTION IF EXISTS client_delete(uuid, text, uuid, text, text);
+CREATE OR REPLACE FUNCTION client_delete(p_id uuid, p_actor audit_actor)
+    RETURNS delete_outcome LANGUAGE sql AS $$
+    SELECT delete_guarded('clients', 'id', p_id, NULL, NULL, NULL, false, 'client.delete',
+                          p_actor, ARRAY['secret_hash'])
 $$;

@@ -160,21 +160,17 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Proposals
 
+DROP FUNCTION IF EXISTS funding_proposal_create(jsonb, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_proposal_create(p_doc jsonb, p_scope ltree,
     p_actor audit_actor)
-RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
     v_problems jsonb := funding_problems(p_doc, p_scope);
     v_id uuid;
     p funding_proposals;
 BEGIN
     IF v_problems IS NOT NULL THEN
-        RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('invalid', p_problems => v_problems);
     END IF;
     INSERT INTO funding_proposals AS n (unit_code, title, purpose, fiscal_year, team_ids)
     VALUES (p_doc->>'unit_code', p_doc->>'title', p_doc->>'purpose',
@@ -186,19 +182,17 @@ BEGIN
     SELECT * INTO p FROM funding_proposals x WHERE x.id = v_id;
     PERFORM audit_record(p_actor, 'funding_proposal.create', 'funding_proposal', v_id::text,
                          NULL, to_jsonb(p) || jsonb_build_object('line_items', p_doc->'line_items'));
-    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, funding_proposal_json(p, true)::text,
-                        p.version, p.id::text;
+    RETURN outcome('ok', p_json => funding_proposal_json(p, true)::text,
+        p_version => p.version, p_id => p.id::text);
 END
 $$;
 
 -- Replaces the editable fields of proposal p_id (p_doc: the whole proposal after the merge
 -- patch, as for a create) when it is a draft or returned and still has version p_version.
+DROP FUNCTION IF EXISTS funding_proposal_update(uuid, integer, jsonb, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_proposal_update(p_id uuid, p_version integer, p_doc jsonb,
     p_scope ltree, p_actor audit_actor)
-RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
     cur funding_proposals;
     p funding_proposals;
@@ -206,27 +200,20 @@ DECLARE
 BEGIN
     SELECT x.* INTO cur FROM visible_proposals(p_scope, NULL) x WHERE x.id = p_id;
     IF cur.id IS NULL THEN
-        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::text, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('not_found');
     END IF;
     PERFORM 1 FROM funding_proposals x WHERE x.id = p_id FOR UPDATE;
     SELECT x.* INTO cur FROM funding_proposals x WHERE x.id = p_id;
     IF cur.status NOT IN ('draft', 'returned') THEN
-        RETURN QUERY SELECT 'conflict', NULL::jsonb,
-            'Only a draft or returned proposal can be changed; this one is ' || cur.status
-            || '.', NULL::text, NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('conflict',
+            p_detail => 'Only a draft or returned proposal can be changed; this one is '
+                        || cur.status || '.');
     ELSIF cur.version <> p_version THEN
-        RETURN QUERY SELECT 'stale', NULL::jsonb, NULL::text, NULL::text, cur.version,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('stale', p_version => cur.version);
     END IF;
     v_problems := funding_problems(p_doc, p_scope);
     IF v_problems IS NOT NULL THEN
-        RETURN QUERY SELECT 'invalid', v_problems, NULL::text, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('invalid', p_problems => v_problems);
     END IF;
     UPDATE funding_proposals x SET unit_code = p_doc->>'unit_code', title = p_doc->>'title',
            purpose = p_doc->>'purpose', fiscal_year = (p_doc->>'fiscal_year')::int,
@@ -239,8 +226,8 @@ BEGIN
     PERFORM audit_record(p_actor, 'funding_proposal.update', 'funding_proposal', p_id::text,
                          to_jsonb(cur), to_jsonb(p)
                          || jsonb_build_object('line_items', p_doc->'line_items'));
-    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, funding_proposal_json(p, true)::text,
-                        p.version, p.id::text;
+    RETURN outcome('ok', p_json => funding_proposal_json(p, true)::text,
+        p_version => p.version, p_id => p.id::text);
 END
 $$;
 
@@ -256,13 +243,10 @@ $$;
 -- comment, approved_total_vnd and decision_no (approve), amount_vnd, paid_on and voucher_no
 -- (disburse). The caller's scope decides who they are: in scope, or strictly above; an
 -- account that submitted the proposal never approves, rejects or returns it.
+DROP FUNCTION IF EXISTS funding_transition(uuid, integer, text, jsonb, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_transition(p_id uuid, p_version integer, p_action text,
     p_doc jsonb, p_scope ltree, p_actor audit_actor)
-RETURNS TABLE (outcome text, problems jsonb, detail text, allowed jsonb, remaining_vnd bigint,
-               json text, version integer)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
     cur funding_proposals;
     p funding_proposals;
@@ -275,50 +259,38 @@ DECLARE
 BEGIN
     SELECT x.* INTO cur FROM visible_proposals(p_scope, NULL) x WHERE x.id = p_id;
     IF cur.id IS NULL THEN
-        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::text, NULL::jsonb, NULL::bigint,
-                            NULL::text, NULL::integer;
-        RETURN;
+        RETURN outcome('not_found');
     END IF;
     SELECT x.* INTO cur FROM funding_proposals x WHERE x.id = p_id FOR UPDATE;
     SELECT u.path INTO v_path FROM units u WHERE u.code = cur.unit_code;
     IF cur.version <> p_version THEN
-        RETURN QUERY SELECT 'stale', NULL::jsonb, NULL::text, NULL::jsonb, NULL::bigint,
-                            NULL::text, cur.version;
-        RETURN;
+        RETURN outcome('stale', p_version => cur.version);
     END IF;
     SELECT * INTO w FROM funding_workflow x WHERE x.from_status = cur.status
                                               AND x.action = p_action;
     IF w.action IS NULL THEN
-        RETURN QUERY SELECT 'conflict', NULL::jsonb,
-            'A ' || cur.status || ' proposal cannot be moved by ' || p_action || '.',
-            funding_actions_from(cur.status), NULL::bigint, NULL::text, NULL::integer;
-        RETURN;
+        RETURN outcome('conflict',
+            p_detail => 'A ' || cur.status || ' proposal cannot be moved by ' || p_action || '.',
+            p_members => jsonb_build_object('allowed_actions', funding_actions_from(cur.status)));
     END IF;
     IF w.who = 'above' AND NOT scope_above(p_scope, v_path) THEN
-        RETURN QUERY SELECT 'forbidden', NULL::jsonb,
-            'Only an officer of a unit above ' || cur.unit_code || ' may ' || p_action
-            || ' its proposals.', NULL::jsonb, NULL::bigint, NULL::text, NULL::integer;
-        RETURN;
+        RETURN outcome('forbidden', p_detail => 'Only an officer of a unit above '
+                                                || cur.unit_code || ' may ' || p_action
+                                                || ' its proposals.');
     END IF;
     IF p_action IN ('approve', 'reject', 'return') AND EXISTS (
            SELECT 1 FROM funding_transitions t
             WHERE t.proposal_id = p_id AND t.action = 'submit'
               AND t.actor_type = (p_actor).type AND t.actor_id = (p_actor).id) THEN
-        RETURN QUERY SELECT 'forbidden', NULL::jsonb,
-            'You submitted this proposal: someone else decides on it.', NULL::jsonb,
-            NULL::bigint, NULL::text, NULL::integer;
-        RETURN;
+        RETURN outcome('forbidden',
+            p_detail => 'You submitted this proposal: someone else decides on it.');
     END IF;
     v_to := w.to_status;
     IF p_action = 'approve' THEN
         v_amount := (p_doc->>'approved_total_vnd')::bigint;
         IF v_amount > cur.requested_total_vnd THEN
-            RETURN QUERY SELECT 'invalid', jsonb_build_array(jsonb_build_object(
-                'field', '/approved_total_vnd', 'code', 'exceeds_requested',
-                'message', 'must be at most the requested ' || cur.requested_total_vnd
-                           || ' đồng')), NULL::text, NULL::jsonb, NULL::bigint, NULL::text,
-                NULL::integer;
-            RETURN;
+            RETURN outcome('invalid', field_problem('/approved_total_vnd', 'exceeds_requested',
+                'must be at most the requested ' || cur.requested_total_vnd || ' đồng'));
         END IF;
         -- the nearest allocation above the proposal's unit for its year, locked, so that
         -- approvals under one budget are decided one after the other
@@ -329,29 +301,24 @@ BEGIN
         IF v_alloc.id IS NOT NULL THEN
             v_used := funding_approved_under(v_alloc.unit_code, cur.fiscal_year);
             IF v_used + v_amount > v_alloc.amount_vnd THEN
-                RETURN QUERY SELECT 'budget_exceeded', NULL::jsonb,
-                    'The allocation of ' || v_alloc.unit_code || ' for ' || cur.fiscal_year
-                    || ' has ' || (v_alloc.amount_vnd - v_used) || ' đồng left.', NULL::jsonb,
-                    v_alloc.amount_vnd - v_used, NULL::text, NULL::integer;
-                RETURN;
+                RETURN outcome('conflict',
+                    p_detail => 'The allocation of ' || v_alloc.unit_code || ' for '
+                                || cur.fiscal_year || ' has ' || (v_alloc.amount_vnd - v_used)
+                                || ' đồng left.',
+                    p_members => jsonb_build_object('code', 'budget_exceeded',
+                                                    'remaining_vnd', v_alloc.amount_vnd - v_used));
             END IF;
         END IF;
     ELSIF p_action = 'disburse' THEN
         v_amount := (p_doc->>'amount_vnd')::bigint;
         IF cur.disbursed_total_vnd + v_amount > cur.approved_total_vnd THEN
-            RETURN QUERY SELECT 'invalid', jsonb_build_array(jsonb_build_object(
-                'field', '/amount_vnd', 'code', 'exceeds_approved',
-                'message', 'the tranches may total at most the approved '
-                           || cur.approved_total_vnd || ' đồng; '
-                           || (cur.approved_total_vnd - cur.disbursed_total_vnd)
-                           || ' are left')), NULL::text, NULL::jsonb, NULL::bigint,
-                NULL::text, NULL::integer;
-            RETURN;
+            RETURN outcome('invalid', field_problem('/amount_vnd', 'exceeds_approved',
+                'the tranches may total at most the approved ' || cur.approved_total_vnd
+                || ' đồng; ' || (cur.approved_total_vnd - cur.disbursed_total_vnd)
+                || ' are left'));
         ELSIF (p_doc->>'paid_on')::date > report_today() THEN
-            RETURN QUERY SELECT 'invalid', jsonb_build_array(jsonb_build_object(
-                'field', '/paid_on', 'code', 'in_future', 'message', 'must not be after today')),
-                NULL::text, NULL::jsonb, NULL::bigint, NULL::text, NULL::integer;
-            RETURN;
+            RETURN outcome('invalid', field_problem('/paid_on', 'in_future',
+                                                    'must not be after today'));
         END IF;
         IF cur.disbursed_total_vnd + v_amount = cur.approved_total_vnd THEN
             v_to := 'disbursed';
@@ -376,8 +343,8 @@ BEGIN
     PERFORM audit_record(p_actor, 'funding_proposal.' || p_action, 'funding_proposal',
                          p_id::text, to_jsonb(cur), to_jsonb(p)
                          || jsonb_strip_nulls(jsonb_build_object('comment', p_doc->>'comment')));
-    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, NULL::jsonb, NULL::bigint,
-                        funding_proposal_json(p, true)::text, p.version;
+    RETURN outcome('ok', p_json => funding_proposal_json(p, true)::text, p_version => p.version,
+                   p_id => p.id::text);
 END
 $$;
 
@@ -386,51 +353,43 @@ $$;
 
 -- The allocation of unit p_unit for p_year, set by an officer strictly above the unit or an
 -- admin (p_scope above the unit's path); one per unit and year (409 for a second).
+DROP FUNCTION IF EXISTS funding_allocation_create(text, integer, bigint, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_allocation_create(p_unit text, p_year integer,
     p_amount bigint, p_scope ltree, p_actor audit_actor)
-RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
     v_path ltree;
     a funding_allocations;
 BEGIN
     SELECT u.path INTO v_path FROM visible_units(p_scope) u WHERE u.code = p_unit;
     IF v_path IS NULL THEN
-        RETURN QUERY SELECT 'invalid', jsonb_build_array(jsonb_build_object('field',
-            '/unit_code', 'code', 'not_found', 'message', 'no unit in your scope has this code')),
-            NULL::text, NULL::text, NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('invalid',
+            p_problems => field_problem('/unit_code', 'not_found',
+                                        'no unit in your scope has this code'));
     ELSIF NOT scope_above(p_scope, v_path) THEN
-        RETURN QUERY SELECT 'forbidden', NULL::jsonb,
-            'The budget of a unit is set by an officer of a unit above it.', NULL::text,
-            NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('forbidden',
+            p_detail => 'The budget of a unit is set by an officer of a unit above it.');
     END IF;
     INSERT INTO funding_allocations AS n (unit_code, fiscal_year, amount_vnd)
     VALUES (p_unit, p_year, p_amount)
     ON CONFLICT (unit_code, fiscal_year) DO NOTHING
     RETURNING n.* INTO a;
     IF a.id IS NULL THEN
-        RETURN QUERY SELECT 'conflict', NULL::jsonb,
-            'The unit has an allocation for this year already; change its amount instead.',
-            NULL::text, NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('conflict',
+            p_detail => 'The unit has an allocation for this year already; change its '
+                        || 'amount instead.');
     END IF;
     PERFORM audit_record(p_actor, 'funding_allocation.create', 'funding_allocation',
                          a.id::text, NULL, to_jsonb(a));
-    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, funding_allocation_json(a)::text,
-                        a.version, a.id::text;
+    RETURN outcome('ok', p_json => funding_allocation_json(a)::text,
+        p_version => a.version, p_id => a.id::text);
 END
 $$;
 
+DROP FUNCTION IF EXISTS funding_allocation_update(uuid, integer, bigint, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_allocation_update(p_id uuid, p_version integer,
     p_amount bigint, p_scope ltree, p_actor audit_actor)
-RETURNS TABLE (outcome text, problems jsonb, detail text, json text, version integer, id text)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
     cur funding_allocations;
     a funding_allocations;
@@ -440,25 +399,19 @@ BEGIN
      WHERE x.id = p_id AND within(u.path, p_scope) FOR UPDATE OF x;
     SELECT u.path INTO v_path FROM units u WHERE u.code = cur.unit_code;
     IF cur.id IS NULL THEN
-        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::text, NULL::text, NULL::integer,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('not_found');
     ELSIF NOT scope_above(p_scope, v_path) THEN
-        RETURN QUERY SELECT 'forbidden', NULL::jsonb,
-            'The budget of a unit is set by an officer of a unit above it.', NULL::text,
-            NULL::integer, NULL::text;
-        RETURN;
+        RETURN outcome('forbidden',
+            p_detail => 'The budget of a unit is set by an officer of a unit above it.');
     ELSIF cur.version <> p_version THEN
-        RETURN QUERY SELECT 'stale', NULL::jsonb, NULL::text, NULL::text, cur.version,
-                            NULL::text;
-        RETURN;
+        RETURN outcome('stale', p_version => cur.version);
     END IF;
     UPDATE funding_allocations x SET amount_vnd = p_amount, updated_at = now(),
            version = x.version + 1
      WHERE x.id = p_id RETURNING x.* INTO a;
     PERFORM audit_record(p_actor, 'funding_allocation.update', 'funding_allocation',
                          a.id::text, to_jsonb(cur), to_jsonb(a));
-    RETURN QUERY SELECT 'ok', NULL::jsonb, NULL::text, funding_allocation_json(a)::text,
-                        a.version, a.id::text;
+    RETURN outcome('ok', p_json => funding_allocation_json(a)::text,
+        p_version => a.version, p_id => a.id::text);
 END
 $$;

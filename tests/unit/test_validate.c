@@ -22,9 +22,7 @@ static const struct field table[] = {
 	{"colours", FIELD_ENUM_ARRAY, 0, 1, 0, colours},
 	{"parent_id", FIELD_UUID, FIELD_NULLABLE, 0, 0, NULL},
 	{"username", FIELD_NAME, 0, 0, 0, NULL},
-	{"id", FIELD_UUID, FIELD_READONLY, 0, 0, NULL},
-	{"version", FIELD_INTEGER, FIELD_READONLY, 0, 0, NULL},
-	{0},
+	READ_ONLY("id", "version"),
 };
 
 struct result {
@@ -150,6 +148,64 @@ START_TEST(test_validate_body_refuses_read_only_fields_whatever_their_value)
 	ASSERT_CODE(r, "/id", "read_only");
 	ASSERT_CODE(r, "/version", "read_only");
 	done(&r);
+}
+END_TEST
+
+/* The same input member, with and without the representation's read-only members. */
+static const struct field with_stamps[] = {
+	{"title", FIELD_STRING, FIELD_REQUIRED, 1, 20, NULL},
+	READ_ONLY("id", STAMPS),
+};
+static const struct field without_stamps[] = {
+	{"title", FIELD_STRING, FIELD_REQUIRED, 1, 20, NULL},
+	{0},
+};
+
+/* The one error validate_body gives body_text against t, as {"field", "code", "message"}. */
+static void assert_one_error(const struct field *t, const char *body_text, enum validate_mode mode,
+			     const char *field, const char *code, const char *message)
+{
+	json_t *body = json_loads(body_text, 0, NULL), *errors = NULL;
+	ck_assert_ptr_nonnull(body);
+	ck_assert_int_eq(validate_body(body, t, mode, &errors), 1);
+	ck_assert_uint_eq(json_array_size(errors), 1);
+	const json_t *e = json_array_get(errors, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "field")), field);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "code")), code);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "message")), message);
+	json_decref(body);
+	json_decref(errors);
+}
+
+START_TEST(test_validate_body_refuses_members_named_by_read_only_on_create_and_patch)
+{
+	assert_one_error(with_stamps, "{\"title\": \"x\", \"created_at\": \"2024-01-01\"}",
+			 VALIDATE_CREATE, "/created_at", "read_only", "cannot be set");
+	assert_one_error(with_stamps, "{\"version\": 2}", VALIDATE_PATCH, "/version", "read_only",
+			 "cannot be set");
+	assert_one_error(with_stamps, "{\"id\": null}", VALIDATE_PATCH, "/id", "read_only",
+			 "cannot be set");
+	/* a query parameter is named as it is */
+	assert_one_error(with_stamps, "{\"updated_at\": \"x\"}", VALIDATE_QUERY, "updated_at",
+			 "read_only", "cannot be set");
+}
+END_TEST
+
+START_TEST(test_validate_body_a_table_ended_by_zero_has_no_read_only_members)
+{
+	assert_one_error(without_stamps, "{\"title\": \"x\", \"version\": 2}", VALIDATE_CREATE,
+			 "/version", "unknown_field", "is not a field of this resource");
+	assert_one_error(without_stamps, "{\"id\": \"x\"}", VALIDATE_PATCH, "/id",
+			 "unknown_field", "is not a field of this resource");
+}
+END_TEST
+
+START_TEST(test_validate_body_a_member_in_neither_the_table_nor_read_only_is_unknown)
+{
+	assert_one_error(with_stamps, "{\"title\": \"x\", \"deleted_at\": 1}", VALIDATE_CREATE,
+			 "/deleted_at", "unknown_field", "is not a field of this resource");
+	assert_one_error(with_stamps, "{\"Version\": 2}", VALIDATE_PATCH, "/Version",
+			 "unknown_field", "is not a field of this resource");
 }
 END_TEST
 
@@ -444,6 +500,9 @@ Suite *validate_suite(void)
 	tcase_add_test(tc, test_validate_body_refuses_unknown_fields);
 	tcase_add_test(tc, test_validate_body_except_leaves_the_named_members_to_the_caller);
 	tcase_add_test(tc, test_validate_body_refuses_read_only_fields_whatever_their_value);
+	tcase_add_test(tc, test_validate_body_refuses_members_named_by_read_only_on_create_and_patch);
+	tcase_add_test(tc, test_validate_body_a_table_ended_by_zero_has_no_read_only_members);
+	tcase_add_test(tc, test_validate_body_a_member_in_neither_the_table_nor_read_only_is_unknown);
 	tcase_add_test(tc, test_validate_body_create_only_fields_are_read_only_on_patch);
 	tcase_add_test(tc, test_validate_body_reports_missing_required_fields_on_create_only);
 	tcase_add_test(tc, test_validate_body_refuses_wrong_json_types);
