@@ -180,6 +180,34 @@ char *proc_output(const struct proc *p)
 	return buf;
 }
 
+char *proc_output_content(const struct proc *p)
+{
+	static const char *const chance_keys[] = {"time", "request_id", "duration_ms", "actor",
+						  "client"};
+	char *all = proc_output(p);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	char *save = NULL;
+	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *doc = json_loads(line, 0, NULL);
+		if (!json_is_object(doc)) {
+			fprintf(mem, "%s\n", line);
+			json_decref(doc);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof chance_keys / sizeof *chance_keys; i++)
+			json_object_del(doc, chance_keys[i]);
+		char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+		fprintf(mem, "%s\n", text);
+		free(text);
+		json_decref(doc);
+	}
+	fclose(mem);
+	free(all);
+	return buf;
+}
+
 void serve_start(struct proc *p, const char *database_url, const char *const *extra_env)
 {
 	static char url_var[600], listen_var[64];

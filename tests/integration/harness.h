@@ -42,6 +42,9 @@ struct proc {
 void proc_spawn(struct proc *p, const char *const *env, const char *const *args);
 int proc_wait(struct proc *p, int timeout_ms);
 char *proc_output(const struct proc *p); /* the whole log file, malloc'd */
+/* The log without the members whose values are chance digits (time, request_id, duration_ms,
+ * actor, client), one JSON line per line, for asserting that a value was never logged; malloc'd */
+char *proc_output_content(const struct proc *p);
 
 /* `cdtt serve` on a free port against database_url, extra env appended; waits for /healthz.
  * "CDTT_DATABASE_REPLICA_URL=" with no value names database_url itself as the replica. */
