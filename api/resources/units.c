@@ -54,11 +54,12 @@ static struct db_stmt get_unit = DB_READ("units_get", 3,
  * may place a unit where, and the audit event; their columns are read by name.
  */
 static struct db_stmt create_unit = DB_STMT("units_create", 9,
-	"SELECT * FROM unit_create($1, $2, $3, $4, $5::ltree, $6, $7::uuid, $8, $9)");
+	"SELECT * FROM unit_create($1, $2, $3, $4, $5::ltree, " AUDIT_ACTOR_ROW(6, 7, 8, 9) ")");
 
 /* $1 code, $2 version, $3 the patch (jsonb), $4 scope, $5-$8 audit. */
 static struct db_stmt update_unit = DB_STMT("units_update", 8,
-	"SELECT * FROM unit_update($1, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8)");
+	"SELECT * FROM unit_update($1, $2::int, $3::jsonb, $4::ltree, " AUDIT_ACTOR_ROW(5, 6, 7, 8)
+	")");
 
 static struct db_stmt delete_unit = DB_STMT("units_delete", 7,
 	"SELECT * FROM unit_delete($1, $2::int, $3::ltree, " AUDIT_ACTOR_ROW(4, 5, 6, 7) ")");
@@ -172,21 +173,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 				 ctx->principal.scope_path};
 	enum db_status st;
 	PGresult *res = run_write(resp, ctx, &create_unit, params, 5, &st);
-	if (!res)
-		return;
-	if (st != DB_OK) {
-		if (!tree_refusal(resp, ctx, res))
-			write_failed_unexpectedly(resp, ctx, res);
-	} else if (!result_true(res, "parent_ok")) {
-		invalid_field(resp, ctx, "/parent_code", "not_found",
-			      params[3] ? "no such unit in your scope"
-					: "only administrators create top-level units");
-	} else if (!result_value(res, "json")) {
-		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "unit",
-				"A unit with this code exists already.");
-	} else {
-		respond_written_named(resp, ctx, res, 201, "/api/v1/units/", "code");
-	}
+	if (res && (st == DB_OK || !tree_refusal(resp, ctx, res)))
+		respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/units/", "unit");
 	PQclear(res);
 }
 
@@ -202,21 +190,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	enum db_status st;
 	PGresult *res = write_document(resp, ctx, &update_unit, params, 2, 4,
 				       json_incref(ctx->body), &st);
-	if (!res)
-		return;
-	if (st != DB_OK) {
-		if (!tree_refusal(resp, ctx, res))
-			write_failed_unexpectedly(resp, ctx, res);
-	} else if (!result_true(res, "found")) {
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "unit", NULL);
-	} else if (!result_true(res, "parent_ok")) {
-		invalid_field(resp, ctx, "/parent_code", "not_found",
-			      body_string(ctx->body, "parent_code")
-				      ? "no such unit in your scope"
-				      : "only administrators make top-level units");
-	} else {
-		respond_updated(resp, ctx, res, "unit");
-	}
+	if (res && (st == DB_OK || !tree_refusal(resp, ctx, res)))
+		respond_named_outcome(resp, ctx, res, st, 200, NULL, "unit");
 	PQclear(res);
 }
 

@@ -160,57 +160,73 @@ CREATE OR REPLACE FUNCTION unit_parent_allowed(p_parent text, p_scope ltree) RET
         OR EXISTS (SELECT 1 FROM visible_units(p_scope) u WHERE u.code = p_parent)
 $$;
 
--- A new unit. parent_ok false: the parent is not one the caller may use (unit_parent_allowed);
--- json NULL with parent_ok: a unit with this code exists already.
-CREATE OR REPLACE FUNCTION unit_create(p_code text, p_name text, p_level text, p_parent text,
-    p_scope ltree, p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text)
-RETURNS TABLE (parent_ok boolean, json text, version integer, code text)
-    LANGUAGE plpgsql
+-- Whether the caller may place a unit under p_parent: NULL when they may, else the problem (on
+-- parent_code) that says why (unit_parent_allowed).
+CREATE OR REPLACE FUNCTION unit_parent_problem(p_parent text, p_scope ltree) RETURNS jsonb
+    LANGUAGE sql STABLE
     AS $$
-#variable_conflict use_column
+    SELECT CASE WHEN NOT unit_parent_allowed(p_parent, p_scope) THEN
+        field_problem('/parent_code', 'not_found',
+                      CASE WHEN p_parent IS NULL THEN 'only administrators make top-level units'
+                           ELSE 'no such unit in your scope' END)
+    END
+$$;
+
+-- A new unit, in one of the outcomes of 06_write_outcomes.sql: invalid when the parent is not
+-- one the caller may use, conflict when a unit has this code already. The tree's trigger
+-- refuses a parent of a lower level or a retired one (HINT names which).
+DROP FUNCTION IF EXISTS unit_create(text, text, text, text, ltree, text, uuid, text, text);
+CREATE OR REPLACE FUNCTION unit_create(p_code text, p_name text, p_level text, p_parent text,
+    p_scope ltree, p_actor audit_actor)
+RETURNS write_outcome LANGUAGE plpgsql AS $$
+DECLARE
+    v_problem jsonb := unit_parent_problem(p_parent, p_scope);
+    u units;
 BEGIN
-    RETURN QUERY
-    WITH parent AS (SELECT unit_parent_allowed(p_parent, p_scope) AS ok),
-    ins AS (INSERT INTO units (code, name, level, parent_code)
-            SELECT p_code, p_name, p_level, p_parent FROM parent WHERE parent.ok
-            ON CONFLICT (code) DO NOTHING RETURNING *),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'unit.create', 'unit', ins.code, NULL, to_jsonb(ins))) FROM ins)
-    SELECT (SELECT parent.ok FROM parent), (SELECT unit_json(ins)::text FROM ins),
-           (SELECT ins.version FROM ins), (SELECT ins.code FROM ins)
-      FROM audit;
+    IF v_problem IS NOT NULL THEN
+        RETURN outcome('invalid', p_problems => v_problem);
+    END IF;
+    INSERT INTO units AS n (code, name, level, parent_code)
+    VALUES (p_code, p_name, p_level, p_parent)
+    ON CONFLICT (code) DO NOTHING RETURNING n.* INTO u;
+    IF u.code IS NULL THEN
+        RETURN outcome('conflict', p_detail => 'A unit with this code exists already.');
+    END IF;
+    PERFORM audit_record(p_actor, 'unit.create', 'unit', u.code, NULL, to_jsonb(u));
+    RETURN outcome('ok', p_json => unit_json(u)::text, p_version => u.version, p_id => u.code);
 END
 $$;
 
--- Applies p_patch (name, level, parent_code) to unit p_code when it still has version
--- p_version. found: in the caller's scope; parent_ok: a new parent_code is one the caller may
--- use. json and version are NULL when nothing was written.
+-- Applies the merge patch p_patch (name, level, parent_code) to unit p_code when it is in the
+-- caller's scope and still has version p_version; a new parent_code must be one the caller
+-- may use.
+DROP FUNCTION IF EXISTS unit_update(text, integer, jsonb, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION unit_update(p_code text, p_version integer, p_patch jsonb,
-    p_scope ltree, p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text)
-RETURNS TABLE (found boolean, parent_ok boolean, json text, version integer)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+    p_scope ltree, p_actor audit_actor)
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
-    v_moving boolean := p_patch ? 'parent_code';
-    v_parent text := p_patch->>'parent_code';
+    cur units;
+    u units;
+    v_problem jsonb;
 BEGIN
-    RETURN QUERY
-    WITH old AS (SELECT u.* FROM visible_units(p_scope) u WHERE u.code = p_code),
-    parent AS (SELECT NOT v_moving OR unit_parent_allowed(v_parent, p_scope) AS ok),
-    upd AS (UPDATE units u
-               SET name = CASE WHEN p_patch ? 'name' THEN p_patch->>'name' ELSE u.name END,
-                   level = CASE WHEN p_patch ? 'level' THEN p_patch->>'level' ELSE u.level END,
-                   parent_code = CASE WHEN v_moving THEN v_parent ELSE u.parent_code END,
-                   version = u.version + 1, updated_at = now()
-              FROM old, parent
-             WHERE u.code = old.code AND u.version = p_version AND parent.ok
-            RETURNING u.*),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'unit.update', 'unit', upd.code, to_jsonb(old), to_jsonb(upd))) FROM upd, old)
-    SELECT EXISTS (SELECT 1 FROM old), (SELECT parent.ok FROM parent),
-           (SELECT unit_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
-      FROM audit;
+    SELECT x.* INTO cur FROM units x WHERE x.code = p_code AND within(x.path, p_scope)
+       FOR UPDATE;
+    IF cur.code IS NULL THEN
+        RETURN outcome('not_found');
+    ELSIF cur.version <> p_version THEN
+        RETURN outcome('stale', p_version => cur.version);
+    ELSIF p_patch ? 'parent_code' THEN
+        v_problem := unit_parent_problem(p_patch->>'parent_code', p_scope);
+        IF v_problem IS NOT NULL THEN
+            RETURN outcome('invalid', p_problems => v_problem);
+        END IF;
+    END IF;
+    UPDATE units x SET (name, level, parent_code) = (n.name, n.level, n.parent_code),
+           version = x.version + 1, updated_at = now()
+      FROM jsonb_populate_record(cur, p_patch) n
+     WHERE x.code = cur.code RETURNING x.* INTO u;
+    PERFORM audit_record(p_actor, 'unit.update', 'unit', u.code, to_jsonb(cur), to_jsonb(u));
+    RETURN outcome('ok', p_json => unit_json(u)::text, p_version => u.version, p_id => u.code);
 END
 $$;
 
