@@ -61,11 +61,11 @@ static struct db_stmt get_writable = DB_READ("services_get_writable", 1,
  * $1 the service as stored (jsonb), $2-$5 audit actor.
  */
 static struct db_stmt create_service = DB_STMT("services_create", 5,
-	"SELECT * FROM service_create($1::jsonb, $2, $3::uuid, $4, $5)");
+	"SELECT * FROM service_create($1::jsonb, " AUDIT_ACTOR_ROW(2, 3, 4, 5) ")");
 
 /* $1 code, $2 version, $3 the merged service (jsonb), $4-$7 audit actor. */
 static struct db_stmt update_service = DB_STMT("services_update", 7,
-	"SELECT * FROM service_update($1, $2::int, $3::jsonb, $4, $5::uuid, $6, $7)");
+	"SELECT * FROM service_update($1, $2::int, $3::jsonb, " AUDIT_ACTOR_ROW(4, 5, 6, 7) ")");
 
 /* $1 code, $2 version, $3-$6 audit actor. */
 static struct db_stmt delete_service = DB_STMT("services_delete", 6,
@@ -131,28 +131,6 @@ fail:
 	return NULL;
 }
 
-/* 422 for translation codes the languages table lacks (a JSON array of codes). */
-static void unknown_languages(struct _u_response *resp, const struct req_ctx *ctx,
-			      const char *codes_text)
-{
-	json_t *codes = json_loads(codes_text, 0, NULL), *errors = NULL;
-	if (!codes) {
-		internal_error(resp, ctx);
-		return;
-	}
-	size_t i;
-	const json_t *c;
-	json_array_foreach(codes, i, c)
-	{
-		char at[SERVICE_POINTER_MAX], message[64];
-		service_pointer_join(at, "/translations", json_string_value(c));
-		snprintf(message, sizeof message, "no language has the code %s", json_string_value(c));
-		problem_add_error(&errors, at, "not_found", message);
-	}
-	json_decref(codes);
-	invalid_body(resp, ctx, errors);
-}
-
 static void list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)
 {
 	struct page_request page;
@@ -199,18 +177,8 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	enum db_status st;
 	PGresult *res = write_document(resp, ctx, &create_service, params, 0, 1,
 				      stored_service(ctx->body), &st);
-	if (!res)
-		return;
-	const char *unknown = st == DB_OK ? result_value(res, "unknown_languages") : NULL;
-	if (st != DB_OK)
-		write_failed_unexpectedly(resp, ctx, res);
-	else if (unknown)
-		unknown_languages(resp, ctx, unknown);
-	else if (!result_value(res, "json"))
-		respond_outcome(resp, ctx, OUTCOME_CONFLICT, "service",
-				"A service with this code already exists.");
-	else
-		respond_written_named(resp, ctx, res, 201, "/api/v1/services/", "code");
+	if (res)
+		respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/services/", "service");
 	PQclear(res);
 }
 
@@ -255,17 +223,8 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	const char *params[7] = {code, version};
 	enum db_status st;
 	PGresult *res = write_document(resp, ctx, &update_service, params, 2, 3, doc, &st);
-	if (!res)
-		return;
-	const char *unknown = st == DB_OK ? result_value(res, "unknown_languages") : NULL;
-	if (st != DB_OK)
-		write_failed_unexpectedly(resp, ctx, res);
-	else if (!result_true(res, "found"))
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "service", NULL);
-	else if (unknown)
-		unknown_languages(resp, ctx, unknown);
-	else
-		respond_updated(resp, ctx, res, "service");
+	if (res)
+		respond_named_outcome(resp, ctx, res, st, 200, NULL, "service");
 	PQclear(res);
 }
 

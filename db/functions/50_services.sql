@@ -19,72 +19,79 @@ $$;
 -- (which language codes exist, whether activities name the service), write, and record the
 -- audit event in the same statement.
 
--- The translation codes of service document p_service that the languages table lacks, as a
--- JSON array in order, or NULL when there are none.
-CREATE OR REPLACE FUNCTION service_unknown_languages(p_service jsonb) RETURNS json
+-- The problems of service document p_service's translation codes that the languages table
+-- lacks, one per code in order, or NULL when there are none.
+CREATE OR REPLACE FUNCTION service_language_problems(p_service jsonb) RETURNS jsonb
     LANGUAGE sql STABLE
     AS $$
-    SELECT json_agg(k ORDER BY k)
+    SELECT jsonb_agg(field_problem('/translations/' || replace(replace(k, '~', '~0'), '/', '~1'),
+                                   'not_found', 'no language has the code ' || k) -> 0
+                     ORDER BY k)
       FROM jsonb_object_keys(coalesce(p_service->'translations', '{}')) k
      WHERE NOT EXISTS (SELECT 1 FROM languages l WHERE l.code = k)
 $$;
+DROP FUNCTION IF EXISTS service_unknown_languages(jsonb);
 
--- A new service. unknown_languages: the translation codes no language has (nothing written);
--- json NULL otherwise: a service with this code exists already.
-CREATE OR REPLACE FUNCTION service_create(p_service jsonb, p_actor_type text, p_actor_id uuid,
-    p_actor_name text, p_request_id text)
-RETURNS TABLE (unknown_languages text, json text, version integer, code text)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+-- A new service, in one of the outcomes of 06_write_outcomes.sql: invalid for translation
+-- codes no language has, conflict when a service has this code already.
+DROP FUNCTION IF EXISTS service_create(jsonb, text, uuid, text, text);
+CREATE OR REPLACE FUNCTION service_create(p_service jsonb, p_actor audit_actor)
+RETURNS write_outcome LANGUAGE plpgsql AS $$
+DECLARE
+    v_problems jsonb := service_language_problems(p_service);
+    s services;
 BEGIN
-    RETURN QUERY
-    WITH unknown AS (SELECT service_unknown_languages(p_service) AS codes),
-    ins AS (INSERT INTO services (code, name_vi, name_en, category, steps, translations, status)
-            SELECT p_service->>'code', p_service->>'name_vi', p_service->>'name_en',
-                   p_service->>'category', p_service->'steps',
-                   coalesce(p_service->'translations', '{}'),
-                   coalesce(p_service->>'status', 'active')
-              FROM unknown WHERE unknown.codes IS NULL
-            ON CONFLICT (code) DO NOTHING RETURNING *),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'service.create', 'service', ins.code, NULL, to_jsonb(ins))) FROM ins)
-    SELECT (SELECT unknown.codes::text FROM unknown), (SELECT service_json(ins)::text FROM ins),
-           (SELECT ins.version FROM ins), (SELECT ins.code FROM ins)
-      FROM audit;
+    IF v_problems IS NOT NULL THEN
+        RETURN outcome('invalid', p_problems => v_problems);
+    END IF;
+    INSERT INTO services AS n (code, name_vi, name_en, category, steps, translations, status)
+    SELECT x.code, x.name_vi, x.name_en, x.category, x.steps, coalesce(x.translations, '{}'),
+           coalesce(x.status, 'active')
+      FROM jsonb_populate_record(NULL::services, p_service) x
+    ON CONFLICT (code) DO NOTHING RETURNING n.* INTO s;
+    IF s.code IS NULL THEN
+        RETURN outcome('conflict', p_detail => 'A service with this code already exists.');
+    END IF;
+    PERFORM audit_record(p_actor, 'service.create', 'service', s.code, NULL, to_jsonb(s));
+    RETURN outcome('ok', p_json => service_json(s)::text, p_version => s.version,
+                   p_id => s.code);
 END
 $$;
 
 -- Replaces service p_code by p_service (the stored service with the patch merged in) when it
 -- still has version p_version; retiring it (status active to retired) is audited as
--- service.retire. found, unknown_languages as for service_create; json and version are NULL
--- when nothing was written.
+-- service.retire. Outcomes as for service_create, and not_found or stale.
+DROP FUNCTION IF EXISTS service_update(text, integer, jsonb, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION service_update(p_code text, p_version integer, p_service jsonb,
-    p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text)
-RETURNS TABLE (found boolean, unknown_languages text, json text, version integer)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+    p_actor audit_actor)
+RETURNS write_outcome LANGUAGE plpgsql AS $$
+DECLARE
+    cur services;
+    s services;
+    v_problems jsonb;
 BEGIN
-    RETURN QUERY
-    WITH unknown AS (SELECT service_unknown_languages(p_service) AS codes),
-    old AS (SELECT s.* FROM services s WHERE s.code = p_code),
-    upd AS (UPDATE services s
-               SET name_vi = p_service->>'name_vi', name_en = p_service->>'name_en',
-                   category = p_service->>'category', steps = p_service->'steps',
-                   translations = coalesce(p_service->'translations', '{}'),
-                   status = coalesce(p_service->>'status', s.status),
-                   version = s.version + 1, updated_at = now()
-              FROM old, unknown
-             WHERE s.code = old.code AND s.version = p_version AND unknown.codes IS NULL
-            RETURNING s.*),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     CASE WHEN old.status = 'active' AND upd.status = 'retired'
-                          THEN 'service.retire' ELSE 'service.update' END,
-                     'service', upd.code, to_jsonb(old), to_jsonb(upd))) FROM upd, old)
-    SELECT EXISTS (SELECT 1 FROM old), (SELECT unknown.codes::text FROM unknown),
-           (SELECT service_json(upd)::text FROM upd), (SELECT upd.version FROM upd)
-      FROM audit;
+    SELECT x.* INTO cur FROM services x WHERE x.code = p_code FOR UPDATE;
+    IF cur.code IS NULL THEN
+        RETURN outcome('not_found');
+    END IF;
+    v_problems := service_language_problems(p_service);
+    IF v_problems IS NOT NULL THEN
+        RETURN outcome('invalid', p_problems => v_problems);
+    ELSIF cur.version <> p_version THEN
+        RETURN outcome('stale', p_version => cur.version);
+    END IF;
+    UPDATE services x
+       SET (name_vi, name_en, category, steps) = (n.name_vi, n.name_en, n.category, n.steps),
+           translations = coalesce(n.translations, '{}'), status = coalesce(n.status, x.status),
+           version = x.version + 1, updated_at = now()
+      FROM jsonb_populate_record(NULL::services, p_service) n
+     WHERE x.code = cur.code RETURNING x.* INTO s;
+    PERFORM audit_record(p_actor,
+                         CASE WHEN cur.status = 'active' AND s.status = 'retired'
+                              THEN 'service.retire' ELSE 'service.update' END,
+                         'service', s.code, to_jsonb(cur), to_jsonb(s));
+    RETURN outcome('ok', p_json => service_json(s)::text, p_version => s.version,
+                   p_id => s.code);
 END
 $$;
 
