@@ -55,13 +55,13 @@ static struct db_stmt get_team = DB_READ("teams_get", 4,
 	"SELECT json, version, path FROM team_read($1::uuid, $2::ltree, $3::uuid, $4::boolean)");
 
 static struct db_stmt create_team = DB_STMT("teams_create", 12,
-	"SELECT * FROM team_create($1, $2, $3, $4::date, $5, $6, $7::ltree, $8, $9::uuid, $10,"
-	" $11, $12::boolean)");
+	"SELECT * FROM team_create($1, $2, $3, $4::date, $5, $6, $7::ltree, "
+	AUDIT_ACTOR_ROW(8, 9, 10, 11) ", $12::boolean)");
 
 /* $1 id, $2 version, $3 the patch as stored (jsonb), $4 scope, $5-$8 audit, $9 personal data. */
 static struct db_stmt update_team = DB_STMT("teams_update", 9,
-	"SELECT * FROM team_update($1::uuid, $2::int, $3::jsonb, $4::ltree, $5, $6::uuid, $7, $8,"
-	" $9::boolean)");
+	"SELECT * FROM team_update($1::uuid, $2::int, $3::jsonb, $4::ltree, "
+	AUDIT_ACTOR_ROW(5, 6, 7, 8) ", $9::boolean)");
 
 static struct db_stmt delete_team = DB_STMT("teams_delete", 7,
 	"SELECT * FROM team_delete($1::uuid, $2::int, $3::ltree, " AUDIT_ACTOR_ROW(4, 5, 6, 7) ")");
@@ -92,30 +92,6 @@ static int team_check(const json_t *body, enum validate_mode mode, json_t **erro
 		n++;
 	}
 	return n;
-}
-
-/*
- * Explains why the target unit (the columns unit_level, unit_status, unit_successor) refuses
- * a team, appending the error; 0 when it does not.
- */
-static int unit_refusal(const PGresult *res, json_t **errors)
-{
-	char message[160];
-	const char *level = result_value(res, "unit_level"), *status = result_value(res, "unit_status");
-	const char *successor = result_value(res, "unit_successor");
-	if (!level) {
-		problem_add_error(errors, "/unit_code", "not_found", "no such unit in your scope");
-	} else if (strcmp(level, "village") && strcmp(level, "commune")) {
-		problem_add_error(errors, "/unit_code", "invalid_value",
-				  "must be a village or a commune: teams serve one of them");
-	} else if (!status || strcmp(status, "active")) {
-		snprintf(message, sizeof message, "is retired (merged into %s): use its successor",
-			 successor ? successor : "");
-		problem_add_error(errors, "/unit_code", "retired", message);
-	} else {
-		return 0;
-	}
-	return 1;
 }
 
 /* Answers 409 for a second active team in a unit, naming the team already there. */
@@ -199,14 +175,10 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 	params[11] = personal_data(ctx);
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &create_team, params, &st);
-	if (!res)
-		return;
-	if (st != DB_OK)
+	if (res && st != DB_OK)
 		team_write_failed(resp, ctx, res, unit, NULL);
-	else if (unit_refusal(res, &errors))
-		invalid_body(resp, ctx, errors);
-	else
-		respond_written_named(resp, ctx, res, 201, "/api/v1/teams/", "id");
+	else if (res)
+		respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/teams/", "team");
 	PQclear(res);
 }
 
@@ -234,7 +206,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	    !(id = path_uuid(req, resp, ctx, "id", "team")) ||
 	    accept_patch(req, resp, ctx, team_fields, team_check, phone, version) != 0)
 		return;
-	json_t *patch = ctx->body, *errors = NULL;
+	json_t *patch = ctx->body;
 	char *doc = team_patch_document(patch, phone);
 	if (!doc) {
 		internal_error(resp, ctx);
@@ -247,24 +219,10 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	enum db_status st;
 	PGresult *res = request_query(ctx, resp, &update_team, params, &st);
 	free(doc);
-	if (!res)
-		return;
-	char message[160];
-	const char *first_joined = st == DB_OK ? result_value(res, "first_joined") : NULL;
-	if (st != DB_OK) {
+	if (res && st != DB_OK)
 		team_write_failed(resp, ctx, res, unit, id);
-	} else if (!result_true(res, "found")) {
-		respond_outcome(resp, ctx, OUTCOME_NOT_FOUND, "team", NULL);
-	} else if (!result_true(res, "unit_ok") && unit_refusal(res, &errors)) {
-		invalid_body(resp, ctx, errors);
-	} else if (body_string(patch, "established_on") && first_joined &&
-		   strcmp(body_string(patch, "established_on"), first_joined) > 0) {
-		snprintf(message, sizeof message,
-			 "must not be after the first membership began (%s)", first_joined);
-		invalid_field(resp, ctx, "/established_on", "out_of_range", message);
-	} else {
-		respond_updated(resp, ctx, res, "team");
-	}
+	else if (res)
+		respond_named_outcome(resp, ctx, res, st, 200, NULL, "team");
 	PQclear(res);
 }
 

@@ -103,86 +103,96 @@ RETURNS TABLE (json text, version integer, path text)
      WHERE t.id = p_id AND (p_only IS NULL OR t.id = p_only) AND within(u.path, p_scope)
 $$;
 
--- A new team in the unit p_unit (a village or commune in the caller's scope, active). When the
--- unit refuses it, unit_level/unit_status/unit_successor say why (all NULL: no such unit).
-CREATE OR REPLACE FUNCTION team_create(p_unit text, p_name text, p_status text,
-    p_established date, p_phone text, p_notes text, p_scope ltree, p_actor_type text,
-    p_actor_id uuid, p_actor_name text, p_request_id text, p_personal boolean)
-RETURNS TABLE (unit_level text, unit_status text, unit_successor text, json text,
-               version integer, id text)
-    LANGUAGE plpgsql
+-- Why unit u (read FOR SHARE by the caller; NULL: none in the caller's scope) cannot take a
+-- team, as a problem on unit_code, or NULL when it can: an active village or commune.
+CREATE OR REPLACE FUNCTION team_unit_problem(u units) RETURNS jsonb
+    LANGUAGE sql STABLE
     AS $$
-#variable_conflict use_column
+    SELECT CASE
+        WHEN u.code IS NULL THEN
+            field_problem('/unit_code', 'not_found', 'no such unit in your scope')
+        WHEN u.level NOT IN ('village', 'commune') THEN
+            field_problem('/unit_code', 'invalid_value',
+                          'must be a village or a commune: teams serve one of them')
+        WHEN u.status <> 'active' THEN
+            field_problem('/unit_code', 'retired', 'is retired (merged into '
+                          || coalesce(u.successor_code, '') || '): use its successor')
+    END
+$$;
+
+-- A new team in the unit p_unit (a village or commune in the caller's scope, active), in one
+-- of the outcomes of 06_write_outcomes.sql.
+DROP FUNCTION IF EXISTS team_create(text, text, text, date, text, text, ltree, text, uuid, text,
+                                    text, boolean);
+CREATE OR REPLACE FUNCTION team_create(p_unit text, p_name text, p_status text,
+    p_established date, p_phone text, p_notes text, p_scope ltree, p_actor audit_actor,
+    p_personal boolean)
+RETURNS write_outcome LANGUAGE plpgsql AS $$
+DECLARE
+    v_unit units;
+    t teams;
 BEGIN
-    RETURN QUERY
-    WITH unit AS (SELECT u.code, u.level, u.status, u.successor_code FROM units u
-                   WHERE u.code = p_unit AND within(u.path, p_scope) FOR SHARE),
-    ins AS (INSERT INTO teams (unit_code, name, status, established_on, contact_phone, notes)
-            SELECT unit.code, p_name, coalesce(p_status, 'active'), p_established, p_phone, p_notes
-              FROM unit WHERE unit.level IN ('village', 'commune') AND unit.status = 'active'
-            RETURNING *),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'team.create', 'team', ins.id::text, NULL, to_jsonb(ins))) FROM ins)
-    SELECT (SELECT unit.level FROM unit), (SELECT unit.status FROM unit),
-           (SELECT unit.successor_code FROM unit),
-           (SELECT team_json(ins, p_personal)::text FROM ins), (SELECT ins.version FROM ins),
-           (SELECT ins.id::text FROM ins)
-      FROM audit;
+    SELECT u.* INTO v_unit FROM units u WHERE u.code = p_unit AND within(u.path, p_scope)
+       FOR SHARE;
+    IF team_unit_problem(v_unit) IS NOT NULL THEN
+        RETURN outcome('invalid', p_problems => team_unit_problem(v_unit));
+    END IF;
+    INSERT INTO teams AS n (unit_code, name, status, established_on, contact_phone, notes)
+    VALUES (v_unit.code, p_name, coalesce(p_status, 'active'), p_established, p_phone, p_notes)
+    RETURNING n.* INTO t;
+    PERFORM audit_record(p_actor, 'team.create', 'team', t.id::text, NULL, to_jsonb(t));
+    RETURN outcome('ok', p_json => team_json(t, p_personal)::text, p_version => t.version,
+                   p_id => t.id::text);
 END
 $$;
 
--- Applies p_patch to team p_id when it still has version p_version. found: the team is in the
--- caller's scope; unit_ok: the unit it would move to takes it (else unit_level/unit_status/
--- unit_successor say why, as for team_create); first_joined: when its first membership began
--- (established_on may not be after it). json and version are NULL when nothing was written.
--- Moving a team to a unit of another level moves its memberships' team_level with it (the
--- index that keeps one active village team and one commune team per person may then refuse).
+-- Applies p_patch to team p_id when it is in the caller's scope and still has version
+-- p_version: a new unit must take the team (as for team_create), and established_on may not
+-- be after the team's first membership began. Moving a team to a unit of another level moves
+-- its memberships' team_level with it (the index that keeps one active village team and one
+-- commune team per person may then refuse).
+DROP FUNCTION IF EXISTS team_update(uuid, integer, jsonb, ltree, text, uuid, text, text,
+                                    boolean);
 CREATE OR REPLACE FUNCTION team_update(p_id uuid, p_version integer, p_patch jsonb,
-    p_scope ltree, p_actor_type text, p_actor_id uuid, p_actor_name text, p_request_id text,
-    p_personal boolean)
-RETURNS TABLE (found boolean, unit_ok boolean, first_joined text, unit_level text,
-               unit_status text, unit_successor text, json text, version integer)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
+    p_scope ltree, p_actor audit_actor, p_personal boolean)
+RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
-    v_unit text := p_patch->>'unit_code';
-    v_established date := (p_patch->>'established_on')::date;
+    cur teams;
+    t teams;
+    v_unit units;
+    v_first date;
 BEGIN
-    RETURN QUERY
-    WITH old AS (SELECT t.* FROM visible_teams(p_scope, NULL) t WHERE t.id = p_id),
-    unit AS (SELECT u.code, u.level, u.status, u.successor_code FROM units u
-              WHERE u.code = v_unit AND within(u.path, p_scope) FOR SHARE),
-    checks AS (SELECT v_unit IS NULL OR v_unit = (SELECT old.unit_code FROM old)
-                      OR EXISTS (SELECT 1 FROM unit WHERE unit.level IN ('village', 'commune')
-                                                      AND unit.status = 'active') AS unit_ok,
-                      (SELECT min(ms.joined_on) FROM memberships ms WHERE ms.team_id = p_id)
-                          AS first_joined),
-    upd AS (UPDATE teams t SET unit_code = coalesce(v_unit, t.unit_code),
-                   name = CASE WHEN p_patch ? 'name' THEN p_patch->>'name' ELSE t.name END,
-                   status = CASE WHEN p_patch ? 'status' THEN p_patch->>'status' ELSE t.status END,
-                   established_on = coalesce(v_established, t.established_on),
-                   contact_phone = CASE WHEN p_patch ? 'contact_phone'
-                                        THEN p_patch->>'contact_phone' ELSE t.contact_phone END,
-                   notes = CASE WHEN p_patch ? 'notes' THEN p_patch->>'notes' ELSE t.notes END,
-                   version = t.version + 1, updated_at = now()
-              FROM old, checks
-             WHERE t.id = old.id AND t.version = p_version AND checks.unit_ok
-               AND (v_established IS NULL OR checks.first_joined IS NULL
-                    OR v_established <= checks.first_joined)
-            RETURNING t.*),
-    relevel AS (UPDATE memberships ms SET team_level = u.level
-                  FROM upd JOIN units u ON u.code = upd.unit_code
-                 WHERE ms.team_id = upd.id AND ms.team_level <> u.level RETURNING 1),
-    audit AS (SELECT count(audit_record(p_actor_type, p_actor_id, p_actor_name, p_request_id,
-                     'team.update', 'team', upd.id::text, to_jsonb(old), to_jsonb(upd)))
-                FROM upd, old)
-    SELECT EXISTS (SELECT 1 FROM old), (SELECT checks.unit_ok FROM checks),
-           (SELECT to_char(checks.first_joined, 'YYYY-MM-DD') FROM checks),
-           (SELECT unit.level FROM unit), (SELECT unit.status FROM unit),
-           (SELECT unit.successor_code FROM unit),
-           (SELECT team_json(upd, p_personal)::text FROM upd), (SELECT upd.version FROM upd)
-      FROM audit;
+    SELECT x.* INTO cur FROM teams x JOIN units u ON u.code = x.unit_code
+     WHERE x.id = p_id AND within(u.path, p_scope) FOR UPDATE OF x;
+    IF cur.id IS NULL THEN
+        RETURN outcome('not_found');
+    END IF;
+    IF p_patch->>'unit_code' <> cur.unit_code THEN
+        SELECT u.* INTO v_unit FROM units u
+         WHERE u.code = p_patch->>'unit_code' AND within(u.path, p_scope) FOR SHARE;
+        IF team_unit_problem(v_unit) IS NOT NULL THEN
+            RETURN outcome('invalid', p_problems => team_unit_problem(v_unit));
+        END IF;
+    END IF;
+    SELECT min(ms.joined_on) INTO v_first FROM memberships ms WHERE ms.team_id = p_id;
+    IF (p_patch->>'established_on')::date > v_first THEN
+        RETURN outcome('invalid', p_problems => field_problem('/established_on', 'out_of_range',
+            'must not be after the first membership began (' || to_char(v_first, 'YYYY-MM-DD')
+            || ')'));
+    ELSIF cur.version <> p_version THEN
+        RETURN outcome('stale', p_version => cur.version);
+    END IF;
+    UPDATE teams x
+       SET (unit_code, name, status, established_on, contact_phone, notes)
+           = (n.unit_code, n.name, n.status, n.established_on, n.contact_phone, n.notes),
+           version = x.version + 1, updated_at = now()
+      FROM jsonb_populate_record(cur, p_patch) n
+     WHERE x.id = cur.id RETURNING x.* INTO t;
+    UPDATE memberships ms SET team_level = u.level
+      FROM units u WHERE u.code = t.unit_code AND ms.team_id = t.id AND ms.team_level <> u.level;
+    PERFORM audit_record(p_actor, 'team.update', 'team', t.id::text, to_jsonb(cur), to_jsonb(t));
+    RETURN outcome('ok', p_json => team_json(t, p_personal)::text, p_version => t.version,
+                   p_id => t.id::text);
 END
 $$;
 
