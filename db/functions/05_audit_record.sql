@@ -60,8 +60,6 @@ $$;
 -- names no version: the row is deleted whatever its version, and found and version are those
 -- of the row deleted (p_found and p_current_version are not used).
 -- Deletes are rare: the DELETE is built per call (EXECUTE) for the table named.
-DROP FUNCTION IF EXISTS delete_guarded(regclass, text, anyelement, integer, boolean, integer,
-    boolean, text, text, text, uuid, text, text, text[]);
 CREATE OR REPLACE FUNCTION delete_guarded(p_table regclass, p_key_column text, p_key anyelement,
     p_version integer, p_found boolean, p_current_version integer, p_in_use boolean,
     p_action text, p_actor audit_actor, p_drop_keys text[] DEFAULT '{}')

@@ -175,7 +175,6 @@ $$;
 -- A new unit, in one of the outcomes of 06_write_outcomes.sql: invalid when the parent is not
 -- one the caller may use, conflict when a unit has this code already. The tree's trigger
 -- refuses a parent of a lower level or a retired one (HINT names which).
-DROP FUNCTION IF EXISTS unit_create(text, text, text, text, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION unit_create(p_code text, p_name text, p_level text, p_parent text,
     p_scope ltree, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -200,7 +199,6 @@ $$;
 -- Applies the merge patch p_patch (name, level, parent_code) to unit p_code when it is in the
 -- caller's scope and still has version p_version; a new parent_code must be one the caller
 -- may use.
-DROP FUNCTION IF EXISTS unit_update(text, integer, jsonb, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION unit_update(p_code text, p_version integer, p_patch jsonb,
     p_scope ltree, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -236,7 +234,6 @@ $$;
 -- it is in_use, and its version is given as the one named, so that the answer is the 409 that
 -- says why rather than a 412. Sub-units, teams, members, accounts or history under an active
 -- unit refuse the delete by their foreign keys.
-DROP FUNCTION IF EXISTS unit_delete(text, integer, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION unit_delete(p_code text, p_version integer, p_scope ltree,
     p_actor audit_actor) RETURNS delete_outcome LANGUAGE sql AS $$
     SELECT delete_guarded('units', 'code', p_code, p_version, u.code IS NOT NULL,

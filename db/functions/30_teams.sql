@@ -122,8 +122,6 @@ $$;
 
 -- A new team in the unit p_unit (a village or commune in the caller's scope, active), in one
 -- of the outcomes of 06_write_outcomes.sql.
-DROP FUNCTION IF EXISTS team_create(text, text, text, date, text, text, ltree, text, uuid, text,
-                                    text, boolean);
 CREATE OR REPLACE FUNCTION team_create(p_unit text, p_name text, p_status text,
     p_established date, p_phone text, p_notes text, p_scope ltree, p_actor audit_actor,
     p_personal boolean)
@@ -151,8 +149,6 @@ $$;
 -- be after the team's first membership began. Moving a team to a unit of another level moves
 -- its memberships' team_level with it (the index that keeps one active village team and one
 -- commune team per person may then refuse).
-DROP FUNCTION IF EXISTS team_update(uuid, integer, jsonb, ltree, text, uuid, text, text,
-                                    boolean);
 CREATE OR REPLACE FUNCTION team_update(p_id uuid, p_version integer, p_patch jsonb,
     p_scope ltree, p_actor audit_actor, p_personal boolean)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -199,7 +195,6 @@ $$;
 -- Deletes team p_id when it has version p_version and no memberships at all (history is kept
 -- by dissolving a team instead). The columns respond_deleted() reads: found (in the caller's
 -- scope), version (the current one), in_use, deleted (rows).
-DROP FUNCTION IF EXISTS team_delete(uuid, integer, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION team_delete(p_id uuid, p_version integer, p_scope ltree,
     p_actor audit_actor) RETURNS delete_outcome LANGUAGE sql AS $$
     SELECT delete_guarded('teams', 'id', p_id, p_version, t.id IS NOT NULL, t.version,

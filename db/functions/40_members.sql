@@ -213,7 +213,6 @@ $$;
 -- Deletes member p_id when it is in scope, at version p_version and has never
 -- been in a team (memberships, even ended ones, are the teams' history). Returns the columns
 -- respond_deleted() reads: found, version (the current one), in_use, deleted (rows).
-DROP FUNCTION IF EXISTS member_delete(uuid, integer, ltree, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION member_delete(p_id uuid, p_version integer, p_scope ltree,
     p_actor audit_actor) RETURNS delete_outcome LANGUAGE sql AS $$
     SELECT delete_guarded('members', 'id', p_id, p_version, m.id IS NOT NULL, m.version,

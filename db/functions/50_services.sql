@@ -30,11 +30,9 @@ CREATE OR REPLACE FUNCTION service_language_problems(p_service jsonb) RETURNS js
       FROM jsonb_object_keys(coalesce(p_service->'translations', '{}')) k
      WHERE NOT EXISTS (SELECT 1 FROM languages l WHERE l.code = k)
 $$;
-DROP FUNCTION IF EXISTS service_unknown_languages(jsonb);
 
 -- A new service, in one of the outcomes of 06_write_outcomes.sql: invalid for translation
 -- codes no language has, conflict when a service has this code already.
-DROP FUNCTION IF EXISTS service_create(jsonb, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION service_create(p_service jsonb, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
@@ -61,7 +59,6 @@ $$;
 -- Replaces service p_code by p_service (the stored service with the patch merged in) when it
 -- still has version p_version; retiring it (status active to retired) is audited as
 -- service.retire. Outcomes as for service_create, and not_found or stale.
-DROP FUNCTION IF EXISTS service_update(text, integer, jsonb, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION service_update(p_code text, p_version integer, p_service jsonb,
     p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -98,7 +95,6 @@ $$;
 -- Deletes service p_code when it has version p_version and no activity names it (the GIN index
 -- on activities.service_codes answers that). The columns respond_deleted() reads: found,
 -- version (the current one), in_use, deleted (rows).
-DROP FUNCTION IF EXISTS service_delete(text, integer, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION service_delete(p_code text, p_version integer, p_actor audit_actor)
 RETURNS delete_outcome LANGUAGE sql AS $$
     SELECT delete_guarded('services', 'code', p_code, p_version, s.code IS NOT NULL, s.version,

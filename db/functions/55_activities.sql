@@ -239,7 +239,6 @@ $$;
 -- Deletes activity p_id when it is in scope, at version p_version and, for a
 -- team leader, of their team. Returns the columns respond_deleted() reads (found, version:
 -- the current one, in_use: never, deleted: rows) and own_team.
-DROP FUNCTION IF EXISTS activity_delete(uuid, integer, ltree, uuid, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION activity_delete(p_id uuid, p_version integer, p_scope ltree,
     p_only_team uuid, p_actor audit_actor)
     RETURNS TABLE (found boolean, own_team boolean, version integer, in_use boolean,

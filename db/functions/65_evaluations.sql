@@ -345,7 +345,6 @@ CREATE OR REPLACE FUNCTION evaluation_evidence_of(p_type text, p_subject uuid, p
       FROM evaluation_kpis(p_type, ARRAY[p_subject], p_from, p_to) k
 $$;
 
-DROP FUNCTION IF EXISTS evaluation_create(jsonb, ltree, boolean, audit_actor);
 CREATE OR REPLACE FUNCTION evaluation_create(p_doc jsonb, p_scope ltree, p_personal boolean,
     p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -458,7 +457,6 @@ $$;
 -- Applies p_patch (scores merged by criterion, a null score removing it; comments; reason of a
 -- correction; status 'finalized') to draft p_id when it still has version p_version. Evidence is
 -- recomputed. Finalizing a correction marks the evaluation it supersedes.
-DROP FUNCTION IF EXISTS evaluation_update(uuid, integer, jsonb, ltree, boolean, audit_actor);
 CREATE OR REPLACE FUNCTION evaluation_update(p_id uuid, p_version integer, p_patch jsonb,
     p_scope ltree, p_personal boolean, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$

@@ -330,7 +330,6 @@ $$;
 -- Deletes a client (no If-Match: a deleted client's tokens stop working at once), with its
 -- audit event 'client.delete'. The columns respond_deleted() reads: found, version (the one
 -- deleted), in_use (never: nothing refers to a client), deleted (rows).
-DROP FUNCTION IF EXISTS client_delete(uuid, text, uuid, text, text);
 CREATE OR REPLACE FUNCTION client_delete(p_id uuid, p_actor audit_actor)
     RETURNS delete_outcome LANGUAGE sql AS $$
     SELECT delete_guarded('clients', 'id', p_id, NULL, NULL, NULL, false, 'client.delete',

@@ -160,7 +160,6 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Proposals
 
-DROP FUNCTION IF EXISTS funding_proposal_create(jsonb, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_proposal_create(p_doc jsonb, p_scope ltree,
     p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -189,7 +188,6 @@ $$;
 
 -- Replaces the editable fields of proposal p_id (p_doc: the whole proposal after the merge
 -- patch, as for a create) when it is a draft or returned and still has version p_version.
-DROP FUNCTION IF EXISTS funding_proposal_update(uuid, integer, jsonb, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_proposal_update(p_id uuid, p_version integer, p_doc jsonb,
     p_scope ltree, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -243,7 +241,6 @@ $$;
 -- comment, approved_total_vnd and decision_no (approve), amount_vnd, paid_on and voucher_no
 -- (disburse). The caller's scope decides who they are: in scope, or strictly above; an
 -- account that submitted the proposal never approves, rejects or returns it.
-DROP FUNCTION IF EXISTS funding_transition(uuid, integer, text, jsonb, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_transition(p_id uuid, p_version integer, p_action text,
     p_doc jsonb, p_scope ltree, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -353,7 +350,6 @@ $$;
 
 -- The allocation of unit p_unit for p_year, set by an officer strictly above the unit or an
 -- admin (p_scope above the unit's path); one per unit and year (409 for a second).
-DROP FUNCTION IF EXISTS funding_allocation_create(text, integer, bigint, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_allocation_create(p_unit text, p_year integer,
     p_amount bigint, p_scope ltree, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
@@ -386,7 +382,6 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION IF EXISTS funding_allocation_update(uuid, integer, bigint, ltree, audit_actor);
 CREATE OR REPLACE FUNCTION funding_allocation_update(p_id uuid, p_version integer,
     p_amount bigint, p_scope ltree, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
