@@ -158,13 +158,10 @@ static struct db_stmt list_allocations = DB_READ("funding_allocations_list", 5,
 	" AND ($4::int IS NULL OR a.fiscal_year = $4::int)"
 	" ORDER BY a.id LIMIT $5::int");
 
-static struct db_stmt create_allocation = DB_STMT("funding_allocations_create", 8,
-	"SELECT * FROM funding_allocation_create($1, $2::int, $3::bigint, $4::ltree, "
-	AUDIT_ACTOR_ROW(5, 6, 7, 8) ")");
-
-static struct db_stmt update_allocation = DB_STMT("funding_allocations_update", 8,
-	"SELECT * FROM funding_allocation_update($1::uuid, $2::int, $3::bigint, $4::ltree, "
-	AUDIT_ACTOR_ROW(5, 6, 7, 8) ")");
+/* $1 id and $2 version (NULL for a new one), $3 unit, $4 year, $5 amount, $6 scope, $7-$10 audit */
+static struct db_stmt write_allocation = DB_STMT("funding_allocations_write", 10,
+	"SELECT * FROM funding_allocation_write($1::uuid, $2::int, $3, $4::int, $5::bigint,"
+	" $6::ltree, " AUDIT_ACTOR_ROW(7, 8, 9, 10) ")");
 
 /*
  * Checks each element of the array body[name] against table (at most max elements, at least
@@ -473,14 +470,13 @@ static void allocations_create(const struct _u_request *req, struct _u_response 
 		 (long long)json_integer_value(json_object_get(ctx->body, "fiscal_year")));
 	snprintf(amount, sizeof amount, "%lld",
 		 (long long)json_integer_value(json_object_get(ctx->body, "amount_vnd")));
-	const char *params[8] = {body_string(ctx->body, "unit_code"), year, amount,
-				 ctx->principal.scope_path};
+	const char *params[10] = {NULL, NULL, body_string(ctx->body, "unit_code"), year, amount,
+				  ctx->principal.scope_path};
 	enum db_status st;
-	PGresult *res = run_write(resp, ctx, &create_allocation, params, 4, &st);
-	if (!res)
-		return;
-	respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/funding-allocations/",
-			      "funding allocation");
+	PGresult *res = run_write(resp, ctx, &write_allocation, params, 6, &st);
+	if (res)
+		respond_named_outcome(resp, ctx, res, st, 201, "/api/v1/funding-allocations/",
+				      "funding allocation");
 	PQclear(res);
 }
 
@@ -500,12 +496,11 @@ static void allocations_update(const struct _u_request *req, struct _u_response 
 	}
 	char amount[24];
 	snprintf(amount, sizeof amount, "%lld", (long long)json_integer_value(amount_v));
-	const char *params[8] = {id, version, amount, ctx->principal.scope_path};
+	const char *params[10] = {id, version, NULL, NULL, amount, ctx->principal.scope_path};
 	enum db_status st;
-	PGresult *res = run_write(resp, ctx, &update_allocation, params, 4, &st);
-	if (!res)
-		return;
-	respond_named_outcome(resp, ctx, res, st, 200, NULL, "funding allocation");
+	PGresult *res = run_write(resp, ctx, &write_allocation, params, 6, &st);
+	if (res)
+		respond_named_outcome(resp, ctx, res, st, 200, NULL, "funding allocation");
 	PQclear(res);
 }
 

@@ -97,6 +97,13 @@ RETURNS TABLE (key text, code text, name text, level text, total boolean) LANGUA
     SELECT NULL, r_code, r_name, r_level, true
 $$;
 
+-- part as a percentage of whole, to one decimal; 0.0 of nothing.
+CREATE OR REPLACE FUNCTION report_percent(p_part bigint, p_whole bigint) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN coalesce(p_whole, 0) = 0 THEN 0.0 ELSE round(100.0 * p_part / p_whole, 1) END
+$$;
+
 -- The first cells of a CSV line of a report by unit: the unit's code, name and level, or
 -- 'total' and two empty cells on the total line.
 CREATE OR REPLACE FUNCTION report_csv_head(code text, name text, level text, total boolean)
@@ -203,19 +210,16 @@ WITH sub AS MATERIALIZED (
 ), affs AS MATERIALIZED (
     SELECT g, total, a.aff, sum(n) AS n
       FROM counted, unnest(counted.affiliations) AS a(aff) GROUP BY g, total, a.aff
-), lines AS (
-    SELECT * FROM report_lines(r.id, r.code, r.name, r.level, r.leaf, '{}')
 ), figures AS (
     SELECT l.*, coalesce(vil.villages, 0) AS villages, coalesce(vil.covered, 0) AS covered,
-           CASE WHEN coalesce(vil.villages, 0) = 0 THEN 0.0
-                ELSE round(100.0 * vil.covered / vil.villages, 1) END AS percent,
+           report_percent(vil.covered, vil.villages) AS percent,
            coalesce(tms.teams, 0) AS teams, coalesce(tms.leaderless, 0) AS leaderless,
            coalesce(mems.members, 0) AS members, coalesce(mems.minority, 0) AS minority,
            (SELECT array_agg(coalesce(affs.n, 0) ORDER BY k.i)
               FROM unnest(p_affiliations) WITH ORDINALITY AS k(aff, i)
               LEFT JOIN affs ON affs.aff = k.aff AND affs.total = l.total
                             AND affs.g IS NOT DISTINCT FROM l.key) AS by_affiliation
-      FROM lines l
+      FROM report_lines(r.id, r.code, r.name, r.level, r.leaf, '{}') l
       LEFT JOIN vil ON vil.total = l.total AND vil.g IS NOT DISTINCT FROM l.key
       LEFT JOIN tms ON tms.total = l.total AND tms.g IS NOT DISTINCT FROM l.key
       LEFT JOIN mems ON mems.total = l.total AND mems.g IS NOT DISTINCT FROM l.key

@@ -124,17 +124,15 @@ WITH sub AS MATERIALIZED (
            round(avg(total_score), 1) AS average,
            count(*) FILTER (WHERE repeat) AS repeat, count(*) FILTER (WHERE idle) AS idle
       FROM judged GROUP BY GROUPING SETS ((g), ())
-), lines AS (
-    SELECT * FROM report_lines(r.id, r.code, r.name, r.level, r.leaf, '{}')
 ), figures AS (
     SELECT l.*, coalesce(s.subjects, 0) AS subjects, coalesce(s.evaluated, 0) AS evaluated,
-           CASE WHEN coalesce(s.subjects, 0) = 0 THEN 0.0
-                ELSE round(100.0 * s.evaluated / s.subjects, 1) END AS percent,
+           report_percent(s.evaluated, s.subjects) AS percent,
            coalesce(s.excellent, 0) AS excellent, coalesce(s.good, 0) AS good,
            coalesce(s.satisfactory, 0) AS satisfactory,
            coalesce(s.unsatisfactory, 0) AS unsatisfactory, s.average,
            coalesce(s.repeat, 0) AS repeat, coalesce(s.idle, 0) AS idle
-      FROM lines l LEFT JOIN sums s ON s.total = l.total AND s.g IS NOT DISTINCT FROM l.key
+      FROM report_lines(r.id, r.code, r.name, r.level, r.leaf, '{}') l
+      LEFT JOIN sums s ON s.total = l.total AND s.g IS NOT DISTINCT FROM l.key
 ), shaped AS (
     SELECT f.code, f.total,
            CASE WHEN p_format = 'csv' THEN

@@ -348,16 +348,27 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Allocations
 
--- The allocation of unit p_unit for p_year, set by an officer strictly above the unit or an
--- admin (p_scope above the unit's path); one per unit and year (409 for a second).
-CREATE OR REPLACE FUNCTION funding_allocation_create(p_unit text, p_year integer,
-    p_amount bigint, p_scope ltree, p_actor audit_actor)
+-- Sets an allocation: a new one of unit p_unit for p_year (p_id NULL), or the amount of
+-- allocation p_id while it still has version p_version. Only an officer strictly above the
+-- unit or an admin (p_scope above the unit's path) sets it; one per unit and year (a second is
+-- a conflict).
+CREATE OR REPLACE FUNCTION funding_allocation_write(p_id uuid, p_version integer, p_unit text,
+    p_year integer, p_amount bigint, p_scope ltree, p_actor audit_actor)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
-    v_path ltree;
+    cur funding_allocations;
     a funding_allocations;
+    v_path ltree;
 BEGIN
-    SELECT u.path INTO v_path FROM visible_units(p_scope) u WHERE u.code = p_unit;
+    IF p_id IS NOT NULL THEN
+        SELECT x.* INTO cur FROM funding_allocations x JOIN units u ON u.code = x.unit_code
+         WHERE x.id = p_id AND within(u.path, p_scope) FOR UPDATE OF x;
+        IF cur.id IS NULL THEN
+            RETURN outcome('not_found');
+        END IF;
+    END IF;
+    SELECT u.path INTO v_path FROM visible_units(p_scope) u
+     WHERE u.code = coalesce(cur.unit_code, p_unit);
     IF v_path IS NULL THEN
         RETURN outcome('invalid',
             p_problems => field_problem('/unit_code', 'not_found',
@@ -365,47 +376,27 @@ BEGIN
     ELSIF NOT scope_above(p_scope, v_path) THEN
         RETURN outcome('forbidden',
             p_detail => 'The budget of a unit is set by an officer of a unit above it.');
-    END IF;
-    INSERT INTO funding_allocations AS n (unit_code, fiscal_year, amount_vnd)
-    VALUES (p_unit, p_year, p_amount)
-    ON CONFLICT (unit_code, fiscal_year) DO NOTHING
-    RETURNING n.* INTO a;
-    IF a.id IS NULL THEN
-        RETURN outcome('conflict',
-            p_detail => 'The unit has an allocation for this year already; change its '
-                        || 'amount instead.');
-    END IF;
-    PERFORM audit_record(p_actor, 'funding_allocation.create', 'funding_allocation',
-                         a.id::text, NULL, to_jsonb(a));
-    RETURN outcome('ok', p_json => funding_allocation_json(a)::text,
-        p_version => a.version, p_id => a.id::text);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION funding_allocation_update(p_id uuid, p_version integer,
-    p_amount bigint, p_scope ltree, p_actor audit_actor)
-RETURNS write_outcome LANGUAGE plpgsql AS $$
-DECLARE
-    cur funding_allocations;
-    a funding_allocations;
-    v_path ltree;
-BEGIN
-    SELECT x.* INTO cur FROM funding_allocations x JOIN units u ON u.code = x.unit_code
-     WHERE x.id = p_id AND within(u.path, p_scope) FOR UPDATE OF x;
-    SELECT u.path INTO v_path FROM units u WHERE u.code = cur.unit_code;
-    IF cur.id IS NULL THEN
-        RETURN outcome('not_found');
-    ELSIF NOT scope_above(p_scope, v_path) THEN
-        RETURN outcome('forbidden',
-            p_detail => 'The budget of a unit is set by an officer of a unit above it.');
     ELSIF cur.version <> p_version THEN
         RETURN outcome('stale', p_version => cur.version);
+    ELSIF p_id IS NULL THEN
+        INSERT INTO funding_allocations AS n (unit_code, fiscal_year, amount_vnd)
+        VALUES (p_unit, p_year, p_amount)
+        ON CONFLICT (unit_code, fiscal_year) DO NOTHING
+        RETURNING n.* INTO a;
+        IF a.id IS NULL THEN
+            RETURN outcome('conflict',
+                p_detail => 'The unit has an allocation for this year already; change its '
+                            || 'amount instead.');
+        END IF;
+    ELSE
+        UPDATE funding_allocations x SET amount_vnd = p_amount, updated_at = now(),
+               version = x.version + 1
+         WHERE x.id = p_id RETURNING x.* INTO a;
     END IF;
-    UPDATE funding_allocations x SET amount_vnd = p_amount, updated_at = now(),
-           version = x.version + 1
-     WHERE x.id = p_id RETURNING x.* INTO a;
-    PERFORM audit_record(p_actor, 'funding_allocation.update', 'funding_allocation',
-                         a.id::text, to_jsonb(cur), to_jsonb(a));
+    PERFORM audit_record(p_actor, CASE WHEN p_id IS NULL THEN 'funding_allocation.create'
+                                       ELSE 'funding_allocation.update' END,
+                         'funding_allocation', a.id::text,
+                         CASE WHEN p_id IS NOT NULL THEN to_jsonb(cur) END, to_jsonb(a));
     RETURN outcome('ok', p_json => funding_allocation_json(a)::text,
         p_version => a.version, p_id => a.id::text);
 END
