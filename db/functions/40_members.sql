@@ -58,10 +58,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE TRIGGER members_documents_insert AFTER INSERT ON members
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION member_documents_refresh();
-CREATE OR REPLACE TRIGGER members_documents_update AFTER UPDATE ON members
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION member_documents_refresh();
+SELECT written_rows_triggers('members', 'members_documents', 'member_documents_refresh');
 
 -- The documents of the members `ids` (NULL: every member) built again, as the triggers build
 -- them: for a change elsewhere that a document shows (an evaluation finalized, 65_evaluations).

@@ -312,10 +312,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE TRIGGER evaluations_refresh_insert AFTER INSERT ON evaluations
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION evaluations_refresh();
-CREATE OR REPLACE TRIGGER evaluations_refresh_update AFTER UPDATE ON evaluations
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION evaluations_refresh();
+SELECT written_rows_triggers('evaluations', 'evaluations_refresh', 'evaluations_refresh');
 
 -- ---------------------------------------------------------------------------------------------
 -- Writes (api/resources/evaluations.c)
