@@ -55,16 +55,18 @@ static struct db_stmt team_visible = DB_READ("memberships_team_visible", 3,
 static struct db_stmt member_visible = DB_READ("memberships_member_visible", 2,
 	"SELECT 1 FROM visible_members($2::ltree) m WHERE m.id = $1::uuid");
 
-static struct db_stmt list_of_team = DB_READ("memberships_of_team", 4,
-	"SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
-	" WHERE ms.team_id = $1::uuid AND " HISTORY_AFTER("$2") " AND " ACTIVE_IS("$3")
-	HISTORY_ORDER " LIMIT $4::int");
+/* The lists of a team's or a member's memberships in visible teams: $1 the team or member, $2
+ * scope, $3 the one team a team leader sees, $4 after, $5 active, $6 limit. */
+#define HISTORY_OF(whose)                                                                  \
+	"SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"            \
+	" JOIN visible_teams($2::ltree, $3::uuid) t ON t.id = ms.team_id"                 \
+	" WHERE ms." whose " = $1::uuid AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5") \
+	HISTORY_ORDER " LIMIT $6::int"
+
+static struct db_stmt list_of_team = DB_READ("memberships_of_team", 6, HISTORY_OF("team_id"));
 
 static struct db_stmt list_of_member = DB_READ("memberships_of_member", 6,
-	"SELECT membership_json(ms)::text, " HISTORY_KEY " FROM memberships ms"
-	" JOIN visible_teams($2::ltree, $3::uuid) t ON t.id = ms.team_id"
-	" WHERE ms.member_id = $1::uuid AND " HISTORY_AFTER("$4") " AND " ACTIVE_IS("$5")
-	HISTORY_ORDER " LIMIT $6::int");
+	HISTORY_OF("member_id"));
 
 /*
  * A membership and what a patch is checked against (db/functions/30_teams.sql, as the
@@ -161,39 +163,43 @@ static int read_active(const struct _u_request *req, struct _u_response *resp,
 	return query_checked(resp, ctx, errors);
 }
 
+/* A membership history: of whom (a team or a member), and the statements that read it. */
+struct history {
+	const char *whose, *list;
+	struct db_stmt *visible, *page;
+};
+
+static void list_history(const struct _u_request *req, struct _u_response *resp,
+			 struct req_ctx *ctx, const struct history *h)
+{
+	const char *id, *active;
+	struct page_request page;
+	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
+	    !(id = path_uuid(req, resp, ctx, "id", h->whose)) ||
+	    page_request_parse(req, resp, ctx, h->list, &page) != 0 ||
+	    read_active(req, resp, ctx, &active) != 0)
+		return;
+	const char *params[6] = {id, ctx->principal.scope_path, team_only_param(ctx),
+				 page.after[0] ? page.after : NULL, active, page.limit_text};
+	if (require_visible(resp, ctx, h->visible, params, h->whose) != 0)
+		return;
+	respond_page(resp, ctx, h->page, params, h->list, page.limit);
+}
+
 static void list_for_team(const struct _u_request *req, struct _u_response *resp,
 			  struct req_ctx *ctx)
 {
-	const char *team, *active;
-	struct page_request page;
-	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
-	    !(team = path_uuid(req, resp, ctx, "id", "team")) ||
-	    page_request_parse(req, resp, ctx, "team_memberships", &page) != 0 ||
-	    read_active(req, resp, ctx, &active) != 0)
-		return;
-	const char *check[3] = {team, ctx->principal.scope_path, team_only_param(ctx)};
-	if (require_visible(resp, ctx, &team_visible, check, "team") != 0)
-		return;
-	const char *params[4] = {team, page.after[0] ? page.after : NULL, active, page.limit_text};
-	respond_page(resp, ctx, &list_of_team, params, "team_memberships", page.limit);
+	static const struct history team = {"team", "team_memberships", &team_visible,
+					    &list_of_team};
+	list_history(req, resp, ctx, &team);
 }
 
 static void list_for_member(const struct _u_request *req, struct _u_response *resp,
 			    struct req_ctx *ctx)
 {
-	const char *member, *active;
-	struct page_request page;
-	if (allowed(resp, ctx, ACT_READ_REGISTRY) != 0 ||
-	    !(member = path_uuid(req, resp, ctx, "id", "member")) ||
-	    page_request_parse(req, resp, ctx, "member_memberships", &page) != 0 ||
-	    read_active(req, resp, ctx, &active) != 0)
-		return;
-	const char *check[2] = {member, ctx->principal.scope_path};
-	if (require_visible(resp, ctx, &member_visible, check, "member") != 0)
-		return;
-	const char *params[6] = {member, ctx->principal.scope_path, team_only_param(ctx),
-				 page.after[0] ? page.after : NULL, active, page.limit_text};
-	respond_page(resp, ctx, &list_of_member, params, "member_memberships", page.limit);
+	static const struct history member = {"member", "member_memberships", &member_visible,
+					      &list_of_member};
+	list_history(req, resp, ctx, &member);
 }
 
 /* Reads a membership of a visible team; NULL after answering. Columns: see get_membership. */
