@@ -228,17 +228,9 @@ void activities_list(const struct _u_request *req, struct _u_response *resp,
 				  f.unit,
 				  team_only_param(ctx),
 				  page.limit_text};
-	if (csv_export_requested(req)) {
-		struct csv_export ex = {.header = EXPORT_HEADER,
-					.page_stmt = &export_in_scope,
-					.nparams = 10,
-					.after_index = 1,
-					.limit_index = 9,
-					.filename = "activities.csv"};
-		memcpy(ex.params, params, sizeof params);
-		ex.params[1] = NULL; /* an export is every row, from the newest */
-		csv_export_respond(resp, ctx, &ex);
-		return;
-	}
-	respond_page(resp, ctx, &list_in_scope, params, "activities", page.limit);
+	static const struct csv_export export = {.header = EXPORT_HEADER,
+						 .page_stmt = &export_in_scope, .nparams = 10,
+						 .after_index = 1, .limit_index = 9,
+						 .filename = "activities.csv"};
+	respond_list(req, resp, ctx, &export, &list_in_scope, params, "activities", page.limit);
 }

@@ -249,16 +249,11 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	params[2] = page.after[0] ? page.after : NULL;
 	params[10] = page.limit_text;
 	params[11] = personal_data(ctx);
-	if (csv_export_requested(req)) {
-		struct csv_export ex = {.header = EXPORT_HEADER, .page_stmt = &export_evaluations,
-					.nparams = 12, .after_index = 2, .limit_index = 10,
-					.filename = "evaluations.csv"};
-		memcpy(ex.params, params, sizeof params);
-		ex.params[2] = NULL; /* an export is every row, from the first */
-		csv_export_respond(resp, ctx, &ex);
-		return;
-	}
-	respond_page(resp, ctx, &list_evaluations, params, "evaluations", page.limit);
+	static const struct csv_export export = {.header = EXPORT_HEADER,
+						 .page_stmt = &export_evaluations, .nparams = 12,
+						 .after_index = 2, .limit_index = 10,
+						 .filename = "evaluations.csv"};
+	respond_list(req, resp, ctx, &export, &list_evaluations, params, "evaluations", page.limit);
 }
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)

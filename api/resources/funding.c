@@ -281,16 +281,12 @@ static void list(const struct _u_request *req, struct _u_response *resp, struct 
 	params[9] = page.limit_text;
 	params[10] = actor[0];
 	params[11] = actor[1];
-	if (csv_export_requested(req)) {
-		struct csv_export ex = {.header = EXPORT_HEADER, .page_stmt = &export_proposals,
-					.nparams = 12, .after_index = 2, .limit_index = 9,
-					.filename = "funding-proposals.csv"};
-		memcpy(ex.params, params, sizeof params);
-		ex.params[2] = NULL;
-		csv_export_respond(resp, ctx, &ex);
-		return;
-	}
-	respond_page(resp, ctx, &list_proposals, params, "funding-proposals", page.limit);
+	static const struct csv_export export = {.header = EXPORT_HEADER,
+						 .page_stmt = &export_proposals, .nparams = 12,
+						 .after_index = 2, .limit_index = 9,
+						 .filename = "funding-proposals.csv"};
+	respond_list(req, resp, ctx, &export, &list_proposals, params, "funding-proposals",
+		     page.limit);
 }
 
 static void get(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx)

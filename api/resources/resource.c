@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../http/csv_export.h"
 #include "../http/etag.h"
 #include "../http/log.h"
 #include "../http/paging.h"
@@ -150,6 +151,20 @@ void respond_kept(struct _u_response *resp, struct req_ctx *ctx, const char *key
 		rep_cache_put(kept, epoch, key, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
 			      PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	PQclear(res);
+}
+
+void respond_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx,
+		  const struct csv_export *export, struct db_stmt *stmt, const char *const *params,
+		  const char *list, int limit)
+{
+	if (!csv_export_requested(req)) {
+		respond_page(resp, ctx, stmt, params, list, limit);
+		return;
+	}
+	struct csv_export ex = *export;
+	memcpy(ex.params, params, sizeof *params * (size_t)ex.nparams);
+	ex.params[ex.after_index] = NULL;
+	csv_export_respond(resp, ctx, &ex);
 }
 
 void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,

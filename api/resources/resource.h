@@ -6,6 +6,7 @@
  *   accept_body() / accept_patch()   a body checked against the field table (422), and for an
  *                      update If-Match read (428/412) after it
  *   fetch_row() / respond_read() / respond_page()   run a read and answer it (404, 500)
+ *   respond_list()     a page of a list, or all of it as CSV
  *   respond_kept()     a single read through the representations kept in memory
  *   respond_written()  a create or update result: JSON built by PostgreSQL, ETag, Location
  *   respond_updated()  an update result, 412 when the version If-Match named is gone
@@ -107,6 +108,16 @@ void respond_kept(struct _u_response *resp, struct req_ctx *ctx, const char *key
 
 void respond_page(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
 		  const char *const *params, const char *list, int limit);
+
+struct csv_export;
+/*
+ * Answers a list: its CSV export when the request asks for text/csv (export names the header,
+ * the statement, where its parameters' key and limit are, and the file; every row is exported,
+ * from the first, whatever params[after_index] says), else the page of stmt.
+ */
+void respond_list(const struct _u_request *req, struct _u_response *resp, struct req_ctx *ctx,
+		  const struct csv_export *export, struct db_stmt *stmt, const char *const *params,
+		  const char *list, int limit);
 
 /*
  * Runs an audited write: the audit actor (audit_actor.h) fills params[actor_at] on. The result

@@ -139,15 +139,9 @@ void teams_list(const struct _u_request *req, struct _u_response *resp, struct r
 	const char *params[9] = {ctx->principal.scope_path, page.after[0] ? page.after : NULL,
 				 f.status, f.q, f.has_leader, team_only_param(ctx), f.unit,
 				 page.limit_text, personal_data(ctx)};
-	if (csv_export_requested(req)) {
-		struct csv_export ex = {.header = EXPORT_HEADER,
-					.page_stmt = &export_pages[page_way(ctx, &f)],
-					.nparams = 9, .after_index = 1, .limit_index = 7,
-					.filename = "teams.csv"};
-		memcpy(ex.params, params, sizeof params);
-		ex.params[1] = NULL; /* an export is every row, from the first */
-		csv_export_respond(resp, ctx, &ex);
-		return;
-	}
-	respond_page(resp, ctx, &list_pages[page_way(ctx, &f)], params, "teams", page.limit);
+	const struct csv_export export = {.header = EXPORT_HEADER,
+					  .page_stmt = &export_pages[page_way(ctx, &f)], .nparams = 9,
+					  .after_index = 1, .limit_index = 7, .filename = "teams.csv"};
+	respond_list(req, resp, ctx, &export, &list_pages[page_way(ctx, &f)], params, "teams",
+		     page.limit);
 }
