@@ -101,3 +101,18 @@ void problem_add_error(json_t **errors, const char *field, const char *code, con
 	json_array_append_new(*errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
 						 "message", message));
 }
+
+void problem_add_errors_prefixed(json_t **dest, json_t *src, const char *prefix)
+{
+	size_t i;
+	const json_t *e;
+	json_array_foreach(src, i, e)
+	{
+		char field[200];
+		snprintf(field, sizeof field, "%s%s", prefix,
+			 json_string_value(json_object_get(e, "field")));
+		problem_add_error(dest, field, json_string_value(json_object_get(e, "code")),
+				  json_string_value(json_object_get(e, "message")));
+	}
+	json_decref(src);
+}

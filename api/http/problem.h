@@ -32,6 +32,12 @@ void problem_retry_after(struct _u_response *resp, const struct req_ctx *ctx, in
 /* Appends {"field","code","message"} to an errors array (created when *errors is NULL). */
 void problem_add_error(json_t **errors, const char *field, const char *code, const char *message);
 
+/*
+ * Appends to *dest the errors of src, each field prefixed ("/items/3" + "/date"); decrefs src
+ * (NULL: none).
+ */
+void problem_add_errors_prefixed(json_t **dest, json_t *src, const char *prefix);
+
 /* The URN of a status' problem type and its title, e.g. 404 -> "urn:cdtt:problem:not-found". */
 const char *problem_type(unsigned status);
 const char *problem_title(unsigned status);

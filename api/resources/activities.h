@@ -34,11 +34,6 @@ int activity_check(const json_t *body, enum validate_mode mode, int allow_team_i
 		   json_t **errors);
 
 /*
- * Appends to *dest the errors of src, each field prefixed ("/items/3" + "/date"); decrefs src.
- */
-void activity_errors_prefixed(json_t **dest, json_t *src, const char *prefix);
-
-/*
  * Turns the JSON text of the problems the write functions found ([{index, field, code,
  * message}], see activity_problems() in db/functions/55_activities.sql) into errors; with
  * batch, each field is prefixed "/items/<index>". Returns how many were added.

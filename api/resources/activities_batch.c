@@ -65,7 +65,7 @@ static json_t *checked_items(struct _u_response *resp, const struct req_ctx *ctx
 				problem_add_error(&errors, prefix, "invalid_type",
 						  "must be an activity object");
 			else if (activity_check(item, VALIDATE_CREATE, 1, &item_errors))
-				activity_errors_prefixed(&errors, item_errors, prefix);
+				problem_add_errors_prefixed(&errors, item_errors, prefix);
 			else if (json_array_append_new(out, activity_item(item, NULL)) != 0)
 				no_memory = 1;
 		}

@@ -150,21 +150,6 @@ json_t *activity_item(const json_t *body, const char *team_id)
 	return item;
 }
 
-void activity_errors_prefixed(json_t **dest, json_t *src, const char *prefix)
-{
-	size_t i;
-	const json_t *e;
-	json_array_foreach(src, i, e)
-	{
-		char field[200];
-		snprintf(field, sizeof field, "%s%s", prefix,
-			 json_string_value(json_object_get(e, "field")));
-		problem_add_error(dest, field, json_string_value(json_object_get(e, "code")),
-				  json_string_value(json_object_get(e, "message")));
-	}
-	json_decref(src);
-}
-
 int activity_problems_to_errors(const char *text, int batch, json_t **errors)
 {
 	json_t *problems = json_loads(text, 0, NULL);

@@ -201,17 +201,7 @@ static int array_check(const json_t *body, const char *name, const struct field 
 		}
 		json_t *own = NULL;
 		validate_body(item, table, VALIDATE_CREATE, &own);
-		size_t k;
-		const json_t *e;
-		json_array_foreach(own, k, e)
-		{
-			char field[160];
-			snprintf(field, sizeof field, "%s%s", here,
-				 json_string_value(json_object_get(e, "field")));
-			problem_add_error(errors, field, json_string_value(json_object_get(e, "code")),
-					  json_string_value(json_object_get(e, "message")));
-		}
-		json_decref(own);
+		problem_add_errors_prefixed(errors, own, here);
 	}
 	return (int)(json_array_size(*errors) - before);
 }

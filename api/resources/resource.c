@@ -192,7 +192,9 @@ PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx, struct d
 			 const char **params, int doc_at, int actor_at, json_t *doc,
 			 enum db_status *st)
 {
-	char *text = json_dumps(doc, JSON_COMPACT);
+	/* 15 significant digits: a number keeps the digits a client would write (0.1 stays 0.1,
+	 * not 0.10000000000000001, which a jsonb would keep as it is) */
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(doc);
 	if (!text) {
 		internal_error(resp, ctx);

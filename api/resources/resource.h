@@ -127,10 +127,11 @@ PGresult *run_write(struct _u_response *resp, struct req_ctx *ctx, struct db_stm
 		    const char **params, int actor_at, enum db_status *st);
 
 /*
- * Runs a write that carries a JSON document: doc as compact text in params[doc_at], the audit
- * actor (audit_actor.h) from params[actor_at] on; decrefs doc. The result (the caller
- * PQclear()s it, whatever *st), or NULL after answering: 503, or 500 when doc is NULL or could
- * not be written out.
+ * Runs a write that carries a JSON document: doc as compact text in params[doc_at] (numbers
+ * with at most 15 significant digits, as a client writes them), the audit actor
+ * (audit_actor.h) from params[actor_at] on; decrefs doc. The result (the caller PQclear()s
+ * it, whatever *st), or NULL after answering: 503, or 500 when doc is NULL or could not be
+ * written out.
  */
 PGresult *write_document(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
 			 const char **params, int doc_at, int actor_at, json_t *doc,

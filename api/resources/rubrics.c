@@ -71,28 +71,6 @@ static struct db_stmt update_rubric = DB_STMT("rubrics_update", 7,
 static struct db_stmt delete_rubric = DB_STMT("rubrics_delete", 6,
 	"SELECT * FROM rubric_delete($1, $2::int, " AUDIT_ACTOR_ROW(3, 4, 5, 6) ")");
 
-/*
- * Runs a write carrying rubric doc (decref'd) in params[doc_at], the audit actor from
- * params[actor_at] on. As write_document(), but numbers keep the digits a client would write
- * (0.1 stays 0.1, not 0.10000000000000001). The result (the caller PQclear()s it, whatever
- * *st), or NULL after answering.
- */
-static PGresult *write_rubric(struct _u_response *resp, struct req_ctx *ctx, struct db_stmt *stmt,
-			      const char **params, int doc_at, int actor_at, json_t *doc,
-			      enum db_status *st)
-{
-	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
-	json_decref(doc);
-	if (!text) {
-		internal_error(resp, ctx);
-		return NULL;
-	}
-	params[doc_at] = text;
-	PGresult *res = run_write(resp, ctx, stmt, params, actor_at, st);
-	free(text);
-	return res;
-}
-
 /* Checks doc whole; 0 when it passes, -1 after answering 422. */
 static int checked(struct _u_response *resp, const struct req_ctx *ctx, const json_t *doc)
 {
@@ -165,7 +143,7 @@ static void create(const struct _u_request *req, struct _u_response *resp, struc
 		return;
 	const char *params[5] = {NULL};
 	enum db_status st;
-	PGresult *res = write_rubric(resp, ctx, &create_rubric, params, 0, 1,
+	PGresult *res = write_document(resp, ctx, &create_rubric, params, 0, 1,
 				     rubric_stored(ctx->body), &st);
 	if (!res)
 		return;
@@ -217,7 +195,7 @@ static void update(const struct _u_request *req, struct _u_response *resp, struc
 	json_decref(merged);
 	const char *params[7] = {code, version};
 	enum db_status st;
-	PGresult *res = write_rubric(resp, ctx, &update_rubric, params, 2, 3, doc, &st);
+	PGresult *res = write_document(resp, ctx, &update_rubric, params, 2, 3, doc, &st);
 	if (!res)
 		return;
 	if (st != DB_OK)

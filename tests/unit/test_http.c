@@ -98,6 +98,30 @@ START_TEST(test_problem_types_and_titles)
 }
 END_TEST
 
+/* The errors of a nested document, moved under its pointer in the order they came. */
+START_TEST(test_problem_errors_prefixed)
+{
+	json_t *src = NULL, *dest = NULL;
+	problem_add_error(&dest, "/title", "required", "is required");
+	problem_add_error(&src, "/date", "invalid_format", "must be a date");
+	problem_add_error(&src, "", "invalid_type", "must be an object");
+	problem_add_errors_prefixed(&dest, src, "/items/3");
+	ck_assert_uint_eq(json_array_size(dest), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dest, 1), "field")),
+			 "/items/3/date");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dest, 1), "code")),
+			 "invalid_format");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dest, 2), "field")),
+			 "/items/3");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dest, 2), "message")),
+			 "must be an object");
+	/* none to move: dest is left as it was */
+	problem_add_errors_prefixed(&dest, NULL, "/items/4");
+	ck_assert_uint_eq(json_array_size(dest), 3);
+	json_decref(dest);
+}
+END_TEST
+
 START_TEST(test_metrics_render_counters_and_cumulative_buckets)
 {
 	const char *labels[2][2] = {{"GET", "/a"}, {"*", "(unmatched)"}};
@@ -156,6 +180,7 @@ Suite *http_suite(void)
 	tcase_add_test(tc, test_route_templates);
 	tcase_add_test(tc, test_writes_to_kept_representations_are_flagged);
 	tcase_add_test(tc, test_problem_types_and_titles);
+	tcase_add_test(tc, test_problem_errors_prefixed);
 	tcase_add_test(tc, test_metrics_render_counters_and_cumulative_buckets);
 	tcase_add_test(tc, test_form_decode_of_basic_credentials_is_strict);
 	suite_add_tcase(s, tc);
