@@ -154,33 +154,17 @@ CREATE TEMP TABLE seed_ethnicity (
     village_names text NOT NULL       -- key into seed_syllables
 ) ON COMMIT DROP;
 INSERT INTO seed_ethnicity VALUES
-('Kinh', '{Nguyễn,Nguyễn,Nguyễn,Nguyễn,Trần,Trần,Lê,Lê,Phạm,Phạm,Hoàng,Vũ,Đỗ,Bùi,Đặng,Ngô,Dương,Đinh,Phan,Lưu}',
- '{Văn,Văn,Văn,Đức,Minh,Quang,Xuân,Hữu,Thanh,Ngọc,Công,Mạnh}',
- '{Thị,Thị,Thị,Thị,Thu,Thanh,Ngọc,Hồng,Phương,Minh,Kim,Bích}', 'sino', '{""}', '{1}', 'kinh'),
-('H''Mông', '{Giàng,Giàng,Giàng,Sùng,Sùng,Sùng,Vàng,Vàng,Thào,Thào,Lù,Mua,Ly,Hầu,Lầu,Vừ,Cứ,Thò,Má}',
- '{Mí,Mí,Seo,Seo,A,A,Văn,Chìa,Nhà,Sính}',
- '{Thị,Thị,Thị,Thị,Thị,Mí,Mỷ}', 'hmong', '{hmn,hnj,mww}', '{85,10,5}', 'hmong'),
-('Tày', '{Nông,Nông,Nông,Hoàng,Hoàng,Ma,Ma,Lục,Đàm,Hà,Vi,Quan,Lương,Triệu,Nguyễn,Ngọc}',
- '{Văn,Văn,Văn,Văn,Đức,Quang,Thế,Minh,Xuân}',
- '{Thị,Thị,Thị,Thị,Thị,Thu,Thanh,Hồng}', 'sino', '{tyz}', '{1}', 'tay'),
-('Nùng', '{Vương,Vương,Lục,Lục,Nông,Hoàng,Lương,Chu,Lù,Sần,Mã,Hoàng,Triệu}',
- '{Văn,Văn,Văn,Văn,Quang,Minh,Đức,Sào}',
- '{Thị,Thị,Thị,Thị,Thị,Thu}', 'sino', '{nut,tyz}', '{75,25}', 'tay'),
-('Dao', '{Bàn,Bàn,Bàn,Triệu,Triệu,Triệu,Lý,Lý,Đặng,Đặng,Chảo,Phùng,Tẩn}',
- '{Văn,Văn,Văn,Tiến,Phúc,Tài,Kim,Quý,Minh}',
- '{Thị,Thị,Thị,Thị,Mùi,Mùi,Thị}', 'dao', '{ium,mji}', '{75,25}', 'dao'),
-('Giáy', '{Vương,Sầm,Lù,Lù,Hoàng,Lò,Vàng,Lương}',
- '{Văn,Văn,Văn,Seo,Minh}', '{Thị,Thị,Thị}', 'sino', '{pcc,hmn,""}', '{60,20,20}', 'hmong'),
-('Lô Lô', '{Lò,Lò,Sình,Sình,Vàng,Lý,Mè,Lồ}',
- '{Văn,Văn,Mí,Chín}', '{Thị,Thị,Thị}', 'hmong', '{"",hmn}', '{60,40}', 'hmong'),
-('La Chí', '{Vương,Vương,Lù,Hoàng,Cháng,Chảo}',
- '{Văn,Văn,Văn,Quang}', '{Thị,Thị,Thị}', 'sino', '{lbt}', '{1}', 'tay'),
-('Pà Thẻn', '{Sìn,Sìn,Chẩu,Lìu,Lăng,Vàng}',
- '{Văn,Văn,Văn,Minh}', '{Thị,Thị,Thị}', 'sino', '{pha}', '{1}', 'dao'),
-('Phù Lá', '{Ly,Lò,Vàng,Phàn,Sần}',
- '{Văn,Văn,Seo}', '{Thị,Thị,Thị}', 'hmong', '{phh}', '{1}', 'hmong'),
-('Bố Y', '{Lương,Lù,Sầm,Vương}',
- '{Văn,Văn,Văn}', '{Thị,Thị,Thị}', 'sino', '{pcc}', '{1}', 'hmong');
+('Kinh', '{Nguyễn,Nguyễn,Nguyễn,Nguyễn,Trần,Trần,Lê,Lê,Phạm,Phạm,Hoàng,Vũ,Đỗ,Bùi,Đặng,Ngô,Dương,Đinh,Phan,Lưu}', '{Văn,Văn,Văn,Đức,Minh,Quang,Xuân,Hữu,Thanh,Ngọc,Công,Mạnh}', '{Thị,Thị,Thị,Thị,Thu,Thanh,Ngọc,Hồng,Phương,Minh,Kim,Bích}', 'sino', '{""}', '{1}', 'kinh'),
+('H''Mông', '{Giàng,Giàng,Giàng,Sùng,Sùng,Sùng,Vàng,Vàng,Thào,Thào,Lù,Mua,Ly,Hầu,Lầu,Vừ,Cứ,Thò,Má}', '{Mí,Mí,Seo,Seo,A,A,Văn,Chìa,Nhà,Sính}', '{Thị,Thị,Thị,Thị,Thị,Mí,Mỷ}', 'hmong', '{hmn,hnj,mww}', '{85,10,5}', 'hmong'),
+('Tày', '{Nông,Nông,Nông,Hoàng,Hoàng,Ma,Ma,Lục,Đàm,Hà,Vi,Quan,Lương,Triệu,Nguyễn,Ngọc}', '{Văn,Văn,Văn,Văn,Đức,Quang,Thế,Minh,Xuân}', '{Thị,Thị,Thị,Thị,Thị,Thu,Thanh,Hồng}', 'sino', '{tyz}', '{1}', 'tay'),
+('Nùng', '{Vương,Vương,Lục,Lục,Nông,Hoàng,Lương,Chu,Lù,Sần,Mã,Hoàng,Triệu}', '{Văn,Văn,Văn,Văn,Quang,Minh,Đức,Sào}', '{Thị,Thị,Thị,Thị,Thị,Thu}', 'sino', '{nut,tyz}', '{75,25}', 'tay'),
+('Dao', '{Bàn,Bàn,Bàn,Triệu,Triệu,Triệu,Lý,Lý,Đặng,Đặng,Chảo,Phùng,Tẩn}', '{Văn,Văn,Văn,Tiến,Phúc,Tài,Kim,Quý,Minh}', '{Thị,Thị,Thị,Thị,Mùi,Mùi,Thị}', 'dao', '{ium,mji}', '{75,25}', 'dao'),
+('Giáy', '{Vương,Sầm,Lù,Lù,Hoàng,Lò,Vàng,Lương}', '{Văn,Văn,Văn,Seo,Minh}', '{Thị,Thị,Thị}', 'sino', '{pcc,hmn,""}', '{60,20,20}', 'hmong'),
+('Lô Lô', '{Lò,Lò,Sình,Sình,Vàng,Lý,Mè,Lồ}', '{Văn,Văn,Mí,Chín}', '{Thị,Thị,Thị}', 'hmong', '{"",hmn}', '{60,40}', 'hmong'),
+('La Chí', '{Vương,Vương,Lù,Hoàng,Cháng,Chảo}', '{Văn,Văn,Văn,Quang}', '{Thị,Thị,Thị}', 'sino', '{lbt}', '{1}', 'tay'),
+('Pà Thẻn', '{Sìn,Sìn,Chẩu,Lìu,Lăng,Vàng}', '{Văn,Văn,Văn,Minh}', '{Thị,Thị,Thị}', 'sino', '{pha}', '{1}', 'dao'),
+('Phù Lá', '{Ly,Lò,Vàng,Phàn,Sần}', '{Văn,Văn,Seo}', '{Thị,Thị,Thị}', 'hmong', '{phh}', '{1}', 'hmong'),
+('Bố Y', '{Lương,Lù,Sầm,Vương}', '{Văn,Văn,Văn}', '{Thị,Thị,Thị}', 'sino', '{pcc}', '{1}', 'hmong');
 -- Only codes the `languages` table holds (it is corrected from time to time): any other
 -- counts as none.
 UPDATE seed_ethnicity e
