@@ -111,6 +111,30 @@ RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN total THEN ARRAY['total', NULL, NULL] ELSE ARRAY[code, name, level] END
 $$;
 
+-- The figures of a report's JSON row as CSV cells, in the order of its members: a number or a
+-- string as it is (null: an empty cell), an object's members in turn; the unit (which heads
+-- the line: report_csv_head) and lists are left out. One definition of a row for both formats.
+CREATE OR REPLACE FUNCTION report_csv_cells(p_row json) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(c.cell ORDER BY e.n, c.m), '{}')
+      FROM json_each(p_row) WITH ORDINALITY AS e(k, v, n),
+           LATERAL (SELECT e.v #>> '{}' AS cell, 0::bigint AS m
+                     WHERE json_typeof(e.v) NOT IN ('object', 'array')
+                    UNION ALL
+                    SELECT i.v #>> '{}', i.m
+                      FROM json_each(CASE WHEN json_typeof(e.v) = 'object' THEN e.v ELSE '{}' END)
+                           WITH ORDINALITY AS i(k, v, m)) c
+     WHERE e.k <> 'unit'
+$$;
+
+-- A CSV line of a report by unit: the head cells of its unit (or of the total), then the
+-- figures of its JSON row.
+CREATE OR REPLACE FUNCTION report_csv_line(code text, name text, level text, total boolean,
+                                           p_row json) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT csv_line(VARIADIC report_csv_head(code, name, level, total) || report_csv_cells(p_row))
+$$;
+
 CREATE OR REPLACE FUNCTION report_unit_json(code text, name text, level text) RETURNS json
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN code IS NOT NULL
@@ -151,6 +175,30 @@ $$;
 CREATE OR REPLACE FUNCTION report_csv(header text, rows text, total text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT header || E'\r\n' || coalesce(rows || E'\r\n', '') || coalesce(total || E'\r\n', '')
+$$;
+
+-- The body of a report by unit from its lines: p_lines is the JSON array of the lines (code,
+-- name, level, total and the JSON row j) in code order, the total among them. CSV: p_header,
+-- then a line a unit and the total last (report_csv_line). JSON: the members of p_head, then
+-- "rows" (every line but the total) and "total", laid out as json_build_object lays out an
+-- object (it built p_head).
+CREATE OR REPLACE FUNCTION report_body(p_format text, p_header text, p_head json, p_lines json)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_format = 'csv' THEN
+               report_csv(p_header,
+                   string_agg(report_csv_line(l->>'code', l->>'name', l->>'level', false, l->'j'),
+                              E'\r\n' ORDER BY n) FILTER (WHERE NOT (l->>'total')::boolean),
+                   min(report_csv_line(l->>'code', l->>'name', l->>'level', true, l->'j'))
+                       FILTER (WHERE (l->>'total')::boolean))
+           ELSE
+               left(p_head::text, -1)
+               || ', "rows" : ' || coalesce(json_agg(l->'j' ORDER BY n)
+                                                FILTER (WHERE NOT (l->>'total')::boolean), '[]')
+               || ', "total" : ' || coalesce(min((l->'j')::text)
+                                                 FILTER (WHERE (l->>'total')::boolean), 'null')
+               || '}'
+           END
+      FROM json_array_elements(p_lines) WITH ORDINALITY AS e(l, n)
 $$;
 
 -- The three reports, planned for the report unit: its fields are PL/pgSQL variables, so that
@@ -224,43 +272,29 @@ WITH sub AS MATERIALIZED (
       LEFT JOIN tms ON tms.total = l.total AND tms.g IS NOT DISTINCT FROM l.key
       LEFT JOIN mems ON mems.total = l.total AND mems.g IS NOT DISTINCT FROM l.key
 ), shaped AS (
-    SELECT f.code, f.total,
-           CASE WHEN p_format = 'csv' THEN
-               csv_line(VARIADIC report_csv_head(f.code, f.name, f.level, f.total)
-                        || ARRAY[f.villages::text, f.covered::text, f.percent::text,
-                                 f.teams::text, f.members::text]
-                        || f.by_affiliation::text[]
-                        || ARRAY[f.minority::text, f.leaderless::text])
-           END AS line,
-           CASE WHEN p_format <> 'csv' THEN
-               -- the total has no "unit" (no other value here is ever null)
-               json_strip_nulls(json_build_object(
-                   'unit', CASE WHEN NOT f.total THEN report_unit_json(f.code, f.name, f.level) END,
-                   'villages', f.villages, 'villages_with_active_team', f.covered,
-                   'coverage_percent', f.percent, 'teams', f.teams, 'active_members', f.members,
-                   'members_by_affiliation',
-                       (SELECT json_object_agg(k.aff, k.n ORDER BY k.i)
-                          FROM unnest(p_affiliations, f.by_affiliation) WITH ORDINALITY AS k(aff, n, i)),
-                   'members_speaking_minority_language', f.minority,
-                   'teams_without_leader', f.leaderless))
-           END AS j
+    SELECT f.code, f.name, f.level, f.total,
+           -- the total has no "unit" (no other value here is ever null)
+           json_strip_nulls(json_build_object(
+               'unit', CASE WHEN NOT f.total THEN report_unit_json(f.code, f.name, f.level) END,
+               'villages', f.villages, 'villages_with_active_team', f.covered,
+               'coverage_percent', f.percent, 'teams', f.teams, 'active_members', f.members,
+               'members_by_affiliation',
+                   (SELECT json_object_agg(k.aff, k.n ORDER BY k.i)
+                      FROM unnest(p_affiliations, f.by_affiliation) WITH ORDINALITY AS k(aff, n, i)),
+               'members_speaking_minority_language', f.minority,
+               'teams_without_leader', f.leaderless)) AS j
       FROM figures f
 )
-SELECT CASE WHEN p_format = 'csv' THEN
-           report_csv(csv_line(VARIADIC ARRAY['unit_code', 'unit_name', 'unit_level', 'villages',
+SELECT report_body(p_format,
+           csv_line(VARIADIC ARRAY['unit_code', 'unit_name', 'unit_level', 'villages',
                                    'villages_with_active_team', 'coverage_percent', 'teams',
                                    'active_members']
                     || (SELECT array_agg('members_by_affiliation.' || a ORDER BY i)
                           FROM unnest(p_affiliations) WITH ORDINALITY AS k(a, i))
                     || ARRAY['members_speaking_minority_language', 'teams_without_leader']),
-               (SELECT string_agg(line, E'\r\n' ORDER BY code) FROM shaped WHERE NOT total),
-               (SELECT line FROM shaped WHERE total))
-       ELSE
            json_build_object('unit', report_unit_json(r.code, r.name, r.level),
-               'period', json_build_object('as_of', report_today()),
-               'rows', coalesce((SELECT json_agg(j ORDER BY code) FROM shaped WHERE NOT total), '[]'),
-               'total', (SELECT j FROM shaped WHERE total))::text
-       END);
+                             'period', json_build_object('as_of', report_today())),
+           (SELECT json_agg(s ORDER BY s.code) FROM shaped s)));
     WHEN 'activity' THEN RETURN (
 WITH src AS MATERIALIZED (
     -- the units whose activities count, with the row they count in
@@ -580,33 +614,21 @@ WITH src AS MATERIALIZED (
       LEFT JOIN heads h ON h.total = l.total AND h.key IS NOT DISTINCT FROM l.key
       LEFT JOIN funding_allocations a ON a.unit_code = l.code AND a.fiscal_year = p_year
 ), shaped AS (
-    SELECT f.code, f.total,
-           CASE WHEN p_format = 'csv' THEN
-               csv_line(VARIADIC report_csv_head(f.code, f.name, f.level, f.total)
-                        || ARRAY[f.draft::text, f.submitted::text, f.returned::text,
-                                 f.approved_n::text, f.rejected::text, f.withdrawn::text,
-                                 f.disbursed_n::text, f.requested::text, f.approved::text,
-                                 f.paid::text, f.allocation::text, f.remaining::text]
-                        || f.by_category::text[]
-                        || ARRAY[f.allowance_paid::text, f.members::text,
-                                 (f.allowance_paid / nullif(f.members, 0))::text])
-           END AS line,
-           CASE WHEN p_format <> 'csv' THEN
-               report_funding_json(
-                   CASE WHEN NOT f.total THEN report_unit_json(f.code, f.name, f.level) END,
-                   json_build_object('draft', f.draft, 'submitted', f.submitted,
-                       'returned', f.returned, 'approved', f.approved_n,
-                       'rejected', f.rejected, 'withdrawn', f.withdrawn,
-                       'disbursed', f.disbursed_n),
-                   f.requested, f.approved, f.paid, f.allocation, f.remaining,
-                   (SELECT json_object_agg(k.category, k.n ORDER BY k.i)
-                      FROM unnest(categories, f.by_category) WITH ORDINALITY AS k(category, n, i)),
-                   f.allowance_paid, f.members, f.allowance_paid / nullif(f.members, 0))
-           END AS j
+    SELECT f.code, f.name, f.level, f.total,
+           report_funding_json(
+               CASE WHEN NOT f.total THEN report_unit_json(f.code, f.name, f.level) END,
+               json_build_object('draft', f.draft, 'submitted', f.submitted,
+                   'returned', f.returned, 'approved', f.approved_n,
+                   'rejected', f.rejected, 'withdrawn', f.withdrawn,
+                   'disbursed', f.disbursed_n),
+               f.requested, f.approved, f.paid, f.allocation, f.remaining,
+               (SELECT json_object_agg(k.category, k.n ORDER BY k.i)
+                  FROM unnest(categories, f.by_category) WITH ORDINALITY AS k(category, n, i)),
+               f.allowance_paid, f.members, f.allowance_paid / nullif(f.members, 0)) AS j
       FROM figures f
 )
-SELECT CASE WHEN p_format = 'csv' THEN
-           report_csv(csv_line(VARIADIC ARRAY['unit_code', 'unit_name', 'unit_level',
+SELECT report_body(p_format,
+           csv_line(VARIADIC ARRAY['unit_code', 'unit_name', 'unit_level',
                                    'proposals.draft', 'proposals.submitted', 'proposals.returned',
                                    'proposals.approved', 'proposals.rejected',
                                    'proposals.withdrawn', 'proposals.disbursed', 'requested_vnd',
@@ -616,14 +638,9 @@ SELECT CASE WHEN p_format = 'csv' THEN
                           FROM unnest(categories) WITH ORDINALITY AS k(c, i))
                     || ARRAY['member_allowance_disbursed_vnd', 'active_members',
                              'allowance_per_active_member_vnd']),
-               (SELECT string_agg(line, E'\r\n' ORDER BY code) FROM shaped WHERE NOT total),
-               (SELECT line FROM shaped WHERE total))
-       ELSE
            json_build_object('unit', report_unit_json(r.code, r.name, r.level),
-               'period', json_build_object('fiscal_year', p_year),
-               'rows', coalesce((SELECT json_agg(j ORDER BY code) FROM shaped WHERE NOT total), '[]'),
-               'total', (SELECT j FROM shaped WHERE total))::text
-       END);
+                             'period', json_build_object('fiscal_year', p_year)),
+           (SELECT json_agg(s ORDER BY s.code) FROM shaped s)));
 END $fn$;
 
 -- Funding in fiscal year p_year, per child unit and in total (entry point:

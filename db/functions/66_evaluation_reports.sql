@@ -134,47 +134,33 @@ WITH sub AS MATERIALIZED (
       FROM report_lines(r.id, r.code, r.name, r.level, r.leaf, '{}') l
       LEFT JOIN sums s ON s.total = l.total AND s.g IS NOT DISTINCT FROM l.key
 ), shaped AS (
-    SELECT f.code, f.total,
-           CASE WHEN p_format = 'csv' THEN
-               csv_line(VARIADIC report_csv_head(f.code, f.name, f.level, f.total)
-                        || ARRAY[f.subjects::text, f.evaluated::text, f.percent::text,
-                                 f.excellent::text, f.good::text, f.satisfactory::text,
-                                 f.unsatisfactory::text, f.average::text, f.repeat::text,
-                                 f.idle::text])
-           END AS line,
-           CASE WHEN p_format <> 'csv' THEN
-               report_evaluations_json(
-                   CASE WHEN NOT f.total THEN report_unit_json(f.code, f.name, f.level) END,
-                   f.subjects, f.evaluated, f.percent, f.excellent, f.good, f.satisfactory,
-                   f.unsatisfactory, f.average, f.repeat, f.idle,
-                   CASE WHEN f.total THEN coalesce(
-                       (SELECT json_agg(json_build_object('subject_id', x.id, 'name', x.name,
-                                            'unit_code', x.unit_code) ORDER BY x.name, x.id)
-                          FROM (SELECT n.id, n.name, n.unit_code
-                                  FROM judged j
-                                  JOIN (SELECT m.id, m.full_name AS name, m.unit_code FROM members m
-                                         WHERE p_subject_type = 'member'
-                                        UNION ALL
-                                        SELECT t.id, t.name, t.unit_code FROM teams t
-                                         WHERE p_subject_type = 'team') n ON n.id = j.id
-                                 WHERE j.repeat ORDER BY n.name, n.id LIMIT 200) x), '[]') END)
-           END AS j
+    SELECT f.code, f.name, f.level, f.total,
+           report_evaluations_json(
+               CASE WHEN NOT f.total THEN report_unit_json(f.code, f.name, f.level) END,
+               f.subjects, f.evaluated, f.percent, f.excellent, f.good, f.satisfactory,
+               f.unsatisfactory, f.average, f.repeat, f.idle,
+               CASE WHEN f.total THEN coalesce(
+                   (SELECT json_agg(json_build_object('subject_id', x.id, 'name', x.name,
+                                        'unit_code', x.unit_code) ORDER BY x.name, x.id)
+                      FROM (SELECT n.id, n.name, n.unit_code
+                              FROM judged j
+                              JOIN (SELECT m.id, m.full_name AS name, m.unit_code FROM members m
+                                     WHERE p_subject_type = 'member'
+                                    UNION ALL
+                                    SELECT t.id, t.name, t.unit_code FROM teams t
+                                     WHERE p_subject_type = 'team') n ON n.id = j.id
+                             WHERE j.repeat ORDER BY n.name, n.id LIMIT 200) x), '[]') END)
+           AS j
       FROM figures f
 )
-SELECT CASE WHEN p_format = 'csv' THEN
-           report_csv('unit_code,unit_name,unit_level,active_subjects,evaluated,'
+SELECT report_body(p_format,
+           'unit_code,unit_name,unit_level,active_subjects,evaluated,'
                       'evaluated_percent,ratings.excellent,ratings.good,ratings.satisfactory,'
                       'ratings.unsatisfactory,average_total_score,unsatisfactory_repeat,'
                       'members_without_activity',
-               (SELECT string_agg(line, E'\r\n' ORDER BY code) FROM shaped WHERE NOT total),
-               (SELECT line FROM shaped WHERE total))
-       ELSE
            json_build_object('unit', report_unit_json(r.code, r.name, r.level),
                'period', json_build_object('period', p_period, 'from', p_from, 'to', p_to,
                                            'previous', p_previous),
-               'subject_type', p_subject_type, 'evaluator_body', p_body,
-               'rows', coalesce((SELECT json_agg(j ORDER BY code) FROM shaped WHERE NOT total),
-                                '[]'),
-               'total', (SELECT j FROM shaped WHERE total))::text
-       END);
+               'subject_type', p_subject_type, 'evaluator_body', p_body),
+           (SELECT json_agg(s ORDER BY s.code) FROM shaped s)));
 END $fn$;
