@@ -149,10 +149,12 @@ $$;
 -- be after the team's first membership began. Moving a team to a unit of another level moves
 -- its memberships' team_level with it (the index that keeps one active village team and one
 -- commune team per person may then refuse).
-CREATE OR REPLACE FUNCTION team_update(p_id uuid, p_version integer, p_patch jsonb,
-    p_scope ltree, p_actor audit_actor, p_personal boolean)
+CREATE OR REPLACE FUNCTION team_update(p_id uuid, p_version integer, p_patch jsonb, p_scope ltree,
+    p_actor audit_actor, p_personal boolean)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
+    v_unit_code text := p_patch->>'unit_code';
+    v_established date := (p_patch->>'established_on')::date;
     cur teams;
     t teams;
     v_unit units;
@@ -163,15 +165,15 @@ BEGIN
     IF cur.id IS NULL THEN
         RETURN outcome('not_found');
     END IF;
-    IF p_patch->>'unit_code' <> cur.unit_code THEN
+    IF v_unit_code <> cur.unit_code THEN
         SELECT u.* INTO v_unit FROM units u
-         WHERE u.code = p_patch->>'unit_code' AND within(u.path, p_scope) FOR SHARE;
+         WHERE u.code = v_unit_code AND within(u.path, p_scope) FOR SHARE;
         IF team_unit_problem(v_unit) IS NOT NULL THEN
             RETURN outcome('invalid', p_problems => team_unit_problem(v_unit));
         END IF;
     END IF;
     SELECT min(ms.joined_on) INTO v_first FROM memberships ms WHERE ms.team_id = p_id;
-    IF (p_patch->>'established_on')::date > v_first THEN
+    IF v_established > v_first THEN
         RETURN outcome('invalid', p_problems => field_problem('/established_on', 'out_of_range',
             'must not be after the first membership began (' || to_char(v_first, 'YYYY-MM-DD')
             || ')'));
