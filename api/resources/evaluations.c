@@ -142,6 +142,22 @@ int evaluation_period_form(const char *s)
 	return s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4' && !s[7];
 }
 
+void evaluation_query_check(json_t **errors, const char *period, int period_required,
+			    const char *subject_type, const char *body)
+{
+	if (!period && period_required)
+		problem_add_error(errors, "period", "required",
+				  "a year (2025) or a quarter (2025-Q3) is required");
+	else if (period && !evaluation_period_form(period))
+		problem_add_error(errors, "period", "invalid_format",
+				  "must be a year (2025) or a quarter (2025-Q3)");
+	query_check_enum(errors, "subject_type", subject_type, evaluation_subject_type_values,
+			 "must be member or team");
+	query_check_enum(errors, "evaluator_body", body, evaluator_body_values,
+			 "must be party_cell, commune_committee, district_committee, "
+			 "province_department or team_self");
+}
+
 /*
  * scores: an object of at most SCORES_MAX criterion codes, each a number (or, in a PATCH,
  * null: the score is removed). Whether the codes are the rubric's and the numbers in range is
@@ -215,19 +231,12 @@ static int read_filters(const struct _u_request *req, struct _u_response *resp,
 	const char *rating = query_param(req, "rating"), *status = query_param(req, "status");
 	const char *body = query_param(req, "evaluator_body");
 	query_check_code(&errors, "unit", unit);
-	query_check_enum(&errors, "subject_type", type, evaluation_subject_type_values,
-			 "must be member or team");
+	evaluation_query_check(&errors, period, 0, type, body);
 	query_check_uuid(&errors, "subject_id", subject);
-	if (period && !evaluation_period_form(period))
-		problem_add_error(&errors, "period", "invalid_format",
-				  "must be a year (2025) or a quarter (2025-Q3)");
 	query_check_enum(&errors, "rating", rating, evaluation_rating_values,
 			 "must be excellent, good, satisfactory or unsatisfactory");
 	query_check_enum(&errors, "status", status, evaluation_status_values,
 			 "must be draft or finalized");
-	query_check_enum(&errors, "evaluator_body", body, evaluator_body_values,
-			 "must be party_cell, commune_committee, district_committee, "
-			 "province_department or team_self");
 	params[3] = unit;
 	params[4] = type;
 	params[5] = subject;

@@ -4,6 +4,7 @@
  */
 #ifndef CDTT_RESOURCES_EVALUATIONS_H
 #define CDTT_RESOURCES_EVALUATIONS_H
+#include <jansson.h>
 
 extern const char *const evaluation_subject_type_values[];
 extern const char *const evaluator_body_values[];
@@ -12,5 +13,13 @@ extern const char *const evaluation_status_values[];
 
 /* 1 when s is a period: a year ("2025") or a quarter ("2025-Q3"). */
 int evaluation_period_form(const char *s);
+
+/*
+ * Appends to *errors what is wrong with the query parameters that select evaluations: period
+ * (a year or a quarter; when period_required, also its absence), subject_type and
+ * evaluator_body (NULL: not given).
+ */
+void evaluation_query_check(json_t **errors, const char *period, int period_required,
+			    const char *subject_type, const char *body);
 
 #endif

@@ -286,17 +286,7 @@ static void evaluations(const struct _u_request *req, struct _u_response *resp,
 	const char *subject_type = query_param(req, "subject_type");
 	const char *body = query_param(req, "evaluator_body");
 	json_t *errors = NULL;
-	if (!period)
-		problem_add_error(&errors, "period", "required",
-				  "a year (2025) or a quarter (2025-Q3) is required");
-	else if (!evaluation_period_form(period))
-		problem_add_error(&errors, "period", "invalid_format",
-				  "must be a year (2025) or a quarter (2025-Q3)");
-	query_check_enum(&errors, "subject_type", subject_type, evaluation_subject_type_values,
-			 "must be member or team");
-	query_check_enum(&errors, "evaluator_body", body, evaluator_body_values,
-			 "must be party_cell, commune_committee, district_committee, "
-			 "province_department or team_self");
+	evaluation_query_check(&errors, period, 1, subject_type, body);
 	struct report_query q;
 	if (report_query_parse(req, resp, ctx, ACT_READ_EVALUATIONS, 0, errors, &q) != 0)
 		return;
