@@ -181,24 +181,27 @@ $$;
 -- name, level, total and the JSON row j) in code order, the total among them. CSV: p_header,
 -- then a line a unit and the total last (report_csv_line). JSON: the members of p_head, then
 -- "rows" (every line but the total) and "total", laid out as json_build_object lays out an
--- object (it built p_head).
+-- object (it built p_head). Each format is a subquery of its own, so that only the one asked
+-- for is computed (aggregates of a CASE would all be).
 CREATE OR REPLACE FUNCTION report_body(p_format text, p_header text, p_head json, p_lines json)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_format = 'csv' THEN
-               report_csv(p_header,
-                   string_agg(report_csv_line(l->>'code', l->>'name', l->>'level', false, l->'j'),
-                              E'\r\n' ORDER BY n) FILTER (WHERE NOT (l->>'total')::boolean),
-                   min(report_csv_line(l->>'code', l->>'name', l->>'level', true, l->'j'))
-                       FILTER (WHERE (l->>'total')::boolean))
-           ELSE
-               left(p_head::text, -1)
-               || ', "rows" : ' || coalesce(json_agg(l->'j' ORDER BY n)
-                                                FILTER (WHERE NOT (l->>'total')::boolean), '[]')
-               || ', "total" : ' || coalesce(min((l->'j')::text)
-                                                 FILTER (WHERE (l->>'total')::boolean), 'null')
-               || '}'
-           END
-      FROM json_array_elements(p_lines) WITH ORDINALITY AS e(l, n)
+        (SELECT report_csv(p_header,
+                    string_agg(report_csv_line(l->>'code', l->>'name', l->>'level', false,
+                                               l->'j'), E'\r\n' ORDER BY n)
+                        FILTER (WHERE NOT (l->>'total')::boolean),
+                    min(report_csv_line(l->>'code', l->>'name', l->>'level', true, l->'j'))
+                        FILTER (WHERE (l->>'total')::boolean))
+           FROM json_array_elements(p_lines) WITH ORDINALITY AS e(l, n))
+    ELSE
+        (SELECT left(p_head::text, -1)
+                || ', "rows" : ' || coalesce(json_agg(l->'j' ORDER BY n)
+                                                 FILTER (WHERE NOT (l->>'total')::boolean), '[]')
+                || ', "total" : ' || coalesce(min((l->'j')::text)
+                                                  FILTER (WHERE (l->>'total')::boolean), 'null')
+                || '}'
+           FROM json_array_elements(p_lines) WITH ORDINALITY AS e(l, n))
+    END
 $$;
 
 -- The three reports, planned for the report unit: its fields are PL/pgSQL variables, so that
