@@ -18,6 +18,7 @@ DROP FUNCTION IF EXISTS team_create(text, text, text, date, text, text, ltree, t
     text, boolean);
 DROP FUNCTION IF EXISTS team_update(uuid, integer, jsonb, ltree, text, uuid, text, text, boolean);
 DROP FUNCTION IF EXISTS team_delete(uuid, integer, ltree, text, uuid, text, text);
+DROP FUNCTION IF EXISTS team_unit_problem(units);
 
 -- 40_members.sql
 DROP FUNCTION IF EXISTS member_delete(uuid, integer, ltree, text, uuid, text, text);

@@ -103,12 +103,17 @@ RETURNS TABLE (json text, version integer, path text)
      WHERE t.id = p_id AND (p_only IS NULL OR t.id = p_only) AND within(u.path, p_scope)
 $$;
 
--- Why unit u (read FOR SHARE by the caller; NULL: none in the caller's scope) cannot take a
--- team, as a problem on unit_code, or NULL when it can: an active village or commune.
-CREATE OR REPLACE FUNCTION team_unit_problem(u units) RETURNS jsonb
-    LANGUAGE sql STABLE
+-- Why unit p_unit cannot take a team, as a problem on unit_code, or NULL when it can: an
+-- active village or commune in the caller's scope. The unit is read FOR SHARE, so that it is
+-- not retired or moved under the team being written.
+CREATE OR REPLACE FUNCTION team_unit_problem(p_unit text, p_scope ltree) RETURNS jsonb
+    LANGUAGE plpgsql
     AS $$
-    SELECT CASE
+DECLARE
+    u units;
+BEGIN
+    SELECT x.* INTO u FROM units x WHERE x.code = p_unit AND within(x.path, p_scope) FOR SHARE;
+    RETURN CASE
         WHEN u.code IS NULL THEN
             field_problem('/unit_code', 'not_found', 'no such unit in your scope')
         WHEN u.level NOT IN ('village', 'commune') THEN
@@ -117,7 +122,8 @@ CREATE OR REPLACE FUNCTION team_unit_problem(u units) RETURNS jsonb
         WHEN u.status <> 'active' THEN
             field_problem('/unit_code', 'retired', 'is retired (merged into '
                           || coalesce(u.successor_code, '') || '): use its successor')
-    END
+    END;
+END
 $$;
 
 -- A new team in the unit p_unit (a village or commune in the caller's scope, active), in one
@@ -127,16 +133,14 @@ CREATE OR REPLACE FUNCTION team_create(p_unit text, p_name text, p_status text,
     p_personal boolean)
 RETURNS write_outcome LANGUAGE plpgsql AS $$
 DECLARE
-    v_unit units;
+    v_problem jsonb := team_unit_problem(p_unit, p_scope);
     t teams;
 BEGIN
-    SELECT u.* INTO v_unit FROM units u WHERE u.code = p_unit AND within(u.path, p_scope)
-       FOR SHARE;
-    IF team_unit_problem(v_unit) IS NOT NULL THEN
-        RETURN outcome('invalid', p_problems => team_unit_problem(v_unit));
+    IF v_problem IS NOT NULL THEN
+        RETURN outcome('invalid', p_problems => v_problem);
     END IF;
     INSERT INTO teams AS n (unit_code, name, status, established_on, contact_phone, notes)
-    VALUES (v_unit.code, p_name, coalesce(p_status, 'active'), p_established, p_phone, p_notes)
+    VALUES (p_unit, p_name, coalesce(p_status, 'active'), p_established, p_phone, p_notes)
     RETURNING n.* INTO t;
     PERFORM audit_record(p_actor, 'team.create', 'team', t.id::text, NULL, to_jsonb(t));
     RETURN outcome('ok', p_json => team_json(t, p_personal)::text, p_version => t.version,
@@ -157,7 +161,7 @@ DECLARE
     v_established date := (p_patch->>'established_on')::date;
     cur teams;
     t teams;
-    v_unit units;
+    v_problem jsonb;
     v_first date;
 BEGIN
     SELECT x.* INTO cur FROM teams x JOIN units u ON u.code = x.unit_code
@@ -166,10 +170,9 @@ BEGIN
         RETURN outcome('not_found');
     END IF;
     IF v_unit_code <> cur.unit_code THEN
-        SELECT u.* INTO v_unit FROM units u
-         WHERE u.code = v_unit_code AND within(u.path, p_scope) FOR SHARE;
-        IF team_unit_problem(v_unit) IS NOT NULL THEN
-            RETURN outcome('invalid', p_problems => team_unit_problem(v_unit));
+        v_problem := team_unit_problem(v_unit_code, p_scope);
+        IF v_problem IS NOT NULL THEN
+            RETURN outcome('invalid', p_problems => v_problem);
         END IF;
     END IF;
     SELECT min(ms.joined_on) INTO v_first FROM memberships ms WHERE ms.team_id = p_id;
