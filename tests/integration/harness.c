@@ -76,6 +76,22 @@ void db_exec_ok(const char *url, const char *sql)
 	PQfinish(pg);
 }
 
+int db_sessions_waiting(const char *url, const char *wait_event, long want)
+{
+	char sql[300];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+		 " AND wait_event_type = 'Lock' AND wait_event = '%s'", wait_event);
+	for (int tries = 0; tries < 500; tries++, usleep(20000)) {
+		char *v = db_query_value(url, sql);
+		long n = v ? strtol(v, NULL, 10) : -1;
+		free(v);
+		if (n == want)
+			return 1;
+	}
+	return 0;
+}
+
 static void cluster(const char *verb)
 {
 	char cmd[512];

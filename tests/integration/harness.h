@@ -21,6 +21,9 @@ const char *db_create(const char *name_hint);
 char *db_query_value(const char *url, const char *sql);
 /* Runs SQL on a database URL; ck_assert's success. */
 void db_exec_ok(const char *url, const char *sql);
+/* Waits (10 s at most) until `want` sessions of the database wait for a lock of the kind
+ * `wait_event` (advisory, transactionid, tuple …); 1 when they do, 0 when time ran out. */
+int db_sessions_waiting(const char *url, const char *wait_event, long want);
 
 /* Stops / starts the test cluster (tests/run.sh's deploy/pg.sh cluster). */
 void cluster_stop(void);

@@ -2,11 +2,14 @@
  * Activities through the API: recording one for a team (201, Location, ETag, audit event,
  * the unit defaulting to the team's), reading it, and who may: officers and systems with
  * activities:write in scope, team leaders for their own team only (403 for another team in
- * scope, 404 outside), viewers never (403), an officer of another commune 404. The other
- * files of the suite hold the refused bodies, the batch, and lists, PATCH and DELETE.
+ * scope, 404 outside), viewers never (403), an officer of another commune 404; a create that
+ * names a service being deleted waits for the deletion and refuses the service once it is
+ * gone. The other files of the suite hold the refused bodies, the batch, and lists, PATCH and
+ * DELETE.
  */
 #define _GNU_SOURCE
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +344,89 @@ START_TEST(test_unknown_check_violation_is_a_logged_500)
 }
 END_TEST
 
+/* ---- a service deleted while a create names it ------------------------------------------ */
+
+/* A create sent from a thread of its own, while the test holds a lock. */
+struct held_create {
+	char *team;
+	char body[300];
+	struct http_response r;
+	pthread_t thread;
+};
+
+static void *create_in_thread(void *arg)
+{
+	struct held_create *c = arg;
+	at_post(&c->r, aw.officer_tq, c->team, c->body);
+	return NULL;
+}
+
+/*
+ * Deletes the service `code` in a transaction of the test's own, sends a create naming it
+ * for a new team of village `village`, waits until the create waits for that transaction,
+ * then ends it with `end` (COMMIT or ROLLBACK) and leaves the create's answer in c->r.
+ */
+static void create_while_service_deleted(struct held_create *c, const char *village,
+					 const char *code, const char *end)
+{
+	char sql[300];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO services (code, name_vi, name_en, category)"
+		 " VALUES ('%s', 'Dịch vụ thử', 'Test service', 'skills')", code);
+	db_exec_ok(aw.url, sql);
+	c->team = at_village_team(village);
+	snprintf(c->body, sizeof c->body,
+		 "{\"date\":\"%s\",\"kind\":\"household_visit\",\"service_codes\":[\"%s\"]}",
+		 at_day(0), code);
+	PGconn *pg = PQconnectdb(aw.url);
+	ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+	snprintf(sql, sizeof sql, "BEGIN; DELETE FROM services WHERE code = '%s'", code);
+	PGresult *res = PQexec(pg, sql);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	pthread_create(&c->thread, NULL, create_in_thread, c);
+	int waited = db_sessions_waiting(aw.url, "transactionid", 1);
+	res = PQexec(pg, end);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(pg);
+	pthread_join(c->thread, NULL);
+	ck_assert_msg(waited, "the create did not wait for the deletion: %s", c->r.body);
+}
+
+static long activities_of(const char *team)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM activities WHERE team_id = '%s'", team);
+	char *v = db_query_value(aw.url, sql);
+	long n = v ? strtol(v, NULL, 10) : -1;
+	free(v);
+	return n;
+}
+
+START_TEST(test_create_naming_a_service_deleted_meanwhile_refuses_it)
+{
+	struct held_create c;
+	create_while_service_deleted(&c, "AR-SD", "race_deleted", "COMMIT");
+	ck_assert_msg(c.r.status == 422, "%ld %s", c.r.status, c.r.body);
+	ck_assert(response_has_error(&c.r, "/service_codes/0", "not_found"));
+	ck_assert_int_eq(activities_of(c.team), 0);
+	http_response_free(&c.r);
+	free(c.team);
+}
+END_TEST
+
+START_TEST(test_create_naming_a_service_whose_deletion_is_undone_records_it)
+{
+	struct held_create c;
+	create_while_service_deleted(&c, "AR-SU", "race_kept", "ROLLBACK");
+	ck_assert_msg(c.r.status == 201, "%ld %s", c.r.status, c.r.body);
+	ck_assert_int_eq(activities_of(c.team), 1);
+	http_response_free(&c.r);
+	free(c.team);
+}
+END_TEST
+
 Suite *activities_suite(void)
 {
 	Suite *s = suite_create("activities");
@@ -359,6 +445,8 @@ Suite *activities_suite(void)
 	tcase_add_test(tc, test_officer_of_another_commune_gets_404);
 	tcase_add_test(tc, test_same_idempotency_key_records_once);
 	tcase_add_test(tc, test_unknown_check_violation_is_a_logged_500);
+	tcase_add_test(tc, test_create_naming_a_service_deleted_meanwhile_refuses_it);
+	tcase_add_test(tc, test_create_naming_a_service_whose_deletion_is_undone_records_it);
 	activities_add_validation_tests(tc);
 	activities_add_batch_tests(tc);
 	activities_add_list_tests(tc);

@@ -230,14 +230,7 @@ static long count_of(const char *sql)
  * transactionid: a request waiting for another's key); 1 when they do. */
 static int sessions_waiting(const char *event, long want)
 {
-	char sql[300];
-	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-		 " AND wait_event_type = 'Lock' AND wait_event = '%s'", event);
-	for (double start = now_s(); now_s() - start < 10; usleep(20000))
-		if (count_of(sql) == want)
-			return 1;
-	return 0;
+	return db_sessions_waiting(w.url, event, want);
 }
 
 /* Waits up to 10 s for want sessions to be asleep in test_sleep; 1 when they are. */
