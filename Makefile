@@ -1,7 +1,8 @@
 # cdtt — build, run and test.
 #   make          build build/cdtt
 #   make run      install what is missing, start a private PostgreSQL, migrate, serve (no Node.js)
-#   make check    install what is missing, start a throwaway PostgreSQL, run every test
+#   make check    install what is missing, cppcheck the C sources, start a throwaway PostgreSQL,
+#                 run every test
 #   make env      the export lines that point build/cdtt's subcommands at `make run`'s database
 #   make admin-password   the password `make run` printed for the demo's admin
 #   make fresh-check      `make run` and `make check` in a clean Debian 12 root (debootstrap; slow)
@@ -31,7 +32,7 @@ UNIT_SRC  = $(wildcard tests/unit/*.c)
 INTEG_SRC = $(wildcard tests/integration/*.c)
 TOOLS     = build/tools
 
-.PHONY: all tests check check-run asan lint run stop clean deps deps-run docs-check env \
+.PHONY: all tests check check-run asan lint lint-c run stop clean deps deps-run docs-check env \
         admin-password fresh-check
 all: $(BUILD)/cdtt
 
@@ -99,6 +100,7 @@ $(BUILD)/tests/integration: $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/libcdtt.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 check: deps
+	@$(MAKE) --no-print-directory lint-c
 	@$(MAKE) --no-print-directory check-run
 
 check-run: all tests
@@ -109,13 +111,15 @@ asan: deps
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		check-run
 
-lint: deps
-	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-		--std=c11 --inline-suppr --suppress=missingIncludeSystem \
-		-D_POSIX_C_SOURCE=200809L -Iapi -Idb api db tests
+lint: deps lint-c
 	@if why=$$(tests/node-ok.sh redocly); then \
 		.tools/node_modules/.bin/redocly lint --config openapi/redocly.yaml --format=stylish openapi/openapi.yaml; \
 	else echo "OpenAPI lint skipped: $$why"; fi
+
+lint-c:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+		--std=c11 --inline-suppr --suppress=missingIncludeSystem \
+		-D_POSIX_C_SOURCE=200809L -Iapi -Idb api db tests
 
 # Headless Chromium renders /docs from a running server and checks the operations appear.
 docs-check: all

@@ -441,9 +441,11 @@ void invalid_problems(struct _u_response *resp, const struct req_ctx *ctx, const
 	size_t i;
 	const json_t *p;
 	json_array_foreach(problems, i, p)
+	{
 		problem_add_error(&errors, json_string_value(json_object_get(p, "field")),
 				  json_string_value(json_object_get(p, "code")),
 				  json_string_value(json_object_get(p, "message")));
+	}
 	json_decref(problems);
 	if (errors)
 		invalid_body(resp, ctx, errors);

@@ -24,7 +24,7 @@ static int create_user(const char *const *args, char **out)
 	snprintf(var, sizeof var, "CDTT_DATABASE_URL=%s", w.url);
 	const char *env[] = {var, "CDTT_PASSWORD=" WORLD_PASSWORD, NULL};
 	const char *argv[16] = {"create-user"};
-	for (size_t i = 0; args[i] && i < 14; i++)
+	for (size_t i = 0; i < 14 && args[i]; i++)
 		argv[i + 1] = args[i];
 	struct proc p = {0};
 	proc_spawn(&p, env, argv);

@@ -657,6 +657,7 @@ struct system_client {
 
 static void system_client(struct system_client *c, const char *client_id)
 {
+	*c = (struct system_client){0};
 	char body[300];
 	snprintf(body, sizeof body,
 		 "{\"client_id\":\"%s\",\"name\":\"Bảng điều khiển tỉnh\","
@@ -952,9 +953,9 @@ START_TEST(test_introspection_tells_active_from_inactive_tokens)
 	snprintf(form, sizeof form,
 		 "grant_type=client_credentials&client_id=resource.server&client_secret=%s", secret);
 	ck_assert_int_eq(post_token("application/x-www-form-urlencoded", form, &answer), 200);
-	char *client_token = strdup(json_field(answer, "access_token"));
+	char *system_token = strdup(json_field(answer, "access_token"));
 	free(answer);
-	ck_assert_int_eq(introspect("resource.server", secret, client_token, out, sizeof out), 200);
+	ck_assert_int_eq(introspect("resource.server", secret, system_token, out, sizeof out), 200);
 	ck_assert_str_eq(json_field(out, "active"), "true");
 	ck_assert_str_eq(json_field(out, "scope"), "registry:read");
 	ck_assert_str_eq(json_field(out, "client_id"), "resource.server");
@@ -998,7 +999,7 @@ START_TEST(test_introspection_tells_active_from_inactive_tokens)
 	ck_assert_int_eq(introspect("no.such.client", secret, w.viewer_tq, out, sizeof out), 401);
 	const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
 	struct http_response r;
-	snprintf(form, sizeof form, "token=%s", client_token);
+	snprintf(form, sizeof form, "token=%s", system_token);
 	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", h, form, strlen(form));
 	ck_assert_int_eq(r.status, 401);
 	char *www = http_header_value(&r, "WWW-Authenticate");
@@ -1011,7 +1012,7 @@ START_TEST(test_introspection_tells_active_from_inactive_tokens)
 	http_request(&r, "POST", w.server.port, "/api/v1/auth/introspect", json, "{}", 2);
 	assert_problem(&r, 415);
 	http_response_free(&r);
-	free(client_token);
+	free(system_token);
 	forget_failures();
 }
 END_TEST

@@ -329,8 +329,10 @@ long list_index(const char *body, const char *field, const char *value)
 	json_array_foreach(json_object_get(doc, "items"), i, item)
 	{
 		const char *v = json_string_value(json_object_get(item, field));
-		if (at < 0 && v && !strcmp(v, value))
+		if (v && !strcmp(v, value)) {
 			at = (long)i;
+			break;
+		}
 	}
 	json_decref(doc);
 	return at;
