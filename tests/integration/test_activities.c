@@ -350,6 +350,7 @@ END_TEST
 struct held_create {
 	char *team;
 	char body[300];
+	struct world_counts before; /* taken as the create is sent */
 	struct http_response r;
 	pthread_t thread;
 };
@@ -384,6 +385,7 @@ static void create_while_service_deleted(struct held_create *c, const char *vill
 	PGresult *res = PQexec(pg, sql);
 	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
+	c->before = at_counts();
 	pthread_create(&c->thread, NULL, create_in_thread, c);
 	int waited = db_sessions_waiting(aw.url, "transactionid", 1);
 	res = PQexec(pg, end);
@@ -394,23 +396,13 @@ static void create_while_service_deleted(struct held_create *c, const char *vill
 	ck_assert_msg(waited, "the create did not wait for the deletion: %s", c->r.body);
 }
 
-static long activities_of(const char *team)
-{
-	char sql[160];
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM activities WHERE team_id = '%s'", team);
-	char *v = db_query_value(aw.url, sql);
-	long n = v ? strtol(v, NULL, 10) : -1;
-	free(v);
-	return n;
-}
-
 START_TEST(test_create_naming_a_service_deleted_meanwhile_refuses_it)
 {
 	struct held_create c;
 	create_while_service_deleted(&c, "AR-SD", "race_deleted", "COMMIT");
 	ck_assert_msg(c.r.status == 422, "%ld %s", c.r.status, c.r.body);
 	ck_assert(response_has_error(&c.r, "/service_codes/0", "not_found"));
-	ck_assert_int_eq(activities_of(c.team), 0);
+	world_assert_unchanged(&c.before);
 	http_response_free(&c.r);
 	free(c.team);
 }
@@ -421,7 +413,11 @@ START_TEST(test_create_naming_a_service_whose_deletion_is_undone_records_it)
 	struct held_create c;
 	create_while_service_deleted(&c, "AR-SU", "race_kept", "ROLLBACK");
 	ck_assert_msg(c.r.status == 201, "%ld %s", c.r.status, c.r.body);
-	ck_assert_int_eq(activities_of(c.team), 1);
+	struct world_counts after = at_counts();
+	ck_assert_int_eq(world_counted(&after, "activities"),
+			 world_counted(&c.before, "activities") + 1);
+	ck_assert_int_eq(world_counted(&after, "audit_events"),
+			 world_counted(&c.before, "audit_events") + 1);
 	http_response_free(&c.r);
 	free(c.team);
 }

@@ -226,13 +226,6 @@ static long count_of(const char *sql)
 	return n;
 }
 
-/* Waits (10 s at most) until `want` sessions wait for `event` (advisory: a held create;
- * transactionid: a request waiting for another's key); 1 when they do. */
-static int sessions_waiting(const char *event, long want)
-{
-	return db_sessions_waiting(w.url, event, want);
-}
-
 /* Waits up to 10 s for want sessions to be asleep in test_sleep; 1 when they are. */
 static int sessions_sleeping(long want)
 {
@@ -392,13 +385,13 @@ START_TEST(test_a_killed_server_leaves_no_key_behind_and_the_retry_runs_once)
 	PGconn *holder = hold();
 	struct call c;
 	call_start(&c, doomed.port, "IK-HOLD-KILL", "killed-mid-write");
-	ck_assert(sessions_waiting("advisory", 1));
+	ck_assert(db_sessions_waiting(w.url, "advisory", 1));
 	kill(doomed.pid, SIGKILL);
 	proc_wait(&doomed, 5000);
 	call_join(&c);
 	ck_assert_int_eq(c.status, -1);
 	/* its session ends by itself (the lock is still held): the key was never committed */
-	ck_assert_msg(sessions_waiting("advisory", 0), "the killed server's session lingers");
+	ck_assert_msg(db_sessions_waiting(w.url, "advisory", 0), "the killed server's session lingers");
 	ck_assert_int_eq(keys_named("killed-mid-write"), 0);
 	let_go(holder);
 	serve_start(&next, w.url, NULL);
@@ -416,9 +409,10 @@ START_TEST(test_a_second_request_with_the_key_waits_and_replays_the_first)
 	PGconn *holder = hold();
 	struct call first, second;
 	call_start(&first, w.server.port, "IK-HOLD-TWO", "two-at-once");
-	ck_assert(sessions_waiting("advisory", 1));
+	ck_assert(db_sessions_waiting(w.url, "advisory", 1));
 	call_start(&second, w.server.port, "IK-HOLD-TWO", "two-at-once");
-	ck_assert(sessions_waiting("transactionid", 1)); /* the second waits on the first's key */
+	/* the second waits on the first's key */
+	ck_assert(db_sessions_waiting(w.url, "transactionid", 1));
 	let_go(holder);
 	call_join(&first);
 	call_join(&second);
@@ -436,7 +430,7 @@ START_TEST(test_while_the_first_runs_past_the_wait_the_second_is_409_then_replay
 	PGconn *holder = hold();
 	struct call first, second;
 	call_start(&first, w.server.port, "IK-HOLD-LONG", "long-first");
-	ck_assert(sessions_waiting("advisory", 1));
+	ck_assert(db_sessions_waiting(w.url, "advisory", 1));
 	call_now(&second, w.server.port, "IK-HOLD-LONG", "long-first"); /* ~2 s */
 	ck_assert_msg(second.status == 409, "%ld %s", second.status, second.body);
 	ck_assert_ptr_nonnull(strstr(second.body, "being answered"));
